@@ -1,0 +1,104 @@
+# hv: one Makefile for the VMM, the guest kernel, the tests and the tools.
+#   make          build/hv (static, musl + liburing) and build/guest-kernel.elf
+#   make run      build, then boot the default guest (self-test and demo)
+#   make test     unit tests (CUnit, ASan+UBSan) and integration tests (KVM)
+
+BUILD      := build
+MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+LIBURING_A := /usr/lib/$(MULTIARCH)/liburing.a
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD       := -std=gnu11
+
+# ---- dependencies: installed by scripts/install-deps.sh when absent ----------
+DEPS := $(BUILD)/.deps
+$(DEPS): scripts/install-deps.sh
+	@scripts/install-deps.sh --check 2>/dev/null || scripts/install-deps.sh
+	@mkdir -p $(@D) && touch $@
+
+# musl-gcc sees only musl's headers; give it the kernel's UAPI and liburing's.
+MUSL_INC := $(BUILD)/musl-include
+$(MUSL_INC)/.stamp: $(DEPS)
+	@mkdir -p $(MUSL_INC)
+	@ln -sfn /usr/include/linux $(MUSL_INC)/linux
+	@ln -sfn /usr/include/$(MULTIARCH)/asm $(MUSL_INC)/asm
+	@ln -sfn /usr/include/asm-generic $(MUSL_INC)/asm-generic
+	@ln -sfn /usr/include/liburing $(MUSL_INC)/liburing
+	@ln -sf /usr/include/liburing.h $(MUSL_INC)/liburing.h
+	@touch $@
+
+# ---- hv: the VMM --------------------------------------------------------------
+HV_SRCS   := $(wildcard hv/*.c)
+HV_LIB    := $(filter-out hv/main.c,$(HV_SRCS))
+HV_HDRS   := $(wildcard hv/*.h protocol/*.h)
+HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC)
+HV_OBJS   := $(patsubst hv/%.c,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
+
+$(BUILD)/hv-obj/%.o: hv/%.c $(HV_HDRS) $(MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	musl-gcc $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv: $(HV_OBJS)
+	musl-gcc -static -o $@ $(HV_OBJS) $(LIBURING_A) -lpthread
+
+# ---- the guest kernel -----------------------------------------------------------
+GK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+	     -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	     -mcmodel=small -Iguest-kernel/include -Ipv-drivers -Iprotocol
+GK_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
+	      -Wl,-z,noexecstack
+GK_SRCS := $(wildcard guest-kernel/*.c guest-kernel/arch/*.c guest-kernel/*.S \
+	     guest-kernel/arch/*.S pv-drivers/*.c)
+GK_HDRS := $(wildcard guest-kernel/include/*.h pv-drivers/*.h protocol/*.h)
+GK_OBJS := $(patsubst %,$(BUILD)/gk-obj/%.o,$(GK_SRCS))
+
+$(BUILD)/gk-obj/%.c.o: %.c $(GK_HDRS) $(DEPS)
+	@mkdir -p $(@D)
+	gcc $(GK_CFLAGS) -c $< -o $@
+$(BUILD)/gk-obj/%.S.o: %.S $(GK_HDRS) $(DEPS)
+	@mkdir -p $(@D)
+	gcc $(GK_CFLAGS) -c $< -o $@
+
+$(BUILD)/guest-kernel.elf: $(GK_OBJS) guest-kernel/kernel.ld
+	gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T guest-kernel/kernel.ld -o $@ $(GK_OBJS) -lgcc
+
+# ---- tiny test guests: one file each, the same freestanding flags -------------------
+TG_SRCS := $(wildcard tests/guests/*.S)
+TG_ELFS := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(TG_SRCS))
+$(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld $(DEPS)
+	@mkdir -p $(@D)
+	gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T tests/guests/guest.ld -o $@ $<
+
+# ---- unit tests: the hv sources with the system compiler and sanitizers -------------
+UT_SRCS   := $(wildcard tests/unit/*.c)
+UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
+	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers
+$(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(HV_HDRS) $(wildcard tests/unit/*.h) $(DEPS)
+	@mkdir -p $(@D)
+	gcc $(UT_CFLAGS) -o $@ $(UT_SRCS) $(HV_LIB) $(LIBURING_A) -lcunit -lpthread
+
+# ---- top-level targets ----------------------------------------------------------
+.PHONY: all run test unit integration bench-boot clean
+.DEFAULT_GOAL := all
+all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
+
+run: all
+	$(BUILD)/hv run --timeout 30 $(BUILD)/guest-kernel.elf
+
+unit: $(BUILD)/unit-tests
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
+
+integration: all $(TG_ELFS)
+	tests/integration/run.sh
+
+# Both suites run even if the first fails; the target fails if either did.
+test: $(BUILD)/unit-tests all $(TG_ELFS)
+	@rc=0; \
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests || rc=1; \
+	tests/integration/run.sh || rc=1; \
+	exit $$rc
+
+bench-boot: all
+	scripts/bench-boot.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,24 @@
+/*
+ * Boot structures hv writes into guest RAM before the first instruction:
+ * the boot-info block, the command line and 1:1 page tables, all inside
+ * [0, HV_BOOT_AREA_END).  Pure guest-memory work, so it is unit-tested.
+ */
+#ifndef HV_BOOT_H
+#define HV_BOOT_H
+
+#include <stdint.h>
+
+#include "elf_load.h"
+#include "vm.h"
+
+/* Bytes of RAM the initial page tables map 1:1 (2 MiB pages). */
+#define BOOT_IDMAP_MAX (4ull << 30)
+
+/*
+ * Writes boot info (memory map from the kernel's extent ki, devices from vm),
+ * command line and page tables.  Returns the gpa of the top-level page table
+ * (for CR3), or 0 if the command line is too long.
+ */
+uint64_t boot_setup(struct vm *vm, const struct elf_info *ki, const char *cmdline);
+
+#endif

@@ -1,0 +1,240 @@
+/* Table-driven parser for hv's command line. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../protocol/hv_abi.h"
+
+const char cli_usage[] =
+	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
+	"       hv --version | --help\n"
+	"\n"
+	"Runs KERNEL, an ELF64 x86-64 executable, as a guest under KVM.\n"
+	"GUEST-ARGS become the guest's command line.\n"
+	"\n"
+	"options:\n"
+	"  --mem SIZE         guest RAM (default 64M; suffixes K, M, G; 4M to 64G,\n"
+	"                     a multiple of 2M)\n"
+	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n"
+	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
+	"  --verbose          say what hv found and did (KVM backend, layout)\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"exit status: the guest's own (HV_HC_EXIT), 2 for bad usage or input,\n"
+	"124 on --timeout, 125 when the VM fails (triple fault, unhandled exit).\n";
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case 'k': case 'K': mul = 1ull << 10; p++; break;
+	case 'm': case 'M': mul = 1ull << 20; p++; break;
+	case 'g': case 'G': mul = 1ull << 30; p++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	if (v > UINT64_MAX / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+int cli_parse_seconds(const char *s, uint64_t *ms)
+{
+	uint64_t whole = 0, frac = 0, scale = 1000;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > 1000000000ull) /* ~31 years */
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -EINVAL;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			frac += (uint64_t)(*p - '0') * scale; /* digits past ms drop out */
+		}
+	}
+	if (*p)
+		return -EINVAL;
+	*ms = whole * 1000 + frac;
+	return 0;
+}
+
+typedef int (*opt_fn)(struct hv_config *cfg, const char *arg, char *err, size_t errlen);
+
+static int opt_mem(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (cli_parse_size(arg, &v))
+		return fail(err, errlen, "--mem: '%s' is not a size (try 64M or 1G)", arg);
+	if (v < HV_MEM_MIN || v > HV_MEM_MAX)
+		return fail(err, errlen, "--mem: %s is out of range (4M to 64G)", arg);
+	if (v % HV_MEM_ALIGN)
+		return fail(err, errlen, "--mem: %s is not a multiple of 2M", arg);
+	cfg->mem = v;
+	return 0;
+}
+
+static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	uint64_t ms;
+
+	if (cli_parse_seconds(arg, &ms) || ms == 0)
+		return fail(err, errlen,
+			    "--timeout: '%s' is not a positive number of seconds", arg);
+	cfg->timeout_ms = ms;
+	return 0;
+}
+
+static int opt_stats(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->stats = true;
+	return 0;
+}
+
+static int opt_verbose(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	(void)arg, (void)err, (void)errlen;
+	cfg->verbose = true;
+	return 0;
+}
+
+static const struct cli_opt {
+	const char *name;
+	bool has_arg;
+	opt_fn fn;
+} opts[] = {
+	{ "--mem", true, opt_mem },
+	{ "--timeout", true, opt_timeout },
+	{ "--stats", false, opt_stats },
+	{ "--verbose", false, opt_verbose },
+};
+
+static const struct cli_opt *find_opt(const char *a, const char **inline_arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		size_t n = strlen(opts[i].name);
+		if (strncmp(a, opts[i].name, n))
+			continue;
+		if (a[n] == '\0') {
+			*inline_arg = NULL;
+			return &opts[i];
+		}
+		if (a[n] == '=' && opts[i].has_arg) {
+			*inline_arg = a + n + 1;
+			return &opts[i];
+		}
+	}
+	return NULL;
+}
+
+static int join_guest_args(struct hv_config *cfg, int argc, char *const argv[],
+			   int i, char *err, size_t errlen)
+{
+	size_t used = 0;
+
+	for (; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (used + n + (used ? 1 : 0) >= sizeof(cfg->cmdline))
+			return fail(err, errlen, "guest arguments exceed %zu bytes",
+				    sizeof(cfg->cmdline) - 1);
+		if (used)
+			cfg->cmdline[used++] = ' ';
+		memcpy(cfg->cmdline + used, argv[i], n);
+		used += n;
+	}
+	cfg->cmdline[used] = '\0';
+	return 0;
+}
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "-h") || !strcmp(a, "--help");
+}
+
+int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
+	      char *err, size_t errlen)
+{
+	int i, rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem = 64ull << 20;
+
+	if (argc < 2)
+		return fail(err, errlen, "no command given (try 'hv --help')");
+	if (is_help(argv[1]))
+		return CLI_HELP;
+	if (!strcmp(argv[1], "--version"))
+		return CLI_VERSION;
+	if (strcmp(argv[1], "run"))
+		return fail(err, errlen, "unknown command '%s' (try 'hv --help')", argv[1]);
+
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *arg;
+		const struct cli_opt *o;
+
+		if (!strcmp(a, "--")) {
+			if (!cfg->kernel)
+				return fail(err, errlen, "no KERNEL given before '--'");
+			return join_guest_args(cfg, argc, argv, i + 1, err, errlen) ? -EINVAL
+										   : CLI_RUN;
+		}
+		if (is_help(a))
+			return CLI_HELP;
+		if (a[0] != '-' || a[1] == '\0') {
+			if (cfg->kernel)
+				return fail(err, errlen,
+					    "unexpected argument '%s' (guest arguments go after '--')",
+					    a);
+			cfg->kernel = a;
+			continue;
+		}
+		o = find_opt(a, &arg);
+		if (!o)
+			return fail(err, errlen, "unknown option '%s' (try 'hv --help')", a);
+		if (o->has_arg && !arg) {
+			if (i + 1 >= argc)
+				return fail(err, errlen, "%s needs a value", o->name);
+			arg = argv[++i];
+		}
+		rc = o->fn(cfg, arg, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (!cfg->kernel)
+		return fail(err, errlen, "no KERNEL given (usage: hv run [options] KERNEL)");
+	return CLI_RUN;
+}

@@ -1,0 +1,44 @@
+/*
+ * Command-line parsing: argv -> struct hv_config, with no side effects, so the
+ * whole grammar is unit-tested.  `hv run [options] KERNEL [-- GUEST-ARGS...]`.
+ */
+#ifndef HV_CLI_H
+#define HV_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_VERSION_STRING "0.1.0"
+
+struct hv_config {
+	const char *kernel;
+	uint64_t mem;        /* bytes */
+	uint64_t timeout_ms; /* 0: none */
+	bool stats;
+	bool verbose;
+	char cmdline[4096];  /* guest arguments joined by spaces */
+};
+
+enum cli_action {
+	CLI_RUN = 0,
+	CLI_HELP = 1,
+	CLI_VERSION = 2,
+};
+
+/*
+ * Parses argv.  Returns an enum cli_action, or -EINVAL with a one-line
+ * message (no "hv:" prefix, no newline) in err.
+ */
+int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
+	      char *err, size_t errlen);
+
+/* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
+int cli_parse_size(const char *s, uint64_t *out);
+
+/* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */
+int cli_parse_seconds(const char *s, uint64_t *ms);
+
+extern const char cli_usage[];
+
+#endif

@@ -1,0 +1,85 @@
+/* Hypercall table and the core calls every guest has. */
+#include "hypercall.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "vm.h"
+
+int hc_register(struct hc_table *t, unsigned nr, hc_fn fn, const char *name)
+{
+	if (nr >= HC_TABLE_SIZE || !fn)
+		return -EINVAL;
+	if (t->e[nr].fn)
+		return -EEXIST;
+	t->e[nr] = (struct hc_entry){ fn, name, 0 };
+	return 0;
+}
+
+int64_t hc_dispatch(struct vm *vm, uint64_t nr, const uint64_t a[HC_NARGS])
+{
+	struct hc_entry *e;
+
+	if (nr >= HC_TABLE_SIZE || !vm->hc.e[nr].fn) {
+		vm->hc.bad_calls++;
+		return -HV_ENOSYS;
+	}
+	e = &vm->hc.e[nr];
+	e->calls++;
+	return e->fn(vm, a);
+}
+
+static int64_t hc_version(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	(void)vm, (void)a;
+	return HV_ABI_VERSION;
+}
+
+static int64_t hc_console_write(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	const char *p;
+
+	if (a[1] > HV_CONSOLE_WRITE_MAX)
+		return -HV_E2BIG;
+	p = gm_range(&vm->mem, a[0], a[1]);
+	if (!p)
+		return -HV_EFAULT;
+	/* One pass over guest memory: a racing guest can only garble its own text. */
+	console_put(&vm->console, p, a[1]);
+	vm->console_hc_bytes += a[1];
+	return (int64_t)a[1];
+}
+
+static int64_t hc_exit(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	vm->exit_requested = true;
+	vm->exit_status = (int)(a[0] & 0xff);
+	return 0;
+}
+
+static int64_t hc_time_ns(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	struct timespec ts;
+
+	(void)vm, (void)a;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	if (a[0] >= vm->nr_dev)
+		return -HV_ENOENT;
+	if (gm_write(&vm->mem, a[1], &vm->dev[a[0]], sizeof(vm->dev[0])))
+		return -HV_EFAULT;
+	return 0;
+}
+
+void hc_register_core(struct hc_table *t)
+{
+	hc_register(t, HV_HC_VERSION, hc_version, "version");
+	hc_register(t, HV_HC_CONSOLE_WRITE, hc_console_write, "console_write");
+	hc_register(t, HV_HC_EXIT, hc_exit, "exit");
+	hc_register(t, HV_HC_TIME_NS, hc_time_ns, "time_ns");
+	hc_register(t, HV_HC_DEV_INFO, hc_dev_info, "dev_info");
+}

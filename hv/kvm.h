@@ -1,0 +1,75 @@
+/*
+ * The KVM layer: /dev/kvm, the VM, its memory slot and in-kernel irqchip, the
+ * vCPU and its shared kvm_run page, and KVM's binary statistics.  Everything
+ * else in hv talks to KVM through this interface.
+ */
+#ifndef HV_KVM_H
+#define HV_KVM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "guest_mem.h"
+
+enum kvm_backend {
+	KVM_BACKEND_UNKNOWN = 0,
+	KVM_BACKEND_PVM,
+	KVM_BACKEND_VMX,
+	KVM_BACKEND_SVM,
+};
+
+struct kvm_stats {
+	int fd;
+	unsigned n;
+	struct kvm_stats_desc_entry {
+		char name[64];
+		uint32_t flags;
+		uint64_t offset; /* of the value in the fd's data block */
+	} *d;
+	uint64_t data_off;
+	uint64_t data_len;
+};
+
+struct kvm_vm {
+	int sys_fd;
+	int vm_fd;
+	int vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	enum kvm_backend backend;
+	struct kvm_stats vm_stats, vcpu_stats;
+};
+
+/* Where /dev/kvm is; tests point it elsewhere with HV_KVM_DEV. */
+#define KVM_DEV_PATH "/dev/kvm"
+
+/*
+ * Opens KVM, checks the API and the capabilities hv needs, creates the VM
+ * with the in-kernel irqchip and maps gm as slot 0.  On failure returns
+ * -errno with a one-line reason in err.
+ */
+int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_t errlen);
+
+/* Creates vCPU 0, maps kvm_run, sets CPUID and sync-regs; -errno and err. */
+int kvm_vcpu_create(struct kvm_vm *k, char *err, size_t errlen);
+
+/* Sets the vCPU's entry state for a 64-bit kernel (kvm_boot_x86.c). */
+int kvm_vcpu_boot_state(struct kvm_vm *k, uint64_t entry, uint64_t boot_info,
+			uint64_t cr3, char *err, size_t errlen);
+
+void kvm_vm_destroy(struct kvm_vm *k);
+
+const char *kvm_backend_name(enum kvm_backend b);
+
+/* The backend serving /dev/kvm, from the loaded vendor module. */
+enum kvm_backend kvm_detect_backend(void);
+
+/* Opens KVM's binary statistics for fd (a VM or vCPU); 0 or -errno. */
+int kvm_stats_open(struct kvm_stats *s, int fd);
+/* Reads every counter; values[i] belongs to s->d[i].  0 or -errno. */
+int kvm_stats_read(const struct kvm_stats *s, uint64_t *values);
+void kvm_stats_close(struct kvm_stats *s);
+
+#endif

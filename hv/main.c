@@ -1,0 +1,189 @@
+/* hv entry point: parse, load, set up KVM, run, report. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "cli.h"
+#include "elf_load.h"
+#include "kvm.h"
+#include "stats.h"
+#include "vcpu.h"
+#include "vm.h"
+
+/* Exit statuses of hv itself (the guest's own status passes through). */
+enum {
+	HV_EXIT_HOST = 1,     /* KVM unavailable or refused the VM */
+	HV_EXIT_USAGE = 2,    /* bad arguments or input files */
+	HV_EXIT_TIMEOUT = 124,
+	HV_EXIT_FATAL = 125,  /* the guest crashed the VM */
+};
+
+#define KERNEL_MAX_BYTES (256u << 20)
+
+struct image {
+	void *p;
+	size_t size;
+};
+
+static int map_kernel(const char *path, struct image *img)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "hv: %s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "hv: %s: not a regular file\n", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size == 0 || (uint64_t)st.st_size > KERNEL_MAX_BYTES) {
+		fprintf(stderr, "hv: %s: %s (%lld bytes)\n", path,
+			st.st_size ? "too large for a kernel" : "empty file",
+			(long long)st.st_size);
+		close(fd);
+		return -1;
+	}
+	img->size = (size_t)st.st_size;
+	img->p = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (img->p == MAP_FAILED) {
+		fprintf(stderr, "hv: %s: cannot map: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything that can be refused before KVM is touched: input errors, status 2. */
+static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
+		   uint64_t *cr3)
+{
+	struct image img;
+	struct elf_info ki;
+	char err[256];
+	int rc;
+
+	if (map_kernel(cfg->kernel, &img))
+		return -1;
+	rc = gm_init(&vm->mem, cfg->mem);
+	if (rc) {
+		fprintf(stderr, "hv: cannot map %llu MiB of guest RAM: %s\n",
+			(unsigned long long)(cfg->mem >> 20), strerror(-rc));
+		munmap(img.p, img.size);
+		return -1;
+	}
+	rc = elf_load(&vm->mem, img.p, img.size, HV_BOOT_AREA_END, &ki, err, sizeof(err));
+	munmap(img.p, img.size);
+	if (rc) {
+		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
+		return -1;
+	}
+	rc = vm_init_devices(vm, STDOUT_FILENO);
+	if (rc) {
+		fprintf(stderr, "hv: cannot set up devices: %s\n", strerror(-rc));
+		return -1;
+	}
+	*cr3 = boot_setup(vm, &ki, cfg->cmdline);
+	*entry = ki.entry;
+	if (cfg->verbose)
+		fprintf(stderr, "hv: kernel %s: [0x%llx, 0x%llx) entry 0x%llx; RAM %llu MiB\n",
+			cfg->kernel, (unsigned long long)ki.lo, (unsigned long long)ki.hi,
+			(unsigned long long)ki.entry, (unsigned long long)(cfg->mem >> 20));
+	return 0;
+}
+
+static int run(const struct hv_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct kvm_vm kvm;
+	struct vcpu v;
+	uint64_t entry, cr3;
+	enum run_result res;
+	char err[256];
+	int status;
+
+	if (!vm) {
+		fprintf(stderr, "hv: out of memory\n");
+		return HV_EXIT_HOST;
+	}
+	if (prepare(cfg, vm, &entry, &cr3)) {
+		gm_destroy(&vm->mem);
+		free(vm);
+		return HV_EXIT_USAGE;
+	}
+	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
+	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
+	    kvm_vcpu_boot_state(&kvm, entry, HV_BOOT_INFO_GPA, cr3, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		kvm_vm_destroy(&kvm);
+		gm_destroy(&vm->mem);
+		free(vm);
+		return HV_EXIT_HOST;
+	}
+	if (cfg->verbose)
+		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
+
+	memset(&v, 0, sizeof(v));
+	v.kvm = &kvm;
+	v.vm = vm;
+	if (vcpu_arm_timeout(&v, cfg->timeout_ms)) {
+		fprintf(stderr, "hv: cannot arm --timeout: %s\n", strerror(errno));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	res = vcpu_run(&v);
+	vcpu_arm_timeout(&v, 0);
+	console_flush(&vm->console);
+	switch (res) {
+	case RUN_GUEST_EXIT:
+		status = vm->exit_status;
+		if (cfg->verbose)
+			fprintf(stderr, "hv: guest exited with status %d\n", status);
+		break;
+	case RUN_TIMEOUT:
+		fprintf(stderr, "hv: guest killed after --timeout %llu.%03llu s\n",
+			(unsigned long long)(cfg->timeout_ms / 1000),
+			(unsigned long long)(cfg->timeout_ms % 1000));
+		status = HV_EXIT_TIMEOUT;
+		break;
+	default:
+		status = HV_EXIT_FATAL;
+		break;
+	}
+	if (cfg->stats)
+		stats_print(stderr, &v);
+out:
+	kvm_vm_destroy(&kvm);
+	gm_destroy(&vm->mem);
+	free(vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct hv_config cfg;
+	char err[256];
+	int action = cli_parse(argc, argv, &cfg, err, sizeof(err));
+
+	switch (action) {
+	case CLI_HELP:
+		fputs(cli_usage, stdout);
+		return 0;
+	case CLI_VERSION:
+		printf("hv %s (guest ABI %u)\n", HV_VERSION_STRING, HV_ABI_VERSION);
+		return 0;
+	case CLI_RUN:
+		return run(&cfg);
+	default:
+		fprintf(stderr, "hv: %s\n", err);
+		return HV_EXIT_USAGE;
+	}
+}

@@ -1,0 +1,64 @@
+/* Prints hv's and KVM's exit counters side by side. */
+#include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Nonzero KVM counters, prefixed "kvm "; the vCPU's "exits" counts them all. */
+static void print_kvm(FILE *f, const char *scope, const struct kvm_stats *s)
+{
+	uint64_t *val;
+	unsigned i;
+
+	if (s->fd < 0) {
+		fprintf(f, "hv: stats: kvm %s: statistics fd unavailable\n", scope);
+		return;
+	}
+	val = calloc(s->n ? s->n : 1, sizeof(*val));
+	if (!val || kvm_stats_read(s, val)) {
+		fprintf(f, "hv: stats: kvm %s: cannot read statistics\n", scope);
+		free(val);
+		return;
+	}
+	for (i = 0; i < s->n; i++)
+		if (val[i] && (s->d[i].flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_CUMULATIVE)
+			fprintf(f, "hv: stats: kvm %-5s %-28s %llu\n", scope, s->d[i].name,
+				(unsigned long long)val[i]);
+	free(val);
+}
+
+void stats_print(FILE *f, const struct vcpu *v)
+{
+	const struct vm *vm = v->vm;
+	uint64_t total = 0;
+	unsigned i;
+
+	for (i = 0; i < EXIT_REASONS; i++)
+		total += v->st.exits[i];
+	fprintf(f, "hv: stats: exits to hv %llu\n", (unsigned long long)total);
+	for (i = 0; i < EXIT_REASONS; i++)
+		if (v->st.exits[i])
+			fprintf(f, "hv: stats: hv  exit  %-28s %llu\n", vcpu_exit_name(i),
+				(unsigned long long)v->st.exits[i]);
+	fprintf(f, "hv: stats: hv  hypercalls %llu (unknown numbers %llu)\n",
+		(unsigned long long)v->st.hypercalls, (unsigned long long)vm->hc.bad_calls);
+	for (i = 0; i < HC_TABLE_SIZE; i++)
+		if (vm->hc.e[i].calls)
+			fprintf(f, "hv: stats: hv  hypercall %-23s %llu\n", vm->hc.e[i].name,
+				(unsigned long long)vm->hc.e[i].calls);
+	for (i = 0; i < vm->pio.n; i++)
+		fprintf(f, "hv: stats: hv  pio   %-28s %llu\n", vm->pio.r[i].name,
+			(unsigned long long)vm->pio.r[i].accesses);
+	for (i = 0; i < vm->mmio.n; i++)
+		fprintf(f, "hv: stats: hv  mmio  %-28s %llu\n", vm->mmio.r[i].name,
+			(unsigned long long)vm->mmio.r[i].accesses);
+	if (v->st.unclaimed_pio || v->st.unclaimed_mmio)
+		fprintf(f, "hv: stats: hv  unclaimed pio %llu mmio %llu\n",
+			(unsigned long long)v->st.unclaimed_pio,
+			(unsigned long long)v->st.unclaimed_mmio);
+	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
+		(unsigned long long)vm->uart.tx_bytes,
+		(unsigned long long)vm->console_hc_bytes);
+	print_kvm(f, "vcpu", &v->kvm->vcpu_stats);
+	print_kvm(f, "vm", &v->kvm->vm_stats);
+}

@@ -1,0 +1,129 @@
+/*
+ * hv guest/host ABI: hypercall convention and numbers, error codes, guest
+ * physical memory layout and the boot-info block.  Shared verbatim by the VMM
+ * (hv/) and the guest (guest-kernel/, pv-drivers/); PROTOCOL.md is the prose.
+ */
+#ifndef HV_ABI_H
+#define HV_ABI_H
+
+#include <stdint.h>
+
+#define HV_ABI_VERSION 1u
+
+/*
+ * Hypercall convention (PROTOCOL.md, "Hypercalls").
+ *
+ * The guest executes one 32-bit port write, `outl %eax, %dx`, with
+ *   dx  = HV_HC_PORT
+ *   rax = hypercall number (the value written)
+ *   rdi, rsi, r8, r9, r10 = arguments 0..4 (rdx carries the port, so it is
+ *                           not an argument register)
+ * and on return
+ *   rax = result: >= 0 on success, a negative HV_E* code on failure.
+ * Every other register is preserved.  One hypercall is exactly one exit to hv.
+ */
+#define HV_HC_PORT 0x0500u
+
+enum hv_hypercall {
+	HV_HC_VERSION = 0,       /* () -> HV_ABI_VERSION */
+	HV_HC_CONSOLE_WRITE = 1, /* (gpa buf, u64 len) -> bytes written */
+	HV_HC_EXIT = 2,          /* (u64 status) -> does not return */
+	HV_HC_TIME_NS = 3,       /* () -> host CLOCK_MONOTONIC in ns */
+	HV_HC_DEV_INFO = 4,      /* (u64 index, gpa struct hv_dev_desc *) -> 0 */
+	HV_HC_MAX                /* first unassigned number */
+};
+
+/* Error codes returned in rax (negated); the values are Linux errno numbers. */
+#define HV_EOK 0
+#define HV_ENOENT 2   /* no such device index */
+#define HV_EIO 5
+#define HV_E2BIG 7    /* a length over the call's bound */
+#define HV_EFAULT 14  /* a guest range outside RAM or wrapping around */
+#define HV_EBUSY 16
+#define HV_EINVAL 22  /* a malformed argument */
+#define HV_ENOSPC 28
+#define HV_EROFS 30
+#define HV_ENOSYS 38  /* unknown hypercall number */
+
+/* Bound on one HV_HC_CONSOLE_WRITE; longer writes are refused with -HV_E2BIG. */
+#define HV_CONSOLE_WRITE_MAX (64u * 1024u)
+
+/*
+ * Guest physical layout.  RAM is one block [0, mem_size).  The first
+ * HV_BOOT_AREA_END bytes belong to hv's boot structures; kernel segments must
+ * lie above it.  Device windows (MMIO) lie at or above HV_MMIO_BASE, which is
+ * above the largest RAM hv accepts.
+ */
+#define HV_BOOT_INFO_GPA 0x1000u  /* struct hv_boot_info, one page */
+#define HV_CMDLINE_GPA 0x2000u    /* NUL-terminated command line, one page */
+#define HV_CMDLINE_MAX 4096u      /* including the NUL */
+#define HV_BOOT_PT_GPA 0x10000u   /* hv's initial page tables */
+#define HV_BOOT_STACK_TOP 0x80000u /* initial rsp, grows down */
+#define HV_BOOT_AREA_END 0x100000u /* first byte a kernel segment may use */
+
+#define HV_MEM_MIN (4ull << 20)
+#define HV_MEM_MAX (64ull << 30)
+#define HV_MEM_ALIGN (2ull << 20)
+#define HV_MMIO_BASE HV_MEM_MAX /* 64 GiB: within every MAXPHYADDR >= 36 */
+
+/* Boot-info block at HV_BOOT_INFO_GPA; rdi holds its address at entry. */
+#define HV_BOOT_MAGIC 0x49427668u /* "hvBI" little-endian */
+#define HV_BOOT_MAX_MEM 8
+#define HV_BOOT_MAX_DEV 16
+
+enum hv_mem_type {
+	HV_MEM_USABLE = 1,   /* free RAM */
+	HV_MEM_RESERVED = 2, /* hv's boot structures: the guest may reuse it once
+	                        it has copied what it needs from the boot info */
+	HV_MEM_KERNEL = 3,   /* the loaded kernel image, bss included */
+};
+
+struct hv_mem_region {
+	uint64_t base;
+	uint64_t len;
+	uint32_t type; /* enum hv_mem_type */
+	uint32_t pad;
+};
+
+enum hv_dev_type {
+	HV_DEV_UART = 1,    /* 16550 on port I/O: base = port */
+	HV_DEV_TRAPBLK = 2, /* trap-and-emulate block controller: base = MMIO gpa */
+	HV_DEV_PVBLK = 3,   /* paravirtual block device (rings) */
+};
+
+#define HV_DEV_F_RO (1u << 0) /* device refuses writes */
+
+struct hv_dev_desc {
+	uint16_t type;     /* enum hv_dev_type */
+	uint16_t index;    /* instance number within its type: pvblk<index> */
+	uint32_t flags;    /* HV_DEV_F_* */
+	uint64_t base;     /* port number or MMIO gpa, per type */
+	uint64_t len;      /* size of the register window in bytes */
+	uint64_t capacity; /* block devices: size in 512-byte sectors */
+	uint32_t irq;      /* interrupt vector the device raises, 0 if none */
+	uint32_t pad;
+};
+
+struct hv_boot_info {
+	uint32_t magic;       /* HV_BOOT_MAGIC */
+	uint16_t version;     /* HV_ABI_VERSION */
+	uint16_t size;        /* sizeof(struct hv_boot_info) */
+	uint64_t mem_size;    /* bytes of RAM from gpa 0 */
+	uint64_t cmdline_gpa; /* HV_CMDLINE_GPA */
+	uint32_t cmdline_len; /* bytes before the NUL */
+	uint32_t nr_mem;      /* valid entries in mem[] */
+	uint32_t nr_dev;      /* valid entries in dev[] */
+	uint32_t tsc_khz;     /* TSC frequency if hv knows it, else 0 */
+	struct hv_mem_region mem[HV_BOOT_MAX_MEM];
+	struct hv_dev_desc dev[HV_BOOT_MAX_DEV];
+};
+
+_Static_assert(sizeof(struct hv_boot_info) <= 4096, "boot info must fit one page");
+_Static_assert(sizeof(struct hv_dev_desc) == 40, "hv_dev_desc layout is ABI");
+_Static_assert(sizeof(struct hv_mem_region) == 24, "hv_mem_region layout is ABI");
+
+/* The 16550 UART every guest gets. */
+#define HV_UART_PORT 0x3f8u
+#define HV_UART_LEN 8u
+
+#endif /* HV_ABI_H */

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs hv's build and test dependencies on Debian 12 (idempotent).
+#   musl-tools      musl-gcc: hv ships as a static musl binary
+#   liburing-dev    io_uring, linked statically into hv
+#   libcunit1-dev   unit tests
+#   gnuplot-nox     the benchmark chart (build/bench/results.png)
+#   linux-libc-dev  the KVM API headers
+# With --check it installs nothing and exits 1 if anything is missing.
+set -eu
+PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+[ "${1:-}" = "--check" ] && { echo "missing packages:$missing" >&2; exit 1; }
+
+echo "install-deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

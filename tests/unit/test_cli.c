@@ -1,0 +1,129 @@
+/* CLI grammar: every accepted and refused form. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "suites.h"
+
+#define ARGV(...) ((char *const[]){ "hv", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "hv", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(cfg, err, ...) cli_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg, err, sizeof(err))
+
+static void test_sizes(void)
+{
+	uint64_t v;
+	CU_ASSERT(cli_parse_size("64M", &v) == 0 && v == 64ull << 20);
+	CU_ASSERT(cli_parse_size("1g", &v) == 0 && v == 1ull << 30);
+	CU_ASSERT(cli_parse_size("512K", &v) == 0 && v == 512ull << 10);
+	CU_ASSERT(cli_parse_size("4096", &v) == 0 && v == 4096);
+	CU_ASSERT_EQUAL(cli_parse_size("", &v), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_size("M", &v), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_size("-1M", &v), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_size("12MB", &v), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_size("1T", &v), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_size("99999999999999999999", &v), -ERANGE);
+	CU_ASSERT_EQUAL(cli_parse_size("17179869184G", &v), -ERANGE);
+}
+
+static void test_seconds(void)
+{
+	uint64_t ms;
+	CU_ASSERT(cli_parse_seconds("10", &ms) == 0 && ms == 10000);
+	CU_ASSERT(cli_parse_seconds("0.5", &ms) == 0 && ms == 500);
+	CU_ASSERT(cli_parse_seconds("1.0001", &ms) == 0 && ms == 1000);
+	CU_ASSERT_EQUAL(cli_parse_seconds("1.", &ms), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_seconds(".5", &ms), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_seconds("5s", &ms), -EINVAL);
+	CU_ASSERT_EQUAL(cli_parse_seconds("99999999999", &ms), -ERANGE);
+}
+
+static void test_run(void)
+{
+	struct hv_config c;
+	char err[256];
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k.elf"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.kernel, "k.elf");
+	CU_ASSERT_EQUAL(c.mem, 64ull << 20);
+	CU_ASSERT_EQUAL(c.timeout_ms, 0);
+	CU_ASSERT_STRING_EQUAL(c.cmdline, "");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--mem", "128M", "--timeout=2.5", "--stats",
+			      "--verbose", "k.elf", "--", "sha256", "pvblk0"), CLI_RUN);
+	CU_ASSERT_EQUAL(c.mem, 128ull << 20);
+	CU_ASSERT_EQUAL(c.timeout_ms, 2500);
+	CU_ASSERT_TRUE(c.stats && c.verbose);
+	CU_ASSERT_STRING_EQUAL(c.cmdline, "sha256 pvblk0");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k.elf", "--mem=8M"), CLI_RUN);
+	CU_ASSERT_EQUAL(c.mem, 8ull << 20);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k.elf", "--", "--mem", "x"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.cmdline, "--mem x");
+}
+
+static void test_actions(void)
+{
+	struct hv_config c;
+	char err[256];
+	CU_ASSERT_EQUAL(PARSE(&c, err, "--help"), CLI_HELP);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "-h"), CLI_HELP);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "--version"), CLI_VERSION);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--help"), CLI_HELP);
+}
+
+static void test_errors(void)
+{
+	static const struct { const char *a[4]; const char *msg; } cases[] = {
+		{ { "frob" }, "unknown command 'frob'" },
+		{ { "run" }, "no KERNEL given" },
+		{ { "run", "--bogus", "k" }, "unknown option '--bogus'" },
+		{ { "run", "k", "--mem" }, "--mem needs a value" },
+		{ { "run", "--mem", "lots", "k" }, "not a size" },
+		{ { "run", "--mem", "2M", "k" }, "out of range" },
+		{ { "run", "--mem", "65G", "k" }, "out of range" },
+		{ { "run", "--mem", "5M", "k" }, "multiple of 2M" },
+		{ { "run", "--timeout", "0", "k" }, "positive number of seconds" },
+		{ { "run", "--timeout", "-3", "k" }, "positive number of seconds" },
+		{ { "run", "k", "extra" }, "unexpected argument 'extra'" },
+		{ { "run", "--", "x" }, "no KERNEL given before '--'" },
+		{ { "run", "--stats=1", "k" }, "unknown option" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[6] = { "hv" };
+		struct hv_config c;
+		char err[256] = "";
+		int argc = 1;
+		while (argc <= 4 && cases[i].a[argc - 1]) {
+			argv[argc] = (char *)cases[i].a[argc - 1];
+			argc++;
+		}
+		CU_ASSERT_EQUAL(cli_parse(argc, argv, &c, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].msg));
+		if (!strstr(err, cases[i].msg))
+			fprintf(stderr, "\n  case %zu: '%s'\n", i, err);
+	}
+}
+
+static void test_long_cmdline(void)
+{
+	static char big[5000];
+	char *argv[] = { "hv", "run", "k", "--", big, NULL };
+	struct hv_config c;
+	char err[256];
+	memset(big, 'a', sizeof(big) - 1);
+	CU_ASSERT_EQUAL(cli_parse(5, argv, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "guest arguments exceed"));
+}
+
+int suite_cli(void)
+{
+	static const CU_TestInfo t[] = {
+		{ "sizes", test_sizes },
+		{ "seconds", test_seconds },
+		{ "run with options and guest args", test_run },
+		{ "help and version", test_actions },
+		{ "bad arguments", test_errors },
+		{ "guest command line too long", test_long_cmdline },
+		CU_TEST_INFO_NULL,
+	};
+	return add_suite("cli", t);
+}
