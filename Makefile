@@ -6,6 +6,7 @@
 BUILD      := build
 MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 LIBURING_A := /usr/lib/$(MULTIARCH)/liburing.a
+Q          := $(if $(V),,@)
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD       := -std=gnu11
 
@@ -35,10 +36,12 @@ HV_OBJS   := $(patsubst hv/%.c,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
 $(BUILD)/hv-obj/%.o: hv/%.c $(HV_HDRS) $(MUSL_INC)/.stamp
 	@mkdir -p $(@D)
-	musl-gcc $(HV_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)musl-gcc $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv: $(HV_OBJS)
-	musl-gcc -static -o $@ $(HV_OBJS) $(LIBURING_A) -lpthread
+	@$(if $(Q),echo "  LD      $@ (static, musl + liburing)")
+	$(Q)musl-gcc -static -o $@ $(HV_OBJS) $(LIBURING_A) -lpthread
 
 # ---- the guest kernel -----------------------------------------------------------
 GK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
@@ -53,20 +56,29 @@ GK_OBJS := $(patsubst %,$(BUILD)/gk-obj/%.o,$(GK_SRCS))
 
 $(BUILD)/gk-obj/%.c.o: %.c $(GK_HDRS) $(DEPS)
 	@mkdir -p $(@D)
-	gcc $(GK_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $< (guest)")
+	$(Q)gcc $(GK_CFLAGS) -c $< -o $@
 $(BUILD)/gk-obj/%.S.o: %.S $(GK_HDRS) $(DEPS)
 	@mkdir -p $(@D)
-	gcc $(GK_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  AS      $< (guest)")
+	$(Q)gcc $(GK_CFLAGS) -c $< -o $@
 
 $(BUILD)/guest-kernel.elf: $(GK_OBJS) guest-kernel/kernel.ld
-	gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T guest-kernel/kernel.ld -o $@ $(GK_OBJS) -lgcc
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T guest-kernel/kernel.ld -o $@ $(GK_OBJS) -lgcc
 
 # ---- tiny test guests: one file each, the same freestanding flags -------------------
 TG_SRCS := $(wildcard tests/guests/*.S)
 TG_ELFS := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(TG_SRCS))
 $(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld $(DEPS)
 	@mkdir -p $(@D)
-	gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T tests/guests/guest.ld -o $@ $<
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T tests/guests/guest.ld -o $@ $<
+
+$(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/include/cpuloop.h $(DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $<
 
 # ---- unit tests: the hv sources with the system compiler and sanitizers -------------
 UT_SRCS   := $(wildcard tests/unit/*.c)
@@ -74,7 +86,8 @@ UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=addre
 	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers
 $(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(HV_HDRS) $(wildcard tests/unit/*.h) $(DEPS)
 	@mkdir -p $(@D)
-	gcc $(UT_CFLAGS) -o $@ $(UT_SRCS) $(HV_LIB) $(LIBURING_A) -lcunit -lpthread
+	@$(if $(Q),echo "  CC      $@ (ASan, UBSan, CUnit)")
+	$(Q)gcc $(UT_CFLAGS) -o $@ $(UT_SRCS) $(HV_LIB) $(LIBURING_A) -lcunit -lpthread
 
 # ---- top-level targets ----------------------------------------------------------
 .PHONY: all run test unit integration bench-boot clean
@@ -87,15 +100,12 @@ run: all
 unit: $(BUILD)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 
-integration: all $(TG_ELFS)
+integration: all $(TG_ELFS) $(BUILD)/tests/host-cpuloop
 	tests/integration/run.sh
 
 # Both suites run even if the first fails; the target fails if either did.
-test: $(BUILD)/unit-tests all $(TG_ELFS)
-	@rc=0; \
-	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests || rc=1; \
-	tests/integration/run.sh || rc=1; \
-	exit $$rc
+test: $(BUILD)/unit-tests all $(TG_ELFS) $(BUILD)/tests/host-cpuloop
+	@scripts/run-tests.sh
 
 bench-boot: all
 	scripts/bench-boot.sh

@@ -73,7 +73,9 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 	k->vm_fd = k->vcpu_fd = k->vm_stats.fd = k->vcpu_stats.fd = -1;
 	k->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (k->sys_fd < 0)
-		return fail(-errno, err, errlen, "cannot open %s: %s", dev, strerror(errno));
+		return fail(-errno, err, errlen,
+			    "cannot open %s: %s (hv needs KVM: a kvm_pvm, kvm_intel or kvm_amd host)",
+			    dev, strerror(errno));
 	k->backend = kvm_detect_backend();
 	v = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)

@@ -3,6 +3,29 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Bytes of guest RAM the host has backed with pages (the guest touched them). */
+static uint64_t guest_resident(const struct guest_mem *gm)
+{
+	enum { CHUNK = 1 << 16 }; /* pages per mincore call */
+	unsigned char vec[CHUNK];
+	uint64_t off, pages = 0, page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (off = 0; off < gm->size; off += (uint64_t)CHUNK * page) {
+		uint64_t len = gm->size - off, n, i;
+		if (len > (uint64_t)CHUNK * page)
+			len = (uint64_t)CHUNK * page;
+		if (mincore(gm->host + off, len, vec))
+			return 0;
+		n = (len + page - 1) / page;
+		for (i = 0; i < n; i++)
+			pages += vec[i] & 1;
+	}
+	return pages * page;
+}
 
 /* Nonzero KVM counters, prefixed "kvm "; the vCPU's "exits" counts them all. */
 static void print_kvm(FILE *f, const char *scope, const struct kvm_stats *s)
@@ -59,6 +82,14 @@ void stats_print(FILE *f, const struct vcpu *v)
 	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
 		(unsigned long long)vm->uart.tx_bytes,
 		(unsigned long long)vm->console_hc_bytes);
+	{
+		struct rusage ru;
+		uint64_t resident = guest_resident(&vm->mem) >> 10;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(f, "hv: stats: hv  memory peak rss %ld KiB, guest RAM resident %llu KiB, "
+			"hv's own %lld KiB\n", ru.ru_maxrss, (unsigned long long)resident,
+			(long long)ru.ru_maxrss - (long long)resident);
+	}
 	print_kvm(f, "vcpu", &v->kvm->vcpu_stats);
 	print_kvm(f, "vm", &v->kvm->vm_stats);
 }

@@ -6,9 +6,11 @@
 #ifndef HV_ABI_H
 #define HV_ABI_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
-#define HV_ABI_VERSION 1u
+#define HV_ABI_VERSION 1
 
 /*
  * Hypercall convention (PROTOCOL.md, "Hypercalls").
@@ -22,16 +24,14 @@
  *   rax = result: >= 0 on success, a negative HV_E* code on failure.
  * Every other register is preserved.  One hypercall is exactly one exit to hv.
  */
-#define HV_HC_PORT 0x0500u
+#define HV_HC_PORT 0x0500
 
-enum hv_hypercall {
-	HV_HC_VERSION = 0,       /* () -> HV_ABI_VERSION */
-	HV_HC_CONSOLE_WRITE = 1, /* (gpa buf, u64 len) -> bytes written */
-	HV_HC_EXIT = 2,          /* (u64 status) -> does not return */
-	HV_HC_TIME_NS = 3,       /* () -> host CLOCK_MONOTONIC in ns */
-	HV_HC_DEV_INFO = 4,      /* (u64 index, gpa struct hv_dev_desc *) -> 0 */
-	HV_HC_MAX                /* first unassigned number */
-};
+#define HV_HC_VERSION 0       /* () -> HV_ABI_VERSION */
+#define HV_HC_CONSOLE_WRITE 1 /* (gpa buf, u64 len) -> bytes written */
+#define HV_HC_EXIT 2          /* (u64 status) -> does not return */
+#define HV_HC_TIME_NS 3       /* () -> host CLOCK_MONOTONIC in ns */
+#define HV_HC_DEV_INFO 4      /* (u64 index, gpa struct hv_dev_desc *) -> 0 */
+#define HV_HC_MAX 5           /* first unassigned number */
 
 /* Error codes returned in rax (negated); the values are Linux errno numbers. */
 #define HV_EOK 0
@@ -46,7 +46,7 @@ enum hv_hypercall {
 #define HV_ENOSYS 38  /* unknown hypercall number */
 
 /* Bound on one HV_HC_CONSOLE_WRITE; longer writes are refused with -HV_E2BIG. */
-#define HV_CONSOLE_WRITE_MAX (64u * 1024u)
+#define HV_CONSOLE_WRITE_MAX 65536
 
 /*
  * Guest physical layout.  RAM is one block [0, mem_size).  The first
@@ -54,12 +54,12 @@ enum hv_hypercall {
  * lie above it.  Device windows (MMIO) lie at or above HV_MMIO_BASE, which is
  * above the largest RAM hv accepts.
  */
-#define HV_BOOT_INFO_GPA 0x1000u  /* struct hv_boot_info, one page */
-#define HV_CMDLINE_GPA 0x2000u    /* NUL-terminated command line, one page */
-#define HV_CMDLINE_MAX 4096u      /* including the NUL */
-#define HV_BOOT_PT_GPA 0x10000u   /* hv's initial page tables */
-#define HV_BOOT_STACK_TOP 0x80000u /* initial rsp, grows down */
-#define HV_BOOT_AREA_END 0x100000u /* first byte a kernel segment may use */
+#define HV_BOOT_INFO_GPA 0x1000  /* struct hv_boot_info, one page */
+#define HV_CMDLINE_GPA 0x2000    /* NUL-terminated command line, one page */
+#define HV_CMDLINE_MAX 4096      /* including the NUL */
+#define HV_BOOT_PT_GPA 0x10000   /* hv's initial page tables */
+#define HV_BOOT_STACK_TOP 0x80000 /* initial rsp, grows down */
+#define HV_BOOT_AREA_END 0x100000 /* first byte a kernel segment may use */
 
 #define HV_MEM_MIN (4ull << 20)
 #define HV_MEM_MAX (64ull << 30)
@@ -67,10 +67,11 @@ enum hv_hypercall {
 #define HV_MMIO_BASE HV_MEM_MAX /* 64 GiB: within every MAXPHYADDR >= 36 */
 
 /* Boot-info block at HV_BOOT_INFO_GPA; rdi holds its address at entry. */
-#define HV_BOOT_MAGIC 0x49427668u /* "hvBI" little-endian */
+#define HV_BOOT_MAGIC 0x49427668 /* "hvBI" little-endian */
 #define HV_BOOT_MAX_MEM 8
 #define HV_BOOT_MAX_DEV 16
 
+#ifndef __ASSEMBLER__
 enum hv_mem_type {
 	HV_MEM_USABLE = 1,   /* free RAM */
 	HV_MEM_RESERVED = 2, /* hv's boot structures: the guest may reuse it once
@@ -122,8 +123,10 @@ _Static_assert(sizeof(struct hv_boot_info) <= 4096, "boot info must fit one page
 _Static_assert(sizeof(struct hv_dev_desc) == 40, "hv_dev_desc layout is ABI");
 _Static_assert(sizeof(struct hv_mem_region) == 24, "hv_mem_region layout is ABI");
 
+#endif /* !__ASSEMBLER__ */
+
 /* The 16550 UART every guest gets. */
-#define HV_UART_PORT 0x3f8u
-#define HV_UART_LEN 8u
+#define HV_UART_PORT 0x3f8
+#define HV_UART_LEN 8
 
 #endif /* HV_ABI_H */

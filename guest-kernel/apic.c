@@ -1,0 +1,109 @@
+/*
+ * x2APIC driver: registers are MSRs (no MMIO window to map).  The timer runs
+ * one-shot; sleep_ns arms it and halts until its interrupt has arrived.
+ */
+#include "apic.h"
+#include "hypercall.h"
+#include "lib.h"
+#include "platform.h"
+#include "trap.h"
+
+#define MSR_APIC_BASE 0x1b
+#define APIC_BASE_EN (1ull << 11)
+#define APIC_BASE_EXTD (1ull << 10)
+#define X2APIC_EOI 0x80b
+#define X2APIC_SVR 0x80f
+#define X2APIC_LVT_TIMER 0x832
+#define X2APIC_TIMER_INIT 0x838
+#define X2APIC_TIMER_CUR 0x839
+#define X2APIC_TIMER_DIV 0x83e
+#define LVT_MASKED (1u << 16)
+
+static uint64_t ticks_per_us;
+static volatile uint64_t timer_irqs;
+static volatile int timer_fired;
+
+void apic_eoi(void)
+{
+	plat_wrmsr(X2APIC_EOI, 0);
+}
+
+static bool on_timer(struct trap_frame *f)
+{
+	(void)f;
+	timer_irqs++;
+	timer_fired = 1;
+	apic_eoi();
+	return true;
+}
+
+static bool on_spurious(struct trap_frame *f)
+{
+	(void)f;
+	return true; /* no EOI for a spurious vector */
+}
+
+/* Counts timer ticks over ~2 ms of hv's monotonic clock. */
+static void calibrate(void)
+{
+	uint64_t t0, t1, c0, c1;
+
+	plat_wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	plat_wrmsr(X2APIC_TIMER_INIT, 0xffffffffu);
+	t0 = hv_time_ns();
+	c0 = plat_rdmsr(X2APIC_TIMER_CUR);
+	do
+		t1 = hv_time_ns();
+	while (t1 - t0 < 2000000);
+	c1 = plat_rdmsr(X2APIC_TIMER_CUR);
+	plat_wrmsr(X2APIC_TIMER_INIT, 0);
+	ticks_per_us = (c0 - c1) * 1000 / (t1 - t0);
+	if (!ticks_per_us)
+		ticks_per_us = 1;
+}
+
+int apic_init(void)
+{
+	uint64_t base = plat_rdmsr(MSR_APIC_BASE);
+
+	plat_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	plat_wrmsr(X2APIC_SVR, 0x100 | VEC_SPURIOUS);
+	plat_wrmsr(X2APIC_TIMER_DIV, 0xb); /* divide by 1 */
+	trap_set_handler(VEC_TIMER, on_timer);
+	trap_set_handler(VEC_SPURIOUS, on_spurious);
+	calibrate();
+	return 0;
+}
+
+uint64_t apic_ticks_per_us(void)
+{
+	return ticks_per_us;
+}
+
+uint64_t apic_timer_irqs(void)
+{
+	return timer_irqs;
+}
+
+static void sleep_ticks(uint64_t ticks)
+{
+	plat_irq_disable();
+	timer_fired = 0;
+	plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+	plat_wrmsr(X2APIC_TIMER_INIT, ticks);
+	while (!timer_fired) {
+		plat_halt(); /* returns with interrupts enabled */
+		plat_irq_disable();
+	}
+	plat_irq_enable();
+}
+
+void sleep_ns(uint64_t ns)
+{
+	uint64_t ticks = ns / 1000 * ticks_per_us + (ns % 1000) * ticks_per_us / 1000;
+
+	/* The count register is 32 bits: long sleeps are several one-shots. */
+	for (; ticks > 0xffffffffu; ticks -= 0xffffffffu)
+		sleep_ticks(0xffffffffu);
+	sleep_ticks(ticks ? ticks : 1);
+}

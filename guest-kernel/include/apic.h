@@ -1,0 +1,15 @@
+/* The in-kernel local APIC in x2APIC mode: timer, EOI, and sleep on top. */
+#ifndef GK_APIC_H
+#define GK_APIC_H
+
+#include <stdint.h>
+
+int apic_init(void);
+void apic_eoi(void);
+/* Timer ticks per microsecond, as calibrated against hv's clock. */
+uint64_t apic_ticks_per_us(void);
+/* Sleeps at least ns, halting until the timer interrupt. */
+void sleep_ns(uint64_t ns);
+uint64_t apic_timer_irqs(void);
+
+#endif

@@ -1,0 +1,42 @@
+# Shared helpers for the integration tests: counting, expectations, KVM gate.
+PASSED=0 FAILED=0 SKIPPED=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS $1"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL $1"; shift; for l in "$@"; do echo "     $l"; done; }
+skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1"; }
+
+have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
+
+# run NAME TIMEOUT CMD...: runs CMD with stdout/stderr in $TMP/NAME.{out,err};
+# sets RC.  A test never hangs: an outer timeout bounds every run.
+run() {
+	local name=$1 limit=$2
+	shift 2
+	timeout -k 5 "$limit" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	RC=$?
+}
+
+# expect NAME WANT_RC [PATTERN FILE]...: passes if RC matches and every
+# extended-regex PATTERN occurs in its FILE (out or err of NAME).
+expect() {
+	local name=$1 want=$2 why=""
+	shift 2
+	[ "$RC" = "$want" ] || why="exit status $RC, want $want"
+	while [ $# -ge 2 ]; do
+		grep -Eq -- "$1" "$TMP/$name.$2" || why="${why:+$why; }no /$1/ in std$2"
+		shift 2
+	done
+	if [ -z "$why" ]; then
+		pass "$name"
+	else
+		fail "$name" "$why" "stdout: $(head -c 600 "$TMP/$name.out" | tr '\n' '|')" \
+			"stderr: $(head -c 600 "$TMP/$name.err" | tr '\n' '|')"
+	fi
+}
+
+summary() {
+	echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+	[ "$FAILED" -eq 0 ]
+}

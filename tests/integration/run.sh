@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Integration tests: the real hv binary on real kernels.  Input-validation
+# tests run everywhere; tests that boot a guest need /dev/kvm and say so
+# loudly when it is absent.  Ends with "integration: N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+
+HV=build/hv
+KERNEL=build/guest-kernel.elf
+PROBE=build/tests/guests/pvm-probe.elf
+for f in "$HV" "$KERNEL" "$PROBE" build/tests/host-cpuloop; do
+	[ -e "$f" ] || { echo "integration: $f missing: run make first"; exit 1; }
+done
+
+# ---- bad input: one precise line on stderr, status 2, no KVM needed -----------
+le64() { # le64 VALUE: 8 little-endian bytes as printf escapes
+	local v=$1 i out=""
+	for i in 0 1 2 3 4 5 6 7; do out="$out$(printf '\\x%02x' $(((v >> (8 * i)) & 255)))"; done
+	printf '%s' "$out"
+}
+patch() { # patch FILE OFFSET ESCAPED-BYTES
+	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+phoff=$(od -An -t u8 -j 32 -N 8 "$PROBE" | tr -d ' ')
+
+: >"$TMP/empty.elf"
+echo "just text" >"$TMP/text.elf"
+cp "$PROBE" "$TMP/elf32.elf" && patch "$TMP/elf32.elf" 4 '\x01'
+cp "$PROBE" "$TMP/arm.elf" && patch "$TMP/arm.elf" 18 '\xb7\x00'
+head -c 200 "$PROBE" >"$TMP/trunc.elf"
+cp "$PROBE" "$TMP/high.elf"
+patch "$TMP/high.elf" $((phoff + 16)) "$(le64 0x7ff00000)"
+patch "$TMP/high.elf" $((phoff + 24)) "$(le64 0x7ff00000)"
+cp "$PROBE" "$TMP/low.elf"
+patch "$TMP/low.elf" $((phoff + 16)) "$(le64 0x1000)"
+patch "$TMP/low.elf" $((phoff + 24)) "$(le64 0x1000)"
+PIE=$(readlink -f "$(type -P true)")
+
+bad_kernel() { # NAME FILE PATTERN [HV OPTIONS...]
+	local name=$1 file=$2 pat=$3
+	shift 3
+	run "$name" 10 "$HV" run "$@" "$file"
+	expect "$name" 2 "$pat" err
+	[ "$(wc -l <"$TMP/$name.err")" -eq 1 ] || fail "$name-one-line" "stderr has $(wc -l <"$TMP/$name.err") lines"
+}
+bad_kernel reject-missing "$TMP/nonexistent.elf" "cannot open: No such file"
+bad_kernel reject-directory "$TMP" "not a regular file"
+bad_kernel reject-empty "$TMP/empty.elf" "empty file"
+bad_kernel reject-text "$TMP/text.elf" "not an ELF file"
+bad_kernel reject-elf32 "$TMP/elf32.elf" "not a 64-bit ELF"
+bad_kernel reject-aarch64 "$TMP/arm.elf" "not an x86-64 ELF"
+bad_kernel reject-pie "$PIE" "not an ELF executable"
+bad_kernel reject-truncated "$TMP/trunc.elf" "past the end of the file"
+bad_kernel reject-beyond-ram "$TMP/high.elf" "does not fit in 64 MiB"
+bad_kernel reject-boot-area "$TMP/low.elf" "overlaps hv's boot area"
+bad_kernel reject-beyond-small-ram "$TMP/high.elf" "does not fit in 4 MiB" --mem 4M
+
+bad_cli() { # NAME PATTERN ARGS...
+	local name=$1 pat=$2
+	shift 2
+	run "$name" 10 "$HV" "$@"
+	expect "$name" 2 "$pat" err
+}
+bad_cli cli-no-command "no command given"
+bad_cli cli-unknown-option "unknown option '--frobnicate'" run --frobnicate "$KERNEL"
+bad_cli cli-bad-mem "--mem: 'lots' is not a size" run --mem lots "$KERNEL"
+bad_cli cli-mem-range "out of range" run --mem 128G "$KERNEL"
+bad_cli cli-bad-timeout "--timeout: 'soon'" run --timeout soon "$KERNEL"
+bad_cli cli-stray-arg "unexpected argument 'selftest'" run "$KERNEL" selftest
+run cli-version 5 "$HV" --version
+expect cli-version 0 "^hv [0-9]+\.[0-9]+\.[0-9]+ \(guest ABI 1\)" out
+run cli-help 5 "$HV" --help
+expect cli-help 0 "usage: hv run \[options\] KERNEL" out "--timeout SECONDS" out
+
+# ---- guests under KVM -----------------------------------------------------------
+KVM_TESTS="pvm-probe selftest hello-uart-and-hypercall stats verbose-backend divzero-reported timeout-kills unknown-command"
+if ! have_kvm; then
+	echo "*****************************************************************"
+	echo "* SKIPPED: no /dev/kvm on this machine: the tests that boot a    *"
+	echo "* guest did not run. Only input validation was tested above.     *"
+	echo "*****************************************************************"
+	for t in $KVM_TESTS; do skip "$t (skipped: no /dev/kvm)"; done
+	summary
+	exit $?
+fi
+
+run pvm-probe 30 "$HV" run --timeout 20 "$PROBE"
+expect pvm-probe 0 "ok PVM detected" out "ok 10\^8-iteration loop" out \
+	"ok page fault taken and returned" out "ok timer interrupt taken and returned" out
+
+host_ns=$(build/tests/host-cpuloop)
+run selftest 60 "$HV" run --timeout 50 "$KERNEL" -- selftest "host-loop-ns=$host_ns"
+expect selftest 0 "selftest: [0-9]+ checks, 0 failed" out "ok +cpu: .*host" out
+grep -q "FAIL" "$TMP/selftest.out" && fail selftest-no-fail-lines "$(grep FAIL "$TMP/selftest.out" | head -3)"
+
+run hello-uart-and-hypercall 30 "$HV" run --stats --timeout 20 "$KERNEL" -- hello
+expect hello-uart-and-hypercall 0 "^hello from the guest, through the trapped 16550 UART$" out \
+	"^hello from the guest, through the console hypercall$" out \
+	"console bytes uart [1-9][0-9]* hypercall [1-9]" err
+
+run stats 30 "$HV" run --stats --timeout 20 "$KERNEL" -- hello
+expect stats 0 "exits to hv [1-9]" err "hv  exit  io +[1-9]" err "hypercall console_write +[1-9]" err \
+	"kvm vcpu  exits +[1-9]" err
+
+run verbose-backend 30 "$HV" run --verbose --timeout 20 "$KERNEL" -- hello
+expect verbose-backend 0 "KVM backend: (PVM|VMX|SVM)" err
+
+run divzero-reported 30 "$HV" run --timeout 20 "$KERNEL" -- divzero
+expect divzero-reported 128 "FATAL: divide error \(vector 0\)" out "RIP=0000000000[0-9a-f]+" out
+
+run timeout-kills 30 "$HV" run --timeout 1 "$KERNEL" -- spin
+expect timeout-kills 124 "killed after --timeout 1.000 s" err
+
+run unknown-command 30 "$HV" run --timeout 20 "$KERNEL" -- frobnicate
+expect unknown-command 2 "unknown command 'frobnicate'" out "selftest" out
+
+summary
