@@ -84,10 +84,11 @@ $(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/inclu
 UT_SRCS   := $(wildcard tests/unit/*.c)
 UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
 	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers
-$(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(HV_HDRS) $(wildcard tests/unit/*.h) $(DEPS)
+PV_SRCS   := $(wildcard pv-drivers/*.c)
+$(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(HV_HDRS) $(wildcard tests/unit/*.h pv-drivers/*.h) $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@ (ASan, UBSan, CUnit)")
-	$(Q)gcc $(UT_CFLAGS) -o $@ $(UT_SRCS) $(HV_LIB) $(LIBURING_A) -lcunit -lpthread
+	$(Q)gcc $(UT_CFLAGS) -o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(LIBURING_A) -lcunit -lpthread
 
 # ---- top-level targets ----------------------------------------------------------
 .PHONY: all run test unit integration bench-boot clean

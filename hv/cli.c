@@ -19,6 +19,11 @@ const char cli_usage[] =
 	"  --mem SIZE         guest RAM (default 64M; suffixes K, M, G; 4M to 64G,\n"
 	"                     a multiple of 2M)\n"
 	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n"
+	"  --disk PATH[,ro]   attach a raw image as the next PV block device (pvblk0,\n"
+	"                     pvblk1, ...); ',ro' refuses guest writes.  Repeatable.\n"
+	"  --disk null:SIZE[,ro]\n"
+	"                     a PV block device that completes every request at once\n"
+	"                     without a file (reads return zeros): measures the interface\n"
 	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
 	"  --verbose          say what hv found and did (KVM backend, layout)\n"
 	"  -h, --help         this text\n"
@@ -116,6 +121,45 @@ static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t
 	return 0;
 }
 
+int cli_parse_disk(const char *s, struct disk_spec *spec, char *err, size_t errlen)
+{
+	size_t n = strlen(s);
+	uint64_t size;
+
+	memset(spec, 0, sizeof(*spec));
+	if (n >= 3 && !strcmp(s + n - 3, ",ro")) {
+		spec->ro = true;
+		n -= 3;
+	}
+	if (n == 0)
+		return fail(err, errlen, "--disk: no image path given");
+	if (n >= sizeof(spec->path))
+		return fail(err, errlen, "--disk: path longer than %zu bytes",
+			    sizeof(spec->path) - 1);
+	memcpy(spec->path, s, n);
+	spec->path[n] = '\0';
+	if (!strncmp(spec->path, "null:", 5)) {
+		if (cli_parse_size(spec->path + 5, &size) || size == 0)
+			return fail(err, errlen, "--disk: '%s' is not a size (try null:1G)",
+				    spec->path + 5);
+		if (size % 512)
+			return fail(err, errlen, "--disk: null size %s is not a multiple of 512",
+				    spec->path + 5);
+		spec->null_size = size;
+	}
+	return 0;
+}
+
+static int opt_disk(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (cfg->nr_disk == CLI_MAX_DISKS)
+		return fail(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
+	if (cli_parse_disk(arg, &cfg->disk[cfg->nr_disk], err, errlen))
+		return -EINVAL;
+	cfg->nr_disk++;
+	return 0;
+}
+
 static int opt_stats(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	(void)arg, (void)err, (void)errlen;
@@ -137,6 +181,7 @@ static const struct cli_opt {
 } opts[] = {
 	{ "--mem", true, opt_mem },
 	{ "--timeout", true, opt_timeout },
+	{ "--disk", true, opt_disk },
 	{ "--stats", false, opt_stats },
 	{ "--verbose", false, opt_verbose },
 };

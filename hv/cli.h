@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HV_VERSION_STRING "0.1.0"
+#include "disk.h"
+
+#define HV_VERSION_STRING "0.2.0"
+#define CLI_MAX_DISKS 8
 
 struct hv_config {
 	const char *kernel;
@@ -18,6 +21,8 @@ struct hv_config {
 	bool stats;
 	bool verbose;
 	char cmdline[4096];  /* guest arguments joined by spaces */
+	struct disk_spec disk[CLI_MAX_DISKS]; /* --disk, in order: pvblk0, ... */
+	unsigned nr_disk;
 };
 
 enum cli_action {
@@ -38,6 +43,9 @@ int cli_parse_size(const char *s, uint64_t *out);
 
 /* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */
 int cli_parse_seconds(const char *s, uint64_t *ms);
+
+/* "PATH[,ro]" or "null:SIZE[,ro]" -> spec; 0 or -EINVAL with a reason in err. */
+int cli_parse_disk(const char *s, struct disk_spec *spec, char *err, size_t errlen);
 
 extern const char cli_usage[];
 

@@ -75,6 +75,20 @@ static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
 	return 0;
 }
 
+static int64_t hc_queue_attach(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	struct hv_queue_setup s;
+
+	if (a[0] >= vm->nr_dev)
+		return -HV_ENOENT;
+	if (!vm->backend[a[0]].attach)
+		return -HV_EINVAL;
+	/* Copy, then validate: the device sees only hv's copy. */
+	if (gm_read(&vm->mem, &s, a[1], sizeof(s)))
+		return -HV_EFAULT;
+	return vm->backend[a[0]].attach(vm->backend[a[0]].dev, &s, vm->kvm);
+}
+
 void hc_register_core(struct hc_table *t)
 {
 	hc_register(t, HV_HC_VERSION, hc_version, "version");
@@ -82,4 +96,5 @@ void hc_register_core(struct hc_table *t)
 	hc_register(t, HV_HC_EXIT, hc_exit, "exit");
 	hc_register(t, HV_HC_TIME_NS, hc_time_ns, "time_ns");
 	hc_register(t, HV_HC_DEV_INFO, hc_dev_info, "dev_info");
+	hc_register(t, HV_HC_QUEUE_ATTACH, hc_queue_attach, "queue_attach");
 }

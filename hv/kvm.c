@@ -56,6 +56,7 @@ static const struct { long cap; const char *what; } required_caps[] = {
 	{ KVM_CAP_IMMEDIATE_EXIT, "immediate exit (--timeout)" },
 	{ KVM_CAP_IOEVENTFD, "ioeventfd (doorbells)" },
 	{ KVM_CAP_IRQFD, "irqfd (completion interrupts)" },
+	{ KVM_CAP_IRQ_ROUTING, "GSI routing (MSIs for completion interrupts)" },
 	{ KVM_CAP_EXT_CPUID, "KVM_GET_SUPPORTED_CPUID" },
 };
 

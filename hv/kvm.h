@@ -32,6 +32,9 @@ struct kvm_stats {
 	uint64_t data_len;
 };
 
+#define KVM_MAX_MSI_ROUTES 32
+#define KVM_MSI_GSI_BASE 32 /* above the IOAPIC's pins; hv routes only MSIs */
+
 struct kvm_vm {
 	int sys_fd;
 	int vm_fd;
@@ -40,6 +43,8 @@ struct kvm_vm {
 	size_t run_size;
 	enum kvm_backend backend;
 	struct kvm_stats vm_stats, vcpu_stats;
+	struct kvm_irq_routing_entry msi[KVM_MAX_MSI_ROUTES];
+	unsigned nr_msi;
 };
 
 /* Where /dev/kvm is; tests point it elsewhere with HV_KVM_DEV. */
@@ -60,6 +65,14 @@ int kvm_vcpu_boot_state(struct kvm_vm *k, uint64_t entry, uint64_t boot_info,
 			uint64_t cr3, char *err, size_t errlen);
 
 void kvm_vm_destroy(struct kvm_vm *k);
+
+/*
+ * Doorbells and completion interrupts (kvm_irq.c).  A 32-bit write of any
+ * value to port signals fd inside KVM, without an exit to hv; signalling fd
+ * raises an MSI with the given vector at vCPU 0's local APIC.  0 or -errno.
+ */
+int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd);
+int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd);
 
 const char *kvm_backend_name(enum kvm_backend b);
 

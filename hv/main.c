@@ -68,7 +68,8 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 {
 	struct image img;
 	struct elf_info ki;
-	char err[256];
+	char err[DISK_PATH_MAX + 128];
+	unsigned i;
 	int rc;
 
 	if (map_kernel(cfg->kernel, &img))
@@ -90,6 +91,18 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 	if (rc) {
 		fprintf(stderr, "hv: cannot set up devices: %s\n", strerror(-rc));
 		return -1;
+	}
+	for (i = 0; i < cfg->nr_disk; i++) {
+		if (vm_add_pvblk(vm, &cfg->disk[i], err, sizeof(err))) {
+			fprintf(stderr, "hv: %s\n", err);
+			return -1;
+		}
+		if (cfg->verbose)
+			fprintf(stderr, "hv: pvblk%u: %s, %llu sectors, %s%s, notify port 0x%x\n",
+				i, cfg->disk[i].null_size ? "null" : cfg->disk[i].path,
+				(unsigned long long)vm->pvblk[i].disk.sectors,
+				disk_mode(&vm->pvblk[i].disk), cfg->disk[i].ro ? ", read-only" : "",
+				vm->pvblk[i].port);
 	}
 	*cr3 = boot_setup(vm, &ki, cfg->cmdline);
 	*entry = ki.entry;
@@ -115,6 +128,7 @@ static int run(const struct hv_config *cfg)
 		return HV_EXIT_HOST;
 	}
 	if (prepare(cfg, vm, &entry, &cr3)) {
+		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
 		return HV_EXIT_USAGE;
@@ -124,16 +138,23 @@ static int run(const struct hv_config *cfg)
 	    kvm_vcpu_boot_state(&kvm, entry, HV_BOOT_INFO_GPA, cr3, err, sizeof(err))) {
 		fprintf(stderr, "hv: %s\n", err);
 		kvm_vm_destroy(&kvm);
+		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
 		return HV_EXIT_HOST;
 	}
 	if (cfg->verbose)
 		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
+	vm->kvm = &kvm;
 
 	memset(&v, 0, sizeof(v));
 	v.kvm = &kvm;
 	v.vm = vm;
+	if (vm_start_io(vm)) {
+		fprintf(stderr, "hv: cannot start the I/O thread: %s\n", strerror(errno));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 	if (vcpu_arm_timeout(&v, cfg->timeout_ms)) {
 		fprintf(stderr, "hv: cannot arm --timeout: %s\n", strerror(errno));
 		status = HV_EXIT_HOST;
@@ -141,6 +162,8 @@ static int run(const struct hv_config *cfg)
 	}
 	res = vcpu_run(&v);
 	vcpu_arm_timeout(&v, 0);
+	/* Writes in flight land in the images before hv reports and exits. */
+	iothread_stop(&vm->io);
 	console_flush(&vm->console);
 	switch (res) {
 	case RUN_GUEST_EXIT:
@@ -161,6 +184,7 @@ static int run(const struct hv_config *cfg)
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
+	vm_destroy_devices(vm);
 	kvm_vm_destroy(&kvm);
 	gm_destroy(&vm->mem);
 	free(vm);

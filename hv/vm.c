@@ -2,14 +2,69 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
-int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d)
+int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach, void *dev)
 {
 	if (vm->nr_dev == HV_BOOT_MAX_DEV)
 		return -ENOSPC;
+	vm->backend[vm->nr_dev] = (struct vm_dev_backend){ attach, dev };
 	vm->dev[vm->nr_dev++] = *d;
 	return 0;
+}
+
+static int64_t pvblk_attach_fn(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	return pvblk_attach(dev, s, kvm);
+}
+
+int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
+{
+	struct pvblk *b = &vm->pvblk[vm->nr_pvblk];
+	struct hv_dev_desc d;
+	struct disk disk;
+	int rc;
+
+	if (vm->nr_pvblk == VM_MAX_DISKS) {
+		snprintf(err, errlen, "too many disks (at most %d)", VM_MAX_DISKS);
+		return -ENOSPC;
+	}
+	rc = disk_open(&disk, spec, err, errlen);
+	if (rc)
+		return rc;
+	rc = pvblk_init(b, vm->nr_pvblk, &vm->mem, &disk);
+	if (!rc) {
+		pvblk_desc(b, &d);
+		rc = vm_add_dev(vm, &d, pvblk_attach_fn, b);
+		if (!rc)
+			rc = iothread_add(&vm->io, &b->src);
+		if (rc)
+			pvblk_destroy(b);
+	} else {
+		disk_close(&disk);
+	}
+	if (rc) {
+		snprintf(err, errlen, "pvblk%u: cannot set up: %s", vm->nr_pvblk, strerror(-rc));
+		return rc;
+	}
+	vm->nr_pvblk++;
+	return 0;
+}
+
+int vm_start_io(struct vm *vm)
+{
+	return vm->nr_pvblk ? iothread_start(&vm->io) : 0;
+}
+
+void vm_destroy_devices(struct vm *vm)
+{
+	unsigned i;
+
+	iothread_destroy(&vm->io);
+	for (i = 0; i < vm->nr_pvblk; i++)
+		pvblk_destroy(&vm->pvblk[i]);
+	vm->nr_pvblk = 0;
 }
 
 static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
@@ -31,6 +86,9 @@ int vm_init_devices(struct vm *vm, int console_fd)
 	};
 	int rc;
 
+	rc = iothread_init(&vm->io);
+	if (rc)
+		return rc;
 	console_init(&vm->console, console_fd);
 	uart_init(&vm->uart, console_sink, &vm->console);
 	hc_register_core(&vm->hc);
@@ -40,6 +98,6 @@ int vm_init_devices(struct vm *vm, int console_fd)
 		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
 				     "hypercall");
 	if (!rc)
-		rc = vm_add_dev(vm, &uart);
+		rc = vm_add_dev(vm, &uart, NULL, NULL);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #define HV_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../protocol/hv_abi.h"
@@ -13,7 +14,17 @@
 #include "guest_mem.h"
 #include "hypercall.h"
 #include "io_bus.h"
+#include "iothread.h"
+#include "pvblk.h"
 #include "uart.h"
+
+struct kvm_vm;
+
+#define VM_MAX_DISKS 8
+
+/* How a device with queues attaches one (HV_HC_QUEUE_ATTACH); NULL: it has none. */
+typedef int64_t (*vm_attach_fn)(void *dev, const struct hv_queue_setup *s,
+				struct kvm_vm *kvm);
 
 struct vm {
 	struct guest_mem mem;
@@ -24,7 +35,16 @@ struct vm {
 	struct uart uart;
 
 	struct hv_dev_desc dev[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
+	struct vm_dev_backend {
+		vm_attach_fn attach;
+		void *dev;
+	} backend[HV_BOOT_MAX_DEV];
 	unsigned nr_dev;
+
+	struct kvm_vm *kvm; /* NULL until KVM is set up (and in unit tests) */
+	struct iothread io;
+	struct pvblk pvblk[VM_MAX_DISKS];
+	unsigned nr_pvblk;
 
 	uint64_t console_hc_bytes; /* bytes written through HV_HC_CONSOLE_WRITE */
 	bool exit_requested;       /* set by HV_HC_EXIT */
@@ -38,6 +58,17 @@ struct vm {
 int vm_init_devices(struct vm *vm, int console_fd);
 
 /* Adds a device to the table the guest enumerates; 0 or -ENOSPC. */
-int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d);
+int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach, void *dev);
+
+/*
+ * Opens each disk and adds it as pvblk0, pvblk1, ...; the I/O thread must
+ * be initialised.  0, or -errno with a one-line reason in err.
+ */
+int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen);
+
+/* Starts the I/O thread if any device needs it; 0 or -errno. */
+int vm_start_io(struct vm *vm);
+/* Stops it after every disk op in flight completed; frees the devices. */
+void vm_destroy_devices(struct vm *vm);
 
 #endif

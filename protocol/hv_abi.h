@@ -31,12 +31,16 @@
 #define HV_HC_EXIT 2          /* (u64 status) -> does not return */
 #define HV_HC_TIME_NS 3       /* () -> host CLOCK_MONOTONIC in ns */
 #define HV_HC_DEV_INFO 4      /* (u64 index, gpa struct hv_dev_desc *) -> 0 */
-#define HV_HC_MAX 5           /* first unassigned number */
+#define HV_HC_QUEUE_ATTACH 5  /* (u64 dev index, gpa struct hv_queue_setup *)
+                                 -> notify port (hv_ring.h) */
+#define HV_HC_MAX 6           /* first unassigned number */
 
 /* Error codes returned in rax (negated); the values are Linux errno numbers. */
 #define HV_EOK 0
 #define HV_ENOENT 2   /* no such device index */
 #define HV_EIO 5
+#define HV_EAGAIN 11  /* try again: a queue is full */
+#define HV_ENOMEM 12
 #define HV_E2BIG 7    /* a length over the call's bound */
 #define HV_EFAULT 14  /* a guest range outside RAM or wrapping around */
 #define HV_EBUSY 16
@@ -89,7 +93,7 @@ struct hv_mem_region {
 enum hv_dev_type {
 	HV_DEV_UART = 1,    /* 16550 on port I/O: base = port */
 	HV_DEV_TRAPBLK = 2, /* trap-and-emulate block controller: base = MMIO gpa */
-	HV_DEV_PVBLK = 3,   /* paravirtual block device (rings) */
+	HV_DEV_PVBLK = 3,   /* paravirtual block device (rings, hv_blk.h) */
 };
 
 #define HV_DEV_F_RO (1u << 0) /* device refuses writes */
@@ -102,7 +106,7 @@ struct hv_dev_desc {
 	uint64_t len;      /* size of the register window in bytes */
 	uint64_t capacity; /* block devices: size in 512-byte sectors */
 	uint32_t irq;      /* interrupt vector the device raises, 0 if none */
-	uint32_t pad;
+	uint32_t sector_size; /* block devices: bytes per sector (512) */
 };
 
 struct hv_boot_info {

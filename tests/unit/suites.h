@@ -11,6 +11,8 @@ int suite_cli(void);
 int suite_uart(void);
 int suite_hypercall(void);
 int suite_boot(void);
+int suite_ring(void);
+int suite_pvblk(void);
 
 /* Adds a suite with the given tests; returns 0 or a CUnit error. */
 int add_suite(const char *name, const CU_TestInfo *tests);

@@ -23,6 +23,7 @@ static void setup(struct fixture *f)
 
 static void teardown(struct fixture *f)
 {
+	vm_destroy_devices(f->vm);
 	gm_destroy(&f->vm->mem);
 	free(f->vm);
 	close(f->pipe[0]);

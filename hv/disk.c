@@ -1,0 +1,144 @@
+/* Opening and validating disk images; the I/O itself is the engine's. */
+#include "disk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../protocol/hv_blk.h"
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static void set_name(struct disk *d, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	const char *base = slash && slash[1] ? slash + 1 : path;
+	size_t n = strnlen(base, sizeof(d->name) - 1);
+
+	memcpy(d->name, base, n); /* a long name is cut: it is only for messages */
+	d->name[n] = '\0';
+}
+
+/*
+ * O_DIRECT is refused at open by some file systems (EINVAL) and, where the
+ * device's logical block is larger than 512 bytes, by the first 512-byte
+ * read; guest segments are only 512-aligned, so both mean "buffered".
+ */
+static bool direct_works(int fd)
+{
+	void *buf;
+	bool ok;
+
+	if (posix_memalign(&buf, 4096, 4096))
+		return false;
+	ok = pread(fd, buf, HV_BLK_SECTOR, 0) == (ssize_t)HV_BLK_SECTOR;
+	free(buf);
+	return ok;
+}
+
+static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
+{
+	int flags = (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat st;
+	int fd, rc;
+
+	fd = open(path, flags | O_DIRECT);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+			direct_works(fd))) {
+		d->direct = true;
+	} else {
+		if (fd >= 0)
+			close(fd);
+		fd = open(path, flags);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		if (!d->ro && (errno == EACCES || errno == EROFS) && access(path, R_OK) == 0)
+			return fail(err, errlen, rc,
+				    "%s: not writable (%s); add ',ro' to attach it read-only",
+				    path, strerror(-rc));
+		return fail(err, errlen, rc, "%s: cannot open: %s", path, strerror(-rc));
+	}
+	d->fd = fd;
+	if (fstat(fd, &st) < 0)
+		return fail(err, errlen, -errno, "%s: cannot stat: %s", path, strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		d->size = (uint64_t)st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &d->size) < 0)
+			return fail(err, errlen, -errno, "%s: cannot read the device size: %s",
+				    path, strerror(errno));
+	} else {
+		return fail(err, errlen, -EINVAL, "%s: not a regular file or block device", path);
+	}
+	if (d->size == 0)
+		return fail(err, errlen, -EINVAL, "%s: empty image", path);
+	if (d->size % HV_BLK_SECTOR)
+		return fail(err, errlen, -EINVAL,
+			    "%s: size %llu is not a multiple of %u bytes", path,
+			    (unsigned long long)d->size, HV_BLK_SECTOR);
+	/* Two writers on one image corrupt it: refuse, as QEMU does. */
+	if (flock(fd, (d->ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+		return fail(err, errlen, -errno, "%s: in use by another process or disk (%s)",
+			    path, strerror(errno));
+	return 0;
+}
+
+int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	d->ro = spec->ro;
+	if (spec->null_size) {
+		if (spec->null_size % HV_BLK_SECTOR)
+			return fail(err, errlen, -EINVAL,
+				    "null:%llu: size is not a multiple of %u bytes",
+				    (unsigned long long)spec->null_size, HV_BLK_SECTOR);
+		d->null = true;
+		d->size = spec->null_size;
+		snprintf(d->name, sizeof(d->name), "null");
+	} else {
+		set_name(d, spec->path);
+		rc = open_file(d, spec->path, err, errlen);
+		if (rc) {
+			disk_close(d);
+			return rc;
+		}
+	}
+	d->sectors = d->size / HV_BLK_SECTOR;
+	return 0;
+}
+
+void disk_close(struct disk *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+const char *disk_mode(const struct disk *d)
+{
+	return d->null ? "null" : d->direct ? "O_DIRECT" : "buffered";
+}

@@ -1,0 +1,168 @@
+/* io_uring engine: prepare, batch, submit, dispatch completions. */
+#include "ioeng.h"
+
+#include <errno.h>
+#include <string.h>
+
+int ioeng_init(struct ioeng *e, unsigned depth)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	e->depth = depth;
+	e->done_tail = &e->done;
+	rc = io_uring_queue_init(depth, &e->ring, 0);
+	return rc < 0 ? rc : 0;
+}
+
+void ioeng_exit(struct ioeng *e)
+{
+	io_uring_queue_exit(&e->ring);
+}
+
+static struct io_uring_sqe *get_sqe(struct ioeng *e)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
+
+	if (!sqe) {
+		/* The SQ is full: push it to the kernel and try once more. */
+		if (io_uring_submit(&e->ring) >= 0) {
+			e->queued = 0;
+			e->submits++;
+		}
+		sqe = io_uring_get_sqe(&e->ring);
+	}
+	if (sqe)
+		e->queued++;
+	return sqe;
+}
+
+static void complete_inline(struct ioeng *e, struct ioeng_op *op, int res)
+{
+	op->res = res;
+	op->is_wait = 0;
+	op->next = NULL;
+	*e->done_tail = op;
+	e->done_tail = &op->next;
+	e->inflight++;
+}
+
+static uint64_t iov_bytes(const struct iovec *iov, unsigned n)
+{
+	uint64_t sum = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		sum += iov[i].iov_len;
+	return sum;
+}
+
+int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iovec *iov,
+	     unsigned n, uint64_t off, struct ioeng_op *op)
+{
+	struct io_uring_sqe *sqe;
+	unsigned i;
+
+	e->ops++;
+	if (d->null) {
+		/* The null device: reads return zeros, writes vanish. */
+		if (!write)
+			for (i = 0; i < n; i++)
+				memset(iov[i].iov_base, 0, iov[i].iov_len);
+		complete_inline(e, op, (int)iov_bytes(iov, n));
+		return 0;
+	}
+	sqe = get_sqe(e);
+	if (!sqe)
+		return -EBUSY;
+	if (write)
+		io_uring_prep_writev(sqe, d->fd, iov, n, off);
+	else
+		io_uring_prep_readv(sqe, d->fd, iov, n, off);
+	io_uring_sqe_set_data(sqe, op);
+	op->is_wait = 0;
+	e->inflight++;
+	return 0;
+}
+
+int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
+{
+	struct io_uring_sqe *sqe;
+
+	e->ops++;
+	if (d->null) {
+		complete_inline(e, op, 0);
+		return 0;
+	}
+	sqe = get_sqe(e);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
+	io_uring_sqe_set_data(sqe, op);
+	op->is_wait = 0;
+	e->inflight++;
+	return 0;
+}
+
+int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
+{
+	struct io_uring_sqe *sqe = get_sqe(e);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
+	io_uring_sqe_set_data(sqe, op);
+	/* Not counted in inflight: a doorbell read stays pending for ever. */
+	op->is_wait = 1;
+	return 0;
+}
+
+static int run_inline(struct ioeng *e)
+{
+	struct ioeng_op *op = e->done;
+	int n = 0;
+
+	e->done = NULL;
+	e->done_tail = &e->done;
+	while (op) {
+		struct ioeng_op *next = op->next;
+		e->inflight--;
+		op->cb(op, op->res);
+		op = next;
+		n++;
+	}
+	return n;
+}
+
+int ioeng_run(struct ioeng *e, int wait)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	int rc, n;
+
+	n = run_inline(e);
+	if (e->queued || (wait && !n)) {
+		rc = (wait && !n) ? io_uring_submit_and_wait(&e->ring, 1)
+				  : io_uring_submit(&e->ring);
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+			return rc;
+		if (rc > 0)
+			e->submits++;
+		if (rc >= 0)
+			e->queued = 0;
+	}
+	io_uring_for_each_cqe(&e->ring, head, cqe) {
+		struct ioeng_op *op = io_uring_cqe_get_data(cqe);
+		int res = cqe->res;
+
+		seen++;
+		if (!op)
+			continue;
+		if (!op->is_wait)
+			e->inflight--;
+		op->cb(op, res);
+		n++;
+	}
+	io_uring_cq_advance(&e->ring, seen);
+	return n + run_inline(e);
+}

@@ -1,0 +1,141 @@
+/* The I/O thread's loop: wait on the ring, dispatch, flush, repeat. */
+#include "iothread.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+static void arm(struct io_source *s);
+
+static void on_signal(struct ioeng_op *op, int res)
+{
+	struct io_source *s = container_of(op, struct io_source, op);
+
+	if (s->it->stopping)
+		return;
+	if (res >= 0) {
+		s->kicks++;
+		s->kick(s, &s->it->eng);
+	}
+	arm(s);
+}
+
+static void arm(struct io_source *s)
+{
+	s->op.cb = on_signal;
+	if (ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op))
+		s->it->error = -EBUSY;
+}
+
+static void stop_kick(struct io_source *s, struct ioeng *e)
+{
+	(void)e;
+	s->it->stopping = true;
+}
+
+int iothread_init(struct iothread *it)
+{
+	int rc;
+
+	memset(it, 0, sizeof(*it));
+	it->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (it->stop_fd < 0) {
+		it->stop_fd = -1;
+		return -errno;
+	}
+	rc = ioeng_init(&it->eng, IOTHREAD_DEPTH);
+	if (rc) {
+		close(it->stop_fd);
+		it->stop_fd = -1;
+		return rc;
+	}
+	it->stop.fd = it->stop_fd;
+	it->stop.kick = stop_kick;
+	return iothread_add(it, &it->stop);
+}
+
+int iothread_add(struct iothread *it, struct io_source *s)
+{
+	if (it->nr_src == IOTHREAD_MAX_SRC || it->started)
+		return -ENOSPC;
+	s->it = it;
+	it->src[it->nr_src++] = s;
+	return 0;
+}
+
+static void flush_all(struct iothread *it)
+{
+	unsigned i;
+
+	for (i = 0; i < it->nr_src; i++)
+		if (it->src[i]->flush)
+			it->src[i]->flush(it->src[i], &it->eng);
+}
+
+static void *loop(void *arg)
+{
+	struct iothread *it = arg;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < it->nr_src; i++)
+		arm(it->src[i]);
+	while (!it->stopping && !it->error) {
+		rc = ioeng_run(&it->eng, 1);
+		if (rc < 0) {
+			it->error = rc;
+			fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
+			break;
+		}
+		flush_all(it);
+	}
+	/* Every write the guest was told about must be in the file before hv exits. */
+	while (it->eng.inflight && !it->error) {
+		rc = ioeng_run(&it->eng, 1);
+		if (rc < 0)
+			break;
+		flush_all(it);
+	}
+	return NULL;
+}
+
+int iothread_start(struct iothread *it)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* Signals (the --timeout alarm) belong to the vCPU thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&it->tid, NULL, loop, it);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
+	it->started = true;
+	return 0;
+}
+
+void iothread_stop(struct iothread *it)
+{
+	if (!it->started)
+		return;
+	if (eventfd_write(it->stop_fd, 1) < 0)
+		fprintf(stderr, "hv: cannot stop the I/O thread: %s\n", strerror(errno));
+	pthread_join(it->tid, NULL);
+	it->started = false;
+}
+
+void iothread_destroy(struct iothread *it)
+{
+	iothread_stop(it);
+	ioeng_exit(&it->eng);
+	if (it->stop_fd >= 0)
+		close(it->stop_fd);
+	it->stop_fd = -1;
+}

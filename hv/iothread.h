@@ -1,0 +1,50 @@
+/*
+ * The I/O thread: serves every PV queue's doorbell and every disk completion
+ * from one io_uring, so a burst of requests costs one system call.  Devices
+ * register an io_source (an eventfd and two callbacks) before it starts.
+ */
+#ifndef HV_IOTHREAD_H
+#define HV_IOTHREAD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ioeng.h"
+
+#define IOTHREAD_MAX_SRC 32
+#define IOTHREAD_DEPTH 256
+
+struct io_source {
+	int fd;  /* eventfd; each signal calls kick() in the I/O thread */
+	void (*kick)(struct io_source *s, struct ioeng *e);
+	/* After every batch of completions: publish them, signal the guest. */
+	void (*flush)(struct io_source *s, struct ioeng *e);
+	/* the thread's */
+	uint64_t count;
+	struct ioeng_op op;
+	struct iothread *it;
+	uint64_t kicks;
+};
+
+struct iothread {
+	struct ioeng eng;
+	pthread_t tid;
+	bool started;
+	int stop_fd;
+	struct io_source stop;
+	bool stopping;
+	struct io_source *src[IOTHREAD_MAX_SRC];
+	unsigned nr_src;
+	int error; /* -errno if the thread died of an engine error */
+};
+
+int iothread_init(struct iothread *it);
+/* Registers a source; only before iothread_start().  0 or -ENOSPC. */
+int iothread_add(struct iothread *it, struct io_source *s);
+int iothread_start(struct iothread *it);
+/* Stops taking doorbells, waits for every disk op in flight, joins. */
+void iothread_stop(struct iothread *it);
+void iothread_destroy(struct iothread *it);
+
+#endif

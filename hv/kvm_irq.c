@@ -1,0 +1,63 @@
+/*
+ * ioeventfd doorbells and irqfd-driven MSIs: the two KVM mechanisms that let
+ * a PV queue run without the vCPU thread ever seeing a doorbell or raising
+ * an interrupt itself.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "kvm.h"
+
+/* The MSI address of the local APIC with id 0 (vCPU 0), fixed delivery. */
+#define MSI_ADDR_APIC0 0xfee00000u
+
+int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd)
+{
+	struct kvm_ioeventfd io = {
+		.addr = port, .len = len, .fd = fd, .flags = KVM_IOEVENTFD_FLAG_PIO,
+	};
+
+	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+/* KVM_SET_GSI_ROUTING replaces the whole table: hand it every MSI so far. */
+static int set_routing(struct kvm_vm *k)
+{
+	size_t sz = sizeof(struct kvm_irq_routing) + k->nr_msi * sizeof(k->msi[0]);
+	struct kvm_irq_routing *r = calloc(1, sz);
+	int rc;
+
+	if (!r)
+		return -ENOMEM;
+	r->nr = k->nr_msi;
+	memcpy(r->entries, k->msi, k->nr_msi * sizeof(k->msi[0]));
+	rc = ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, r) < 0 ? -errno : 0;
+	free(r);
+	return rc;
+}
+
+int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
+{
+	struct kvm_irq_routing_entry *e;
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd };
+	int rc;
+
+	if (k->nr_msi == KVM_MAX_MSI_ROUTES)
+		return -ENOSPC;
+	e = &k->msi[k->nr_msi];
+	memset(e, 0, sizeof(*e));
+	e->gsi = KVM_MSI_GSI_BASE + k->nr_msi;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->u.msi.address_lo = MSI_ADDR_APIC0;
+	e->u.msi.data = vector & 0xff; /* fixed, edge */
+	k->nr_msi++;
+	rc = set_routing(k);
+	if (rc) {
+		k->nr_msi--;
+		return rc;
+	}
+	irqfd.gsi = e->gsi;
+	return ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}

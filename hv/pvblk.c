@@ -1,0 +1,355 @@
+/* PV block backend: attach, drain the submission ring, complete, notify. */
+#include "pvblk.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* One request in flight: hv's copy of what the guest asked, and its iovecs. */
+struct pvblk_req {
+	struct ioeng_op op;
+	struct pvblk *b;
+	uint64_t id;
+	uint32_t bytes;
+	struct iovec iov[HV_BLK_MAX_SEG];
+	struct pvblk_req *next_free;
+};
+
+static int load_state(const struct pvblk *b)
+{
+	return __atomic_load_n(&b->state, __ATOMIC_ACQUIRE);
+}
+
+/* The guest broke the ring protocol: log once, stop serving this queue only. */
+static void queue_broken(struct pvblk *b, const char *why, uint32_t have, uint32_t want)
+{
+	fprintf(stderr, "hv: pvblk%u: queue broken by the guest: %s (%u, expected at most %u)\n",
+		b->index, why, have, want);
+	__atomic_store_n(&b->state, PVBLK_BROKEN, __ATOMIC_RELEASE);
+}
+
+int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
+		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes)
+{
+	uint64_t total = 0;
+	uint32_t i;
+
+	*bytes = 0;
+	if (r->op > HV_BLK_OP_FLUSH)
+		return HV_BLK_S_UNSUPP;
+	if (r->reserved)
+		return HV_BLK_S_BADREQ;
+	if (r->op == HV_BLK_OP_FLUSH)
+		return r->nr_seg ? HV_BLK_S_BADREQ : HV_BLK_S_OK;
+	if (r->op == HV_BLK_OP_WRITE && b->disk.ro)
+		return HV_BLK_S_RO;
+	if (r->nr_seg == 0 || r->nr_seg > HV_BLK_MAX_SEG)
+		return HV_BLK_S_BADREQ;
+	for (i = 0; i < r->nr_seg; i++) {
+		const struct hv_blk_seg *s = &r->seg[i];
+		void *p;
+
+		if (s->len == 0 || s->len > HV_BLK_MAX_BYTES || s->reserved ||
+		    s->len % HV_BLK_SEG_ALIGN || s->gpa % HV_BLK_SEG_ALIGN)
+			return HV_BLK_S_BADREQ;
+		p = gm_range(b->mem, s->gpa, s->len);
+		if (!p)
+			return HV_BLK_S_BADREQ;
+		iov[i].iov_base = p;
+		iov[i].iov_len = s->len;
+		total += s->len;
+	}
+	if (total > HV_BLK_MAX_BYTES)
+		return HV_BLK_S_BADREQ;
+	if (r->sector > b->disk.sectors || total / HV_BLK_SECTOR > b->disk.sectors - r->sector)
+		return HV_BLK_S_BADREQ;
+	*bytes = (uint32_t)total;
+	return HV_BLK_S_OK;
+}
+
+/* Completion-ring entries hv may still promise: unconsumed + in flight < size. */
+static bool cq_has_room(struct pvblk *b)
+{
+	uint32_t cons = __atomic_load_n(&b->cq->cons, __ATOMIC_ACQUIRE);
+	uint32_t used = b->cq_prod - cons;
+
+	if (used > b->setup.cq_size) {
+		queue_broken(b, "completion consumer index out of range", used,
+			     b->setup.cq_size);
+		return false;
+	}
+	return used + b->inflight < b->setup.cq_size;
+}
+
+static void post(struct pvblk *b, struct pvblk_req *q, uint32_t status, uint32_t bytes)
+{
+	struct hv_blk_cpl c = { .id = q->id, .status = status, .bytes = bytes };
+
+	b->inflight--;
+	q->next_free = b->free;
+	b->free = q;
+	if (status == HV_BLK_S_OK)
+		b->st.bytes += bytes;
+	else if (status == HV_BLK_S_IOERR)
+		b->st.io_errors++;
+	else
+		b->st.bad_reqs++;
+	if (load_state(b) != PVBLK_ACTIVE)
+		return;
+	b->cqe[b->cq_prod & (b->setup.cq_size - 1)] = c;
+	b->cq_prod++;
+}
+
+static void io_done(struct ioeng_op *op, int res)
+{
+	struct pvblk_req *q = container_of(op, struct pvblk_req, op);
+
+	if (res < 0)
+		post(q->b, q, HV_BLK_S_IOERR, 0);
+	else if ((uint32_t)res != q->bytes)
+		post(q->b, q, HV_BLK_S_IOERR, (uint32_t)res); /* short: past a truncated file */
+	else
+		post(q->b, q, HV_BLK_S_OK, (uint32_t)res);
+}
+
+static void start(struct pvblk *b, struct ioeng *e, const struct hv_blk_req *r)
+{
+	struct pvblk_req *q = b->free;
+	int status, rc;
+
+	b->free = q->next_free;
+	b->inflight++;
+	b->st.reqs++;
+	q->id = r->id;
+	status = pvblk_check_req(b, r, q->iov, &q->bytes);
+	if (status != HV_BLK_S_OK) {
+		post(b, q, (uint32_t)status, 0);
+		return;
+	}
+	q->op.cb = io_done;
+	if (r->op == HV_BLK_OP_FLUSH)
+		rc = ioeng_flush(e, &b->disk, &q->op);
+	else
+		rc = ioeng_rw(e, &b->disk, r->op == HV_BLK_OP_WRITE, q->iov, r->nr_seg,
+			      r->sector * HV_BLK_SECTOR, &q->op);
+	if (rc)
+		post(b, q, HV_BLK_S_IOERR, 0);
+}
+
+/* Takes every new request, then asks for a doorbell for the next one. */
+static void drain(struct pvblk *b, struct ioeng *e)
+{
+	uint32_t mask = b->setup.sq_size - 1;
+
+	for (;;) {
+		uint32_t prod = hv_ring_load_acquire(&b->sq->prod);
+
+		if ((uint32_t)(prod - b->sq_cons) > b->setup.sq_size) {
+			queue_broken(b, "submission producer index jumped",
+				     prod - b->sq_cons, b->setup.sq_size);
+			return;
+		}
+		while (b->sq_cons != prod) {
+			struct hv_blk_req r;
+
+			if (!cq_has_room(b)) {
+				b->stalled = load_state(b) == PVBLK_ACTIVE;
+				hv_ring_store_release(&b->sq->cons, b->sq_cons);
+				return;
+			}
+			/* Copy, then validate: the guest may rewrite the slot at will. */
+			memcpy(&r, (const void *)&b->sqe[b->sq_cons & mask], sizeof(r));
+			b->sq_cons++;
+			start(b, e, &r);
+		}
+		hv_ring_store_release(&b->sq->cons, b->sq_cons);
+		__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
+		hv_ring_fence();
+		if (hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
+			return;
+	}
+}
+
+/* Publishes new completions; interrupts only if the guest's event index asks. */
+static void publish(struct pvblk *b)
+{
+	uint32_t event;
+
+	if (b->cq_prod == b->cq_published)
+		return;
+	hv_ring_store_release(&b->cq->prod, b->cq_prod);
+	hv_ring_fence();
+	event = __atomic_load_n(&b->cq->event, __ATOMIC_RELAXED);
+	if (b->setup.vector && hv_ring_need_event(event, b->cq_prod, b->cq_published)) {
+		if (eventfd_write(b->irq_fd, 1) == 0)
+			b->st.irqs++;
+	} else {
+		b->st.irqs_suppressed++;
+	}
+	b->cq_published = b->cq_prod;
+}
+
+static void service(struct pvblk *b, struct ioeng *e)
+{
+	b->stalled = false;
+	drain(b, e);
+	if (load_state(b) == PVBLK_ACTIVE)
+		publish(b);
+}
+
+static void on_kick(struct io_source *s, struct ioeng *e)
+{
+	struct pvblk *b = container_of(s, struct pvblk, src);
+
+	if (load_state(b) == PVBLK_ACTIVE)
+		service(b, e);
+}
+
+static void on_flush(struct io_source *s, struct ioeng *e)
+{
+	struct pvblk *b = container_of(s, struct pvblk, src);
+
+	if (load_state(b) != PVBLK_ACTIVE)
+		return;
+	publish(b);
+	if (b->stalled)
+		service(b, e);
+}
+
+int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
+	       const struct disk *disk)
+{
+	memset(b, 0, sizeof(*b));
+	b->disk = *disk;
+	b->index = index;
+	b->mem = mem;
+	b->port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * index);
+	b->irq_fd = -1;
+	b->src.fd = eventfd(0, EFD_CLOEXEC);
+	if (b->src.fd < 0)
+		return -errno;
+	b->irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (b->irq_fd < 0) {
+		close(b->src.fd);
+		return -errno;
+	}
+	b->src.kick = on_kick;
+	b->src.flush = on_flush;
+	return 0;
+}
+
+void pvblk_destroy(struct pvblk *b)
+{
+	if (b->src.fd >= 0)
+		close(b->src.fd);
+	if (b->irq_fd >= 0)
+		close(b->irq_fd);
+	b->src.fd = b->irq_fd = -1;
+	disk_close(&b->disk);
+	free(b->pool);
+	b->pool = NULL;
+}
+
+void pvblk_desc(const struct pvblk *b, struct hv_dev_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->type = HV_DEV_PVBLK;
+	d->index = (uint16_t)b->index;
+	d->flags = b->disk.ro ? HV_DEV_F_RO : 0;
+	d->base = b->port;
+	d->len = 4;
+	d->capacity = b->disk.sectors;
+	d->sector_size = HV_BLK_SECTOR;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Everything about a setup the guest can get wrong, before anything changes. */
+static int check_setup(const struct pvblk *b, const struct hv_queue_setup *s)
+{
+	uint64_t sq_len, cq_len;
+
+	if (s->flags || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
+	    s->cq_size < s->sq_size)
+		return -HV_EINVAL;
+	if (s->vector && (s->vector < 32 || s->vector > 254))
+		return -HV_EINVAL;
+	if (s->sq_gpa % HV_RING_ALIGN || s->cq_gpa % HV_RING_ALIGN)
+		return -HV_EINVAL;
+	sq_len = hv_ring_bytes(s->sq_size, sizeof(struct hv_blk_req));
+	cq_len = hv_ring_bytes(s->cq_size, sizeof(struct hv_blk_cpl));
+	if (!gm_range(b->mem, s->sq_gpa, sq_len) || !gm_range(b->mem, s->cq_gpa, cq_len))
+		return -HV_EFAULT;
+	if (ranges_overlap(s->sq_gpa, sq_len, s->cq_gpa, cq_len))
+		return -HV_EINVAL;
+	return 0;
+}
+
+int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	uint32_t i;
+	int rc;
+
+	if (load_state(b) != PVBLK_DETACHED)
+		return -HV_EBUSY;
+	rc = check_setup(b, s);
+	if (rc)
+		return rc;
+	b->pool = calloc(s->cq_size, sizeof(*b->pool));
+	if (!b->pool)
+		return -HV_ENOSPC;
+	for (i = 0; i < s->cq_size; i++) {
+		b->pool[i].b = b;
+		b->pool[i].next_free = i + 1 < s->cq_size ? &b->pool[i + 1] : NULL;
+	}
+	b->free = b->pool;
+	if (kvm) {
+		rc = kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd);
+		if (!rc && s->vector)
+			rc = kvm_irqfd_msi(kvm, s->vector, b->irq_fd);
+		if (rc) {
+			fprintf(stderr, "hv: pvblk%u: cannot wire the queue into KVM: %s\n",
+				b->index, strerror(-rc));
+			free(b->pool);
+			b->pool = b->free = NULL;
+			return -HV_EIO;
+		}
+	}
+	b->setup = *s;
+	b->sq = gm_range(b->mem, s->sq_gpa, sizeof(*b->sq));
+	b->cq = gm_range(b->mem, s->cq_gpa, sizeof(*b->cq));
+	b->sqe = (struct hv_blk_req *)((uint8_t *)b->sq + HV_RING_ENTRIES_OFF);
+	b->cqe = (struct hv_blk_cpl *)((uint8_t *)b->cq + HV_RING_ENTRIES_OFF);
+	/* The rings start empty at the indices the guest chose. */
+	b->sq_cons = __atomic_load_n(&b->sq->prod, __ATOMIC_RELAXED);
+	b->cq_prod = b->cq_published = __atomic_load_n(&b->cq->cons, __ATOMIC_RELAXED);
+	b->sq->cons = b->sq->event = b->sq_cons;
+	b->cq->prod = b->cq_prod;
+	b->inflight = 0;
+	/* The I/O thread sees the queue only from here on. */
+	__atomic_store_n(&b->state, PVBLK_ACTIVE, __ATOMIC_RELEASE);
+	return b->port;
+}
+
+void pvblk_print_stats(FILE *f, const struct pvblk *b)
+{
+	static const char *const state[] = { "detached", "active", "broken" };
+
+	fprintf(f, "  pvblk%u (%s, %s%s): %s, %llu requests, %llu bytes, %llu bad, "
+		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed\n",
+		b->index, b->disk.name, disk_mode(&b->disk), b->disk.ro ? ", ro" : "",
+		state[load_state(b)], (unsigned long long)b->st.reqs,
+		(unsigned long long)b->st.bytes, (unsigned long long)b->st.bad_reqs,
+		(unsigned long long)b->st.io_errors, (unsigned long long)b->src.kicks,
+		(unsigned long long)b->st.irqs, (unsigned long long)b->st.irqs_suppressed);
+}

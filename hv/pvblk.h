@@ -1,0 +1,78 @@
+/*
+ * The paravirtual block device's backend: one queue per device, attached by
+ * the guest with HV_HC_QUEUE_ATTACH.  Doorbells arrive on an eventfd (KVM's
+ * ioeventfd on the notify port), requests are copied out of the submission
+ * ring, validated and handed to the I/O engine pointing at guest memory;
+ * completions go to the completion ring and, unless the guest suppressed
+ * them, raise its MSI through an irqfd.  All ring work runs in the I/O thread.
+ */
+#ifndef HV_PVBLK_H
+#define HV_PVBLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../protocol/hv_blk.h"
+#include "disk.h"
+#include "guest_mem.h"
+#include "iothread.h"
+
+struct kvm_vm;
+struct pvblk_req;
+
+enum pvblk_state {
+	PVBLK_DETACHED = 0,
+	PVBLK_ACTIVE = 1,
+	PVBLK_BROKEN = 2, /* the guest broke the ring protocol; no more service */
+};
+
+struct pvblk_stats {
+	uint64_t reqs, bad_reqs, io_errors, bytes;
+	uint64_t irqs, irqs_suppressed;
+};
+
+struct pvblk {
+	struct disk disk;
+	unsigned index;          /* pvblk<index> */
+	const struct guest_mem *mem;
+	struct io_source src;    /* doorbell */
+	int irq_fd;              /* signalled to raise the completion interrupt */
+	uint16_t port;
+	int state;               /* enum pvblk_state, atomic */
+
+	/* the queue, fixed at attach (vCPU thread), then the I/O thread's */
+	struct hv_queue_setup setup;
+	struct hv_ring_ctl *sq, *cq;
+	struct hv_blk_req *sqe;
+	struct hv_blk_cpl *cqe;
+	uint32_t sq_cons, cq_prod, cq_published, inflight;
+	bool stalled;            /* waiting for completion-ring space */
+	struct pvblk_req *pool, *free;
+	struct pvblk_stats st;
+};
+
+/* Sets up device index over an opened disk; 0 or -errno. */
+int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
+	       const struct disk *disk);
+void pvblk_destroy(struct pvblk *b);
+
+/* The device-table entry the guest enumerates. */
+void pvblk_desc(const struct pvblk *b, struct hv_dev_desc *d);
+
+/*
+ * Validates a (copied) queue setup and attaches the queue: the rings are
+ * mapped, the doorbell registered with KVM as an ioeventfd on the notify
+ * port and the completion vector routed as an MSI through an irqfd (kvm may
+ * be NULL: unit tests drive the eventfds themselves).  Returns the notify
+ * port, or -HV_E*.
+ */
+int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+
+/* Checks one (copied) request; HV_BLK_S_OK and the host iovecs, or the status. */
+int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
+		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes);
+
+void pvblk_print_stats(FILE *f, const struct pvblk *b);
+
+#endif

@@ -1,0 +1,220 @@
+/* PV block front end: request slots, batching, completion, waiting. */
+#include "pvblk_fe.h"
+
+#define NO_SLOT 0xffffffffu
+
+int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index,
+		  const struct hv_dev_desc *desc, const struct pvblk_fe_config *cfg)
+{
+	struct hv_queue_setup *setup;
+	uint64_t setup_pa;
+	int64_t port;
+	uint32_t i;
+	int rc;
+
+	if (desc->type != HV_DEV_PVBLK || cfg->queue_size > PVBLK_FE_MAX_DEPTH)
+		return -HV_EINVAL;
+	*d = (struct pvblk_fe){ 0 };
+	d->os = os;
+	d->dev_index = dev_index;
+	d->unit = desc->index;
+	d->sectors = desc->capacity;
+	d->sector_size = desc->sector_size ? desc->sector_size : HV_BLK_SECTOR;
+	d->ro = desc->flags & HV_DEV_F_RO;
+	d->polling = cfg->vector == 0;
+	rc = pv_ring_alloc(&d->ring, os, cfg->queue_size, sizeof(struct hv_blk_req),
+			   cfg->queue_size, sizeof(struct hv_blk_cpl), cfg->start_index);
+	if (rc)
+		return rc;
+	d->depth = cfg->queue_size;
+	for (i = 0; i < d->depth; i++)
+		d->slot[i].next_free = i + 1 < d->depth ? i + 1 : NO_SLOT;
+	d->free_head = 0;
+
+	setup = os->dma_alloc(os->ctx, sizeof(*setup), &setup_pa);
+	if (!setup) {
+		pv_ring_free(&d->ring, os);
+		return -HV_ENOMEM;
+	}
+	setup->sq_gpa = d->ring.sq_pa;
+	setup->cq_gpa = d->ring.cq_pa;
+	setup->sq_size = setup->cq_size = cfg->queue_size;
+	setup->vector = cfg->vector;
+	if (!d->polling)
+		pv_ring_cq_arm(&d->ring);
+	port = os->hypercall(os->ctx, HV_HC_QUEUE_ATTACH, dev_index, setup_pa);
+	os->dma_free(os->ctx, setup, sizeof(*setup));
+	if (port < 0) {
+		pv_ring_free(&d->ring, os);
+		return (int)port;
+	}
+	d->port = (uint16_t)port;
+	return 0;
+}
+
+int pvblk_fe_submit(struct pvblk_fe *d, struct hv_blk_req *r, pvblk_fe_done fn, void *arg)
+{
+	const struct pv_os *os = d->os;
+	uint64_t flags = os->irq_save(os->ctx);
+	struct hv_blk_req *slot;
+	uint32_t tag = d->free_head;
+
+	/* Never more outstanding than completion slots: hv relies on it. */
+	slot = tag == NO_SLOT ? 0 : pv_ring_sq_slot(&d->ring);
+	if (!slot) {
+		os->irq_restore(os->ctx, flags);
+		return -HV_EAGAIN;
+	}
+	d->free_head = d->slot[tag].next_free;
+	d->slot[tag].fn = fn;
+	d->slot[tag].arg = arg;
+	d->slot[tag].busy = true;
+	d->outstanding++;
+	r->id = tag;
+	*slot = *r;
+	pv_ring_sq_push(&d->ring);
+	d->st.submitted++;
+	os->irq_restore(os->ctx, flags);
+	return 0;
+}
+
+void pvblk_fe_kick(struct pvblk_fe *d)
+{
+	const struct pv_os *os = d->os;
+	uint64_t flags = os->irq_save(os->ctx);
+	bool notify = pv_ring_sq_publish(&d->ring);
+
+	os->irq_restore(os->ctx, flags);
+	if (notify) {
+		d->st.notifies++;
+		os->notify(os->ctx, d->port, d->ring.sq_prod);
+	}
+}
+
+unsigned pvblk_fe_poll(struct pvblk_fe *d)
+{
+	const struct pv_os *os = d->os;
+	uint64_t flags = os->irq_save(os->ctx);
+	const struct hv_blk_cpl *c;
+	unsigned n = 0;
+
+	while ((c = pv_ring_cq_peek(&d->ring))) {
+		struct hv_blk_cpl cpl = *c;
+		struct pvblk_fe_slot *s;
+
+		pv_ring_cq_pop(&d->ring);
+		if (cpl.id >= d->depth || !d->slot[cpl.id].busy) {
+			d->st.bogus_cpl++;
+			continue;
+		}
+		s = &d->slot[cpl.id];
+		s->busy = false;
+		s->next_free = d->free_head;
+		d->free_head = (uint32_t)cpl.id;
+		d->outstanding--;
+		d->st.completed++;
+		if (cpl.status != HV_BLK_S_OK)
+			d->st.errors++;
+		/* The slot is free again: the callback may submit at once. */
+		s->fn(s->arg, cpl.status, cpl.bytes);
+		n++;
+	}
+	os->irq_restore(os->ctx, flags);
+	return n;
+}
+
+void pvblk_fe_interrupt(struct pvblk_fe *d)
+{
+	d->st.interrupts++;
+	do
+		pvblk_fe_poll(d);
+	while (pv_ring_cq_arm(&d->ring));
+}
+
+void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
+{
+	if (d->polling)
+		pvblk_fe_poll(d);
+	else
+		d->os->wait(d->os->ctx, flag);
+}
+
+void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64_t sector,
+		   void *buf, uint32_t bytes)
+{
+	*r = (struct hv_blk_req){ .op = op, .sector = sector };
+	if (op == HV_BLK_OP_FLUSH)
+		return;
+	r->nr_seg = 1;
+	r->seg[0].gpa = d->os->virt_to_phys(d->os->ctx, buf);
+	r->seg[0].len = bytes;
+}
+
+struct sync_wait {
+	volatile int done;
+	uint32_t status;
+	uint32_t bytes;
+};
+
+static void sync_done(void *arg, uint32_t status, uint32_t bytes)
+{
+	struct sync_wait *w = arg;
+
+	w->status = status;
+	w->bytes = bytes;
+	w->done = 1;
+}
+
+static uint32_t run_sync(struct pvblk_fe *d, struct hv_blk_req *r)
+{
+	struct sync_wait w = { 0, 0, 0 };
+
+	while (pvblk_fe_submit(d, r, sync_done, &w)) {
+		pvblk_fe_kick(d); /* full of async requests: let them drain */
+		pvblk_fe_wait(d, &w.done);
+	}
+	pvblk_fe_kick(d);
+	while (!w.done)
+		pvblk_fe_wait(d, &w.done);
+	return w.status;
+}
+
+uint32_t pvblk_fe_rw(struct pvblk_fe *d, uint32_t op, uint64_t sector, void *buf,
+		     uint64_t bytes)
+{
+	uint8_t *p = buf;
+
+	while (bytes) {
+		uint32_t n = bytes > HV_BLK_MAX_BYTES ? HV_BLK_MAX_BYTES : (uint32_t)bytes;
+		struct hv_blk_req r;
+		uint32_t st;
+
+		pvblk_fe_prep(d, &r, op, sector, p, n);
+		st = run_sync(d, &r);
+		if (st != HV_BLK_S_OK)
+			return st;
+		p += n;
+		bytes -= n;
+		sector += n / HV_BLK_SECTOR;
+	}
+	return HV_BLK_S_OK;
+}
+
+uint32_t pvblk_fe_flush(struct pvblk_fe *d)
+{
+	struct hv_blk_req r;
+
+	pvblk_fe_prep(d, &r, HV_BLK_OP_FLUSH, 0, 0, 0);
+	return run_sync(d, &r);
+}
+
+const char *pvblk_fe_status_name(uint32_t status)
+{
+	static const char *const names[] = {
+		[HV_BLK_S_OK] = "ok", [HV_BLK_S_IOERR] = "I/O error",
+		[HV_BLK_S_UNSUPP] = "unsupported", [HV_BLK_S_BADREQ] = "bad request",
+		[HV_BLK_S_RO] = "read-only",
+	};
+
+	return status < sizeof(names) / sizeof(names[0]) ? names[status] : "unknown status";
+}

@@ -1,0 +1,161 @@
+/*
+ * The ring protocol on its own: the guest's pv_ring against a consumer that
+ * follows PROTOCOL.md by hand, across the 2^32 wrap, full and empty, with
+ * event-index suppression in both directions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv_ring.h"
+#include "suites.h"
+
+static uint8_t arena[1 << 20] __attribute__((aligned(4096)));
+static size_t arena_used;
+
+static void *a_alloc(void *ctx, size_t n, uint64_t *pa)
+{
+	void *p;
+	(void)ctx;
+	arena_used = (arena_used + 4095) & ~(size_t)4095;
+	if (arena_used + n > sizeof(arena))
+		return NULL;
+	p = arena + arena_used;
+	*pa = arena_used;
+	arena_used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+static void a_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx, (void)p, (void)n;
+}
+
+static const struct pv_os os = { .dma_alloc = a_alloc, .dma_free = a_free };
+
+/* The consumer's side of the submission ring, as hv does it. */
+static uint32_t consume_all(struct pv_ring *r, uint32_t *cons, uint32_t *seen)
+{
+	uint32_t prod = hv_ring_load_acquire(&r->sq->prod), n = 0;
+
+	for (; *cons != prod; (*cons)++, n++)
+		seen[n] = *(uint32_t *)(r->sqe + (*cons & (r->sq_size - 1)) * r->sq_esize);
+	hv_ring_store_release(&r->sq->cons, *cons);
+	r->sq->event = *cons;
+	return n;
+}
+
+static void test_sizes(void)
+{
+	struct pv_ring r;
+
+	arena_used = 0;
+	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 3, 16, 4, 16, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 8, 16, 4, 16, 0), -HV_EINVAL); /* cq < sq */
+	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 1, 16, 1, 16, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 8192, 16, 8192, 16, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 4, 16, 8, 16, 0), 0);
+	CU_ASSERT_EQUAL(r.sq_pa % HV_RING_ALIGN, 0);
+	CU_ASSERT_EQUAL(hv_ring_bytes(4, 256), 128 + 1024);
+}
+
+/* Fill to full, drain to empty, many times, starting 5 entries before 2^32. */
+static void test_wrap_full_empty(void)
+{
+	struct pv_ring r;
+	uint32_t cons = 0xfffffffbu, seen[8], val = 0, expect = 0, round, i, n;
+
+	arena_used = 0;
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 8, 16, 8, 16, 0xfffffffbu), 0);
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < 8; i++) {
+			uint32_t *slot = pv_ring_sq_slot(&r);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(slot);
+			*slot = val++;
+			pv_ring_sq_push(&r);
+		}
+		CU_ASSERT_PTR_NULL(pv_ring_sq_slot(&r)); /* full: 8 of 8 */
+		pv_ring_sq_publish(&r);
+		n = consume_all(&r, &cons, seen);
+		CU_ASSERT_EQUAL(n, 8);
+		for (i = 0; i < n; i++)
+			CU_ASSERT_EQUAL(seen[i], expect++);
+		CU_ASSERT_EQUAL(consume_all(&r, &cons, seen), 0); /* empty */
+	}
+	CU_ASSERT(r.sq_prod < 0x100u); /* it did wrap */
+	CU_ASSERT_EQUAL(r.sq_prod, cons);
+}
+
+/* Doorbells only when the consumer asked: one per batch, none while it is busy. */
+static void test_sq_event_suppression(void)
+{
+	struct pv_ring r;
+	uint32_t cons = 0xfffffff0u, seen[16], i;
+
+	arena_used = 0;
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 16, 16, 16, 16, 0xfffffff0u), 0);
+	for (i = 0; i < 4; i++) {
+		pv_ring_sq_slot(&r);
+		pv_ring_sq_push(&r);
+	}
+	CU_ASSERT_TRUE(pv_ring_sq_publish(&r));   /* consumer idle, event = cons */
+	pv_ring_sq_slot(&r);
+	pv_ring_sq_push(&r);
+	CU_ASSERT_FALSE(pv_ring_sq_publish(&r));  /* it has not caught up: no doorbell */
+	CU_ASSERT_FALSE(pv_ring_sq_publish(&r));  /* nothing new: nothing to say */
+	CU_ASSERT_EQUAL(consume_all(&r, &cons, seen), 5); /* re-arms event = cons */
+	for (i = 0; i < 3; i++) {
+		pv_ring_sq_slot(&r);
+		pv_ring_sq_push(&r);
+	}
+	CU_ASSERT_TRUE(pv_ring_sq_publish(&r));
+	CU_ASSERT_EQUAL(r.notifies, 2);
+	CU_ASSERT_EQUAL(r.publishes, 3);
+}
+
+/* The other direction: the test plays hv producing completions. */
+static void test_cq_arm(void)
+{
+	struct pv_ring r;
+	uint32_t prod = UINT32_MAX, old;
+
+	arena_used = 0;
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 16, 4, 16, UINT32_MAX), 0);
+	CU_ASSERT_PTR_NULL(pv_ring_cq_peek(&r));
+	CU_ASSERT_FALSE(pv_ring_cq_arm(&r)); /* empty: armed, nothing raced */
+	old = prod;
+	*(uint32_t *)(r.cqe + (prod & 3) * 16) = 42;
+	prod++;
+	hv_ring_store_release(&r.cq->prod, prod);
+	CU_ASSERT_TRUE(hv_ring_need_event(r.cq->event, prod, old)); /* interrupt */
+	CU_ASSERT_TRUE(pv_ring_cq_arm(&r)); /* arming now sees the entry: re-poll */
+	CU_ASSERT_EQUAL(*(const uint32_t *)pv_ring_cq_peek(&r), 42);
+	pv_ring_cq_pop(&r);
+	CU_ASSERT_EQUAL(r.cq->cons, 0u); /* wrapped */
+	/* Not re-armed: hv's next completion must not interrupt. */
+	old = prod++;
+	CU_ASSERT_FALSE(hv_ring_need_event(r.cq->event, prod, old));
+}
+
+static void test_need_event(void)
+{
+	CU_ASSERT_TRUE(hv_ring_need_event(5, 6, 5));
+	CU_ASSERT_TRUE(hv_ring_need_event(5, 9, 3));
+	CU_ASSERT_FALSE(hv_ring_need_event(5, 5, 3));
+	CU_ASSERT_FALSE(hv_ring_need_event(9, 9, 3));
+	CU_ASSERT_TRUE(hv_ring_need_event(UINT32_MAX, 2, UINT32_MAX - 1));
+	CU_ASSERT_FALSE(hv_ring_need_event(3, 2, UINT32_MAX - 1));
+}
+
+int suite_ring(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "sizes are checked", test_sizes },
+		{ "full, empty and the 2^32 wrap", test_wrap_full_empty },
+		{ "submission event index suppresses doorbells", test_sq_event_suppression },
+		{ "completion event index and re-arm race", test_cq_arm },
+		{ "need_event across the wrap", test_need_event },
+		CU_TEST_INFO_NULL,
+	};
+	return add_suite("ring", tests);
+}
