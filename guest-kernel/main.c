@@ -1,5 +1,6 @@
 /* Kernel entry from the platform's start code: bring-up, then one command. */
 #include "apic.h"
+#include "blkdev.h"
 #include "console.h"
 #include "hypercall.h"
 #include "kernel.h"
@@ -28,6 +29,30 @@ static int split_args(char *s, char **argv)
 	}
 	argv[argc] = NULL;
 	return argc;
+}
+
+/* Kernel parameters: KEY=VALUE words before the command. */
+#define MAX_PARAMS 8
+static char *params[MAX_PARAMS];
+static int nparams;
+
+const char *kernel_param(const char *key)
+{
+	size_t n = strlen(key);
+	int i;
+
+	for (i = 0; i < nparams; i++)
+		if (!strncmp(params[i], key, n) && params[i][n] == '=')
+			return params[i] + n + 1;
+	return NULL;
+}
+
+static bool is_param(const char *w)
+{
+	for (; *w; w++)
+		if (*w == '=')
+			return true;
+	return false;
 }
 
 static __attribute__((noreturn)) void die(const char *why)
@@ -65,5 +90,11 @@ void kmain(const struct hv_boot_info *bi)
 	console_use_hypercall(1);
 
 	argc = split_args(cmdline, argv);
+	while (argc && nparams < MAX_PARAMS && is_param(argv[0])) {
+		params[nparams++] = argv[0];
+		argc--;
+		memmove(argv, argv + 1, sizeof(argv[0]) * (size_t)(argc + 1));
+	}
+	pvblk_probe();
 	hv_exit(commands_run(argc, argv));
 }

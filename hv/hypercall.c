@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "kvm.h"
 #include "vm.h"
 
 int hc_register(struct hc_table *t, unsigned nr, hc_fn fn, const char *name)
@@ -89,6 +90,15 @@ static int64_t hc_queue_attach(struct vm *vm, const uint64_t a[HC_NARGS])
 	return vm->backend[a[0]].attach(vm->backend[a[0]].dev, &s, vm->kvm);
 }
 
+static int64_t hc_exit_count(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	struct hv_exit_count c = { .kvm_exits = ~0ull, .hv_exits = vm->hv_exits };
+
+	if (vm->kvm)
+		kvm_stats_get(&vm->kvm->vcpu_stats, "exits", &c.kvm_exits);
+	return gm_write(&vm->mem, a[0], &c, sizeof(c)) ? -HV_EFAULT : 0;
+}
+
 void hc_register_core(struct hc_table *t)
 {
 	hc_register(t, HV_HC_VERSION, hc_version, "version");
@@ -97,4 +107,5 @@ void hc_register_core(struct hc_table *t)
 	hc_register(t, HV_HC_TIME_NS, hc_time_ns, "time_ns");
 	hc_register(t, HV_HC_DEV_INFO, hc_dev_info, "dev_info");
 	hc_register(t, HV_HC_QUEUE_ATTACH, hc_queue_attach, "queue_attach");
+	hc_register(t, HV_HC_EXIT_COUNT, hc_exit_count, "exit_count");
 }

@@ -221,6 +221,19 @@ int kvm_stats_read(const struct kvm_stats *s, uint64_t *values)
 	return 0;
 }
 
+int kvm_stats_get(const struct kvm_stats *s, const char *name, uint64_t *value)
+{
+	unsigned i;
+
+	if (s->fd < 0)
+		return -EBADF;
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->d[i].name, name))
+			return pread(s->fd, value, 8, (off_t)(s->data_off + s->d[i].offset)) == 8
+				       ? 0 : -EIO;
+	return -ENOENT;
+}
+
 void kvm_stats_close(struct kvm_stats *s)
 {
 	if (s->fd >= 0)

@@ -83,6 +83,8 @@ enum kvm_backend kvm_detect_backend(void);
 int kvm_stats_open(struct kvm_stats *s, int fd);
 /* Reads every counter; values[i] belongs to s->d[i].  0 or -errno. */
 int kvm_stats_read(const struct kvm_stats *s, uint64_t *values);
+/* One counter by name (e.g. the vCPU's "exits"); 0, -ENOENT or -errno. */
+int kvm_stats_get(const struct kvm_stats *s, const char *name, uint64_t *value);
 void kvm_stats_close(struct kvm_stats *s);
 
 #endif

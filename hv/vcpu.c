@@ -221,7 +221,10 @@ enum run_result vcpu_run(struct vcpu *v)
 		unsigned reason;
 		exit_fn fn;
 
-		if (ioctl(v->kvm->vcpu_fd, KVM_RUN, 0) < 0) {
+		int rc = ioctl(v->kvm->vcpu_fd, KVM_RUN, 0);
+
+		v->vm->hv_exits++; /* every return from KVM_RUN, for HV_HC_EXIT_COUNT */
+		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->st.exits[KVM_EXIT_INTR]++;
 				if (v->timed_out)

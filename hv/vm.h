@@ -47,6 +47,7 @@ struct vm {
 	unsigned nr_pvblk;
 
 	uint64_t console_hc_bytes; /* bytes written through HV_HC_CONSOLE_WRITE */
+	uint64_t hv_exits;         /* returns from KVM_RUN: exits that reached hv */
 	bool exit_requested;       /* set by HV_HC_EXIT */
 	int exit_status;
 };

@@ -33,7 +33,8 @@
 #define HV_HC_DEV_INFO 4      /* (u64 index, gpa struct hv_dev_desc *) -> 0 */
 #define HV_HC_QUEUE_ATTACH 5  /* (u64 dev index, gpa struct hv_queue_setup *)
                                  -> notify port (hv_ring.h) */
-#define HV_HC_MAX 6           /* first unassigned number */
+#define HV_HC_EXIT_COUNT 6    /* (gpa struct hv_exit_count *) -> 0 */
+#define HV_HC_MAX 7           /* first unassigned number */
 
 /* Error codes returned in rax (negated); the values are Linux errno numbers. */
 #define HV_EOK 0
@@ -107,6 +108,16 @@ struct hv_dev_desc {
 	uint64_t capacity; /* block devices: size in 512-byte sectors */
 	uint32_t irq;      /* interrupt vector the device raises, 0 if none */
 	uint32_t sector_size; /* block devices: bytes per sector (512) */
+};
+
+/*
+ * Exit counters for benchmarks (HV_HC_EXIT_COUNT).  Both include the exit
+ * of the hypercall that reads them.
+ */
+struct hv_exit_count {
+	uint64_t kvm_exits; /* all vCPU exits KVM counted, also those it handled
+	                       itself (ioeventfd, interrupts); ~0 if unknown */
+	uint64_t hv_exits;  /* exits that reached hv's vCPU loop */
 };
 
 struct hv_boot_info {

@@ -68,13 +68,42 @@ bad_cli cli-bad-mem "--mem: 'lots' is not a size" run --mem lots "$KERNEL"
 bad_cli cli-mem-range "out of range" run --mem 128G "$KERNEL"
 bad_cli cli-bad-timeout "--timeout: 'soon'" run --timeout soon "$KERNEL"
 bad_cli cli-stray-arg "unexpected argument 'selftest'" run "$KERNEL" selftest
+# ---- disk images: refused before KVM is touched, one line, status 2 ------------
+head -c 1048576 /dev/urandom >"$TMP/ok.img"
+head -c 1000 /dev/urandom >"$TMP/odd.img"
+: >"$TMP/zero.img"
+cp "$TMP/ok.img" "$TMP/ro.img" && chmod 0444 "$TMP/ro.img"
+bad_disk() { # NAME PATTERN DISK-ARGS...
+	local name=$1 pat=$2
+	shift 2
+	run "$name" 10 "$HV" run "$@" "$KERNEL"
+	expect "$name" 2 "$pat" err
+	[ "$(wc -l <"$TMP/$name.err")" -eq 1 ] || fail "$name-one-line" "stderr has $(wc -l <"$TMP/$name.err") lines"
+}
+bad_disk disk-missing "nonexistent.img: cannot open: No such file" --disk "$TMP/nonexistent.img"
+bad_disk disk-not-512 "size 1000 is not a multiple of 512" --disk "$TMP/odd.img"
+bad_disk disk-empty "empty image" --disk "$TMP/zero.img"
+bad_disk disk-directory "(Is a directory|not a regular file or block device)" --disk "$TMP"
+bad_disk disk-twice "in use by another process" --disk "$TMP/ok.img" --disk "$TMP/ok.img"
+bad_disk disk-no-path "--disk: no image path given" --disk ,ro
+bad_disk disk-null-size "--disk: 'big' is not a size" --disk null:big
+bad_disk disk-null-odd "not a multiple of 512" --disk null:1000
+bad_disk disk-too-many "at most 8 disks" $(for i in 1 2 3 4 5 6 7 8 9; do echo --disk null:1M; done)
+if [ "$(id -u)" != 0 ]; then
+	bad_disk disk-readonly-file "not writable .*add ',ro'" --disk "$TMP/ro.img"
+else
+	skip "disk-readonly-file (skipped: root may write any file)"
+fi
+cmp -s "$TMP/ok.img" "$TMP/ro.img" && pass disk-images-untouched || fail disk-images-untouched "ok.img changed"
+
 run cli-version 5 "$HV" --version
 expect cli-version 0 "^hv [0-9]+\.[0-9]+\.[0-9]+ \(guest ABI 1\)" out
 run cli-help 5 "$HV" --help
 expect cli-help 0 "usage: hv run \[options\] KERNEL" out "--timeout SECONDS" out
 
 # ---- guests under KVM -----------------------------------------------------------
-KVM_TESTS="pvm-probe selftest hello-uart-and-hypercall stats verbose-backend divzero-reported timeout-kills unknown-command"
+KVM_TESTS="pvm-probe selftest hello-uart-and-hypercall stats verbose-backend divzero-reported timeout-kills unknown-command
+ blkinfo blk-sha256 blk-sha256-poll blk-copy blk-ro-write blk-verify-qd32 blk-hostile blk-hostile-ro blk-null blkbench-smoke"
 if ! have_kvm; then
 	echo "*****************************************************************"
 	echo "* SKIPPED: no /dev/kvm on this machine: the tests that boot a    *"
@@ -114,5 +143,59 @@ expect timeout-kills 124 "killed after --timeout 1.000 s" err
 
 run unknown-command 30 "$HV" run --timeout 20 "$KERNEL" -- frobnicate
 expect unknown-command 2 "unknown command 'frobnicate'" out "selftest" out
+
+# ---- the PV block device ---------------------------------------------------------
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+head -c $((8 << 20)) /dev/urandom >"$TMP/a.img"
+head -c $((8 << 20)) /dev/urandom >"$TMP/b.img"
+head -c $((4 << 20)) /dev/urandom >"$TMP/c.img"
+
+run blkinfo 30 "$HV" run --verbose --timeout 20 --disk "$TMP/a.img" --disk "$TMP/c.img,ro" "$KERNEL" -- blkinfo
+expect blkinfo 0 "^pvblk0 +16384 sectors +8 MiB .* rw +path pv " out "^pvblk1 +8192 sectors .* ro " out \
+	"pvblk0: .*(O_DIRECT|buffered)" err
+
+for mode in irq poll; do
+	name=blk-sha256; params=""
+	[ $mode = poll ] && name=blk-sha256-poll params="poll=all"
+	run $name 60 "$HV" run --timeout 50 --disk "$TMP/a.img" "$KERNEL" -- $params sha256 pvblk0
+	expect $name 0 "^$(sha "$TMP/a.img")\$" out
+done
+
+cp "$TMP/b.img" "$TMP/b.orig"
+run blk-copy 60 "$HV" run --timeout 50 --disk "$TMP/a.img" --disk "$TMP/b.img" "$KERNEL" -- copy pvblk0 pvblk1
+expect blk-copy 0 "copy: 8388608 bytes pvblk0 -> pvblk1, flushed" out
+cmp -s "$TMP/a.img" "$TMP/b.img" || fail blk-copy-cmp "cmp: the images differ after copy"
+
+before=$(sha "$TMP/c.img")
+run blk-ro-write 30 "$HV" run --timeout 20 --disk "$TMP/c.img,ro" "$KERNEL" -- blkwrite pvblk0 0 8 90
+expect blk-ro-write 1 "blkwrite: pvblk0 sectors 0..7: read-only" out
+[ "$(sha "$TMP/c.img")" = "$before" ] || fail blk-ro-write-unchanged "the read-only image changed"
+
+run blk-verify-qd32 120 "$HV" run --timeout 100 --mem 128M --disk "$TMP/c.img" "$KERNEL" -- blkverify pvblk0 100
+expect blk-verify-qd32 0 "blkverify: pvblk0: 3200 requests at depth 32, 0 mismatches" out \
+	"blkverify-sha256: $(sha "$TMP/c.img")" out
+
+# Hostile: the image must equal the original but for the one valid write.
+cp "$TMP/b.orig" "$TMP/h.img"
+cp "$TMP/b.orig" "$TMP/h.want"
+printf '\x5a%.0s' $(seq 4096) | dd of="$TMP/h.want" bs=512 seek=16 conv=notrunc status=none
+cp "$TMP/c.img" "$TMP/v.img"
+run blk-hostile 60 "$HV" run --timeout 50 --disk "$TMP/h.img" --disk "$TMP/v.img" "$KERNEL" -- blkhostile pvblk0 pvblk1
+expect blk-hostile 0 "blkhostile: 0 failures" out "pvblk1: queue broken by the guest" err
+grep -q FAIL "$TMP/blk-hostile.out" && fail blk-hostile-lines "$(grep FAIL "$TMP/blk-hostile.out" | head -3)"
+cmp -s "$TMP/h.img" "$TMP/h.want" || fail blk-hostile-image "pvblk0 differs outside the valid write"
+cmp -s "$TMP/v.img" "$TMP/c.img" || fail blk-hostile-victim "pvblk1 changed"
+
+run blk-hostile-ro 60 "$HV" run --timeout 50 --disk "$TMP/c.img,ro" "$KERNEL" -- blkhostile pvblk0
+expect blk-hostile-ro 0 "write to a read-only disk +ok" out
+[ "$(sha "$TMP/c.img")" = "$before" ] || fail blk-hostile-ro-unchanged "the read-only image changed"
+
+run blk-null 30 "$HV" run --timeout 20 --disk null:64M "$KERNEL" -- sha256 pvblk0
+expect blk-null 0 "^$(head -c $((64 << 20)) /dev/zero | sha256sum | cut -d' ' -f1)\$" out
+
+run blkbench-smoke 60 "$HV" run --timeout 50 --disk "$TMP/a.img" "$KERNEL" -- blkbench pvblk0 --time 0.2 --json
+expect blkbench-smoke 0 'blkbench-json: \{"path":"pv","workload":"randread-4k-qd1"' out \
+	'"workload":"randread-4k-qd32".*"ios":[1-9]' out '"workload":"seqread-128k-qd8"' out \
+	'"workload":"randwrite-4k-qd1"' out
 
 summary

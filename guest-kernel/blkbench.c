@@ -1,0 +1,302 @@
+/*
+ * blkbench DEV [--time S] [--json] [WORKLOAD...]: fixed-time block workloads
+ * on any block device, with the names and semantics of the host's
+ * tests/bench/native-blkbench.c so the two compare line by line.  Latency
+ * is timed with the TSC (no exit); exits per I/O come from hv
+ * (HV_HC_EXIT_COUNT), read once before and once after each workload.
+ */
+#include "blkdev.h"
+#include "hypercall.h"
+#include "kernel.h"
+#include "lib.h"
+#include "mm.h"
+#include "tsc.h"
+
+struct workload {
+	const char *name;
+	uint32_t bs;
+	unsigned qd;
+	uint32_t op;
+	bool random;
+};
+
+static const struct workload workloads[] = {
+	{ "randread-4k-qd1", 4096, 1, HV_BLK_OP_READ, true },
+	{ "randread-4k-qd32", 4096, 32, HV_BLK_OP_READ, true },
+	{ "seqread-128k-qd8", 131072, 8, HV_BLK_OP_READ, false },
+	{ "randwrite-4k-qd1", 4096, 1, HV_BLK_OP_WRITE, true },
+	{ "null-4k-qd1", 4096, 1, HV_BLK_OP_READ, true }, /* meant for null:SIZE devices */
+};
+#define DEFAULT_WORKLOADS 4
+
+/*
+ * Latency histogram: 32 linear sub-buckets per power of two of nanoseconds,
+ * so a percentile is within about 3% without storing every sample.
+ */
+#define HIST_SUB 32
+#define HIST_N (64 * HIST_SUB)
+
+struct hist {
+	uint32_t b[HIST_N];
+	uint64_t n, sum_ns;
+};
+
+static unsigned hist_idx(uint64_t v)
+{
+	unsigned msb;
+
+	if (v < HIST_SUB)
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	return (msb - 4) * HIST_SUB + (unsigned)((v >> (msb - 5)) & (HIST_SUB - 1));
+}
+
+static uint64_t hist_value(unsigned idx) /* the bucket's lower bound */
+{
+	unsigned msb;
+
+	if (idx < HIST_SUB)
+		return idx;
+	msb = idx / HIST_SUB + 4;
+	return ((uint64_t)(HIST_SUB + idx % HIST_SUB)) << (msb - 5);
+}
+
+static uint64_t hist_pct(const struct hist *h, unsigned pct)
+{
+	uint64_t want = (h->n * pct + 99) / 100, seen = 0;
+	unsigned i;
+
+	for (i = 0; i < HIST_N; i++) {
+		seen += h->b[i];
+		if (seen >= want && want)
+			return hist_value(i);
+	}
+	return 0;
+}
+
+struct slot {
+	uint8_t *buf;
+	uint64_t t0, t1;
+	uint32_t status;
+	volatile int done;
+	bool busy;
+};
+
+static volatile int any_done;
+
+static void slot_done(void *arg, uint32_t status, uint32_t bytes)
+{
+	struct slot *s = arg;
+
+	(void)bytes;
+	s->t1 = rdtsc();
+	s->status = status;
+	s->done = 1;
+	any_done = 1;
+}
+
+struct run {
+	struct blkdev *d;
+	const struct workload *w;
+	uint64_t blocks, next_seq, rng;
+	struct slot slot[32];
+	unsigned qd;
+	struct hist h;
+	uint64_t ios, errors;
+};
+
+static uint64_t next_block(struct run *r)
+{
+	if (!r->w->random)
+		return r->next_seq++ % r->blocks;
+	r->rng ^= r->rng << 13, r->rng ^= r->rng >> 7, r->rng ^= r->rng << 17;
+	return r->rng % r->blocks;
+}
+
+static void issue(struct run *r, struct slot *s)
+{
+	uint64_t sector = next_block(r) * (r->w->bs / HV_BLK_SECTOR);
+
+	s->done = 0;
+	s->busy = true;
+	s->t0 = rdtsc();
+	while (r->d->ops->submit(r->d, r->w->op, sector, s->buf, r->w->bs, slot_done, s)) {
+		r->d->ops->kick(r->d);
+		r->d->ops->wait(r->d, &any_done);
+	}
+}
+
+/* Runs one workload for `ticks`; returns the elapsed TSC ticks. */
+static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
+{
+	uint64_t start = rdtsc(), end = start + ticks, now;
+	unsigned i, busy = r->qd;
+
+	for (i = 0; i < r->qd; i++)
+		issue(r, &r->slot[i]);
+	r->d->ops->kick(r->d);
+	while (busy) {
+		while (!any_done)
+			r->d->ops->wait(r->d, &any_done);
+		any_done = 0;
+		now = rdtsc();
+		for (i = 0; i < r->qd; i++) {
+			struct slot *s = &r->slot[i];
+			uint64_t ns;
+
+			if (!s->busy || !s->done)
+				continue;
+			s->busy = false;
+			ns = tsc_to_ns(s->t1 - s->t0, per_us);
+			r->h.b[hist_idx(ns) < HIST_N ? hist_idx(ns) : HIST_N - 1]++;
+			r->h.n++;
+			r->h.sum_ns += ns;
+			r->ios++;
+			r->errors += s->status != HV_BLK_S_OK;
+			if (now < end)
+				issue(r, s);
+			else
+				busy--;
+		}
+		r->d->ops->kick(r->d);
+	}
+	return rdtsc() - start;
+}
+
+/* v * 100 as "int.frac" with two decimals. */
+static void fixed2(char *buf, unsigned len, uint64_t v100)
+{
+	snprintf(buf, len, "%lu.%02lu", v100 / 100, v100 % 100);
+}
+
+static void exit_count(struct hv_exit_count *c)
+{
+	static struct hv_exit_count shared; /* in RAM, where hv can write it */
+
+	hv_call1(HV_HC_EXIT_COUNT, (uint64_t)(uintptr_t)&shared);
+	*c = shared;
+}
+
+static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bool json)
+{
+	static struct run r;
+	struct hv_exit_count e0, e1;
+	uint64_t per_us = tsc_ticks_per_us(), elapsed_ns, kvm, hv, mean_ns, p99_ns;
+	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24];
+	unsigned i;
+
+	memset(&r, 0, sizeof(r));
+	r.d = d;
+	r.w = w;
+	r.rng = 0x9e3779b97f4a7c15ull;
+	r.blocks = d->sectors * HV_BLK_SECTOR / w->bs;
+	r.qd = w->qd < d->max_depth ? w->qd : d->max_depth;
+	if (!r.blocks || (w->op == HV_BLK_OP_WRITE && d->ro)) {
+		printf("blkbench: %s: %s: skipped (%s)\n", d->name, w->name,
+		       r.blocks ? "read-only device" : "device smaller than one block");
+		return 0;
+	}
+	for (i = 0; i < r.qd; i++) {
+		r.slot[i].buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(ALIGN_UP(w->bs, PAGE_SIZE) /
+								       PAGE_SIZE);
+		if (!r.slot[i].buf)
+			return 1;
+		memset(r.slot[i].buf, 0xa5 ^ (int)i, w->bs);
+	}
+	exit_count(&e0);
+	elapsed_ns = tsc_to_ns(run_for(&r, ms * 1000 * per_us, per_us), per_us);
+	exit_count(&e1);
+	for (i = 0; i < r.qd; i++)
+		for (uint64_t pa = (uint64_t)(uintptr_t)r.slot[i].buf;
+		     pa < (uint64_t)(uintptr_t)r.slot[i].buf + ALIGN_UP(w->bs, PAGE_SIZE);
+		     pa += PAGE_SIZE)
+			pmm_free(pa);
+
+	/* The second HV_HC_EXIT_COUNT's own exit is not the workload's. */
+	kvm = e0.kvm_exits == ~0ull ? 0 : e1.kvm_exits - e0.kvm_exits - 1;
+	hv = e1.hv_exits - e0.hv_exits - 1;
+	mean_ns = r.ios ? r.h.sum_ns / r.ios : 0;
+	p99_ns = hist_pct(&r.h, 99);
+	fixed2(iops, sizeof(iops), r.ios * 100000000000ull / (elapsed_ns ? elapsed_ns : 1));
+	fixed2(mbps, sizeof(mbps), r.ios * w->bs * 100000ull / (elapsed_ns ? elapsed_ns : 1));
+	fixed2(mean, sizeof(mean), mean_ns / 10);
+	fixed2(p99, sizeof(p99), p99_ns / 10);
+	fixed2(xkvm, sizeof(xkvm), r.ios ? kvm * 100 / r.ios : 0);
+	fixed2(xhv, sizeof(xhv), r.ios ? hv * 100 / r.ios : 0);
+	if (e0.kvm_exits == ~0ull)
+		snprintf(xkvm, sizeof(xkvm), "-1");
+	if (json)
+		printf("blkbench-json: {\"path\":\"%s\",\"workload\":\"%s\",\"device\":\"%s\","
+		       "\"qd\":%u,\"ios\":%lu,\"errors\":%lu,\"iops\":%s,\"mbps\":%s,"
+		       "\"lat_us_mean\":%s,\"lat_us_p99\":%s,\"exits_per_io\":%s,"
+		       "\"hv_exits_per_io\":%s}\n",
+		       d->path, w->name, d->name, r.qd, r.ios, r.errors, iops, mbps, mean, p99, xkvm,
+		       xhv);
+	else
+		printf("%-8s %-18s qd %-2u %9s IOPS %9s MB/s  lat mean %9s us p99 %9s us  "
+		       "exits/io %6s (to hv %6s)%s\n",
+		       d->path, w->name, r.qd, iops, mbps, mean, p99, xkvm, xhv,
+		       r.errors ? "  ERRORS" : "");
+	return r.errors ? 1 : 0;
+}
+
+/* "2", "0.5" -> milliseconds; -1 if malformed. */
+static int parse_ms(const char *s, uint64_t *ms)
+{
+	uint64_t whole = 0, frac = 0, scale = 1000;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++)
+		whole = whole * 10 + (uint64_t)(*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			frac += (uint64_t)(*s - '0') * (scale /= 10);
+	if (*s || whole > 3600)
+		return -1;
+	*ms = whole * 1000 + frac;
+	return *ms ? 0 : -1;
+}
+
+int cmd_blkbench(int argc, char **argv)
+{
+	const struct workload *sel[ARRAY_SIZE(workloads)];
+	unsigned nsel = 0, i, j;
+	struct blkdev *d = argc > 1 ? blkdev_find(argv[1]) : NULL;
+	uint64_t ms = 2000;
+	bool json = false;
+	int fails = 0;
+
+	if (!d) {
+		printf("usage: blkbench DEV [--time SECONDS] [--json] [WORKLOAD...]\n");
+		return 2;
+	}
+	for (i = 2; i < (unsigned)argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--time") && i + 1 < (unsigned)argc) {
+			if (parse_ms(argv[++i], &ms)) {
+				printf("blkbench: --time: '%s' is not a number of seconds\n", argv[i]);
+				return 2;
+			}
+		} else {
+			for (j = 0; j < ARRAY_SIZE(workloads); j++)
+				if (!strcmp(argv[i], workloads[j].name))
+					break;
+			if (j == ARRAY_SIZE(workloads) || nsel == ARRAY_SIZE(sel)) {
+				printf("blkbench: unknown workload '%s'; workloads:", argv[i]);
+				for (j = 0; j < ARRAY_SIZE(workloads); j++)
+					printf(" %s", workloads[j].name);
+				printf("\n");
+				return 2;
+			}
+			sel[nsel++] = &workloads[j];
+		}
+	}
+	if (!nsel)
+		for (; nsel < DEFAULT_WORKLOADS; nsel++)
+			sel[nsel] = &workloads[nsel];
+	for (i = 0; i < nsel; i++)
+		fails += bench_one(d, sel[i], ms, json);
+	return fails ? 1 : 0;
+}

@@ -1,0 +1,92 @@
+/* Block-device registry and the synchronous helpers every program uses. */
+#include "blkdev.h"
+
+#include "lib.h"
+#include "pvblk_fe.h"
+
+static struct blkdev *devs[BLKDEV_MAX];
+static unsigned ndevs;
+
+int blkdev_register(struct blkdev *d)
+{
+	if (ndevs == BLKDEV_MAX)
+		return -1;
+	devs[ndevs++] = d;
+	return 0;
+}
+
+struct blkdev *blkdev_find(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < ndevs; i++)
+		if (!strcmp(devs[i]->name, name))
+			return devs[i];
+	return NULL;
+}
+
+unsigned blkdev_count(void)
+{
+	return ndevs;
+}
+
+struct blkdev *blkdev_at(unsigned i)
+{
+	return i < ndevs ? devs[i] : NULL;
+}
+
+struct sync_wait {
+	volatile int done;
+	uint32_t status;
+};
+
+static void sync_done(void *arg, uint32_t status, uint32_t bytes)
+{
+	struct sync_wait *w = arg;
+
+	(void)bytes;
+	w->status = status;
+	w->done = 1;
+}
+
+static uint32_t run_sync(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
+			 uint32_t bytes)
+{
+	struct sync_wait w = { 0, 0 };
+
+	while (d->ops->submit(d, op, sector, buf, bytes, sync_done, &w)) {
+		d->ops->kick(d);
+		d->ops->wait(d, &w.done);
+	}
+	d->ops->kick(d);
+	while (!w.done)
+		d->ops->wait(d, &w.done);
+	return w.status;
+}
+
+uint32_t blkdev_rw(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint64_t bytes)
+{
+	uint8_t *p = buf;
+
+	while (bytes) {
+		uint32_t n = bytes > HV_BLK_MAX_BYTES ? HV_BLK_MAX_BYTES : (uint32_t)bytes;
+		uint32_t st = run_sync(d, op, sector, p, n);
+
+		if (st != HV_BLK_S_OK)
+			return st;
+		p += n;
+		bytes -= n;
+		sector += n / HV_BLK_SECTOR;
+	}
+	return HV_BLK_S_OK;
+}
+
+uint32_t blkdev_flush(struct blkdev *d)
+{
+	return run_sync(d, HV_BLK_OP_FLUSH, 0, NULL, 0);
+}
+
+const char *blk_status_name(uint32_t status)
+{
+	return pvblk_fe_status_name(status); /* the statuses are the protocol's */
+}

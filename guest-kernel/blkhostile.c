@@ -1,0 +1,127 @@
+/*
+ * blkhostile DEV [RING-DEV]: the guest as an attacker of hv's PV block
+ * backend.  Sends every malformed request the protocol forbids and checks
+ * each status, breaks RING-DEV's queue with a wild ring index, then proves
+ * DEV still works.  Its only valid write is 8 sectors of 0x5a at sector 16
+ * (the host checks the image is otherwise unchanged).  Exit status: failures.
+ */
+#include "blkdev.h"
+#include "hypercall.h"
+#include "kernel.h"
+#include "lib.h"
+#include "mm.h"
+#include "pvblk_fe.h"
+
+struct hreq {
+	volatile int done;
+	uint32_t status;
+};
+
+static void hdone(void *arg, uint32_t status, uint32_t bytes)
+{
+	struct hreq *h = arg;
+
+	(void)bytes;
+	h->status = status;
+	h->done = 1;
+}
+
+static uint32_t send(struct pvblk_fe *fe, struct hv_blk_req *r)
+{
+	struct hreq h = { 0, 0 };
+
+	if (pvblk_fe_submit(fe, r, hdone, &h))
+		return 0xffff;
+	pvblk_fe_kick(fe);
+	while (!h.done)
+		pvblk_fe_wait(fe, &h.done);
+	return h.status;
+}
+
+static int failures;
+
+static void check(const char *what, uint32_t got, uint32_t want)
+{
+	printf("blkhostile: %-44s %s (%s)\n", what, got == want ? "ok" : "FAIL",
+	       blk_status_name(got));
+	failures += got != want;
+}
+
+int cmd_blkhostile(int argc, char **argv)
+{
+	struct blkdev *d = argc > 1 ? blkdev_find(argv[1]) : NULL;
+	struct blkdev *victim = argc > 2 ? blkdev_find(argv[2]) : NULL;
+	struct pvblk_fe *fe = pvblk_fe_of(d), *vfe = pvblk_fe_of(victim);
+	uint64_t mem = boot_info.mem_size, cap, pa;
+	struct hv_blk_req r;
+	uint8_t *buf;
+	unsigned i;
+
+	if (!fe || (argc > 2 && !vfe)) {
+		printf("usage: blkhostile PVDEV [RING-PVDEV]   (pvblk devices only)\n");
+		return 2;
+	}
+	cap = fe->sectors;
+	buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(2);
+	pa = (uint64_t)(uintptr_t)buf;
+#define REQ(op_, sec_, n_, ...)                                                          \
+	(r = (struct hv_blk_req){ .op = (op_), .sector = (sec_), .nr_seg = (n_),         \
+				  .seg = { __VA_ARGS__ } },                              \
+	 send(fe, &r))
+	check("write past the last sector", REQ(HV_BLK_OP_WRITE, cap, 1, { pa, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("write straddling the end", REQ(HV_BLK_OP_WRITE, cap - 1, 1, { pa, 1024 }),
+	      HV_BLK_S_BADREQ);
+	check("read at sector 2^64-1", REQ(HV_BLK_OP_READ, ~0ull, 1, { pa, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("segment outside guest RAM", REQ(HV_BLK_OP_READ, 0, 1, { mem, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("segment straddling the end of RAM", REQ(HV_BLK_OP_READ, 0, 1, { mem - 512, 1024 }),
+	      HV_BLK_S_BADREQ);
+	check("segment wrapping around 2^64", REQ(HV_BLK_OP_READ, 0, 1, { ~0ull - 511, 1024 }),
+	      HV_BLK_S_BADREQ);
+	check("segment at a 64 GiB MMIO address", REQ(HV_BLK_OP_READ, 0, 1, { HV_MMIO_BASE, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("zero-length segment", REQ(HV_BLK_OP_WRITE, 0, 1, { pa, 0 }), HV_BLK_S_BADREQ);
+	check("unaligned segment address", REQ(HV_BLK_OP_WRITE, 0, 1, { pa + 8, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("unaligned segment length", REQ(HV_BLK_OP_WRITE, 0, 1, { pa, 100 }),
+	      HV_BLK_S_BADREQ);
+	check("no segments", REQ(HV_BLK_OP_WRITE, 0, 0), HV_BLK_S_BADREQ);
+	check("too many segments", REQ(HV_BLK_OP_WRITE, 0, HV_BLK_MAX_SEG + 1, { pa, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("2^32-1 segments", REQ(HV_BLK_OP_WRITE, 0, 0xffffffffu, { pa, 512 }),
+	      HV_BLK_S_BADREQ);
+	check("flush with a segment", REQ(HV_BLK_OP_FLUSH, 0, 1, { pa, 512 }), HV_BLK_S_BADREQ);
+	check("unknown operation", REQ(99, 0, 1, { pa, 512 }), HV_BLK_S_UNSUPP);
+	r = (struct hv_blk_req){ .op = HV_BLK_OP_READ, .nr_seg = 2 };
+	r.seg[0] = (struct hv_blk_seg){ 0x200000, HV_BLK_MAX_BYTES, 0 };
+	r.seg[1] = (struct hv_blk_seg){ pa, 512, 0 };
+	check("more than 1 MiB in one request", send(fe, &r), HV_BLK_S_BADREQ);
+	if (fe->ro) {
+		check("write to a read-only disk", REQ(HV_BLK_OP_WRITE, 0, 1, { pa, 512 }),
+		      HV_BLK_S_RO);
+	} else {
+		memset(buf, 0x5a, 4096);
+		check("valid write after all that", REQ(HV_BLK_OP_WRITE, 16, 1, { pa, 4096 }),
+		      HV_BLK_S_OK);
+	}
+	if (vfe) {
+		int64_t rc;
+		/* Publish an index 1000 entries past the ring, then ring the bell. */
+		__atomic_store_n(&vfe->ring.sq->prod, vfe->ring.sq_prod + 1000, __ATOMIC_RELEASE);
+		asm volatile("outl %0, %1" : : "a"(0), "Nd"(vfe->port) : "memory");
+		rc = hv_call2(HV_HC_QUEUE_ATTACH, vfe->dev_index, pa);
+		check("re-attaching a queue is refused", rc == -HV_EBUSY ? 0 : 1, 0);
+	}
+	memset(buf, 0, 4096);
+	check("read back after the attacks", REQ(HV_BLK_OP_READ, 16, 1, { pa, 4096 }),
+	      HV_BLK_S_OK);
+	for (i = 0; i < 4096 && (fe->ro || buf[i] == 0x5a); i++)
+		;
+	check("data is what the valid write put there", i == 4096 ? 0 : 1, 0);
+	check("flush", REQ(HV_BLK_OP_FLUSH, 0, 0), HV_BLK_S_OK);
+#undef REQ
+	printf("blkhostile: %d failures\n", failures);
+	return failures;
+}
