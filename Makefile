@@ -85,10 +85,13 @@ UT_SRCS   := $(wildcard tests/unit/*.c)
 UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
 	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers
 PV_SRCS   := $(wildcard pv-drivers/*.c)
-$(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(HV_HDRS) $(wildcard tests/unit/*.h pv-drivers/*.h) $(DEPS)
+# Guest code that is plain C and shared with host tools is tested here too.
+UT_GUEST  := guest-kernel/sha256.c
+$(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wildcard tests/unit/*.h pv-drivers/*.h) $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@ (ASan, UBSan, CUnit)")
-	$(Q)gcc $(UT_CFLAGS) -o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(LIBURING_A) -lcunit -lpthread
+	$(Q)gcc $(UT_CFLAGS) -iquote guest-kernel/include \
+		-o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(LIBURING_A) -lcunit -lpthread
 
 # ---- top-level targets ----------------------------------------------------------
 .PHONY: all run test unit integration bench-boot clean

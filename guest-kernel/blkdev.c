@@ -35,26 +35,21 @@ struct blkdev *blkdev_at(unsigned i)
 	return i < ndevs ? devs[i] : NULL;
 }
 
-struct sync_wait {
-	volatile int done;
-	uint32_t status;
-};
-
-static void sync_done(void *arg, uint32_t status, uint32_t bytes)
+void blk_wait_done(void *arg, uint32_t status, uint32_t bytes)
 {
-	struct sync_wait *w = arg;
+	struct blk_wait *w = arg;
 
-	(void)bytes;
 	w->status = status;
+	w->bytes = bytes;
 	w->done = 1;
 }
 
 static uint32_t run_sync(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
 			 uint32_t bytes)
 {
-	struct sync_wait w = { 0, 0 };
+	struct blk_wait w = { 0, 0, 0 };
 
-	while (d->ops->submit(d, op, sector, buf, bytes, sync_done, &w)) {
+	while (d->ops->submit(d, op, sector, buf, bytes, blk_wait_done, &w)) {
 		d->ops->kick(d);
 		d->ops->wait(d, &w.done);
 	}

@@ -12,25 +12,11 @@
 #include "mm.h"
 #include "pvblk_fe.h"
 
-struct hreq {
-	volatile int done;
-	uint32_t status;
-};
-
-static void hdone(void *arg, uint32_t status, uint32_t bytes)
-{
-	struct hreq *h = arg;
-
-	(void)bytes;
-	h->status = status;
-	h->done = 1;
-}
-
 static uint32_t send(struct pvblk_fe *fe, struct hv_blk_req *r)
 {
-	struct hreq h = { 0, 0 };
+	struct blk_wait h = { 0, 0, 0 };
 
-	if (pvblk_fe_submit(fe, r, hdone, &h))
+	if (pvblk_fe_submit(fe, r, blk_wait_done, &h))
 		return 0xffff;
 	pvblk_fe_kick(fe);
 	while (!h.done)

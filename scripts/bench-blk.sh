@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+[[ $time_s =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--time '$time_s' is not a number of seconds"
 # SIZE in MiB: the image is written 1 MiB at a time.
 [[ $size =~ ^([0-9]+)([kKmMgG]?)$ ]] || die "--size '$size' is not a size (try 256M or 1G)"
 case ${BASH_REMATCH[2]} in
@@ -69,7 +70,7 @@ if [ ! -x "$HV" ] || [ ! -f "$KERNEL" ]; then
 fi
 
 rc=0
-"$HV" run --mem 256M --disk "$IMG" --timeout 120 "$KERNEL" -- blkbench pvblk0 --json \
+"$HV" run --mem 256M --disk "$IMG" --timeout 120 "$KERNEL" -- blkbench pvblk0 --time "$time_s" --json \
 	>"$DIR/pv.out" 2>"$DIR/pv.err" || rc=$?
 if [ "$rc" -ne 0 ]; then
 	echo "bench-blk: guest blkbench failed (exit $rc); last lines of its output:" >&2
@@ -85,7 +86,7 @@ if [ ! -s "$DIR/pv.json" ]; then
 fi
 
 python3 - "$DIR/native.json" "$DIR/pv.json" <<'EOF'
-import json, sys
+import json, re, sys
 native = {r["workload"]: r for r in json.load(open(sys.argv[1]))}
 pv = json.load(open(sys.argv[2]))
 
@@ -102,9 +103,14 @@ for p in pv:
         continue
     nl = f"{n['lat_us_mean']:.1f}/{n['lat_us_p99']:.1f}"
     pl = f"{p['lat_us_mean']:.1f}/{p['lat_us_p99']:.1f}"
-    exits = p.get("exits_per_io")
-    exits = f"{exits:.2f}" if isinstance(exits, (int, float)) else "-"
+    exits = p.get("exits_per_io")  # -1: KVM's statistics were not readable
+    exits = f"{exits:.2f}" if isinstance(exits, (int, float)) and exits >= 0 else "-"
+    notes = ""
+    if p.get("qd", 0) < int(re.search(r"qd(\d+)$", p["workload"]).group(1)):
+        notes += f"  (device depth: pv ran at qd {p['qd']})"
+    if p.get("errors"):
+        notes += f"  ({p['errors']} I/O ERRORS)"
     print(f"{p['workload']:<18} {n['iops']:>12.1f} {p['iops']:>10.1f}"
           f" {ratio(p['iops'], n['iops']):>7} {nl:>19} {pl:>17}"
-          f" {ratio(p['lat_us_mean'], n['lat_us_mean']):>10} {exits:>9}")
+          f" {ratio(p['lat_us_mean'], n['lat_us_mean']):>10} {exits:>9}{notes}")
 EOF

@@ -48,6 +48,14 @@ struct blkdev *blkdev_find(const char *name);
 unsigned blkdev_count(void);
 struct blkdev *blkdev_at(unsigned i);
 
+/* A request someone waits for: blk_wait_done is its completion callback. */
+struct blk_wait {
+	volatile int done;
+	uint32_t status;
+	uint32_t bytes;
+};
+void blk_wait_done(void *arg, uint32_t status, uint32_t bytes);
+
 /* Synchronous helpers: any length (a multiple of 512); HV_BLK_S_* status. */
 uint32_t blkdev_rw(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint64_t bytes);
 uint32_t blkdev_flush(struct blkdev *d);
