@@ -93,8 +93,14 @@ $(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wi
 	$(Q)gcc $(UT_CFLAGS) -iquote guest-kernel/include \
 		-o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(LIBURING_A) -lcunit -lpthread
 
+# ---- benchmark tools: host-native baselines --------------------------------------
+$(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c $(DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)gcc $(CSTD) $(WARN) -O2 -o $@ $< $(LIBURING_A)
+
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test unit integration bench-boot clean
+.PHONY: all run test unit integration bench-boot bench-blk clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -108,11 +114,15 @@ integration: all $(TG_ELFS) $(BUILD)/tests/host-cpuloop
 	tests/integration/run.sh
 
 # Both suites run even if the first fails; the target fails if either did.
-test: $(BUILD)/unit-tests all $(TG_ELFS) $(BUILD)/tests/host-cpuloop
+test: $(BUILD)/unit-tests all $(TG_ELFS) $(BUILD)/tests/host-cpuloop $(BUILD)/bench/native-blkbench
 	@scripts/run-tests.sh
 
 bench-boot: all
 	scripts/bench-boot.sh
+
+# PV block vs the same patterns natively on the same image (BENCH_TIME=S).
+bench-blk: all $(BUILD)/bench/native-blkbench
+	scripts/bench-blk.sh $(if $(BENCH_TIME),--time $(BENCH_TIME))
 
 clean:
 	rm -rf $(BUILD)

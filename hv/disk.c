@@ -63,8 +63,7 @@ static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 	int fd, rc;
 
 	fd = open(path, flags | O_DIRECT);
-	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-			direct_works(fd))) {
+	if (fd >= 0 && direct_works(fd)) {
 		d->direct = true;
 	} else {
 		if (fd >= 0)
@@ -97,8 +96,13 @@ static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL,
 			    "%s: size %llu is not a multiple of %u bytes", path,
 			    (unsigned long long)d->size, HV_BLK_SECTOR);
-	/* Two writers on one image corrupt it: refuse, as QEMU does. */
-	if (flock(fd, (d->ro ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+	/*
+	 * Two writers on one image corrupt it: refuse.  A whole-file OFD lock
+	 * (per open, so also between two --disk of one hv) conflicts with
+	 * other hv processes and with QEMU's byte-range image locks.
+	 */
+	struct flock lk = { .l_type = d->ro ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
+	if (fcntl(fd, F_OFD_SETLK, &lk) < 0)
 		return fail(err, errlen, -errno, "%s: in use by another process or disk (%s)",
 			    path, strerror(errno));
 	return 0;

@@ -6,6 +6,7 @@
 #ifndef HV_KVM_H
 #define HV_KVM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,7 +72,7 @@ void kvm_vm_destroy(struct kvm_vm *k);
  * value to port signals fd inside KVM, without an exit to hv; signalling fd
  * raises an MSI with the given vector at vCPU 0's local APIC.  0 or -errno.
  */
-int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd);
+int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd, bool assign);
 int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd);
 
 const char *kvm_backend_name(enum kvm_backend b);

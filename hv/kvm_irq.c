@@ -13,10 +13,11 @@
 /* The MSI address of the local APIC with id 0 (vCPU 0), fixed delivery. */
 #define MSI_ADDR_APIC0 0xfee00000u
 
-int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd)
+int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd, bool assign)
 {
 	struct kvm_ioeventfd io = {
-		.addr = port, .len = len, .fd = fd, .flags = KVM_IOEVENTFD_FLAG_PIO,
+		.addr = port, .len = len, .fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
 	};
 
 	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
@@ -59,5 +60,11 @@ int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
 		return rc;
 	}
 	irqfd.gsi = e->gsi;
-	return ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+	if (ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+		rc = -errno;
+		k->nr_msi--; /* drop the route again; the table is rewritten next time */
+		set_routing(k);
+		return rc;
+	}
+	return 0;
 }

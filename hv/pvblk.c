@@ -160,8 +160,15 @@ static void drain(struct pvblk *b, struct ioeng *e)
 			struct hv_blk_req r;
 
 			if (!cq_has_room(b)) {
+				/*
+				 * Only a guest with more than cq_size requests
+				 * outstanding gets here.  Completions in flight
+				 * resume it (on_flush); failing those, its next
+				 * doorbell does: event = prod makes it ring.
+				 */
 				b->stalled = load_state(b) == PVBLK_ACTIVE;
 				hv_ring_store_release(&b->sq->cons, b->sq_cons);
+				__atomic_store_n(&b->sq->event, prod, __ATOMIC_RELAXED);
 				return;
 			}
 			/* Copy, then validate: the guest may rewrite the slot at will. */
@@ -307,16 +314,19 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
 		return rc;
 	b->pool = calloc(s->cq_size, sizeof(*b->pool));
 	if (!b->pool)
-		return -HV_ENOSPC;
+		return -HV_ENOMEM;
 	for (i = 0; i < s->cq_size; i++) {
 		b->pool[i].b = b;
 		b->pool[i].next_free = i + 1 < s->cq_size ? &b->pool[i + 1] : NULL;
 	}
 	b->free = b->pool;
 	if (kvm) {
-		rc = kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd);
-		if (!rc && s->vector)
+		rc = kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, true);
+		if (!rc && s->vector) {
 			rc = kvm_irqfd_msi(kvm, s->vector, b->irq_fd);
+			if (rc) /* leave nothing behind: a later attach may succeed */
+				kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, false);
+		}
 		if (rc) {
 			fprintf(stderr, "hv: pvblk%u: cannot wire the queue into KVM: %s\n",
 				b->index, strerror(-rc));
