@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 HV=build/hv
 KERNEL=build/guest-kernel.elf
 PROBE=build/tests/guests/pvm-probe.elf
-for f in "$HV" "$KERNEL" "$PROBE" build/tests/host-cpuloop; do
+for f in "$HV" "$KERNEL" "$PROBE" build/tests/host-cpuloop build/bench/native-blkbench; do
 	[ -e "$f" ] || { echo "integration: $f missing: run make first"; exit 1; }
 done
 
@@ -95,6 +95,14 @@ else
 	skip "disk-readonly-file (skipped: root may write any file)"
 fi
 cmp -s "$TMP/ok.img" "$TMP/ro.img" && pass disk-images-untouched || fail disk-images-untouched "ok.img changed"
+
+# The host-native baseline of the block benchmark: real io_uring on a real file.
+head -c $((4 << 20)) /dev/urandom >"$TMP/bench.img"
+run native-blkbench-smoke 30 build/bench/native-blkbench --time 0.2 --json "$TMP/bench.img"
+expect native-blkbench-smoke 0 '"workload": ?"randread-4k-qd1"' out '"workload": ?"randread-4k-qd32"' out \
+	'"workload": ?"seqread-128k-qd8"' out '"workload": ?"randwrite-4k-qd1"' out
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r)==4 and all(x["iops"]>0 for x in r)' \
+	"$TMP/native-blkbench-smoke.out" 2>/dev/null && pass native-blkbench-json || fail native-blkbench-json "not 4 workloads with positive IOPS"
 
 run cli-version 5 "$HV" --version
 expect cli-version 0 "^hv [0-9]+\.[0-9]+\.[0-9]+ \(guest ABI 1\)" out
