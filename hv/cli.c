@@ -24,6 +24,10 @@ const char cli_usage[] =
 	"  --disk null:SIZE[,ro]\n"
 	"                     a PV block device that completes every request at once\n"
 	"                     without a file (reads return zeros): measures the interface\n"
+	"  --trap-disk PATH[,ro] | null:SIZE[,ro]\n"
+	"                     the same images behind the trap-and-emulate block\n"
+	"                     controller instead (trapblk0, ...: MMIO registers,\n"
+	"                     one request at a time).  Repeatable.\n"
 	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
 	"  --verbose          say what hv found and did (KVM backend, layout)\n"
 	"  -h, --help         this text\n"
@@ -121,7 +125,8 @@ static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t
 	return 0;
 }
 
-int cli_parse_disk(const char *s, struct disk_spec *spec, char *err, size_t errlen)
+int cli_parse_disk(const char *opt, const char *s, struct disk_spec *spec, char *err,
+		   size_t errlen)
 {
 	size_t n = strlen(s);
 	uint64_t size;
@@ -132,32 +137,43 @@ int cli_parse_disk(const char *s, struct disk_spec *spec, char *err, size_t errl
 		n -= 3;
 	}
 	if (n == 0)
-		return fail(err, errlen, "--disk: no image path given");
+		return fail(err, errlen, "%s: no image path given", opt);
 	if (n >= sizeof(spec->path))
-		return fail(err, errlen, "--disk: path longer than %zu bytes",
+		return fail(err, errlen, "%s: path longer than %zu bytes", opt,
 			    sizeof(spec->path) - 1);
 	memcpy(spec->path, s, n);
 	spec->path[n] = '\0';
 	if (!strncmp(spec->path, "null:", 5)) {
 		if (cli_parse_size(spec->path + 5, &size) || size == 0)
-			return fail(err, errlen, "--disk: '%s' is not a size (try null:1G)",
-				    spec->path + 5);
+			return fail(err, errlen, "%s: '%s' is not a size (try null:1G)",
+				    opt, spec->path + 5);
 		if (size % 512)
-			return fail(err, errlen, "--disk: null size %s is not a multiple of 512",
-				    spec->path + 5);
+			return fail(err, errlen, "%s: null size %s is not a multiple of 512",
+				    opt, spec->path + 5);
 		spec->null_size = size;
 	}
 	return 0;
 }
 
+static int add_disk(struct disk_spec *list, unsigned *n, const char *opt, const char *arg,
+		    char *err, size_t errlen)
+{
+	if (*n == CLI_MAX_DISKS)
+		return fail(err, errlen, "%s: at most %d disks", opt, CLI_MAX_DISKS);
+	if (cli_parse_disk(opt, arg, &list[*n], err, errlen))
+		return -EINVAL;
+	(*n)++;
+	return 0;
+}
+
 static int opt_disk(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
-	if (cfg->nr_disk == CLI_MAX_DISKS)
-		return fail(err, errlen, "--disk: at most %d disks", CLI_MAX_DISKS);
-	if (cli_parse_disk(arg, &cfg->disk[cfg->nr_disk], err, errlen))
-		return -EINVAL;
-	cfg->nr_disk++;
-	return 0;
+	return add_disk(cfg->disk, &cfg->nr_disk, "--disk", arg, err, errlen);
+}
+
+static int opt_trap_disk(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	return add_disk(cfg->trap_disk, &cfg->nr_trap_disk, "--trap-disk", arg, err, errlen);
 }
 
 static int opt_stats(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
@@ -182,6 +198,7 @@ static const struct cli_opt {
 	{ "--mem", true, opt_mem },
 	{ "--timeout", true, opt_timeout },
 	{ "--disk", true, opt_disk },
+	{ "--trap-disk", true, opt_trap_disk },
 	{ "--stats", false, opt_stats },
 	{ "--verbose", false, opt_verbose },
 };

@@ -23,6 +23,8 @@ struct hv_config {
 	char cmdline[4096];  /* guest arguments joined by spaces */
 	struct disk_spec disk[CLI_MAX_DISKS]; /* --disk, in order: pvblk0, ... */
 	unsigned nr_disk;
+	struct disk_spec trap_disk[CLI_MAX_DISKS]; /* --trap-disk: trapblk0, ... */
+	unsigned nr_trap_disk;
 };
 
 enum cli_action {
@@ -44,8 +46,12 @@ int cli_parse_size(const char *s, uint64_t *out);
 /* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */
 int cli_parse_seconds(const char *s, uint64_t *ms);
 
-/* "PATH[,ro]" or "null:SIZE[,ro]" -> spec; 0 or -EINVAL with a reason in err. */
-int cli_parse_disk(const char *s, struct disk_spec *spec, char *err, size_t errlen);
+/*
+ * "PATH[,ro]" or "null:SIZE[,ro]" -> spec; 0 or -EINVAL with a reason in
+ * err, which names the option opt ("--disk", "--trap-disk").
+ */
+int cli_parse_disk(const char *opt, const char *s, struct disk_spec *spec, char *err,
+		   size_t errlen);
 
 extern const char cli_usage[];
 

@@ -38,6 +38,12 @@ struct disk {
 int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen);
 void disk_close(struct disk *d);
 
+/* True when [sector, sector + bytes/512) lies inside the image (no overflow). */
+static inline bool disk_range_ok(const struct disk *d, uint64_t sector, uint64_t bytes)
+{
+	return sector <= d->sectors && bytes / 512 <= d->sectors - sector;
+}
+
 /* "O_DIRECT", "buffered" or "null", for --verbose. */
 const char *disk_mode(const struct disk *d);
 

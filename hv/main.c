@@ -104,6 +104,19 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 				disk_mode(&vm->pvblk[i].disk), cfg->disk[i].ro ? ", read-only" : "",
 				vm->pvblk[i].port);
 	}
+	for (i = 0; i < cfg->nr_trap_disk; i++) {
+		if (vm_add_trapblk(vm, &cfg->trap_disk[i], err, sizeof(err))) {
+			fprintf(stderr, "hv: %s\n", err);
+			return -1;
+		}
+		if (cfg->verbose)
+			fprintf(stderr, "hv: trapblk%u: %s, %llu sectors, %s%s, MMIO 0x%llx, vector %u\n",
+				i, cfg->trap_disk[i].null_size ? "null" : cfg->trap_disk[i].path,
+				(unsigned long long)vm->trapblk[i].disk.sectors,
+				disk_mode(&vm->trapblk[i].disk),
+				cfg->trap_disk[i].ro ? ", read-only" : "",
+				(unsigned long long)vm->trapblk[i].base, vm->trapblk[i].vector);
+	}
 	*cr3 = boot_setup(vm, &ki, cfg->cmdline);
 	*entry = ki.entry;
 	if (cfg->verbose)
@@ -146,6 +159,13 @@ static int run(const struct hv_config *cfg)
 	if (cfg->verbose)
 		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
 	vm->kvm = &kvm;
+	status = vm_wire_kvm(vm);
+	if (status) {
+		fprintf(stderr, "hv: cannot route device interrupts through KVM: %s\n",
+			strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 
 	memset(&v, 0, sizeof(v));
 	v.kvm = &kvm;

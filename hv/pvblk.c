@@ -68,7 +68,7 @@ int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
 	}
 	if (total > HV_BLK_MAX_BYTES)
 		return HV_BLK_S_BADREQ;
-	if (r->sector > b->disk.sectors || total / HV_BLK_SECTOR > b->disk.sectors - r->sector)
+	if (!disk_range_ok(&b->disk, r->sector, total))
 		return HV_BLK_S_BADREQ;
 	*bytes = (uint32_t)total;
 	return HV_BLK_S_OK;

@@ -19,42 +19,101 @@ static int64_t pvblk_attach_fn(void *dev, const struct hv_queue_setup *s, struct
 	return pvblk_attach(dev, s, kvm);
 }
 
+/* Opens a disk for device slot n of a kind; the caller has checked n. */
+static int open_disk(struct disk *disk, const struct disk_spec *spec, unsigned n,
+		     char *err, size_t errlen)
+{
+	if (n == VM_MAX_DISKS) {
+		snprintf(err, errlen, "too many disks (at most %d of a kind)", VM_MAX_DISKS);
+		return -ENOSPC;
+	}
+	return disk_open(disk, spec, err, errlen);
+}
+
+/* The device is set up: make it visible to the guest and the I/O thread. */
+static int publish_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach,
+		       void *dev, struct io_source *src, const char *kind, unsigned n,
+		       char *err, size_t errlen)
+{
+	int rc = vm_add_dev(vm, d, attach, dev);
+
+	if (!rc)
+		rc = iothread_add(&vm->io, src);
+	if (rc)
+		snprintf(err, errlen, "%s%u: cannot set up: %s", kind, n, strerror(-rc));
+	return rc;
+}
+
 int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
 {
 	struct pvblk *b = &vm->pvblk[vm->nr_pvblk];
 	struct hv_dev_desc d;
 	struct disk disk;
-	int rc;
+	int rc = open_disk(&disk, spec, vm->nr_pvblk, err, errlen);
 
-	if (vm->nr_pvblk == VM_MAX_DISKS) {
-		snprintf(err, errlen, "too many disks (at most %d)", VM_MAX_DISKS);
-		return -ENOSPC;
-	}
-	rc = disk_open(&disk, spec, err, errlen);
 	if (rc)
 		return rc;
 	rc = pvblk_init(b, vm->nr_pvblk, &vm->mem, &disk);
-	if (!rc) {
-		pvblk_desc(b, &d);
-		rc = vm_add_dev(vm, &d, pvblk_attach_fn, b);
-		if (!rc)
-			rc = iothread_add(&vm->io, &b->src);
-		if (rc)
-			pvblk_destroy(b);
-	} else {
-		disk_close(&disk);
-	}
 	if (rc) {
+		disk_close(&disk);
 		snprintf(err, errlen, "pvblk%u: cannot set up: %s", vm->nr_pvblk, strerror(-rc));
+		return rc;
+	}
+	pvblk_desc(b, &d);
+	rc = publish_dev(vm, &d, pvblk_attach_fn, b, &b->src, "pvblk", vm->nr_pvblk, err, errlen);
+	if (rc) {
+		pvblk_destroy(b);
 		return rc;
 	}
 	vm->nr_pvblk++;
 	return 0;
 }
 
+int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
+{
+	struct trapblk *t = &vm->trapblk[vm->nr_trapblk];
+	struct hv_dev_desc d;
+	struct disk disk;
+	int rc = open_disk(&disk, spec, vm->nr_trapblk, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = trapblk_init(t, vm->nr_trapblk, &vm->mem, &disk);
+	if (rc) {
+		disk_close(&disk);
+		snprintf(err, errlen, "trapblk%u: cannot set up: %s", vm->nr_trapblk,
+			 strerror(-rc));
+		return rc;
+	}
+	trapblk_desc(t, &d);
+	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_mmio, t, "trapblk");
+	if (!rc)
+		rc = publish_dev(vm, &d, NULL, t, &t->src, "trapblk", vm->nr_trapblk, err,
+				 errlen);
+	if (rc) {
+		trapblk_destroy(t);
+		return rc;
+	}
+	vm->nr_trapblk++;
+	return 0;
+}
+
+int vm_wire_kvm(struct vm *vm)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < vm->nr_trapblk; i++) {
+		rc = trapblk_wire(&vm->trapblk[i], vm->kvm);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int vm_start_io(struct vm *vm)
 {
-	return vm->nr_pvblk ? iothread_start(&vm->io) : 0;
+	return vm->nr_pvblk || vm->nr_trapblk ? iothread_start(&vm->io) : 0;
 }
 
 void vm_destroy_devices(struct vm *vm)
@@ -64,7 +123,9 @@ void vm_destroy_devices(struct vm *vm)
 	iothread_destroy(&vm->io);
 	for (i = 0; i < vm->nr_pvblk; i++)
 		pvblk_destroy(&vm->pvblk[i]);
-	vm->nr_pvblk = 0;
+	for (i = 0; i < vm->nr_trapblk; i++)
+		trapblk_destroy(&vm->trapblk[i]);
+	vm->nr_pvblk = vm->nr_trapblk = 0;
 }
 
 static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,

@@ -16,6 +16,7 @@
 #include "io_bus.h"
 #include "iothread.h"
 #include "pvblk.h"
+#include "trapblk.h"
 #include "uart.h"
 
 struct kvm_vm;
@@ -45,6 +46,8 @@ struct vm {
 	struct iothread io;
 	struct pvblk pvblk[VM_MAX_DISKS];
 	unsigned nr_pvblk;
+	struct trapblk trapblk[VM_MAX_DISKS];
+	unsigned nr_trapblk;
 
 	uint64_t console_hc_bytes; /* bytes written through HV_HC_CONSOLE_WRITE */
 	uint64_t hv_exits;         /* returns from KVM_RUN: exits that reached hv */
@@ -66,6 +69,12 @@ int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach, 
  * be initialised.  0, or -errno with a one-line reason in err.
  */
 int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen);
+
+/* Likewise trapblk0, trapblk1, ... with their MMIO windows. */
+int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen);
+
+/* Wires devices into KVM once it exists (vm->kvm): MSI routes.  0 or -errno. */
+int vm_wire_kvm(struct vm *vm);
 
 /* Starts the I/O thread if any device needs it; 0 or -errno. */
 int vm_start_io(struct vm *vm);

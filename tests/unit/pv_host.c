@@ -104,7 +104,7 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 		rc = vm_init_devices(h->vm, 1);
 	for (i = 0; !rc && i < n; i++) {
 		struct disk_spec spec;
-		rc = cli_parse_disk(disks[i], &spec, err, sizeof(err));
+		rc = cli_parse_disk("--disk", disks[i], &spec, err, sizeof(err));
 		if (!rc)
 			rc = vm_add_pvblk(h->vm, &spec, err, sizeof(err));
 	}

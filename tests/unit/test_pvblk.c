@@ -411,27 +411,27 @@ static void test_disk_open_errors(void)
 	char err[512], path[64];
 	int fd;
 
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk(",ro", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("null:12x", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("null:1000", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(cli_parse_disk("null:1M,ro", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", ",ro", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:12x", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:1000", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "null:1M,ro", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(spec.ro);
 	CU_ASSERT_EQUAL(spec.null_size, 1u << 20);
-	CU_ASSERT_EQUAL(cli_parse_disk("/a,b/c.img", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "/a,b/c.img", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(spec.path, "/a,b/c.img");
 	CU_ASSERT_FALSE(spec.ro);
 
-	cli_parse_disk("/nonexistent/x.img", &spec, err, sizeof(err));
+	cli_parse_disk("--disk", "/nonexistent/x.img", &spec, err, sizeof(err));
 	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot open"));
-	cli_parse_disk("/tmp", &spec, err, sizeof(err));
+	cli_parse_disk("--disk", "/tmp", &spec, err, sizeof(err));
 	CU_ASSERT_NOT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), 0);
 
 	snprintf(path, sizeof(path), "/tmp/hv-ut-XXXXXX");
 	fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd >= 0);
-	cli_parse_disk(path, &spec, err, sizeof(err));
+	cli_parse_disk("--disk", path, &spec, err, sizeof(err));
 	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -EINVAL); /* empty */
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
 	CU_ASSERT_EQUAL(ftruncate(fd, 1000), 0);

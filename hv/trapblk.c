@@ -1,0 +1,282 @@
+/* Trap block controller: register decode (vCPU thread), command execution (I/O thread). */
+#include "trapblk.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+static uint32_t load32(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* The command is over: result, bytes, interrupt status, and the MSI if enabled. */
+static void finish(struct trapblk *t, uint32_t result, uint32_t bytes)
+{
+	if (result == HV_BLK_S_OK)
+		t->st.bytes += bytes;
+	else if (result == HV_BLK_S_IOERR)
+		t->st.io_errors++;
+	else
+		t->st.bad_cmds++;
+	__atomic_store_n(&t->bytes, bytes, __ATOMIC_RELAXED);
+	__atomic_or_fetch(&t->isr, HV_TRAPBLK_INT_DONE, __ATOMIC_RELAXED);
+	/* Releasing STATUS publishes BYTES and ISR with it. */
+	__atomic_store_n(&t->status, result, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&t->ier, __ATOMIC_RELAXED) & HV_TRAPBLK_INT_DONE &&
+	    eventfd_write(t->irq_fd, 1) == 0)
+		t->st.irqs++;
+}
+
+static void io_done(struct ioeng_op *op, int res)
+{
+	struct trapblk *t = container_of(op, struct trapblk, op);
+
+	if (res < 0)
+		finish(t, HV_BLK_S_IOERR, 0);
+	else
+		finish(t, (uint32_t)res == t->iov.iov_len ? HV_BLK_S_OK : HV_BLK_S_IOERR,
+		       (uint32_t)res);
+}
+
+/* Checks the latched registers: the same rules as a PV request's. */
+static uint32_t check(struct trapblk *t, uint64_t bytes, bool write)
+{
+	if (t->cmd_count == 0 || t->cmd_count > HV_TRAPBLK_MAX_SECTORS ||
+	    t->cmd_dma % HV_BLK_SEG_ALIGN)
+		return HV_BLK_S_BADREQ;
+	if (write && t->disk.ro)
+		return HV_BLK_S_RO;
+	t->iov.iov_base = gm_range(t->mem, t->cmd_dma, bytes);
+	t->iov.iov_len = bytes;
+	if (!t->iov.iov_base || !disk_range_ok(&t->disk, t->cmd_sector, bytes))
+		return HV_BLK_S_BADREQ;
+	return HV_BLK_S_OK;
+}
+
+static void identify(struct trapblk *t)
+{
+	struct hv_trapblk_identify id = {
+		.magic = HV_TRAPBLK_MAGIC, .version = HV_TRAPBLK_VERSION,
+		.capacity = t->disk.sectors, .sector_size = HV_BLK_SECTOR,
+		.flags = t->disk.ro ? HV_TRAPBLK_F_RO : 0, .max_sectors = HV_TRAPBLK_MAX_SECTORS,
+	};
+
+	if (t->cmd_dma % HV_BLK_SEG_ALIGN || gm_write(t->mem, t->cmd_dma, &id, sizeof(id)))
+		finish(t, HV_BLK_S_BADREQ, 0);
+	else
+		finish(t, HV_BLK_S_OK, sizeof(id));
+}
+
+/* I/O thread: run the latched command. */
+static void on_kick(struct io_source *s, struct ioeng *e)
+{
+	struct trapblk *t = container_of(s, struct trapblk, src);
+	uint64_t bytes = (uint64_t)t->cmd_count * HV_BLK_SECTOR;
+	bool write = t->cmd == HV_TRAPBLK_CMD_WRITE;
+	uint32_t st;
+	int rc;
+
+	if (!(load32(&t->status) & HV_TRAPBLK_ST_BUSY))
+		return; /* a stray signal: nothing latched */
+	t->op.cb = io_done;
+	switch (t->cmd) {
+	case HV_TRAPBLK_CMD_READ:
+	case HV_TRAPBLK_CMD_WRITE:
+		st = check(t, bytes, write);
+		if (st != HV_BLK_S_OK) {
+			finish(t, st, 0);
+			return;
+		}
+		rc = ioeng_rw(e, &t->disk, write, &t->iov, 1, t->cmd_sector * HV_BLK_SECTOR,
+			      &t->op);
+		break;
+	case HV_TRAPBLK_CMD_FLUSH:
+		t->iov.iov_len = 0; /* a flush moves no bytes: io_done compares with this */
+		rc = ioeng_flush(e, &t->disk, &t->op);
+		break;
+	case HV_TRAPBLK_CMD_IDENTIFY:
+		identify(t);
+		return;
+	default:
+		finish(t, HV_BLK_S_UNSUPP, 0);
+		return;
+	}
+	if (rc)
+		finish(t, HV_BLK_S_IOERR, 0);
+}
+
+/* vCPU thread: latch the registers and hand the command over. */
+static void start_cmd(struct trapblk *t, uint32_t cmd)
+{
+	if (load32(&t->status) & HV_TRAPBLK_ST_BUSY) {
+		t->st.busy_writes++; /* one command at a time: ignored, as hardware would */
+		return;
+	}
+	t->st.cmds++;
+	t->cmd = cmd;
+	t->cmd_sector = t->sector;
+	t->cmd_dma = t->dma;
+	t->cmd_count = t->count;
+	__atomic_and_fetch(&t->isr, ~HV_TRAPBLK_INT_DONE, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->status, HV_TRAPBLK_ST_BUSY, __ATOMIC_RELEASE);
+	if (eventfd_write(t->src.fd, 1) < 0)
+		finish(t, HV_BLK_S_IOERR, 0);
+}
+
+/* A 64-bit register: 8-byte access at its offset, or 4-byte halves. */
+static bool reg64(uint64_t off, uint64_t reg, unsigned size, unsigned *shift)
+{
+	if (size == 8 && off == reg)
+		return *shift = 0, true;
+	if (size == 4 && (off == reg || off == reg + 4))
+		return *shift = (unsigned)(off - reg) * 8, true;
+	return false;
+}
+
+static void write64(uint64_t *r, uint64_t v, unsigned size, unsigned shift)
+{
+	uint64_t mask = size == 8 ? ~0ull : 0xffffffffull << shift;
+
+	*r = (*r & ~mask) | ((v << shift) & mask);
+}
+
+static bool read_reg(struct trapblk *t, uint64_t off, unsigned size, uint64_t *val)
+{
+	unsigned sh;
+
+	if (reg64(off, HV_TRAPBLK_R_CAPACITY, size, &sh))
+		*val = t->disk.sectors >> sh;
+	else if (reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
+		*val = t->sector >> sh;
+	else if (reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
+		*val = t->dma >> sh;
+	else if (size != 4)
+		return false;
+	else if (off == HV_TRAPBLK_R_MAGIC)
+		*val = HV_TRAPBLK_MAGIC;
+	else if (off == HV_TRAPBLK_R_VERSION)
+		*val = HV_TRAPBLK_VERSION;
+	else if (off == HV_TRAPBLK_R_COUNT)
+		*val = t->count;
+	else if (off == HV_TRAPBLK_R_FLAGS)
+		*val = t->disk.ro ? HV_TRAPBLK_F_RO : 0;
+	else if (off == HV_TRAPBLK_R_STATUS)
+		*val = load32(&t->status);
+	else if (off == HV_TRAPBLK_R_ISR)
+		*val = load32(&t->isr);
+	else if (off == HV_TRAPBLK_R_IER)
+		*val = t->ier;
+	else if (off == HV_TRAPBLK_R_BYTES)
+		*val = load32(&t->bytes);
+	else if (off == HV_TRAPBLK_R_VECTOR)
+		*val = t->vector;
+	else
+		return false;
+	if (size == 4)
+		*val &= 0xffffffffu;
+	return true;
+}
+
+static bool write_reg(struct trapblk *t, uint64_t off, unsigned size, uint64_t v)
+{
+	unsigned sh;
+
+	if (reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
+		write64(&t->sector, v, size, sh);
+	else if (reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
+		write64(&t->dma, v, size, sh);
+	else if (size != 4)
+		return false;
+	else if (off == HV_TRAPBLK_R_COUNT)
+		t->count = (uint32_t)v;
+	else if (off == HV_TRAPBLK_R_CMD)
+		start_cmd(t, (uint32_t)v);
+	else if (off == HV_TRAPBLK_R_ISR)
+		__atomic_and_fetch(&t->isr, ~(uint32_t)v, __ATOMIC_RELAXED);
+	else if (off == HV_TRAPBLK_R_IER)
+		__atomic_store_n(&t->ier, (uint32_t)v & HV_TRAPBLK_INT_DONE, __ATOMIC_RELAXED);
+	else
+		return false;
+	return true;
+}
+
+void trapblk_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
+{
+	struct trapblk *t = opaque;
+	bool ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
+
+	if (!ok) {
+		/* Reserved offsets, read-only registers, odd widths: reads as zero. */
+		t->st.bad_accesses++;
+		if (!is_write)
+			*val = 0;
+	}
+}
+
+int trapblk_init(struct trapblk *t, unsigned index, const struct guest_mem *mem,
+		 const struct disk *disk)
+{
+	memset(t, 0, sizeof(*t));
+	t->disk = *disk;
+	t->index = index;
+	t->mem = mem;
+	t->base = HV_MMIO_BASE + (uint64_t)index * HV_TRAPBLK_WINDOW;
+	t->vector = TRAPBLK_VEC_BASE + index;
+	t->irq_fd = -1;
+	t->src.fd = eventfd(0, EFD_CLOEXEC);
+	if (t->src.fd < 0)
+		return -errno;
+	t->irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (t->irq_fd < 0) {
+		close(t->src.fd);
+		return -errno;
+	}
+	t->src.kick = on_kick;
+	return 0;
+}
+
+void trapblk_destroy(struct trapblk *t)
+{
+	if (t->src.fd >= 0)
+		close(t->src.fd);
+	if (t->irq_fd >= 0)
+		close(t->irq_fd);
+	t->src.fd = t->irq_fd = -1;
+	disk_close(&t->disk);
+}
+
+void trapblk_desc(const struct trapblk *t, struct hv_dev_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->type = HV_DEV_TRAPBLK;
+	d->index = (uint16_t)t->index;
+	d->flags = t->disk.ro ? HV_DEV_F_RO : 0;
+	d->base = t->base;
+	d->len = HV_TRAPBLK_WINDOW;
+	d->capacity = t->disk.sectors;
+	d->irq = t->vector;
+	d->sector_size = HV_BLK_SECTOR;
+}
+
+int trapblk_wire(struct trapblk *t, struct kvm_vm *kvm)
+{
+	return kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
+}
+
+void trapblk_print_stats(FILE *f, const struct trapblk *t)
+{
+	fprintf(f, "  trapblk%u (%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, "
+		   "%llu while busy, %llu bad register accesses, %llu interrupts\n",
+		t->index, t->disk.name, disk_mode(&t->disk), t->disk.ro ? ", ro" : "",
+		(unsigned long long)t->st.cmds, (unsigned long long)t->st.bytes,
+		(unsigned long long)t->st.bad_cmds, (unsigned long long)t->st.io_errors,
+		(unsigned long long)t->st.busy_writes, (unsigned long long)t->st.bad_accesses,
+		(unsigned long long)t->st.irqs);
+}

@@ -1,0 +1,67 @@
+/*
+ * The trap-and-emulate block controller (protocol/hv_trapblk.h): register
+ * accesses arrive as MMIO exits on the vCPU thread, which latches a command
+ * and hands it to the I/O thread through an eventfd; the I/O thread runs it
+ * on the same engine and images as the PV device, then sets STATUS and ISR
+ * and raises the MSI through an irqfd.  Only the guest interface differs.
+ */
+#ifndef HV_TRAPBLK_H_
+#define HV_TRAPBLK_H_
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../protocol/hv_abi.h"
+#include "../protocol/hv_trapblk.h"
+#include "disk.h"
+#include "guest_mem.h"
+#include "iothread.h"
+
+struct kvm_vm;
+
+#define TRAPBLK_VEC_BASE 0x60
+
+struct trapblk_stats {
+	uint64_t cmds, bad_cmds, io_errors, busy_writes, bad_accesses, irqs, bytes;
+};
+
+struct trapblk {
+	struct disk disk;
+	unsigned index;           /* trapblk<index> */
+	const struct guest_mem *mem;
+	uint64_t base;            /* MMIO gpa of the window */
+	uint32_t vector;
+	struct io_source src;     /* the vCPU thread signals a latched command */
+	int irq_fd;
+
+	/* registers the guest programs (vCPU thread only) */
+	uint64_t sector, dma;
+	uint32_t count, ier;
+
+	/* the command in progress: written by the vCPU thread while not busy */
+	uint32_t cmd;
+	uint64_t cmd_sector, cmd_dma;
+	uint32_t cmd_count;
+	struct iovec iov;
+	struct ioeng_op op;
+
+	/* set by the I/O thread, read by the vCPU thread (atomics) */
+	uint32_t status, isr, bytes;
+	struct trapblk_stats st;
+};
+
+/* Sets up controller index over an opened disk; 0 or -errno. */
+int trapblk_init(struct trapblk *t, unsigned index, const struct guest_mem *mem,
+		 const struct disk *disk);
+void trapblk_destroy(struct trapblk *t);
+void trapblk_desc(const struct trapblk *t, struct hv_dev_desc *d);
+
+/* The MMIO handler for the window (an io_bus handler; opaque = t). */
+void trapblk_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);
+
+/* Routes the completion MSI through an irqfd; 0 or -errno. */
+int trapblk_wire(struct trapblk *t, struct kvm_vm *kvm);
+
+void trapblk_print_stats(FILE *f, const struct trapblk *t);
+
+#endif

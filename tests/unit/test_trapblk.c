@@ -1,0 +1,244 @@
+/*
+ * The trap block controller through the path a guest takes: every register
+ * access goes through hv's MMIO bus exactly as the vCPU loop dispatches a
+ * KVM_EXIT_MMIO, and commands run on the real I/O thread and io_uring
+ * against real image files.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "suites.h"
+#include "vm.h"
+
+#define MEM (16ull << 20)
+#define BUF 0x400000ull /* a guest-physical DMA buffer */
+
+struct fx {
+	struct vm *vm;
+	char path[64];
+	uint8_t data[1 << 20]; /* the image as created */
+};
+
+static void fx_init(struct fx *f, const char *extra_spec)
+{
+	struct disk_spec spec;
+	char err[256], s[96];
+	int fd;
+
+	f->vm = calloc(1, sizeof(*f->vm));
+	CU_ASSERT_FATAL(f->vm && gm_init(&f->vm->mem, MEM) == 0);
+	CU_ASSERT_FATAL(vm_init_devices(f->vm, 1) == 0);
+	snprintf(f->path, sizeof(f->path), "/tmp/hv-ut-trap-XXXXXX");
+	fd = mkstemp(f->path);
+	CU_ASSERT_FATAL(fd >= 0);
+	for (size_t i = 0; i < sizeof(f->data); i++)
+		f->data[i] = (uint8_t)(i * 7 + i / 512);
+	CU_ASSERT_FATAL(write(fd, f->data, sizeof(f->data)) == (ssize_t)sizeof(f->data));
+	close(fd);
+	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
+	CU_ASSERT_FATAL(cli_parse_disk("--trap-disk", s, &spec, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(vm_add_trapblk(f->vm, &spec, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
+}
+
+static void fx_destroy(struct fx *f)
+{
+	vm_destroy_devices(f->vm);
+	gm_destroy(&f->vm->mem);
+	free(f->vm);
+	unlink(f->path);
+}
+
+static int image_is(const struct fx *f, const uint8_t *want)
+{
+	static uint8_t buf[1 << 20];
+	int fd = open(f->path, O_RDONLY), ok;
+
+	ok = fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
+	     !memcmp(buf, want, sizeof(buf));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* One trapped access, as exit_mmio performs it. */
+static uint64_t rd(struct fx *f, uint64_t off, unsigned size)
+{
+	uint64_t v = 0;
+	CU_ASSERT_TRUE(io_bus_access(&f->vm->mmio, HV_MMIO_BASE + off, false, &v, size));
+	return v;
+}
+
+static void wr(struct fx *f, uint64_t off, uint64_t v, unsigned size)
+{
+	CU_ASSERT_TRUE(io_bus_access(&f->vm->mmio, HV_MMIO_BASE + off, true, &v, size));
+}
+
+/* Programs and starts a command; waits for its interrupt; returns STATUS. */
+static uint32_t command(struct fx *f, uint32_t cmd, uint64_t sector, uint32_t count, uint64_t dma)
+{
+	struct trapblk *t = &f->vm->trapblk[0];
+	struct pollfd p = { .fd = t->irq_fd, .events = POLLIN };
+	uint64_t v;
+
+	wr(f, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE, 4);
+	wr(f, HV_TRAPBLK_R_SECTOR, sector, 8);
+	wr(f, HV_TRAPBLK_R_COUNT, count, 4);
+	wr(f, HV_TRAPBLK_R_DMA, dma & 0xffffffffu, 4); /* as a 32-bit driver would */
+	wr(f, HV_TRAPBLK_R_DMA + 4, dma >> 32, 4);
+	wr(f, HV_TRAPBLK_R_CMD, cmd, 4);
+	CU_ASSERT_EQUAL_FATAL(poll(&p, 1, 5000), 1);
+	CU_ASSERT_EQUAL(eventfd_read(t->irq_fd, &v), 0);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), HV_TRAPBLK_INT_DONE);
+	wr(f, HV_TRAPBLK_R_ISR, HV_TRAPBLK_INT_DONE, 4); /* acknowledge */
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), 0);
+	return (uint32_t)rd(f, HV_TRAPBLK_R_STATUS, 4);
+}
+
+static void test_registers_identify(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+	struct hv_trapblk_identify id;
+
+	fx_init(f, ",ro");
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_MAGIC, 4), HV_TRAPBLK_MAGIC);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_VERSION, 4), HV_TRAPBLK_VERSION);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 8), 2048);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 4), 2048);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY + 4, 4), 0);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_FLAGS, 4), HV_TRAPBLK_F_RO);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_VECTOR, 4), TRAPBLK_VEC_BASE);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_STATUS, 4), 0);
+	wr(f, HV_TRAPBLK_R_SECTOR, 0x1122334455667788ull, 8);
+	wr(f, HV_TRAPBLK_R_SECTOR + 4, 0xaabbccdd, 4);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_SECTOR, 8), 0xaabbccdd55667788ull);
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_IDENTIFY, 0, 0, BUF), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 512);
+	CU_ASSERT_EQUAL(gm_read(&f->vm->mem, &id, BUF, sizeof(id)), 0);
+	CU_ASSERT_EQUAL(id.magic, HV_TRAPBLK_MAGIC);
+	CU_ASSERT_EQUAL(id.capacity, 2048);
+	CU_ASSERT_EQUAL(id.flags, HV_TRAPBLK_F_RO);
+	CU_ASSERT_EQUAL(id.max_sectors, HV_TRAPBLK_MAX_SECTORS);
+	/* Reserved offsets and odd widths read as zero; writes to them do nothing. */
+	CU_ASSERT_EQUAL(rd(f, 0x800, 4), 0);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_MAGIC, 1), 0);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_MAGIC, 8), 0);
+	wr(f, HV_TRAPBLK_R_MAGIC, 0, 4);
+	wr(f, HV_TRAPBLK_R_CAPACITY, 1, 8);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 8), 2048);
+	CU_ASSERT_EQUAL(f->vm->trapblk[0].st.bad_accesses, 5);
+	fx_destroy(f);
+	free(f);
+}
+
+static void test_read_write(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+	uint8_t *g;
+
+	fx_init(f, "");
+	g = f->vm->mem.host;
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_READ, 10, 2048 - 10, BUF), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), (2048 - 10) * 512);
+	CU_ASSERT_EQUAL(memcmp(g + BUF, f->data + 10 * 512, (2048 - 10) * 512), 0);
+	memset(g + BUF, 0xc3, 8 * 512);
+	memset(f->data + 100 * 512, 0xc3, 8 * 512);
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_WRITE, 100, 8, BUF), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_FLUSH, 0, 0, 0), HV_BLK_S_OK);
+	CU_ASSERT_TRUE(image_is(f, f->data));
+	CU_ASSERT_EQUAL(f->vm->trapblk[0].st.irqs, 3);
+	fx_destroy(f);
+	free(f);
+}
+
+/* Bad register values: an error status each, hv unharmed, image unchanged. */
+static void test_hostile_registers(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+	const uint32_t W = HV_TRAPBLK_CMD_WRITE, R = HV_TRAPBLK_CMD_READ;
+
+	fx_init(f, "");
+	CU_ASSERT_EQUAL(command(f, W, 0, 1, MEM), HV_BLK_S_BADREQ);            /* DMA past RAM */
+	CU_ASSERT_EQUAL(command(f, W, 0, 2, MEM - 512), HV_BLK_S_BADREQ);      /* straddles */
+	CU_ASSERT_EQUAL(command(f, R, 0, 2, ~0ull - 511), HV_BLK_S_BADREQ);    /* wraps */
+	CU_ASSERT_EQUAL(command(f, R, 0, 1, HV_MMIO_BASE), HV_BLK_S_BADREQ);   /* device window */
+	CU_ASSERT_EQUAL(command(f, W, 0, 1, BUF + 4), HV_BLK_S_BADREQ);        /* unaligned */
+	CU_ASSERT_EQUAL(command(f, W, 0, 0, BUF), HV_BLK_S_BADREQ);            /* no sectors */
+	CU_ASSERT_EQUAL(command(f, R, 0, HV_TRAPBLK_MAX_SECTORS + 1, BUF), HV_BLK_S_BADREQ);
+	CU_ASSERT_EQUAL(command(f, W, 2048, 1, BUF), HV_BLK_S_BADREQ);         /* past the end */
+	CU_ASSERT_EQUAL(command(f, W, 2047, 2, BUF), HV_BLK_S_BADREQ);         /* straddles */
+	CU_ASSERT_EQUAL(command(f, R, ~0ull, 1, BUF), HV_BLK_S_BADREQ);        /* 2^64-1 */
+	CU_ASSERT_EQUAL(command(f, 0, 0, 1, BUF), HV_BLK_S_UNSUPP);
+	CU_ASSERT_EQUAL(command(f, 0xdeadbeef, 0, 1, BUF), HV_BLK_S_UNSUPP);
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_IDENTIFY, 0, 0, MEM), HV_BLK_S_BADREQ);
+	CU_ASSERT_EQUAL(f->vm->trapblk[0].st.bad_cmds, 13);
+	CU_ASSERT_EQUAL(command(f, R, 0, 1, BUF), HV_BLK_S_OK); /* still works */
+	CU_ASSERT_TRUE(image_is(f, f->data));
+	fx_destroy(f);
+	free(f);
+}
+
+static void test_read_only(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+
+	fx_init(f, ",ro");
+	memset(f->vm->mem.host + BUF, 0xee, 512);
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_WRITE, 0, 1, BUF), HV_BLK_S_RO);
+	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_READ, 0, 1, BUF), HV_BLK_S_OK);
+	CU_ASSERT_TRUE(image_is(f, f->data));
+	fx_destroy(f);
+	free(f);
+}
+
+/* One command at a time; interrupts only when enabled. */
+static void test_busy_and_ier(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+	struct trapblk *t;
+	struct pollfd p;
+
+	fx_init(f, "");
+	t = &f->vm->trapblk[0];
+	p = (struct pollfd){ .fd = t->irq_fd, .events = POLLIN };
+	/* Interrupts off: the command completes, ISR says so, no MSI. */
+	wr(f, HV_TRAPBLK_R_IER, 0, 4);
+	wr(f, HV_TRAPBLK_R_SECTOR, 0, 8);
+	wr(f, HV_TRAPBLK_R_COUNT, 1, 4);
+	wr(f, HV_TRAPBLK_R_DMA, BUF, 8);
+	wr(f, HV_TRAPBLK_R_CMD, HV_TRAPBLK_CMD_READ, 4);
+	for (int i = 0; i < 5000 && (rd(f, HV_TRAPBLK_R_STATUS, 4) & HV_TRAPBLK_ST_BUSY); i++)
+		usleep(1000);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_STATUS, 4), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), HV_TRAPBLK_INT_DONE);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	/* With the I/O thread stopped a command stays busy; a second is ignored. */
+	iothread_stop(&f->vm->io);
+	wr(f, HV_TRAPBLK_R_CMD, HV_TRAPBLK_CMD_READ, 4);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_STATUS, 4), HV_TRAPBLK_ST_BUSY);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), 0); /* a new command clears DONE */
+	wr(f, HV_TRAPBLK_R_CMD, HV_TRAPBLK_CMD_WRITE, 4);
+	CU_ASSERT_EQUAL(t->st.busy_writes, 1);
+	CU_ASSERT_EQUAL(t->cmd, HV_TRAPBLK_CMD_READ);
+	fx_destroy(f);
+	free(f);
+}
+
+int suite_trapblk(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "registers, widths, IDENTIFY", test_registers_identify },
+		{ "read, write, flush through io_uring", test_read_write },
+		{ "hostile register values: statuses, image unchanged", test_hostile_registers },
+		{ "write to a read-only image", test_read_only },
+		{ "one command at a time; IER gates the MSI", test_busy_and_ier },
+		CU_TEST_INFO_NULL,
+	};
+	return add_suite("trapblk", tests);
+}
