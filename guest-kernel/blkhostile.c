@@ -6,6 +6,7 @@
  * (the host checks the image is otherwise unchanged).  Exit status: failures.
  */
 #include "blkdev.h"
+#include "hv_trapblk.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "lib.h"
@@ -25,10 +26,11 @@ static uint32_t send(struct pvblk_fe *fe, struct hv_blk_req *r)
 }
 
 static int failures;
+static const char *prog;
 
 static void check(const char *what, uint32_t got, uint32_t want)
 {
-	printf("blkhostile: %-44s %s (%s)\n", what, got == want ? "ok" : "FAIL",
+	printf("%s: %-44s %s (%s)\n", prog, what, got == want ? "ok" : "FAIL",
 	       blk_status_name(got));
 	failures += got != want;
 }
@@ -47,6 +49,8 @@ int cmd_blkhostile(int argc, char **argv)
 		printf("usage: blkhostile PVDEV [RING-PVDEV]   (pvblk devices only)\n");
 		return 2;
 	}
+	prog = "blkhostile";
+	failures = 0;
 	cap = fe->sectors;
 	buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(2);
 	pa = (uint64_t)(uintptr_t)buf;
@@ -109,5 +113,76 @@ int cmd_blkhostile(int argc, char **argv)
 	check("flush", REQ(HV_BLK_OP_FLUSH, 0, 0), HV_BLK_S_OK);
 #undef REQ
 	printf("blkhostile: %d failures\n", failures);
+	return failures;
+}
+
+/*
+ * traphostile TRAPDEV: bad register values on the trap controller, each
+ * checked against the status it must give, then a normal read.
+ */
+static uint32_t trap_cmd(volatile uint8_t *regs, uint32_t cmd, uint64_t sector, uint32_t count,
+			 uint64_t dma)
+{
+	uint64_t spins;
+	uint32_t st;
+
+	*(volatile uint64_t *)(regs + HV_TRAPBLK_R_SECTOR) = sector;
+	*(volatile uint32_t *)(regs + HV_TRAPBLK_R_COUNT) = count;
+	*(volatile uint64_t *)(regs + HV_TRAPBLK_R_DMA) = dma;
+	*(volatile uint32_t *)(regs + HV_TRAPBLK_R_CMD) = cmd;
+	for (spins = 0; spins < 100000000; spins++) {
+		st = *(volatile uint32_t *)(regs + HV_TRAPBLK_R_STATUS);
+		if (!(st & HV_TRAPBLK_ST_BUSY)) {
+			*(volatile uint32_t *)(regs + HV_TRAPBLK_R_ISR) = HV_TRAPBLK_INT_DONE;
+			return st & 0xff;
+		}
+	}
+	return 0xffff;
+}
+
+int cmd_traphostile(int argc, char **argv)
+{
+	struct blkdev *d = argc > 1 ? blkdev_find(argv[1]) : NULL;
+	volatile uint8_t *regs = trapblk_regs(d);
+	uint64_t mem = boot_info.mem_size, cap, pa;
+	uint8_t *buf;
+
+	if (!regs) {
+		printf("usage: traphostile TRAPDEV   (trapblk devices only)\n");
+		return 2;
+	}
+	prog = "traphostile";
+	failures = 0;
+	cap = d->sectors;
+	buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(2);
+	pa = (uint64_t)(uintptr_t)buf;
+	check("DMA address outside guest RAM", trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 1, mem),
+	      HV_BLK_S_BADREQ);
+	check("DMA straddling the end of RAM",
+	      trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 2, mem - 512), HV_BLK_S_BADREQ);
+	check("DMA wrapping around 2^64",
+	      trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 2, ~0ull - 511), HV_BLK_S_BADREQ);
+	check("DMA into the device's own window",
+	      trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 1, HV_MMIO_BASE), HV_BLK_S_BADREQ);
+	check("unaligned DMA address", trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 1, pa + 8),
+	      HV_BLK_S_BADREQ);
+	check("zero sectors", trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 0, pa), HV_BLK_S_BADREQ);
+	check("more sectors than one command may move",
+	      trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, HV_TRAPBLK_MAX_SECTORS + 1, pa),
+	      HV_BLK_S_BADREQ);
+	check("sector past the end", trap_cmd(regs, HV_TRAPBLK_CMD_READ, cap, 1, pa),
+	      HV_BLK_S_BADREQ);
+	check("sectors straddling the end", trap_cmd(regs, HV_TRAPBLK_CMD_WRITE, cap - 1, 2, pa),
+	      d->ro ? HV_BLK_S_RO : HV_BLK_S_BADREQ);
+	check("sector 2^64-1", trap_cmd(regs, HV_TRAPBLK_CMD_READ, ~0ull, 1, pa), HV_BLK_S_BADREQ);
+	check("unknown command", trap_cmd(regs, 0x77, 0, 1, pa), HV_BLK_S_UNSUPP);
+	if (d->ro)
+		check("write to a read-only disk", trap_cmd(regs, HV_TRAPBLK_CMD_WRITE, 0, 1, pa),
+		      HV_BLK_S_RO);
+	check("IDENTIFY", trap_cmd(regs, HV_TRAPBLK_CMD_IDENTIFY, 0, 0, pa), HV_BLK_S_OK);
+	check("IDENTIFY reports the capacity",
+	      ((struct hv_trapblk_identify *)buf)->capacity == cap ? 0 : 1, 0);
+	check("a normal read still works", blkdev_rw(d, HV_BLK_OP_READ, 0, buf, 4096), HV_BLK_S_OK);
+	printf("traphostile: %d failures\n", failures);
 	return failures;
 }

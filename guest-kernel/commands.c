@@ -81,6 +81,8 @@ static const struct command commands[] = {
 	  cmd_blkverify },
 	{ "blkhostile", "PVDEV [RING-PVDEV]: malformed requests and rings; check statuses",
 	  cmd_blkhostile },
+	{ "traphostile", "TRAPDEV: bad register values on the trap controller; check statuses",
+	  cmd_traphostile },
 	{ "blkbench", "DEV [--time S] [--json] [WORKLOAD...]: IOPS, MB/s, latency, exits/io",
 	  cmd_blkbench },
 	{ "divzero", "divide by zero (shows the fatal-exception report)", cmd_divzero },

@@ -96,5 +96,6 @@ void kmain(const struct hv_boot_info *bi)
 		memmove(argv, argv + 1, sizeof(argv[0]) * (size_t)(argc + 1));
 	}
 	pvblk_probe();
+	trapblk_probe();
 	hv_exit(commands_run(argc, argv));
 }

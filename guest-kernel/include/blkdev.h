@@ -63,6 +63,9 @@ const char *blk_status_name(uint32_t status);
 
 /* Finds the PV devices in the boot info and attaches them (pvblk.c). */
 void pvblk_probe(void);
+/* Likewise the trap controllers (trapblk.c), and the registers behind d or NULL. */
+void trapblk_probe(void);
+volatile uint8_t *trapblk_regs(struct blkdev *d);
 struct pvblk_fe;
 /* The PV driver behind d, or NULL if d is not a pvblk device. */
 struct pvblk_fe *pvblk_fe_of(struct blkdev *d);

@@ -1,0 +1,166 @@
+/*
+ * Driver for hv's trap-and-emulate block controller (protocol/hv_trapblk.h):
+ * a register-level hardware driver, one command at a time, completion by
+ * interrupt.  Every register access below is a trapped MMIO exit; that cost
+ * is what the trap path measures.  Same block-layer interface as pvblk.
+ */
+#include "apic.h"
+#include "blkdev.h"
+#include "hv_trapblk.h"
+#include "kernel.h"
+#include "lib.h"
+#include "mm.h"
+#include "platform.h"
+#include "trap.h"
+
+struct trapdev {
+	struct blkdev blk;
+	volatile uint8_t *regs;
+	uint32_t vector;
+	/* the command in flight */
+	bool busy;
+	blk_done_fn fn;
+	void *arg;
+	uint64_t irqs, spurious;
+};
+
+static struct trapdev trapdevs[BLKDEV_MAX];
+static unsigned ntrap;
+
+static uint32_t rd32(struct trapdev *t, unsigned off)
+{
+	return *(volatile uint32_t *)(t->regs + off);
+}
+
+static void wr32(struct trapdev *t, unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)(t->regs + off) = v;
+}
+
+static void wr64(struct trapdev *t, unsigned off, uint64_t v)
+{
+	*(volatile uint64_t *)(t->regs + off) = v;
+}
+
+static void complete(struct trapdev *t)
+{
+	uint32_t isr = rd32(t, HV_TRAPBLK_R_ISR), st, bytes;
+	blk_done_fn fn = t->fn;
+
+	if (!(isr & HV_TRAPBLK_INT_DONE) || !t->busy) {
+		t->spurious++;
+		return;
+	}
+	wr32(t, HV_TRAPBLK_R_ISR, HV_TRAPBLK_INT_DONE); /* acknowledge */
+	st = rd32(t, HV_TRAPBLK_R_STATUS);
+	bytes = rd32(t, HV_TRAPBLK_R_BYTES);
+	t->busy = false;
+	fn(t->arg, st & 0xff, bytes);
+}
+
+static bool on_irq(struct trap_frame *f)
+{
+	unsigned i;
+
+	for (i = 0; i < ntrap; i++)
+		if (trapdevs[i].vector == f->vector) {
+			trapdevs[i].irqs++;
+			complete(&trapdevs[i]);
+		}
+	apic_eoi();
+	return true;
+}
+
+static const uint32_t op_cmd[] = {
+	[HV_BLK_OP_READ] = HV_TRAPBLK_CMD_READ,
+	[HV_BLK_OP_WRITE] = HV_TRAPBLK_CMD_WRITE,
+	[HV_BLK_OP_FLUSH] = HV_TRAPBLK_CMD_FLUSH,
+};
+
+static int trap_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
+		       uint32_t bytes, blk_done_fn fn, void *arg)
+{
+	struct trapdev *t = d->priv;
+	bool irq = plat_irq_enabled();
+	int rc = 0;
+
+	plat_irq_disable();
+	if (t->busy) {
+		rc = -HV_EAGAIN;
+	} else {
+		t->busy = true;
+		t->fn = fn;
+		t->arg = arg;
+		wr64(t, HV_TRAPBLK_R_SECTOR, sector);
+		wr32(t, HV_TRAPBLK_R_COUNT, bytes / HV_BLK_SECTOR);
+		wr64(t, HV_TRAPBLK_R_DMA, (uint64_t)(uintptr_t)buf); /* RAM is mapped 1:1 */
+		wr32(t, HV_TRAPBLK_R_CMD, op < ARRAY_SIZE(op_cmd) ? op_cmd[op] : 0);
+	}
+	if (irq)
+		plat_irq_enable();
+	return rc;
+}
+
+static void trap_kick(struct blkdev *d)
+{
+	(void)d; /* the CMD write already started it: hardware has no batching */
+}
+
+static void trap_wait(struct blkdev *d, const volatile int *flag)
+{
+	(void)d;
+	plat_irq_disable();
+	if (!*flag)
+		plat_halt();
+	plat_irq_enable();
+}
+
+static void trap_info(struct blkdev *d, char *buf, unsigned len)
+{
+	struct trapdev *t = d->priv;
+
+	snprintf(buf, len, "MMIO 0x%lx, vector %u, one request at a time",
+		 (uint64_t)(uintptr_t)t->regs, t->vector);
+}
+
+static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait, trap_info };
+
+void trapblk_probe(void)
+{
+	unsigned i;
+
+	for (i = 0; i < boot_info.nr_dev && ntrap < BLKDEV_MAX; i++) {
+		const struct hv_dev_desc *desc = &boot_info.dev[i];
+		struct trapdev *t = &trapdevs[ntrap];
+
+		if (desc->type != HV_DEV_TRAPBLK)
+			continue;
+		snprintf(t->blk.name, sizeof(t->blk.name), "trapblk%u", desc->index);
+		if (paging_map_mmio(desc->base, desc->len)) {
+			printf("trapblk: %s: cannot map its registers\n", t->blk.name);
+			continue;
+		}
+		t->regs = (volatile uint8_t *)(uintptr_t)desc->base;
+		if (rd32(t, HV_TRAPBLK_R_MAGIC) != HV_TRAPBLK_MAGIC) {
+			printf("trapblk: %s: no controller at 0x%lx\n", t->blk.name, desc->base);
+			continue;
+		}
+		t->vector = rd32(t, HV_TRAPBLK_R_VECTOR);
+		trap_set_handler(t->vector, on_irq);
+		wr32(t, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE);
+		t->blk.path = "trap";
+		t->blk.sectors = *(volatile uint64_t *)(t->regs + HV_TRAPBLK_R_CAPACITY);
+		t->blk.sector_size = HV_BLK_SECTOR;
+		t->blk.ro = rd32(t, HV_TRAPBLK_R_FLAGS) & HV_TRAPBLK_F_RO;
+		t->blk.max_depth = 1;
+		t->blk.ops = &trap_ops;
+		t->blk.priv = t;
+		blkdev_register(&t->blk);
+		ntrap++;
+	}
+}
+
+volatile uint8_t *trapblk_regs(struct blkdev *d)
+{
+	return d && d->ops == &trap_ops ? ((struct trapdev *)d->priv)->regs : NULL;
+}
