@@ -94,6 +94,10 @@ void stats_print(FILE *f, const struct vcpu *v)
 		struct rusage ru;
 		uint64_t resident = guest_resident(&vm->mem) >> 10;
 		getrusage(RUSAGE_SELF, &ru);
+		/* All of hv's threads: the vCPU loop and the I/O thread. */
+		fprintf(f, "hv: stats: hv  cpu user %lld us sys %lld us\n",
+			(long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
+			(long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec);
 		fprintf(f, "hv: stats: hv  memory peak rss %ld KiB, guest RAM resident %llu KiB, "
 			"hv's own %lld KiB\n", ru.ru_maxrss, (unsigned long long)resident,
 			(long long)ru.ru_maxrss - (long long)resident);

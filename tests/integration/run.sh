@@ -88,6 +88,10 @@ bad_disk disk-twice "in use by another process" --disk "$TMP/ok.img" --disk "$TM
 bad_disk disk-no-path "--disk: no image path given" --disk ,ro
 bad_disk disk-null-size "--disk: 'big' is not a size" --disk null:big
 bad_disk disk-null-odd "not a multiple of 512" --disk null:1000
+bad_disk trap-disk-missing "nonexistent.img: cannot open" --trap-disk "$TMP/nonexistent.img"
+bad_disk trap-disk-not-512 "size 1000 is not a multiple of 512" --trap-disk "$TMP/odd.img"
+bad_disk trap-disk-null-odd "--trap-disk: null size 1000 is not a multiple of 512" --trap-disk null:1000
+bad_disk trap-and-pv-same-image "in use by another process" --disk "$TMP/ok.img" --trap-disk "$TMP/ok.img"
 bad_disk disk-too-many "at most 8 disks" $(for i in 1 2 3 4 5 6 7 8 9; do echo --disk null:1M; done)
 if [ "$(id -u)" != 0 ]; then
 	bad_disk disk-readonly-file "not writable .*add ',ro'" --disk "$TMP/ro.img"
@@ -111,7 +115,8 @@ expect cli-help 0 "usage: hv run \[options\] KERNEL" out "--timeout SECONDS" out
 
 # ---- guests under KVM -----------------------------------------------------------
 KVM_TESTS="pvm-probe selftest hello-uart-and-hypercall stats verbose-backend divzero-reported timeout-kills unknown-command
- blkinfo blk-sha256 blk-sha256-poll blk-copy blk-ro-write blk-verify-qd32 blk-hostile blk-hostile-ro blk-null blkbench-smoke"
+ blkinfo blk-sha256 blk-sha256-poll blk-copy blk-ro-write blk-verify-qd32 blk-hostile blk-hostile-ro blk-null blkbench-smoke
+ trap-sha256 trap-copy-trap-to-pv trap-copy-pv-to-trap trap-ro-write trap-hostile trap-blkbench-smoke"
 if ! have_kvm; then
 	echo "*****************************************************************"
 	echo "* SKIPPED: no /dev/kvm on this machine: the tests that boot a    *"
@@ -205,5 +210,30 @@ run blkbench-smoke 60 "$HV" run --timeout 50 --disk "$TMP/a.img" "$KERNEL" -- bl
 expect blkbench-smoke 0 'blkbench-json: \{"path":"pv","workload":"randread-4k-qd1"' out \
 	'"workload":"randread-4k-qd32".*"ios":[1-9]' out '"workload":"seqread-128k-qd8"' out \
 	'"workload":"randwrite-4k-qd1"' out
+
+# ---- the trap block controller ------------------------------------------------------
+run trap-sha256 60 "$HV" run --timeout 50 --trap-disk "$TMP/a.img" "$KERNEL" -- sha256 trapblk0
+expect trap-sha256 0 "^$(sha "$TMP/a.img")\$" out
+
+head -c $((8 << 20)) /dev/urandom >"$TMP/t1.img"
+head -c $((8 << 20)) /dev/urandom >"$TMP/t2.img"
+run trap-copy-trap-to-pv 60 "$HV" run --timeout 50 --trap-disk "$TMP/a.img" --disk "$TMP/t1.img" "$KERNEL" -- copy trapblk0 pvblk0
+expect trap-copy-trap-to-pv 0 "copy: 8388608 bytes trapblk0 -> pvblk0, flushed" out
+cmp -s "$TMP/a.img" "$TMP/t1.img" || fail trap-copy-trap-to-pv-cmp "the images differ"
+run trap-copy-pv-to-trap 60 "$HV" run --timeout 50 --disk "$TMP/b.img" --trap-disk "$TMP/t2.img" "$KERNEL" -- copy pvblk0 trapblk0
+expect trap-copy-pv-to-trap 0 "copy: 8388608 bytes pvblk0 -> trapblk0, flushed" out
+cmp -s "$TMP/b.img" "$TMP/t2.img" || fail trap-copy-pv-to-trap-cmp "the images differ"
+
+run trap-ro-write 30 "$HV" run --timeout 20 --trap-disk "$TMP/c.img,ro" "$KERNEL" -- blkwrite trapblk0 0 8 90
+expect trap-ro-write 1 "blkwrite: trapblk0 sectors 0..7: read-only" out
+[ "$(sha "$TMP/c.img")" = "$before" ] || fail trap-ro-write-unchanged "the read-only image changed"
+
+cp "$TMP/c.img" "$TMP/th.img"
+run trap-hostile 60 "$HV" run --stats --timeout 50 --trap-disk "$TMP/th.img" "$KERNEL" -- traphostile trapblk0
+expect trap-hostile 0 "traphostile: 0 failures" out "trapblk0 .* [1-9][0-9]* bad" err
+cmp -s "$TMP/th.img" "$TMP/c.img" || fail trap-hostile-image "the image changed"
+
+run trap-blkbench-smoke 60 "$HV" run --timeout 50 --trap-disk null:64M "$KERNEL" -- blkbench trapblk0 --time 0.2 --json null-4k-qd1 randread-4k-qd32
+expect trap-blkbench-smoke 0 '"path":"trap","workload":"null-4k-qd1"' out '"workload":"randread-4k-qd32","device":"trapblk0","qd":1' out
 
 summary
