@@ -99,6 +99,15 @@ $(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c $(DEPS)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)gcc $(CSTD) $(WARN) -O2 -o $@ $< $(LIBURING_A)
 
+# The CPU-bound kernel: sha256.c with the guest's own code-generation flags.
+$(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha256.c \
+		guest-kernel/include/cpubench.h guest-kernel/include/sha256.h $(DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)gcc $(CSTD) $(WARN) -O2 -mno-red-zone -mgeneral-regs-only -Iguest-kernel/include \
+		-c guest-kernel/sha256.c -o $(BUILD)/bench/sha256-guestflags.o
+	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
+
 # ---- top-level targets ----------------------------------------------------------
 .PHONY: all run test unit integration bench-boot bench-blk clean
 .DEFAULT_GOAL := all

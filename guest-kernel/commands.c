@@ -85,6 +85,8 @@ static const struct command commands[] = {
 	  cmd_traphostile },
 	{ "blkbench", "DEV [--time S] [--json] [WORKLOAD...]: IOPS, MB/s, latency, exits/io",
 	  cmd_blkbench },
+	{ "cpubench", "[--json]: SHA-256 over 8 MiB x 8 (CPU-bound; compare native-cpubench)",
+	  cmd_cpubench },
 	{ "divzero", "divide by zero (shows the fatal-exception report)", cmd_divzero },
 	{ "spin", "loop forever (for --timeout)", cmd_spin },
 	{ "help", "list the commands", cmd_help },

@@ -16,6 +16,7 @@
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,7 +52,17 @@ struct image {
 struct result {
 	uint64_t ios;
 	double secs, lat_mean_us, lat_p99_us;
+	double cpu_us; /* this process's user + system time over the workload */
 };
+
+static double cpu_us_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -253,6 +264,7 @@ static void run_workload(struct io_uring *ring, const struct image *img,
 {
 	struct run run = { .ring = ring, .img = img, .w = w, .seed = 0x9e3779b97f4a7c15ull };
 	uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(secs * 1e9), t_end = t0;
+	double cpu0 = cpu_us_now();
 	size_t n;
 
 	for (unsigned i = 0; i < w->qd; i++) {
@@ -266,6 +278,7 @@ static void run_workload(struct io_uring *ring, const struct image *img,
 			submit_ready(&run);
 		t_end = reap(&run, deadline);
 	}
+	r->cpu_us = cpu_us_now() - cpu0;
 	n = run.n;
 	qsort(run.lats, n, sizeof(*run.lats), cmp_u64);
 	r->ios = n;
@@ -287,9 +300,10 @@ static void print_result(const struct workload *w, const struct result *r, bool 
 	if (json)
 		printf("%s\n  {\"path\": \"native\", \"workload\": \"%s\", \"ios\": %llu, "
 		       "\"iops\": %.1f, \"mbps\": %.2f, \"lat_us_mean\": %.2f, "
-		       "\"lat_us_p99\": %.2f, \"direct\": %s}",
+		       "\"lat_us_p99\": %.2f, \"cpu_us_per_io\": %.3f, \"direct\": %s}",
 		       first ? "[" : ",", w->name, (unsigned long long)r->ios, iops, mbps,
-		       r->lat_mean_us, r->lat_p99_us, direct ? "true" : "false");
+		       r->lat_mean_us, r->lat_p99_us, r->ios ? r->cpu_us / (double)r->ios : 0,
+		       direct ? "true" : "false");
 	else
 		printf("%-18s %10llu %11.1f %9.2f %10.2f %10.2f\n", w->name,
 		       (unsigned long long)r->ios, iops, mbps, r->lat_mean_us, r->lat_p99_us);
