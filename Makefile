@@ -94,6 +94,7 @@ $(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wi
 		-o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(LIBURING_A) -lcunit -lpthread
 
 # ---- benchmark tools: host-native baselines --------------------------------------
+BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench
 $(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
@@ -109,7 +110,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test unit integration bench-boot bench-blk clean
+.PHONY: all run test unit integration bench bench-boot bench-blk clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -119,15 +120,19 @@ run: all
 unit: $(BUILD)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 
-integration: all $(TG_ELFS) $(BUILD)/tests/host-cpuloop
+integration: all $(TG_ELFS) $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
 	tests/integration/run.sh
 
 # Both suites run even if the first fails; the target fails if either did.
-test: $(BUILD)/unit-tests all $(TG_ELFS) $(BUILD)/tests/host-cpuloop $(BUILD)/bench/native-blkbench
+test: $(BUILD)/unit-tests all $(TG_ELFS) $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
 	@scripts/run-tests.sh
 
 bench-boot: all
 	scripts/bench-boot.sh
+
+# Trap vs hypercall vs native (QUICK=1: under 2 minutes).
+bench: all $(BENCH_TOOLS)
+	QUICK=$(QUICK) scripts/bench.sh
 
 # PV block vs the same patterns natively on the same image (BENCH_TIME=S).
 bench-blk: all $(BUILD)/bench/native-blkbench

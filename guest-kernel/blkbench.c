@@ -182,7 +182,7 @@ static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bo
 	static struct run r;
 	struct hv_exit_count e0, e1;
 	uint64_t per_us = tsc_ticks_per_us(), elapsed_ns, kvm, hv, mean_ns, p99_ns;
-	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24];
+	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24], cpu[24];
 	unsigned i;
 
 	memset(&r, 0, sizeof(r));
@@ -223,19 +223,20 @@ static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bo
 	fixed2(p99, sizeof(p99), p99_ns / 10);
 	fixed2(xkvm, sizeof(xkvm), r.ios ? kvm * 100 / r.ios : 0);
 	fixed2(xhv, sizeof(xhv), r.ios ? hv * 100 / r.ios : 0);
+	fixed2(cpu, sizeof(cpu), r.ios ? (e1.cpu_ns - e0.cpu_ns) / 10 / r.ios : 0);
 	if (e0.kvm_exits == ~0ull)
 		snprintf(xkvm, sizeof(xkvm), "-1");
 	if (json)
 		printf("blkbench-json: {\"path\":\"%s\",\"workload\":\"%s\",\"device\":\"%s\","
 		       "\"qd\":%u,\"ios\":%lu,\"errors\":%lu,\"iops\":%s,\"mbps\":%s,"
 		       "\"lat_us_mean\":%s,\"lat_us_p99\":%s,\"exits_per_io\":%s,"
-		       "\"hv_exits_per_io\":%s}\n",
+		       "\"hv_exits_per_io\":%s,\"cpu_us_per_io\":%s}\n",
 		       d->path, w->name, d->name, r.qd, r.ios, r.errors, iops, mbps, mean, p99, xkvm,
-		       xhv);
+		       xhv, cpu);
 	else
 		printf("%-8s %-18s qd %-2u %9s IOPS %9s MB/s  lat mean %9s us p99 %9s us  "
-		       "exits/io %6s (to hv %6s)%s\n",
-		       d->path, w->name, r.qd, iops, mbps, mean, p99, xkvm, xhv,
+		       "exits/io %6s (to hv %6s) cpu/io %7s us%s\n",
+		       d->path, w->name, r.qd, iops, mbps, mean, p99, xkvm, xhv, cpu,
 		       r.errors ? "  ERRORS" : "");
 	return r.errors ? 1 : 0;
 }

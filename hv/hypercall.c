@@ -2,6 +2,7 @@
 #include "hypercall.h"
 
 #include <errno.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "kvm.h"
@@ -93,7 +94,11 @@ static int64_t hc_queue_attach(struct vm *vm, const uint64_t a[HC_NARGS])
 static int64_t hc_exit_count(struct vm *vm, const uint64_t a[HC_NARGS])
 {
 	struct hv_exit_count c = { .kvm_exits = ~0ull, .hv_exits = vm->hv_exits };
+	struct rusage ru;
 
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		c.cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 	if (vm->kvm)
 		kvm_stats_get(&vm->kvm->vcpu_stats, "exits", &c.kvm_exits);
 	return gm_write(&vm->mem, a[0], &c, sizeof(c)) ? -HV_EFAULT : 0;

@@ -118,6 +118,8 @@ struct hv_exit_count {
 	uint64_t kvm_exits; /* all vCPU exits KVM counted, also those it handled
 	                       itself (ioeventfd, interrupts); ~0 if unknown */
 	uint64_t hv_exits;  /* exits that reached hv's vCPU loop */
+	uint64_t cpu_ns;    /* hv's CPU time so far, user + system, all threads
+	                       (the vCPU thread's includes the guest's own time) */
 };
 
 struct hv_boot_info {

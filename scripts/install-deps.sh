@@ -5,9 +5,10 @@
 #   libcunit1-dev   unit tests
 #   gnuplot-nox     the benchmark chart (build/bench/results.png)
 #   linux-libc-dev  the KVM API headers
+#   python3         benchmark reports (JSON, medians) and JSON checks in tests
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
-PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox"
+PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3"
 
 missing=""
 for p in $PKGS; do
