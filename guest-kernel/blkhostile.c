@@ -28,6 +28,14 @@ static uint32_t send(struct pvblk_fe *fe, struct hv_blk_req *r)
 static int failures;
 static const char *prog;
 
+/* Starts a hostile program: its name, a zero count, two pages to aim with. */
+static uint8_t *begin(const char *name)
+{
+	prog = name;
+	failures = 0;
+	return (uint8_t *)(uintptr_t)pmm_alloc_contig(2);
+}
+
 static void check(const char *what, uint32_t got, uint32_t want)
 {
 	printf("%s: %-44s %s (%s)\n", prog, what, got == want ? "ok" : "FAIL",
@@ -49,10 +57,8 @@ int cmd_blkhostile(int argc, char **argv)
 		printf("usage: blkhostile PVDEV [RING-PVDEV]   (pvblk devices only)\n");
 		return 2;
 	}
-	prog = "blkhostile";
-	failures = 0;
 	cap = fe->sectors;
-	buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(2);
+	buf = begin("blkhostile");
 	pa = (uint64_t)(uintptr_t)buf;
 #define REQ(op_, sec_, n_, ...)                                                          \
 	(r = (struct hv_blk_req){ .op = (op_), .sector = (sec_), .nr_seg = (n_),         \
@@ -151,10 +157,8 @@ int cmd_traphostile(int argc, char **argv)
 		printf("usage: traphostile TRAPDEV   (trapblk devices only)\n");
 		return 2;
 	}
-	prog = "traphostile";
-	failures = 0;
 	cap = d->sectors;
-	buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(2);
+	buf = begin("traphostile");
 	pa = (uint64_t)(uintptr_t)buf;
 	check("DMA address outside guest RAM", trap_cmd(regs, HV_TRAPBLK_CMD_READ, 0, 1, mem),
 	      HV_BLK_S_BADREQ);

@@ -39,6 +39,33 @@ static void stop_kick(struct io_source *s, struct ioeng *e)
 	s->it->stopping = true;
 }
 
+int io_source_open(struct io_source *s, int *irq_fd)
+{
+	int rc;
+
+	*irq_fd = -1;
+	s->fd = eventfd(0, EFD_CLOEXEC);
+	if (s->fd < 0)
+		return -errno;
+	*irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (*irq_fd < 0) {
+		rc = -errno;
+		close(s->fd);
+		s->fd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+void io_source_close(struct io_source *s, int *irq_fd)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (*irq_fd >= 0)
+		close(*irq_fd);
+	s->fd = *irq_fd = -1;
+}
+
 int iothread_init(struct iothread *it)
 {
 	int rc;

@@ -39,6 +39,14 @@ struct iothread {
 	int error; /* -errno if the thread died of an engine error */
 };
 
+/*
+ * A device's two eventfds: its doorbell (s->fd, served by the I/O thread)
+ * and its interrupt (*irq_fd, bound to an irqfd).  0 or -errno, nothing left
+ * open on failure; close is idempotent.
+ */
+int io_source_open(struct io_source *s, int *irq_fd);
+void io_source_close(struct io_source *s, int *irq_fd);
+
 int iothread_init(struct iothread *it);
 /* Registers a source; only before iothread_start().  0 or -ENOSPC. */
 int iothread_add(struct iothread *it, struct io_source *s);

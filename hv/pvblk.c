@@ -233,20 +233,16 @@ static void on_flush(struct io_source *s, struct ioeng *e)
 int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 	       const struct disk *disk)
 {
+	int rc;
+
 	memset(b, 0, sizeof(*b));
 	b->disk = *disk;
 	b->index = index;
 	b->mem = mem;
 	b->port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * index);
-	b->irq_fd = -1;
-	b->src.fd = eventfd(0, EFD_CLOEXEC);
-	if (b->src.fd < 0)
-		return -errno;
-	b->irq_fd = eventfd(0, EFD_CLOEXEC);
-	if (b->irq_fd < 0) {
-		close(b->src.fd);
-		return -errno;
-	}
+	rc = io_source_open(&b->src, &b->irq_fd);
+	if (rc)
+		return rc;
 	b->src.kick = on_kick;
 	b->src.flush = on_flush;
 	return 0;
@@ -254,11 +250,7 @@ int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 
 void pvblk_destroy(struct pvblk *b)
 {
-	if (b->src.fd >= 0)
-		close(b->src.fd);
-	if (b->irq_fd >= 0)
-		close(b->irq_fd);
-	b->src.fd = b->irq_fd = -1;
+	io_source_close(&b->src, &b->irq_fd);
 	disk_close(&b->disk);
 	free(b->pool);
 	b->pool = NULL;

@@ -223,32 +223,24 @@ void trapblk_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsi
 int trapblk_init(struct trapblk *t, unsigned index, const struct guest_mem *mem,
 		 const struct disk *disk)
 {
+	int rc;
+
 	memset(t, 0, sizeof(*t));
 	t->disk = *disk;
 	t->index = index;
 	t->mem = mem;
 	t->base = HV_MMIO_BASE + (uint64_t)index * HV_TRAPBLK_WINDOW;
 	t->vector = TRAPBLK_VEC_BASE + index;
-	t->irq_fd = -1;
-	t->src.fd = eventfd(0, EFD_CLOEXEC);
-	if (t->src.fd < 0)
-		return -errno;
-	t->irq_fd = eventfd(0, EFD_CLOEXEC);
-	if (t->irq_fd < 0) {
-		close(t->src.fd);
-		return -errno;
-	}
+	rc = io_source_open(&t->src, &t->irq_fd);
+	if (rc)
+		return rc;
 	t->src.kick = on_kick;
 	return 0;
 }
 
 void trapblk_destroy(struct trapblk *t)
 {
-	if (t->src.fd >= 0)
-		close(t->src.fd);
-	if (t->irq_fd >= 0)
-		close(t->irq_fd);
-	t->src.fd = t->irq_fd = -1;
+	io_source_close(&t->src, &t->irq_fd);
 	disk_close(&t->disk);
 }
 
