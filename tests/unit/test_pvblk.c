@@ -403,6 +403,73 @@ static void test_out_of_order(void)
 	pv_host_destroy(&h);
 }
 
+/*
+ * Thousands of structured-random requests (ops, counts, addresses around
+ * every boundary): each completes with a defined status, a write never
+ * lands unless it was valid, and the queue keeps working.
+ */
+static uint64_t pick(const uint64_t *v, size_t n)
+{
+	return v[rnd() % n];
+}
+
+static void fuzz_done(void *arg, uint32_t status, uint32_t bytes)
+{
+	unsigned *counts = arg;
+	counts[status < 5 ? status : 5]++;
+	(void)bytes;
+}
+
+static void test_random_requests(void)
+{
+	const char *disks[1] = { "null:1M" };
+	const uint64_t gpas[] = { 0, 512, 0x400000, MEM - 512, MEM - 4096, MEM, MEM + 512,
+				  0x400001, UINT64_MAX - 511, UINT64_MAX, 1ull << 63, 0x800000 };
+	const uint64_t lens[] = { 0, 1, 511, 512, 4096, HV_BLK_MAX_BYTES, HV_BLK_MAX_BYTES + 512,
+				  0xffffffffu, 100 };
+	const uint64_t secs[] = { 0, 1, IMG_SECTORS - 1, IMG_SECTORS, IMG_SECTORS + 1,
+				  UINT64_MAX, UINT64_MAX - 1, 1ull << 55 };
+	unsigned counts[6] = { 0 }, i, j, total = 0;
+	struct pv_host h;
+	struct pvblk_fe fe;
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0xfffff000u), 0);
+	for (i = 0; i < 4000; i++) {
+		struct hv_blk_req r = { .op = (uint32_t)(rnd() % 4), .sector = pick(secs, 8),
+					.nr_seg = (uint32_t)(rnd() % 17) };
+		if (rnd() % 16 == 0)
+			r.reserved = rnd();
+		for (j = 0; j < HV_BLK_MAX_SEG; j++) {
+			r.seg[j].gpa = pick(gpas, sizeof(gpas) / 8);
+			r.seg[j].len = (uint32_t)pick(lens, sizeof(lens) / 8);
+			r.seg[j].reserved = rnd() % 32 == 0;
+		}
+		while (pvblk_fe_submit(&fe, &r, fuzz_done, counts)) {
+			int flag = 0;
+			pvblk_fe_kick(&fe);
+			pvblk_fe_wait(&fe, &flag);
+		}
+		if (i % 7 == 0)
+			pvblk_fe_kick(&fe);
+	}
+	pvblk_fe_kick(&fe);
+	for (j = 0; j < 10000 && fe.outstanding; j++) {
+		int flag = 0;
+		pvblk_fe_wait(&fe, &flag);
+	}
+	for (i = 0; i < 6; i++)
+		total += counts[i];
+	CU_ASSERT_EQUAL(total, 4000);
+	CU_ASSERT_EQUAL(counts[5], 0);            /* only defined statuses */
+	CU_ASSERT(counts[HV_BLK_S_BADREQ] > 1000); /* most of it is garbage */
+	CU_ASSERT(counts[HV_BLK_S_OK] > 10);       /* and some of it is not */
+	CU_ASSERT(counts[HV_BLK_S_UNSUPP] > 10);
+	CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_ACTIVE);
+	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
+	pv_host_destroy(&h);
+}
+
 /* Image validation at open: the errors a user sees, status 2 in main. */
 static void test_disk_open_errors(void)
 {
@@ -466,6 +533,7 @@ int suite_pvblk(void)
 		{ "depth 32 mixed reads and writes, byte for byte", test_depth32_mixed },
 		{ "out-of-order completions matched by id", test_out_of_order },
 		{ "disk images: validation errors", test_disk_open_errors },
+		{ "4000 structured-random requests", test_random_requests },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvblk", tests);
