@@ -26,9 +26,9 @@ static void finish(struct trapblk *t, uint32_t result, uint32_t bytes)
 	else
 		t->st.bad_cmds++;
 	__atomic_store_n(&t->bytes, bytes, __ATOMIC_RELAXED);
-	__atomic_or_fetch(&t->isr, HV_TRAPBLK_INT_DONE, __ATOMIC_RELAXED);
-	/* Releasing STATUS publishes BYTES and ISR with it. */
+	/* STATUS (releasing BYTES) first: whoever sees ISR.DONE sees the result. */
 	__atomic_store_n(&t->status, result, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&t->isr, HV_TRAPBLK_INT_DONE, __ATOMIC_RELEASE);
 	if (__atomic_load_n(&t->ier, __ATOMIC_RELAXED) & HV_TRAPBLK_INT_DONE &&
 	    eventfd_write(t->irq_fd, 1) == 0)
 		t->st.irqs++;

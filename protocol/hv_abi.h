@@ -74,7 +74,7 @@
 /* Boot-info block at HV_BOOT_INFO_GPA; rdi holds its address at entry. */
 #define HV_BOOT_MAGIC 0x49427668 /* "hvBI" little-endian */
 #define HV_BOOT_MAX_MEM 8
-#define HV_BOOT_MAX_DEV 16
+#define HV_BOOT_MAX_DEV 32 /* the UART, 8 PV and 8 trap disks, and room to grow */
 
 #ifndef __ASSEMBLER__
 enum hv_mem_type {

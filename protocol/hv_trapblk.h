@@ -20,11 +20,12 @@
 #define HV_TRAPBLK_R_VERSION 0x04  /* RO 32: HV_TRAPBLK_VERSION */
 #define HV_TRAPBLK_R_CAPACITY 0x08 /* RO 64: sectors */
 #define HV_TRAPBLK_R_SECTOR 0x10   /* RW 64: first sector of the next command */
-#define HV_TRAPBLK_R_COUNT 0x18    /* RW 32: sectors, 1..HV_TRAPBLK_MAX_SECTORS */
+#define HV_TRAPBLK_R_COUNT 0x18    /* RW 32: sectors (checked at CMD: 1..MAX_SECTORS) */
 #define HV_TRAPBLK_R_FLAGS 0x1c    /* RO 32: HV_TRAPBLK_F_* */
 #define HV_TRAPBLK_R_DMA 0x20      /* RW 64: guest-physical buffer, 512-aligned */
 #define HV_TRAPBLK_R_CMD 0x28      /* WO 32: writing starts a command */
-#define HV_TRAPBLK_R_STATUS 0x2c   /* RO 32: HV_TRAPBLK_ST_BUSY | last result */
+#define HV_TRAPBLK_R_STATUS 0x2c   /* RO 32: exactly ST_BUSY while a command runs,
+                                      then the result (enum hv_blk_status) */
 #define HV_TRAPBLK_R_ISR 0x30      /* RW1C 32: HV_TRAPBLK_INT_DONE */
 #define HV_TRAPBLK_R_IER 0x34      /* RW 32: HV_TRAPBLK_INT_DONE enables the MSI */
 #define HV_TRAPBLK_R_BYTES 0x38    /* RO 32: bytes the last command moved */

@@ -11,7 +11,7 @@
 
 #include "hv_blk.h"
 
-#define BLKDEV_MAX 16
+#define BLKDEV_MAX 16 /* 8 pvblk + 8 trapblk, hv's limits */
 
 /* status: HV_BLK_S_*; runs in interrupt context in interrupt mode. */
 typedef void (*blk_done_fn)(void *arg, uint32_t status, uint32_t bytes);
