@@ -89,7 +89,7 @@ static void slot_done(void *arg, uint32_t status, uint32_t bytes)
 	struct slot *s = arg;
 
 	(void)bytes;
-	s->t1 = rdtsc();
+	s->t1 = clock_ticks();
 	s->status = status;
 	s->done = 1;
 	any_done = 1;
@@ -119,7 +119,7 @@ static void issue(struct run *r, struct slot *s)
 
 	s->done = 0;
 	s->busy = true;
-	s->t0 = rdtsc();
+	s->t0 = clock_ticks();
 	while (r->d->ops->submit(r->d, r->w->op, sector, s->buf, r->w->bs, slot_done, s)) {
 		r->d->ops->kick(r->d);
 		r->d->ops->wait(r->d, &any_done);
@@ -129,7 +129,7 @@ static void issue(struct run *r, struct slot *s)
 /* Runs one workload for `ticks`; returns the elapsed TSC ticks. */
 static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 {
-	uint64_t start = rdtsc(), end = start + ticks, now;
+	uint64_t start = clock_ticks(), end = start + ticks, now;
 	unsigned i, busy = r->qd;
 
 	for (i = 0; i < r->qd; i++)
@@ -139,7 +139,7 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 		while (!any_done)
 			r->d->ops->wait(r->d, &any_done);
 		any_done = 0;
-		now = rdtsc();
+		now = clock_ticks();
 		for (i = 0; i < r->qd; i++) {
 			struct slot *s = &r->slot[i];
 			uint64_t ns;
@@ -160,7 +160,7 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 		}
 		r->d->ops->kick(r->d);
 	}
-	return rdtsc() - start;
+	return clock_ticks() - start;
 }
 
 /* v * 100 as "int.frac" with two decimals. */

@@ -26,6 +26,19 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
+int io_bus_unregister(struct io_bus *bus, uint64_t base)
+{
+	unsigned i;
+
+	for (i = 0; i < bus->n; i++)
+		if (bus->r[i].base == base) {
+			memmove(&bus->r[i], &bus->r[i + 1], (bus->n - i - 1) * sizeof(bus->r[0]));
+			bus->n--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 struct io_range *io_bus_find(struct io_bus *bus, uint64_t addr)
 {
 	unsigned lo = 0, hi = bus->n;

@@ -36,6 +36,9 @@ struct io_bus {
 int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 		    io_handler_fn fn, void *opaque, const char *name);
 
+/* Removes the range starting at base; 0 or -ENOENT. */
+int io_bus_unregister(struct io_bus *bus, uint64_t base);
+
 /* The range holding addr, or NULL. */
 struct io_range *io_bus_find(struct io_bus *bus, uint64_t addr);
 

@@ -68,19 +68,11 @@ void io_source_close(struct io_source *s, int *irq_fd)
 
 int iothread_init(struct iothread *it)
 {
-	int rc;
-
 	memset(it, 0, sizeof(*it));
 	it->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (it->stop_fd < 0) {
 		it->stop_fd = -1;
 		return -errno;
-	}
-	rc = ioeng_init(&it->eng, IOTHREAD_DEPTH);
-	if (rc) {
-		close(it->stop_fd);
-		it->stop_fd = -1;
-		return rc;
 	}
 	it->stop.fd = it->stop_fd;
 	it->stop.kick = stop_kick;
@@ -137,6 +129,11 @@ int iothread_start(struct iothread *it)
 	sigset_t all, old;
 	int rc;
 
+	/* The ring exists only for VMs with devices to serve (boot cost). */
+	rc = ioeng_init(&it->eng, IOTHREAD_DEPTH);
+	if (rc)
+		return rc;
+	it->have_eng = true;
 	/* Signals (the --timeout alarm) belong to the vCPU thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -161,7 +158,9 @@ void iothread_stop(struct iothread *it)
 void iothread_destroy(struct iothread *it)
 {
 	iothread_stop(it);
-	ioeng_exit(&it->eng);
+	if (it->have_eng)
+		ioeng_exit(&it->eng);
+	it->have_eng = false;
 	if (it->stop_fd >= 0)
 		close(it->stop_fd);
 	it->stop_fd = -1;

@@ -31,6 +31,7 @@ struct iothread {
 	struct ioeng eng;
 	pthread_t tid;
 	bool started;
+	bool have_eng; /* eng set up (by iothread_start) */
 	int stop_fd;
 	struct io_source stop;
 	bool stopping;
@@ -50,6 +51,7 @@ void io_source_close(struct io_source *s, int *irq_fd);
 int iothread_init(struct iothread *it);
 /* Registers a source; only before iothread_start().  0 or -ENOSPC. */
 int iothread_add(struct iothread *it, struct io_source *s);
+/* Creates the io_uring and the thread; 0 or -errno. */
 int iothread_start(struct iothread *it);
 /* Stops taking doorbells, waits for every disk op in flight, joins. */
 void iothread_stop(struct iothread *it);

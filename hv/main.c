@@ -170,8 +170,10 @@ static int run(const struct hv_config *cfg)
 	memset(&v, 0, sizeof(v));
 	v.kvm = &kvm;
 	v.vm = vm;
-	if (vm_start_io(vm)) {
-		fprintf(stderr, "hv: cannot start the I/O thread: %s\n", strerror(errno));
+	status = vm_start_io(vm);
+	if (status) {
+		fprintf(stderr, "hv: cannot start the I/O thread (io_uring): %s\n",
+			strerror(-status));
 		status = HV_EXIT_HOST;
 		goto out;
 	}

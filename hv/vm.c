@@ -87,9 +87,15 @@ int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_
 	}
 	trapblk_desc(t, &d);
 	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_mmio, t, "trapblk");
-	if (!rc)
+	if (rc) {
+		snprintf(err, errlen, "trapblk%u: cannot map its window: %s", vm->nr_trapblk,
+			 strerror(-rc));
+	} else {
 		rc = publish_dev(vm, &d, NULL, t, &t->src, "trapblk", vm->nr_trapblk, err,
 				 errlen);
+		if (rc)
+			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
+	}
 	if (rc) {
 		trapblk_destroy(t);
 		return rc;

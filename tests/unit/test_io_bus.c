@@ -60,12 +60,28 @@ static void test_unclaimed(void)
 	CU_ASSERT_EQUAL(b.r[0].accesses, 0);
 }
 
+static void test_unregister(void)
+{
+	struct io_bus b = { 0 };
+	uint64_t v = 0;
+	io_bus_register(&b, 0x100, 8, h, NULL, "a");
+	io_bus_register(&b, 0x200, 8, h, NULL, "b");
+	io_bus_register(&b, 0x300, 8, h, NULL, "c");
+	CU_ASSERT_EQUAL(io_bus_unregister(&b, 0x200), 0);
+	CU_ASSERT_EQUAL(io_bus_unregister(&b, 0x200), -ENOENT);
+	CU_ASSERT_EQUAL(b.n, 2);
+	CU_ASSERT_FALSE(io_bus_access(&b, 0x200, false, &v, 1));
+	CU_ASSERT_TRUE(io_bus_access(&b, 0x300, false, &v, 1));
+	CU_ASSERT_EQUAL(io_bus_register(&b, 0x200, 8, h, NULL, "b"), 0); /* the gap is free */
+}
+
 int suite_io_bus(void)
 {
 	static const CU_TestInfo t[] = {
 		{ "register keeps order, refuses overlap", test_register },
 		{ "lookup and dispatch", test_lookup },
 		{ "unclaimed and straddling accesses", test_unclaimed },
+		{ "unregister leaves the rest in order", test_unregister },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("io_bus", t);
