@@ -108,7 +108,10 @@ int cmd_blkhostile(int argc, char **argv)
 		__atomic_store_n(&vfe->ring.sq->prod, vfe->ring.sq_prod + 1000, __ATOMIC_RELEASE);
 		asm volatile("outl %0, %1" : : "a"(0), "Nd"(vfe->port) : "memory");
 		rc = hv_call2(HV_HC_QUEUE_ATTACH, vfe->dev_index, pa);
-		check("re-attaching a queue is refused", rc == -HV_EBUSY ? 0 : 1, 0);
+		check("attaching over an attached queue is refused", rc == -HV_EBUSY ? 0 : 1, 0);
+		check("detach the broken queue, attach new rings", pvblk_reset(victim) ? 1 : 0, 0);
+		check("the reset device reads again",
+		      blkdev_rw(victim, HV_BLK_OP_READ, 0, buf + 4096, 4096), HV_BLK_S_OK);
 	}
 	memset(buf, 0, 4096);
 	check("read back after the attacks", REQ(HV_BLK_OP_READ, 16, 1, { pa, 4096 }),

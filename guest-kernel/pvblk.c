@@ -191,6 +191,23 @@ void pvblk_probe(void)
 	}
 }
 
+int pvblk_reset(struct blkdev *d)
+{
+	struct pvdev *p = pvblk_fe_of(d) ? d->priv : NULL;
+	struct pvblk_fe_config cfg = { PVBLK_QUEUE, 0, 0 };
+	uint32_t dev_index;
+	int rc;
+
+	if (!p)
+		return -HV_EINVAL;
+	dev_index = p->fe.dev_index;
+	cfg.vector = p->vector;
+	rc = pvblk_fe_detach(&p->fe);
+	if (!rc)
+		rc = pvblk_fe_init(&p->fe, &guest_os, dev_index, &boot_info.dev[dev_index], &cfg);
+	return rc;
+}
+
 struct pvblk_fe *pvblk_fe_of(struct blkdev *d)
 {
 	return d && d->ops == &pv_ops ? &((struct pvdev *)d->priv)->fe : NULL;

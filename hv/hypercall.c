@@ -83,12 +83,21 @@ static int64_t hc_queue_attach(struct vm *vm, const uint64_t a[HC_NARGS])
 
 	if (a[0] >= vm->nr_dev)
 		return -HV_ENOENT;
-	if (!vm->backend[a[0]].attach)
+	if (!vm->backend[a[0]].queue)
 		return -HV_EINVAL;
 	/* Copy, then validate: the device sees only hv's copy. */
 	if (gm_read(&vm->mem, &s, a[1], sizeof(s)))
 		return -HV_EFAULT;
-	return vm->backend[a[0]].attach(vm->backend[a[0]].dev, &s, vm->kvm);
+	return vm->backend[a[0]].queue->attach(vm->backend[a[0]].dev, &s, vm->kvm);
+}
+
+static int64_t hc_queue_detach(struct vm *vm, const uint64_t a[HC_NARGS])
+{
+	if (a[0] >= vm->nr_dev)
+		return -HV_ENOENT;
+	if (!vm->backend[a[0]].queue)
+		return -HV_EINVAL;
+	return vm->backend[a[0]].queue->detach(vm->backend[a[0]].dev, vm->kvm);
 }
 
 static int64_t hc_exit_count(struct vm *vm, const uint64_t a[HC_NARGS])
@@ -113,4 +122,5 @@ void hc_register_core(struct hc_table *t)
 	hc_register(t, HV_HC_DEV_INFO, hc_dev_info, "dev_info");
 	hc_register(t, HV_HC_QUEUE_ATTACH, hc_queue_attach, "queue_attach");
 	hc_register(t, HV_HC_EXIT_COUNT, hc_exit_count, "exit_count");
+	hc_register(t, HV_HC_QUEUE_DETACH, hc_queue_detach, "queue_detach");
 }

@@ -73,7 +73,10 @@ void kvm_vm_destroy(struct kvm_vm *k);
  * raises an MSI with the given vector at vCPU 0's local APIC.  0 or -errno.
  */
 int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd, bool assign);
+/* Returns the GSI the route took (for kvm_irqfd_msi_remove), or -errno. */
 int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd);
+/* Unbinds fd from gsi and drops the route; 0 or -errno. */
+int kvm_irqfd_msi_remove(struct kvm_vm *k, int gsi, int fd);
 
 const char *kvm_backend_name(enum kvm_backend b);
 

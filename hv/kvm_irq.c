@@ -39,6 +39,25 @@ static int set_routing(struct kvm_vm *k)
 	return rc;
 }
 
+/* The lowest GSI no route uses: routes come and go with queue attach/detach. */
+static uint32_t free_gsi(const struct kvm_vm *k)
+{
+	uint32_t gsi = KVM_MSI_GSI_BASE;
+	unsigned i;
+
+	for (i = 0; i < k->nr_msi; i++)
+		if (k->msi[i].gsi == gsi) {
+			gsi++;
+			i = (unsigned)-1; /* rescan: the table is not sorted */
+		}
+	return gsi;
+}
+
+static void drop_route(struct kvm_vm *k, unsigned i)
+{
+	k->msi[i] = k->msi[--k->nr_msi];
+}
+
 int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
 {
 	struct kvm_irq_routing_entry *e;
@@ -49,7 +68,7 @@ int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
 		return -ENOSPC;
 	e = &k->msi[k->nr_msi];
 	memset(e, 0, sizeof(*e));
-	e->gsi = KVM_MSI_GSI_BASE + k->nr_msi;
+	e->gsi = free_gsi(k);
 	e->type = KVM_IRQ_ROUTING_MSI;
 	e->u.msi.address_lo = MSI_ADDR_APIC0;
 	e->u.msi.data = vector & 0xff; /* fixed, edge */
@@ -62,9 +81,26 @@ int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
 	irqfd.gsi = e->gsi;
 	if (ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0) {
 		rc = -errno;
-		k->nr_msi--; /* drop the route again; the table is rewritten next time */
+		drop_route(k, k->nr_msi - 1);
 		set_routing(k);
 		return rc;
 	}
-	return 0;
+	return (int)irqfd.gsi;
+}
+
+int kvm_irqfd_msi_remove(struct kvm_vm *k, int gsi, int fd)
+{
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = (uint32_t)gsi,
+				   .flags = KVM_IRQFD_FLAG_DEASSIGN };
+	unsigned i;
+	int rc = ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+
+	for (i = 0; i < k->nr_msi; i++)
+		if (k->msi[i].gsi == (uint32_t)gsi) {
+			drop_route(k, i);
+			if (!rc)
+				rc = set_routing(k);
+			break;
+		}
+	return rc;
 }

@@ -2,6 +2,7 @@
 #include "pvblk.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,11 +212,27 @@ static void service(struct pvblk *b, struct ioeng *e)
 		publish(b);
 }
 
+/*
+ * I/O thread: a detach was asked for.  Once nothing is in flight the queue
+ * is the vCPU thread's again; until then completions keep draining.
+ */
+static bool detaching(struct pvblk *b)
+{
+	if (!__atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
+		return false;
+	if (b->inflight == 0 && load_state(b) != PVBLK_DETACHED) {
+		__atomic_store_n(&b->state, PVBLK_DETACHED, __ATOMIC_RELEASE);
+		if (eventfd_write(b->detach_ack, 1) < 0)
+			fprintf(stderr, "hv: pvblk%u: cannot acknowledge detach\n", b->index);
+	}
+	return true;
+}
+
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk *b = container_of(s, struct pvblk, src);
 
-	if (load_state(b) == PVBLK_ACTIVE)
+	if (!detaching(b) && load_state(b) == PVBLK_ACTIVE)
 		service(b, e);
 }
 
@@ -223,7 +240,7 @@ static void on_flush(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk *b = container_of(s, struct pvblk, src);
 
-	if (load_state(b) != PVBLK_ACTIVE)
+	if (detaching(b) || load_state(b) != PVBLK_ACTIVE)
 		return;
 	publish(b);
 	if (b->stalled)
@@ -240,9 +257,15 @@ int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 	b->index = index;
 	b->mem = mem;
 	b->port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * index);
+	b->irq_gsi = -1;
+	b->detach_ack = eventfd(0, EFD_CLOEXEC);
+	if (b->detach_ack < 0)
+		return -errno;
 	rc = io_source_open(&b->src, &b->irq_fd);
-	if (rc)
+	if (rc) {
+		close(b->detach_ack);
 		return rc;
+	}
 	b->src.kick = on_kick;
 	b->src.flush = on_flush;
 	return 0;
@@ -251,6 +274,9 @@ int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 void pvblk_destroy(struct pvblk *b)
 {
 	io_source_close(&b->src, &b->irq_fd);
+	if (b->detach_ack >= 0)
+		close(b->detach_ack);
+	b->detach_ack = -1;
 	disk_close(&b->disk);
 	free(b->pool);
 	b->pool = NULL;
@@ -315,7 +341,8 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
 	if (kvm) {
 		rc = kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, true);
 		if (!rc && s->vector) {
-			rc = kvm_irqfd_msi(kvm, s->vector, b->irq_fd);
+			b->irq_gsi = kvm_irqfd_msi(kvm, s->vector, b->irq_fd);
+			rc = b->irq_gsi < 0 ? b->irq_gsi : 0;
 			if (rc) /* leave nothing behind: a later attach may succeed */
 				kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, false);
 		}
@@ -341,6 +368,37 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
 	/* The I/O thread sees the queue only from here on. */
 	__atomic_store_n(&b->state, PVBLK_ACTIVE, __ATOMIC_RELEASE);
 	return b->port;
+}
+
+int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm)
+{
+	struct pollfd p = { .fd = b->detach_ack, .events = POLLIN };
+	uint64_t v;
+
+	if (load_state(b) == PVBLK_DETACHED && !b->pool)
+		return 0;
+	__atomic_store_n(&b->detach_req, 1, __ATOMIC_RELEASE);
+	if (eventfd_write(b->src.fd, 1) < 0 || poll(&p, 1, 10000) != 1 ||
+	    eventfd_read(b->detach_ack, &v) < 0) {
+		fprintf(stderr, "hv: pvblk%u: detach: I/O still in flight after 10 s\n", b->index);
+		return -HV_EBUSY; /* detach_req stays set: a retry waits again */
+	}
+	if (kvm) {
+		kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, false);
+		if (b->irq_gsi >= 0)
+			kvm_irqfd_msi_remove(kvm, b->irq_gsi, b->irq_fd);
+	}
+	b->irq_gsi = -1;
+	free(b->pool);
+	b->pool = b->free = NULL;
+	b->sq = b->cq = NULL;
+	b->sqe = NULL;
+	b->cqe = NULL;
+	memset(&b->setup, 0, sizeof(b->setup));
+	b->stalled = false;
+	/* The I/O thread ignores the device until the next attach. */
+	__atomic_store_n(&b->detach_req, 0, __ATOMIC_RELEASE);
+	return 0;
 }
 
 void pvblk_print_stats(FILE *f, const struct pvblk *b)

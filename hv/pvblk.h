@@ -38,8 +38,11 @@ struct pvblk {
 	const struct guest_mem *mem;
 	struct io_source src;    /* doorbell */
 	int irq_fd;              /* signalled to raise the completion interrupt */
+	int irq_gsi;             /* its KVM route while attached, or -1 */
 	uint16_t port;
 	int state;               /* enum pvblk_state, atomic */
+	int detach_req;          /* atomic: the vCPU thread asks the I/O thread to let go */
+	int detach_ack;          /* eventfd: the I/O thread has let go */
 
 	/* the queue, fixed at attach (vCPU thread), then the I/O thread's */
 	struct hv_queue_setup setup;
@@ -68,6 +71,14 @@ void pvblk_desc(const struct pvblk *b, struct hv_dev_desc *d);
  * port, or -HV_E*.
  */
 int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+
+/*
+ * Lets go of the queue (HV_HC_QUEUE_DETACH, also of a broken one): waits
+ * for the requests in flight to finish (their completions are dropped),
+ * unwires the doorbell and interrupt, and leaves the device ready for a new
+ * attach.  0, or -HV_EBUSY if the I/O did not drain within 10 s.
+ */
+int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm);
 
 /* Checks one (copied) request; HV_BLK_S_OK and the host iovecs, or the status. */
 int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,

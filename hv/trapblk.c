@@ -259,7 +259,9 @@ void trapblk_desc(const struct trapblk *t, struct hv_dev_desc *d)
 
 int trapblk_wire(struct trapblk *t, struct kvm_vm *kvm)
 {
-	return kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
+	int gsi = kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
+
+	return gsi < 0 ? gsi : 0;
 }
 
 void trapblk_print_stats(FILE *f, const struct trapblk *t)

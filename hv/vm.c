@@ -5,11 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach, void *dev)
+int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, const struct vm_queue_ops *queue,
+	       void *dev)
 {
 	if (vm->nr_dev == HV_BOOT_MAX_DEV)
 		return -ENOSPC;
-	vm->backend[vm->nr_dev] = (struct vm_dev_backend){ attach, dev };
+	vm->backend[vm->nr_dev] = (struct vm_dev_backend){ queue, dev };
 	vm->dev[vm->nr_dev++] = *d;
 	return 0;
 }
@@ -18,6 +19,13 @@ static int64_t pvblk_attach_fn(void *dev, const struct hv_queue_setup *s, struct
 {
 	return pvblk_attach(dev, s, kvm);
 }
+
+static int64_t pvblk_detach_fn(void *dev, struct kvm_vm *kvm)
+{
+	return pvblk_detach(dev, kvm);
+}
+
+static const struct vm_queue_ops pvblk_queue_ops = { pvblk_attach_fn, pvblk_detach_fn };
 
 /* Opens a disk for device slot n of a kind; the caller has checked n. */
 static int open_disk(struct disk *disk, const struct disk_spec *spec, unsigned n,
@@ -31,11 +39,11 @@ static int open_disk(struct disk *disk, const struct disk_spec *spec, unsigned n
 }
 
 /* The device is set up: make it visible to the guest and the I/O thread. */
-static int publish_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach,
-		       void *dev, struct io_source *src, const char *kind, unsigned n,
+static int publish_dev(struct vm *vm, const struct hv_dev_desc *d,
+		       const struct vm_queue_ops *queue, void *dev, struct io_source *src, const char *kind, unsigned n,
 		       char *err, size_t errlen)
 {
-	int rc = vm_add_dev(vm, d, attach, dev);
+	int rc = vm_add_dev(vm, d, queue, dev);
 
 	if (!rc)
 		rc = iothread_add(&vm->io, src);
@@ -60,7 +68,7 @@ int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t 
 		return rc;
 	}
 	pvblk_desc(b, &d);
-	rc = publish_dev(vm, &d, pvblk_attach_fn, b, &b->src, "pvblk", vm->nr_pvblk, err, errlen);
+	rc = publish_dev(vm, &d, &pvblk_queue_ops, b, &b->src, "pvblk", vm->nr_pvblk, err, errlen);
 	if (rc) {
 		pvblk_destroy(b);
 		return rc;

@@ -23,9 +23,11 @@ struct kvm_vm;
 
 #define VM_MAX_DISKS 8
 
-/* How a device with queues attaches one (HV_HC_QUEUE_ATTACH); NULL: it has none. */
-typedef int64_t (*vm_attach_fn)(void *dev, const struct hv_queue_setup *s,
-				struct kvm_vm *kvm);
+/* What a device with queues does on HV_HC_QUEUE_ATTACH / _DETACH. */
+struct vm_queue_ops {
+	int64_t (*attach)(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+	int64_t (*detach)(void *dev, struct kvm_vm *kvm);
+};
 
 struct vm {
 	struct guest_mem mem;
@@ -37,7 +39,7 @@ struct vm {
 
 	struct hv_dev_desc dev[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
 	struct vm_dev_backend {
-		vm_attach_fn attach;
+		const struct vm_queue_ops *queue; /* NULL: the device has no queues */
 		void *dev;
 	} backend[HV_BOOT_MAX_DEV];
 	unsigned nr_dev;
@@ -62,7 +64,8 @@ struct vm {
 int vm_init_devices(struct vm *vm, int console_fd);
 
 /* Adds a device to the table the guest enumerates; 0 or -ENOSPC. */
-int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, vm_attach_fn attach, void *dev);
+int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, const struct vm_queue_ops *queue,
+	       void *dev);
 
 /*
  * Opens each disk and adds it as pvblk0, pvblk1, ...; the I/O thread must

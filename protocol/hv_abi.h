@@ -34,7 +34,8 @@
 #define HV_HC_QUEUE_ATTACH 5  /* (u64 dev index, gpa struct hv_queue_setup *)
                                  -> notify port (hv_ring.h) */
 #define HV_HC_EXIT_COUNT 6    /* (gpa struct hv_exit_count *) -> 0 */
-#define HV_HC_MAX 7           /* first unassigned number */
+#define HV_HC_QUEUE_DETACH 7  /* (u64 dev index) -> 0: hv lets go of the rings */
+#define HV_HC_MAX 8           /* first unassigned number */
 
 /* Error codes returned in rax (negated); the values are Linux errno numbers. */
 #define HV_EOK 0

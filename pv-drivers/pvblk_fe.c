@@ -52,6 +52,17 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 	return 0;
 }
 
+int pvblk_fe_detach(struct pvblk_fe *d)
+{
+	int64_t rc = d->os->hypercall(d->os->ctx, HV_HC_QUEUE_DETACH, d->dev_index, 0);
+
+	if (rc)
+		return (int)rc;
+	pv_ring_free(&d->ring, d->os);
+	d->outstanding = 0;
+	return 0;
+}
+
 int pvblk_fe_submit(struct pvblk_fe *d, struct hv_blk_req *r, pvblk_fe_done fn, void *arg)
 {
 	const struct pv_os *os = d->os;

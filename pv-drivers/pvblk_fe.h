@@ -63,6 +63,13 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 		  const struct hv_dev_desc *desc, const struct pvblk_fe_config *cfg);
 
 /*
+ * Detaches the queue (HV_HC_QUEUE_DETACH) and frees the rings; requests
+ * still outstanding are dropped without their callbacks, so quiesce first.
+ * 0 or -HV_E*; d may then be initialised again.
+ */
+int pvblk_fe_detach(struct pvblk_fe *d);
+
+/*
  * Queues a request (r->id is the driver's: leave it).  Nothing reaches hv
  * until pvblk_fe_kick(), so a batch costs at most one doorbell.  0, or
  * -HV_EAGAIN while depth requests are outstanding.

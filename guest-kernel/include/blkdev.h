@@ -69,5 +69,7 @@ volatile uint8_t *trapblk_regs(struct blkdev *d);
 struct pvblk_fe;
 /* The PV driver behind d, or NULL if d is not a pvblk device. */
 struct pvblk_fe *pvblk_fe_of(struct blkdev *d);
+/* Detaches d's queue (even a broken one) and attaches fresh rings; 0 or -HV_E*. */
+int pvblk_reset(struct blkdev *d);
 
 #endif
