@@ -29,6 +29,7 @@ $(MUSL_INC)/.stamp: $(DEPS)
 
 # ---- hv: the VMM --------------------------------------------------------------
 HV_SRCS   := $(wildcard hv/*.c)
+PV_SRCS   := $(wildcard pv-drivers/*.c)
 HV_LIB    := $(filter-out hv/main.c,$(HV_SRCS))
 HV_HDRS   := $(wildcard hv/*.h protocol/*.h)
 HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC)
@@ -84,7 +85,6 @@ $(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/inclu
 UT_SRCS   := $(wildcard tests/unit/*.c)
 UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
 	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers
-PV_SRCS   := $(wildcard pv-drivers/*.c)
 # Guest code that is plain C and shared with host tools is tested here too.
 UT_GUEST  := guest-kernel/sha256.c
 $(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wildcard tests/unit/*.h pv-drivers/*.h) $(DEPS)
@@ -94,11 +94,21 @@ $(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wi
 		-o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(LIBURING_A) -lcunit -lpthread
 
 # ---- benchmark tools: host-native baselines --------------------------------------
-BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench
+BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench \
+	       $(BUILD)/bench/loopback-blkbench
 $(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)gcc $(CSTD) $(WARN) -O2 -o $@ $< $(LIBURING_A)
+
+# hv's PV backend driven by the real guest driver on a host thread (no VM).
+$(BUILD)/bench/loopback-blkbench: tests/bench/loopback-blkbench.c tests/unit/pv_host.c \
+		$(HV_LIB) $(PV_SRCS) $(HV_HDRS) $(DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)gcc $(CSTD) $(WARN) -Wno-missing-prototypes -O2 -D_GNU_SOURCE -Ihv -Iprotocol \
+		-Ipv-drivers -Itests/unit -o $@ $< tests/unit/pv_host.c $(HV_LIB) $(PV_SRCS) \
+		$(LIBURING_A) -lpthread
 
 # The CPU-bound kernel: sha256.c with the guest's own code-generation flags.
 $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha256.c \

@@ -8,7 +8,7 @@ bench, secs, reps, kvm = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.
 raw = os.path.join(bench, "raw")
 WORKLOADS = ["null-4k-qd1", "randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8",
              "randwrite-4k-qd1"]
-PATHS = ["native", "pv", "pv-poll", "trap"]
+PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap"]
 KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "exits_per_io", "hv_exits_per_io",
         "cpu_us_per_io"]
 
@@ -17,6 +17,12 @@ samples = {}  # (path, workload) -> list of dicts
 for f in sorted(glob.glob(os.path.join(raw, "native-*.json"))):
     for r in json.load(open(f)):
         samples.setdefault(("native", r["workload"]), []).append(r)
+
+for f in sorted(glob.glob(os.path.join(raw, "loopback*.jsonl"))):
+    for line in open(f):
+        if line.strip():
+            r = json.loads(line)
+            samples.setdefault((r["path"], r["workload"]), []).append(r)
 
 JSON_LINE = re.compile(r"^blkbench-json: (\{.*\})\s*$")
 for f in sorted(glob.glob(os.path.join(raw, "*-*-*.out"))):
@@ -53,7 +59,7 @@ for p in PATHS:
         o = {"path": p, "workload": w, "runs": len(rs),
              "qd": rs[0].get("qd", int(w.rsplit("qd", 1)[1]))}
         o.update(summarize(rs))
-        if p == "native":  # no VM, no exits: zero by definition, not measured
+        if p == "native" or p.startswith("loopback"):  # no VM: no exits, by definition
             o["exits_per_io"] = o["hv_exits_per_io"] = 0.0
         results.append(o)
 
@@ -98,7 +104,9 @@ doc = {
     "cpu_bound_ratio": ratio,
     "cpu_bound": {"native_ns": [c["ns"] for c in cpu_native],
                   "guest_ns": [c["ns"] for c in cpu_guest]},
-    "notes": "medians over runs; *_min/*_max the spread. trap runs at queue depth 1 "
+    "notes": "medians over runs; *_min/*_max the spread. loopback-*: the guest driver "
+             "on a host thread against hv's real backend, no VM (hv's backend cost alone). "
+             "trap runs at queue depth 1 "
              "(one command at a time). exits_per_io: all vCPU exits KVM counted; "
              "hv_exits_per_io: those that reached hv. cpu_us_per_io: hv's (or the native "
              "tool's) user+system CPU time per I/O, guest time included.",
@@ -111,11 +119,11 @@ def f(v, fmt="{:.1f}"):
     return "-" if v is None else fmt.format(v)
 
 
-print("%-8s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s" % (
+print("%-16s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s" % (
     "path", "workload", "qd", "IOPS", "MB/s", "mean us", "p99 us", "exits/io", "to hv",
     "cpu us", "IOPS spread"))
 for r in results:
-    print("%-8s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s..%s" % (
+    print("%-16s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s..%s" % (
         r["path"], r["workload"], r["qd"], f(r["iops"]), f(r["mbps"]), f(r["lat_us_mean"]),
         f(r["lat_us_p99"]), f(r["exits_per_io"], "{:.3f}"), f(r["hv_exits_per_io"], "{:.3f}"),
         f(r["cpu_us_per_io"], "{:.2f}"), f(r.get("iops_min")), f(r.get("iops_max"))))

@@ -12,9 +12,11 @@ set multiplot layout 2,1 title "hv block I/O by path (build/bench/results.json: 
 set title "mean latency (us, log scale)"
 set logscale y
 plot "build/bench/results.dat" using 2:xtic(1) title "native", \
-     "" using 4 title "pv", "" using 6 title "pv-poll", "" using 8 title "trap"
+     "" using 4 title "loopback-pv", "" using 6 title "loopback-pv-poll", \
+     "" using 8 title "pv", "" using 10 title "pv-poll", "" using 12 title "trap"
 unset logscale y
 set title "exits per I/O (all exits KVM counted)"
 plot "build/bench/results.dat" using 3:xtic(1) title "native", \
-     "" using 5 title "pv", "" using 7 title "pv-poll", "" using 9 title "trap"
+     "" using 5 title "loopback-pv", "" using 7 title "loopback-pv-poll", \
+     "" using 9 title "pv", "" using 11 title "pv-poll", "" using 13 title "trap"
 unset multiplot

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HV=build/hv KERNEL=build/guest-kernel.elf B=build/bench
-for f in "$HV" "$KERNEL" "$B/native-blkbench" "$B/native-cpubench"; do
+for f in "$HV" "$KERNEL" "$B/native-blkbench" "$B/native-cpubench" "$B/loopback-blkbench"; do
 	[ -x "$f" ] || [ -f "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
 if [ "${QUICK:-0}" = 1 ]; then
@@ -58,6 +58,12 @@ for rep in $(seq "$reps"); do
 	echo "bench: round $rep of $reps"
 	"$B/native-blkbench" --time "$secs" --json "$img" >"$RAW/native-$rep.json" 2>/dev/null
 	"$B/native-cpubench" --json >"$RAW/cpu-native-$rep.json"
+	# hv's backend under the real driver on a host thread: measurable without KVM.
+	for mode in "" --poll; do
+		"$B/loopback-blkbench" --time "$secs" $mode "$img" >"$RAW/loopback${mode:+-poll}-$rep.jsonl"
+		"$B/loopback-blkbench" --time "$secs" $mode "null:${size_mb}M" null-4k-qd1 \
+			>>"$RAW/loopback${mode:+-poll}-$rep.jsonl"
+	done
 	[ $kvm = 1 ] || continue
 	for path in $PATHS; do
 		for w in $WORKLOADS; do

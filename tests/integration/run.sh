@@ -132,7 +132,7 @@ PY
 }
 run bench-quick 170 env QUICK=1 scripts/bench.sh
 expect bench-quick 0 "wrote build/bench/results.json" out
-bench_json_check native 2>"$TMP/bench-json.err" && pass bench-quick-json-native ||
+bench_json_check native loopback-pv loopback-pv-poll 2>"$TMP/bench-json.err" && pass bench-quick-json-native ||
 	fail bench-quick-json-native "$(tail -1 "$TMP/bench-json.err")"
 [ -s build/bench/results.png ] && pass bench-quick-chart || fail bench-quick-chart "no results.png"
 
