@@ -28,6 +28,9 @@ const char cli_usage[] =
 	"                     the same images behind the trap-and-emulate block\n"
 	"                     controller instead (trapblk0, ...: MMIO registers,\n"
 	"                     one request at a time).  Repeatable.\n"
+	"  --io-poll USECS    the I/O thread busy-polls the rings and io_uring this long\n"
+	"                     before sleeping, taking requests without doorbells (CPU\n"
+	"                     for latency; default 0: see the README's measurements)\n"
 	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
 	"  --verbose          say what hv found and did (KVM backend, layout)\n"
 	"  -h, --help         this text\n"
@@ -176,6 +179,20 @@ static int opt_trap_disk(struct hv_config *cfg, const char *arg, char *err, size
 	return add_disk(cfg->trap_disk, &cfg->nr_trap_disk, "--trap-disk", arg, err, errlen);
 }
 
+static int opt_io_poll(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	uint64_t us = 0;
+	const char *p = arg;
+
+	for (; *p >= '0' && *p <= '9' && us <= 1000000; p++)
+		us = us * 10 + (uint64_t)(*p - '0');
+	if (p == arg || *p || us > 1000000)
+		return fail(err, errlen, "--io-poll: '%s' is not a number of microseconds "
+					 "(0 to 1000000)", arg);
+	cfg->io_poll_us = us;
+	return 0;
+}
+
 static int opt_stats(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	(void)arg, (void)err, (void)errlen;
@@ -199,6 +216,7 @@ static const struct cli_opt {
 	{ "--timeout", true, opt_timeout },
 	{ "--disk", true, opt_disk },
 	{ "--trap-disk", true, opt_trap_disk },
+	{ "--io-poll", true, opt_io_poll },
 	{ "--stats", false, opt_stats },
 	{ "--verbose", false, opt_verbose },
 };

@@ -18,6 +18,7 @@ struct hv_config {
 	const char *kernel;
 	uint64_t mem;        /* bytes */
 	uint64_t timeout_ms; /* 0: none */
+	uint64_t io_poll_us; /* --io-poll: I/O thread busy-polls this long (0: never) */
 	bool stats;
 	bool verbose;
 	char cmdline[4096];  /* guest arguments joined by spaces */

@@ -11,7 +11,16 @@ int ioeng_init(struct ioeng *e, unsigned depth)
 	memset(e, 0, sizeof(*e));
 	e->depth = depth;
 	e->done_tail = &e->done;
-	rc = io_uring_queue_init(depth, &e->ring, 0);
+	/*
+	 * Completions that need task work wait for our next system call
+	 * instead of an IPI (COOP_TASKRUN), and the kernel flags that in the
+	 * ring (TASKRUN_FLAG) so a busy-polling thread knows when to enter.
+	 * Kernels before 5.19 refuse the flags: run without them.
+	 */
+	rc = io_uring_queue_init(depth, &e->ring,
+				 IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+	if (rc == -EINVAL)
+		rc = io_uring_queue_init(depth, &e->ring, 0);
 	return rc < 0 ? rc : 0;
 }
 
@@ -115,6 +124,15 @@ int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
 	/* Not counted in inflight: a doorbell read stays pending for ever. */
 	op->is_wait = 1;
 	return 0;
+}
+
+bool ioeng_ready(struct ioeng *e)
+{
+	if (e->done)
+		return true;
+	if (IO_URING_READ_ONCE(*e->ring.sq.kflags) & IORING_SQ_TASKRUN)
+		io_uring_get_events(&e->ring);
+	return io_uring_cq_ready(&e->ring) > 0;
 }
 
 static int run_inline(struct ioeng *e)

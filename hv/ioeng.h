@@ -8,6 +8,7 @@
 #ifndef HV_IOENG_H
 #define HV_IOENG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -46,6 +47,12 @@ int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iove
 	     unsigned n, uint64_t off, struct ioeng_op *op);
 /* Makes completed writes durable (fdatasync); 0 or -EBUSY. */
 int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op);
+/*
+ * True when completions are waiting to be reaped; runs pending task work
+ * first if the kernel asked for a transition.  For busy-polling.
+ */
+bool ioeng_ready(struct ioeng *e);
+
 /* Reads the 8-byte counter of eventfd fd into *buf when it is signalled. */
 int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op);
 

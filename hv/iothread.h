@@ -20,6 +20,10 @@ struct io_source {
 	void (*kick)(struct io_source *s, struct ioeng *e);
 	/* After every batch of completions: publish them, signal the guest. */
 	void (*flush)(struct io_source *s, struct ioeng *e);
+	/* Optional, for busy-polling: take new work without a doorbell (true if
+	 * any), and, before sleeping, re-enable doorbells (true if work raced in). */
+	bool (*poll)(struct io_source *s, struct ioeng *e);
+	bool (*arm)(struct io_source *s);
 	/* the thread's */
 	uint64_t count;
 	struct ioeng_op op;
@@ -38,6 +42,8 @@ struct iothread {
 	struct io_source *src[IOTHREAD_MAX_SRC];
 	unsigned nr_src;
 	int error; /* -errno if the thread died of an engine error */
+	uint64_t poll_ns; /* busy-poll this long for work before sleeping (0: never) */
+	uint64_t polled, sleeps; /* batches found by polling / times it slept */
 };
 
 /*

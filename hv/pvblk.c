@@ -144,8 +144,12 @@ static void start(struct pvblk *b, struct ioeng *e, const struct hv_blk_req *r)
 		post(b, q, HV_BLK_S_IOERR, 0);
 }
 
-/* Takes every new request, then asks for a doorbell for the next one. */
-static void drain(struct pvblk *b, struct ioeng *e)
+/*
+ * Takes every new request; with arm, then asks for a doorbell for the next
+ * one (and re-checks).  Without arm (the I/O thread is busy-polling) the
+ * event index stays behind, so the guest rings no doorbell meanwhile.
+ */
+static void drain(struct pvblk *b, struct ioeng *e, bool arm)
 {
 	uint32_t mask = b->setup.sq_size - 1;
 
@@ -178,6 +182,8 @@ static void drain(struct pvblk *b, struct ioeng *e)
 			start(b, e, &r);
 		}
 		hv_ring_store_release(&b->sq->cons, b->sq_cons);
+		if (!arm)
+			return;
 		__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
 		hv_ring_fence();
 		if (hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
@@ -204,10 +210,10 @@ static void publish(struct pvblk *b)
 	b->cq_published = b->cq_prod;
 }
 
-static void service(struct pvblk *b, struct ioeng *e)
+static void service(struct pvblk *b, struct ioeng *e, bool arm)
 {
 	b->stalled = false;
-	drain(b, e);
+	drain(b, e, arm);
 	if (load_state(b) == PVBLK_ACTIVE)
 		publish(b);
 }
@@ -232,8 +238,33 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk *b = container_of(s, struct pvblk, src);
 
+	/* A busy-polling I/O thread re-arms doorbells only before it sleeps. */
 	if (!detaching(b) && load_state(b) == PVBLK_ACTIVE)
-		service(b, e);
+		service(b, e, s->it->poll_ns == 0);
+}
+
+/* Busy-polling: new requests taken without a doorbell; true if there were any. */
+static bool on_poll(struct io_source *s, struct ioeng *e)
+{
+	struct pvblk *b = container_of(s, struct pvblk, src);
+
+	if (load_state(b) != PVBLK_ACTIVE || __atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE) ||
+	    hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
+		return false;
+	service(b, e, false);
+	return true;
+}
+
+/* Before the I/O thread sleeps: ask for a doorbell; true if work raced in. */
+static bool on_arm(struct io_source *s)
+{
+	struct pvblk *b = container_of(s, struct pvblk, src);
+
+	if (load_state(b) != PVBLK_ACTIVE || __atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
+	hv_ring_fence();
+	return hv_ring_load_acquire(&b->sq->prod) != b->sq_cons;
 }
 
 static void on_flush(struct io_source *s, struct ioeng *e)
@@ -244,7 +275,7 @@ static void on_flush(struct io_source *s, struct ioeng *e)
 		return;
 	publish(b);
 	if (b->stalled)
-		service(b, e);
+		service(b, e, true);
 }
 
 int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
@@ -268,6 +299,8 @@ int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 	}
 	b->src.kick = on_kick;
 	b->src.flush = on_flush;
+	b->src.poll = on_poll;
+	b->src.arm = on_arm;
 	return 0;
 }
 

@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	unsigned nsel = 0, i, j;
 	double secs = 2;
 	int poll_mode = 0;
+	unsigned long long io_poll_us = 0;
 	const char *disk = NULL;
 	struct pv_host h;
 	struct pvblk_fe fe;
@@ -172,6 +173,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < (unsigned)argc; i++) {
 		if (!strcmp(argv[i], "--time") && i + 1 < (unsigned)argc) {
 			secs = atof(argv[++i]);
+		} else if (!strcmp(argv[i], "--io-poll") && i + 1 < (unsigned)argc) {
+			io_poll_us = strtoull(argv[++i], NULL, 10);
 		} else if (!strcmp(argv[i], "--poll")) {
 			poll_mode = 1;
 		} else if (!disk) {
@@ -194,7 +197,7 @@ int main(int argc, char **argv)
 	if (!nsel)
 		for (; nsel < 4; nsel++)
 			sel[nsel] = &workloads[nsel];
-	if (pv_host_init(&h, 64ull << 20, &disk, 1) ||
+	if (pv_host_init(&h, 64ull << 20, &disk, 1, io_poll_us * 1000) ||
 	    pv_host_attach(&h, &fe, 0, 32, poll_mode ? 0 : 0x40, 0)) {
 		fprintf(stderr, "loopback-blkbench: cannot set up hv's backend on %s\n", disk);
 		return 1;

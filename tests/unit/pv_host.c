@@ -89,7 +89,8 @@ static void wait_irq(void *ctx, const volatile int *flag)
 		}
 }
 
-int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsigned n)
+int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsigned n,
+		 uint64_t io_poll_ns)
 {
 	char err[256];
 	unsigned i;
@@ -108,6 +109,7 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 		if (!rc)
 			rc = vm_add_pvblk(h->vm, &spec, err, sizeof(err));
 	}
+	h->vm->io.poll_ns = io_poll_ns;
 	if (!rc)
 		rc = vm_start_io(h->vm);
 	h->next = DMA_BASE;

@@ -23,7 +23,8 @@ struct pv_host {
 };
 
 /* Builds a VM with mem bytes of RAM and the given disks; starts its I/O thread. */
-int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsigned n);
+int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsigned n,
+		 uint64_t io_poll_ns);
 void pv_host_destroy(struct pv_host *h);
 
 /* Attaches pvblk unit through the driver; 0 or -HV_E*. */

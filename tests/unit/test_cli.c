@@ -103,6 +103,27 @@ static void test_errors(void)
 	}
 }
 
+static void test_io_poll_and_disks(void)
+{
+	struct hv_config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "50", "--disk", "a.img,ro",
+			      "--trap-disk", "null:1M", "--disk=b.img", "k"), CLI_RUN);
+	CU_ASSERT_EQUAL(c.io_poll_us, 50);
+	CU_ASSERT_EQUAL(c.nr_disk, 2);
+	CU_ASSERT_TRUE(c.disk[0].ro);
+	CU_ASSERT_STRING_EQUAL(c.disk[1].path, "b.img");
+	CU_ASSERT_EQUAL(c.nr_trap_disk, 1);
+	CU_ASSERT_EQUAL(c.trap_disk[0].null_size, 1u << 20);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "-1", "k"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--io-poll: '-1'"));
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "2000000", "k"), -EINVAL);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "", "k"), -EINVAL);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--trap-disk", "null:7", "k"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--trap-disk: null size 7"));
+}
+
 static void test_long_cmdline(void)
 {
 	static char big[5000];
@@ -123,6 +144,7 @@ int suite_cli(void)
 		{ "help and version", test_actions },
 		{ "bad arguments", test_errors },
 		{ "guest command line too long", test_long_cmdline },
+		{ "--io-poll, --disk, --trap-disk", test_io_poll_and_disks },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("cli", t);

@@ -92,7 +92,7 @@ static uint32_t raw(struct pvblk_fe *fe, struct hv_blk_req *r)
 	return a.done ? a.status : 0xdead;
 }
 
-static void roundtrip(uint32_t vector, uint32_t start)
+static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 {
 	const char *disks[1];
 	struct pv_host h;
@@ -102,7 +102,7 @@ static void roundtrip(uint32_t vector, uint32_t start)
 
 	img_make(&m, IMG_BYTES);
 	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, io_poll_ns), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, vector, start), 0);
 	CU_ASSERT_EQUAL(fe.sectors, IMG_SECTORS);
 	CU_ASSERT_EQUAL(fe.port, HV_NOTIFY_PORT_BASE);
@@ -130,7 +130,14 @@ static void roundtrip(uint32_t vector, uint32_t start)
 	img_drop(&m);
 }
 
+static void roundtrip(uint32_t vector, uint32_t start)
+{
+	roundtrip_poll(vector, start, 0);
+}
+
 static void test_roundtrip_irq(void) { roundtrip(VEC, 0); }
+/* hv's I/O thread busy-polling (--io-poll): same results, fewer doorbells. */
+static void test_roundtrip_iopoll(void) { roundtrip_poll(VEC, 0xfffffff0u, 200000); }
 static void test_roundtrip_poll(void) { roundtrip(0, 0); }
 static void test_roundtrip_wrap(void) { roundtrip(VEC, 0xfffffffau); }
 
@@ -143,7 +150,7 @@ static void test_attach_checks(void)
 	const uint64_t a_bad_dev[HC_NARGS] = { 99, 0x1000 };
 	const uint64_t a_uart[HC_NARGS] = { 0, 0x1000 };
 
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	s = h.os.dma_alloc(&h, sizeof(*s), &sgpa);
 	const uint64_t a[HC_NARGS] = { 1, sgpa };
 	const uint64_t a_far[HC_NARGS] = { 1, MEM - 16 };
@@ -185,7 +192,7 @@ static void test_hostile_requests(void)
 	snprintf(spec, sizeof(spec), "%s,ro", ro.path);
 	disks[0] = m.path;
 	disks[1] = spec;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fro, 1, 16, 0, 0), 0);
 	CU_ASSERT_TRUE(fro.ro);
@@ -249,7 +256,7 @@ static void test_hostile_ring(void)
 	uint8_t *buf;
 	int i;
 
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &a, 0, 8, VEC, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &b, 1, 8, VEC, 0), 0);
 	buf = pv_host_alloc(&h, 4096);
@@ -292,7 +299,7 @@ static void test_detach_reattach(void)
 
 	img_make(&m, IMG_BYTES);
 	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_bad), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_uart), -HV_EINVAL);
 	CU_ASSERT_EQUAL(pvblk_detach(&h.vm->pvblk[0], NULL), 0); /* never attached: fine */
@@ -356,7 +363,7 @@ static void test_depth32_mixed(void)
 
 	img_make(&m, IMG_BYTES);
 	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, QD, VEC, 0xffffff00u), 0);
 	for (i = 0; i < QD; i++)
 		io[i].buf = pv_host_alloc(&h, BLK);
@@ -413,7 +420,7 @@ static void test_out_of_order(void)
 	uint8_t *buf;
 	int i;
 
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	/* Attach through hv, then stop its I/O thread: the test plays the backend. */
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, 0, 0xfffffffdu), 0);
 	iothread_stop(&h.vm->io);
@@ -478,7 +485,7 @@ static void test_random_requests(void)
 	struct pv_host h;
 	struct pvblk_fe fe;
 
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0xfffff000u), 0);
 	for (i = 0; i < 4000; i++) {
 		struct hv_blk_req r = { .op = (uint32_t)(rnd() % 4), .sector = pick(secs, 8),
@@ -574,6 +581,7 @@ int suite_pvblk(void)
 		{ "read/write/flush round trip, interrupts", test_roundtrip_irq },
 		{ "read/write/flush round trip, polling", test_roundtrip_poll },
 		{ "round trip across the 2^32 index wrap", test_roundtrip_wrap },
+		{ "round trip with hv's I/O thread busy-polling", test_roundtrip_iopoll },
 		{ "hostile requests: statuses, images unchanged", test_hostile_requests },
 		{ "hostile ring indices break only that queue", test_hostile_ring },
 		{ "detach (also a broken queue) and attach again", test_detach_reattach },
