@@ -147,7 +147,8 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 			if (!s->busy || !s->done)
 				continue;
 			s->busy = false;
-			ns = tsc_to_ns(s->t1 - s->t0, per_us);
+			/* A TSC that stepped back (vCPU moved between host CPUs) counts 0. */
+			ns = (int64_t)(s->t1 - s->t0) > 0 ? tsc_to_ns(s->t1 - s->t0, per_us) : 0;
 			r->h.b[hist_idx(ns) < HIST_N ? hist_idx(ns) : HIST_N - 1]++;
 			r->h.n++;
 			r->h.sum_ns += ns;
@@ -181,7 +182,7 @@ static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bo
 {
 	static struct run r;
 	struct hv_exit_count e0, e1;
-	uint64_t per_us = tsc_ticks_per_us(), elapsed_ns, kvm, hv, mean_ns, p99_ns;
+	uint64_t per_us = tsc_ticks_per_us(), elapsed_ns, elapsed_us, kvm, hv, mean_ns, p99_ns;
 	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24], cpu[24];
 	unsigned i;
 
@@ -217,8 +218,9 @@ static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bo
 	hv = e1.hv_exits - e0.hv_exits - 1;
 	mean_ns = r.ios ? r.h.sum_ns / r.ios : 0;
 	p99_ns = hist_pct(&r.h, 99);
-	fixed2(iops, sizeof(iops), r.ios * 100000000000ull / (elapsed_ns ? elapsed_ns : 1));
-	fixed2(mbps, sizeof(mbps), r.ios * w->bs * 100000ull / (elapsed_ns ? elapsed_ns : 1));
+	elapsed_us = elapsed_ns / 1000 ? elapsed_ns / 1000 : 1;
+	fixed2(iops, sizeof(iops), r.ios * 100000000ull / elapsed_us); /* no overflow below 1.8e11 I/Os */
+	fixed2(mbps, sizeof(mbps), r.ios * w->bs * 100 / elapsed_us);
 	fixed2(mean, sizeof(mean), mean_ns / 10);
 	fixed2(p99, sizeof(p99), p99_ns / 10);
 	fixed2(xkvm, sizeof(xkvm), r.ios ? kvm * 100 / r.ios : 0);

@@ -219,7 +219,10 @@ int cmd_blkverify(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < qd; i++)
-		v[i].buf = alloc_buf(BLK);
+		if (!(v[i].buf = alloc_buf(BLK))) {
+			printf("blkverify: out of memory\n");
+			return 1;
+		}
 	for (r = 0; r < rounds; r++) {
 		memset(used, 0, nblk);
 		vdone = vall = 0;

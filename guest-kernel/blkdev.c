@@ -49,9 +49,13 @@ static uint32_t run_sync(struct blkdev *d, uint32_t op, uint64_t sector, void *b
 {
 	struct blk_wait w = { 0, 0, 0 };
 
-	while (d->ops->submit(d, op, sector, buf, bytes, blk_wait_done, &w)) {
+	/* Full: wait for any completion (cleared first, so none is missed). */
+	for (;;) {
+		*d->progress = 0;
+		if (!d->ops->submit(d, op, sector, buf, bytes, blk_wait_done, &w))
+			break;
 		d->ops->kick(d);
-		d->ops->wait(d, &w.done);
+		d->ops->wait(d, d->progress);
 	}
 	d->ops->kick(d);
 	while (!w.done)

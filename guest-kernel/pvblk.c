@@ -22,6 +22,7 @@ struct pvdev {
 	struct blkdev blk;
 	struct pvblk_fe fe;
 	uint32_t vector;
+	bool dead; /* a reset failed: every request fails with IOERR */
 };
 
 static struct pvdev pvdevs[BLKDEV_MAX];
@@ -112,6 +113,10 @@ static int pv_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, 
 	struct pvdev *p = d->priv;
 	struct hv_blk_req r;
 
+	if (p->dead) {
+		fn(arg, HV_BLK_S_IOERR, 0);
+		return 0;
+	}
 	pvblk_fe_prep(&p->fe, &r, op, sector, buf, bytes);
 	return pvblk_fe_submit(&p->fe, &r, fn, arg);
 }
@@ -184,6 +189,7 @@ void pvblk_probe(void)
 		p->blk.sector_size = p->fe.sector_size;
 		p->blk.ro = p->fe.ro;
 		p->blk.max_depth = p->fe.depth;
+		p->blk.progress = &p->fe.progress;
 		p->blk.ops = &pv_ops;
 		p->blk.priv = p;
 		blkdev_register(&p->blk);
@@ -198,13 +204,20 @@ int pvblk_reset(struct blkdev *d)
 	uint32_t dev_index;
 	int rc;
 
+	bool irq = plat_irq_enabled();
+
 	if (!p)
 		return -HV_EINVAL;
 	dev_index = p->fe.dev_index;
 	cfg.vector = p->vector;
+	plat_irq_disable(); /* no completion interrupt may see a half-built driver */
 	rc = pvblk_fe_detach(&p->fe);
-	if (!rc)
+	if (!rc) {
 		rc = pvblk_fe_init(&p->fe, &guest_os, dev_index, &boot_info.dev[dev_index], &cfg);
+		p->dead = rc != 0; /* detached and not attached again: fail, never scribble */
+	}
+	if (irq)
+		plat_irq_enable();
 	return rc;
 }
 

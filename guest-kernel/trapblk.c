@@ -22,6 +22,7 @@ struct trapdev {
 	blk_done_fn fn;
 	void *arg;
 	uint64_t irqs, spurious;
+	volatile int progress;
 };
 
 static struct trapdev trapdevs[BLKDEV_MAX];
@@ -55,6 +56,7 @@ static void complete(struct trapdev *t)
 	st = rd32(t, HV_TRAPBLK_R_STATUS);
 	bytes = rd32(t, HV_TRAPBLK_R_BYTES);
 	t->busy = false;
+	t->progress = 1;
 	fn(t->arg, st & 0xff, bytes);
 }
 
@@ -91,9 +93,11 @@ static int trap_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf
 		t->busy = true;
 		t->fn = fn;
 		t->arg = arg;
-		wr64(t, HV_TRAPBLK_R_SECTOR, sector);
-		wr32(t, HV_TRAPBLK_R_COUNT, bytes / HV_BLK_SECTOR);
-		wr64(t, HV_TRAPBLK_R_DMA, (uint64_t)(uintptr_t)buf); /* RAM is mapped 1:1 */
+		if (op != HV_BLK_OP_FLUSH) { /* a flush needs no registers: 3 exits saved */
+			wr64(t, HV_TRAPBLK_R_SECTOR, sector);
+			wr32(t, HV_TRAPBLK_R_COUNT, bytes / HV_BLK_SECTOR);
+			wr64(t, HV_TRAPBLK_R_DMA, (uint64_t)(uintptr_t)buf); /* RAM is 1:1 */
+		}
 		wr32(t, HV_TRAPBLK_R_CMD, op < ARRAY_SIZE(op_cmd) ? op_cmd[op] : 0);
 	}
 	if (irq)
@@ -141,11 +145,17 @@ void trapblk_probe(void)
 			continue;
 		}
 		t->regs = (volatile uint8_t *)(uintptr_t)desc->base;
-		if (rd32(t, HV_TRAPBLK_R_MAGIC) != HV_TRAPBLK_MAGIC) {
-			printf("trapblk: %s: no controller at 0x%lx\n", t->blk.name, desc->base);
+		if (rd32(t, HV_TRAPBLK_R_MAGIC) != HV_TRAPBLK_MAGIC ||
+		    rd32(t, HV_TRAPBLK_R_VERSION) != HV_TRAPBLK_VERSION) {
+			printf("trapblk: %s: no controller (version %u) at 0x%lx\n", t->blk.name,
+			       HV_TRAPBLK_VERSION, desc->base);
 			continue;
 		}
 		t->vector = rd32(t, HV_TRAPBLK_R_VECTOR);
+		if (t->vector != desc->irq || t->vector < 32 || t->vector > 254) {
+			printf("trapblk: %s: bad interrupt vector %u\n", t->blk.name, t->vector);
+			continue;
+		}
 		trap_set_handler(t->vector, on_irq);
 		wr32(t, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE);
 		t->blk.path = "trap";
@@ -153,6 +163,7 @@ void trapblk_probe(void)
 		t->blk.sector_size = HV_BLK_SECTOR;
 		t->blk.ro = rd32(t, HV_TRAPBLK_R_FLAGS) & HV_TRAPBLK_F_RO;
 		t->blk.max_depth = 1;
+		t->blk.progress = &t->progress;
 		t->blk.ops = &trap_ops;
 		t->blk.priv = t;
 		blkdev_register(&t->blk);

@@ -49,8 +49,6 @@ int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
 		return HV_BLK_S_BADREQ;
 	if (r->op == HV_BLK_OP_FLUSH)
 		return r->nr_seg ? HV_BLK_S_BADREQ : HV_BLK_S_OK;
-	if (r->op == HV_BLK_OP_WRITE && b->disk.ro)
-		return HV_BLK_S_RO;
 	if (r->nr_seg == 0 || r->nr_seg > HV_BLK_MAX_SEG)
 		return HV_BLK_S_BADREQ;
 	for (i = 0; i < r->nr_seg; i++) {
@@ -71,6 +69,9 @@ int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
 		return HV_BLK_S_BADREQ;
 	if (!disk_range_ok(&b->disk, r->sector, total))
 		return HV_BLK_S_BADREQ;
+	/* Only a well-formed write is refused for being one: malformed is BADREQ. */
+	if (r->op == HV_BLK_OP_WRITE && b->disk.ro)
+		return HV_BLK_S_RO;
 	*bytes = (uint32_t)total;
 	return HV_BLK_S_OK;
 }

@@ -51,13 +51,12 @@ static uint32_t check(struct trapblk *t, uint64_t bytes, bool write)
 	if (t->cmd_count == 0 || t->cmd_count > HV_TRAPBLK_MAX_SECTORS ||
 	    t->cmd_dma % HV_BLK_SEG_ALIGN)
 		return HV_BLK_S_BADREQ;
-	if (write && t->disk.ro)
-		return HV_BLK_S_RO;
 	t->iov.iov_base = gm_range(t->mem, t->cmd_dma, bytes);
 	t->iov.iov_len = bytes;
 	if (!t->iov.iov_base || !disk_range_ok(&t->disk, t->cmd_sector, bytes))
 		return HV_BLK_S_BADREQ;
-	return HV_BLK_S_OK;
+	/* As for PV requests: malformed is BADREQ, a well-formed write RO. */
+	return write && t->disk.ro ? HV_BLK_S_RO : HV_BLK_S_OK;
 }
 
 static void identify(struct trapblk *t)

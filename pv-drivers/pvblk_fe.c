@@ -124,6 +124,7 @@ unsigned pvblk_fe_poll(struct pvblk_fe *d)
 		d->free_head = (uint32_t)cpl.id;
 		d->outstanding--;
 		d->st.completed++;
+		d->progress = 1;
 		if (cpl.status != HV_BLK_S_OK)
 			d->st.errors++;
 		/* The slot is free again: the callback may submit at once. */
@@ -180,9 +181,16 @@ static uint32_t run_sync(struct pvblk_fe *d, struct hv_blk_req *r)
 {
 	struct sync_wait w = { 0, 0, 0 };
 
-	while (pvblk_fe_submit(d, r, sync_done, &w)) {
-		pvblk_fe_kick(d); /* full of async requests: let them drain */
-		pvblk_fe_wait(d, &w.done);
+	/*
+	 * Full of async requests: wait for any completion.  progress is
+	 * cleared before the attempt, so one that lands in between is seen.
+	 */
+	for (;;) {
+		d->progress = 0;
+		if (!pvblk_fe_submit(d, r, sync_done, &w))
+			break;
+		pvblk_fe_kick(d);
+		pvblk_fe_wait(d, &d->progress);
 	}
 	pvblk_fe_kick(d);
 	while (!w.done)

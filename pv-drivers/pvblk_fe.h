@@ -44,6 +44,7 @@ struct pvblk_fe {
 	uint32_t depth;          /* requests outstanding at most (= completion ring size) */
 	uint32_t outstanding;
 	uint32_t free_head;
+	volatile int progress;   /* set whenever a completion is consumed */
 	struct pvblk_fe_slot slot[PVBLK_FE_MAX_DEPTH];
 	struct pvblk_fe_stats st;
 };

@@ -38,6 +38,7 @@ struct blkdev {
 	uint32_t sector_size;
 	bool ro;
 	unsigned max_depth;  /* requests in flight at most */
+	volatile int *progress; /* the driver sets *progress on every completion */
 	const struct blkdev_ops *ops;
 	void *priv;
 };

@@ -25,7 +25,7 @@ uint64_t clock_ticks(void);
 bool tsc_usable(void);
 static inline uint64_t tsc_to_ns(uint64_t ticks, uint64_t per_us)
 {
-	return ticks * 1000 / per_us;
+	return ticks / per_us * 1000 + ticks % per_us * 1000 / per_us; /* no overflow */
 }
 
 #endif
