@@ -35,7 +35,8 @@ const char cli_usage[] =
 	"  --verbose          say what hv found and did (KVM backend, layout)\n"
 	"  -h, --help         this text\n"
 	"\n"
-	"exit status: the guest's own (HV_HC_EXIT), 2 for bad usage or input,\n"
+	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
+	"refuses the VM, 2 for bad usage or input,\n"
 	"124 on --timeout, 125 when the VM fails (triple fault, unhandled exit).\n";
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

@@ -359,7 +359,8 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
 	uint32_t i;
 	int rc;
 
-	if (load_state(b) != PVBLK_DETACHED)
+	/* A detach that timed out is still pending: it must be retried, not skipped. */
+	if (load_state(b) != PVBLK_DETACHED || __atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
 		return -HV_EBUSY;
 	rc = check_setup(b, s);
 	if (rc)
