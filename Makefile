@@ -96,18 +96,20 @@ $(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wi
 # ---- benchmark tools: host-native baselines --------------------------------------
 BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench \
 	       $(BUILD)/bench/loopback-blkbench
-$(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c $(DEPS)
+$(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c guest-kernel/include/blkworkloads.h \
+		protocol/hv_blk.h $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)gcc $(CSTD) $(WARN) -O2 -o $@ $< $(LIBURING_A)
+	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -Iprotocol -o $@ $< $(LIBURING_A)
 
 # hv's PV backend driven by the real guest driver on a host thread (no VM).
 $(BUILD)/bench/loopback-blkbench: tests/bench/loopback-blkbench.c tests/unit/pv_host.c \
+		guest-kernel/include/blkworkloads.h \
 		$(HV_LIB) $(PV_SRCS) $(HV_HDRS) $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)gcc $(CSTD) $(WARN) -Wno-missing-prototypes -O2 -D_GNU_SOURCE -Ihv -Iprotocol \
-		-Ipv-drivers -Itests/unit -o $@ $< tests/unit/pv_host.c $(HV_LIB) $(PV_SRCS) \
+		-Ipv-drivers -Itests/unit -iquote guest-kernel/include -o $@ $< tests/unit/pv_host.c $(HV_LIB) $(PV_SRCS) \
 		$(LIBURING_A) -lpthread
 
 # The CPU-bound kernel: sha256.c with the guest's own code-generation flags.

@@ -6,28 +6,14 @@
  * (HV_HC_EXIT_COUNT), read once before and once after each workload.
  */
 #include "blkdev.h"
+#include "blkworkloads.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "lib.h"
 #include "mm.h"
 #include "tsc.h"
 
-struct workload {
-	const char *name;
-	uint32_t bs;
-	unsigned qd;
-	uint32_t op;
-	bool random;
-};
 
-static const struct workload workloads[] = {
-	{ "randread-4k-qd1", 4096, 1, HV_BLK_OP_READ, true },
-	{ "randread-4k-qd32", 4096, 32, HV_BLK_OP_READ, true },
-	{ "seqread-128k-qd8", 131072, 8, HV_BLK_OP_READ, false },
-	{ "randwrite-4k-qd1", 4096, 1, HV_BLK_OP_WRITE, true },
-	{ "null-4k-qd1", 4096, 1, HV_BLK_OP_READ, true }, /* meant for null:SIZE devices */
-};
-#define DEFAULT_WORKLOADS 4
 
 /*
  * Latency histogram: 32 linear sub-buckets per power of two of nanoseconds,
@@ -97,9 +83,9 @@ static void slot_done(void *arg, uint32_t status, uint32_t bytes)
 
 struct run {
 	struct blkdev *d;
-	const struct workload *w;
+	const struct blk_workload *w;
 	uint64_t blocks, next_seq, rng;
-	struct slot slot[32];
+	struct slot slot[BLK_WORKLOAD_MAX_QD];
 	unsigned qd;
 	struct hist h;
 	uint64_t ios, errors;
@@ -109,8 +95,7 @@ static uint64_t next_block(struct run *r)
 {
 	if (!r->w->random)
 		return r->next_seq++ % r->blocks;
-	r->rng ^= r->rng << 13, r->rng ^= r->rng >> 7, r->rng ^= r->rng << 17;
-	return r->rng % r->blocks;
+	return blk_workload_rand(&r->rng) % r->blocks;
 }
 
 static void issue(struct run *r, struct slot *s)
@@ -178,7 +163,7 @@ static void exit_count(struct hv_exit_count *c)
 	*c = shared;
 }
 
-static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bool json)
+static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms, bool json)
 {
 	static struct run r;
 	struct hv_exit_count e0, e1;
@@ -189,7 +174,7 @@ static int bench_one(struct blkdev *d, const struct workload *w, uint64_t ms, bo
 	memset(&r, 0, sizeof(r));
 	r.d = d;
 	r.w = w;
-	r.rng = 0x9e3779b97f4a7c15ull;
+	r.rng = BLK_WORKLOAD_SEED;
 	r.blocks = d->sectors * HV_BLK_SECTOR / w->bs;
 	r.qd = w->qd < d->max_depth ? w->qd : d->max_depth;
 	if (!r.blocks || (w->op == HV_BLK_OP_WRITE && d->ro)) {
@@ -263,7 +248,7 @@ static int parse_ms(const char *s, uint64_t *ms)
 
 int cmd_blkbench(int argc, char **argv)
 {
-	const struct workload *sel[ARRAY_SIZE(workloads)];
+	const struct blk_workload *sel[BLK_WORKLOADS_N];
 	unsigned nsel = 0, i, j;
 	struct blkdev *d = argc > 1 ? blkdev_find(argv[1]) : NULL;
 	uint64_t ms = 2000;
@@ -283,22 +268,21 @@ int cmd_blkbench(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			for (j = 0; j < ARRAY_SIZE(workloads); j++)
-				if (!strcmp(argv[i], workloads[j].name))
-					break;
-			if (j == ARRAY_SIZE(workloads) || nsel == ARRAY_SIZE(sel)) {
+			const struct blk_workload *w = blk_workload_find(argv[i]);
+
+			if (!w || nsel == ARRAY_SIZE(sel)) {
 				printf("blkbench: unknown workload '%s'; workloads:", argv[i]);
-				for (j = 0; j < ARRAY_SIZE(workloads); j++)
-					printf(" %s", workloads[j].name);
+				for (j = 0; j < BLK_WORKLOADS_N; j++)
+					printf(" %s", blk_workloads[j].name);
 				printf("\n");
 				return 2;
 			}
-			sel[nsel++] = &workloads[j];
+			sel[nsel++] = w;
 		}
 	}
 	if (!nsel)
-		for (; nsel < DEFAULT_WORKLOADS; nsel++)
-			sel[nsel] = &workloads[nsel];
+		for (; nsel < BLK_WORKLOADS_DEFAULT; nsel++)
+			sel[nsel] = &blk_workloads[nsel];
 	for (i = 0; i < nsel; i++)
 		fails += bench_one(d, sel[i], ms, json);
 	return fails ? 1 : 0;

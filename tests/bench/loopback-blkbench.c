@@ -13,24 +13,10 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "blkworkloads.h"
 #include "pv_host.h"
 
-struct workload {
-	const char *name;
-	uint32_t bs;
-	unsigned qd;
-	uint32_t op;
-	int random;
-};
-
-static const struct workload workloads[] = {
-	{ "randread-4k-qd1", 4096, 1, HV_BLK_OP_READ, 1 },
-	{ "randread-4k-qd32", 4096, 32, HV_BLK_OP_READ, 1 },
-	{ "seqread-128k-qd8", 131072, 8, HV_BLK_OP_READ, 0 },
-	{ "randwrite-4k-qd1", 4096, 1, HV_BLK_OP_WRITE, 1 },
-	{ "null-4k-qd1", 4096, 1, HV_BLK_OP_READ, 1 },
-};
-#define NW (sizeof(workloads) / sizeof(workloads[0]))
+#define NW BLK_WORKLOADS_N
 
 struct slot {
 	uint8_t *buf;
@@ -79,11 +65,11 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void run(struct pv_host *h, struct pvblk_fe *fe, const struct workload *w, double secs,
+static void run(struct pv_host *h, struct pvblk_fe *fe, const struct blk_workload *w, double secs,
 		const char *path)
 {
-	static struct slot slot[32];
-	uint64_t rng = 0x9e3779b97f4a7c15ull, seq = 0, blocks = fe->sectors * 512 / w->bs;
+	static struct slot slot[BLK_WORKLOAD_MAX_QD];
+	uint64_t rng = BLK_WORKLOAD_SEED, seq = 0, blocks = fe->sectors * 512 / w->bs;
 	uint64_t *lat = NULL, n = 0, cap = 0, sum = 0, start, end;
 	double c0 = cpu_us(), c1;
 	unsigned i, busy = w->qd;
@@ -128,8 +114,7 @@ static void run(struct pv_host *h, struct pvblk_fe *fe, const struct workload *w
 				continue;
 			}
 			if (w->random) {
-				rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-				blk = rng % blocks;
+				blk = blk_workload_rand(&rng) % blocks;
 			} else {
 				blk = seq++ % blocks;
 			}
@@ -161,8 +146,8 @@ static void run(struct pv_host *h, struct pvblk_fe *fe, const struct workload *w
 
 int main(int argc, char **argv)
 {
-	const struct workload *sel[NW];
-	unsigned nsel = 0, i, j;
+	const struct blk_workload *sel[NW];
+	unsigned nsel = 0, i;
 	double secs = 2;
 	int poll_mode = 0;
 	unsigned long long io_poll_us = 0;
@@ -180,13 +165,13 @@ int main(int argc, char **argv)
 		} else if (!disk) {
 			disk = argv[i];
 		} else {
-			for (j = 0; j < NW && strcmp(argv[i], workloads[j].name); j++)
-				;
-			if (j == NW || nsel == NW) {
+			const struct blk_workload *w = blk_workload_find(argv[i]);
+
+			if (!w || nsel == NW) {
 				fprintf(stderr, "loopback-blkbench: unknown workload '%s'\n", argv[i]);
 				return 2;
 			}
-			sel[nsel++] = &workloads[j];
+			sel[nsel++] = w;
 		}
 	}
 	if (!disk || secs <= 0) {
@@ -195,8 +180,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!nsel)
-		for (; nsel < 4; nsel++)
-			sel[nsel] = &workloads[nsel];
+		for (; nsel < BLK_WORKLOADS_DEFAULT; nsel++)
+			sel[nsel] = &blk_workloads[nsel];
 	if (pv_host_init(&h, 64ull << 20, &disk, 1, io_poll_us * 1000) ||
 	    pv_host_attach(&h, &fe, 0, 32, poll_mode ? 0 : 0x40, 0)) {
 		fprintf(stderr, "loopback-blkbench: cannot set up hv's backend on %s\n", disk);

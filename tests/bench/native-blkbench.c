@@ -21,26 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blkworkloads.h"
+
 #define MAX_QD 32
 #define MIN_IMAGE (1u << 20)
 
-enum op { OP_READ, OP_WRITE };
-enum pattern { PAT_RANDOM, PAT_SEQUENTIAL };
-
-struct workload {
-	const char *name;
-	unsigned bs, qd;
-	enum op op;
-	enum pattern pattern;
-};
-
-static const struct workload workloads[] = {
-	{ "randread-4k-qd1", 4096, 1, OP_READ, PAT_RANDOM },
-	{ "randread-4k-qd32", 4096, 32, OP_READ, PAT_RANDOM },
-	{ "seqread-128k-qd8", 128 * 1024, 8, OP_READ, PAT_SEQUENTIAL },
-	{ "randwrite-4k-qd1", 4096, 1, OP_WRITE, PAT_RANDOM },
-};
-#define N_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+/* The workloads are the guest's (blkworkloads.h); only the file ones run here. */
+#define N_WORKLOADS BLK_WORKLOADS_DEFAULT
 
 struct image {
 	const char *path;
@@ -86,14 +73,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Fixed seed: every run, native or guest, visits the same offsets. */
-static uint64_t xorshift64(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -102,12 +81,11 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static const struct workload *find_workload(const char *name)
+static const struct blk_workload *find_workload(const char *name)
 {
-	for (size_t i = 0; i < N_WORKLOADS; i++)
-		if (!strcmp(workloads[i].name, name))
-			return &workloads[i];
-	return NULL;
+	const struct blk_workload *w = blk_workload_find(name);
+
+	return w && w->file ? w : NULL; /* null-* workloads need a null device */
 }
 
 /*
@@ -161,13 +139,13 @@ static void image_open(struct image *img, bool buffered, bool writes)
 		img->direct ? "direct (O_DIRECT)" : "buffered (page cache)");
 }
 
-static uint64_t next_offset(const struct workload *w, const struct image *img,
+static uint64_t next_offset(const struct blk_workload *w, const struct image *img,
 			    uint64_t *seed, uint64_t *seq)
 {
 	uint64_t off;
 
-	if (w->pattern == PAT_RANDOM)
-		return xorshift64(seed) % (img->size / w->bs) * w->bs;
+	if (w->random)
+		return blk_workload_rand(seed) % (img->size / w->bs) * w->bs;
 	if (*seq + w->bs > img->size)
 		*seq = 0;
 	off = *seq;
@@ -175,22 +153,22 @@ static uint64_t next_offset(const struct workload *w, const struct image *img,
 	return off;
 }
 
-static void check_cqe(const struct workload *w, const struct image *img,
+static void check_cqe(const struct blk_workload *w, const struct image *img,
 		      const struct io_uring_cqe *cqe)
 {
 	if (cqe->res < 0)
 		die(1, "%s: %s: %s failed: %s", img->path, w->name,
-		    w->op == OP_READ ? "read" : "write", strerror(-cqe->res));
+		    w->op == HV_BLK_OP_READ ? "read" : "write", strerror(-cqe->res));
 	if ((unsigned)cqe->res != w->bs)
 		die(1, "%s: %s: short %s: %d of %u bytes", img->path, w->name,
-		    w->op == OP_READ ? "read" : "write", cqe->res, w->bs);
+		    w->op == HV_BLK_OP_READ ? "read" : "write", cqe->res, w->bs);
 }
 
 /* One workload's state: QD slots, each with its buffer and submit time. */
 struct run {
 	struct io_uring *ring;
 	const struct image *img;
-	const struct workload *w;
+	const struct blk_workload *w;
 	void *bufs[MAX_QD];
 	uint64_t t_sub[MAX_QD], seed, seq, lat_sum;
 	unsigned ready[MAX_QD], pending, inflight;
@@ -212,7 +190,7 @@ static void push_latency(struct run *run, uint64_t ns)
 /* Issue every slot that completed since the last submit, in one io_uring_submit. */
 static void submit_ready(struct run *run)
 {
-	const struct workload *w = run->w;
+	const struct blk_workload *w = run->w;
 	uint64_t t;
 	int rc;
 
@@ -221,7 +199,7 @@ static void submit_ready(struct run *run)
 		uint64_t off = next_offset(w, run->img, &run->seed, &run->seq);
 		unsigned s = run->ready[i];
 
-		if (w->op == OP_READ)
+		if (w->op == HV_BLK_OP_READ)
 			io_uring_prep_read(sqe, run->img->fd, run->bufs[s], w->bs, off);
 		else
 			io_uring_prep_write(sqe, run->img->fd, run->bufs[s], w->bs, off);
@@ -260,9 +238,9 @@ static uint64_t reap(struct run *run, uint64_t deadline)
 }
 
 static void run_workload(struct io_uring *ring, const struct image *img,
-			 const struct workload *w, double secs, struct result *r)
+			 const struct blk_workload *w, double secs, struct result *r)
 {
-	struct run run = { .ring = ring, .img = img, .w = w, .seed = 0x9e3779b97f4a7c15ull };
+	struct run run = { .ring = ring, .img = img, .w = w, .seed = BLK_WORKLOAD_SEED };
 	uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(secs * 1e9), t_end = t0;
 	double cpu0 = cpu_us_now();
 	size_t n;
@@ -270,7 +248,7 @@ static void run_workload(struct io_uring *ring, const struct image *img,
 	for (unsigned i = 0; i < w->qd; i++) {
 		if (posix_memalign(&run.bufs[i], 4096, w->bs))
 			die(1, "out of memory for I/O buffers");
-		memset(run.bufs[i], w->op == OP_WRITE ? 0xa5 : 0, w->bs);
+		memset(run.bufs[i], w->op == HV_BLK_OP_WRITE ? 0xa5 : 0, w->bs);
 		run.ready[run.pending++] = i;
 	}
 	while (run.pending || run.inflight) { /* past the deadline, nothing is pending */
@@ -291,7 +269,7 @@ static void run_workload(struct io_uring *ring, const struct image *img,
 		free(run.bufs[i]);
 }
 
-static void print_result(const struct workload *w, const struct result *r, bool json,
+static void print_result(const struct blk_workload *w, const struct result *r, bool json,
 			 bool direct, bool first)
 {
 	double iops = r->secs > 0 ? (double)r->ios / r->secs : 0;
@@ -316,7 +294,7 @@ static noreturn void usage(int status)
 		"usage: native-blkbench [--time SECONDS] [--json] [--buffered] IMAGE [WORKLOAD...]\n"
 		"workloads (default: all, in this order):");
 	for (size_t i = 0; i < N_WORKLOADS; i++)
-		fprintf(status ? stderr : stdout, " %s", workloads[i].name);
+		fprintf(status ? stderr : stdout, " %s", blk_workloads[i].name);
 	fputc('\n', status ? stderr : stdout);
 	exit(status);
 }
@@ -337,7 +315,7 @@ struct opts {
 	double secs;
 	bool json, buffered, writes;
 	const char *image;
-	const struct workload *sel[N_WORKLOADS * 4];
+	const struct blk_workload *sel[N_WORKLOADS * 4];
 	size_t nsel;
 };
 
@@ -375,10 +353,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			bad_arg(argv[i], "unknown workload");
 	}
 	for (size_t k = 0; !o->nsel && k < N_WORKLOADS; k++)
-		o->sel[k] = &workloads[k];
+		o->sel[k] = &blk_workloads[k];
 	o->nsel = o->nsel ? o->nsel : N_WORKLOADS;
 	for (size_t k = 0; k < o->nsel; k++)
-		o->writes |= o->sel[k]->op == OP_WRITE;
+		o->writes |= o->sel[k]->op == HV_BLK_OP_WRITE;
 }
 
 int main(int argc, char **argv)
