@@ -146,6 +146,23 @@ static void start(struct pvblk *b, struct ioeng *e, const struct hv_blk_req *r)
 }
 
 /*
+ * Asks for a doorbell for the next entry, then looks again: true if the
+ * guest published one meanwhile (it may not have rung for it).
+ */
+static bool rearm(struct pvblk *b)
+{
+	__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
+	hv_ring_fence();
+	return hv_ring_load_acquire(&b->sq->prod) != b->sq_cons;
+}
+
+/* True while the I/O thread should take requests from the queue. */
+static bool serving(const struct pvblk *b)
+{
+	return load_state(b) == PVBLK_ACTIVE && !__atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE);
+}
+
+/*
  * Takes every new request; with arm, then asks for a doorbell for the next
  * one (and re-checks).  Without arm (the I/O thread is busy-polling) the
  * event index stays behind, so the guest rings no doorbell meanwhile.
@@ -183,11 +200,7 @@ static void drain(struct pvblk *b, struct ioeng *e, bool arm)
 			start(b, e, &r);
 		}
 		hv_ring_store_release(&b->sq->cons, b->sq_cons);
-		if (!arm)
-			return;
-		__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
-		hv_ring_fence();
-		if (hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
+		if (!arm || !rearm(b))
 			return;
 	}
 }
@@ -249,8 +262,7 @@ static bool on_poll(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk *b = container_of(s, struct pvblk, src);
 
-	if (load_state(b) != PVBLK_ACTIVE || __atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE) ||
-	    hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
+	if (!serving(b) || hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
 		return false;
 	service(b, e, false);
 	return true;
@@ -261,11 +273,7 @@ static bool on_arm(struct io_source *s)
 {
 	struct pvblk *b = container_of(s, struct pvblk, src);
 
-	if (load_state(b) != PVBLK_ACTIVE || __atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
-	hv_ring_fence();
-	return hv_ring_load_acquire(&b->sq->prod) != b->sq_cons;
+	return serving(b) && rearm(b);
 }
 
 static void on_flush(struct io_source *s, struct ioeng *e)
