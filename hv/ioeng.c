@@ -35,10 +35,8 @@ static struct io_uring_sqe *get_sqe(struct ioeng *e)
 
 	if (!sqe) {
 		/* The SQ is full: push it to the kernel and try once more. */
-		if (io_uring_submit(&e->ring) >= 0) {
+		if (io_uring_submit(&e->ring) >= 0)
 			e->queued = 0;
-			e->submits++;
-		}
 		sqe = io_uring_get_sqe(&e->ring);
 	}
 	if (sqe)
@@ -54,6 +52,15 @@ static void complete_inline(struct ioeng *e, struct ioeng_op *op, int res)
 	*e->done_tail = op;
 	e->done_tail = &op->next;
 	e->inflight++;
+}
+
+/* A disk op's SQE is prepared: tag it and count it in flight. */
+static int queued_disk_op(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
+{
+	io_uring_sqe_set_data(sqe, op);
+	op->is_wait = 0;
+	e->inflight++;
+	return 0;
 }
 
 static uint64_t iov_bytes(const struct iovec *iov, unsigned n)
@@ -72,7 +79,6 @@ int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iove
 	struct io_uring_sqe *sqe;
 	unsigned i;
 
-	e->ops++;
 	if (d->null) {
 		/* The null device: reads return zeros, writes vanish. */
 		if (!write)
@@ -88,17 +94,13 @@ int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iove
 		io_uring_prep_writev(sqe, d->fd, iov, n, off);
 	else
 		io_uring_prep_readv(sqe, d->fd, iov, n, off);
-	io_uring_sqe_set_data(sqe, op);
-	op->is_wait = 0;
-	e->inflight++;
-	return 0;
+	return queued_disk_op(e, sqe, op);
 }
 
 int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
 {
 	struct io_uring_sqe *sqe;
 
-	e->ops++;
 	if (d->null) {
 		complete_inline(e, op, 0);
 		return 0;
@@ -107,10 +109,7 @@ int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
-	io_uring_sqe_set_data(sqe, op);
-	op->is_wait = 0;
-	e->inflight++;
-	return 0;
+	return queued_disk_op(e, sqe, op);
 }
 
 int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
@@ -164,8 +163,6 @@ int ioeng_run(struct ioeng *e, int wait)
 				  : io_uring_submit(&e->ring);
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
 			return rc;
-		if (rc > 0)
-			e->submits++;
 		if (rc >= 0)
 			e->queued = 0;
 	}

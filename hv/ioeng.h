@@ -35,8 +35,6 @@ struct ioeng {
 	unsigned inflight;      /* ops whose callback has not run, eventfd reads excluded */
 	struct ioeng_op *done;  /* completed inline, callbacks pending */
 	struct ioeng_op **done_tail;
-	uint64_t submits;       /* io_uring_enter calls that submitted */
-	uint64_t ops;           /* disk ops started */
 };
 
 int ioeng_init(struct ioeng *e, unsigned depth);

@@ -123,10 +123,8 @@ static bool busy_poll(struct iothread *it)
 		for (i = 0; i < it->nr_src; i++)
 			if (it->src[i]->poll && it->src[i]->poll(it->src[i], &it->eng))
 				found = true;
-		if (found) {
-			it->polled++;
+		if (found)
 			return true;
-		}
 		__builtin_ia32_pause();
 	} while (now_ns() < deadline && !it->stopping);
 	return false;
@@ -171,7 +169,6 @@ static void *loop(void *arg)
 			if (busy_poll(it) || arm_all(it))
 				continue;
 		}
-		it->sleeps++;
 		if (step(it, 1))
 			break;
 	}

@@ -43,7 +43,6 @@ struct iothread {
 	unsigned nr_src;
 	int error; /* -errno if the thread died of an engine error */
 	uint64_t poll_ns; /* busy-poll this long for work before sleeping (0: never) */
-	uint64_t polled, sleeps; /* batches found by polling / times it slept */
 };
 
 /*
