@@ -39,17 +39,23 @@ static int set_routing(struct kvm_vm *k)
 	return rc;
 }
 
+static bool gsi_used(const struct kvm_vm *k, uint32_t gsi)
+{
+	unsigned i;
+
+	for (i = 0; i < k->nr_msi; i++)
+		if (k->msi[i].gsi == gsi)
+			return true;
+	return false;
+}
+
 /* The lowest GSI no route uses: routes come and go with queue attach/detach. */
 static uint32_t free_gsi(const struct kvm_vm *k)
 {
 	uint32_t gsi = KVM_MSI_GSI_BASE;
-	unsigned i;
 
-	for (i = 0; i < k->nr_msi; i++)
-		if (k->msi[i].gsi == gsi) {
-			gsi++;
-			i = (unsigned)-1; /* rescan: the table is not sorted */
-		}
+	while (gsi_used(k, gsi))
+		gsi++;
 	return gsi;
 }
 

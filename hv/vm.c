@@ -27,7 +27,7 @@ static int64_t pvblk_detach_fn(void *dev, struct kvm_vm *kvm)
 
 static const struct vm_queue_ops pvblk_queue_ops = { pvblk_attach_fn, pvblk_detach_fn };
 
-/* Opens a disk for device slot n of a kind; the caller has checked n. */
+/* Opens a disk for device slot n of a kind, if there is such a slot. */
 static int open_disk(struct disk *disk, const struct disk_spec *spec, unsigned n,
 		     char *err, size_t errlen)
 {
