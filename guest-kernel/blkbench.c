@@ -183,8 +183,7 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 		return 0;
 	}
 	for (i = 0; i < r.qd; i++) {
-		r.slot[i].buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(ALIGN_UP(w->bs, PAGE_SIZE) /
-								       PAGE_SIZE);
+		r.slot[i].buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(PAGES_FOR(w->bs));
 		if (!r.slot[i].buf)
 			return 1;
 		memset(r.slot[i].buf, 0xa5 ^ (int)i, w->bs);
@@ -193,10 +192,7 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 	elapsed_ns = tsc_to_ns(run_for(&r, ms * 1000 * per_us, per_us), per_us);
 	exit_count(&e1);
 	for (i = 0; i < r.qd; i++)
-		for (uint64_t pa = (uint64_t)(uintptr_t)r.slot[i].buf;
-		     pa < (uint64_t)(uintptr_t)r.slot[i].buf + ALIGN_UP(w->bs, PAGE_SIZE);
-		     pa += PAGE_SIZE)
-			pmm_free(pa);
+		pmm_free_contig((uint64_t)(uintptr_t)r.slot[i].buf, PAGES_FOR(w->bs));
 
 	/* The second HV_HC_EXIT_COUNT's own exit is not the workload's. */
 	kvm = e0.kvm_exits == ~0ull ? 0 : e1.kvm_exits - e0.kvm_exits - 1;

@@ -12,15 +12,12 @@
 
 static void *alloc_buf(uint64_t bytes)
 {
-	return (void *)(uintptr_t)pmm_alloc_contig(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+	return (void *)(uintptr_t)pmm_alloc_contig(PAGES_FOR(bytes));
 }
 
 static void free_buf(void *p, uint64_t bytes)
 {
-	uint64_t pa = (uint64_t)(uintptr_t)p, end = pa + ALIGN_UP(bytes, PAGE_SIZE);
-
-	for (; pa < end; pa += PAGE_SIZE)
-		pmm_free(pa);
+	pmm_free_contig((uint64_t)(uintptr_t)p, PAGES_FOR(bytes));
 }
 
 /* The device named by argv[i], or a message and NULL. */

@@ -8,7 +8,7 @@
 
 int cmd_cpubench(int argc, char **argv)
 {
-	uint64_t pages = ALIGN_UP(CPUBENCH_BYTES, PAGE_SIZE) / PAGE_SIZE, t0, ns, per_us;
+	uint64_t pages = PAGES_FOR(CPUBENCH_BYTES), t0, ns, per_us;
 	uint8_t *buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(pages), digest[32];
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
 	char hex[65];
@@ -29,7 +29,6 @@ int cmd_cpubench(int argc, char **argv)
 	else
 		printf("cpubench: %u MiB hashed in %lu us, digest %s\n",
 		       CPUBENCH_BYTES * CPUBENCH_ROUNDS >> 20, ns / 1000, hex);
-	for (uint64_t i = 0; i < pages; i++)
-		pmm_free((uint64_t)(uintptr_t)buf + i * PAGE_SIZE);
+	pmm_free_contig((uint64_t)(uintptr_t)buf, pages);
 	return 0;
 }

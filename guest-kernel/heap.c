@@ -98,10 +98,8 @@ void kfree(void *p)
 	}
 	h->magic = 0;
 	if (h->cls == BIG) {
-		uint64_t i, pages = h->pages;
-		in_use -= pages * PAGE_SIZE;
-		for (i = 0; i < pages; i++)
-			pmm_free((uint64_t)(uintptr_t)h + i * PAGE_SIZE);
+		in_use -= h->pages * PAGE_SIZE;
+		pmm_free_contig((uint64_t)(uintptr_t)h, h->pages);
 		return;
 	}
 	c = h->cls; /* read before the free-list link overwrites it */

@@ -98,6 +98,14 @@ void pmm_free(uint64_t pa)
 	}
 }
 
+void pmm_free_contig(uint64_t pa, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		pmm_free(pa + i * PAGE_SIZE);
+}
+
 uint64_t pmm_free_pages(void)
 {
 	return nfree;

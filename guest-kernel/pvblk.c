@@ -30,7 +30,7 @@ static unsigned npv;
 
 static void *os_dma_alloc(void *ctx, size_t n, uint64_t *pa)
 {
-	uint64_t p = pmm_alloc_contig(ALIGN_UP(n, PAGE_SIZE) / PAGE_SIZE);
+	uint64_t p = pmm_alloc_contig(PAGES_FOR(n));
 
 	(void)ctx;
 	*pa = p; /* the kernel maps RAM 1:1 */
@@ -39,11 +39,8 @@ static void *os_dma_alloc(void *ctx, size_t n, uint64_t *pa)
 
 static void os_dma_free(void *ctx, void *p, size_t n)
 {
-	uint64_t pa = (uint64_t)(uintptr_t)p, end = pa + ALIGN_UP(n, PAGE_SIZE);
-
 	(void)ctx;
-	for (; pa < end; pa += PAGE_SIZE)
-		pmm_free(pa);
+	pmm_free_contig((uint64_t)(uintptr_t)p, PAGES_FOR(n));
 }
 
 static uint64_t os_virt_to_phys(void *ctx, const void *p)

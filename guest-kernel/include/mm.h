@@ -19,6 +19,10 @@ uint64_t pmm_alloc(void);
 /* n contiguous zeroed pages, 0 when none. */
 uint64_t pmm_alloc_contig(uint64_t n);
 void pmm_free(uint64_t pa);
+/* Frees n pages from pa, as pmm_alloc_contig(n) gave them. */
+void pmm_free_contig(uint64_t pa, uint64_t n);
+/* Pages that hold bytes. */
+#define PAGES_FOR(bytes) (((uint64_t)(bytes) + PAGE_SIZE - 1) / PAGE_SIZE)
 uint64_t pmm_free_pages(void);
 
 /* Builds 1:1 tables for all RAM (2 MiB pages) and loads them. */
