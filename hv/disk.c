@@ -56,9 +56,23 @@ static bool direct_works(int fd)
 	return ok;
 }
 
+/* What a path that is no disk image is, for the message. */
+static const char *kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" :
+	       S_ISCHR(m) ? "a character device" : S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
+static int not_an_image(char *err, size_t errlen, const char *path, mode_t m)
+{
+	return fail(err, errlen, -EINVAL, "%s: %s, not a regular file or block device", path,
+		    kind(m));
+}
+
 static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 {
-	int flags = (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	/* O_NONBLOCK until the type is known: opening a FIFO read-only would wait for a writer. */
+	int flags = (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK;
 	struct stat st;
 	int fd, rc;
 
@@ -72,7 +86,10 @@ static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 	}
 	if (fd < 0) {
 		rc = -errno;
-		if (!d->ro && (errno == EACCES || errno == EROFS) && access(path, R_OK) == 0)
+		/* A directory (EISDIR) or socket (ENXIO) cannot be opened at all. */
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+			return not_an_image(err, errlen, path, st.st_mode);
+		if (!d->ro && (rc == -EACCES || rc == -EROFS) && access(path, R_OK) == 0)
 			return fail(err, errlen, rc,
 				    "%s: not writable (%s); add ',ro' to attach it read-only",
 				    path, strerror(-rc));
@@ -88,8 +105,11 @@ static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 			return fail(err, errlen, -errno, "%s: cannot read the device size: %s",
 				    path, strerror(errno));
 	} else {
-		return fail(err, errlen, -EINVAL, "%s: not a regular file or block device", path);
+		return not_an_image(err, errlen, path, st.st_mode);
 	}
+	/* A file or block device: io_uring must be allowed to wait on it. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return fail(err, errlen, -errno, "%s: cannot set up: %s", path, strerror(errno));
 	if (d->size == 0)
 		return fail(err, errlen, -EINVAL, "%s: empty image", path);
 	if (d->size % HV_BLK_SECTOR)

@@ -523,57 +523,6 @@ static void test_random_requests(void)
 	pv_host_destroy(&h);
 }
 
-/* Image validation at open: the errors a user sees, status 2 in main. */
-static void test_disk_open_errors(void)
-{
-	struct disk_spec spec;
-	struct disk d;
-	char err[512], path[64];
-	int fd;
-
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", ",ro", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:12x", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:1000", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "null:1M,ro", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_TRUE(spec.ro);
-	CU_ASSERT_EQUAL(spec.null_size, 1u << 20);
-	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "/a,b/c.img", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_STRING_EQUAL(spec.path, "/a,b/c.img");
-	CU_ASSERT_FALSE(spec.ro);
-
-	cli_parse_disk("--disk", "/nonexistent/x.img", &spec, err, sizeof(err));
-	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -ENOENT);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot open"));
-	cli_parse_disk("--disk", "/tmp", &spec, err, sizeof(err));
-	CU_ASSERT_NOT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), 0);
-
-	snprintf(path, sizeof(path), "/tmp/hv-ut-XXXXXX");
-	fd = mkstemp(path);
-	CU_ASSERT_FATAL(fd >= 0);
-	cli_parse_disk("--disk", path, &spec, err, sizeof(err));
-	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -EINVAL); /* empty */
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
-	CU_ASSERT_EQUAL(ftruncate(fd, 1000), 0);
-	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "multiple of 512"));
-	CU_ASSERT_EQUAL(ftruncate(fd, 4096), 0);
-	CU_ASSERT_EQUAL_FATAL(disk_open(&d, &spec, err, sizeof(err)), 0);
-	{
-		struct disk d2; /* a second writer on the same image is refused */
-		CU_ASSERT_NOT_EQUAL(disk_open(&d2, &spec, err, sizeof(err)), 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use"));
-	}
-	disk_close(&d);
-	if (geteuid() != 0) { /* root can write anything: the check is moot */
-		CU_ASSERT_EQUAL(fchmod(fd, 0444), 0);
-		CU_ASSERT_NOT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(err, ",ro"));
-	}
-	close(fd);
-	unlink(path);
-}
-
 int suite_pvblk(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -587,7 +536,6 @@ int suite_pvblk(void)
 		{ "detach (also a broken queue) and attach again", test_detach_reattach },
 		{ "depth 32 mixed reads and writes, byte for byte", test_depth32_mixed },
 		{ "out-of-order completions matched by id", test_out_of_order },
-		{ "disk images: validation errors", test_disk_open_errors },
 		{ "4000 structured-random requests", test_random_requests },
 		CU_TEST_INFO_NULL,
 	};

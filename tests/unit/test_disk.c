@@ -1,0 +1,195 @@
+/*
+ * Disk images at open: what hv accepts, and the one-line reason it gives
+ * for everything else (status 2 in main).  Nothing here may block: a FIFO
+ * or device is refused as quickly as a missing file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "disk.h"
+#include "suites.h"
+#include "ut_file.h"
+
+struct open_job {
+	struct disk_spec spec;
+	struct disk d;
+	char err[512];
+	int rc;
+};
+
+static void *open_thread(void *arg)
+{
+	struct open_job *j = arg;
+
+	j->rc = disk_open(&j->d, &j->spec, j->err, sizeof(j->err));
+	return NULL;
+}
+
+/*
+ * disk_open(spec) in a thread that must finish within 2 s: a hang is a
+ * failure, not a stuck suite (a FIFO reader that waits is let go by a writer).
+ * Returns its result; the reason goes to err.
+ */
+static int open_spec(const char *spec, char *err, size_t errlen)
+{
+	static struct open_job j;
+	struct timespec ts;
+	pthread_t t;
+	int fd;
+
+	memset(&j, 0, sizeof(j));
+	CU_ASSERT_EQUAL_FATAL(cli_parse_disk("--disk", spec, &j.spec, err, errlen), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, open_thread, &j), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (pthread_timedjoin_np(t, NULL, &ts)) {
+		CU_FAIL("disk_open did not return within 2 s");
+		fd = open(j.spec.path, O_WRONLY | O_NONBLOCK);
+		pthread_join(t, NULL);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (j.rc == 0)
+		disk_close(&j.d);
+	snprintf(err, errlen, "%s", j.err);
+	return j.rc;
+}
+
+/* Refused with -EINVAL and a reason that names what the path is. */
+static void refused_as(const char *spec, const char *what)
+{
+	char err[512] = "";
+
+	CU_ASSERT_EQUAL(open_spec(spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, what));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file or block device"));
+	if (!strstr(err, what))
+		fprintf(stderr, "\n  %s: '%s'\n", spec, err);
+}
+
+static void test_spec_grammar(void)
+{
+	struct disk_spec spec;
+	char err[512];
+
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", ",ro", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:12x", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:1000", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "null:1M,ro", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(spec.ro);
+	CU_ASSERT_EQUAL(spec.null_size, 1u << 20);
+	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "/a,b/c.img", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(spec.path, "/a,b/c.img");
+	CU_ASSERT_FALSE(spec.ro);
+}
+
+static void test_open_errors(void)
+{
+	struct disk_spec spec;
+	struct disk d;
+	char err[512], path[UT_PATH_MAX];
+	int fd;
+
+	CU_ASSERT_EQUAL(open_spec("/nonexistent/x.img", err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/x.img: cannot open: No such file"));
+
+	ut_image_make(path, "", 0);
+	fd = open(path, O_RDWR);
+	CU_ASSERT_FATAL(fd >= 0);
+	cli_parse_disk("--disk", path, &spec, err, sizeof(err));
+	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
+	CU_ASSERT_EQUAL(ftruncate(fd, 1000), 0);
+	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "size 1000 is not a multiple of 512"));
+	CU_ASSERT_EQUAL(ftruncate(fd, 4096), 0);
+	CU_ASSERT_EQUAL_FATAL(disk_open(&d, &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(d.sectors, 8);
+	CU_ASSERT_FALSE(d.ro);
+	{
+		struct disk d2; /* a second writer on the same image is refused */
+		CU_ASSERT_EQUAL(disk_open(&d2, &spec, err, sizeof(err)), -EAGAIN);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "in use"));
+	}
+	disk_close(&d);
+	close(fd);
+	unlink(path);
+}
+
+/* Root may write anything: its access checks are made as nobody (the fs uid is per thread). */
+static void fs_as_nobody(int on)
+{
+	if (geteuid() == 0)
+		setfsuid(on ? 65534 : 0);
+}
+
+/* A read-only image without ',ro': refused with the hint to add it; with it, accepted. */
+static void test_read_only_hint(void)
+{
+	char err[512], spec[UT_PATH_MAX + 4], path[UT_PATH_MAX];
+	static const uint8_t sector[512];
+
+	ut_image_make(path, sector, sizeof(sector));
+	CU_ASSERT_EQUAL(chmod(path, 0444), 0);
+	snprintf(spec, sizeof(spec), "%s,ro", path);
+	fs_as_nobody(1);
+	CU_ASSERT_EQUAL(open(path, O_RDWR), -1); /* the premise: not writable for us */
+	CU_ASSERT_EQUAL(open_spec(path, err, sizeof(err)), -EACCES);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not writable (Permission denied); add ',ro'"));
+	CU_ASSERT_EQUAL(open_spec(spec, err, sizeof(err)), 0);
+	fs_as_nobody(0);
+	unlink(path);
+}
+
+/* A FIFO, devices, a directory, a socket: a clear refusal, at once. */
+static void test_not_a_file(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char fifo[UT_PATH_MAX], fifo_ro[UT_PATH_MAX + 4], sock[UT_PATH_MAX];
+	int s;
+
+	snprintf(fifo, sizeof(fifo), "/tmp/hv-ut-fifo-%d", getpid());
+	snprintf(fifo_ro, sizeof(fifo_ro), "%s,ro", fifo);
+	unlink(fifo);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	refused_as(fifo, "a FIFO");
+	refused_as(fifo_ro, "a FIFO"); /* a read-only open of a FIFO waits for a writer */
+	unlink(fifo);
+	refused_as("/dev/null", "a character device");
+	refused_as("/dev/zero,ro", "a character device");
+	refused_as("/tmp", "a directory");
+	refused_as("/tmp,ro", "a directory");
+
+	snprintf(sock, sizeof(sock), "/tmp/hv-ut-sock-%d", getpid());
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	unlink(sock);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(s >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	refused_as(sock, "a socket");
+	close(s);
+	unlink(sock);
+}
+
+int suite_disk(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "--disk grammar", test_spec_grammar },
+		{ "images: missing, empty, odd size, in use", test_open_errors },
+		{ "read-only image: the ',ro' hint", test_read_only_hint },
+		{ "FIFO, devices, directory, socket: refused, never a hang", test_not_a_file },
+		CU_TEST_INFO_NULL,
+	};
+	return add_suite("disk", tests);
+}
