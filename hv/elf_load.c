@@ -51,9 +51,6 @@ static int check_load(const Elf64_Phdr *ph, unsigned i, size_t size,
 		      const struct guest_mem *gm, uint64_t min_gpa,
 		      char *err, size_t errlen)
 {
-	if (ph->p_filesz > ph->p_memsz)
-		return fail(-ENOEXEC, err, errlen,
-			    "segment %u: file size exceeds memory size", i);
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
 		return fail(-ENOEXEC, err, errlen,
 			    "segment %u: data lies past the end of the file", i);
@@ -93,7 +90,12 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 
 	/* Pass 1: validate every header before touching guest RAM. */
 	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_filesz > ph[i].p_memsz)
+			return fail(-ENOEXEC, err, errlen,
+				    "segment %u: file size exceeds memory size", i);
+		if (ph[i].p_memsz == 0) /* loads nothing: where it points does not matter */
 			continue;
 		rc = check_load(&ph[i], i, size, gm, min_gpa, err, errlen);
 		if (rc)
