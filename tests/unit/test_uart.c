@@ -88,11 +88,28 @@ static void test_wide_access(void)
 	uint64_t v = 0;
 	nout = 0;
 	uart_init(&u, sink, NULL);
-	/* A 16-bit read at LSR reads LSR and MSR; past the window reads nothing. */
+	/* A 16-bit read at LSR reads LSR and MSR (CTS, DSR, DCD), one byte each. */
 	uart_io(&u, 5, false, &v, 2);
-	CU_ASSERT_EQUAL(v & 0xff, 0x60);
+	CU_ASSERT_EQUAL(v, 0xb060);
+	/* Past the window reads as zero bytes: only SCR is there. */
+	wr(&u, 7, 0xa5);
+	v = ~0ull;
 	uart_io(&u, 7, false, &v, 4);
-	CU_ASSERT_EQUAL(v >> 8, 0);
+	CU_ASSERT_EQUAL(v, 0xa5);
+	/* The whole window at once, RBR to SCR. */
+	uart_io(&u, 0, false, &v, 8);
+	CU_ASSERT_EQUAL(v, 0xa5b0600000010000ull);
+	/* A 16-bit write at THR sends the low byte and sets IER (4 bits) from the high one. */
+	v = 'h' | 0xf9u << 8;
+	uart_io(&u, 0, true, &v, 2);
+	CU_ASSERT_EQUAL(nout, 1);
+	CU_ASSERT_EQUAL(out[0], 'h');
+	CU_ASSERT_EQUAL(rd(&u, 1), 0x09);
+	/* Writes past the window are dropped; MSR ignores its byte. */
+	v = 0xeeddccbb3c11ull;
+	uart_io(&u, 6, true, &v, 8);
+	CU_ASSERT_EQUAL(rd(&u, 7), 0x3c);
+	CU_ASSERT_EQUAL(rd(&u, 6), 0xb0);
 }
 
 int suite_uart(void)
