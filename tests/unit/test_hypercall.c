@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "suites.h"
@@ -112,6 +113,45 @@ static void test_dev_info(void)
 	teardown(&f);
 }
 
+static uint64_t cpu_ns_now(void)
+{
+	struct rusage ru;
+
+	CU_ASSERT_EQUAL_FATAL(getrusage(RUSAGE_SELF, &ru), 0);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
+/* Without KVM: hv's own exit count, ~0 for KVM's, hv's CPU time; a bad range writes nothing. */
+static void test_exit_count(void)
+{
+	const uint64_t mem = 4u << 20;
+	struct hv_exit_count c;
+	struct fixture f;
+	uint64_t before, after;
+	uint8_t *tail;
+
+	setup(&f);
+	f.vm->hv_exits = 12345;
+	before = cpu_ns_now();
+	CU_ASSERT_EQUAL(call(&f, HV_HC_EXIT_COUNT, mem - sizeof(c), 0), 0); /* the last bytes of RAM */
+	after = cpu_ns_now();
+	memcpy(&c, f.vm->mem.host + mem - sizeof(c), sizeof(c));
+	CU_ASSERT_EQUAL(c.kvm_exits, ~0ull);
+	CU_ASSERT_EQUAL(c.hv_exits, 12345);
+	CU_ASSERT(c.cpu_ns > 0 && before <= c.cpu_ns && c.cpu_ns <= after);
+	/* Straddling the end of RAM, past it, wrapping: -EFAULT and not a byte written. */
+	tail = f.vm->mem.host + mem - 64;
+	memset(tail, 0xa5, 64);
+	CU_ASSERT_EQUAL(call(&f, HV_HC_EXIT_COUNT, mem - sizeof(c) + 8, 0), -HV_EFAULT);
+	CU_ASSERT_EQUAL(call(&f, HV_HC_EXIT_COUNT, mem, 0), -HV_EFAULT);
+	CU_ASSERT_EQUAL(call(&f, HV_HC_EXIT_COUNT, UINT64_MAX - 7, 0), -HV_EFAULT);
+	for (int i = 0; i < 64; i++)
+		CU_ASSERT_EQUAL(tail[i], 0xa5);
+	CU_ASSERT_EQUAL(f.vm->hc.e[HV_HC_EXIT_COUNT].calls, 4);
+	teardown(&f);
+}
+
 int suite_hypercall(void)
 {
 	static const CU_TestInfo t[] = {
@@ -119,6 +159,7 @@ int suite_hypercall(void)
 		{ "exit, time, version", test_exit_time_version },
 		{ "unknown numbers", test_unknown },
 		{ "device info", test_dev_info },
+		{ "exit count without KVM, and its bounds", test_exit_count },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("hypercall", t);
