@@ -1,7 +1,10 @@
 # hv: one Makefile for the VMM, the guest kernel, the tests and the tools.
 #   make          build/hv (static, musl + liburing) and build/guest-kernel.elf
-#   make run      build, then boot the default guest (self-test and demo)
-#   make test     unit tests (CUnit, ASan+UBSan) and integration tests (KVM)
+#   make run      build, then boot the default guest (self-test and demo), on
+#                 this machine's VMX/SVM KVM or else in the test host VM
+#   make test     unit tests (CUnit, ASan+UBSan) and integration tests (KVM:
+#                 here when /dev/kvm is VMX/SVM, else in the test host VM)
+#   make test-vm  the same, with the integration tests always in the test host VM
 
 BUILD      := build
 MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
@@ -68,13 +71,10 @@ $(BUILD)/guest-kernel.elf: $(GK_OBJS) guest-kernel/kernel.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T guest-kernel/kernel.ld -o $@ $(GK_OBJS) -lgcc
 
-# ---- tiny test guests: one file each, the same freestanding flags -------------------
-TG_SRCS := $(wildcard tests/guests/*.S)
-TG_ELFS := $(patsubst tests/guests/%.S,$(BUILD)/tests/guests/%.elf,$(TG_SRCS))
-$(BUILD)/tests/guests/%.elf: tests/guests/%.S tests/guests/guest.ld $(DEPS)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  GUEST   $@")
-	$(Q)gcc $(GK_CFLAGS) $(GK_LDFLAGS) -T tests/guests/guest.ld -o $@ $<
+# ---- the test host VM: Debian's kernel with kvm_amd under QEMU's emulator ---------
+TESTVM := $(BUILD)/testvm/initramfs.cpio.gz
+$(TESTVM): scripts/testvm/build.sh scripts/testvm/init $(DEPS)
+	$(Q)scripts/testvm/build.sh
 
 $(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/include/cpuloop.h $(DEPS)
 	@mkdir -p $(@D)
@@ -122,22 +122,28 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test unit integration bench bench-boot bench-blk clean
+.PHONY: all run test test-vm unit integration bench bench-boot bench-blk clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
-run: all
-	$(BUILD)/hv run --timeout 30 $(BUILD)/guest-kernel.elf
+run: all $(TESTVM)
+	@scripts/hv-anywhere.sh run --timeout 30 $(BUILD)/guest-kernel.elf
 
 unit: $(BUILD)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 
-integration: all $(TG_ELFS) $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
+TEST_DEPS := $(BUILD)/unit-tests all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS) $(TESTVM)
+
+# The integration suite alone, on this machine's /dev/kvm (which must be VMX/SVM).
+integration: all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
 	tests/integration/run.sh
 
 # Both suites run even if the first fails; the target fails if either did.
-test: $(BUILD)/unit-tests all $(TG_ELFS) $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
+test: $(TEST_DEPS)
 	@scripts/run-tests.sh
+
+test-vm: $(TEST_DEPS)
+	@HV_TEST_WHERE=vm scripts/run-tests.sh
 
 bench-boot: all
 	scripts/bench-boot.sh

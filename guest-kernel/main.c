@@ -79,7 +79,7 @@ void kmain(const struct hv_boot_info *bi)
 	cmdline[boot_info.cmdline_len] = '\0';
 
 	if (!plat_init())
-		die("no supported platform (this kernel needs KVM's PVM backend)");
+		die("CPU setup failed");
 	if (pmm_init(&boot_info))
 		die("no usable memory for the page allocator");
 	if (paging_init(boot_info.mem_size))

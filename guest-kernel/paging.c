@@ -1,7 +1,7 @@
 /*
  * The kernel's own page tables: RAM mapped 1:1 with 2 MiB pages, device
  * windows with 4 KiB uncached pages.  No entry has the U/S bit: the kernel is
- * supervisor code, and PVM runs with SMEP forced on.
+ * supervisor code and has no user mode.
  */
 #include "lib.h"
 #include "mm.h"
@@ -116,6 +116,7 @@ int paging_set_present(uint64_t va, int present)
 	if (!e)
 		return -1;
 	*e = present ? (ALIGN_DOWN(va, PAGE_SIZE) | PTE_P | PTE_W) : 0;
-	plat_flush_tlb();
+	/* Also drops a 2 MiB translation split_2m replaced. */
+	plat_flush_tlb_page(va);
 	return 0;
 }

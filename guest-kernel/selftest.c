@@ -1,16 +1,19 @@
 /*
  * selftest: one line per check, "ok" or "FAIL"; exit status = failures.
- * Exercises event entry and return (breakpoint, page fault, timer interrupt),
- * the allocators, hypercall error paths, and that the CPU is not emulated.
+ * Exercises hv's boot info, event entry and return (invalid opcode, NMI on
+ * its IST stack, page fault, timer interrupt), the TSC, the allocators,
+ * hypercall error paths, and that the CPU is not emulated.
  */
 #include "apic.h"
 #include "cpuloop.h"
+#include "gdt.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "lib.h"
 #include "mm.h"
 #include "platform.h"
 #include "trap.h"
+#include "tsc.h"
 
 static int failures, checks;
 
@@ -22,20 +25,84 @@ static void check(bool ok, const char *what)
 	printf("selftest: %-4s %s\n", ok ? "ok" : "FAIL", what);
 }
 
-static void t_platform(void)
+/* hv's memory map: regions in order, back to back, covering RAM; this code inside KERNEL. */
+static void t_boot_info(void)
 {
 	const struct hv_boot_info *bi = &boot_info;
-	check(bi->magic == HV_BOOT_MAGIC && bi->nr_mem > 0 && bi->mem_size >= HV_MEM_MIN,
-	      "boot info: magic, memory map");
-	check(!strcmp(plat_name(), "pvm"), "platform is PVM");
+	uint64_t at = 0, me = (uint64_t)(uintptr_t)cmd_selftest;
+	bool ordered = bi->nr_mem > 0 && bi->nr_mem <= HV_BOOT_MAX_MEM, mine = false;
+	uint32_t i;
+
+	for (i = 0; ordered && i < bi->nr_mem; i++) {
+		const struct hv_mem_region *r = &bi->mem[i];
+		ordered = r->base == at && r->len > 0;
+		at = r->base + r->len;
+		if (r->type == HV_MEM_KERNEL && me >= r->base && me < at)
+			mine = true;
+	}
+	check(ordered && at == bi->mem_size, "boot info: memory map covers RAM in order");
+	check(mine, "boot info: the running kernel lies in the KERNEL region");
 	check(hv_call0(HV_HC_VERSION) == HV_ABI_VERSION, "hypercall: ABI version");
 }
 
-static void t_breakpoint(void)
+/* #UD from ud2: taken through the IDT on the kernel's stack and returned from. */
+static volatile uint64_t ud_cs, ud_rip;
+
+static bool on_ud(struct trap_frame *f)
 {
-	uint64_t before = trap_count(VEC_BP);
-	plat_breakpoint();
-	check(trap_count(VEC_BP) == before + 1, "exception: breakpoint taken and returned from");
+	ud_cs = f->cs;
+	ud_rip = f->rip;
+	f->rip += PLAT_UD_LEN;
+	return true;
+}
+
+static void t_invalid_opcode(void)
+{
+	uint64_t before = trap_count(VEC_UD);
+
+	trap_set_handler(VEC_UD, on_ud);
+	plat_invalid_insn();
+	trap_set_handler(VEC_UD, NULL);
+	check(trap_count(VEC_UD) == before + 1 && ud_cs == GDT_KCODE &&
+		      ud_rip >= (uint64_t)(uintptr_t)plat_invalid_insn,
+	      "exception: invalid opcode taken (CS, RIP) and returned from");
+}
+
+/* An NMI runs on its own IST stack, whatever the interrupted stack was. */
+static volatile bool nmi_on_ist;
+
+static bool on_nmi(struct trap_frame *f)
+{
+	nmi_on_ist = plat_on_event_stack(VEC_NMI, f);
+	return true;
+}
+
+static void t_nmi(void)
+{
+	uint64_t before = trap_count(VEC_NMI), t0 = hv_time_ns();
+
+	trap_set_handler(VEC_NMI, on_nmi);
+	apic_self_nmi();
+	while (trap_count(VEC_NMI) == before && hv_time_ns() - t0 < 1000000000ull)
+		;
+	trap_set_handler(VEC_NMI, NULL);
+	check(trap_count(VEC_NMI) == before + 1 && nmi_on_ist,
+	      "exception: self-NMI taken on its IST stack and returned from");
+}
+
+/* The TSC runs without exits and agrees with hv's clock. */
+static void t_tsc(void)
+{
+	uint64_t per_us = tsc_ticks_per_us(), t0, c0, c1, ns;
+
+	t0 = hv_time_ns();
+	c0 = rdtsc();
+	while (hv_time_ns() - t0 < 10000000)
+		;
+	c1 = rdtsc();
+	ns = c1 > c0 ? tsc_to_ns(c1 - c0, per_us) : 0;
+	check(per_us >= 1 && per_us < 100000 && ns >= 5000000 && ns <= 20000000,
+	      "tsc: rdtsc counts 10 ms of hv's clock as 5 to 20 ms");
 }
 
 /* The page-fault test unmaps one page; the handler maps it back and resumes. */
@@ -170,8 +237,10 @@ int cmd_selftest(int argc, char **argv)
 			return 2;
 		}
 	failures = checks = 0;
-	t_platform();
-	t_breakpoint();
+	t_boot_info();
+	t_invalid_opcode();
+	t_nmi();
+	t_tsc();
 	t_page_fault();
 	t_interrupts();
 	t_allocators();

@@ -2,38 +2,8 @@
 #include "tsc.h"
 
 #include "hypercall.h"
-#include "lib.h"
-#include "trap.h"
 
 static uint64_t per_us;
-static int usable = -1; /* -1: not probed yet */
-static volatile bool faulted;
-
-static bool on_gp(struct trap_frame *f)
-{
-	faulted = true;
-	f->rip += 2; /* past rdtsc (0f 31) */
-	return true;
-}
-
-bool tsc_usable(void)
-{
-	if (usable < 0) {
-		trap_set_handler(VEC_GP, on_gp);
-		(void)rdtsc();
-		trap_set_handler(VEC_GP, NULL);
-		usable = !faulted;
-		if (!usable)
-			printf("tsc: rdtsc faults at CPL 3 here; timing with hv's clock "
-			       "(one exit per reading)\n");
-	}
-	return usable;
-}
-
-uint64_t clock_ticks(void)
-{
-	return tsc_usable() ? rdtsc() : hv_time_ns();
-}
 
 uint64_t tsc_ticks_per_us(void)
 {
@@ -41,8 +11,6 @@ uint64_t tsc_ticks_per_us(void)
 
 	if (per_us)
 		return per_us;
-	if (!tsc_usable())
-		return per_us = 1000; /* ticks are nanoseconds */
 	t0 = hv_time_ns();
 	c0 = rdtsc();
 	do

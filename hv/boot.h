@@ -11,12 +11,22 @@
 #include "elf_load.h"
 #include "vm.h"
 
+/*
+ * hv's boot GDT, indexed by selector / 8 (hv_abi.h): null, code, data, and a
+ * busy TSS in two slots.  boot_setup writes it at HV_BOOT_GDT_GPA; the vCPU's
+ * segment registers are decoded from the same entries (kvm_boot_x86.c), so
+ * the table and the hidden parts of the registers cannot disagree.
+ */
+#define BOOT_GDT_ENTRIES 5
+#define BOOT_TSS_GPA (HV_BOOT_GDT_GPA + 0x80)
+extern const uint64_t boot_gdt[BOOT_GDT_ENTRIES];
+
 /* Bytes of RAM the initial page tables map 1:1 (2 MiB pages). */
 #define BOOT_IDMAP_MAX (4ull << 30)
 
 /*
  * Writes boot info (memory map from the kernel's extent ki, devices from vm),
- * command line and page tables.  Returns the gpa of the top-level page table
+ * command line, the boot GDT and TSS, and page tables.  Returns the gpa of the top-level page table
  * (for CR3), or 0 if the command line is too long.
  */
 uint64_t boot_setup(struct vm *vm, const struct elf_info *ki, const char *cmdline);

@@ -42,7 +42,8 @@ enum kvm_backend kvm_detect_backend(void)
 const char *kvm_backend_name(enum kvm_backend b)
 {
 	switch (b) {
-	case KVM_BACKEND_PVM: return "PVM (kvm_pvm)";
+	case KVM_BACKEND_PVM:
+		return "PVM (kvm_pvm): guest instructions emulated, expect about 1000x slower";
 	case KVM_BACKEND_VMX: return "VMX (kvm_intel)";
 	case KVM_BACKEND_SVM: return "SVM (kvm_amd)";
 	default: return "unknown";
@@ -75,7 +76,8 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 	k->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (k->sys_fd < 0)
 		return fail(-errno, err, errlen,
-			    "cannot open %s: %s (hv needs KVM: a kvm_pvm, kvm_intel or kvm_amd host)",
+			    "cannot open %s: %s (hv needs KVM: kvm_intel, kvm_amd or kvm_pvm; "
+			    "without it, run under scripts/testvm/run.sh)",
 			    dev, strerror(errno));
 	k->backend = kvm_detect_backend();
 	v = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
@@ -101,6 +103,23 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 	return 0;
 }
 
+/* Remembers the feature words the entry state depends on. */
+static void note_features(struct kvm_cpu_features *f, const struct kvm_cpuid2 *c)
+{
+	uint32_t i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < c->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &c->entries[i];
+		if (e->function == 1) {
+			f->leaf1_ecx = e->ecx;
+			f->leaf1_edx = e->edx;
+		} else if (e->function == 0x80000001) {
+			f->ext1_edx = e->edx;
+		}
+	}
+}
+
 static int set_cpuid(struct kvm_vm *k, char *err, size_t errlen)
 {
 	enum { MAX_ENT = 256 };
@@ -110,11 +129,13 @@ static int set_cpuid(struct kvm_vm *k, char *err, size_t errlen)
 	if (!c)
 		return fail(-ENOMEM, err, errlen, "out of memory");
 	c->nent = MAX_ENT;
-	/* What KVM supports is what the guest sees: x2APIC, and PVM's own leaves. */
+	/* What KVM supports is what the guest sees (x2APIC included). */
 	if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
 		rc = fail(-errno, err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	else if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		rc = fail(-errno, err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+	else
+		note_features(&k->cpu, c);
 	free(c);
 	return rc;
 }

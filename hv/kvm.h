@@ -36,6 +36,12 @@ struct kvm_stats {
 #define KVM_MAX_MSI_ROUTES 32
 #define KVM_MSI_GSI_BASE 32 /* above the IOAPIC's pins; hv routes only MSIs */
 
+/* CPUID words the vCPU was given that decide its entry state (kvm_boot_x86.c). */
+struct kvm_cpu_features {
+	uint32_t leaf1_ecx, leaf1_edx; /* CPUID 1 */
+	uint32_t ext1_edx;             /* CPUID 0x80000001 */
+};
+
 struct kvm_vm {
 	int sys_fd;
 	int vm_fd;
@@ -43,6 +49,7 @@ struct kvm_vm {
 	struct kvm_run *run;
 	size_t run_size;
 	enum kvm_backend backend;
+	struct kvm_cpu_features cpu;
 	struct kvm_stats vm_stats, vcpu_stats;
 	struct kvm_irq_routing_entry msi[KVM_MAX_MSI_ROUTES];
 	unsigned nr_msi;
@@ -61,7 +68,10 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 /* Creates vCPU 0, maps kvm_run, sets CPUID and sync-regs; -errno and err. */
 int kvm_vcpu_create(struct kvm_vm *k, char *err, size_t errlen);
 
-/* Sets the vCPU's entry state for a 64-bit kernel (kvm_boot_x86.c). */
+/*
+ * Sets the vCPU's entry state for a 64-bit kernel (kvm_boot_x86.c): segments
+ * from hv's boot GDT, CR4/EFER bits only where k->cpu reports the feature.
+ */
 int kvm_vcpu_boot_state(struct kvm_vm *k, uint64_t entry, uint64_t boot_info,
 			uint64_t cr3, char *err, size_t errlen);
 
@@ -78,6 +88,7 @@ int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd);
 /* Unbinds fd from gsi and drops the route; 0 or -errno. */
 int kvm_irqfd_msi_remove(struct kvm_vm *k, int gsi, int fd);
 
+/* "VMX (kvm_intel)", ...; for PVM also what it means for speed. */
 const char *kvm_backend_name(enum kvm_backend b);
 
 /* The backend serving /dev/kvm, from the loaded vendor module. */

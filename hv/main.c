@@ -198,6 +198,8 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: guest killed after --timeout %llu.%03llu s\n",
 			(unsigned long long)(cfg->timeout_ms / 1000),
 			(unsigned long long)(cfg->timeout_ms % 1000));
+		if (cfg->verbose)
+			vcpu_print_state(&v, stderr);
 		status = HV_EXIT_TIMEOUT;
 		break;
 	default:

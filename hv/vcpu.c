@@ -75,25 +75,58 @@ const char *vcpu_exit_name(unsigned reason)
 	return "?";
 }
 
-static void report(struct vcpu *v, const char *what)
+/* Vectors whose bit is set in a 256-bit LAPIC register (8 words, 16 bytes apart). */
+static void print_vectors(FILE *f, const char *name, const struct kvm_lapic_state *l,
+			  unsigned reg)
 {
-	struct kvm_run *run = v->kvm->run;
+	unsigned w, b;
+
+	fprintf(f, " %s:", name);
+	for (w = 0; w < 8; w++) {
+		uint32_t bits;
+		memcpy(&bits, l->regs + reg + 16 * w, 4);
+		for (b = 0; b < 32; b++)
+			if (bits >> b & 1)
+				fprintf(f, " %u", w * 32 + b);
+	}
+}
+
+void vcpu_print_state(struct vcpu *v, FILE *f)
+{
+	static const char *const mp[] = { "runnable", "uninitialized", "init-received",
+					  "halted", "sipi-received", "stopped" };
+	struct kvm_mp_state ms;
+	struct kvm_lapic_state l;
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	console_flush(&v->vm->console);
-	fprintf(stderr, "hv: guest failed: %s (exit reason %u, %s)\n", what,
-		run->exit_reason, vcpu_exit_name(run->exit_reason));
 	if (ioctl(v->kvm->vcpu_fd, KVM_GET_REGS, &r) == 0)
-		fprintf(stderr,
+		fprintf(f,
 			"hv:   rip=%016llx rsp=%016llx rflags=%016llx\n"
 			"hv:   rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n"
 			"hv:   rsi=%016llx rdi=%016llx rbp=%016llx\n",
 			r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
 			r.rdi, r.rbp);
 	if (ioctl(v->kvm->vcpu_fd, KVM_GET_SREGS, &s) == 0)
-		fprintf(stderr, "hv:   cr0=%llx cr2=%llx cr3=%llx cr4=%llx efer=%llx cs=%x\n",
+		fprintf(f, "hv:   cr0=%llx cr2=%llx cr3=%llx cr4=%llx efer=%llx cs=%x\n",
 			s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector);
+	if (ioctl(v->kvm->vcpu_fd, KVM_GET_MP_STATE, &ms) == 0 &&
+	    ioctl(v->kvm->vcpu_fd, KVM_GET_LAPIC, &l) == 0) {
+		fprintf(f, "hv:   vCPU %s; local APIC", ms.mp_state < 6 ? mp[ms.mp_state] : "?");
+		print_vectors(f, "pending (IRR)", &l, 0x200);
+		print_vectors(f, "in service (ISR)", &l, 0x100);
+		fputc('\n', f);
+	}
+}
+
+static void report(struct vcpu *v, const char *what)
+{
+	struct kvm_run *run = v->kvm->run;
+
+	console_flush(&v->vm->console);
+	fprintf(stderr, "hv: guest failed: %s (exit reason %u, %s)\n", what,
+		run->exit_reason, vcpu_exit_name(run->exit_reason));
+	vcpu_print_state(v, stderr);
 }
 
 /*
@@ -231,8 +264,10 @@ enum run_result vcpu_run(struct vcpu *v)
 					return RUN_TIMEOUT;
 				continue;
 			}
-			console_flush(&v->vm->console);
-			fprintf(stderr, "hv: KVM_RUN: %s\n", strerror(errno));
+			char what[64];
+
+			snprintf(what, sizeof(what), "KVM_RUN: %s", strerror(errno));
+			report(v, what);
 			return RUN_FATAL;
 		}
 		reason = run->exit_reason;

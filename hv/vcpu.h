@@ -7,6 +7,7 @@
 #define HV_VCPU_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kvm.h"
 #include "vm.h"
@@ -34,6 +35,9 @@ struct vcpu {
 
 /* Runs until the guest exits, times out or fails; reports fatal exits on stderr. */
 enum run_result vcpu_run(struct vcpu *v);
+
+/* Registers, run state and the local APIC's pending and in-service vectors. */
+void vcpu_print_state(struct vcpu *v, FILE *f);
 
 /* Name of a KVM_EXIT_* reason, for reports and --stats. */
 const char *vcpu_exit_name(unsigned reason);

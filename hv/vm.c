@@ -171,7 +171,7 @@ int vm_init_devices(struct vm *vm, int console_fd)
 			     &vm->uart, "uart");
 	if (!rc)
 		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
-				     "hypercall");
+				     "hypercall-port-misuse");
 	if (!rc)
 		rc = vm_add_dev(vm, &uart, NULL, NULL);
 	return rc;

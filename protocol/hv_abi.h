@@ -63,9 +63,20 @@
 #define HV_BOOT_INFO_GPA 0x1000  /* struct hv_boot_info, one page */
 #define HV_CMDLINE_GPA 0x2000    /* NUL-terminated command line, one page */
 #define HV_CMDLINE_MAX 4096      /* including the NUL */
+#define HV_BOOT_GDT_GPA 0x3000   /* hv's boot GDT (selectors below) and a TSS */
 #define HV_BOOT_PT_GPA 0x10000   /* hv's initial page tables */
 #define HV_BOOT_STACK_TOP 0x80000 /* initial rsp, grows down */
 #define HV_BOOT_AREA_END 0x100000 /* first byte a kernel segment may use */
+
+/*
+ * Segments at entry, described by hv's boot GDT: a kernel that loads its own
+ * GDT early may keep these selector values.  The IDT is empty (limit 0): an
+ * exception before the kernel installs its own is a triple fault, which hv
+ * reports with the registers.
+ */
+#define HV_BOOT_SEL_CODE 0x08 /* 64-bit code, DPL 0 */
+#define HV_BOOT_SEL_DATA 0x10 /* DS, ES, SS; FS and GS are null */
+#define HV_BOOT_SEL_TSS 0x18  /* a busy 64-bit TSS, 104 bytes, no I/O bitmap */
 
 #define HV_MEM_MIN (4ull << 20)
 #define HV_MEM_MAX (64ull << 30)

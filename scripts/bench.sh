@@ -48,7 +48,7 @@ guest() {
 		$params blkbench "$dev" --time "$secs" --json "$w" \
 		>"$RAW/$path-$w-$rep.out" 2>"$RAW/$path-$w-$rep.err"; then
 		echo "bench: $path $w run $rep failed:" >&2
-		tail -5 "$RAW/$path-$w-$rep.out" "$RAW/$path-$w-$rep.err" >&2
+		tail -n 5 "$RAW/$path-$w-$rep.out" "$RAW/$path-$w-$rep.err" >&2
 		exit 1
 	fi
 }

@@ -5,10 +5,16 @@
 #   libcunit1-dev   unit tests
 #   gnuplot-nox     the benchmark chart (build/bench/results.png)
 #   linux-libc-dev  the KVM API headers
-#   python3         benchmark reports (JSON, medians) and JSON checks in tests
+#   python3         benchmark reports (JSON, medians) and JSON checks in tests;
+#                   also unpacks the test host VM's kernel (lzma)
+#   qemu-system-x86 the test host VM: QEMU's emulator with an SVM CPU, so KVM
+#                   tests run on machines without VMX/SVM KVM
+#   busybox-static  the test host VM's initramfs userland
+#   iproute2        network namespaces for the network tests
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
-PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3"
+PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
+	qemu-system-x86 busybox-static iproute2"
 
 missing=""
 for p in $PKGS; do

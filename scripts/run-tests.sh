@@ -1,31 +1,51 @@
 #!/usr/bin/env bash
-# Runs every test: the CUnit unit tests (ASan+UBSan), then the integration
-# tests.  Prints each suite's own summary, then one closing line with the
-# totals; exits non-zero if anything failed.
+# Runs every test: the CUnit unit tests (ASan+UBSan) on this machine, then the
+# integration tests under real KVM: on this machine's /dev/kvm when it is VMX
+# or SVM, otherwise inside the test host VM (scripts/testvm/run.sh).  On a PVM
+# host, one smoke test also boots a guest on the local /dev/kvm.  Prints each
+# suite's own summary, then one closing line with the totals; exits non-zero
+# if anything failed.
 set -u
 cd "$(dirname "$0")/.."
+. scripts/kvm-host.sh
+start=$(date +%s)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 
-unit_log=$(mktemp)
-trap 'rm -f "$unit_log"' EXIT
-ASAN_OPTIONS=detect_leaks=1 build/unit-tests 2>&1 | tee "$unit_log"
+ASAN_OPTIONS=detect_leaks=1 build/unit-tests 2>&1 | tee "$logs/unit"
 unit_rc=${PIPESTATUS[0]}
 # CUnit's "tests  <total> <ran> <passed> <failed> <inactive>" row.
-read -r u_ran u_pass u_fail < <(awk '$1 == "tests" { print $3, $4, $5 }' "$unit_log")
+read -r u_ran u_pass u_fail < <(awk '$1 == "tests" { print $3, $4, $5 }' "$logs/unit")
 if [ -z "${u_ran:-}" ]; then
 	echo "unit tests did not report (exit status $unit_rc)"
 	u_pass=0 u_fail=1
 fi
 
-integ_log=$(mktemp)
-trap 'rm -f "$unit_log" "$integ_log"' EXIT
-tests/integration/run.sh | tee "$integ_log"
+echo
+if [ "$KVM_WHERE" = local ]; then
+	echo "integration: on this machine: $KVM_WHY"
+	tests/integration/run.sh | tee "$logs/integ"
+else
+	echo "integration: in the test host VM (QEMU TCG, emulated SVM, Debian kernel with kvm_amd): $KVM_WHY"
+	scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" -- tests/integration/run.sh | tee "$logs/integ"
+fi
 integ_rc=${PIPESTATUS[0]}
-read -r i_pass i_fail i_skip < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$integ_log")
+read -r i_pass i_fail i_skip < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$logs/integ")
 if [ -z "${i_pass:-}" ]; then
 	echo "integration tests did not report (exit status $integ_rc)"
 	i_pass=0 i_fail=1 i_skip=0
 fi
 
+# A PVM host runs guests only in KVM's instruction emulator: one boot, sized for it.
+p_pass=0 p_fail=0 pvm_rc=0
+if [ "$KVM_PVM" = 1 ]; then
+	echo
+	echo "pvm-smoke: this machine's own /dev/kvm (PVM, emulated): boot, hello, exit status"
+	tests/integration/pvm-smoke.sh | tee "$logs/pvm"
+	pvm_rc=${PIPESTATUS[0]}
+	[ "$pvm_rc" -eq 0 ] && p_pass=1 || p_fail=1
+fi
+
 echo
-echo "tests: $((u_pass + i_pass)) passed, $((u_fail + i_fail)) failed, $i_skip skipped"
-[ "$unit_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$((u_fail + i_fail))" -eq 0 ]
+echo "tests: $((u_pass + i_pass + p_pass)) passed, $((u_fail + i_fail + p_fail)) failed, $i_skip skipped ($(($(date +%s) - start)) s)"
+[ "$unit_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$((u_fail + i_fail + p_fail))" -eq 0 ]

@@ -6,6 +6,8 @@
 
 int apic_init(void);
 void apic_eoi(void);
+/* Sends an NMI to this CPU through the interrupt command register. */
+void apic_self_nmi(void);
 /* Timer ticks per microsecond, as calibrated against hv's clock. */
 uint64_t apic_ticks_per_us(void);
 /* Sleeps at least ns, halting until the timer interrupt. */

@@ -11,7 +11,7 @@
 #include "platform.h"
 
 #define VEC_DE 0
-#define VEC_BP 3
+#define VEC_NMI 2
 #define VEC_UD 6
 #define VEC_GP 13
 #define VEC_PF 14

@@ -1,12 +1,10 @@
 /*
- * The guest's cheap clock: the time-stamp counter (no exit), calibrated
- * against hv's.  Should the host forbid rdtsc at CPL 3 (CR4.TSD), the clock
- * falls back to HV_HC_TIME_NS, one exit per reading, and says so.
+ * The guest's cheap clock: the time-stamp counter (no exit at CPL 0 under
+ * VMX/SVM), calibrated once against hv's CLOCK_MONOTONIC.
  */
 #ifndef GK_TSC_H
 #define GK_TSC_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t rdtsc(void)
@@ -17,12 +15,13 @@ static inline uint64_t rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-/* Calibrates once (about 20 ms); returns clock ticks per microsecond. */
+/* Calibrates once (about 20 ms); returns TSC ticks per microsecond. */
 uint64_t tsc_ticks_per_us(void);
-/* The current tick count: the TSC, or hv's ns in the fallback. */
-uint64_t clock_ticks(void);
-/* False when rdtsc faulted and clock_ticks() costs an exit. */
-bool tsc_usable(void);
+/* The current tick count. */
+static inline uint64_t clock_ticks(void)
+{
+	return rdtsc();
+}
 static inline uint64_t tsc_to_ns(uint64_t ticks, uint64_t per_us)
 {
 	return ticks / per_us * 1000 + ticks % per_us * 1000 / per_us; /* no overflow */

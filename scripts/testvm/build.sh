@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds the test host VM into build/testvm/: Debian's stock kernel (fetched
+# with apt-get download, unpacked under build/, never installed), its
+# uncompressed vmlinux for QEMU's PVH entry, and an initramfs of busybox-static,
+# the modules KVM and the tests need, and scripts/testvm/init.  The payload
+# (hv, guests, tests) is not copied in: the VM mounts the machine's root
+# read-only and the checkout read-write over 9p, so a rebuild of hv needs no
+# rebuild of the VM.  Does nothing when its outputs are newer than its inputs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=build/testvm
+# Modules in load order (from modinfo -F depends): KVM on SVM, 9p over virtio
+# for the shared file systems, tun/veth/bridge for network tests.
+MODULES="irqbypass kvm ccp kvm-amd
+	virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+	netfs fscache 9pnet 9pnet_virtio 9p
+	tun veth llc stp bridge"
+
+die() { echo "testvm-build: $*" >&2; exit 1; }
+
+# The kernel package linux-image-amd64 points at today (cached in $OUT/kver).
+kernel_pkg() {
+	local pkg
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	if [ -z "$pkg" ]; then
+		apt-get update -qq >/dev/null 2>&1 || true
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	fi
+	[ -n "$pkg" ] || die "apt-cache knows no linux-image-amd64 (is this Debian with apt sources?)"
+	echo "$pkg"
+}
+
+mkdir -p "$OUT"
+if [ ! -s "$OUT/kver" ] || [ ! -d "$OUT/root/lib/modules/$(cat "$OUT/kver")" ]; then
+	pkg=$(kernel_pkg)
+	echo "testvm-build: fetching $pkg (apt-get download)" >&2
+	rm -rf "$OUT/deb" "$OUT/root"
+	mkdir -p "$OUT/deb"
+	# apt-get warns when its _apt user cannot write here; the download is fine.
+	(cd "$OUT/deb" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
+		die "apt-get download $pkg failed"
+	dpkg-deb -x "$OUT"/deb/"$pkg"_*.deb "$OUT/root"
+	rm -rf "$OUT/deb"
+	echo "${pkg#linux-image-}" >"$OUT/kver"
+fi
+KVER=$(cat "$OUT/kver")
+MODDIR=$OUT/root/lib/modules/$KVER
+
+# vmlinux: the xz stream inside vmlinuz (the method of the kernel's
+# scripts/extract-vmlinux), so QEMU boots it through PVH without decompressing.
+if [ ! -s "$OUT/vmlinux" ] || [ "$OUT/root/boot/vmlinuz-$KVER" -nt "$OUT/vmlinux" ]; then
+	python3 - "$OUT/root/boot/vmlinuz-$KVER" "$OUT/vmlinux.tmp" <<'PY' || die "no ELF in the xz stream of vmlinuz-$KVER"
+import lzma, sys
+data = open(sys.argv[1], "rb").read()
+off = data.find(b"\xfd7zXZ\x00")
+# The decompressor stops at the end of the stream and ignores what follows.
+elf = lzma.LZMADecompressor().decompress(data[off:]) if off >= 0 else b""
+if elf[:4] != b"\x7fELF":
+    sys.exit(1)
+open(sys.argv[2], "wb").write(elf)
+PY
+	mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
+fi
+
+# initramfs: rebuilt when init, this script, busybox or the kernel changed.
+INIT=scripts/testvm/init
+if [ ! -s "$OUT/initramfs.cpio.gz" ] || [ "$INIT" -nt "$OUT/initramfs.cpio.gz" ] ||
+	[ "$0" -nt "$OUT/initramfs.cpio.gz" ] || [ /bin/busybox -nt "$OUT/initramfs.cpio.gz" ] ||
+	[ "$OUT/vmlinux" -nt "$OUT/initramfs.cpio.gz" ]; then
+	[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q interpreter ||
+		die "/bin/busybox is not busybox-static (run scripts/install-deps.sh)"
+	rd=$OUT/initramfs
+	rm -rf "$rd"
+	mkdir -p "$rd"/{bin,dev,proc,sys,host,modules}
+	cp /bin/busybox "$rd/bin/busybox"
+	ln -s busybox "$rd/bin/sh"
+	for m in $MODULES; do
+		f=$(find "$MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+		[ -n "$f" ] || die "module $m not in $KVER"
+		cp "$f" "$rd/modules/"
+		echo "${f##*/}" >>"$rd/modules/order"
+	done
+	cp "$INIT" "$rd/init"
+	chmod 755 "$rd/init"
+	(cd "$rd" && find . | LC_ALL=C sort | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$OUT/initramfs.cpio.gz.tmp"
+	mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
+	rm -rf "$rd"
+	echo "testvm-build: $OUT/initramfs.cpio.gz ($(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB, kernel $KVER)" >&2
+fi

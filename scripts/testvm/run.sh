@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs a command inside the test host VM: QEMU's emulator (TCG) with an
+# emulated AMD SVM CPU, Debian's kernel with kvm_amd, so /dev/kvm inside is
+# real SVM KVM on any machine (see README, "Where KVM comes from").
+#   scripts/testvm/run.sh [--timeout SECONDS] [--] COMMAND [ARGS...]
+# COMMAND runs in this checkout's directory with the machine's own userland
+# (chroot over 9p); its output streams here as it runs, and files it writes
+# in the checkout appear here.  Exit status: COMMAND's; 124 and a message if
+# the VM ran past the timeout; 125 if the VM failed before reporting one.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+limit=1800
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--timeout) limit=$2; shift 2 ;;
+	--) shift; break ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "usage: scripts/testvm/run.sh [--timeout SECONDS] [--] COMMAND [ARGS...]" >&2; exit 2; }
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "testvm: qemu-system-x86_64 missing (scripts/install-deps.sh installs it)" >&2; exit 125; }
+"$top/scripts/testvm/build.sh" || exit 125
+
+# The payload: this shell's working directory and a few variables, then COMMAND.
+cwd=$(pwd)
+case "$cwd/" in "$top"/*) ;; *) cwd=$top ;; esac
+payload=build/testvm/payload-$$.sh
+{
+	echo "export PATH='$PATH' HOME=/root TERM=dumb LANG=C.UTF-8 HV_TESTVM=1"
+	for v in QUICK RUNS BENCH_TIME V; do
+		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	printf 'cd %q || exit 125\n' "$cwd"
+	printf '%q ' "$@"
+	echo
+} >"$top/$payload"
+trap 'rm -f "$top/$payload"' EXIT
+
+MEM=${TESTVM_MEM:-2G}
+start=$(date +%s%N)
+# stdin from /dev/null: QEMU must not put the terminal into raw mode.
+timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$MEM" \
+	-display none -monitor none -no-reboot -nic none \
+	-chardev stdio,id=con,signal=off -serial chardev:con \
+	-kernel "$top/build/testvm/vmlinux" -initrd "$top/build/testvm/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 hvtest.dir=$top hvtest.run=$payload" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$top,mount_tag=checkout,security_model=none,multidevs=remap" \
+	</dev/null 2>&1 | tr -d '\r' | awk '
+	/^@@testvm-status [0-9]+$/ { st = $2; next }
+	/^\[ *[0-9.]+\] reboot: Power down$/ { next }
+	{ print; fflush() }
+	END { if (st == "") exit 255; exit st }'
+rcs=("${PIPESTATUS[@]}")
+secs=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "${rcs[0]}" = 124 ] || [ "${rcs[0]}" = 137 ]; then
+	echo "testvm: killed after --timeout $limit s (QEMU ran $((secs / 1000)) s); the VM hung or the payload ran too long" >&2
+	exit 124
+fi
+if [ "${rcs[2]}" = 255 ]; then
+	echo "testvm: the VM stopped without reporting a status (QEMU exit ${rcs[0]})" >&2
+	exit 125
+fi
+echo "testvm: payload exit status ${rcs[2]} after $((secs / 1000)).$(printf '%03d' $((secs % 1000))) s (QEMU start to power-off)" >&2
+exit "${rcs[2]}"
