@@ -39,6 +39,17 @@ static int cmd_exitcost(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_exit(int argc, char **argv)
+{
+	uint64_t status;
+
+	if (argc != 2 || parse_u64(argv[1], &status) || status > 255) {
+		printf("exit: want one status, 0..255\n");
+		return 2;
+	}
+	return (int)status;
+}
+
 static int cmd_divzero(int argc, char **argv)
 {
 	uint32_t q, r;
@@ -90,6 +101,7 @@ static const struct command commands[] = {
 	  cmd_blkbench },
 	{ "cpubench", "[--json]: SHA-256 over 8 MiB x 8 (CPU-bound; compare native-cpubench)",
 	  cmd_cpubench },
+	{ "exit", "N: exit with status N (0..255)", cmd_exit },
 	{ "divzero", "divide by zero (shows the fatal-exception report)", cmd_divzero },
 	{ "spin", "loop forever (for --timeout)", cmd_spin },
 	{ "help", "list the commands", cmd_help },

@@ -1,5 +1,6 @@
 /* hv entry point: parse, load, set up KVM, run, report. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,12 @@ enum {
 	HV_EXIT_TIMEOUT = 124,
 	HV_EXIT_FATAL = 125,  /* the guest crashed the VM */
 };
+
+static bool is_hv_status(int status)
+{
+	return status == HV_EXIT_HOST || status == HV_EXIT_USAGE || status == HV_EXIT_TIMEOUT ||
+	       status == HV_EXIT_FATAL;
+}
 
 #define KERNEL_MAX_BYTES (256u << 20)
 
@@ -191,7 +198,8 @@ static int run(const struct hv_config *cfg)
 	switch (res) {
 	case RUN_GUEST_EXIT:
 		status = vm->exit_status;
-		if (cfg->verbose)
+		/* A status hv also uses is marked, so scripts can tell the two apart. */
+		if (cfg->verbose || is_hv_status(status))
 			fprintf(stderr, "hv: guest exited with status %d\n", status);
 		break;
 	case RUN_TIMEOUT:

@@ -58,6 +58,7 @@ void stats_print(FILE *f, const struct vcpu *v)
 
 	for (i = 0; i < EXIT_REASONS; i++)
 		total += v->st.exits[i];
+	fprintf(f, "hv: stats: KVM backend %s\n", kvm_backend_name(v->kvm->backend));
 	fprintf(f, "hv: stats: exits to hv %llu\n", (unsigned long long)total);
 	for (i = 0; i < EXIT_REASONS; i++)
 		if (v->st.exits[i])
@@ -75,6 +76,12 @@ void stats_print(FILE *f, const struct vcpu *v)
 	for (i = 0; i < vm->mmio.n; i++)
 		fprintf(f, "hv: stats: hv  mmio  %-28s %llu\n", vm->mmio.r[i].name,
 			(unsigned long long)vm->mmio.r[i].accesses);
+	if (v->st.exits[KVM_EXIT_MMIO])
+		fprintf(f, "hv: stats: hv  mmio  widths 1:%llu 2:%llu 4:%llu 8:%llu bytes\n",
+			(unsigned long long)v->st.mmio_width[0],
+			(unsigned long long)v->st.mmio_width[1],
+			(unsigned long long)v->st.mmio_width[2],
+			(unsigned long long)v->st.mmio_width[3]);
 	if (v->st.unclaimed_pio || v->st.unclaimed_mmio)
 		fprintf(f, "hv: stats: hv  unclaimed pio %llu mmio %llu\n",
 			(unsigned long long)v->st.unclaimed_pio,

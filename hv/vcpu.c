@@ -177,6 +177,7 @@ static int exit_mmio(struct vcpu *v)
 
 	if (len > 8) /* KVM never sends more; a bus cannot take it */
 		len = 8;
+	v->st.mmio_width[len >= 8 ? 3 : len >= 4 ? 2 : len >= 2 ? 1 : 0]++;
 	if (run->mmio.is_write)
 		memcpy(&val, run->mmio.data, len);
 	if (!io_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.is_write, &val, len))

@@ -24,6 +24,7 @@ struct vcpu_stats {
 	uint64_t exits[EXIT_REASONS]; /* exits that reached hv, by KVM_EXIT_* */
 	uint64_t hypercalls;
 	uint64_t unclaimed_pio, unclaimed_mmio;
+	uint64_t mmio_width[4]; /* MMIO exits of 1, 2, 4 and 8 bytes: wide stores stay whole */
 };
 
 struct vcpu {

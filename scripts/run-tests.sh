@@ -46,6 +46,11 @@ if [ "$KVM_PVM" = 1 ]; then
 	[ "$pvm_rc" -eq 0 ] && p_pass=1 || p_fail=1
 fi
 
+secs=$(($(date +%s) - start))
+# For the README (scripts/readme-figures.py): how long the whole suite took, and where.
+printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s"}\n' \
+	"$secs" "$KVM_WHERE" "$KVM_WHY" "$((u_pass + i_pass + p_pass))" "$((u_fail + i_fail + p_fail))" \
+	"$i_skip" "$(date -u +%FT%TZ)" >build/test-times.json
 echo
-echo "tests: $((u_pass + i_pass + p_pass)) passed, $((u_fail + i_fail + p_fail)) failed, $i_skip skipped ($(($(date +%s) - start)) s)"
+echo "tests: $((u_pass + i_pass + p_pass)) passed, $((u_fail + i_fail + p_fail)) failed, $i_skip skipped ($secs s)"
 [ "$unit_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$((u_fail + i_fail + p_fail))" -eq 0 ]

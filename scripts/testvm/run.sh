@@ -38,29 +38,40 @@ payload=build/testvm/payload-$$.sh
 trap 'rm -f "$top/$payload"' EXIT
 
 MEM=${TESTVM_MEM:-2G}
-start=$(date +%s%N)
+start=$(date +%s%N) t_payload="" st=""
 # stdin from /dev/null: QEMU must not put the terminal into raw mode.
-timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$MEM" \
+exec 3< <(timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$MEM" \
 	-display none -monitor none -no-reboot -nic none \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel "$top/build/testvm/vmlinux" -initrd "$top/build/testvm/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 hvtest.dir=$top hvtest.run=$payload" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$top,mount_tag=checkout,security_model=none,multidevs=remap" \
-	</dev/null 2>&1 | tr -d '\r' | awk '
-	/^@@testvm-status [0-9]+$/ { st = $2; next }
-	/^\[ *[0-9.]+\] reboot: Power down$/ { next }
-	{ print; fflush() }
-	END { if (st == "") exit 255; exit st }'
-rcs=("${PIPESTATUS[@]}")
-secs=$(( ($(date +%s%N) - start) / 1000000 ))
-if [ "${rcs[0]}" = 124 ] || [ "${rcs[0]}" = 137 ]; then
-	echo "testvm: killed after --timeout $limit s (QEMU ran $((secs / 1000)) s); the VM hung or the payload ran too long" >&2
+	</dev/null 2>&1; echo "@@testvm-qemu-exit $?")
+qemu_rc=""
+while IFS= read -r line <&3; do
+	line=${line%$'\r'}
+	case "$line" in
+	"@@testvm-payload") t_payload=$(date +%s%N) ;;
+	"@@testvm-status "*) st=${line#@@testvm-status } ;;
+	"@@testvm-qemu-exit "*) qemu_rc=${line#@@testvm-qemu-exit } ;;
+	*"] reboot: Power down") ;;
+	*) printf '%s\n' "$line" ;;
+	esac
+done
+exec 3<&-
+end=$(date +%s%N)
+ms() { echo "$(($1 / 1000000000)).$(printf '%03d' $(($1 / 1000000 % 1000)))"; }
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+	echo "testvm: killed after --timeout $limit s; the VM hung or the payload ran too long" >&2
 	exit 124
 fi
-if [ "${rcs[2]}" = 255 ]; then
-	echo "testvm: the VM stopped without reporting a status (QEMU exit ${rcs[0]})" >&2
+if [ -z "$st" ]; then
+	echo "testvm: the VM stopped without reporting a status (QEMU exit ${qemu_rc:-?})" >&2
 	exit 125
 fi
-echo "testvm: payload exit status ${rcs[2]} after $((secs / 1000)).$(printf '%03d' $((secs % 1000))) s (QEMU start to power-off)" >&2
-exit "${rcs[2]}"
+boot=$([ -n "$t_payload" ] && ms $((t_payload - start)) || echo null)
+printf '{"qemu_start_to_payload_s": %s, "qemu_start_to_poweroff_s": %s, "status": %d, "date": "%s"}\n' \
+	"$boot" "$(ms $((end - start)))" "$st" "$(date -u +%FT%TZ)" >"$top/build/testvm/last-run.json"
+echo "testvm: payload exit status $st; QEMU start to payload $boot s, to power-off $(ms $((end - start))) s" >&2
+exit "$st"

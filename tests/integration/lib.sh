@@ -36,6 +36,17 @@ expect() {
 	fi
 }
 
+# check NAME FILE PATTERN...: passes if every extended-regex PATTERN occurs in FILE
+# (for a further claim about a run that expect has already judged).
+check() {
+	local name=$1 file=$2 why=""
+	shift 2
+	for p in "$@"; do
+		grep -Eq -- "$p" "$file" || why="${why:+$why; }no /$p/ in ${file##*/}"
+	done
+	[ -z "$why" ] && pass "$name" || fail "$name" "$why"
+}
+
 summary() {
 	echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" -eq 0 ]
