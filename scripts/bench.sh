@@ -1,24 +1,66 @@
 #!/usr/bin/env bash
 # make bench: trap vs hypercall (PV ring) vs native, same workloads, same image,
 # same run.  Every (path, workload) is measured REPS times; the report gives the
-# median and the spread.  QUICK=1: fewer, shorter runs (under 2 minutes).
-# Raw outputs in build/bench/raw/; results in build/bench/results.{json,png}.
-set -euo pipefail
+# median and the spread.  QUICK=1: fewer, shorter runs.
+#   scripts/bench.sh [--paths "PATH..."] [--time SECONDS] [--reps N] [--name NAME]
+# PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu (all by default;
+# cpu is cpubench in the guest and natively).  Runs where guests can run: here
+# on a VMX/SVM /dev/kvm, else all of it in the test host VM (bench-where.sh).
+# Results: build/bench/NAME.{json,png} (NAME: results); raw outputs in
+# build/bench/raw/ (raw-NAME/ for another NAME).  A run that fails is reported
+# and listed in the JSON's "failures"; the rest is still reported, and the
+# script then exits 1.
+set -uo pipefail # not -e: one failed run must not lose the others
 cd "$(dirname "$0")/.."
+
+ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu"
+usage() {
+	echo "usage: scripts/bench.sh [--paths \"PATH...\"] [--time SECONDS] [--reps N] [--name NAME]"
+	echo "  PATHs: $ALL"
+}
+die() {
+	echo "bench: $*" >&2
+	usage >&2
+	exit 2
+}
+args=("$@")
+paths=$ALL name=results secs="" reps=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--paths) [ $# -ge 2 ] || die "--paths needs a value"; paths=${2//,/ }; shift 2 ;;
+	--time) [ $# -ge 2 ] || die "--time needs a value"; secs=$2; shift 2 ;;
+	--reps) [ $# -ge 2 ] || die "--reps needs a value"; reps=$2; shift 2 ;;
+	--name) [ $# -ge 2 ] || die "--name needs a value"; name=$2; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+for p in $paths; do
+	case " $ALL " in *" $p "*) ;; *) die "unknown path '$p'" ;; esac
+done
+has() { case " $paths " in *" $1 "*) return 0 ;; esac; return 1; }
+
+if [ "${QUICK:-0}" = 1 ]; then
+	reps=${reps:-2} secs=${secs:-0.3} size_mb=64 vm_limit=900
+else
+	reps=${reps:-5} secs=${secs:-2} size_mb=256 vm_limit=3600
+fi
+[[ $secs =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--time '$secs' is not a number of seconds"
+[[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps '$reps' is not a positive count"
+[[ $name =~ ^[A-Za-z0-9_-]+$ ]] || die "--name '$name': letters, digits, - and _ only"
+
+. scripts/bench-where.sh
+bench_where bench "$vm_limit" scripts/bench.sh "${args[@]}"
 
 HV=build/hv KERNEL=build/guest-kernel.elf B=build/bench
 for f in "$HV" "$KERNEL" "$B/native-blkbench" "$B/native-cpubench" "$B/loopback-blkbench"; do
-	[ -x "$f" ] || [ -f "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
+	[ -f "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
-if [ "${QUICK:-0}" = 1 ]; then
-	reps=2 secs=0.3 size_mb=64
-else
-	reps=5 secs=2 size_mb=256
-fi
 WORKLOADS="null-4k-qd1 randread-4k-qd1 randread-4k-qd32 seqread-128k-qd8 randwrite-4k-qd1"
-PATHS="pv pv-poll trap"
 RAW=$B/raw
+[ "$name" = results ] || RAW=$B/raw-$name
 rm -rf "$RAW" && mkdir -p "$RAW"
+: >"$RAW/failures.jsonl"
 
 img=$B/bench.img
 if [ ! -f "$img" ] || [ "$(stat -c %s "$img")" -ne $((size_mb << 20)) ]; then
@@ -26,55 +68,92 @@ if [ ! -f "$img" ] || [ "$(stat -c %s "$img")" -ne $((size_mb << 20)) ]; then
 	dd if=/dev/urandom of="$img" bs=1M count="$size_mb" status=none
 fi
 
-kvm=1
-if [ ! -c /dev/kvm ]; then
-	kvm=0
-	echo "*****************************************************************"
-	echo "* bench: no /dev/kvm: the pv, pv-poll and trap paths are SKIPPED *"
-	echo "* (native figures only; nothing is reported that was not run)   *"
-	echo "*****************************************************************"
-fi
+# attempt PATH WORKLOAD REP BASE CMD...: CMD's stdout to BASE.out, stderr to
+# BASE.err.  A run that exits non-zero, or (with want=PREFIX) prints no line
+# starting with PREFIX, is reported here with its exit status and the last
+# lines of both files, recorded in failures.jsonl, and its files renamed
+# *.failed so that the report reads only runs that worked.
+attempt() {
+	local path=$1 w=$2 rep=$3 base=$4 rc=0 why f
+	shift 4
+	"$@" >"$base.out" 2>"$base.err" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		why="exit status $rc"
+	elif [ -n "${want:-}" ] && ! grep -q "^$want" "$base.out"; then
+		why="exit status 0 but no '$want' line"
+	else
+		return 0
+	fi
+	mv "$base.out" "$base.out.failed" && mv "$base.err" "$base.err.failed"
+	echo "bench: $path ${w:+$w }run $rep failed: $why; last lines of its output:" >&2
+	for f in "$base.out.failed" "$base.err.failed"; do
+		echo "  $f:"
+		tail -n 5 "$f" | sed 's/^/    /'
+	done >&2
+	python3 scripts/benchlib.py failure "$path" "$w" "$rep" "$why" \
+		"$base.out.failed" "$base.err.failed" >>"$RAW/failures.jsonl"
+	return 1
+}
 
-# guest PATH WORKLOAD REP: one boot, one workload, its JSON line and hv's stats.
+# guest PATH WORKLOAD REP: one boot of hv for one workload.
 guest() {
 	local path=$1 w=$2 rep=$3 disk=$img dev opt params=""
-	case $w in null-*) disk=null:$((size_mb))M ;; esac
+	case $w in null-*) disk=null:${size_mb}M ;; esac
 	case $path in
 	pv) opt=--disk dev=pvblk0 ;;
 	pv-poll) opt=--disk dev=pvblk0 params=poll=all ;;
 	trap) opt=--trap-disk dev=trapblk0 ;;
 	esac
-	if ! "$HV" run --stats --mem 128M --timeout 120 "$opt" "$disk" "$KERNEL" -- \
-		$params blkbench "$dev" --time "$secs" --json "$w" \
-		>"$RAW/$path-$w-$rep.out" 2>"$RAW/$path-$w-$rep.err"; then
-		echo "bench: $path $w run $rep failed:" >&2
-		tail -n 5 "$RAW/$path-$w-$rep.out" "$RAW/$path-$w-$rep.err" >&2
-		exit 1
-	fi
+	want="blkbench-json: " attempt "$path" "$w" "$rep" "$RAW/$path-$w-$rep" \
+		"$HV" run --stats --mem 128M --timeout 120 "$opt" "$disk" "$KERNEL" -- \
+		$params blkbench "$dev" --time "$secs" --json "$w"
 }
 
 start=$(date +%s)
 for rep in $(seq "$reps"); do
 	echo "bench: round $rep of $reps"
-	"$B/native-blkbench" --time "$secs" --json "$img" >"$RAW/native-$rep.json" 2>/dev/null
-	"$B/native-cpubench" --json >"$RAW/cpu-native-$rep.json"
-	# hv's backend under the real driver on a host thread: measurable without KVM.
-	for mode in "" --poll; do
-		"$B/loopback-blkbench" --time "$secs" $mode "$img" >"$RAW/loopback${mode:+-poll}-$rep.jsonl"
-		"$B/loopback-blkbench" --time "$secs" $mode "null:${size_mb}M" null-4k-qd1 \
-			>>"$RAW/loopback${mode:+-poll}-$rep.jsonl"
+	has native && attempt native "" "$rep" "$RAW/native-$rep" \
+		"$B/native-blkbench" --time "$secs" --json "$img"
+	has cpu && attempt cpu-native "" "$rep" "$RAW/cpu-native-$rep" "$B/native-cpubench" --json
+	# hv's backend under the real driver on a host thread: no VM, no exits.
+	for path in loopback-pv loopback-pv-poll; do
+		has "$path" || continue
+		mode=""
+		[ "$path" = loopback-pv-poll ] && mode=--poll
+		attempt "$path" "" "$rep" "$RAW/$path-$rep" \
+			"$B/loopback-blkbench" --time "$secs" $mode "$img"
+		attempt "$path" null-4k-qd1 "$rep" "$RAW/$path-null-$rep" \
+			"$B/loopback-blkbench" --time "$secs" $mode "null:${size_mb}M" null-4k-qd1
 	done
-	[ $kvm = 1 ] || continue
-	for path in $PATHS; do
+	for path in pv pv-poll trap; do
+		has "$path" || continue
 		for w in $WORKLOADS; do
 			guest "$path" "$w" "$rep"
 		done
 	done
-	"$HV" run --mem 128M --timeout 60 "$KERNEL" -- cpubench --json >"$RAW/cpu-guest-$rep.out"
+	has cpu && want="cpubench-json: " attempt cpu-guest "" "$rep" "$RAW/cpu-guest-$rep" \
+		"$HV" run --stats --mem 128M --timeout 120 "$KERNEL" -- cpubench --json
 done
 echo "bench: measured in $(($(date +%s) - start)) s"
 
-python3 scripts/bench-report.py "$B" "$secs" "$reps" "$kvm"
-gnuplot scripts/bench.gp 2>"$RAW/gnuplot.err" ||
-	{ echo "bench: gnuplot failed:" >&2; cat "$RAW/gnuplot.err" >&2; exit 1; }
-echo "bench: wrote $B/results.json and $B/results.png"
+# The report and the chart come from whatever ran; the report lists the failures.
+rc=0
+rm -f "$B/$name.json" "$B/$name.dat" "$B/$name.png"
+python3 scripts/bench-report.py "$RAW" "$B/$name" "$secs" "$reps" || rc=1
+if [ -f "$B/$name.dat" ]; then
+	# Exits exist only for guest rows (columns 9, 11, 13): no chart of them without one.
+	guests=$(awk 'NR > 1 && ($9 != "-" || $11 != "-" || $13 != "-")' "$B/$name.dat" | wc -l)
+	where=$(python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))["machine"]
+print("%s, %s" % (m["label"], m["backend"] or "no guest ran"))' "$B/$name.json" | tr -d "'")
+	gnuplot -e "base='$B/$name'; guests=$guests; where='$where'" scripts/bench.gp 2>"$RAW/gnuplot.err" ||
+		{ echo "bench: gnuplot failed:" >&2; cat "$RAW/gnuplot.err" >&2; rc=1; }
+fi
+[ "$rc" = 0 ] && echo "bench: wrote $B/$name.json and $B/$name.png"
+# The report may add failures of its own (cpubench digests that differ).
+nfail=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["failures"]))' \
+	"$B/$name.json" 2>/dev/null || echo "?")
+if [ "$nfail" != 0 ]; then
+	echo "bench: $nfail failure(s), listed under \"failures\" in $B/$name.json: exit status 1" >&2
+	rc=1
+fi
+exit "$rc"

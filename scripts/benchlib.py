@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""What the benchmark scripts share: where a measurement ran, medians with
+their spread, the JSON lines guests print, and failure records.
+
+As a command, for the bash drivers:
+  benchlib.py where [FILE...]     the "where it ran" object as JSON; the KVM
+                                  backend is read from hv --stats output in FILEs
+  benchlib.py failure PATH WORKLOAD REP WHY FILE...
+                                  one failure record as a JSON line, with the
+                                  last lines of each FILE"""
+import datetime, json, os, platform, re, statistics, sys
+
+BACKEND_LINE = re.compile(r"hv: stats: KVM backend (.+?)\s*$")
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def hv_backend(files):
+    """The KVM backend as hv --stats names it ("SVM (kvm_amd)", "VMX ...", "PVM ...")
+    from the first of FILES that has the line; None when no guest reported one."""
+    for f in files:
+        try:
+            for line in open(f, errors="replace"):
+                m = BACKEND_LINE.search(line)
+                if m:
+                    return m.group(1)
+        except OSError:
+            pass
+    return None
+
+
+def where(backend_files=()):
+    """Where this process runs: what every results file records next to its figures."""
+    testvm = os.environ.get("HV_TESTVM") == "1"  # scripts/testvm/run.sh exports it
+    return {
+        "backend": hv_backend(backend_files),
+        "testvm": testvm,
+        "label": "test host VM (QEMU TCG, emulated SVM)" if testvm else "this machine",
+        "kernel": platform.release(),
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "host": platform.node(),
+        "date": now(),
+    }
+
+
+def summarize(rows, keys):
+    """Median of each key over ROWS, with KEY_min and KEY_max; None when no row has
+    a usable value (negative means "not available" in the guest's JSON)."""
+    out = {}
+    for k in keys:
+        vals = [float(r[k]) for r in rows if r.get(k) is not None and float(r[k]) >= 0]
+        if not vals:
+            out[k] = None
+            continue
+        out[k] = round(statistics.median(vals), 3)
+        out[k + "_min"] = round(min(vals), 3)
+        out[k + "_max"] = round(max(vals), 3)
+    return out
+
+
+def prefixed_json(path, prefix):
+    """The JSON objects on lines of PATH that start with PREFIX (the UART may end
+    lines with \\r, hence the strip)."""
+    out = []
+    for line in open(path, errors="replace"):
+        line = line.strip()
+        if line.startswith(prefix) and line[len(prefix):].startswith("{"):
+            out.append(json.loads(line[len(prefix):]))
+    return out
+
+
+def tail(path, n=5):
+    try:
+        with open(path, errors="replace") as f:
+            return [l.rstrip("\r\n") for l in f.readlines()[-n:]]
+    except OSError as e:
+        return ["(%s)" % e.strerror]
+
+
+def main(argv):
+    if len(argv) >= 1 and argv[0] == "where":
+        print(json.dumps(where(argv[1:])))
+    elif len(argv) >= 5 and argv[0] == "failure":
+        path, workload, rep, why = argv[1:5]
+        print(json.dumps({"path": path, "workload": workload or None, "rep": int(rep),
+                          "why": why, "tails": {f: tail(f) for f in argv[5:]}}))
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
