@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Sanity of make bench's results.json, for the integration tests (speed is not
+asserted, only that the figures exist and mean something):
+  bench-check.py [--file RESULTS.json] PATH...
+PATH: the rows that must be there (native, loopback-pv, loopback-pv-poll, pv,
+pv-poll, trap).  Checks: where it ran is recorded; no run failed; each PATH has
+at least 4 workloads with positive IOPS, MB/s and latency; native and loopback
+rows have null exits (they have no vCPU: nothing to count, so never 0.0); guest
+rows have exits_per_io > 0 and hv_exits_per_io >= 0 (a PV doorbell is handled
+inside KVM, so none may reach hv); with pv and trap, trap takes more exits per
+I/O than pv at randread-4k-qd1; the CPU-bound ratio is positive.  Exit status 1
+and one line on stderr saying what is wrong (the last line is the reason)."""
+import json, sys
+
+NO_VM = {"native", "loopback-pv", "loopback-pv-poll"}
+GUEST = {"pv", "pv-poll", "trap"}
+KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "cpu_us_per_io"]
+
+
+def check(d, paths):
+    for k in ("date", "machine", "results", "failures", "cpu_bound_ratio"):
+        assert k in d, "no top-level key %r" % k
+    for k in ("backend", "testvm", "kernel", "cpu", "date"):
+        assert k in d["machine"], "machine: no %r (where it ran)" % k
+    if d["failures"]:
+        x = d["failures"][0]
+        raise AssertionError("%d failed run(s), first: %s %s run %s: %s" % (
+            len(d["failures"]), x.get("path"), x.get("workload") or "", x.get("rep"), x.get("why")))
+    rows = {(r["path"], r["workload"]): r for r in d["results"]}
+    for p in paths:
+        assert p in NO_VM | GUEST, "unknown path %r" % p
+        mine = [r for (q, _), r in rows.items() if q == p]
+        assert len(mine) >= 4, "too few rows for %s: %d" % (p, len(mine))
+        for r in mine:
+            what = "%s %s" % (p, r["workload"])
+            for k in KEYS:
+                assert r.get(k) is not None, "%s: no %s" % (what, k)
+            assert r["iops"] > 0 and r["mbps"] > 0 and r["lat_us_mean"] > 0, "%s: %r" % (what, r)
+            for k in ("exits_per_io", "hv_exits_per_io"):
+                assert k in r, "%s: no %s key" % (what, k)
+            if p in NO_VM:
+                assert r["exits_per_io"] is None and r["hv_exits_per_io"] is None, \
+                    "%s: exits must be null without a VM, not %r/%r" % (
+                        what, r["exits_per_io"], r["hv_exits_per_io"])
+            else:
+                assert r["exits_per_io"] is not None and r["exits_per_io"] > 0, \
+                    "%s: exits_per_io %r, want > 0" % (what, r["exits_per_io"])
+                assert r["hv_exits_per_io"] is not None and r["hv_exits_per_io"] >= 0, \
+                    "%s: hv_exits_per_io %r, want >= 0" % (what, r["hv_exits_per_io"])
+    if "trap" in paths and "pv" in paths:
+        w = "randread-4k-qd1"
+        t, v = rows[("trap", w)]["exits_per_io"], rows[("pv", w)]["exits_per_io"]
+        assert t > v, "%s: trap exits_per_io %s not above pv's %s" % (w, t, v)
+    if GUEST & set(paths):
+        r = d["cpu_bound_ratio"]
+        assert r is not None and r > 0, "cpu_bound_ratio %r, want > 0" % r
+
+
+def main(argv):
+    path = "build/bench/results.json"
+    if argv[:1] == ["--file"] and len(argv) >= 2:
+        path, argv = argv[1], argv[2:]
+    if not argv or argv[0].startswith("-"):
+        sys.exit(__doc__)
+    try:
+        check(json.load(open(path)), argv)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError) as e:
+        print("bench-check: %s: %s" % (path, e or type(e).__name__), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
