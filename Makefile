@@ -145,16 +145,18 @@ test: $(TEST_DEPS)
 test-vm: $(TEST_DEPS)
 	@HV_TEST_WHERE=vm scripts/run-tests.sh
 
+# Boot time and RSS, in the test host VM and on this /dev/kvm if VMX/SVM (RUNS=N).
 bench-boot: all
-	scripts/bench-boot.sh
+	@RUNS=$(RUNS) scripts/bench-boot.sh
 
-# Trap vs hypercall vs native (QUICK=1: under 2 minutes).
+# Trap vs hypercall vs native, here on VMX/SVM or else in the test host VM
+# (QUICK=1: about 2 minutes there).
 bench: all $(BENCH_TOOLS)
-	QUICK=$(QUICK) scripts/bench.sh
+	@QUICK=$(QUICK) scripts/bench.sh
 
-# PV block vs the same patterns natively on the same image (BENCH_TIME=S).
-bench-blk: all $(BUILD)/bench/native-blkbench
-	scripts/bench-blk.sh $(if $(BENCH_TIME),--time $(BENCH_TIME))
+# make bench restricted to native and pv, into build/bench/blk.json (BENCH_TIME=S).
+bench-blk: all $(BENCH_TOOLS)
+	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv" --name blk $(if $(BENCH_TIME),--time $(BENCH_TIME))
 
 clean:
 	rm -rf $(BUILD)
