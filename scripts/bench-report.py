@@ -6,6 +6,7 @@ failures.jsonl; they go into the JSON's "failures").
 usage: bench-report.py RAW_DIR OUT SECONDS REPS     (OUT: build/bench/results)"""
 import glob, json, os, re, statistics, sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib
 
