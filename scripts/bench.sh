@@ -5,7 +5,7 @@
 #   scripts/bench.sh [--paths "PATH..."] [--time SECONDS] [--reps N] [--name NAME]
 # PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu (all by default;
 # cpu is cpubench in the guest and natively).  Runs where guests can run: here
-# on a VMX/SVM /dev/kvm, else all of it in the test host VM (bench-where.sh).
+# on a VMX/SVM /dev/kvm, else all of it in the test host VM (benchlib.sh).
 # Results: build/bench/NAME.{json,png} (NAME: results); raw outputs in
 # build/bench/raw/ (raw-NAME/ for another NAME).  A run that fails is reported
 # and listed in the JSON's "failures"; the rest is still reported, and the
@@ -49,7 +49,7 @@ fi
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps '$reps' is not a positive count"
 [[ $name =~ ^[A-Za-z0-9_-]+$ ]] || die "--name '$name': letters, digits, - and _ only"
 
-. scripts/bench-where.sh
+. scripts/benchlib.sh
 bench_where bench "$vm_limit" scripts/bench.sh "${args[@]}"
 
 HV=build/hv KERNEL=build/guest-kernel.elf B=build/bench
@@ -67,33 +67,6 @@ if [ ! -f "$img" ] || [ "$(stat -c %s "$img")" -ne $((size_mb << 20)) ]; then
 	echo "bench: writing $img ($size_mb MiB of random data)"
 	dd if=/dev/urandom of="$img" bs=1M count="$size_mb" status=none
 fi
-
-# attempt PATH WORKLOAD REP BASE CMD...: CMD's stdout to BASE.out, stderr to
-# BASE.err.  A run that exits non-zero, or (with want=PREFIX) prints no line
-# starting with PREFIX, is reported here with its exit status and the last
-# lines of both files, recorded in failures.jsonl, and its files renamed
-# *.failed so that the report reads only runs that worked.
-attempt() {
-	local path=$1 w=$2 rep=$3 base=$4 rc=0 why f
-	shift 4
-	"$@" >"$base.out" 2>"$base.err" || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		why="exit status $rc"
-	elif [ -n "${want:-}" ] && ! grep -q "^$want" "$base.out"; then
-		why="exit status 0 but no '$want' line"
-	else
-		return 0
-	fi
-	mv "$base.out" "$base.out.failed" && mv "$base.err" "$base.err.failed"
-	echo "bench: $path ${w:+$w }run $rep failed: $why; last lines of its output:" >&2
-	for f in "$base.out.failed" "$base.err.failed"; do
-		echo "  $f:"
-		tail -n 5 "$f" | sed 's/^/    /'
-	done >&2
-	python3 scripts/benchlib.py failure "$path" "$w" "$rep" "$why" \
-		"$base.out.failed" "$base.err.failed" >>"$RAW/failures.jsonl"
-	return 1
-}
 
 # guest PATH WORKLOAD REP: one boot of hv for one workload.
 guest() {
