@@ -264,3 +264,39 @@ int cmd_blkverify(int argc, char **argv)
 	printf("blkverify-sha256: %s\n", hex);
 	return bad ? 1 : 0;
 }
+
+/*
+ * blkreattach PVDEV [N]: N times (default 8) lets go of the queue and
+ * attaches fresh rings (HV_HC_QUEUE_DETACH, then _ATTACH), printing each
+ * result, then reads the first 4 KiB to show the device works.  An attach
+ * that fails (hv could not wire it into KVM) must leave nothing behind, so
+ * the next one succeeds.
+ */
+int cmd_blkreattach(int argc, char **argv)
+{
+	struct blkdev *d = arg_dev(argc, argv, 1, "blkreattach PVDEV [N]");
+	uint64_t n = 8, i, failed = 0;
+	uint32_t st;
+	void *buf;
+
+	if (!d)
+		return 2;
+	if (argc > 3 || (argc == 3 && (parse_u64(argv[2], &n) || !n || n > 1000))) {
+		printf("usage: blkreattach PVDEV [N (1..1000)]\n");
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		int rc = pvblk_reset(d);
+		failed += rc != 0;
+		printf("blkreattach: %s attach %lu: %s (%d)\n", d->name, i + 1,
+		       rc ? "failed" : "ok", rc);
+	}
+	buf = alloc_buf(4096);
+	if (!buf)
+		return 1;
+	st = blkdev_rw(d, HV_BLK_OP_READ, 0, buf, 4096);
+	free_buf(buf, 4096);
+	printf("blkreattach: %s: %lu of %lu attaches failed; then a 4 KiB read: %s\n", d->name,
+	       failed, n, blk_status_name(st));
+	return st == HV_BLK_S_OK ? 0 : 1;
+}

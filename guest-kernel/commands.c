@@ -95,6 +95,8 @@ static const struct command commands[] = {
 	  cmd_blkverify },
 	{ "blkhostile", "PVDEV [RING-PVDEV]: malformed requests and rings; check statuses",
 	  cmd_blkhostile },
+	{ "blkreattach", "PVDEV [N]: detach and attach the queue N times, then read",
+	  cmd_blkreattach },
 	{ "traphostile", "TRAPDEV: bad register values on the trap controller; check statuses",
 	  cmd_traphostile },
 	{ "blkbench", "DEV [--time S] [--json] [WORKLOAD...]: IOPS, MB/s, latency, exits/io",

@@ -11,10 +11,12 @@
 #                   tests run on machines without VMX/SVM KVM
 #   busybox-static  the test host VM's initramfs userland
 #   iproute2        network namespaces for the network tests
+#   gdb             fault injection into a real KVM ioctl (the attach rollback test)
+#   util-linux      setpriv: one test runs hv as an unprivileged user
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
-	qemu-system-x86 busybox-static iproute2"
+	qemu-system-x86 busybox-static iproute2 gdb util-linux"
 
 missing=""
 for p in $PKGS; do

@@ -26,6 +26,7 @@ int cmd_copy(int argc, char **argv);
 int cmd_blkwrite(int argc, char **argv);
 int cmd_blkverify(int argc, char **argv);
 int cmd_blkhostile(int argc, char **argv);
+int cmd_blkreattach(int argc, char **argv);
 int cmd_traphostile(int argc, char **argv);
 int cmd_cpubench(int argc, char **argv);
 int cmd_blkbench(int argc, char **argv);
