@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Copies measured figures into README.md: the text between
+<!-- generated:NAME begin --> and <!-- generated:NAME end --> is replaced by
+tables rendered from the files the measuring scripts wrote.  This is the only
+writer of those blocks; no figure in them is typed by hand.
+
+  NAME     from
+  testvm   build/testvm/last-run.json (scripts/testvm/run.sh), build/test-times.json (make test)
+  boot     build/bench/boot.json      (make bench-boot)
+  bench    build/bench/results.json   (make bench)
+  io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
+
+Every table names its file, its date and where it ran; a missing file is said
+to be "not measured".  Every row a script produced is shown.
+usage: scripts/readme-figures.py [--check] [README]
+  --check  change nothing; exit 1 if README's blocks differ from the files"""
+import json, os, re, sys
+
+LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
+BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def num(v, fmt="{:.1f}", none="n/a"):
+    return none if v is None else fmt.format(v)
+
+
+def ratio(a, b):
+    return "n/a" if a is None or not b else "{:.2f}x".format(a / b)
+
+
+WORKLOADS = ["null-4k-qd1", "randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8",
+             "randwrite-4k-qd1"]
+
+
+def order(w):
+    """Workloads in blkbench's order; any other after them, by name."""
+    return (WORKLOADS.index(w), "") if w in WORKLOADS else (len(WORKLOADS), w)
+
+
+def where(m):
+    """One phrase: where a measurement ran (benchlib.where's object)."""
+    return "%s; KVM backend %s; kernel %s; CPU %s" % (
+        m.get("label") or ("test host VM" if m.get("testvm") else "this machine"),
+        m.get("backend") or "not reported", m.get("kernel"), m.get("cpu"))
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return out
+
+
+def not_measured(path, how):
+    return ["Not measured: `%s` does not exist (%s, then `scripts/readme-figures.py`)." % (path, how)]
+
+
+def failures(fs):
+    if not fs:
+        return []
+    out = ["", "**Failed runs** (%d; their figures are not in the tables above):" % len(fs), ""]
+    for x in fs:
+        out.append("* %s run %s: %s" % (" ".join(filter(None, [x.get("path"), x.get("workload")])),
+                                        x.get("rep"), x.get("why")))
+    return out
+
+
+def block_testvm():
+    run, tt = load(LAST_RUN), load(TEST_TIMES)
+    rows = []
+    if run:
+        rows.append(["test host VM boot: QEMU start to the payload's first command",
+                     num(run.get("qemu_start_to_payload_s"), "{:.1f} s"), "`%s`" % LAST_RUN,
+                     run.get("date"), "QEMU TCG on the machine that ran it (the last "
+                     "`scripts/testvm/run.sh`)"])
+    else:
+        rows.append(["test host VM boot: QEMU start to the payload's first command",
+                     "not measured", "`%s` missing" % LAST_RUN, "", ""])
+    if tt:
+        rows.append(["whole `make test` (%s passed, %s failed, %s skipped)" % (
+                     tt.get("passed"), tt.get("failed"), tt.get("skipped")),
+                     num(tt.get("seconds"), "{:.0f} s"), "`%s`" % TEST_TIMES, tt.get("date"),
+                     "integration tests %s: %s" % (
+                         "in the test host VM" if tt.get("where") == "vm" else "on this machine",
+                         tt.get("why"))])
+    else:
+        rows.append(["whole `make test`", "not measured", "`%s` missing" % TEST_TIMES, "", ""])
+    return table(["measure", "time", "file", "date", "where"], rows)
+
+
+def block_boot():
+    d = load(BOOT)
+    if not d:
+        return not_measured(BOOT, "run `make bench-boot`")
+    rows = []
+    for m in d["measurements"]:
+        w = m["where"]
+        if "error" in m:
+            rows.append([where(w), w.get("date"), m.get("runs"), "failed: " + m["error"]]
+                        + [""] * 5)
+            continue
+        rows.append([where(w), w.get("date"), m["runs"], num(m["wall_us_median"] / 1e3, "{:.1f}"),
+                     num(m["wall_us_min"] / 1e3), num(m["wall_us_max"] / 1e3),
+                     m["peak_rss_kib"], m["guest_resident_kib"], m["hv_own_kib"]])
+    return ["From `%s`: wall time of `hv run build/guest-kernel.elf -- hello` and hv's "
+            "peak RSS (one more boot, `--stats`)." % BOOT, ""] + table(
+        ["where", "date", "runs", "median ms", "min ms", "max ms", "peak RSS KiB",
+         "guest RAM touched KiB", "hv's own KiB"], rows)
+
+
+def block_bench():
+    d = load(RESULTS)
+    if not d:
+        return not_measured(RESULTS, "run `make bench`")
+    m, rs = d["machine"], d["results"]
+    out = ["From `%s` (%s; %s): `make bench%s`, %d runs of %g s per (path, workload), "
+           "medians, IOPS spread min..max; %s I/O. Exits per I/O are counts, the same on "
+           "any machine; times are %s." % (
+               RESULTS, d["date"], where(m), " QUICK=1" if d.get("quick") else "", d["runs"],
+               d["seconds_per_run"], "O_DIRECT" if d.get("direct") else "buffered",
+               "emulator times: compare them within this table" if m.get("testvm")
+               else "this machine's"), ""]
+    out += table(["path", "workload", "qd", "IOPS", "MB/s", "mean µs", "p99 µs", "exits/I/O",
+                  "to hv/I/O", "cpu µs/I/O", "IOPS spread"],
+                 [[r["path"], r["workload"], r["qd"], num(r["iops"], "{:.0f}"),
+                   num(r["mbps"]), num(r["lat_us_mean"]), num(r["lat_us_p99"]),
+                   num(r["exits_per_io"], "{:.2f}"), num(r["hv_exits_per_io"], "{:.2f}"),
+                   num(r["cpu_us_per_io"]),
+                   "%s..%s" % (num(r.get("iops_min"), "{:.0f}"), num(r.get("iops_max"), "{:.0f}"))]
+                  for r in rs])
+    # Per workload, side by side: the ratios the comparison is about.
+    by = {(r["path"], r["workload"]): r for r in rs}
+    lat = lambda p, w: (by.get((p, w)) or {}).get("lat_us_mean")
+    ex = lambda p, w: (by.get((p, w)) or {}).get("exits_per_io")
+    rows = []
+    for w in sorted({r["workload"] for r in rs}, key=order):
+        # The trap controller takes one request at a time: at a deeper workload its
+        # latency is at depth 1, which the cells say.
+        tq, depth = (by.get(("trap", w)) or {}).get("qd"), int(w.rsplit("qd", 1)[1])
+        mark = " (trap at qd %d)" % tq if tq and tq < depth else ""
+        rows.append([w, num(lat("native", w)), num(lat("pv", w)), num(lat("pv-poll", w)),
+                     num(lat("trap", w)) + mark, ratio(lat("pv", w), lat("native", w)),
+                     ratio(lat("trap", w), lat("pv", w)) + mark,
+                     " / ".join(num(ex(p, w), "{:.2f}") for p in ("pv", "pv-poll", "trap"))])
+    out += ["", "Mean latency per workload, side by side (same file):", ""]
+    out += table(["workload", "native µs", "pv µs", "pv-poll µs", "trap µs", "pv/native",
+                  "trap/pv", "exits/I/O pv / pv-poll / trap"], rows)
+    cb = d.get("cpu_bound") or {}
+    out += ["", "CPU-bound (`cpubench`, the same SHA-256 in the guest and natively, same "
+            "digest): guest/native time %s (%d guest and %d native runs)." % (
+                num(d.get("cpu_bound_ratio"), "{:.3f}", "not measured"),
+                len(cb.get("guest_ns", [])), len(cb.get("native_ns", [])))]
+    return out + failures(d.get("failures"))
+
+
+def block_iopoll():
+    d = load(IOPOLL)
+    if not d:
+        return not_measured(IOPOLL, "run `scripts/bench-iopoll.sh`")
+    base = {(r["path"], r["workload"]): r["lat_us_mean"] for r in d["results"]
+            if r["io_poll_us"] == 0}
+    out = ["From `%s` (%s; %s): `scripts/bench-iopoll.sh`, %d runs of %g s per row, medians. "
+           "`loopback-pv`: `loopback-blkbench --io-poll` (hv's backend, no VM); `pv`: the "
+           "guest under `hv run --io-poll`." % (
+               IOPOLL, d["date"], where(d["machine"]), d["runs"], d["seconds_per_run"]), ""]
+    out += table(["path", "workload", "--io-poll µs", "IOPS", "mean µs", "p99 µs",
+                  "mean vs poll 0", "exits/I/O", "cpu µs/I/O"],
+                 [[r["path"], r["workload"], r["io_poll_us"], num(r["iops"], "{:.0f}"),
+                   num(r["lat_us_mean"]), num(r["lat_us_p99"]),
+                   ratio(r["lat_us_mean"], base.get((r["path"], r["workload"]))),
+                   num(r["exits_per_io"], "{:.2f}"), num(r["cpu_us_per_io"])]
+                  for r in d["results"]])
+    return out + failures(d.get("failures"))
+
+
+BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
+          "io-poll": block_iopoll}
+
+
+def main(argv):
+    check = "--check" in argv
+    argv = [a for a in argv if a != "--check"]
+    if len(argv) > 1 or any(a.startswith("-") for a in argv):
+        sys.exit(__doc__)
+    readme = os.path.abspath(argv[0]) if argv else "README.md"
+    os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # build/ is here
+    text = new = open(readme).read()
+    for name, render in BLOCKS.items():
+        pat = re.compile(r"(<!-- generated:%s begin -->\n).*?(<!-- generated:%s end -->)" % (
+            re.escape(name), re.escape(name)), re.S)
+        if not pat.search(new):
+            sys.exit("readme-figures: %s has no generated:%s markers" % (readme, name))
+        body = "\n".join(render()) + "\n"
+        new = pat.sub(lambda m: m.group(1) + body + m.group(2), new, count=1)
+    if check:
+        if new != text:
+            print("readme-figures: %s differs from the measured files" % readme, file=sys.stderr)
+            return 1
+        return 0
+    if new != text:
+        tmp = readme + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(new)
+        os.replace(tmp, readme)  # never a half-written README
+    print("readme-figures: %s: %s" % (readme, "updated" if new != text else "unchanged"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
