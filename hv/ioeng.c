@@ -129,6 +129,9 @@ bool ioeng_ready(struct ioeng *e)
 {
 	if (e->done)
 		return true;
+	/* What the last callbacks queued must reach the kernel before its end is awaited. */
+	if (e->queued && io_uring_submit(&e->ring) >= 0)
+		e->queued = 0;
 	if (IO_URING_READ_ONCE(*e->ring.sq.kflags) & IORING_SQ_TASKRUN)
 		io_uring_get_events(&e->ring);
 	return io_uring_cq_ready(&e->ring) > 0;

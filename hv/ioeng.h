@@ -46,8 +46,9 @@ int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iove
 /* Makes completed writes durable (fdatasync); 0 or -EBUSY. */
 int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op);
 /*
- * True when completions are waiting to be reaped; runs pending task work
- * first if the kernel asked for a transition.  For busy-polling.
+ * True when completions are waiting to be reaped; submits what is queued
+ * and runs pending task work first if the kernel asked for a transition.
+ * For busy-polling.
  */
 bool ioeng_ready(struct ioeng *e);
 

@@ -164,7 +164,8 @@ static void *loop(void *arg)
 		arm(it->src[i]);
 	while (!it->stopping && !it->error) {
 		if (it->poll_ns) {
-			if (step(it, 0))
+			/* A stop taken here must not be followed by a wait: none would end it. */
+			if (step(it, 0) || it->stopping)
 				break;
 			if (busy_poll(it) || arm_all(it))
 				continue;

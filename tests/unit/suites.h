@@ -16,6 +16,7 @@ int suite_pvblk(void);
 int suite_sha256(void);
 int suite_trapblk(void);
 int suite_disk(void);
+int suite_iothread(void);
 
 /* Adds a suite with the given tests; returns 0 or a CUnit error. */
 int add_suite(const char *name, const CU_TestInfo *tests);

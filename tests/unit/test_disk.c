@@ -5,20 +5,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "disk.h"
 #include "suites.h"
-#include "ut_file.h"
+#include "ut.h"
 
 struct open_job {
 	struct disk_spec spec;
@@ -27,38 +25,32 @@ struct open_job {
 	int rc;
 };
 
-static void *open_thread(void *arg)
+static void open_job(void *arg)
 {
 	struct open_job *j = arg;
 
 	j->rc = disk_open(&j->d, &j->spec, j->err, sizeof(j->err));
-	return NULL;
 }
 
-/*
- * disk_open(spec) in a thread that must finish within 2 s: a hang is a
- * failure, not a stuck suite (a FIFO reader that waits is let go by a writer).
- * Returns its result; the reason goes to err.
- */
+/* A FIFO reader that waits lets go once there is a writer. */
+static void open_unstick(void *arg)
+{
+	struct open_job *j = arg;
+	int fd = open(j->spec.path, O_WRONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* disk_open(spec), which must return within 5 s; the reason goes to err. */
 static int open_spec(const char *spec, char *err, size_t errlen)
 {
 	static struct open_job j;
-	struct timespec ts;
-	pthread_t t;
-	int fd;
 
 	memset(&j, 0, sizeof(j));
 	CU_ASSERT_EQUAL_FATAL(cli_parse_disk("--disk", spec, &j.spec, err, errlen), 0);
-	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, open_thread, &j), 0);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 2;
-	if (pthread_timedjoin_np(t, NULL, &ts)) {
-		CU_FAIL("disk_open did not return within 2 s");
-		fd = open(j.spec.path, O_WRONLY | O_NONBLOCK);
-		pthread_join(t, NULL);
-		if (fd >= 0)
-			close(fd);
-	}
+	if (!ut_returns_within(open_job, open_unstick, &j, 5))
+		CU_FAIL("disk_open did not return within 5 s");
 	if (j.rc == 0)
 		disk_close(&j.d);
 	snprintf(err, errlen, "%s", j.err);

@@ -22,7 +22,7 @@ int main(void)
 	int (*const suites[])(void) = {
 		suite_guest_mem, suite_io_bus, suite_elf, suite_cli,
 		suite_uart, suite_hypercall, suite_boot, suite_ring, suite_pvblk,
-		suite_sha256, suite_trapblk, suite_disk,
+		suite_sha256, suite_trapblk, suite_disk, suite_iothread,
 	};
 	unsigned i, failed;
 
