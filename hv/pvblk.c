@@ -298,6 +298,7 @@ int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 	b->mem = mem;
 	b->port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * index);
 	b->irq_gsi = -1;
+	b->detach_timeout_ms = PVBLK_DETACH_TIMEOUT_MS;
 	b->detach_ack = eventfd(0, EFD_CLOEXEC);
 	if (b->detach_ack < 0)
 		return -errno;
@@ -421,9 +422,10 @@ int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm)
 	if (load_state(b) == PVBLK_DETACHED && !b->pool)
 		return 0;
 	__atomic_store_n(&b->detach_req, 1, __ATOMIC_RELEASE);
-	if (eventfd_write(b->src.fd, 1) < 0 || poll(&p, 1, 10000) != 1 ||
+	if (eventfd_write(b->src.fd, 1) < 0 || poll(&p, 1, b->detach_timeout_ms) != 1 ||
 	    eventfd_read(b->detach_ack, &v) < 0) {
-		fprintf(stderr, "hv: pvblk%u: detach: I/O still in flight after 10 s\n", b->index);
+		fprintf(stderr, "hv: pvblk%u: detach: I/O still in flight after %d ms\n", b->index,
+			b->detach_timeout_ms);
 		return -HV_EBUSY; /* detach_req stays set: a retry waits again */
 	}
 	if (kvm) {

@@ -18,6 +18,8 @@
 #include "guest_mem.h"
 #include "iothread.h"
 
+#define PVBLK_DETACH_TIMEOUT_MS 10000
+
 struct kvm_vm;
 struct pvblk_req;
 
@@ -43,6 +45,7 @@ struct pvblk {
 	int state;               /* enum pvblk_state, atomic */
 	int detach_req;          /* atomic: the vCPU thread asks the I/O thread to let go */
 	int detach_ack;          /* eventfd: the I/O thread has let go */
+	int detach_timeout_ms;   /* how long a detach waits for I/O in flight */
 
 	/* the queue, fixed at attach (vCPU thread), then the I/O thread's */
 	struct hv_queue_setup setup;
@@ -76,7 +79,8 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
  * Lets go of the queue (HV_HC_QUEUE_DETACH, also of a broken one): waits
  * for the requests in flight to finish (their completions are dropped),
  * unwires the doorbell and interrupt, and leaves the device ready for a new
- * attach.  0, or -HV_EBUSY if the I/O did not drain within 10 s.
+ * attach.  0, or -HV_EBUSY if the I/O did not drain within
+ * detach_timeout_ms (PVBLK_DETACH_TIMEOUT_MS, 10 s).
  */
 int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm);
 

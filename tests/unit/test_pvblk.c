@@ -3,25 +3,26 @@
  * against hv's real backend (hypercall, I/O thread, io_uring) on real image
  * files.  Only KVM is missing; pv_host.c stands in for the guest OS.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "pv_host.h"
 #include "suites.h"
+#include "ut.h"
 
 #define IMG_SECTORS 2048 /* 1 MiB */
 #define IMG_BYTES (IMG_SECTORS * 512)
 #define MEM (32ull << 20)
 #define VEC 0x40
+#define SETUP_GPA 0x1000 /* where raw attach calls put their hv_queue_setup */
 
 struct img {
-	char path[64];
+	char path[UT_PATH_MAX];
 	uint8_t *data; /* what the file must hold */
+	size_t bytes;
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -31,38 +32,36 @@ static uint64_t rnd(void)
 	return rng;
 }
 
+static void fill_random(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)rnd();
+}
+
 static void img_make(struct img *m, size_t bytes)
 {
-	int fd;
-	size_t i;
-
-	snprintf(m->path, sizeof(m->path), "/tmp/hv-ut-XXXXXX");
-	fd = mkstemp(m->path);
-	CU_ASSERT_FATAL(fd >= 0);
+	m->bytes = bytes;
 	m->data = malloc(bytes);
-	for (i = 0; i < bytes; i++)
-		m->data[i] = (uint8_t)rnd();
-	CU_ASSERT_EQUAL_FATAL(write(fd, m->data, bytes), (ssize_t)bytes);
-	close(fd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m->data);
+	fill_random(m->data, bytes);
+	ut_image_make(m->path, m->data, bytes);
 }
 
 /* The file equals what the test expects, byte for byte. */
-static int img_matches(const struct img *m, size_t bytes)
+static int img_matches(const struct img *m)
 {
-	uint8_t *buf = malloc(bytes);
-	int fd = open(m->path, O_RDONLY), ok;
-
-	ok = fd >= 0 && read(fd, buf, bytes) == (ssize_t)bytes && !memcmp(buf, m->data, bytes);
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return ok;
+	return ut_file_is(m->path, m->data, m->bytes);
 }
 
 static void img_drop(struct img *m)
 {
 	unlink(m->path);
 	free(m->data);
+}
+
+static int state(struct pv_host *h, unsigned unit)
+{
+	return __atomic_load_n(&h->vm->pvblk[unit].state, __ATOMIC_ACQUIRE);
 }
 
 struct async {
@@ -78,10 +77,10 @@ static void async_done(void *arg, uint32_t status, uint32_t bytes)
 	a->bytes = bytes;
 }
 
-/* Submits one raw request (hostile or not) and waits for its status. */
-static uint32_t raw(struct pvblk_fe *fe, struct hv_blk_req *r)
+/* Submits one raw request (hostile or not) and waits for its completion. */
+static struct async raw_io(struct pvblk_fe *fe, struct hv_blk_req *r)
 {
-	struct async a = { 0, 0, 0 };
+	struct async a = { 0, 0xdead, 0 };
 	int spins = 0;
 
 	CU_ASSERT_EQUAL_FATAL(pvblk_fe_submit(fe, r, async_done, &a), 0);
@@ -89,7 +88,31 @@ static uint32_t raw(struct pvblk_fe *fe, struct hv_blk_req *r)
 	while (!a.done && spins++ < 10000)
 		pvblk_fe_wait(fe, &a.done);
 	CU_ASSERT_TRUE(a.done);
-	return a.done ? a.status : 0xdead;
+	return a;
+}
+
+static uint32_t raw(struct pvblk_fe *fe, struct hv_blk_req *r)
+{
+	return raw_io(fe, r).status;
+}
+
+/* One contiguous read or write; its completion. */
+static struct async io1(struct pvblk_fe *fe, uint32_t op, uint64_t sector, void *buf,
+			uint32_t bytes)
+{
+	struct hv_blk_req r;
+
+	pvblk_fe_prep(fe, &r, op, sector, buf, bytes);
+	return raw_io(fe, &r);
+}
+
+/* HV_HC_QUEUE_ATTACH of device dev with this setup, as a guest would make it. */
+static int64_t attach_raw(struct pv_host *h, uint64_t dev, const struct hv_queue_setup *s)
+{
+	const uint64_t a[HC_NARGS] = { dev, SETUP_GPA };
+
+	memcpy(h->vm->mem.host + SETUP_GPA, s, sizeof(*s));
+	return hc_dispatch(h->vm, HV_HC_QUEUE_ATTACH, a);
 }
 
 static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
@@ -113,19 +136,32 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 	for (int i = 0; i < 64; i++) {
 		uint64_t sec = rnd() % (IMG_SECTORS - 8);
 		uint32_t n = (uint32_t)(1 + rnd() % 8) * 512;
-		for (uint32_t j = 0; j < n; j++)
-			buf[j] = (uint8_t)rnd();
+		fill_random(buf, n);
 		memcpy(m.data + sec * 512, buf, n);
 		CU_ASSERT_EQUAL(pvblk_fe_rw(&fe, HV_BLK_OP_WRITE, sec, buf, n), HV_BLK_S_OK);
 	}
 	CU_ASSERT_EQUAL(pvblk_fe_flush(&fe), HV_BLK_S_OK);
-	CU_ASSERT_TRUE(img_matches(&m, IMG_BYTES));
+	CU_ASSERT_TRUE(img_matches(&m));
 	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
 	if (vector) {
 		CU_ASSERT(h.irqs > 0);
 	} else {
 		CU_ASSERT_EQUAL(h.vm->pvblk[0].st.irqs, 0); /* polling: never interrupted */
 	}
+	/*
+	 * Doorbells, one request at a time: hv asleep between requests asks for
+	 * one each (and hears each).  hv busy-polling for longer than any gap
+	 * between two requests sleeps only before the first: it needs one.
+	 */
+	CU_ASSERT_EQUAL(fe.st.submitted, 66);
+	fprintf(stderr, "\nDBG %llu notifies %llu kicks %llu\n", (unsigned long long)io_poll_ns, (unsigned long long)fe.st.notifies, (unsigned long long)h.vm->pvblk[0].src.kicks);
+	if (io_poll_ns) {
+		CU_ASSERT(fe.st.notifies >= 1 && fe.st.notifies * 8 <= fe.st.submitted);
+	} else {
+		CU_ASSERT_EQUAL(fe.st.notifies, fe.st.submitted);
+		CU_ASSERT_EQUAL(h.vm->pvblk[0].src.kicks, fe.st.notifies);
+	}
+	ut_iothread_stop(&h.vm->io); /* hv exits while its I/O thread busy-polls */
 	pv_host_destroy(&h);
 	img_drop(&m);
 }
@@ -136,58 +172,116 @@ static void roundtrip(uint32_t vector, uint32_t start)
 }
 
 static void test_roundtrip_irq(void) { roundtrip(VEC, 0); }
-/* hv's I/O thread busy-polling (--io-poll): same results, fewer doorbells. */
-static void test_roundtrip_iopoll(void) { roundtrip_poll(VEC, 0xfffffff0u, 200000); }
+/* hv's I/O thread busy-polling (--io-poll, here 1 s): same results, fewer doorbells. */
+static void test_roundtrip_iopoll(void) { roundtrip_poll(VEC, 0xfffffff0u, 1000000000); }
 static void test_roundtrip_poll(void) { roundtrip(0, 0); }
 static void test_roundtrip_wrap(void) { roundtrip(VEC, 0xfffffffau); }
 
 static void test_attach_checks(void)
 {
 	const char *disks[1] = { "null:1M" };
-	struct hv_queue_setup *s;
 	struct pv_host h;
-	uint64_t sgpa;
 	const uint64_t a_bad_dev[HC_NARGS] = { 99, 0x1000 };
 	const uint64_t a_uart[HC_NARGS] = { 0, 0x1000 };
+	const uint64_t a_far[HC_NARGS] = { 1, MEM - 16 };
+	const uint64_t cq_fit = MEM - hv_ring_bytes(8, sizeof(struct hv_blk_cpl));
 
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
-	s = h.os.dma_alloc(&h, sizeof(*s), &sgpa);
-	const uint64_t a[HC_NARGS] = { 1, sgpa };
-	const uint64_t a_far[HC_NARGS] = { 1, MEM - 16 };
-#define TRY(...) (*s = (struct hv_queue_setup){ __VA_ARGS__ }, hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a))
+#define TRY(...) attach_raw(&h, 1, &(struct hv_queue_setup){ __VA_ARGS__ })
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 6, 8, VEC, 0), -HV_EINVAL);  /* not 2^n */
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 16, 8, VEC, 0), -HV_EINVAL); /* cq < sq */
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8192, 8192, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100020, 0x200000, 8, 8, VEC, 0), -HV_EINVAL);  /* misaligned */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 1, 2, VEC, 0), -HV_EINVAL);  /* sq below 2 */
+	/* The completion ring's size: a power of two in 2..4096, at least sq_size. */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 12, VEC, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 0, VEC, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 1, VEC, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8192, VEC, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 0x80000000u, VEC, 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100020, 0x200000, 8, 8, VEC, 0), -HV_EINVAL);  /* sq misaligned */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200020, 8, 8, VEC, 0), -HV_EINVAL);  /* cq misaligned */
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 7, 0), -HV_EINVAL);    /* exception vector */
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 255, 0), -HV_EINVAL);
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, 1), -HV_EINVAL);  /* flags */
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x100100, 8, 8, VEC, 0), -HV_EINVAL);  /* overlap */
 	CU_ASSERT_EQUAL(TRY(MEM - 128, 0x200000, 8, 8, VEC, 0), -HV_EFAULT); /* past RAM */
 	CU_ASSERT_EQUAL(TRY(UINT64_MAX - 63, 0x200000, 8, 8, VEC, 0), -HV_EFAULT); /* wraps */
+	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit + 64, 8, 8, VEC, 0), -HV_EFAULT); /* cq past RAM */
+	CU_ASSERT_EQUAL(TRY(0x100000, MEM, 8, 8, VEC, 0), -HV_EFAULT);
+	CU_ASSERT_EQUAL(TRY(0x100000, UINT64_MAX - 63, 8, 8, VEC, 0), -HV_EFAULT); /* cq wraps */
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_far), -HV_EFAULT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_bad_dev), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_uart), -HV_EINVAL);
 	CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_DETACHED); /* none of that changed it */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, 0), HV_NOTIFY_PORT_BASE);
+	CU_ASSERT_PTR_NULL(h.vm->pvblk[0].pool);
+	/* A completion ring that ends exactly at the end of RAM is fine. */
+	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit, 8, 8, VEC, 0), HV_NOTIFY_PORT_BASE);
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, 0), -HV_EBUSY);
 #undef TRY
 	pv_host_destroy(&h);
 }
 
+/* The device table tells the guest which disks refuse writes. */
+static void test_ro_flag(void)
+{
+	const char *disks[3] = { "null:1M", "null:2M,ro" };
+	struct hv_dev_desc d;
+	struct pv_host h;
+	struct img m;
+	char spec[UT_PATH_MAX + 4];
+
+	img_make(&m, 4096);
+	snprintf(spec, sizeof(spec), "%s,ro", m.path);
+	disks[2] = spec;
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 3, 0), 0);
+	for (uint64_t i = 1; i <= 3; i++) {
+		const uint64_t a[HC_NARGS] = { i, SETUP_GPA };
+		CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_DEV_INFO, a), 0);
+		memcpy(&d, h.vm->mem.host + SETUP_GPA, sizeof(d));
+		CU_ASSERT_EQUAL(d.type, HV_DEV_PVBLK);
+		CU_ASSERT_EQUAL(d.index, i - 1);
+		CU_ASSERT_EQUAL(d.flags, i == 1 ? 0 : HV_DEV_F_RO);
+		CU_ASSERT_EQUAL(d.capacity, i == 1 ? 2048 : i == 2 ? 4096 : 8);
+	}
+	pv_host_destroy(&h);
+	img_drop(&m);
+}
+
+/* HV_BLK_MAX_SEG segments at base, scattered in reverse; lens[i] each. */
+static void scatter(struct hv_blk_req *r, uint32_t op, uint64_t sector, uint64_t base,
+		    const uint32_t lens[HV_BLK_MAX_SEG])
+{
+	*r = (struct hv_blk_req){ .op = op, .sector = sector, .nr_seg = HV_BLK_MAX_SEG };
+	for (unsigned i = 0; i < HV_BLK_MAX_SEG; i++)
+		r->seg[i] = (struct hv_blk_seg){ base + (HV_BLK_MAX_SEG - 1 - i) * 0x40000ull,
+						 lens[i], 0 };
+}
+
+/* The segments of r, in order, hold want (the bytes of the transfer). */
+static int segments_hold(struct pv_host *h, const struct hv_blk_req *r, const uint8_t *want)
+{
+	for (uint32_t i = 0; i < r->nr_seg; want += r->seg[i].len, i++)
+		if (memcmp(h->vm->mem.host + r->seg[i].gpa, want, r->seg[i].len))
+			return 0;
+	return 1;
+}
+
 /* Every malformed request gets its status; the image is untouched. */
 static void test_hostile_requests(void)
 {
+	enum { SECS = 2 * IMG_SECTORS }; /* room for more than one request's bytes */
 	const char *disks[2];
 	struct img m, ro;
 	struct pv_host h;
 	struct pvblk_fe fe, fro;
 	struct hv_blk_req r;
-	uint8_t *buf;
+	uint32_t lens[HV_BLK_MAX_SEG];
+	struct async a;
+	uint8_t *buf, *big;
 	char spec[80];
 	unsigned i;
 
-	img_make(&m, IMG_BYTES);
+	img_make(&m, SECS * 512);
 	img_make(&ro, IMG_BYTES);
 	snprintf(spec, sizeof(spec), "%s,ro", ro.path);
 	disks[0] = m.path;
@@ -195,16 +289,18 @@ static void test_hostile_requests(void)
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fro, 1, 16, 0, 0), 0);
+	CU_ASSERT_FALSE(fe.ro);
 	CU_ASSERT_TRUE(fro.ro);
 	buf = pv_host_alloc(&h, 8192);
-	uint64_t pa = h.os.virt_to_phys(&h, buf);
+	big = pv_host_alloc(&h, HV_BLK_MAX_SEG * 0x40000);
+	uint64_t pa = h.os.virt_to_phys(&h, buf), big_pa = h.os.virt_to_phys(&h, big);
 
 #define REQ(op_, sec_, n_, ...)                                                    \
 	(r = (struct hv_blk_req){ .op = (op_), .sector = (sec_), .nr_seg = (n_),   \
 				  .seg = { __VA_ARGS__ } },                        \
 	 raw(&fe, &r))
-	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, IMG_SECTORS, 1, { pa, 512 }), HV_BLK_S_BADREQ);
-	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, IMG_SECTORS - 1, 1, { pa, 1024 }), HV_BLK_S_BADREQ);
+	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, SECS, 1, { pa, 512 }), HV_BLK_S_BADREQ);
+	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, SECS - 1, 1, { pa, 1024 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_READ, UINT64_MAX, 1, { pa, 512 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, 0, 1, { MEM, 512 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, 0, 1, { MEM - 512, 1024 }), HV_BLK_S_BADREQ);
@@ -217,32 +313,45 @@ static void test_hostile_requests(void)
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, 0, 1, { pa, 512, 1 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_FLUSH, 0, 1, { pa, 512 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(77, 0, 1, { pa, 512 }), HV_BLK_S_UNSUPP);
-	/* 14 segments of 1 MiB: each fine, together over the per-request bound. */
-	r = (struct hv_blk_req){ .op = HV_BLK_OP_READ, .nr_seg = 2 };
-	r.seg[0] = (struct hv_blk_seg){ 0x400000, HV_BLK_MAX_BYTES, 0 };
-	r.seg[1] = (struct hv_blk_seg){ 0x400000, 512, 0 };
-	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_BADREQ);
 	r = (struct hv_blk_req){ .op = HV_BLK_OP_READ, .nr_seg = 1, .reserved = 1 };
 	r.seg[0] = (struct hv_blk_seg){ pa, 512, 0 };
+	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_BADREQ);
+#undef REQ
+	/*
+	 * HV_BLK_MAX_SEG segments, scattered: exactly HV_BLK_MAX_BYTES in all
+	 * is one request, 512 bytes more is not, though every segment is
+	 * fine and the image has room for it.
+	 */
+	for (i = 0; i < HV_BLK_MAX_SEG; i++)
+		lens[i] = i < HV_BLK_MAX_SEG - 1 ? 0x10000 : HV_BLK_MAX_BYTES - 0x10000 * i;
+	scatter(&r, HV_BLK_OP_READ, 8, big_pa, lens);
+	a = raw_io(&fe, &r);
+	CU_ASSERT(a.status == HV_BLK_S_OK && a.bytes == HV_BLK_MAX_BYTES);
+	CU_ASSERT_TRUE(segments_hold(&h, &r, m.data + 8 * 512));
+	fill_random(big, HV_BLK_MAX_SEG * 0x40000);
+	scatter(&r, HV_BLK_OP_WRITE, SECS - HV_BLK_MAX_BYTES / 512, big_pa, lens);
+	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_OK);
+	for (i = 0; i < HV_BLK_MAX_SEG; i++) /* what the file must now hold */
+		memcpy(m.data + m.bytes - HV_BLK_MAX_BYTES + 0x10000 * i, big + r.seg[i].gpa - big_pa,
+		       lens[i]);
+	lens[HV_BLK_MAX_SEG - 1] += 512;
+	scatter(&r, HV_BLK_OP_WRITE, 0, big_pa, lens);
+	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_BADREQ);
+	for (i = 0; i < HV_BLK_MAX_SEG; i++)
+		lens[i] = HV_BLK_MAX_BYTES; /* each the most one request may move */
+	scatter(&r, HV_BLK_OP_READ, 0, big_pa, lens);
 	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_BADREQ);
 	/* A write to the read-only disk. */
 	memset(buf, 0xee, 4096);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&fro, HV_BLK_OP_WRITE, 0, buf, 4096), HV_BLK_S_RO);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&fro, HV_BLK_OP_READ, 8, buf, 4096), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(memcmp(buf, ro.data + 4096, 4096), 0);
-	/* Multi-segment (scatter) read: the device still works. */
-	r = (struct hv_blk_req){ .op = HV_BLK_OP_READ, .sector = 3, .nr_seg = 3 };
-	for (i = 0; i < 3; i++)
-		r.seg[i] = (struct hv_blk_seg){ pa + 1024 * (2 - i), 512, 0 };
-	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_OK);
-	for (i = 0; i < 3; i++)
-		CU_ASSERT_EQUAL(memcmp(buf + 1024 * (2 - i), m.data + (3 + i) * 512, 512), 0);
-#undef REQ
-	CU_ASSERT_EQUAL(h.vm->pvblk[0].st.bad_reqs, 16);
+	CU_ASSERT_EQUAL(h.vm->pvblk[0].st.bad_reqs, 17);
+	CU_ASSERT_EQUAL(h.vm->pvblk[1].st.bad_reqs, 1);
 	CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_ACTIVE);
 	pv_host_destroy(&h);
-	CU_ASSERT_TRUE(img_matches(&m, IMG_BYTES));
-	CU_ASSERT_TRUE(img_matches(&ro, IMG_BYTES));
+	CU_ASSERT_TRUE(img_matches(&m));
+	CU_ASSERT_TRUE(img_matches(&ro));
 	img_drop(&m);
 	img_drop(&ro);
 }
@@ -251,10 +360,14 @@ static void test_hostile_requests(void)
 static void test_hostile_ring(void)
 {
 	const char *disks[2] = { "null:1M", "null:1M" };
+	const struct hv_queue_setup fresh = { 0x100000, 0x200000, 8, 8, VEC, 0 };
 	struct pv_host h;
 	struct pvblk_fe a, b;
+	struct hv_blk_req r;
+	struct async x = { 0, 0, 0 };
+	uint64_t kicks;
+	uint32_t cq_prod;
 	uint8_t *buf;
-	int i;
 
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &a, 0, 8, VEC, 0), 0);
@@ -262,27 +375,30 @@ static void test_hostile_ring(void)
 	buf = pv_host_alloc(&h, 4096);
 	a.ring.sq->prod += 1000; /* jumps past the ring */
 	h.os.notify(&h, a.port, 0);
-	for (i = 0; i < 500 && __atomic_load_n(&h.vm->pvblk[0].state, __ATOMIC_ACQUIRE) !=
-				     PVBLK_BROKEN; i++)
-		usleep(1000);
-	CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_BROKEN);
+	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVBLK_BROKEN));
+	CU_ASSERT_EQUAL(h.vm->pvblk[0].st.reqs, 0); /* nothing taken from it */
 	memset(buf, 0x55, 4096);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&b, HV_BLK_OP_READ, 0, buf, 4096), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(buf[100], 0); /* the null device reads zeros */
 	/* Completion consumer index beyond the producer: that queue breaks too. */
 	b.ring.cq->cons += 100;
-	{
-		struct hv_blk_req r;
-		struct async x = { 0, 0, 0 };
-		pvblk_fe_prep(&b, &r, HV_BLK_OP_READ, 0, buf, 512);
-		CU_ASSERT_EQUAL(pvblk_fe_submit(&b, &r, async_done, &x), 0);
-		pvblk_fe_kick(&b);
-		for (i = 0; i < 500 && __atomic_load_n(&h.vm->pvblk[1].state, __ATOMIC_ACQUIRE) !=
-					     PVBLK_BROKEN; i++)
-			usleep(1000);
-		CU_ASSERT_EQUAL(h.vm->pvblk[1].state, PVBLK_BROKEN);
-		CU_ASSERT_FALSE(x.done);
-	}
+	cq_prod = b.ring.cq->prod;
+	pvblk_fe_prep(&b, &r, HV_BLK_OP_READ, 0, buf, 512);
+	CU_ASSERT_EQUAL(pvblk_fe_submit(&b, &r, async_done, &x), 0);
+	pvblk_fe_kick(&b);
+	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 1) == PVBLK_BROKEN));
+	/* All hv did for that doorbell is over once it has heard the next one. */
+	kicks = __atomic_load_n(&h.vm->pvblk[1].src.kicks, __ATOMIC_ACQUIRE);
+	h.os.notify(&h, b.port, 0);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&h.vm->pvblk[1].src.kicks, __ATOMIC_ACQUIRE) ==
+				  kicks + 1));
+	/* The request was not taken, nothing was published: there is nothing to complete. */
+	CU_ASSERT_EQUAL(h.vm->pvblk[1].st.reqs, 1);
+	CU_ASSERT_EQUAL(b.ring.cq->prod, cq_prod);
+	CU_ASSERT_EQUAL(pvblk_fe_poll(&b), 0);
+	CU_ASSERT_FALSE(x.done);
+	/* A broken queue is not attached over: the way back is a detach. */
+	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY);
 	pv_host_destroy(&h);
 }
 
@@ -291,18 +407,23 @@ static void test_detach_reattach(void)
 {
 	const char *disks[1];
 	const uint64_t a_bad[HC_NARGS] = { 99 }, a_uart[HC_NARGS] = { 0 };
+	struct hv_ring_ctl sq, cq;
 	struct pv_host h;
 	struct pvblk_fe fe;
+	struct pv_ring old = { 0 };
+	struct pvblk *b;
+	struct hv_blk_req r;
 	struct img m;
+	uint64_t reqs, kicks;
 	uint8_t *buf;
-	int i;
 
 	img_make(&m, IMG_BYTES);
 	disks[0] = m.path;
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	b = &h.vm->pvblk[0];
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_bad), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_uart), -HV_EINVAL);
-	CU_ASSERT_EQUAL(pvblk_detach(&h.vm->pvblk[0], NULL), 0); /* never attached: fine */
+	CU_ASSERT_EQUAL(pvblk_detach(b, NULL), 0); /* never attached: fine */
 	buf = pv_host_alloc(&h, 8192);
 	for (int round = 0; round < 3; round++) {
 		CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, round == 1 ? 0 : VEC,
@@ -313,20 +434,123 @@ static void test_detach_reattach(void)
 		if (round == 2) { /* break it first: detach must still work */
 			fe.ring.sq->prod += 500;
 			h.os.notify(&h, fe.port, 0);
-			for (i = 0; i < 500 && __atomic_load_n(&h.vm->pvblk[0].state,
-							   __ATOMIC_ACQUIRE) != PVBLK_BROKEN; i++)
-				usleep(1000);
-			CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_BROKEN);
+			CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVBLK_BROKEN));
 		}
+		old = fe.ring;
 		CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), 0);
-		CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_DETACHED);
+		CU_ASSERT_EQUAL(b->state, PVBLK_DETACHED);
 	}
-	/* Detached, the doorbell does nothing and hv touches no ring. */
+	/*
+	 * Detached, the doorbell does nothing: a valid write left in the old
+	 * ring is not taken, and hv touches neither ring.  The doorbell is
+	 * heard (kicks), then everything hv does next is done after it.
+	 */
+	reqs = b->st.reqs;
+	kicks = __atomic_load_n(&b->src.kicks, __ATOMIC_ACQUIRE);
+	memset(buf, 0x77, 4096);
+	pvblk_fe_prep(&fe, &r, HV_BLK_OP_WRITE, 0, buf, 4096);
+	memcpy(old.sqe + (old.sq->prod & 7) * sizeof(r), &r, sizeof(r));
+	hv_ring_store_release(&old.sq->prod, old.sq->prod + 1);
+	sq = *old.sq;
+	cq = *old.cq;
 	h.os.notify(&h, HV_NOTIFY_PORT_BASE, 0);
-	usleep(10000);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&b->src.kicks, __ATOMIC_ACQUIRE) == kicks + 1));
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 7), 0);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&fe, HV_BLK_OP_READ, 0, buf, 4096), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(memcmp(buf, m.data, 4096), 0);
+	CU_ASSERT_EQUAL(b->st.reqs, reqs + 1); /* that read only */
+	CU_ASSERT_EQUAL(memcmp(&sq, old.sq, sizeof(sq)), 0);
+	CU_ASSERT_EQUAL(memcmp(&cq, old.cq, sizeof(cq)), 0);
 	pv_host_destroy(&h);
+	CU_ASSERT_TRUE(img_matches(&m));
+	img_drop(&m);
+}
+
+/*
+ * A detach whose I/O does not drain in time stays pending: attach is refused
+ * even once the I/O thread has let go, until the detach is called again.
+ * The test plays the I/O thread (stopped) to choose when it lets go.
+ */
+static void test_detach_pending(void)
+{
+	const char *disks[1] = { "null:1M" };
+	const struct hv_queue_setup fresh = { 0x100000, 0x200000, 8, 8, VEC, 0 };
+	struct pv_host h;
+	struct pvblk_fe fe;
+	struct pvblk *b;
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, VEC, 0), 0);
+	b = &h.vm->pvblk[0];
+	iothread_stop(&h.vm->io);
+	b->detach_timeout_ms = 0;
+	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), -HV_EBUSY); /* nobody answered */
+	CU_ASSERT_EQUAL(b->state, PVBLK_ACTIVE);
+	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY);
+	b->src.kick(&b->src, &h.vm->io.eng); /* the I/O thread hears the doorbell: nothing in flight */
+	CU_ASSERT_EQUAL(b->state, PVBLK_DETACHED);
+	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY); /* the detach is still pending */
+	CU_ASSERT_PTR_NOT_NULL(b->pool);
+	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), 0); /* called again: it completes */
+	CU_ASSERT_PTR_NULL(b->pool);
+	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), HV_NOTIFY_PORT_BASE);
+	CU_ASSERT_EQUAL(b->state, PVBLK_ACTIVE);
+	pv_host_destroy(&h);
+}
+
+/*
+ * Host I/O that fails or comes back short is IOERR, with the bytes that did
+ * move: an image truncated under hv (short and empty reads), a file-size
+ * limit (short and refused writes), guest RAM the host may not touch.
+ */
+static void test_io_errors(void)
+{
+	const uint64_t end = IMG_SECTORS / 2; /* the image's new end, in sectors */
+	const char *disks[1];
+	struct ut_fsize_limit lim;
+	struct pv_host h;
+	struct pvblk_fe fe;
+	struct async a;
+	struct img m;
+	uint8_t *buf;
+
+	img_make(&m, IMG_BYTES);
+	disks[0] = m.path;
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, VEC, 0), 0);
+	buf = pv_host_alloc(&h, 4096);
+	CU_ASSERT_EQUAL_FATAL(truncate(m.path, (off_t)end * 512), 0);
+	m.bytes = end * 512;
+	memset(buf, 0xee, 4096);
+	a = io1(&fe, HV_BLK_OP_READ, end - 4, buf, 4096);
+	CU_ASSERT_EQUAL(a.status, HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(a.bytes, 2048);
+	CU_ASSERT_EQUAL(memcmp(buf, m.data + m.bytes - 2048, 2048), 0);
+	a = io1(&fe, HV_BLK_OP_READ, end + 100, buf, 512);
+	CU_ASSERT(a.status == HV_BLK_S_IOERR && a.bytes == 0);
+
+	ut_fsize_limit_set(&lim, m.bytes);
+	fill_random(buf, 4096);
+	a = io1(&fe, HV_BLK_OP_WRITE, end - 4, buf, 4096);
+	CU_ASSERT(a.status == HV_BLK_S_IOERR && a.bytes == 2048);
+	memcpy(m.data + m.bytes - 2048, buf, 2048);
+	a = io1(&fe, HV_BLK_OP_WRITE, end + 8, buf, 512);
+	CU_ASSERT(a.status == HV_BLK_S_IOERR && a.bytes == 0);
+	ut_fsize_limit_undo(&lim);
+
+	CU_ASSERT_EQUAL_FATAL(mprotect(buf, 4096, PROT_NONE), 0);
+	a = io1(&fe, HV_BLK_OP_READ, 0, buf, 512);
+	CU_ASSERT(a.status == HV_BLK_S_IOERR && a.bytes == 0);
+	a = io1(&fe, HV_BLK_OP_WRITE, 0, buf, 512);
+	CU_ASSERT(a.status == HV_BLK_S_IOERR && a.bytes == 0);
+	CU_ASSERT_EQUAL_FATAL(mprotect(buf, 4096, PROT_READ | PROT_WRITE), 0);
+
+	CU_ASSERT_EQUAL(h.vm->pvblk[0].st.io_errors, 6);
+	CU_ASSERT_EQUAL(h.vm->pvblk[0].st.bad_reqs, 0);
+	CU_ASSERT_EQUAL(io1(&fe, HV_BLK_OP_READ, 0, buf, 4096).status, HV_BLK_S_OK); /* still serves */
+	CU_ASSERT_EQUAL(memcmp(buf, m.data, 4096), 0);
+	pv_host_destroy(&h);
+	CU_ASSERT_TRUE(img_matches(&m));
 	img_drop(&m);
 }
 
@@ -381,8 +605,7 @@ static void test_depth32_mixed(void)
 			io[i] = (struct qd_io){ &fe, &m, io[i].buf, blk * (BLK / 512),
 						(int)(rnd() & 1), 0, 0, &left };
 			if (io[i].write) {
-				for (unsigned j = 0; j < BLK; j++)
-					io[i].buf[j] = (uint8_t)rnd();
+				fill_random(io[i].buf, BLK);
 				memcpy(m.data + blk * BLK, io[i].buf, BLK);
 			}
 			pvblk_fe_prep(&fe, &r, io[i].write ? HV_BLK_OP_WRITE : HV_BLK_OP_READ,
@@ -405,7 +628,7 @@ static void test_depth32_mixed(void)
 	CU_ASSERT(fe.st.notifies <= ROUNDS);
 	CU_ASSERT_EQUAL(pvblk_fe_flush(&fe), HV_BLK_S_OK);
 	pv_host_destroy(&h);
-	CU_ASSERT_TRUE(img_matches(&m, IMG_BYTES));
+	CU_ASSERT_TRUE(img_matches(&m));
 	img_drop(&m);
 }
 
@@ -456,24 +679,145 @@ static void test_out_of_order(void)
 
 /*
  * Thousands of structured-random requests (ops, counts, addresses around
- * every boundary): each completes with a defined status, a write never
- * lands unless it was valid, and the queue keeps working.
+ * every boundary) on a real image.  The test keeps its own model of the
+ * rules (PROTOCOL.md section 9) and of what the image and guest RAM must
+ * hold: each request gets the status the model says, and at the end both
+ * hold exactly what the valid requests put there, so a rejected request
+ * touched neither.  Valid requests that could race (overlapping data, one
+ * of them writing) are never in flight together: their result has no order.
  */
+struct fuzz_io {
+	struct hv_blk_req r;
+	uint32_t want, got;
+	int done;
+};
+
+struct fuzz {
+	uint8_t *ram, *img;       /* what guest RAM and the image must hold */
+	unsigned flight[16], n;   /* valid requests possibly in flight */
+	struct fuzz_io *io;
+};
+
+static void fuzz_done(void *arg, uint32_t status, uint32_t bytes)
+{
+	struct fuzz_io *io = arg;
+
+	(void)bytes;
+	io->got = status;
+	io->done = 1;
+}
+
 static uint64_t pick(const uint64_t *v, size_t n)
 {
 	return v[rnd() % n];
 }
 
-static void fuzz_done(void *arg, uint32_t status, uint32_t bytes)
+/* The status table of PROTOCOL.md section 9, in its order (a writable disk). */
+static uint32_t model_status(const struct hv_blk_req *r, uint64_t sectors)
 {
-	unsigned *counts = arg;
-	counts[status < 5 ? status : 5]++;
-	(void)bytes;
+	uint64_t total = 0;
+
+	if (r->op > HV_BLK_OP_FLUSH)
+		return HV_BLK_S_UNSUPP;
+	if (r->reserved || (r->op == HV_BLK_OP_FLUSH && r->nr_seg))
+		return HV_BLK_S_BADREQ;
+	if (r->op == HV_BLK_OP_FLUSH)
+		return HV_BLK_S_OK;
+	if (r->nr_seg == 0 || r->nr_seg > HV_BLK_MAX_SEG)
+		return HV_BLK_S_BADREQ;
+	for (uint32_t i = 0; i < r->nr_seg; i++) {
+		const struct hv_blk_seg *s = &r->seg[i];
+		bool in_ram = s->gpa <= MEM && s->len <= MEM - s->gpa;
+
+		if (!s->len || s->len > HV_BLK_MAX_BYTES || s->reserved || !in_ram ||
+		    (s->gpa | s->len) % HV_BLK_SEG_ALIGN)
+			return HV_BLK_S_BADREQ;
+		total += s->len;
+	}
+	return total <= HV_BLK_MAX_BYTES && r->sector <= sectors &&
+			       total / 512 <= sectors - r->sector ? HV_BLK_S_OK : HV_BLK_S_BADREQ;
+}
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static uint64_t req_bytes(const struct hv_blk_req *r)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < r->nr_seg; i++)
+		n += r->seg[i].len;
+	return r->op == HV_BLK_OP_FLUSH ? 0 : n;
+}
+
+/* Two valid requests whose result together depends on their order (x may be y). */
+static bool conflict(const struct hv_blk_req *x, const struct hv_blk_req *y)
+{
+	bool x_rd = x->op == HV_BLK_OP_READ, y_rd = y->op == HV_BLK_OP_READ;
+
+	if (x->op == HV_BLK_OP_FLUSH || y->op == HV_BLK_OP_FLUSH)
+		return false;
+	if (x != y && (!x_rd || !y_rd) &&
+	    overlap(x->sector * 512, req_bytes(x), y->sector * 512, req_bytes(y)))
+		return true;
+	if (!x_rd && !y_rd) /* both only read guest memory */
+		return false;
+	for (uint32_t i = 0; i < x->nr_seg; i++)
+		for (uint32_t j = 0; j < y->nr_seg; j++)
+			if ((x != y || i != j) && overlap(x->seg[i].gpa, x->seg[i].len,
+							  y->seg[j].gpa, y->seg[j].len))
+				return true;
+	return false;
+}
+
+/* What a valid request does, done to the model. */
+static void model_apply(struct fuzz *z, const struct hv_blk_req *r)
+{
+	uint64_t off = r->sector * 512;
+
+	for (uint32_t i = 0; i < r->nr_seg && r->op != HV_BLK_OP_FLUSH; i++) {
+		const struct hv_blk_seg *s = &r->seg[i];
+		if (r->op == HV_BLK_OP_READ)
+			memcpy(z->ram + s->gpa, z->img + off, s->len);
+		else
+			memcpy(z->img + off, z->ram + s->gpa, s->len);
+		off += s->len;
+	}
+}
+
+static void drain_all(struct pvblk_fe *fe, struct fuzz *z)
+{
+	pvblk_fe_kick(fe);
+	for (int j = 0; j < 10000 && fe->outstanding; j++) {
+		int flag = 0;
+		pvblk_fe_wait(fe, &flag);
+	}
+	CU_ASSERT_EQUAL_FATAL(fe->outstanding, 0);
+	z->n = 0;
+}
+
+/* Before a valid request: wait for any in flight it could race with. */
+static void fuzz_order(struct pvblk_fe *fe, struct fuzz *z, unsigned k)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < z->n; i++)
+		if (!z->io[z->flight[i]].done)
+			z->flight[n++] = z->flight[i];
+	z->n = n;
+	for (i = 0; i < z->n; i++)
+		if (conflict(&z->io[k].r, &z->io[z->flight[i]].r)) {
+			drain_all(fe, z);
+			break;
+		}
+	z->flight[z->n++] = k;
 }
 
 static void test_random_requests(void)
 {
-	const char *disks[1] = { "null:1M" };
+	enum { N = 4000 };
 	const uint64_t gpas[] = { 0, 512, 0x400000, MEM - 512, MEM - 4096, MEM, MEM + 512,
 				  0x400001, UINT64_MAX - 511, UINT64_MAX, 1ull << 63, 0xc00000 };
 	/* (Not the rings at 8 MiB: a read into its own ring breaks the queue, by design.) */
@@ -481,52 +825,91 @@ static void test_random_requests(void)
 				  0xffffffffu, 100 };
 	const uint64_t secs[] = { 0, 1, IMG_SECTORS - 1, IMG_SECTORS, IMG_SECTORS + 1,
 				  UINT64_MAX, UINT64_MAX - 1, 1ull << 55 };
-	unsigned counts[6] = { 0 }, i, j, total = 0;
+	/* Half the requests are drawn from these, well-formed but for the odd reserved bit. */
+	const uint64_t ok_gpas[] = { 0, 512, 0x400000, 0xc00000, MEM - 4096, MEM - 512 };
+	const uint64_t ok_lens[] = { 512, 4096, 65536 };
+	const uint64_t ok_secs[] = { 0, 1, 100, IMG_SECTORS - 8, IMG_SECTORS - 1 };
+	unsigned counts[5] = { 0 }, writes = 0, wrong = 0, differ = 0, j, k;
+	const char *disks[1];
 	struct pv_host h;
 	struct pvblk_fe fe;
+	struct fuzz z = { 0 };
+	struct img m;
+	uint64_t harness;
 
+	img_make(&m, IMG_BYTES);
+	disks[0] = m.path;
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0xfffff000u), 0);
-	for (i = 0; i < 4000; i++) {
-		struct hv_blk_req r = { .op = (uint32_t)(rnd() % 4), .sector = pick(secs, 8),
-					.nr_seg = (uint32_t)(rnd() % 17) };
+	/* Guest RAM random, but for the harness's rings at 8 MiB; the model starts equal. */
+	harness = (h.next + 4095) & ~4095ull;
+	fill_random(h.vm->mem.host, 8ull << 20);
+	fill_random(h.vm->mem.host + harness, MEM - harness);
+	z.ram = malloc(MEM);
+	z.img = m.data;
+	z.io = calloc(N, sizeof(*z.io));
+	CU_ASSERT_FATAL(z.ram && z.io);
+	memcpy(z.ram, h.vm->mem.host, MEM);
+	for (k = 0; k < N; k++) {
+		struct hv_blk_req *r = &z.io[k].r;
+		bool sane = rnd() & 1;
+#define PICK(v) (sane ? pick(ok_##v, sizeof(ok_##v) / 8) : pick(v, sizeof(v) / 8))
+		*r = (struct hv_blk_req){ .op = (uint32_t)(rnd() % (sane ? 3 : 4)),
+					  .sector = PICK(secs),
+					  .nr_seg = (uint32_t)(sane ? 1 + rnd() % 3 : rnd() % 17) };
 		if (rnd() % 16 == 0)
-			r.reserved = rnd();
+			r->reserved = rnd();
 		for (j = 0; j < HV_BLK_MAX_SEG; j++) {
-			r.seg[j].gpa = pick(gpas, sizeof(gpas) / 8);
-			r.seg[j].len = (uint32_t)pick(lens, sizeof(lens) / 8);
-			r.seg[j].reserved = rnd() % 32 == 0;
+			r->seg[j].gpa = PICK(gpas);
+			r->seg[j].len = (uint32_t)PICK(lens);
+			r->seg[j].reserved = rnd() % 32 == 0;
 		}
-		while (pvblk_fe_submit(&fe, &r, fuzz_done, counts)) {
+#undef PICK
+		z.io[k].want = model_status(r, IMG_SECTORS);
+		if (z.io[k].want == HV_BLK_S_OK) {
+			/* A read into overlapping segments has no defined result: write instead. */
+			if (r->op == HV_BLK_OP_READ && conflict(r, r))
+				r->op = HV_BLK_OP_WRITE;
+			writes += r->op == HV_BLK_OP_WRITE;
+			fuzz_order(&fe, &z, k);
+			model_apply(&z, r);
+		}
+		while (pvblk_fe_submit(&fe, r, fuzz_done, &z.io[k])) {
 			int flag = 0;
 			pvblk_fe_kick(&fe);
 			pvblk_fe_wait(&fe, &flag);
 			CU_ASSERT_EQUAL_FATAL(h.vm->pvblk[0].state, PVBLK_ACTIVE); /* never hang */
 		}
-		if (i % 7 == 0)
+		if (k % 7 == 0)
 			pvblk_fe_kick(&fe);
 	}
-	pvblk_fe_kick(&fe);
-	for (j = 0; j < 10000 && fe.outstanding; j++) {
-		int flag = 0;
-		pvblk_fe_wait(&fe, &flag);
+	drain_all(&fe, &z);
+	for (k = 0; k < N; k++) {
+		wrong += !z.io[k].done || z.io[k].got != z.io[k].want;
+		counts[z.io[k].want]++;
 	}
-	for (i = 0; i < 6; i++)
-		total += counts[i];
-	CU_ASSERT_EQUAL(total, 4000);
-	CU_ASSERT_EQUAL(counts[5], 0);            /* only defined statuses */
+	CU_ASSERT_EQUAL(wrong, 0);                 /* each the status the rules give */
 	CU_ASSERT(counts[HV_BLK_S_BADREQ] > 1000); /* most of it is garbage */
-	CU_ASSERT(counts[HV_BLK_S_OK] > 10);       /* and some of it is not */
+	CU_ASSERT(counts[HV_BLK_S_OK] > 400);      /* and much of it is not */
+	CU_ASSERT(writes > 150);
 	CU_ASSERT(counts[HV_BLK_S_UNSUPP] > 10);
 	CU_ASSERT_EQUAL(h.vm->pvblk[0].state, PVBLK_ACTIVE);
 	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
+	for (uint64_t p = 0; p < MEM; p += 4096) /* the model matches RAM, but for the harness */
+		differ += (p < (8u << 20) || p >= harness) && memcmp(z.ram + p, h.vm->mem.host + p, 4096);
+	CU_ASSERT_EQUAL(differ, 0);
 	pv_host_destroy(&h);
+	CU_ASSERT_TRUE(img_matches(&m));
+	free(z.ram);
+	free(z.io);
+	img_drop(&m);
 }
 
 int suite_pvblk(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "attach: every bad setup refused, state unchanged", test_attach_checks },
+		{ "device table: the read-only flag", test_ro_flag },
 		{ "read/write/flush round trip, interrupts", test_roundtrip_irq },
 		{ "read/write/flush round trip, polling", test_roundtrip_poll },
 		{ "round trip across the 2^32 index wrap", test_roundtrip_wrap },
@@ -534,9 +917,11 @@ int suite_pvblk(void)
 		{ "hostile requests: statuses, images unchanged", test_hostile_requests },
 		{ "hostile ring indices break only that queue", test_hostile_ring },
 		{ "detach (also a broken queue) and attach again", test_detach_reattach },
+		{ "a timed-out detach stays pending", test_detach_pending },
+		{ "host I/O errors and short transfers: IOERR", test_io_errors },
 		{ "depth 32 mixed reads and writes, byte for byte", test_depth32_mixed },
 		{ "out-of-order completions matched by id", test_out_of_order },
-		{ "4000 structured-random requests", test_random_requests },
+		{ "4000 structured-random requests against a model", test_random_requests },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvblk", tests);
