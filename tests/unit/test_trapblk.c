@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "suites.h"
+#include "ut.h"
 #include "vm.h"
 
 #define MEM (16ull << 20)
@@ -21,29 +23,26 @@
 
 struct fx {
 	struct vm *vm;
-	char path[64];
+	char path[UT_PATH_MAX];
 	uint8_t data[1 << 20]; /* the image as created */
 };
 
-static void fx_init(struct fx *f, const char *extra_spec)
+/* A VM with one trap disk over a fresh 1 MiB image; its I/O thread busy-polls poll_ns. */
+static void fx_init(struct fx *f, const char *extra_spec, uint64_t poll_ns)
 {
 	struct disk_spec spec;
 	char err[256], s[96];
-	int fd;
 
 	f->vm = calloc(1, sizeof(*f->vm));
 	CU_ASSERT_FATAL(f->vm && gm_init(&f->vm->mem, MEM) == 0);
 	CU_ASSERT_FATAL(vm_init_devices(f->vm, 1) == 0);
-	snprintf(f->path, sizeof(f->path), "/tmp/hv-ut-trap-XXXXXX");
-	fd = mkstemp(f->path);
-	CU_ASSERT_FATAL(fd >= 0);
 	for (size_t i = 0; i < sizeof(f->data); i++)
 		f->data[i] = (uint8_t)(i * 7 + i / 512);
-	CU_ASSERT_FATAL(write(fd, f->data, sizeof(f->data)) == (ssize_t)sizeof(f->data));
-	close(fd);
+	ut_image_make(f->path, f->data, sizeof(f->data));
 	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
 	CU_ASSERT_FATAL(cli_parse_disk("--trap-disk", s, &spec, err, sizeof(err)) == 0);
 	CU_ASSERT_FATAL(vm_add_trapblk(f->vm, &spec, err, sizeof(err)) == 0);
+	f->vm->io.poll_ns = poll_ns;
 	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
 }
 
@@ -57,14 +56,20 @@ static void fx_destroy(struct fx *f)
 
 static int image_is(const struct fx *f, const uint8_t *want)
 {
-	static uint8_t buf[1 << 20];
-	int fd = open(f->path, O_RDONLY), ok;
+	return ut_file_is(f->path, want, sizeof(f->data));
+}
 
-	ok = fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf) &&
-	     !memcmp(buf, want, sizeof(buf));
-	if (fd >= 0)
-		close(fd);
-	return ok;
+/* The controller's entry in the device table, as HV_HC_DEV_INFO gives it. */
+static struct hv_dev_desc desc(struct fx *f)
+{
+	const uint64_t a[HC_NARGS] = { 1, BUF };
+	struct hv_dev_desc d = { 0 };
+
+	CU_ASSERT_EQUAL(hc_dispatch(f->vm, HV_HC_DEV_INFO, a), 0);
+	CU_ASSERT_EQUAL(gm_read(&f->vm->mem, &d, BUF, sizeof(d)), 0);
+	CU_ASSERT_EQUAL(d.type, HV_DEV_TRAPBLK);
+	CU_ASSERT_EQUAL(d.base, HV_MMIO_BASE);
+	return d;
 }
 
 /* One trapped access, as exit_mmio performs it. */
@@ -106,13 +111,14 @@ static void test_registers_identify(void)
 	struct fx *f = malloc(sizeof(*f));
 	struct hv_trapblk_identify id;
 
-	fx_init(f, ",ro");
+	fx_init(f, ",ro", 0);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_MAGIC, 4), HV_TRAPBLK_MAGIC);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_VERSION, 4), HV_TRAPBLK_VERSION);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 8), 2048);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 4), 2048);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY + 4, 4), 0);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_FLAGS, 4), HV_TRAPBLK_F_RO);
+	CU_ASSERT_EQUAL(desc(f).flags, HV_DEV_F_RO);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_VECTOR, 4), TRAPBLK_VEC_BASE);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_STATUS, 4), 0);
 	wr(f, HV_TRAPBLK_R_SECTOR, 0x1122334455667788ull, 8);
@@ -142,8 +148,10 @@ static void test_read_write(void)
 	struct fx *f = malloc(sizeof(*f));
 	uint8_t *g;
 
-	fx_init(f, "");
+	fx_init(f, "", 0);
 	g = f->vm->mem.host;
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_FLAGS, 4), 0);
+	CU_ASSERT_EQUAL(desc(f).flags, 0);
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_READ, 10, 2048 - 10, BUF), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), (2048 - 10) * 512);
 	CU_ASSERT_EQUAL(memcmp(g + BUF, f->data + 10 * 512, (2048 - 10) * 512), 0);
@@ -163,7 +171,7 @@ static void test_hostile_registers(void)
 	struct fx *f = malloc(sizeof(*f));
 	const uint32_t W = HV_TRAPBLK_CMD_WRITE, R = HV_TRAPBLK_CMD_READ;
 
-	fx_init(f, "");
+	fx_init(f, "", 0);
 	CU_ASSERT_EQUAL(command(f, W, 0, 1, MEM), HV_BLK_S_BADREQ);            /* DMA past RAM */
 	CU_ASSERT_EQUAL(command(f, W, 0, 2, MEM - 512), HV_BLK_S_BADREQ);      /* straddles */
 	CU_ASSERT_EQUAL(command(f, R, 0, 2, ~0ull - 511), HV_BLK_S_BADREQ);    /* wraps */
@@ -188,7 +196,7 @@ static void test_read_only(void)
 {
 	struct fx *f = malloc(sizeof(*f));
 
-	fx_init(f, ",ro");
+	fx_init(f, ",ro", 0);
 	memset(f->vm->mem.host + BUF, 0xee, 512);
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_WRITE, 0, 1, BUF), HV_BLK_S_RO);
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_READ, 0, 1, BUF), HV_BLK_S_OK);
@@ -204,7 +212,7 @@ static void test_busy_and_ier(void)
 	struct trapblk *t;
 	struct pollfd p;
 
-	fx_init(f, "");
+	fx_init(f, "", 0);
 	t = &f->vm->trapblk[0];
 	p = (struct pollfd){ .fd = t->irq_fd, .events = POLLIN };
 	/* Interrupts off: the command completes, ISR says so, no MSI. */
@@ -230,6 +238,74 @@ static void test_busy_and_ier(void)
 	free(f);
 }
 
+/*
+ * Host I/O that fails or comes back short ends the command with IOERR and
+ * the bytes that did move: an image truncated under hv, a file-size limit,
+ * a DMA buffer the host may not touch, an I/O thread hv cannot signal.
+ */
+static void test_io_errors(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+	const uint32_t end = 1024, R = HV_TRAPBLK_CMD_READ, W = HV_TRAPBLK_CMD_WRITE;
+	struct ut_fsize_limit lim;
+	struct trapblk *t;
+	uint8_t *g;
+
+	fx_init(f, "", 0);
+	t = &f->vm->trapblk[0];
+	g = f->vm->mem.host;
+	CU_ASSERT_EQUAL_FATAL(truncate(f->path, end * 512), 0);
+	memset(g + BUF, 0xee, 4096);
+	CU_ASSERT_EQUAL(command(f, R, end - 4, 8, BUF), HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 2048);
+	CU_ASSERT_EQUAL(memcmp(g + BUF, f->data + (end - 4) * 512, 2048), 0);
+	CU_ASSERT_EQUAL(command(f, R, end + 100, 1, BUF), HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 0);
+
+	ut_fsize_limit_set(&lim, end * 512);
+	memset(g + BUF, 0x3c, 4096);
+	CU_ASSERT_EQUAL(command(f, W, end - 4, 8, BUF), HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 2048);
+	memset(f->data + (end - 4) * 512, 0x3c, 2048);
+	CU_ASSERT_EQUAL(command(f, W, end + 8, 1, BUF), HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 0);
+	ut_fsize_limit_undo(&lim);
+	CU_ASSERT_TRUE(ut_file_is(f->path, f->data, end * 512));
+
+	CU_ASSERT_EQUAL_FATAL(mprotect(g + BUF, 4096, PROT_NONE), 0);
+	CU_ASSERT_EQUAL(command(f, R, 0, 1, BUF), HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(mprotect(g + BUF, 4096, PROT_READ | PROT_WRITE), 0);
+	CU_ASSERT_EQUAL(command(f, R, 0, 8, BUF), HV_BLK_S_OK); /* still works */
+	CU_ASSERT_EQUAL(memcmp(g + BUF, f->data, 4096), 0);
+
+	/* The I/O thread cannot be told (its eventfd is gone): done at once, IOERR. */
+	ut_iothread_stop(&f->vm->io);
+	close(t->src.fd);
+	t->src.fd = -1;
+	CU_ASSERT_EQUAL(command(f, R, 0, 1, BUF), HV_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 0);
+	CU_ASSERT_EQUAL(t->st.io_errors, 6);
+	CU_ASSERT_EQUAL(t->st.bad_cmds, 0);
+	fx_destroy(f);
+	free(f);
+}
+
+/* hv's I/O thread busy-polling (--io-poll, here 30 s): each command still done at once. */
+static void test_io_poll(void)
+{
+	struct fx *f = malloc(sizeof(*f));
+
+	fx_init(f, "", 30000000000ull);
+	for (uint64_t s = 0; s < 4; s++) {
+		CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_READ, s * 8, 8, BUF), HV_BLK_S_OK);
+		CU_ASSERT_EQUAL(memcmp(f->vm->mem.host + BUF, f->data + s * 4096, 4096), 0);
+	}
+	ut_iothread_stop(&f->vm->io);
+	fx_destroy(f);
+	free(f);
+}
+
 int suite_trapblk(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -238,6 +314,8 @@ int suite_trapblk(void)
 		{ "hostile register values: statuses, image unchanged", test_hostile_registers },
 		{ "write to a read-only image", test_read_only },
 		{ "one command at a time; IER gates the MSI", test_busy_and_ier },
+		{ "host I/O errors and short transfers: IOERR", test_io_errors },
+		{ "commands while hv's I/O thread busy-polls", test_io_poll },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("trapblk", tests);
