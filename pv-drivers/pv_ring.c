@@ -14,6 +14,11 @@ int pv_ring_alloc(struct pv_ring *r, const struct pv_os *os, uint32_t sq_size,
 	*r = (struct pv_ring){ 0 };
 	if (!hv_ring_size_ok(sq_size) || !hv_ring_size_ok(cq_size) || cq_size < sq_size)
 		return -HV_EINVAL;
+	/* Sizes first: pv_ring_free needs them to give back a ring allocated alone. */
+	r->sq_size = sq_size;
+	r->cq_size = cq_size;
+	r->sq_esize = sq_esize;
+	r->cq_esize = cq_esize;
 	r->sq = alloc_ring(os, sq_size, sq_esize, &r->sq_pa);
 	r->cq = alloc_ring(os, cq_size, cq_esize, &r->cq_pa);
 	if (!r->sq || !r->cq) {
@@ -22,10 +27,6 @@ int pv_ring_alloc(struct pv_ring *r, const struct pv_os *os, uint32_t sq_size,
 	}
 	r->sqe = (uint8_t *)r->sq + HV_RING_ENTRIES_OFF;
 	r->cqe = (uint8_t *)r->cq + HV_RING_ENTRIES_OFF;
-	r->sq_size = sq_size;
-	r->cq_size = cq_size;
-	r->sq_esize = sq_esize;
-	r->cq_esize = cq_esize;
 	r->sq_prod = r->sq_notified = r->cq_cons = start;
 	r->sq->prod = r->sq->cons = r->sq->event = start;
 	r->cq->prod = r->cq->cons = r->cq->event = start;

@@ -11,11 +11,18 @@
 
 static uint8_t arena[1 << 20] __attribute__((aligned(4096)));
 static size_t arena_used;
+/* What the ring asked the OS for and gave back; allocations fail after fail_after. */
+static size_t asked[4], freed[4];
+static unsigned nasked, nfreed, fail_after = ~0u;
 
 static void *a_alloc(void *ctx, size_t n, uint64_t *pa)
 {
 	void *p;
 	(void)ctx;
+	if (nasked < 4)
+		asked[nasked] = n;
+	if (nasked++ >= fail_after)
+		return NULL;
 	arena_used = (arena_used + 4095) & ~(size_t)4095;
 	if (arena_used + n > sizeof(arena))
 		return NULL;
@@ -28,7 +35,17 @@ static void *a_alloc(void *ctx, size_t n, uint64_t *pa)
 
 static void a_free(void *ctx, void *p, size_t n)
 {
-	(void)ctx, (void)p, (void)n;
+	(void)ctx, (void)p;
+	if (nfreed < 4)
+		freed[nfreed] = n;
+	nfreed++;
+}
+
+static void arena_reset(void)
+{
+	arena_used = 0;
+	nasked = nfreed = 0;
+	fail_after = ~0u;
 }
 
 static const struct pv_os os = { .dma_alloc = a_alloc, .dma_free = a_free };
@@ -49,13 +66,30 @@ static void test_sizes(void)
 {
 	struct pv_ring r;
 
-	arena_used = 0;
+	arena_reset();
 	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 3, 16, 4, 16, 0), -HV_EINVAL);
 	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 8, 16, 4, 16, 0), -HV_EINVAL); /* cq < sq */
 	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 1, 16, 1, 16, 0), -HV_EINVAL);
 	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 8192, 16, 8192, 16, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 4, 16, 8, 16, 0), 0);
-	CU_ASSERT_EQUAL(r.sq_pa % HV_RING_ALIGN, 0);
+	CU_ASSERT_EQUAL(nasked, 0); /* refused before asking for memory */
+	/* Each ring: the 128-byte control block, then its entries; all indices at start. */
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 256, 8, 16, 77), 0);
+	CU_ASSERT_EQUAL(nasked, 2);
+	CU_ASSERT_EQUAL(asked[0], 128 + 4 * 256);
+	CU_ASSERT_EQUAL(asked[1], 128 + 8 * 16);
+	CU_ASSERT_PTR_EQUAL(r.sqe, (uint8_t *)r.sq + 128);
+	CU_ASSERT_PTR_EQUAL(r.cqe, (uint8_t *)r.cq + 128);
+	CU_ASSERT_PTR_EQUAL(r.sq, arena + r.sq_pa);
+	CU_ASSERT_PTR_EQUAL(r.cq, arena + r.cq_pa);
+	CU_ASSERT(r.sq->prod == 77 && r.sq->cons == 77 && r.sq->event == 77);
+	CU_ASSERT(r.cq->prod == 77 && r.cq->cons == 77 && r.cq->event == 77);
+	pv_ring_free(&r, &os);
+	CU_ASSERT(nfreed == 2 && freed[0] == asked[0] && freed[1] == asked[1]);
+	/* No memory for the second ring: -ENOMEM, and the first is given back. */
+	arena_reset();
+	fail_after = 1;
+	CU_ASSERT_EQUAL(pv_ring_alloc(&r, &os, 4, 256, 8, 16, 0), -HV_ENOMEM);
+	CU_ASSERT(nfreed == 1 && freed[0] == asked[0]);
 	CU_ASSERT_EQUAL(hv_ring_bytes(4, 256), 128 + 1024);
 }
 
@@ -65,7 +99,7 @@ static void test_wrap_full_empty(void)
 	struct pv_ring r;
 	uint32_t cons = 0xfffffffbu, seen[8], val = 0, expect = 0, round, i, n;
 
-	arena_used = 0;
+	arena_reset();
 	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 8, 16, 8, 16, 0xfffffffbu), 0);
 	for (round = 0; round < 5; round++) {
 		for (i = 0; i < 8; i++) {
@@ -92,7 +126,7 @@ static void test_sq_event_suppression(void)
 	struct pv_ring r;
 	uint32_t cons = 0xfffffff0u, seen[16], i;
 
-	arena_used = 0;
+	arena_reset();
 	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 16, 16, 16, 16, 0xfffffff0u), 0);
 	for (i = 0; i < 4; i++) {
 		pv_ring_sq_slot(&r);
@@ -119,7 +153,7 @@ static void test_cq_arm(void)
 	struct pv_ring r;
 	uint32_t prod = UINT32_MAX, old;
 
-	arena_used = 0;
+	arena_reset();
 	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 16, 4, 16, UINT32_MAX), 0);
 	CU_ASSERT_PTR_NULL(pv_ring_cq_peek(&r));
 	CU_ASSERT_FALSE(pv_ring_cq_arm(&r)); /* empty: armed, nothing raced */
