@@ -37,6 +37,7 @@ static void test_boot_info(void)
 	CU_ASSERT_EQUAL(bi.mem[1].type, HV_MEM_KERNEL);
 	CU_ASSERT_EQUAL(bi.mem[1].len, 0x24000);
 	CU_ASSERT_EQUAL(bi.mem[2].type, HV_MEM_USABLE);
+	vm_destroy_devices(vm);
 	gm_destroy(&vm->mem);
 	free(vm);
 }
