@@ -9,7 +9,7 @@
 #   scripts/bench-boot.sh                 measure everywhere, as above
 #   scripts/bench-boot.sh --here OUT      measure here only, into OUT (one object)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 RUNS=${RUNS:-20}
 HV=build/hv KERNEL=build/guest-kernel.elf B=build/bench
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench-boot: RUNS=$RUNS is not a positive count" >&2; exit 2; }

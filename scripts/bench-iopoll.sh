@@ -11,7 +11,7 @@
 # run is reported, listed in the JSON's "failures", and makes the exit status 1.
 #   scripts/bench-iopoll.sh [--polls "USECS..."] [--time SECONDS] [--reps N]
 set -uo pipefail # not -e: one failed run must not lose the others
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 usage() { echo "usage: scripts/bench-iopoll.sh [--polls \"USECS...\"] [--time SECONDS] [--reps N]"; }
 die() {

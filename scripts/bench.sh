@@ -11,7 +11,7 @@
 # and listed in the JSON's "failures"; the rest is still reported, and the
 # script then exits 1.
 set -uo pipefail # not -e: one failed run must not lose the others
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu"
 usage() {

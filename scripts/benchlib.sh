@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the benchmark drivers (bench.sh, bench-iopoll.sh).
 
 # bench_where: run the whole calling script where guests can run.  On this
