@@ -59,6 +59,24 @@ static void img_drop(struct img *m)
 	free(m->data);
 }
 
+/* A host with one PV disk over a fresh random image m (IMG_BYTES). */
+static void host_with_image(struct pv_host *h, struct img *m, uint64_t io_poll_ns)
+{
+	const char *disks[1];
+
+	img_make(m, IMG_BYTES);
+	disks[0] = m->path;
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, disks, 1, io_poll_ns), 0);
+}
+
+/* Ends it: every write hv was told of is in the file, which holds what m says. */
+static void host_done(struct pv_host *h, struct img *m)
+{
+	pv_host_destroy(h);
+	CU_ASSERT_TRUE(img_matches(m));
+	img_drop(m);
+}
+
 static int state(struct pv_host *h, unsigned unit)
 {
 	return __atomic_load_n(&h->vm->pvblk[unit].state, __ATOMIC_ACQUIRE);
@@ -117,15 +135,12 @@ static int64_t attach_raw(struct pv_host *h, uint64_t dev, const struct hv_queue
 
 static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 {
-	const char *disks[1];
 	struct pv_host h;
 	struct pvblk_fe fe;
 	struct img m;
 	uint8_t *buf;
 
-	img_make(&m, IMG_BYTES);
-	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, io_poll_ns), 0);
+	host_with_image(&h, &m, io_poll_ns);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, vector, start), 0);
 	CU_ASSERT_EQUAL(fe.sectors, IMG_SECTORS);
 	CU_ASSERT_EQUAL(fe.port, HV_NOTIFY_PORT_BASE);
@@ -141,7 +156,6 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 		CU_ASSERT_EQUAL(pvblk_fe_rw(&fe, HV_BLK_OP_WRITE, sec, buf, n), HV_BLK_S_OK);
 	}
 	CU_ASSERT_EQUAL(pvblk_fe_flush(&fe), HV_BLK_S_OK);
-	CU_ASSERT_TRUE(img_matches(&m));
 	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
 	if (vector) {
 		CU_ASSERT(h.irqs > 0);
@@ -162,8 +176,7 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 		CU_ASSERT_EQUAL(h.vm->pvblk[0].src.kicks, fe.st.notifies);
 	}
 	ut_iothread_stop(&h.vm->io); /* hv exits while its I/O thread busy-polls */
-	pv_host_destroy(&h);
-	img_drop(&m);
+	host_done(&h, &m);
 }
 
 static void roundtrip(uint32_t vector, uint32_t start)
@@ -405,7 +418,6 @@ static void test_hostile_ring(void)
 /* Detach lets go of a queue, even a broken one; a new attach then works. */
 static void test_detach_reattach(void)
 {
-	const char *disks[1];
 	const uint64_t a_bad[HC_NARGS] = { 99 }, a_uart[HC_NARGS] = { 0 };
 	struct hv_ring_ctl sq, cq;
 	struct pv_host h;
@@ -417,9 +429,7 @@ static void test_detach_reattach(void)
 	uint64_t reqs, kicks;
 	uint8_t *buf;
 
-	img_make(&m, IMG_BYTES);
-	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	host_with_image(&h, &m, 0);
 	b = &h.vm->pvblk[0];
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_bad), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_uart), -HV_EINVAL);
@@ -461,9 +471,7 @@ static void test_detach_reattach(void)
 	CU_ASSERT_EQUAL(b->st.reqs, reqs + 1); /* that read only */
 	CU_ASSERT_EQUAL(memcmp(&sq, old.sq, sizeof(sq)), 0);
 	CU_ASSERT_EQUAL(memcmp(&cq, old.cq, sizeof(cq)), 0);
-	pv_host_destroy(&h);
-	CU_ASSERT_TRUE(img_matches(&m));
-	img_drop(&m);
+	host_done(&h, &m);
 }
 
 /*
@@ -506,7 +514,6 @@ static void test_detach_pending(void)
 static void test_io_errors(void)
 {
 	const uint64_t end = IMG_SECTORS / 2; /* the image's new end, in sectors */
-	const char *disks[1];
 	struct ut_fsize_limit lim;
 	struct pv_host h;
 	struct pvblk_fe fe;
@@ -514,9 +521,7 @@ static void test_io_errors(void)
 	struct img m;
 	uint8_t *buf;
 
-	img_make(&m, IMG_BYTES);
-	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	host_with_image(&h, &m, 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, VEC, 0), 0);
 	buf = pv_host_alloc(&h, 4096);
 	CU_ASSERT_EQUAL_FATAL(truncate(m.path, (off_t)end * 512), 0);
@@ -549,9 +554,7 @@ static void test_io_errors(void)
 	CU_ASSERT_EQUAL(h.vm->pvblk[0].st.bad_reqs, 0);
 	CU_ASSERT_EQUAL(io1(&fe, HV_BLK_OP_READ, 0, buf, 4096).status, HV_BLK_S_OK); /* still serves */
 	CU_ASSERT_EQUAL(memcmp(buf, m.data, 4096), 0);
-	pv_host_destroy(&h);
-	CU_ASSERT_TRUE(img_matches(&m));
-	img_drop(&m);
+	host_done(&h, &m);
 }
 
 /* Depth 32, mixed reads and writes to disjoint blocks, verified byte for byte. */
@@ -577,7 +580,6 @@ static void qd_done(void *arg, uint32_t status, uint32_t bytes)
 static void test_depth32_mixed(void)
 {
 	enum { QD = 32, ROUNDS = 40, BLK = 4096 };
-	const char *disks[1];
 	struct pv_host h;
 	struct pvblk_fe fe;
 	struct img m;
@@ -585,9 +587,7 @@ static void test_depth32_mixed(void)
 	unsigned left, round, i, bad = 0;
 	int spins = 0;
 
-	img_make(&m, IMG_BYTES);
-	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	host_with_image(&h, &m, 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, QD, VEC, 0xffffff00u), 0);
 	for (i = 0; i < QD; i++)
 		io[i].buf = pv_host_alloc(&h, BLK);
@@ -627,9 +627,7 @@ static void test_depth32_mixed(void)
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT(fe.st.notifies <= ROUNDS);
 	CU_ASSERT_EQUAL(pvblk_fe_flush(&fe), HV_BLK_S_OK);
-	pv_host_destroy(&h);
-	CU_ASSERT_TRUE(img_matches(&m));
-	img_drop(&m);
+	host_done(&h, &m);
 }
 
 /* The driver matches completions by id, whatever order hv returns them in. */
@@ -830,16 +828,13 @@ static void test_random_requests(void)
 	const uint64_t ok_lens[] = { 512, 4096, 65536 };
 	const uint64_t ok_secs[] = { 0, 1, 100, IMG_SECTORS - 8, IMG_SECTORS - 1 };
 	unsigned counts[5] = { 0 }, writes = 0, wrong = 0, differ = 0, j, k;
-	const char *disks[1];
 	struct pv_host h;
 	struct pvblk_fe fe;
 	struct fuzz z = { 0 };
 	struct img m;
 	uint64_t harness;
 
-	img_make(&m, IMG_BYTES);
-	disks[0] = m.path;
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	host_with_image(&h, &m, 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0xfffff000u), 0);
 	/* Guest RAM random, but for the harness's rings at 8 MiB; the model starts equal. */
 	harness = (h.next + 4095) & ~4095ull;
@@ -898,11 +893,9 @@ static void test_random_requests(void)
 	for (uint64_t p = 0; p < MEM; p += 4096) /* the model matches RAM, but for the harness */
 		differ += (p < (8u << 20) || p >= harness) && memcmp(z.ram + p, h.vm->mem.host + p, 4096);
 	CU_ASSERT_EQUAL(differ, 0);
-	pv_host_destroy(&h);
-	CU_ASSERT_TRUE(img_matches(&m));
+	host_done(&h, &m);
 	free(z.ram);
 	free(z.io);
-	img_drop(&m);
 }
 
 int suite_pvblk(void)
