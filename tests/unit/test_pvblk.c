@@ -168,7 +168,6 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 	 * between two requests sleeps only before the first: it needs one.
 	 */
 	CU_ASSERT_EQUAL(fe.st.submitted, 66);
-	fprintf(stderr, "\nDBG %llu notifies %llu kicks %llu\n", (unsigned long long)io_poll_ns, (unsigned long long)fe.st.notifies, (unsigned long long)h.vm->pvblk[0].src.kicks);
 	if (io_poll_ns) {
 		CU_ASSERT(fe.st.notifies >= 1 && fe.st.notifies * 8 <= fe.st.submitted);
 	} else {
