@@ -47,10 +47,14 @@ if [ "$KVM_PVM" = 1 ]; then
 fi
 
 secs=$(($(date +%s) - start))
-# For the README (scripts/readme-figures.py): how long the whole suite took, and where.
-printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s"}\n' \
+# For the README (scripts/readme-figures.py): how long the whole suite took,
+# where, and the test host VM's own boot time in this run (last-run.json is
+# overwritten by every later VM run, so the figure is kept here).
+vm_run=null
+[ "$KVM_WHERE" = vm ] && [ -s build/testvm/last-run.json ] && vm_run=$(cat build/testvm/last-run.json)
+printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s", "testvm": %s}\n' \
 	"$secs" "$KVM_WHERE" "$KVM_WHY" "$((u_pass + i_pass + p_pass))" "$((u_fail + i_fail + p_fail))" \
-	"$i_skip" "$(date -u +%FT%TZ)" >build/test-times.json
+	"$i_skip" "$(date -u +%FT%TZ)" "$vm_run" >build/test-times.json
 echo
 echo "tests: $((u_pass + i_pass + p_pass)) passed, $((u_fail + i_fail + p_fail)) failed, $i_skip skipped ($secs s)"
 [ "$unit_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$((u_fail + i_fail + p_fail))" -eq 0 ]
