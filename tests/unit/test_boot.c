@@ -69,6 +69,48 @@ static void test_page_tables(void)
 	free(vm);
 }
 
+/*
+ * The boot GDT as the CPU reads it: written where hv's GDTR points, 64-bit
+ * code and flat data at DPL 0, a busy TSS whose base and limit name the
+ * zeroed 104 bytes beside it (fields decoded by hand, not by hv's macro).
+ */
+static void test_boot_gdt(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct elf_info ki = { .entry = 0x200000, .lo = 0x200000, .hi = 0x201000 };
+	const uint8_t *page;
+	uint64_t code, data, tss, tss_hi, base;
+	unsigned i;
+
+	CU_ASSERT_FATAL(vm != NULL);
+	CU_ASSERT_EQUAL_FATAL(gm_init(&vm->mem, 8u << 20), 0);
+	memset(vm->mem.host + HV_BOOT_GDT_GPA, 0xa5, 4096); /* what was there must go */
+	CU_ASSERT_NOT_EQUAL(boot_setup(vm, &ki, ""), 0);
+	page = vm->mem.host + HV_BOOT_GDT_GPA;
+	memcpy(&code, page + HV_BOOT_SEL_CODE, 8);
+	memcpy(&data, page + HV_BOOT_SEL_DATA, 8);
+	memcpy(&tss, page + HV_BOOT_SEL_TSS, 8);
+	memcpy(&tss_hi, page + HV_BOOT_SEL_TSS + 8, 8);
+	CU_ASSERT_EQUAL(*(const uint64_t *)page, 0); /* the null descriptor */
+	/* access byte: P | DPL 0 | S | type; flags: L for code, D/B for data, G both */
+	CU_ASSERT_EQUAL(code >> 40 & 0xff, 0x9b);
+	CU_ASSERT_EQUAL(code >> 52 & 0xf, 0xa);
+	CU_ASSERT_EQUAL(data >> 40 & 0xff, 0x93);
+	CU_ASSERT_EQUAL(data >> 52 & 0xf, 0xc);
+	CU_ASSERT_EQUAL(tss >> 40 & 0xff, 0x8b); /* busy 64-bit TSS */
+	base = (tss >> 16 & 0xffffff) | (tss >> 56 & 0xff) << 24 | tss_hi << 32;
+	CU_ASSERT_EQUAL(base, BOOT_TSS_GPA);
+	CU_ASSERT_EQUAL((tss & 0xffff) | (tss >> 48 & 0xf) << 16, 103);
+	for (i = 0; i < 104; i++)
+		if (vm->mem.host[base + i]) {
+			CU_FAIL("the boot TSS is not zeroed");
+			break;
+		}
+	CU_ASSERT_EQUAL(sizeof(boot_gdt), BOOT_GDT_ENTRIES * 8);
+	gm_destroy(&vm->mem);
+	free(vm);
+}
+
 static void test_cmdline_too_long(void)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -88,6 +130,7 @@ int suite_boot(void)
 	static const CU_TestInfo t[] = {
 		{ "boot info and memory map", test_boot_info },
 		{ "1:1 page tables", test_page_tables },
+		{ "boot GDT and TSS", test_boot_gdt },
 		{ "command line too long", test_cmdline_too_long },
 		CU_TEST_INFO_NULL,
 	};
