@@ -7,6 +7,7 @@
 #include "lib.h"
 #include "platform.h"
 #include "trap.h"
+#include "tsc.h"
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_BASE_EN (1ull << 11)
@@ -46,23 +47,24 @@ static bool on_spurious(struct trap_frame *f)
 	return true; /* no EOI for a spurious vector */
 }
 
-/* Counts timer ticks over ~2 ms of hv's monotonic clock. */
-static void calibrate(void)
+static uint64_t read_timer(void)
 {
-	uint64_t t0, t1, c0, c1;
+	return plat_rdmsr(X2APIC_TIMER_CUR);
+}
 
-	plat_wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-	plat_wrmsr(X2APIC_TIMER_INIT, 0xffffffffu);
-	t0 = hv_time_ns();
-	c0 = plat_rdmsr(X2APIC_TIMER_CUR);
-	do
-		t1 = hv_time_ns();
-	while (t1 - t0 < 2000000);
-	c1 = plat_rdmsr(X2APIC_TIMER_CUR);
-	plat_wrmsr(X2APIC_TIMER_INIT, 0);
-	ticks_per_us = (c0 - c1) * 1000 / (t1 - t0);
-	if (!ticks_per_us)
-		ticks_per_us = 1;
+/*
+ * Timer ticks per microsecond over 10 ms of hv's clock (the count runs down),
+ * on first use: a guest that never sleeps does not pay for it at boot.
+ */
+uint64_t apic_ticks_per_us(void)
+{
+	if (!ticks_per_us) {
+		plat_wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+		plat_wrmsr(X2APIC_TIMER_INIT, 0xffffffffu);
+		ticks_per_us = clock_rate_per_us(read_timer, 10000000, true);
+		plat_wrmsr(X2APIC_TIMER_INIT, 0);
+	}
+	return ticks_per_us;
 }
 
 int apic_init(void)
@@ -74,7 +76,6 @@ int apic_init(void)
 	plat_wrmsr(X2APIC_TIMER_DIV, 0xb); /* divide by 1 */
 	trap_set_handler(VEC_TIMER, on_timer);
 	trap_set_handler(VEC_SPURIOUS, on_spurious);
-	calibrate();
 	return 0;
 }
 
@@ -82,11 +83,6 @@ void apic_self_nmi(void)
 {
 	/* The "self" shorthand allows only fixed delivery: name our own ID instead. */
 	plat_wrmsr(X2APIC_ICR, plat_rdmsr(X2APIC_ID) << 32 | ICR_NMI);
-}
-
-uint64_t apic_ticks_per_us(void)
-{
-	return ticks_per_us;
 }
 
 uint64_t apic_timer_irqs(void)
@@ -109,7 +105,8 @@ static void sleep_ticks(uint64_t ticks)
 
 void sleep_ns(uint64_t ns)
 {
-	uint64_t ticks = ns / 1000 * ticks_per_us + (ns % 1000) * ticks_per_us / 1000;
+	uint64_t per_us = apic_ticks_per_us();
+	uint64_t ticks = ns / 1000 * per_us + (ns % 1000) * per_us / 1000;
 
 	/* The count register is 32 bits: long sleeps are several one-shots. */
 	for (; ticks > 0xffffffffu; ticks -= 0xffffffffu)

@@ -5,6 +5,7 @@
 #ifndef GK_TSC_H
 #define GK_TSC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 static inline uint64_t rdtsc(void)
@@ -14,6 +15,16 @@ static inline uint64_t rdtsc(void)
 	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return (uint64_t)hi << 32 | lo;
 }
+
+/*
+ * Reads a counter between two readings of hv's clock, the narrowest of a few
+ * tries, and returns it with the midpoint in *ns: a calibration built on such
+ * samples is off by at most half a bracket, even if the vCPU was preempted
+ * during one try (as it often is in the test host VM).
+ */
+uint64_t clock_sample(uint64_t (*read)(void), uint64_t *ns);
+/* Counter ticks per microsecond over at least window_ns of hv's clock. */
+uint64_t clock_rate_per_us(uint64_t (*read)(void), uint64_t window_ns, bool down);
 
 /* Calibrates once (about 20 ms); returns TSC ticks per microsecond. */
 uint64_t tsc_ticks_per_us(void);
