@@ -224,9 +224,10 @@ static void t_not_emulated(uint64_t host_ns)
 			 CPULOOP_ITERS, dt / 1000, host_ns / 1000);
 		check(dt < 10 * host_ns, what);
 	} else {
-		snprintf(what, sizeof(what), "cpu: %llu-iteration loop %lu us (bound 1 s)",
+		/* No reference: 10 s still tells hardware (<1 s) from emulation (minutes). */
+		snprintf(what, sizeof(what), "cpu: %llu-iteration loop %lu us (bound 10 s)",
 			 CPULOOP_ITERS, dt / 1000);
-		check(dt < 1000000000ull, what);
+		check(dt < 10000000000ull, what);
 	}
 }
 
