@@ -31,25 +31,41 @@ kernel_pkg() {
 }
 
 mkdir -p "$OUT"
-if [ ! -s "$OUT/kver" ] || [ ! -d "$OUT/root/lib/modules/$(cat "$OUT/kver")" ]; then
+# The .deb is kept (70 MB); its 400 MB unpacked tree only while building.
+deb=$(ls "$OUT"/deb/linux-image-*.deb 2>/dev/null | head -1 || true)
+if [ -z "$deb" ]; then
 	pkg=$(kernel_pkg)
 	echo "testvm-build: fetching $pkg (apt-get download)" >&2
-	rm -rf "$OUT/deb" "$OUT/root"
+	rm -rf "$OUT/deb"
 	mkdir -p "$OUT/deb"
 	# apt-get warns when its _apt user cannot write here; the download is fine.
 	(cd "$OUT/deb" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
 		die "apt-get download $pkg failed"
-	dpkg-deb -x "$OUT"/deb/"$pkg"_*.deb "$OUT/root"
-	rm -rf "$OUT/deb"
-	echo "${pkg#linux-image-}" >"$OUT/kver"
+	deb=$(ls "$OUT"/deb/linux-image-*.deb)
 fi
-KVER=$(cat "$OUT/kver")
-MODDIR=$OUT/root/lib/modules/$KVER
+INIT=scripts/testvm/init
+fresh() { # fresh FILE: FILE exists and is newer than every input
+	local f=$1 i
+	[ -s "$f" ] || return 1
+	for i in "$deb" "$INIT" "$0" /bin/busybox; do
+		[ "$i" -nt "$f" ] && return 1
+	done
+	return 0
+}
+fresh "$OUT/vmlinux" && fresh "$OUT/initramfs.cpio.gz" && exit 0
+
+[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q interpreter ||
+	die "/bin/busybox is not busybox-static (run scripts/install-deps.sh)"
+tmp=$OUT/unpack
+rm -rf "$tmp" && mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+dpkg-deb -x "$deb" "$tmp/root"
+KVER=$(ls "$tmp/root/lib/modules" | head -1)
+MODDIR=$tmp/root/lib/modules/$KVER
 
 # vmlinux: the xz stream inside vmlinuz (the method of the kernel's
 # scripts/extract-vmlinux), so QEMU boots it through PVH without decompressing.
-if [ ! -s "$OUT/vmlinux" ] || [ "$OUT/root/boot/vmlinuz-$KVER" -nt "$OUT/vmlinux" ]; then
-	python3 - "$OUT/root/boot/vmlinuz-$KVER" "$OUT/vmlinux.tmp" <<'PY' || die "no ELF in the xz stream of vmlinuz-$KVER"
+python3 - "$tmp/root/boot/vmlinuz-$KVER" "$OUT/vmlinux.tmp" <<'PY' || die "no ELF in the xz stream of vmlinuz-$KVER"
 import lzma, sys
 data = open(sys.argv[1], "rb").read()
 off = data.find(b"\xfd7zXZ\x00")
@@ -59,31 +75,22 @@ if elf[:4] != b"\x7fELF":
     sys.exit(1)
 open(sys.argv[2], "wb").write(elf)
 PY
-	mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
-fi
+mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
 
-# initramfs: rebuilt when init, this script, busybox or the kernel changed.
-INIT=scripts/testvm/init
-if [ ! -s "$OUT/initramfs.cpio.gz" ] || [ "$INIT" -nt "$OUT/initramfs.cpio.gz" ] ||
-	[ "$0" -nt "$OUT/initramfs.cpio.gz" ] || [ /bin/busybox -nt "$OUT/initramfs.cpio.gz" ] ||
-	[ "$OUT/vmlinux" -nt "$OUT/initramfs.cpio.gz" ]; then
-	[ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q interpreter ||
-		die "/bin/busybox is not busybox-static (run scripts/install-deps.sh)"
-	rd=$OUT/initramfs
-	rm -rf "$rd"
-	mkdir -p "$rd"/{bin,dev,proc,sys,host,modules}
-	cp /bin/busybox "$rd/bin/busybox"
-	ln -s busybox "$rd/bin/sh"
-	for m in $MODULES; do
-		f=$(find "$MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
-		[ -n "$f" ] || die "module $m not in $KVER"
-		cp "$f" "$rd/modules/"
-		echo "${f##*/}" >>"$rd/modules/order"
-	done
-	cp "$INIT" "$rd/init"
-	chmod 755 "$rd/init"
-	(cd "$rd" && find . | LC_ALL=C sort | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$OUT/initramfs.cpio.gz.tmp"
-	mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
-	rm -rf "$rd"
-	echo "testvm-build: $OUT/initramfs.cpio.gz ($(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB, kernel $KVER)" >&2
-fi
+# initramfs: busybox, the modules in load order, /init.
+rd=$tmp/initramfs
+mkdir -p "$rd"/{bin,dev,proc,sys,host,modules}
+cp /bin/busybox "$rd/bin/busybox"
+ln -s busybox "$rd/bin/sh"
+for m in $MODULES; do
+	f=$(find "$MODDIR/kernel" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+	[ -n "$f" ] || die "module $m not in $KVER"
+	cp "$f" "$rd/modules/"
+	echo "${f##*/}" >>"$rd/modules/order"
+done
+cp "$INIT" "$rd/init"
+chmod 755 "$rd/init"
+(cd "$rd" && find . | LC_ALL=C sort | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$OUT/initramfs.cpio.gz.tmp"
+mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
+echo "$KVER" >"$OUT/kver"
+echo "testvm-build: $OUT/initramfs.cpio.gz ($(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB) and vmlinux, kernel $KVER" >&2
