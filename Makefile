@@ -12,6 +12,9 @@ LIBURING_A := /usr/lib/$(MULTIARCH)/liburing.a
 Q          := $(if $(V),,@)
 WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CSTD       := -std=gnu11
+# Every object records the headers it included, so a header change rebuilds
+# exactly what uses it (the .d files are read at the end of this Makefile).
+DEPFLAGS   := -MMD -MP
 
 # ---- dependencies: installed by scripts/install-deps.sh when absent ----------
 DEPS := $(BUILD)/.deps
@@ -34,14 +37,13 @@ $(MUSL_INC)/.stamp: $(DEPS)
 HV_SRCS   := $(wildcard hv/*.c)
 PV_SRCS   := $(wildcard pv-drivers/*.c)
 HV_LIB    := $(filter-out hv/main.c,$(HV_SRCS))
-HV_HDRS   := $(wildcard hv/*.h protocol/*.h)
 HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC)
 HV_OBJS   := $(patsubst hv/%.c,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-$(BUILD)/hv-obj/%.o: hv/%.c $(HV_HDRS) $(MUSL_INC)/.stamp
+$(BUILD)/hv-obj/%.o: hv/%.c $(MUSL_INC)/.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)musl-gcc $(HV_CFLAGS) -c $< -o $@
+	$(Q)musl-gcc $(HV_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/hv: $(HV_OBJS)
 	@$(if $(Q),echo "  LD      $@ (static, musl + liburing)")
@@ -53,19 +55,18 @@ GK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zo
 	     -mcmodel=small -Iguest-kernel/include -Ipv-drivers -Iprotocol
 GK_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	      -Wl,-z,noexecstack
-GK_SRCS := $(wildcard guest-kernel/*.c guest-kernel/arch/*.c guest-kernel/*.S \
-	     guest-kernel/arch/*.S pv-drivers/*.c)
-GK_HDRS := $(wildcard guest-kernel/include/*.h pv-drivers/*.h protocol/*.h)
+GK_SRCS := $(wildcard guest-kernel/*.c guest-kernel/*/*.c guest-kernel/*.S \
+	     guest-kernel/*/*.S pv-drivers/*.c)
 GK_OBJS := $(patsubst %,$(BUILD)/gk-obj/%.o,$(GK_SRCS))
 
-$(BUILD)/gk-obj/%.c.o: %.c $(GK_HDRS) $(DEPS)
+$(BUILD)/gk-obj/%.c.o: %.c $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $< (guest)")
-	$(Q)gcc $(GK_CFLAGS) -c $< -o $@
-$(BUILD)/gk-obj/%.S.o: %.S $(GK_HDRS) $(DEPS)
+	$(Q)gcc $(GK_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(BUILD)/gk-obj/%.S.o: %.S $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $< (guest)")
-	$(Q)gcc $(GK_CFLAGS) -c $< -o $@
+	$(Q)gcc $(GK_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/guest-kernel.elf: $(GK_OBJS) guest-kernel/kernel.ld
 	@$(if $(Q),echo "  LD      $@")
@@ -82,16 +83,24 @@ $(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/inclu
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $<
 
 # ---- unit tests: the hv sources with the system compiler and sanitizers -------------
-UT_SRCS   := $(wildcard tests/unit/*.c)
+# tests/lib: the harness shared by the unit tests and the loopback benchmark.
+TL_SRCS   := $(wildcard tests/lib/*.c)
+UT_SRCS   := $(wildcard tests/unit/*.c) $(TL_SRCS)
 UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
-	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers
+	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers \
+	     -Itests/lib -iquote guest-kernel/include
 # Guest code that is plain C and shared with host tools is tested here too.
 UT_GUEST  := guest-kernel/sha256.c
-$(BUILD)/unit-tests: $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(HV_HDRS) $(wildcard tests/unit/*.h pv-drivers/*.h) $(DEPS)
+UT_OBJS   := $(patsubst %.c,$(BUILD)/ut-obj/%.o,$(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST))
+
+$(BUILD)/ut-obj/%.o: %.c $(DEPS)
 	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@ (ASan, UBSan, CUnit)")
-	$(Q)gcc $(UT_CFLAGS) -iquote guest-kernel/include \
-		-o $@ $(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST) $(LIBURING_A) -lcunit -lpthread
+	@$(if $(Q),echo "  CC      $< (ASan, UBSan)")
+	$(Q)gcc $(UT_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(UT_OBJS)
+	@$(if $(Q),echo "  LD      $@ (CUnit)")
+	$(Q)gcc $(UT_CFLAGS) -o $@ $(UT_OBJS) $(LIBURING_A) -lcunit -lpthread
 
 # ---- benchmark tools: host-native baselines --------------------------------------
 BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench \
@@ -102,15 +111,20 @@ $(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c guest-kernel/inclu
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -Iprotocol -o $@ $< $(LIBURING_A)
 
-# hv's PV backend driven by the real guest driver on a host thread (no VM).
-$(BUILD)/bench/loopback-blkbench: tests/bench/loopback-blkbench.c tests/unit/pv_host.c \
-		guest-kernel/include/blkworkloads.h \
-		$(HV_LIB) $(PV_SRCS) $(HV_HDRS) $(DEPS)
+# hv's PV backend driven by the real guest driver on a host thread (no VM):
+# the same sources as the unit tests, optimised, without sanitizers.
+LB_CFLAGS := $(CSTD) $(WARN) -Wno-missing-prototypes -O2 -D_GNU_SOURCE -Ihv -Iprotocol \
+	     -Ipv-drivers -Itests/lib -iquote guest-kernel/include
+LB_OBJS   := $(patsubst %.c,$(BUILD)/lb-obj/%.o,tests/bench/loopback-blkbench.c $(TL_SRCS) \
+	     $(HV_LIB) $(PV_SRCS))
+$(BUILD)/lb-obj/%.o: %.c $(DEPS)
 	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)gcc $(CSTD) $(WARN) -Wno-missing-prototypes -O2 -D_GNU_SOURCE -Ihv -Iprotocol \
-		-Ipv-drivers -Itests/unit -iquote guest-kernel/include -o $@ $< tests/unit/pv_host.c $(HV_LIB) $(PV_SRCS) \
-		$(LIBURING_A) -lpthread
+	@$(if $(Q),echo "  CC      $< (loopback)")
+	$(Q)gcc $(LB_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(BUILD)/bench/loopback-blkbench: $(LB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)gcc $(LB_CFLAGS) -o $@ $(LB_OBJS) $(LIBURING_A) -lpthread
 
 # The CPU-bound kernel: sha256.c with the guest's own code-generation flags.
 $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha256.c \
@@ -160,3 +174,6 @@ bench-blk: all $(BENCH_TOOLS)
 
 clean:
 	rm -rf $(BUILD)
+
+# Header dependencies recorded by -MMD (absent before the first build).
+-include $(patsubst %.o,%.d,$(HV_OBJS) $(GK_OBJS) $(UT_OBJS) $(LB_OBJS))
