@@ -87,6 +87,8 @@
 #define HV_BOOT_MAGIC 0x49427668 /* "hvBI" little-endian */
 #define HV_BOOT_MAX_MEM 8
 #define HV_BOOT_MAX_DEV 32 /* the UART, 8 PV and 8 trap disks, and room to grow */
+/* Instances of one device kind (pvblk0..7, trapblk0..7): hv, its CLI and the guest agree. */
+#define HV_MAX_DEVS_PER_KIND 8
 
 #ifndef __ASSEMBLER__
 enum hv_mem_type {

@@ -9,6 +9,7 @@
 #define HV_RING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hv_abi.h"
@@ -82,6 +83,24 @@ static inline void hv_ring_store_release(uint32_t *p, uint32_t v)
 static inline void hv_ring_fence(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * Copies one entry out of the ring before anything reads its fields (as
+ * Xen's RING_COPY_REQUEST).  The source is read through a volatile pointer,
+ * once per 8-byte word, so the compiler can neither read the shared entry
+ * again after the copy was validated nor merge the copy away: the other side
+ * may rewrite the entry at any moment, and only the private copy is checked
+ * and used.  Entries are 8-byte aligned multiples of 8 bytes.
+ */
+static inline void hv_ring_copy_entry(void *dst, const void *src, size_t bytes)
+{
+	const volatile uint64_t *s = (const volatile uint64_t *)src;
+	uint64_t *d = (uint64_t *)dst;
+	size_t i;
+
+	for (i = 0; i < bytes / 8; i++)
+		d[i] = s[i];
 }
 
 /*
