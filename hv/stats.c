@@ -88,11 +88,11 @@ void stats_print(FILE *f, const struct vcpu *v)
 			(unsigned long long)v->st.unclaimed_mmio);
 	for (i = 0; i < vm->nr_pvblk; i++) {
 		fputs("hv: stats: hv ", f);
-		pvblk_print_stats(f, &vm->pvblk[i]);
+		pvblk_back_print_stats(f, &vm->pvblk[i]);
 	}
 	for (i = 0; i < vm->nr_trapblk; i++) {
 		fputs("hv: stats: hv ", f);
-		trapblk_print_stats(f, &vm->trapblk[i]);
+		trapblk_dev_print_stats(f, &vm->trapblk[i]);
 	}
 	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
 		(unsigned long long)vm->uart.tx_bytes,

@@ -17,12 +17,12 @@ int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, const struct vm_queue
 
 static int64_t pvblk_attach_fn(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
 {
-	return pvblk_attach(dev, s, kvm);
+	return pvblk_back_attach(dev, s, kvm);
 }
 
 static int64_t pvblk_detach_fn(void *dev, struct kvm_vm *kvm)
 {
-	return pvblk_detach(dev, kvm);
+	return pvblk_back_detach(dev, kvm);
 }
 
 static const struct vm_queue_ops pvblk_queue_ops = { pvblk_attach_fn, pvblk_detach_fn };
@@ -54,23 +54,23 @@ static int publish_dev(struct vm *vm, const struct hv_dev_desc *d,
 
 int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
 {
-	struct pvblk *b = &vm->pvblk[vm->nr_pvblk];
+	struct pvblk_back *b = &vm->pvblk[vm->nr_pvblk];
 	struct hv_dev_desc d;
 	struct disk disk;
 	int rc = open_disk(&disk, spec, vm->nr_pvblk, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = pvblk_init(b, vm->nr_pvblk, &vm->mem, &disk);
+	rc = pvblk_back_init(b, vm->nr_pvblk, &vm->mem, &disk);
 	if (rc) {
 		disk_close(&disk);
 		snprintf(err, errlen, "pvblk%u: cannot set up: %s", vm->nr_pvblk, strerror(-rc));
 		return rc;
 	}
-	pvblk_desc(b, &d);
+	pvblk_back_desc(b, &d);
 	rc = publish_dev(vm, &d, &pvblk_queue_ops, b, &b->src, "pvblk", vm->nr_pvblk, err, errlen);
 	if (rc) {
-		pvblk_destroy(b);
+		pvblk_back_destroy(b);
 		return rc;
 	}
 	vm->nr_pvblk++;
@@ -79,22 +79,22 @@ int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t 
 
 int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
 {
-	struct trapblk *t = &vm->trapblk[vm->nr_trapblk];
+	struct trapblk_dev *t = &vm->trapblk[vm->nr_trapblk];
 	struct hv_dev_desc d;
 	struct disk disk;
 	int rc = open_disk(&disk, spec, vm->nr_trapblk, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = trapblk_init(t, vm->nr_trapblk, &vm->mem, &disk);
+	rc = trapblk_dev_init(t, vm->nr_trapblk, &vm->mem, &disk);
 	if (rc) {
 		disk_close(&disk);
 		snprintf(err, errlen, "trapblk%u: cannot set up: %s", vm->nr_trapblk,
 			 strerror(-rc));
 		return rc;
 	}
-	trapblk_desc(t, &d);
-	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_mmio, t, "trapblk");
+	trapblk_dev_desc(t, &d);
+	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_dev_mmio, t, "trapblk");
 	if (rc) {
 		snprintf(err, errlen, "trapblk%u: cannot map its window: %s", vm->nr_trapblk,
 			 strerror(-rc));
@@ -105,7 +105,7 @@ int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_
 			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
 	}
 	if (rc) {
-		trapblk_destroy(t);
+		trapblk_dev_destroy(t);
 		return rc;
 	}
 	vm->nr_trapblk++;
@@ -118,7 +118,7 @@ int vm_wire_kvm(struct vm *vm)
 	int rc;
 
 	for (i = 0; i < vm->nr_trapblk; i++) {
-		rc = trapblk_wire(&vm->trapblk[i], vm->kvm);
+		rc = trapblk_dev_wire(&vm->trapblk[i], vm->kvm);
 		if (rc)
 			return rc;
 	}
@@ -136,9 +136,9 @@ void vm_destroy_devices(struct vm *vm)
 
 	iothread_destroy(&vm->io);
 	for (i = 0; i < vm->nr_pvblk; i++)
-		pvblk_destroy(&vm->pvblk[i]);
+		pvblk_back_destroy(&vm->pvblk[i]);
 	for (i = 0; i < vm->nr_trapblk; i++)
-		trapblk_destroy(&vm->trapblk[i]);
+		trapblk_dev_destroy(&vm->trapblk[i]);
 	vm->nr_pvblk = vm->nr_trapblk = 0;
 }
 

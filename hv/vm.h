@@ -15,8 +15,8 @@
 #include "hypercall.h"
 #include "io_bus.h"
 #include "iothread.h"
-#include "pvblk.h"
-#include "trapblk.h"
+#include "pvblk_back.h"
+#include "trapblk_dev.h"
 #include "uart.h"
 
 struct kvm_vm;
@@ -46,9 +46,9 @@ struct vm {
 
 	struct kvm_vm *kvm; /* NULL until KVM is set up (and in unit tests) */
 	struct iothread io;
-	struct pvblk pvblk[VM_MAX_DISKS];
+	struct pvblk_back pvblk[VM_MAX_DISKS];
 	unsigned nr_pvblk;
-	struct trapblk trapblk[VM_MAX_DISKS];
+	struct trapblk_dev trapblk[VM_MAX_DISKS];
 	unsigned nr_trapblk;
 
 	uint64_t console_hc_bytes; /* bytes written through HV_HC_CONSOLE_WRITE */

@@ -422,7 +422,7 @@ static void test_detach_reattach(void)
 	struct pv_host h;
 	struct pvblk_fe fe;
 	struct pv_ring old = { 0 };
-	struct pvblk *b;
+	struct pvblk_back *b;
 	struct hv_blk_req r;
 	struct img m;
 	uint64_t reqs, kicks;
@@ -432,7 +432,7 @@ static void test_detach_reattach(void)
 	b = &h.vm->pvblk[0];
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_bad), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_uart), -HV_EINVAL);
-	CU_ASSERT_EQUAL(pvblk_detach(b, NULL), 0); /* never attached: fine */
+	CU_ASSERT_EQUAL(pvblk_back_detach(b, NULL), 0); /* never attached: fine */
 	buf = pv_host_alloc(&h, 8192);
 	for (int round = 0; round < 3; round++) {
 		CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, round == 1 ? 0 : VEC,
@@ -484,7 +484,7 @@ static void test_detach_pending(void)
 	const struct hv_queue_setup fresh = { 0x100000, 0x200000, 8, 8, VEC, 0 };
 	struct pv_host h;
 	struct pvblk_fe fe;
-	struct pvblk *b;
+	struct pvblk_back *b;
 
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, VEC, 0), 0);

@@ -88,7 +88,7 @@ static void wr(struct fx *f, uint64_t off, uint64_t v, unsigned size)
 /* Programs and starts a command; waits for its interrupt; returns STATUS. */
 static uint32_t command(struct fx *f, uint32_t cmd, uint64_t sector, uint32_t count, uint64_t dma)
 {
-	struct trapblk *t = &f->vm->trapblk[0];
+	struct trapblk_dev *t = &f->vm->trapblk[0];
 	struct pollfd p = { .fd = t->irq_fd, .events = POLLIN };
 	uint64_t v;
 
@@ -210,7 +210,7 @@ static void test_read_only(void)
 static void test_busy_and_ier(void)
 {
 	struct fx *f = malloc(sizeof(*f));
-	struct trapblk *t;
+	struct trapblk_dev *t;
 
 	fx_init(f, "", 0);
 	t = &f->vm->trapblk[0];
@@ -249,7 +249,7 @@ static void test_io_errors(void)
 	struct fx *f = malloc(sizeof(*f));
 	const uint32_t end = 1024, R = HV_TRAPBLK_CMD_READ, W = HV_TRAPBLK_CMD_WRITE;
 	struct ut_fsize_limit lim;
-	struct trapblk *t;
+	struct trapblk_dev *t;
 	uint8_t *g;
 
 	fx_init(f, "", 0);

@@ -6,8 +6,8 @@
  * completions go to the completion ring and, unless the guest suppressed
  * them, raise its MSI through an irqfd.  All ring work runs in the I/O thread.
  */
-#ifndef HV_PVBLK_H
-#define HV_PVBLK_H
+#ifndef HV_PVBLK_BACK_H
+#define HV_PVBLK_BACK_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,7 +21,7 @@
 #define PVBLK_DETACH_TIMEOUT_MS 10000
 
 struct kvm_vm;
-struct pvblk_req;
+struct pvblk_back_req;
 
 enum pvblk_state {
 	PVBLK_DETACHED = 0,
@@ -29,12 +29,12 @@ enum pvblk_state {
 	PVBLK_BROKEN = 2, /* the guest broke the ring protocol; no more service */
 };
 
-struct pvblk_stats {
+struct pvblk_back_stats {
 	uint64_t reqs, bad_reqs, io_errors, bytes;
 	uint64_t irqs, irqs_suppressed;
 };
 
-struct pvblk {
+struct pvblk_back {
 	struct disk disk;
 	unsigned index;          /* pvblk<index> */
 	const struct guest_mem *mem;
@@ -54,17 +54,17 @@ struct pvblk {
 	struct hv_blk_cpl *cqe;
 	uint32_t sq_cons, cq_prod, cq_published, inflight;
 	bool stalled;            /* waiting for completion-ring space */
-	struct pvblk_req *pool, *free;
-	struct pvblk_stats st;
+	struct pvblk_back_req *pool, *free;
+	struct pvblk_back_stats st;
 };
 
 /* Sets up device index over an opened disk; 0 or -errno. */
-int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
+int pvblk_back_init(struct pvblk_back *b, unsigned index, const struct guest_mem *mem,
 	       const struct disk *disk);
-void pvblk_destroy(struct pvblk *b);
+void pvblk_back_destroy(struct pvblk_back *b);
 
 /* The device-table entry the guest enumerates. */
-void pvblk_desc(const struct pvblk *b, struct hv_dev_desc *d);
+void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d);
 
 /*
  * Validates a (copied) queue setup and attaches the queue: the rings are
@@ -73,7 +73,7 @@ void pvblk_desc(const struct pvblk *b, struct hv_dev_desc *d);
  * be NULL: unit tests drive the eventfds themselves).  Returns the notify
  * port, or -HV_E*.
  */
-int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+int64_t pvblk_back_attach(struct pvblk_back *b, const struct hv_queue_setup *s, struct kvm_vm *kvm);
 
 /*
  * Lets go of the queue (HV_HC_QUEUE_DETACH, also of a broken one): waits
@@ -82,12 +82,12 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
  * attach.  0, or -HV_EBUSY if the I/O did not drain within
  * detach_timeout_ms (PVBLK_DETACH_TIMEOUT_MS, 10 s).
  */
-int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm);
+int64_t pvblk_back_detach(struct pvblk_back *b, struct kvm_vm *kvm);
 
 /* Checks one (copied) request; HV_BLK_S_OK and the host iovecs, or the status. */
-int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
+int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes);
 
-void pvblk_print_stats(FILE *f, const struct pvblk *b);
+void pvblk_back_print_stats(FILE *f, const struct pvblk_back *b);
 
 #endif

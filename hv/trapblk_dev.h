@@ -5,8 +5,8 @@
  * on the same engine and images as the PV device, then sets STATUS and ISR
  * and raises the MSI through an irqfd.  Only the guest interface differs.
  */
-#ifndef HV_TRAPBLK_H_
-#define HV_TRAPBLK_H_
+#ifndef HV_TRAPBLK_DEV_H
+#define HV_TRAPBLK_DEV_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -21,11 +21,11 @@ struct kvm_vm;
 
 #define TRAPBLK_VEC_BASE 0x60
 
-struct trapblk_stats {
+struct trapblk_dev_stats {
 	uint64_t cmds, bad_cmds, io_errors, busy_writes, bad_accesses, irqs, bytes;
 };
 
-struct trapblk {
+struct trapblk_dev {
 	struct disk disk;
 	unsigned index;           /* trapblk<index> */
 	const struct guest_mem *mem;
@@ -47,21 +47,21 @@ struct trapblk {
 
 	/* set by the I/O thread, read by the vCPU thread (atomics) */
 	uint32_t status, isr, bytes;
-	struct trapblk_stats st;
+	struct trapblk_dev_stats st;
 };
 
 /* Sets up controller index over an opened disk; 0 or -errno. */
-int trapblk_init(struct trapblk *t, unsigned index, const struct guest_mem *mem,
+int trapblk_dev_init(struct trapblk_dev *t, unsigned index, const struct guest_mem *mem,
 		 const struct disk *disk);
-void trapblk_destroy(struct trapblk *t);
-void trapblk_desc(const struct trapblk *t, struct hv_dev_desc *d);
+void trapblk_dev_destroy(struct trapblk_dev *t);
+void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d);
 
 /* The MMIO handler for the window (an io_bus handler; opaque = t). */
-void trapblk_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);
+void trapblk_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);
 
 /* Routes the completion MSI through an irqfd; 0 or -errno. */
-int trapblk_wire(struct trapblk *t, struct kvm_vm *kvm);
+int trapblk_dev_wire(struct trapblk_dev *t, struct kvm_vm *kvm);
 
-void trapblk_print_stats(FILE *f, const struct trapblk *t);
+void trapblk_dev_print_stats(FILE *f, const struct trapblk_dev *t);
 
 #endif

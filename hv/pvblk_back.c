@@ -1,5 +1,5 @@
 /* PV block backend: attach, drain the submission ring, complete, notify. */
-#include "pvblk.h"
+#include "pvblk_back.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -14,29 +14,29 @@
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* One request in flight: hv's copy of what the guest asked, and its iovecs. */
-struct pvblk_req {
+struct pvblk_back_req {
 	struct ioeng_op op;
-	struct pvblk *b;
+	struct pvblk_back *b;
 	uint64_t id;
 	uint32_t bytes;
 	struct iovec iov[HV_BLK_MAX_SEG];
-	struct pvblk_req *next_free;
+	struct pvblk_back_req *next_free;
 };
 
-static int load_state(const struct pvblk *b)
+static int load_state(const struct pvblk_back *b)
 {
 	return __atomic_load_n(&b->state, __ATOMIC_ACQUIRE);
 }
 
 /* The guest broke the ring protocol: log once, stop serving this queue only. */
-static void queue_broken(struct pvblk *b, const char *why, uint32_t have, uint32_t want)
+static void queue_broken(struct pvblk_back *b, const char *why, uint32_t have, uint32_t want)
 {
 	fprintf(stderr, "hv: pvblk%u: queue broken by the guest: %s (%u, expected at most %u)\n",
 		b->index, why, have, want);
 	__atomic_store_n(&b->state, PVBLK_BROKEN, __ATOMIC_RELEASE);
 }
 
-int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
+int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes)
 {
 	uint64_t total = 0;
@@ -77,7 +77,7 @@ int pvblk_check_req(const struct pvblk *b, const struct hv_blk_req *r,
 }
 
 /* Completion-ring entries hv may still promise: unconsumed + in flight < size. */
-static bool cq_has_room(struct pvblk *b)
+static bool cq_has_room(struct pvblk_back *b)
 {
 	uint32_t cons = __atomic_load_n(&b->cq->cons, __ATOMIC_ACQUIRE);
 	uint32_t used = b->cq_prod - cons;
@@ -90,7 +90,7 @@ static bool cq_has_room(struct pvblk *b)
 	return used + b->inflight < b->setup.cq_size;
 }
 
-static void post(struct pvblk *b, struct pvblk_req *q, uint32_t status, uint32_t bytes)
+static void post(struct pvblk_back *b, struct pvblk_back_req *q, uint32_t status, uint32_t bytes)
 {
 	struct hv_blk_cpl c = { .id = q->id, .status = status, .bytes = bytes };
 
@@ -111,7 +111,7 @@ static void post(struct pvblk *b, struct pvblk_req *q, uint32_t status, uint32_t
 
 static void io_done(struct ioeng_op *op, int res)
 {
-	struct pvblk_req *q = container_of(op, struct pvblk_req, op);
+	struct pvblk_back_req *q = container_of(op, struct pvblk_back_req, op);
 
 	if (res < 0)
 		post(q->b, q, HV_BLK_S_IOERR, 0);
@@ -121,16 +121,16 @@ static void io_done(struct ioeng_op *op, int res)
 		post(q->b, q, HV_BLK_S_OK, (uint32_t)res);
 }
 
-static void start(struct pvblk *b, struct ioeng *e, const struct hv_blk_req *r)
+static void start(struct pvblk_back *b, struct ioeng *e, const struct hv_blk_req *r)
 {
-	struct pvblk_req *q = b->free;
+	struct pvblk_back_req *q = b->free;
 	int status, rc;
 
 	b->free = q->next_free;
 	b->inflight++;
 	b->st.reqs++;
 	q->id = r->id;
-	status = pvblk_check_req(b, r, q->iov, &q->bytes);
+	status = pvblk_back_check_req(b, r, q->iov, &q->bytes);
 	if (status != HV_BLK_S_OK) {
 		post(b, q, (uint32_t)status, 0);
 		return;
@@ -149,7 +149,7 @@ static void start(struct pvblk *b, struct ioeng *e, const struct hv_blk_req *r)
  * Asks for a doorbell for the next entry, then looks again: true if the
  * guest published one meanwhile (it may not have rung for it).
  */
-static bool rearm(struct pvblk *b)
+static bool rearm(struct pvblk_back *b)
 {
 	__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
 	hv_ring_fence();
@@ -157,7 +157,7 @@ static bool rearm(struct pvblk *b)
 }
 
 /* True while the I/O thread should take requests from the queue. */
-static bool serving(const struct pvblk *b)
+static bool serving(const struct pvblk_back *b)
 {
 	return load_state(b) == PVBLK_ACTIVE && !__atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE);
 }
@@ -167,7 +167,7 @@ static bool serving(const struct pvblk *b)
  * one (and re-checks).  Without arm (the I/O thread is busy-polling) the
  * event index stays behind, so the guest rings no doorbell meanwhile.
  */
-static void drain(struct pvblk *b, struct ioeng *e, bool arm)
+static void drain(struct pvblk_back *b, struct ioeng *e, bool arm)
 {
 	uint32_t mask = b->setup.sq_size - 1;
 
@@ -206,7 +206,7 @@ static void drain(struct pvblk *b, struct ioeng *e, bool arm)
 }
 
 /* Publishes new completions; interrupts only if the guest's event index asks. */
-static void publish(struct pvblk *b)
+static void publish(struct pvblk_back *b)
 {
 	uint32_t event;
 
@@ -224,7 +224,7 @@ static void publish(struct pvblk *b)
 	b->cq_published = b->cq_prod;
 }
 
-static void service(struct pvblk *b, struct ioeng *e, bool arm)
+static void service(struct pvblk_back *b, struct ioeng *e, bool arm)
 {
 	b->stalled = false;
 	drain(b, e, arm);
@@ -236,7 +236,7 @@ static void service(struct pvblk *b, struct ioeng *e, bool arm)
  * I/O thread: a detach was asked for.  Once nothing is in flight the queue
  * is the vCPU thread's again; until then completions keep draining.
  */
-static bool detaching(struct pvblk *b)
+static bool detaching(struct pvblk_back *b)
 {
 	if (!__atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
 		return false;
@@ -250,7 +250,7 @@ static bool detaching(struct pvblk *b)
 
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
-	struct pvblk *b = container_of(s, struct pvblk, src);
+	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
 	/* A busy-polling I/O thread re-arms doorbells only before it sleeps. */
 	if (!detaching(b) && load_state(b) == PVBLK_ACTIVE)
@@ -260,7 +260,7 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 /* Busy-polling: new requests taken without a doorbell; true if there were any. */
 static bool on_poll(struct io_source *s, struct ioeng *e)
 {
-	struct pvblk *b = container_of(s, struct pvblk, src);
+	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
 	if (!serving(b) || hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
 		return false;
@@ -271,14 +271,14 @@ static bool on_poll(struct io_source *s, struct ioeng *e)
 /* Before the I/O thread sleeps: ask for a doorbell; true if work raced in. */
 static bool on_arm(struct io_source *s)
 {
-	struct pvblk *b = container_of(s, struct pvblk, src);
+	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
 	return serving(b) && rearm(b);
 }
 
 static void on_flush(struct io_source *s, struct ioeng *e)
 {
-	struct pvblk *b = container_of(s, struct pvblk, src);
+	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
 	if (detaching(b) || load_state(b) != PVBLK_ACTIVE)
 		return;
@@ -287,7 +287,7 @@ static void on_flush(struct io_source *s, struct ioeng *e)
 		service(b, e, true);
 }
 
-int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
+int pvblk_back_init(struct pvblk_back *b, unsigned index, const struct guest_mem *mem,
 	       const struct disk *disk)
 {
 	int rc;
@@ -314,7 +314,7 @@ int pvblk_init(struct pvblk *b, unsigned index, const struct guest_mem *mem,
 	return 0;
 }
 
-void pvblk_destroy(struct pvblk *b)
+void pvblk_back_destroy(struct pvblk_back *b)
 {
 	io_source_close(&b->src, &b->irq_fd);
 	if (b->detach_ack >= 0)
@@ -325,7 +325,7 @@ void pvblk_destroy(struct pvblk *b)
 	b->pool = NULL;
 }
 
-void pvblk_desc(const struct pvblk *b, struct hv_dev_desc *d)
+void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->type = HV_DEV_PVBLK;
@@ -343,7 +343,7 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 }
 
 /* Everything about a setup the guest can get wrong, before anything changes. */
-static int check_setup(const struct pvblk *b, const struct hv_queue_setup *s)
+static int check_setup(const struct pvblk_back *b, const struct hv_queue_setup *s)
 {
 	uint64_t sq_len, cq_len;
 
@@ -363,7 +363,7 @@ static int check_setup(const struct pvblk *b, const struct hv_queue_setup *s)
 	return 0;
 }
 
-int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+int64_t pvblk_back_attach(struct pvblk_back *b, const struct hv_queue_setup *s, struct kvm_vm *kvm)
 {
 	uint32_t i;
 	int rc;
@@ -414,7 +414,7 @@ int64_t pvblk_attach(struct pvblk *b, const struct hv_queue_setup *s, struct kvm
 	return b->port;
 }
 
-int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm)
+int64_t pvblk_back_detach(struct pvblk_back *b, struct kvm_vm *kvm)
 {
 	struct pollfd p = { .fd = b->detach_ack, .events = POLLIN };
 	uint64_t v;
@@ -446,7 +446,7 @@ int64_t pvblk_detach(struct pvblk *b, struct kvm_vm *kvm)
 	return 0;
 }
 
-void pvblk_print_stats(FILE *f, const struct pvblk *b)
+void pvblk_back_print_stats(FILE *f, const struct pvblk_back *b)
 {
 	static const char *const state[] = { "detached", "active", "broken" };
 

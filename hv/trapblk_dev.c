@@ -1,5 +1,5 @@
 /* Trap block controller: register decode (vCPU thread), command execution (I/O thread). */
-#include "trapblk.h"
+#include "trapblk_dev.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@ static uint32_t load32(const uint32_t *p)
 }
 
 /* The command is over: result, bytes, interrupt status, and the MSI if enabled. */
-static void finish(struct trapblk *t, uint32_t result, uint32_t bytes)
+static void finish(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
 {
 	if (result == HV_BLK_S_OK)
 		t->st.bytes += bytes;
@@ -36,7 +36,7 @@ static void finish(struct trapblk *t, uint32_t result, uint32_t bytes)
 
 static void io_done(struct ioeng_op *op, int res)
 {
-	struct trapblk *t = container_of(op, struct trapblk, op);
+	struct trapblk_dev *t = container_of(op, struct trapblk_dev, op);
 
 	if (res < 0)
 		finish(t, HV_BLK_S_IOERR, 0);
@@ -46,7 +46,7 @@ static void io_done(struct ioeng_op *op, int res)
 }
 
 /* Checks the latched registers: the same rules as a PV request's. */
-static uint32_t check(struct trapblk *t, uint64_t bytes, bool write)
+static uint32_t check(struct trapblk_dev *t, uint64_t bytes, bool write)
 {
 	if (t->cmd_count == 0 || t->cmd_count > HV_TRAPBLK_MAX_SECTORS ||
 	    t->cmd_dma % HV_BLK_SEG_ALIGN)
@@ -59,7 +59,7 @@ static uint32_t check(struct trapblk *t, uint64_t bytes, bool write)
 	return write && t->disk.ro ? HV_BLK_S_RO : HV_BLK_S_OK;
 }
 
-static void identify(struct trapblk *t)
+static void identify(struct trapblk_dev *t)
 {
 	struct hv_trapblk_identify id = {
 		.magic = HV_TRAPBLK_MAGIC, .version = HV_TRAPBLK_VERSION,
@@ -76,7 +76,7 @@ static void identify(struct trapblk *t)
 /* I/O thread: run the latched command. */
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
-	struct trapblk *t = container_of(s, struct trapblk, src);
+	struct trapblk_dev *t = container_of(s, struct trapblk_dev, src);
 	uint64_t bytes = (uint64_t)t->cmd_count * HV_BLK_SECTOR;
 	bool write = t->cmd == HV_TRAPBLK_CMD_WRITE;
 	uint32_t st;
@@ -112,7 +112,7 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 }
 
 /* vCPU thread: latch the registers and hand the command over. */
-static void start_cmd(struct trapblk *t, uint32_t cmd)
+static void start_cmd(struct trapblk_dev *t, uint32_t cmd)
 {
 	if (load32(&t->status) & HV_TRAPBLK_ST_BUSY) {
 		t->st.busy_writes++; /* one command at a time: ignored, as hardware would */
@@ -146,7 +146,7 @@ static void write64(uint64_t *r, uint64_t v, unsigned size, unsigned shift)
 	*r = (*r & ~mask) | ((v << shift) & mask);
 }
 
-static bool read_reg(struct trapblk *t, uint64_t off, unsigned size, uint64_t *val)
+static bool read_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_t *val)
 {
 	unsigned sh;
 
@@ -183,7 +183,7 @@ static bool read_reg(struct trapblk *t, uint64_t off, unsigned size, uint64_t *v
 	return true;
 }
 
-static bool write_reg(struct trapblk *t, uint64_t off, unsigned size, uint64_t v)
+static bool write_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_t v)
 {
 	unsigned sh;
 
@@ -206,9 +206,9 @@ static bool write_reg(struct trapblk *t, uint64_t off, unsigned size, uint64_t v
 	return true;
 }
 
-void trapblk_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
+void trapblk_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
 {
-	struct trapblk *t = opaque;
+	struct trapblk_dev *t = opaque;
 	bool ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
 
 	if (!ok) {
@@ -219,7 +219,7 @@ void trapblk_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsi
 	}
 }
 
-int trapblk_init(struct trapblk *t, unsigned index, const struct guest_mem *mem,
+int trapblk_dev_init(struct trapblk_dev *t, unsigned index, const struct guest_mem *mem,
 		 const struct disk *disk)
 {
 	int rc;
@@ -237,13 +237,13 @@ int trapblk_init(struct trapblk *t, unsigned index, const struct guest_mem *mem,
 	return 0;
 }
 
-void trapblk_destroy(struct trapblk *t)
+void trapblk_dev_destroy(struct trapblk_dev *t)
 {
 	io_source_close(&t->src, &t->irq_fd);
 	disk_close(&t->disk);
 }
 
-void trapblk_desc(const struct trapblk *t, struct hv_dev_desc *d)
+void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->type = HV_DEV_TRAPBLK;
@@ -256,14 +256,14 @@ void trapblk_desc(const struct trapblk *t, struct hv_dev_desc *d)
 	d->sector_size = HV_BLK_SECTOR;
 }
 
-int trapblk_wire(struct trapblk *t, struct kvm_vm *kvm)
+int trapblk_dev_wire(struct trapblk_dev *t, struct kvm_vm *kvm)
 {
 	int gsi = kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
 
 	return gsi < 0 ? gsi : 0;
 }
 
-void trapblk_print_stats(FILE *f, const struct trapblk *t)
+void trapblk_dev_print_stats(FILE *f, const struct trapblk_dev *t)
 {
 	fprintf(f, "  trapblk%u (%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, "
 		   "%llu while busy, %llu bad register accesses, %llu interrupts\n",
