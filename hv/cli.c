@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../protocol/hv_abi.h"
+#include "util.h"
 
 const char cli_usage[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
@@ -38,16 +39,6 @@ const char cli_usage[] =
 	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
 	"refuses the VM, 2 for bad usage or input,\n"
 	"124 on --timeout, 125 when the VM fails (triple fault, unhandled exit).\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 int cli_parse_size(const char *s, uint64_t *out)
 {
@@ -109,11 +100,11 @@ static int opt_mem(struct hv_config *cfg, const char *arg, char *err, size_t err
 	uint64_t v;
 
 	if (cli_parse_size(arg, &v))
-		return fail(err, errlen, "--mem: '%s' is not a size (try 64M or 1G)", arg);
+		return err_msg(-EINVAL, err, errlen, "--mem: '%s' is not a size (try 64M or 1G)", arg);
 	if (v < HV_MEM_MIN || v > HV_MEM_MAX)
-		return fail(err, errlen, "--mem: %s is out of range (4M to 64G)", arg);
+		return err_msg(-EINVAL, err, errlen, "--mem: %s is out of range (4M to 64G)", arg);
 	if (v % HV_MEM_ALIGN)
-		return fail(err, errlen, "--mem: %s is not a multiple of 2M", arg);
+		return err_msg(-EINVAL, err, errlen, "--mem: %s is not a multiple of 2M", arg);
 	cfg->mem = v;
 	return 0;
 }
@@ -123,7 +114,7 @@ static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t
 	uint64_t ms;
 
 	if (cli_parse_seconds(arg, &ms) || ms == 0)
-		return fail(err, errlen,
+		return err_msg(-EINVAL, err, errlen,
 			    "--timeout: '%s' is not a positive number of seconds", arg);
 	cfg->timeout_ms = ms;
 	return 0;
@@ -141,18 +132,18 @@ int cli_parse_disk(const char *opt, const char *s, struct disk_spec *spec, char 
 		n -= 3;
 	}
 	if (n == 0)
-		return fail(err, errlen, "%s: no image path given", opt);
+		return err_msg(-EINVAL, err, errlen, "%s: no image path given", opt);
 	if (n >= sizeof(spec->path))
-		return fail(err, errlen, "%s: path longer than %zu bytes", opt,
+		return err_msg(-EINVAL, err, errlen, "%s: path longer than %zu bytes", opt,
 			    sizeof(spec->path) - 1);
 	memcpy(spec->path, s, n);
 	spec->path[n] = '\0';
 	if (!strncmp(spec->path, "null:", 5)) {
 		if (cli_parse_size(spec->path + 5, &size) || size == 0)
-			return fail(err, errlen, "%s: '%s' is not a size (try null:1G)",
+			return err_msg(-EINVAL, err, errlen, "%s: '%s' is not a size (try null:1G)",
 				    opt, spec->path + 5);
 		if (size % 512)
-			return fail(err, errlen, "%s: null size %s is not a multiple of 512",
+			return err_msg(-EINVAL, err, errlen, "%s: null size %s is not a multiple of 512",
 				    opt, spec->path + 5);
 		spec->null_size = size;
 	}
@@ -163,7 +154,7 @@ static int add_disk(struct disk_spec *list, unsigned *n, const char *opt, const 
 		    char *err, size_t errlen)
 {
 	if (*n == CLI_MAX_DISKS)
-		return fail(err, errlen, "%s: at most %d disks", opt, CLI_MAX_DISKS);
+		return err_msg(-EINVAL, err, errlen, "%s: at most %d disks", opt, CLI_MAX_DISKS);
 	if (cli_parse_disk(opt, arg, &list[*n], err, errlen))
 		return -EINVAL;
 	(*n)++;
@@ -188,7 +179,7 @@ static int opt_io_poll(struct hv_config *cfg, const char *arg, char *err, size_t
 	for (; *p >= '0' && *p <= '9' && us <= 1000000; p++)
 		us = us * 10 + (uint64_t)(*p - '0');
 	if (p == arg || *p || us > 1000000)
-		return fail(err, errlen, "--io-poll: '%s' is not a number of microseconds "
+		return err_msg(-EINVAL, err, errlen, "--io-poll: '%s' is not a number of microseconds "
 					 "(0 to 1000000)", arg);
 	cfg->io_poll_us = us;
 	return 0;
@@ -250,7 +241,7 @@ static int join_guest_args(struct hv_config *cfg, int argc, char *const argv[],
 	for (; i < argc; i++) {
 		size_t n = strlen(argv[i]);
 		if (used + n + (used ? 1 : 0) >= sizeof(cfg->cmdline))
-			return fail(err, errlen, "guest arguments exceed %zu bytes",
+			return err_msg(-EINVAL, err, errlen, "guest arguments exceed %zu bytes",
 				    sizeof(cfg->cmdline) - 1);
 		if (used)
 			cfg->cmdline[used++] = ' ';
@@ -275,13 +266,13 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 	cfg->mem = 64ull << 20;
 
 	if (argc < 2)
-		return fail(err, errlen, "no command given (try 'hv --help')");
+		return err_msg(-EINVAL, err, errlen, "no command given (try 'hv --help')");
 	if (is_help(argv[1]))
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version"))
 		return CLI_VERSION;
 	if (strcmp(argv[1], "run"))
-		return fail(err, errlen, "unknown command '%s' (try 'hv --help')", argv[1]);
+		return err_msg(-EINVAL, err, errlen, "unknown command '%s' (try 'hv --help')", argv[1]);
 
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *arg;
@@ -289,7 +280,7 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 
 		if (!strcmp(a, "--")) {
 			if (!cfg->kernel)
-				return fail(err, errlen, "no KERNEL given before '--'");
+				return err_msg(-EINVAL, err, errlen, "no KERNEL given before '--'");
 			return join_guest_args(cfg, argc, argv, i + 1, err, errlen) ? -EINVAL
 										   : CLI_RUN;
 		}
@@ -297,7 +288,7 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 			return CLI_HELP;
 		if (a[0] != '-' || a[1] == '\0') {
 			if (cfg->kernel)
-				return fail(err, errlen,
+				return err_msg(-EINVAL, err, errlen,
 					    "unexpected argument '%s' (guest arguments go after '--')",
 					    a);
 			cfg->kernel = a;
@@ -305,10 +296,10 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 		}
 		o = find_opt(a, &arg);
 		if (!o)
-			return fail(err, errlen, "unknown option '%s' (try 'hv --help')", a);
+			return err_msg(-EINVAL, err, errlen, "unknown option '%s' (try 'hv --help')", a);
 		if (o->has_arg && !arg) {
 			if (i + 1 >= argc)
-				return fail(err, errlen, "%s needs a value", o->name);
+				return err_msg(-EINVAL, err, errlen, "%s needs a value", o->name);
 			arg = argv[++i];
 		}
 		rc = o->fn(cfg, arg, err, errlen);
@@ -316,6 +307,6 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 			return rc;
 	}
 	if (!cfg->kernel)
-		return fail(err, errlen, "no KERNEL given (usage: hv run [options] KERNEL)");
+		return err_msg(-EINVAL, err, errlen, "no KERNEL given (usage: hv run [options] KERNEL)");
 	return CLI_RUN;
 }

@@ -14,19 +14,7 @@
 #include <unistd.h>
 
 #include "../protocol/hv_blk.h"
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
+#include "util.h"
 
 static void set_name(struct disk *d, const char *path)
 {
@@ -65,7 +53,7 @@ static const char *kind(mode_t m)
 
 static int not_an_image(char *err, size_t errlen, const char *path, mode_t m)
 {
-	return fail(err, errlen, -EINVAL, "%s: %s, not a regular file or block device", path,
+	return err_msg(-EINVAL, err, errlen, "%s: %s, not a regular file or block device", path,
 		    kind(m));
 }
 
@@ -90,30 +78,30 @@ static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 			return not_an_image(err, errlen, path, st.st_mode);
 		if (!d->ro && (rc == -EACCES || rc == -EROFS) && access(path, R_OK) == 0)
-			return fail(err, errlen, rc,
+			return err_msg(rc, err, errlen,
 				    "%s: not writable (%s); add ',ro' to attach it read-only",
 				    path, strerror(-rc));
-		return fail(err, errlen, rc, "%s: cannot open: %s", path, strerror(-rc));
+		return err_msg(rc, err, errlen, "%s: cannot open: %s", path, strerror(-rc));
 	}
 	d->fd = fd;
 	if (fstat(fd, &st) < 0)
-		return fail(err, errlen, -errno, "%s: cannot stat: %s", path, strerror(errno));
+		return err_msg(-errno, err, errlen, "%s: cannot stat: %s", path, strerror(errno));
 	if (S_ISREG(st.st_mode)) {
 		d->size = (uint64_t)st.st_size;
 	} else if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &d->size) < 0)
-			return fail(err, errlen, -errno, "%s: cannot read the device size: %s",
+			return err_msg(-errno, err, errlen, "%s: cannot read the device size: %s",
 				    path, strerror(errno));
 	} else {
 		return not_an_image(err, errlen, path, st.st_mode);
 	}
 	/* A file or block device: io_uring must be allowed to wait on it. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
-		return fail(err, errlen, -errno, "%s: cannot set up: %s", path, strerror(errno));
+		return err_msg(-errno, err, errlen, "%s: cannot set up: %s", path, strerror(errno));
 	if (d->size == 0)
-		return fail(err, errlen, -EINVAL, "%s: empty image", path);
+		return err_msg(-EINVAL, err, errlen, "%s: empty image", path);
 	if (d->size % HV_BLK_SECTOR)
-		return fail(err, errlen, -EINVAL,
+		return err_msg(-EINVAL, err, errlen,
 			    "%s: size %llu is not a multiple of %u bytes", path,
 			    (unsigned long long)d->size, HV_BLK_SECTOR);
 	/*
@@ -123,7 +111,7 @@ static int open_file(struct disk *d, const char *path, char *err, size_t errlen)
 	 */
 	struct flock lk = { .l_type = d->ro ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
 	if (fcntl(fd, F_OFD_SETLK, &lk) < 0)
-		return fail(err, errlen, -errno, "%s: in use by another process or disk (%s)",
+		return err_msg(-errno, err, errlen, "%s: in use by another process or disk (%s)",
 			    path, strerror(errno));
 	return 0;
 }
@@ -137,7 +125,7 @@ int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t er
 	d->ro = spec->ro;
 	if (spec->null_size) {
 		if (spec->null_size % HV_BLK_SECTOR)
-			return fail(err, errlen, -EINVAL,
+			return err_msg(-EINVAL, err, errlen,
 				    "null:%llu: size is not a multiple of %u bytes",
 				    (unsigned long long)spec->null_size, HV_BLK_SECTOR);
 		d->null = true;

@@ -1,5 +1,6 @@
 /* ELF64 loader: validate everything, then copy. */
 #include "elf_load.h"
+#include "util.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -9,41 +10,31 @@
 
 #define ELF_MAX_PHDRS 64
 
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
 static int check_ehdr(const Elf64_Ehdr *eh, size_t size, char *err, size_t errlen)
 {
 	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(-ENOEXEC, err, errlen, "not an ELF file");
+		return err_msg(-ENOEXEC, err, errlen, "not an ELF file");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(-ENOEXEC, err, errlen, "not a 64-bit ELF file (ELF class %u)",
+		return err_msg(-ENOEXEC, err, errlen, "not a 64-bit ELF file (ELF class %u)",
 			    eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(-ENOEXEC, err, errlen, "not a little-endian ELF file");
+		return err_msg(-ENOEXEC, err, errlen, "not a little-endian ELF file");
 	if (eh->e_machine != EM_X86_64)
-		return fail(-ENOEXEC, err, errlen, "not an x86-64 ELF file (machine %u)",
+		return err_msg(-ENOEXEC, err, errlen, "not an x86-64 ELF file (machine %u)",
 			    eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return fail(-ENOEXEC, err, errlen,
+		return err_msg(-ENOEXEC, err, errlen,
 			    "not an ELF executable (type %u; link it with a fixed address)",
 			    eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return fail(-ENOEXEC, err, errlen, "bad program header size %u",
+		return err_msg(-ENOEXEC, err, errlen, "bad program header size %u",
 			    eh->e_phentsize);
 	if (eh->e_phnum == 0 || eh->e_phnum > ELF_MAX_PHDRS)
-		return fail(-ENOEXEC, err, errlen, "bad program header count %u",
+		return err_msg(-ENOEXEC, err, errlen, "bad program header count %u",
 			    eh->e_phnum);
 	if (eh->e_phoff > size ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
-		return fail(-ENOEXEC, err, errlen, "program headers lie past the end of the file");
+		return err_msg(-ENOEXEC, err, errlen, "program headers lie past the end of the file");
 	return 0;
 }
 
@@ -52,20 +43,20 @@ static int check_load(const Elf64_Phdr *ph, unsigned i, size_t size,
 		      char *err, size_t errlen)
 {
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
-		return fail(-ENOEXEC, err, errlen,
+		return err_msg(-ENOEXEC, err, errlen,
 			    "segment %u: data lies past the end of the file", i);
 	if (ph->p_vaddr != ph->p_paddr)
-		return fail(-ENOEXEC, err, errlen,
+		return err_msg(-ENOEXEC, err, errlen,
 			    "segment %u: virtual address 0x%llx differs from physical 0x%llx "
 			    "(hv enters with memory mapped 1:1)", i,
 			    (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_paddr);
 	if (ph->p_paddr < min_gpa)
-		return fail(-ERANGE, err, errlen,
+		return err_msg(-ERANGE, err, errlen,
 			    "segment %u at 0x%llx overlaps hv's boot area below 0x%llx",
 			    i, (unsigned long long)ph->p_paddr,
 			    (unsigned long long)min_gpa);
 	if (!gm_range(gm, ph->p_paddr, ph->p_memsz))
-		return fail(-ERANGE, err, errlen,
+		return err_msg(-ERANGE, err, errlen,
 			    "segment %u [0x%llx, +0x%llx) does not fit in %llu MiB of guest RAM",
 			    i, (unsigned long long)ph->p_paddr,
 			    (unsigned long long)ph->p_memsz,
@@ -93,7 +84,7 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 		if (ph[i].p_type != PT_LOAD)
 			continue;
 		if (ph[i].p_filesz > ph[i].p_memsz)
-			return fail(-ENOEXEC, err, errlen,
+			return err_msg(-ENOEXEC, err, errlen,
 				    "segment %u: file size exceeds memory size", i);
 		if (ph[i].p_memsz == 0) /* loads nothing: where it points does not matter */
 			continue;
@@ -110,9 +101,9 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 			entry_ok = 1;
 	}
 	if (!nload)
-		return fail(-ENOEXEC, err, errlen, "no loadable segment");
+		return err_msg(-ENOEXEC, err, errlen, "no loadable segment");
 	if (!entry_ok)
-		return fail(-ENOEXEC, err, errlen,
+		return err_msg(-ENOEXEC, err, errlen,
 			    "entry point 0x%llx is not inside an executable segment",
 			    (unsigned long long)eh->e_entry);
 

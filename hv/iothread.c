@@ -1,5 +1,6 @@
 /* The I/O thread's loop: wait on the ring, dispatch, flush, repeat. */
 #include "iothread.h"
+#include "util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -9,8 +10,6 @@
 #include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 static void arm(struct io_source *s);
 

@@ -1,5 +1,6 @@
 /* /dev/kvm: VM, memory, irqchip, vCPU, and KVM's binary statistics. */
 #include "kvm.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,16 +13,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 enum kvm_backend kvm_detect_backend(void)
 {
@@ -75,29 +66,29 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 	k->vm_fd = k->vcpu_fd = k->vm_stats.fd = k->vcpu_stats.fd = -1;
 	k->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (k->sys_fd < 0)
-		return fail(-errno, err, errlen,
+		return err_msg(-errno, err, errlen,
 			    "cannot open %s: %s (hv needs KVM: kvm_intel, kvm_amd or kvm_pvm; "
 			    "without it, run under scripts/testvm/run.sh)",
 			    dev, strerror(errno));
 	k->backend = kvm_detect_backend();
 	v = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION)
-		return fail(-ENOTSUP, err, errlen, "KVM API version %d, hv needs %d",
+		return err_msg(-ENOTSUP, err, errlen, "KVM API version %d, hv needs %d",
 			    v, KVM_API_VERSION);
 	for (i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++)
 		if (ioctl(k->sys_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0)
-			return fail(-ENOTSUP, err, errlen, "KVM lacks %s", required_caps[i].what);
+			return err_msg(-ENOTSUP, err, errlen, "KVM lacks %s", required_caps[i].what);
 	k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0);
 	if (k->vm_fd < 0)
-		return fail(-errno, err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return err_msg(-errno, err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 	/* Real-mode bookkeeping VMX insists on; hv never enters real mode. */
 	if (k->backend == KVM_BACKEND_VMX &&
 	    ioctl(k->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
-		return fail(-errno, err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return err_msg(-errno, err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return fail(-errno, err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return err_msg(-errno, err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-		return fail(-errno, err, errlen, "KVM_SET_USER_MEMORY_REGION (%llu MiB): %s",
+		return err_msg(-errno, err, errlen, "KVM_SET_USER_MEMORY_REGION (%llu MiB): %s",
 			    (unsigned long long)(gm->size >> 20), strerror(errno));
 	kvm_stats_open(&k->vm_stats, k->vm_fd); /* optional: --stats says if absent */
 	return 0;
@@ -127,13 +118,13 @@ static int set_cpuid(struct kvm_vm *k, char *err, size_t errlen)
 	int rc = 0;
 
 	if (!c)
-		return fail(-ENOMEM, err, errlen, "out of memory");
+		return err_msg(-ENOMEM, err, errlen, "out of memory");
 	c->nent = MAX_ENT;
 	/* What KVM supports is what the guest sees (x2APIC included). */
 	if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
-		rc = fail(-errno, err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		rc = err_msg(-errno, err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	else if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
-		rc = fail(-errno, err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
+		rc = err_msg(-errno, err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	else
 		note_features(&k->cpu, c);
 	free(c);
@@ -146,14 +137,14 @@ int kvm_vcpu_create(struct kvm_vm *k, char *err, size_t errlen)
 
 	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
 	if (k->vcpu_fd < 0)
-		return fail(-errno, err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+		return err_msg(-errno, err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
 	sz = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < (int)sizeof(struct kvm_run))
-		return fail(-EINVAL, err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %d", sz);
+		return err_msg(-EINVAL, err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %d", sz);
 	k->run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu_fd, 0);
 	if (k->run == MAP_FAILED) {
 		k->run = NULL;
-		return fail(-errno, err, errlen, "mmap kvm_run: %s", strerror(errno));
+		return err_msg(-errno, err, errlen, "mmap kvm_run: %s", strerror(errno));
 	}
 	k->run_size = (size_t)sz;
 	/* KVM fills run->s.regs on every exit; hypercalls read them there. */

@@ -1,5 +1,6 @@
 /* PV block backend: attach, drain the submission ring, complete, notify. */
 #include "pvblk_back.h"
+#include "util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,8 +11,6 @@
 #include <unistd.h>
 
 #include "kvm.h"
-
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* One request in flight: hv's copy of what the guest asked, and its iovecs. */
 struct pvblk_back_req {

@@ -1,5 +1,6 @@
 /* Trap block controller: register decode (vCPU thread), command execution (I/O thread). */
 #include "trapblk_dev.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -8,8 +9,6 @@
 #include <unistd.h>
 
 #include "kvm.h"
-
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 static uint32_t load32(const uint32_t *p)
 {
