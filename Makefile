@@ -88,7 +88,7 @@ TL_SRCS   := $(wildcard tests/lib/*.c)
 UT_SRCS   := $(wildcard tests/unit/*.c) $(TL_SRCS)
 UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
 	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers \
-	     -Itests/lib -iquote guest-kernel/include
+	     -Itests/lib -idirafter guest-kernel/include
 # Guest code that is plain C and shared with host tools is tested here too.
 UT_GUEST  := guest-kernel/sha256.c
 UT_OBJS   := $(patsubst %.c,$(BUILD)/ut-obj/%.o,$(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST))
@@ -114,7 +114,7 @@ $(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c guest-kernel/inclu
 # hv's PV backend driven by the real guest driver on a host thread (no VM):
 # the same sources as the unit tests, optimised, without sanitizers.
 LB_CFLAGS := $(CSTD) $(WARN) -Wno-missing-prototypes -O2 -D_GNU_SOURCE -Ihv -Iprotocol \
-	     -Ipv-drivers -Itests/lib -iquote guest-kernel/include
+	     -Ipv-drivers -Itests/lib -idirafter guest-kernel/include
 LB_OBJS   := $(patsubst %.c,$(BUILD)/lb-obj/%.o,tests/bench/loopback-blkbench.c $(TL_SRCS) \
 	     $(HV_LIB) $(PV_SRCS))
 $(BUILD)/lb-obj/%.o: %.c $(DEPS)

@@ -40,66 +40,13 @@ const char cli_usage[] =
 	"refuses the VM, 2 for bad usage or input,\n"
 	"124 on --timeout, 125 when the VM fails (triple fault, unhandled exit).\n";
 
-int cli_parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v = 0, mul = 1;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	switch (*p) {
-	case 'k': case 'K': mul = 1ull << 10; p++; break;
-	case 'm': case 'M': mul = 1ull << 20; p++; break;
-	case 'g': case 'G': mul = 1ull << 30; p++; break;
-	case '\0': break;
-	default: return -EINVAL;
-	}
-	if (*p)
-		return -EINVAL;
-	if (v > UINT64_MAX / mul)
-		return -ERANGE;
-	*out = v * mul;
-	return 0;
-}
-
-int cli_parse_seconds(const char *s, uint64_t *ms)
-{
-	uint64_t whole = 0, frac = 0, scale = 1000;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		whole = whole * 10 + (uint64_t)(*p - '0');
-		if (whole > 1000000000ull) /* ~31 years */
-			return -ERANGE;
-	}
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return -EINVAL;
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			scale /= 10;
-			frac += (uint64_t)(*p - '0') * scale; /* digits past ms drop out */
-		}
-	}
-	if (*p)
-		return -EINVAL;
-	*ms = whole * 1000 + frac;
-	return 0;
-}
-
 typedef int (*opt_fn)(struct hv_config *cfg, const char *arg, char *err, size_t errlen);
 
 static int opt_mem(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	uint64_t v;
 
-	if (cli_parse_size(arg, &v))
+	if (parse_size(arg, &v))
 		return err_msg(-EINVAL, err, errlen, "--mem: '%s' is not a size (try 64M or 1G)", arg);
 	if (v < HV_MEM_MIN || v > HV_MEM_MAX)
 		return err_msg(-EINVAL, err, errlen, "--mem: %s is out of range (4M to 64G)", arg);
@@ -113,40 +60,10 @@ static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t
 {
 	uint64_t ms;
 
-	if (cli_parse_seconds(arg, &ms) || ms == 0)
+	if (parse_seconds(arg, &ms) || ms == 0)
 		return err_msg(-EINVAL, err, errlen,
 			    "--timeout: '%s' is not a positive number of seconds", arg);
 	cfg->timeout_ms = ms;
-	return 0;
-}
-
-int cli_parse_disk(const char *opt, const char *s, struct disk_spec *spec, char *err,
-		   size_t errlen)
-{
-	size_t n = strlen(s);
-	uint64_t size;
-
-	memset(spec, 0, sizeof(*spec));
-	if (n >= 3 && !strcmp(s + n - 3, ",ro")) {
-		spec->ro = true;
-		n -= 3;
-	}
-	if (n == 0)
-		return err_msg(-EINVAL, err, errlen, "%s: no image path given", opt);
-	if (n >= sizeof(spec->path))
-		return err_msg(-EINVAL, err, errlen, "%s: path longer than %zu bytes", opt,
-			    sizeof(spec->path) - 1);
-	memcpy(spec->path, s, n);
-	spec->path[n] = '\0';
-	if (!strncmp(spec->path, "null:", 5)) {
-		if (cli_parse_size(spec->path + 5, &size) || size == 0)
-			return err_msg(-EINVAL, err, errlen, "%s: '%s' is not a size (try null:1G)",
-				    opt, spec->path + 5);
-		if (size % 512)
-			return err_msg(-EINVAL, err, errlen, "%s: null size %s is not a multiple of 512",
-				    opt, spec->path + 5);
-		spec->null_size = size;
-	}
 	return 0;
 }
 
@@ -155,7 +72,7 @@ static int add_disk(struct disk_spec *list, unsigned *n, const char *opt, const 
 {
 	if (*n == CLI_MAX_DISKS)
 		return err_msg(-EINVAL, err, errlen, "%s: at most %d disks", opt, CLI_MAX_DISKS);
-	if (cli_parse_disk(opt, arg, &list[*n], err, errlen))
+	if (disk_parse_spec(opt, arg, &list[*n], err, errlen))
 		return -EINVAL;
 	(*n)++;
 	return 0;

@@ -41,19 +41,6 @@ enum cli_action {
 int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 	      char *err, size_t errlen);
 
-/* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
-int cli_parse_size(const char *s, uint64_t *out);
-
-/* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */
-int cli_parse_seconds(const char *s, uint64_t *ms);
-
-/*
- * "PATH[,ro]" or "null:SIZE[,ro]" -> spec; 0 or -EINVAL with a reason in
- * err, which names the option opt ("--disk", "--trap-disk").
- */
-int cli_parse_disk(const char *opt, const char *s, struct disk_spec *spec, char *err,
-		   size_t errlen);
-
 extern const char cli_usage[];
 
 #endif

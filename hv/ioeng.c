@@ -29,7 +29,7 @@ void ioeng_exit(struct ioeng *e)
 	io_uring_queue_exit(&e->ring);
 }
 
-static struct io_uring_sqe *get_sqe(struct ioeng *e)
+struct io_uring_sqe *ioeng_sqe(struct ioeng *e)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
 
@@ -44,7 +44,14 @@ static struct io_uring_sqe *get_sqe(struct ioeng *e)
 	return sqe;
 }
 
-static void complete_inline(struct ioeng *e, struct ioeng_op *op, int res)
+void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
+{
+	io_uring_sqe_set_data(sqe, op);
+	op->is_wait = 0;
+	e->inflight++;
+}
+
+void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res)
 {
 	op->res = res;
 	op->is_wait = 0;
@@ -54,67 +61,9 @@ static void complete_inline(struct ioeng *e, struct ioeng_op *op, int res)
 	e->inflight++;
 }
 
-/* A disk op's SQE is prepared: tag it and count it in flight. */
-static int queued_disk_op(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
-{
-	io_uring_sqe_set_data(sqe, op);
-	op->is_wait = 0;
-	e->inflight++;
-	return 0;
-}
-
-static uint64_t iov_bytes(const struct iovec *iov, unsigned n)
-{
-	uint64_t sum = 0;
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		sum += iov[i].iov_len;
-	return sum;
-}
-
-int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iovec *iov,
-	     unsigned n, uint64_t off, struct ioeng_op *op)
-{
-	struct io_uring_sqe *sqe;
-	unsigned i;
-
-	if (d->null) {
-		/* The null device: reads return zeros, writes vanish. */
-		if (!write)
-			for (i = 0; i < n; i++)
-				memset(iov[i].iov_base, 0, iov[i].iov_len);
-		complete_inline(e, op, (int)iov_bytes(iov, n));
-		return 0;
-	}
-	sqe = get_sqe(e);
-	if (!sqe)
-		return -EBUSY;
-	if (write)
-		io_uring_prep_writev(sqe, d->fd, iov, n, off);
-	else
-		io_uring_prep_readv(sqe, d->fd, iov, n, off);
-	return queued_disk_op(e, sqe, op);
-}
-
-int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
-{
-	struct io_uring_sqe *sqe;
-
-	if (d->null) {
-		complete_inline(e, op, 0);
-		return 0;
-	}
-	sqe = get_sqe(e);
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
-	return queued_disk_op(e, sqe, op);
-}
-
 int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
 {
-	struct io_uring_sqe *sqe = get_sqe(e);
+	struct io_uring_sqe *sqe = ioeng_sqe(e);
 
 	if (!sqe)
 		return -EBUSY;

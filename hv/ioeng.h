@@ -1,9 +1,9 @@
 /*
- * The I/O engine: one io_uring owned by one thread, carrying disk reads,
- * writes and flushes straight from guest memory (no bounce buffers) and the
- * eventfd reads that deliver doorbells.  Submissions queue up and go to the
- * kernel in one system call per batch, in ioeng_run().  The null backend's
- * requests complete inside the engine without a system call.
+ * The I/O engine: one io_uring owned by one thread, carrying the disk
+ * backends' operations (disk.h) straight from guest memory (no bounce
+ * buffers) and the eventfd reads that deliver doorbells.  Submissions queue
+ * up and go to the kernel in one system call per batch, in ioeng_run(); an
+ * operation a backend finishes itself completes inside the engine.
  */
 #ifndef HV_IOENG_H
 #define HV_IOENG_H
@@ -13,8 +13,6 @@
 #include <sys/uio.h>
 
 #include <liburing.h>
-
-#include "disk.h"
 
 struct ioeng_op;
 /* res: bytes transferred or 0 for a flush, or -errno. */
@@ -40,11 +38,12 @@ struct ioeng {
 int ioeng_init(struct ioeng *e, unsigned depth);
 void ioeng_exit(struct ioeng *e);
 
-/* Starts a read or write of iov[0..n) at byte offset off; 0 or -EBUSY (ring full). */
-int ioeng_rw(struct ioeng *e, const struct disk *d, int write, const struct iovec *iov,
-	     unsigned n, uint64_t off, struct ioeng_op *op);
-/* Makes completed writes durable (fdatasync); 0 or -EBUSY. */
-int ioeng_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op);
+/* The next free SQE (submitting what is queued if the ring is full), or NULL. */
+struct io_uring_sqe *ioeng_sqe(struct ioeng *e);
+/* An SQE the caller prepared goes to the kernel for op: counted in flight. */
+void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op);
+/* Finishes op with res without the kernel: its callback runs in ioeng_run(). */
+void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res);
 /*
  * True when completions are waiting to be reaped; submits what is queued
  * and runs pending task work first if the kernel asked for a transition.

@@ -1,4 +1,4 @@
-/* The I/O thread's loop: wait on the ring, dispatch, flush, repeat. */
+/* The I/O thread's loop: wait on the ring, dispatch, publish, repeat. */
 #include "iothread.h"
 #include "util.h"
 
@@ -11,7 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-static void arm(struct io_source *s);
+static void await_signal(struct io_source *s);
 
 static void on_signal(struct ioeng_op *op, int res)
 {
@@ -23,10 +23,11 @@ static void on_signal(struct ioeng_op *op, int res)
 		s->kicks++;
 		s->kick(s, &s->it->eng);
 	}
-	arm(s);
+	await_signal(s);
 }
 
-static void arm(struct io_source *s)
+/* Queues the read that takes the source's next signal. */
+static void await_signal(struct io_source *s)
 {
 	s->op.cb = on_signal;
 	if (ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op))
@@ -88,13 +89,13 @@ int iothread_add(struct iothread *it, struct io_source *s)
 	return 0;
 }
 
-static void flush_all(struct iothread *it)
+static void publish_all(struct iothread *it)
 {
 	unsigned i;
 
 	for (i = 0; i < it->nr_src; i++)
-		if (it->src[i]->flush)
-			it->src[i]->flush(it->src[i], &it->eng);
+		if (it->src[i]->publish)
+			it->src[i]->publish(it->src[i], &it->eng);
 }
 
 static uint64_t now_ns(void)
@@ -106,13 +107,13 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Spins up to poll_ns for new ring entries or disk completions, taking
+ * Spins up to spin_ns for new ring entries or disk completions, taking
  * requests without doorbells meanwhile: a wake-up saved per batch, paid
  * for with CPU.  True if it found work.
  */
-static bool busy_poll(struct iothread *it)
+static bool spin_for_work(struct iothread *it)
 {
-	uint64_t deadline = now_ns() + it->poll_ns;
+	uint64_t deadline = now_ns() + it->spin_ns;
 	bool found = false;
 	unsigned i;
 
@@ -120,7 +121,7 @@ static bool busy_poll(struct iothread *it)
 		if (ioeng_ready(&it->eng))
 			found = true;
 		for (i = 0; i < it->nr_src; i++)
-			if (it->src[i]->poll && it->src[i]->poll(it->src[i], &it->eng))
+			if (it->src[i]->take_work && it->src[i]->take_work(it->src[i], &it->eng))
 				found = true;
 		if (found)
 			return true;
@@ -129,14 +130,14 @@ static bool busy_poll(struct iothread *it)
 	return false;
 }
 
-/* Re-enables every doorbell before sleeping; true if work raced in. */
-static bool arm_all(struct iothread *it)
+/* Asks for every doorbell again before sleeping; true if work raced in. */
+static bool want_doorbells(struct iothread *it)
 {
 	bool raced = false;
 	unsigned i;
 
 	for (i = 0; i < it->nr_src; i++)
-		if (it->src[i]->arm && it->src[i]->arm(it->src[i]))
+		if (it->src[i]->want_doorbell && it->src[i]->want_doorbell(it->src[i]))
 			raced = true;
 	return raced;
 }
@@ -150,7 +151,7 @@ static int step(struct iothread *it, int wait)
 		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
 		return rc;
 	}
-	flush_all(it);
+	publish_all(it);
 	return 0;
 }
 
@@ -160,13 +161,13 @@ static void *loop(void *arg)
 	unsigned i;
 
 	for (i = 0; i < it->nr_src; i++)
-		arm(it->src[i]);
+		await_signal(it->src[i]);
 	while (!it->stopping && !it->error) {
-		if (it->poll_ns) {
+		if (it->spin_ns) {
 			/* A stop taken here must not be followed by a wait: none would end it. */
 			if (step(it, 0) || it->stopping)
 				break;
-			if (busy_poll(it) || arm_all(it))
+			if (spin_for_work(it) || want_doorbells(it))
 				continue;
 		}
 		if (step(it, 1))

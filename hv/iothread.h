@@ -19,11 +19,12 @@ struct io_source {
 	int fd;  /* eventfd; each signal calls kick() in the I/O thread */
 	void (*kick)(struct io_source *s, struct ioeng *e);
 	/* After every batch of completions: publish them, signal the guest. */
-	void (*flush)(struct io_source *s, struct ioeng *e);
-	/* Optional, for busy-polling: take new work without a doorbell (true if
-	 * any), and, before sleeping, re-enable doorbells (true if work raced in). */
-	bool (*poll)(struct io_source *s, struct ioeng *e);
-	bool (*arm)(struct io_source *s);
+	void (*publish)(struct io_source *s, struct ioeng *e);
+	/* Optional, for a thread that spins for work (--io-poll): take new work
+	 * without a doorbell (true if any), and, before sleeping, ask for
+	 * doorbells again (true if work raced in). */
+	bool (*take_work)(struct io_source *s, struct ioeng *e);
+	bool (*want_doorbell)(struct io_source *s);
 	/* the thread's */
 	uint64_t count;
 	struct ioeng_op op;
@@ -42,7 +43,7 @@ struct iothread {
 	struct io_source *src[IOTHREAD_MAX_SRC];
 	unsigned nr_src;
 	int error; /* -errno if the thread died of an engine error */
-	uint64_t poll_ns; /* busy-poll this long for work before sleeping (0: never) */
+	uint64_t spin_ns; /* spin this long for work before sleeping (--io-poll; 0: never) */
 };
 
 /*

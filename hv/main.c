@@ -99,7 +99,7 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 		fprintf(stderr, "hv: cannot set up devices: %s\n", strerror(-rc));
 		return -1;
 	}
-	vm->io.poll_ns = cfg->io_poll_us * 1000;
+	vm->io.spin_ns = cfg->io_poll_us * 1000;
 	for (i = 0; i < cfg->nr_disk; i++) {
 		if (vm_add_pvblk(vm, &cfg->disk[i], err, sizeof(err))) {
 			fprintf(stderr, "hv: %s\n", err);

@@ -136,9 +136,9 @@ static void start(struct pvblk_back *b, struct ioeng *e, const struct hv_blk_req
 	}
 	q->op.cb = io_done;
 	if (r->op == HV_BLK_OP_FLUSH)
-		rc = ioeng_flush(e, &b->disk, &q->op);
+		rc = disk_flush(e, &b->disk, &q->op);
 	else
-		rc = ioeng_rw(e, &b->disk, r->op == HV_BLK_OP_WRITE, q->iov, r->nr_seg,
+		rc = disk_rw(e, &b->disk, r->op == HV_BLK_OP_WRITE, q->iov, r->nr_seg,
 			      r->sector * HV_BLK_SECTOR, &q->op);
 	if (rc)
 		post(b, q, HV_BLK_S_IOERR, 0);
@@ -148,7 +148,7 @@ static void start(struct pvblk_back *b, struct ioeng *e, const struct hv_blk_req
  * Asks for a doorbell for the next entry, then looks again: true if the
  * guest published one meanwhile (it may not have rung for it).
  */
-static bool rearm(struct pvblk_back *b)
+static bool want_doorbell(struct pvblk_back *b)
 {
 	__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
 	hv_ring_fence();
@@ -162,11 +162,11 @@ static bool serving(const struct pvblk_back *b)
 }
 
 /*
- * Takes every new request; with arm, then asks for a doorbell for the next
- * one (and re-checks).  Without arm (the I/O thread is busy-polling) the
- * event index stays behind, so the guest rings no doorbell meanwhile.
+ * Takes every new request; with doorbell, then asks for a doorbell for the
+ * next one (and re-checks).  Without (the I/O thread is spinning for work)
+ * the event index stays behind, so the guest rings no doorbell meanwhile.
  */
-static void drain(struct pvblk_back *b, struct ioeng *e, bool arm)
+static void drain(struct pvblk_back *b, struct ioeng *e, bool doorbell)
 {
 	uint32_t mask = b->setup.sq_size - 1;
 
@@ -185,7 +185,7 @@ static void drain(struct pvblk_back *b, struct ioeng *e, bool arm)
 				/*
 				 * Only a guest with more than cq_size requests
 				 * outstanding gets here.  Completions in flight
-				 * resume it (on_flush); failing those, its next
+				 * resume it (on_publish); failing those, its next
 				 * doorbell does: event = prod makes it ring.
 				 */
 				b->stalled = load_state(b) == PVBLK_ACTIVE;
@@ -194,12 +194,12 @@ static void drain(struct pvblk_back *b, struct ioeng *e, bool arm)
 				return;
 			}
 			/* Copy, then validate: the guest may rewrite the slot at will. */
-			memcpy(&r, (const void *)&b->sqe[b->sq_cons & mask], sizeof(r));
+			hv_ring_copy_entry(&r, &b->sqe[b->sq_cons & mask], sizeof(r));
 			b->sq_cons++;
 			start(b, e, &r);
 		}
 		hv_ring_store_release(&b->sq->cons, b->sq_cons);
-		if (!arm || !rearm(b))
+		if (!doorbell || !want_doorbell(b))
 			return;
 	}
 }
@@ -223,10 +223,10 @@ static void publish(struct pvblk_back *b)
 	b->cq_published = b->cq_prod;
 }
 
-static void service(struct pvblk_back *b, struct ioeng *e, bool arm)
+static void service(struct pvblk_back *b, struct ioeng *e, bool doorbell)
 {
 	b->stalled = false;
-	drain(b, e, arm);
+	drain(b, e, doorbell);
 	if (load_state(b) == PVBLK_ACTIVE)
 		publish(b);
 }
@@ -251,13 +251,13 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
-	/* A busy-polling I/O thread re-arms doorbells only before it sleeps. */
+	/* A spinning I/O thread asks for doorbells only before it sleeps. */
 	if (!detaching(b) && load_state(b) == PVBLK_ACTIVE)
-		service(b, e, s->it->poll_ns == 0);
+		service(b, e, s->it->spin_ns == 0);
 }
 
-/* Busy-polling: new requests taken without a doorbell; true if there were any. */
-static bool on_poll(struct io_source *s, struct ioeng *e)
+/* Spinning for work: new requests taken without a doorbell; true if there were any. */
+static bool on_take_work(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
@@ -268,14 +268,14 @@ static bool on_poll(struct io_source *s, struct ioeng *e)
 }
 
 /* Before the I/O thread sleeps: ask for a doorbell; true if work raced in. */
-static bool on_arm(struct io_source *s)
+static bool on_want_doorbell(struct io_source *s)
 {
 	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
-	return serving(b) && rearm(b);
+	return serving(b) && want_doorbell(b);
 }
 
-static void on_flush(struct io_source *s, struct ioeng *e)
+static void on_publish(struct io_source *s, struct ioeng *e)
 {
 	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
 
@@ -307,9 +307,9 @@ int pvblk_back_init(struct pvblk_back *b, unsigned index, const struct guest_mem
 		return rc;
 	}
 	b->src.kick = on_kick;
-	b->src.flush = on_flush;
-	b->src.poll = on_poll;
-	b->src.arm = on_arm;
+	b->src.publish = on_publish;
+	b->src.take_work = on_take_work;
+	b->src.want_doorbell = on_want_doorbell;
 	return 0;
 }
 

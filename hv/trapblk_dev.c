@@ -92,12 +92,12 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 			finish(t, st, 0);
 			return;
 		}
-		rc = ioeng_rw(e, &t->disk, write, &t->iov, 1, t->cmd_sector * HV_BLK_SECTOR,
+		rc = disk_rw(e, &t->disk, write, &t->iov, 1, t->cmd_sector * HV_BLK_SECTOR,
 			      &t->op);
 		break;
 	case HV_TRAPBLK_CMD_FLUSH:
 		t->iov.iov_len = 0; /* a flush moves no bytes: io_done compares with this */
-		rc = ioeng_flush(e, &t->disk, &t->op);
+		rc = disk_flush(e, &t->disk, &t->op);
 		break;
 	case HV_TRAPBLK_CMD_IDENTIFY:
 		identify(t);

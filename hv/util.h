@@ -1,12 +1,13 @@
 /*
  * What every hv module shares: the error-message convention of functions
- * that take (err, errlen), and container_of for callbacks that are handed a
- * member of a larger struct.
+ * that take (err, errlen), number parsing for command-line values, and
+ * container_of for callbacks that are handed a member of a larger struct.
  */
 #ifndef HV_UTIL_H
 #define HV_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -17,5 +18,11 @@
  */
 int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
+int parse_size(const char *s, uint64_t *out);
+
+/* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */
+int parse_seconds(const char *s, uint64_t *ms);
 
 #endif

@@ -105,11 +105,11 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 		rc = vm_init_devices(h->vm, 1);
 	for (i = 0; !rc && i < n; i++) {
 		struct disk_spec spec;
-		rc = cli_parse_disk("--disk", disks[i], &spec, err, sizeof(err));
+		rc = disk_parse_spec("--disk", disks[i], &spec, err, sizeof(err));
 		if (!rc)
 			rc = vm_add_pvblk(h->vm, &spec, err, sizeof(err));
 	}
-	h->vm->io.poll_ns = io_poll_ns;
+	h->vm->io.spin_ns = io_poll_ns;
 	if (!rc)
 		rc = vm_start_io(h->vm);
 	h->next = DMA_BASE;

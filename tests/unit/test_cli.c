@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util.h"
 #include "suites.h"
 
 #define ARGV(...) ((char *const[]){ "hv", __VA_ARGS__, NULL })
@@ -12,29 +13,29 @@
 static void test_sizes(void)
 {
 	uint64_t v;
-	CU_ASSERT(cli_parse_size("64M", &v) == 0 && v == 64ull << 20);
-	CU_ASSERT(cli_parse_size("1g", &v) == 0 && v == 1ull << 30);
-	CU_ASSERT(cli_parse_size("512K", &v) == 0 && v == 512ull << 10);
-	CU_ASSERT(cli_parse_size("4096", &v) == 0 && v == 4096);
-	CU_ASSERT_EQUAL(cli_parse_size("", &v), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_size("M", &v), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_size("-1M", &v), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_size("12MB", &v), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_size("1T", &v), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_size("99999999999999999999", &v), -ERANGE);
-	CU_ASSERT_EQUAL(cli_parse_size("17179869184G", &v), -ERANGE);
+	CU_ASSERT(parse_size("64M", &v) == 0 && v == 64ull << 20);
+	CU_ASSERT(parse_size("1g", &v) == 0 && v == 1ull << 30);
+	CU_ASSERT(parse_size("512K", &v) == 0 && v == 512ull << 10);
+	CU_ASSERT(parse_size("4096", &v) == 0 && v == 4096);
+	CU_ASSERT_EQUAL(parse_size("", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_size("M", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_size("-1M", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_size("12MB", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_size("1T", &v), -EINVAL);
+	CU_ASSERT_EQUAL(parse_size("99999999999999999999", &v), -ERANGE);
+	CU_ASSERT_EQUAL(parse_size("17179869184G", &v), -ERANGE);
 }
 
 static void test_seconds(void)
 {
 	uint64_t ms;
-	CU_ASSERT(cli_parse_seconds("10", &ms) == 0 && ms == 10000);
-	CU_ASSERT(cli_parse_seconds("0.5", &ms) == 0 && ms == 500);
-	CU_ASSERT(cli_parse_seconds("1.0001", &ms) == 0 && ms == 1000);
-	CU_ASSERT_EQUAL(cli_parse_seconds("1.", &ms), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_seconds(".5", &ms), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_seconds("5s", &ms), -EINVAL);
-	CU_ASSERT_EQUAL(cli_parse_seconds("99999999999", &ms), -ERANGE);
+	CU_ASSERT(parse_seconds("10", &ms) == 0 && ms == 10000);
+	CU_ASSERT(parse_seconds("0.5", &ms) == 0 && ms == 500);
+	CU_ASSERT(parse_seconds("1.0001", &ms) == 0 && ms == 1000);
+	CU_ASSERT_EQUAL(parse_seconds("1.", &ms), -EINVAL);
+	CU_ASSERT_EQUAL(parse_seconds(".5", &ms), -EINVAL);
+	CU_ASSERT_EQUAL(parse_seconds("5s", &ms), -EINVAL);
+	CU_ASSERT_EQUAL(parse_seconds("99999999999", &ms), -ERANGE);
 }
 
 static void test_run(void)

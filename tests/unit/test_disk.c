@@ -48,7 +48,7 @@ static int open_spec(const char *spec, char *err, size_t errlen)
 	static struct open_job j;
 
 	memset(&j, 0, sizeof(j));
-	CU_ASSERT_EQUAL_FATAL(cli_parse_disk("--disk", spec, &j.spec, err, errlen), 0);
+	CU_ASSERT_EQUAL_FATAL(disk_parse_spec("--disk", spec, &j.spec, err, errlen), 0);
 	if (!ut_returns_within(open_job, open_unstick, &j, 5))
 		CU_FAIL("disk_open did not return within 5 s");
 	if (j.rc == 0)
@@ -74,14 +74,14 @@ static void test_spec_grammar(void)
 	struct disk_spec spec;
 	char err[512];
 
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", ",ro", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:12x", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_NOT_EQUAL(cli_parse_disk("--disk", "null:1000", &spec, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "null:1M,ro", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(disk_parse_spec("--disk", "", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(disk_parse_spec("--disk", ",ro", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(disk_parse_spec("--disk", "null:12x", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_NOT_EQUAL(disk_parse_spec("--disk", "null:1000", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "null:1M,ro", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(spec.ro);
 	CU_ASSERT_EQUAL(spec.null_size, 1u << 20);
-	CU_ASSERT_EQUAL(cli_parse_disk("--disk", "/a,b/c.img", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "/a,b/c.img", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(spec.path, "/a,b/c.img");
 	CU_ASSERT_FALSE(spec.ro);
 }
@@ -99,7 +99,7 @@ static void test_open_errors(void)
 	ut_image_make(path, "", 0);
 	fd = open(path, O_RDWR);
 	CU_ASSERT_FATAL(fd >= 0);
-	cli_parse_disk("--disk", path, &spec, err, sizeof(err));
+	disk_parse_spec("--disk", path, &spec, err, sizeof(err));
 	CU_ASSERT_EQUAL(disk_open(&d, &spec, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
 	CU_ASSERT_EQUAL(ftruncate(fd, 1000), 0);

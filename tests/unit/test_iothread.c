@@ -40,7 +40,7 @@ static void kick_then_stop(uint64_t poll_ns)
 	CU_ASSERT_EQUAL_FATAL(io_source_open(&c.src, &c.irq_fd), 0);
 	c.src.kick = count_kick;
 	CU_ASSERT_EQUAL_FATAL(iothread_add(&it, &c.src), 0);
-	it.poll_ns = poll_ns;
+	it.spin_ns = spin_ns;
 	CU_ASSERT_EQUAL_FATAL(iothread_start(&it), 0);
 	CU_ASSERT_EQUAL(iothread_add(&it, &c.src), -ENOSPC); /* too late once started */
 	for (uint64_t n = 1; n <= 2; n++) {

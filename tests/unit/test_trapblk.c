@@ -40,9 +40,9 @@ static void fx_init(struct fx *f, const char *extra_spec, uint64_t poll_ns)
 		f->data[i] = (uint8_t)(i * 7 + i / 512);
 	ut_image_make(f->path, f->data, sizeof(f->data));
 	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
-	CU_ASSERT_FATAL(cli_parse_disk("--trap-disk", s, &spec, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(disk_parse_spec("--trap-disk", s, &spec, err, sizeof(err)) == 0);
 	CU_ASSERT_FATAL(vm_add_trapblk(f->vm, &spec, err, sizeof(err)) == 0);
-	f->vm->io.poll_ns = poll_ns;
+	f->vm->io.spin_ns = spin_ns;
 	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
 }
 
