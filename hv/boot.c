@@ -92,6 +92,6 @@ uint64_t boot_setup(struct vm *vm, const struct elf_info *ki, const char *cmdlin
 	memset(gm_range(&vm->mem, HV_BOOT_GDT_GPA, PAGE), 0, PAGE);
 	memcpy(gm_range(&vm->mem, HV_BOOT_GDT_GPA, sizeof(boot_gdt)), boot_gdt, sizeof(boot_gdt));
 	bi->nr_dev = vm->nr_dev;
-	memcpy(bi->dev, vm->dev, vm->nr_dev * sizeof(vm->dev[0]));
+	memcpy(bi->dev, vm->desc, vm->nr_dev * sizeof(vm->desc[0]));
 	return build_page_tables(&vm->mem);
 }

@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "../protocol/hv_abi.h"
+#include "device.h"
 #include "util.h"
 
-const char cli_usage[] =
+static const char usage_head[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
 	"       hv --version | --help\n"
 	"\n"
@@ -19,26 +20,32 @@ const char cli_usage[] =
 	"options:\n"
 	"  --mem SIZE         guest RAM (default 64M; suffixes K, M, G; 4M to 64G,\n"
 	"                     a multiple of 2M)\n"
-	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n"
-	"  --disk PATH[,ro]   attach a raw image as the next PV block device (pvblk0,\n"
-	"                     pvblk1, ...); ',ro' refuses guest writes.  Repeatable.\n"
-	"  --disk null:SIZE[,ro]\n"
-	"                     a PV block device that completes every request at once\n"
-	"                     without a file (reads return zeros): measures the interface\n"
-	"  --trap-disk PATH[,ro] | null:SIZE[,ro]\n"
-	"                     the same images behind the trap-and-emulate block\n"
-	"                     controller instead (trapblk0, ...: MMIO registers,\n"
-	"                     one request at a time).  Repeatable.\n"
+	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n";
+
+static const char usage_tail[] =
 	"  --io-poll USECS    the I/O thread busy-polls the rings and io_uring this long\n"
 	"                     before sleeping, taking requests without doorbells (CPU\n"
 	"                     for latency; default 0: see the README's measurements)\n"
 	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
-	"  --verbose          say what hv found and did (KVM backend, layout)\n"
+	"  --verbose          say what hv found and did (KVM backend, layout, devices;\n"
+	"                     where the vCPU was at --timeout)\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
-	"refuses the VM, 2 for bad usage or input,\n"
-	"124 on --timeout, 125 when the VM fails (triple fault, unhandled exit).\n";
+	"refuses the VM, 2 for bad usage or input, 124 on --timeout, 125 when the\n"
+	"VM fails (triple fault, unhandled exit); hv's own 1, 2, 124 and 125 come\n"
+	"with a reason on stderr, and a guest status equal to one of them with\n"
+	"'hv: guest exited with status N'.\n";
+
+void cli_print_usage(FILE *f)
+{
+	unsigned i;
+
+	fputs(usage_head, f);
+	for (i = 0; i < device_kinds_count; i++)
+		fputs(device_kinds[i]->usage, f);
+	fputs(usage_tail, f);
+}
 
 typedef int (*opt_fn)(struct hv_config *cfg, const char *arg, char *err, size_t errlen);
 
@@ -65,27 +72,6 @@ static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t
 			    "--timeout: '%s' is not a positive number of seconds", arg);
 	cfg->timeout_ms = ms;
 	return 0;
-}
-
-static int add_disk(struct disk_spec *list, unsigned *n, const char *opt, const char *arg,
-		    char *err, size_t errlen)
-{
-	if (*n == CLI_MAX_DISKS)
-		return err_msg(-EINVAL, err, errlen, "%s: at most %d disks", opt, CLI_MAX_DISKS);
-	if (disk_parse_spec(opt, arg, &list[*n], err, errlen))
-		return -EINVAL;
-	(*n)++;
-	return 0;
-}
-
-static int opt_disk(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
-{
-	return add_disk(cfg->disk, &cfg->nr_disk, "--disk", arg, err, errlen);
-}
-
-static int opt_trap_disk(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
-{
-	return add_disk(cfg->trap_disk, &cfg->nr_trap_disk, "--trap-disk", arg, err, errlen);
 }
 
 static int opt_io_poll(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
@@ -123,31 +109,57 @@ static const struct cli_opt {
 } opts[] = {
 	{ "--mem", true, opt_mem },
 	{ "--timeout", true, opt_timeout },
-	{ "--disk", true, opt_disk },
-	{ "--trap-disk", true, opt_trap_disk },
 	{ "--io-poll", true, opt_io_poll },
 	{ "--stats", false, opt_stats },
 	{ "--verbose", false, opt_verbose },
 };
 
-static const struct cli_opt *find_opt(const char *a, const char **inline_arg)
+/* The length of a's option name: "--disk=a.img" has the value inline. */
+static size_t name_len(const char *a)
+{
+	const char *eq = strchr(a, '=');
+
+	return eq ? (size_t)(eq - a) : strlen(a);
+}
+
+static const struct cli_opt *find_opt(const char *a, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		size_t n = strlen(opts[i].name);
-		if (strncmp(a, opts[i].name, n))
-			continue;
-		if (a[n] == '\0') {
-			*inline_arg = NULL;
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		if (strlen(opts[i].name) == n && !strncmp(a, opts[i].name, n))
 			return &opts[i];
-		}
-		if (a[n] == '=' && opts[i].has_arg) {
-			*inline_arg = a + n + 1;
-			return &opts[i];
-		}
-	}
 	return NULL;
+}
+
+static const struct device_kind *find_kind(const char *a, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < device_kinds_count; i++)
+		if (strlen(device_kinds[i]->option) == n && !strncmp(a, device_kinds[i]->option, n))
+			return device_kinds[i];
+	return NULL;
+}
+
+/* A device option: checked now, created in command-line order at run time. */
+static int add_device(struct hv_config *cfg, const struct device_kind *k, const char *arg,
+		      char *err, size_t errlen)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < cfg->nr_dev; i++)
+		n += cfg->dev[i].kind == k;
+	if (n == HV_MAX_DEVS_PER_KIND)
+		return err_msg(-EINVAL, err, errlen, "%s: at most %d (%s0 to %s%d)", k->option,
+			       HV_MAX_DEVS_PER_KIND, k->name, k->name, HV_MAX_DEVS_PER_KIND - 1);
+	if (cfg->nr_dev == CLI_MAX_DEVS)
+		return err_msg(-EINVAL, err, errlen, "%s: at most %d devices in all", k->option,
+			       CLI_MAX_DEVS);
+	if (k->check(k->option, arg, err, errlen))
+		return -EINVAL;
+	cfg->dev[cfg->nr_dev++] = (struct cli_device){ k, arg };
+	return 0;
 }
 
 static int join_guest_args(struct hv_config *cfg, int argc, char *const argv[],
@@ -194,6 +206,8 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i], *arg;
 		const struct cli_opt *o;
+		const struct device_kind *k;
+		size_t n;
 
 		if (!strcmp(a, "--")) {
 			if (!cfg->kernel)
@@ -211,15 +225,21 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 			cfg->kernel = a;
 			continue;
 		}
-		o = find_opt(a, &arg);
-		if (!o)
+		n = name_len(a);
+		o = find_opt(a, n);
+		k = o ? NULL : find_kind(a, n);
+		if (!o && !k)
 			return err_msg(-EINVAL, err, errlen, "unknown option '%s' (try 'hv --help')", a);
-		if (o->has_arg && !arg) {
+		arg = a[n] == '=' ? a + n + 1 : NULL;
+		if (arg && o && !o->has_arg)
+			return err_msg(-EINVAL, err, errlen, "%s takes no value", o->name);
+		if (!arg && (k || o->has_arg)) {
 			if (i + 1 >= argc)
-				return err_msg(-EINVAL, err, errlen, "%s needs a value", o->name);
+				return err_msg(-EINVAL, err, errlen, "%s needs a value",
+					       k ? k->option : o->name);
 			arg = argv[++i];
 		}
-		rc = o->fn(cfg, arg, err, errlen);
+		rc = k ? add_device(cfg, k, arg, err, errlen) : o->fn(cfg, arg, err, errlen);
 		if (rc)
 			return rc;
 	}

@@ -8,11 +8,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include "disk.h"
+#include "../protocol/hv_abi.h"
+
+struct device_kind;
 
 #define HV_VERSION_STRING "0.2.0"
-#define CLI_MAX_DISKS 8
+#define CLI_MAX_DEVS (HV_BOOT_MAX_DEV - 1) /* device options in all: the UART takes one */
+
+/* A device option, in command-line order: the kind and its argument (from argv). */
+struct cli_device {
+	const struct device_kind *kind;
+	const char *arg;
+};
 
 struct hv_config {
 	const char *kernel;
@@ -22,10 +31,8 @@ struct hv_config {
 	bool stats;
 	bool verbose;
 	char cmdline[4096];  /* guest arguments joined by spaces */
-	struct disk_spec disk[CLI_MAX_DISKS]; /* --disk, in order: pvblk0, ... */
-	unsigned nr_disk;
-	struct disk_spec trap_disk[CLI_MAX_DISKS]; /* --trap-disk: trapblk0, ... */
-	unsigned nr_trap_disk;
+	struct cli_device dev[CLI_MAX_DEVS]; /* --disk, --trap-disk, ...: checked, not opened */
+	unsigned nr_dev;
 };
 
 enum cli_action {
@@ -41,6 +48,7 @@ enum cli_action {
 int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 	      char *err, size_t errlen);
 
-extern const char cli_usage[];
+/* hv --help: the core options, each device kind's, exit statuses. */
+void cli_print_usage(FILE *f);
 
 #endif

@@ -66,6 +66,21 @@ int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t er
 	return 0;
 }
 
+int disk_check_arg(const char *opt, const char *arg, char *err, size_t errlen)
+{
+	struct disk_spec spec;
+
+	return disk_parse_spec(opt, arg, &spec, err, errlen);
+}
+
+int disk_open_arg(struct disk *d, const char *opt, const char *arg, char *err, size_t errlen)
+{
+	struct disk_spec spec;
+	int rc = disk_parse_spec(opt, arg, &spec, err, errlen);
+
+	return rc ? rc : disk_open(d, &spec, err, errlen);
+}
+
 void disk_close(struct disk *d)
 {
 	if (d->fd >= 0)

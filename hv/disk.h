@@ -53,6 +53,12 @@ struct disk {
 int disk_parse_spec(const char *opt, const char *s, struct disk_spec *spec, char *err,
 		    size_t errlen);
 
+/* disk_parse_spec without keeping the spec: a device_kind's check. */
+int disk_check_arg(const char *opt, const char *arg, char *err, size_t errlen);
+
+/* disk_parse_spec, then disk_open: a block device kind's add. */
+int disk_open_arg(struct disk *d, const char *opt, const char *arg, char *err, size_t errlen);
+
 /*
  * Opens and validates: for a file, a regular file or block device, size a
  * non-zero multiple of 512, readable (and writable unless ro), locked against

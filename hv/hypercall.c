@@ -12,8 +12,8 @@ int hc_register(struct hc_table *t, unsigned nr, hc_fn fn, const char *name)
 {
 	if (nr >= HC_TABLE_SIZE || !fn)
 		return -EINVAL;
-	if (t->e[nr].fn)
-		return -EEXIST;
+	if (t->e[nr].fn) /* a family registers once per kind: the same call is no conflict */
+		return t->e[nr].fn == fn ? 0 : -EEXIST;
 	t->e[nr] = (struct hc_entry){ fn, name, 0 };
 	return 0;
 }
@@ -72,32 +72,9 @@ static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
 {
 	if (a[0] >= vm->nr_dev)
 		return -HV_ENOENT;
-	if (gm_write(&vm->mem, a[1], &vm->dev[a[0]], sizeof(vm->dev[0])))
+	if (gm_write(&vm->mem, a[1], &vm->desc[a[0]], sizeof(vm->desc[0])))
 		return -HV_EFAULT;
 	return 0;
-}
-
-static int64_t hc_queue_attach(struct vm *vm, const uint64_t a[HC_NARGS])
-{
-	struct hv_queue_setup s;
-
-	if (a[0] >= vm->nr_dev)
-		return -HV_ENOENT;
-	if (!vm->backend[a[0]].queue)
-		return -HV_EINVAL;
-	/* Copy, then validate: the device sees only hv's copy. */
-	if (gm_read(&vm->mem, &s, a[1], sizeof(s)))
-		return -HV_EFAULT;
-	return vm->backend[a[0]].queue->attach(vm->backend[a[0]].dev, &s, vm->kvm);
-}
-
-static int64_t hc_queue_detach(struct vm *vm, const uint64_t a[HC_NARGS])
-{
-	if (a[0] >= vm->nr_dev)
-		return -HV_ENOENT;
-	if (!vm->backend[a[0]].queue)
-		return -HV_EINVAL;
-	return vm->backend[a[0]].queue->detach(vm->backend[a[0]].dev, vm->kvm);
 }
 
 static int64_t hc_exit_count(struct vm *vm, const uint64_t a[HC_NARGS])
@@ -120,7 +97,5 @@ void hc_register_core(struct hc_table *t)
 	hc_register(t, HV_HC_EXIT, hc_exit, "exit");
 	hc_register(t, HV_HC_TIME_NS, hc_time_ns, "time_ns");
 	hc_register(t, HV_HC_DEV_INFO, hc_dev_info, "dev_info");
-	hc_register(t, HV_HC_QUEUE_ATTACH, hc_queue_attach, "queue_attach");
 	hc_register(t, HV_HC_EXIT_COUNT, hc_exit_count, "exit_count");
-	hc_register(t, HV_HC_QUEUE_DETACH, hc_queue_detach, "queue_detach");
 }

@@ -29,10 +29,10 @@ struct hc_table {
 	uint64_t bad_calls; /* unknown numbers */
 };
 
-/* 0, or -EINVAL (number out of table) / -EEXIST (taken). */
+/* 0 (also when fn already has nr), or -EINVAL (out of table) / -EEXIST (taken). */
 int hc_register(struct hc_table *t, unsigned nr, hc_fn fn, const char *name);
 
-/* Registers version, console write, exit, time and device info. */
+/* Registers version, console write, exit, time, device info and exit count. */
 void hc_register_core(struct hc_table *t);
 
 /* Runs hypercall nr with args a; unknown numbers yield -HV_ENOSYS. */

@@ -14,6 +14,7 @@
 #include "elf_load.h"
 #include "kvm.h"
 #include "stats.h"
+#include "util.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -75,7 +76,7 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 {
 	struct image img;
 	struct elf_info ki;
-	char err[DISK_PATH_MAX + 128];
+	char err[ERR_MAX];
 	unsigned i;
 	int rc;
 
@@ -100,31 +101,19 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 		return -1;
 	}
 	vm->io.spin_ns = cfg->io_poll_us * 1000;
-	for (i = 0; i < cfg->nr_disk; i++) {
-		if (vm_add_pvblk(vm, &cfg->disk[i], err, sizeof(err))) {
+	for (i = 0; i < cfg->nr_dev; i++) {
+		const struct device_kind *k = cfg->dev[i].kind;
+		unsigned j, index = 0;
+
+		for (j = 0; j < i; j++) /* instances are numbered per kind */
+			index += cfg->dev[j].kind == k;
+		if (vm_create_device(vm, k, index, cfg->dev[i].arg, err, sizeof(err))) {
 			fprintf(stderr, "hv: %s\n", err);
 			return -1;
 		}
-		if (cfg->verbose)
-			fprintf(stderr, "hv: pvblk%u: %s, %llu sectors, %s%s, notify port 0x%x\n",
-				i, cfg->disk[i].null_size ? "null" : cfg->disk[i].path,
-				(unsigned long long)vm->pvblk[i].disk.sectors,
-				disk_mode(&vm->pvblk[i].disk), cfg->disk[i].ro ? ", read-only" : "",
-				vm->pvblk[i].port);
 	}
-	for (i = 0; i < cfg->nr_trap_disk; i++) {
-		if (vm_add_trapblk(vm, &cfg->trap_disk[i], err, sizeof(err))) {
-			fprintf(stderr, "hv: %s\n", err);
-			return -1;
-		}
-		if (cfg->verbose)
-			fprintf(stderr, "hv: trapblk%u: %s, %llu sectors, %s%s, MMIO 0x%llx, vector %u\n",
-				i, cfg->trap_disk[i].null_size ? "null" : cfg->trap_disk[i].path,
-				(unsigned long long)vm->trapblk[i].disk.sectors,
-				disk_mode(&vm->trapblk[i].disk),
-				cfg->trap_disk[i].ro ? ", read-only" : "",
-				(unsigned long long)vm->trapblk[i].base, vm->trapblk[i].vector);
-	}
+	if (cfg->verbose)
+		vm_describe_devices(stderr, vm);
 	*cr3 = boot_setup(vm, &ki, cfg->cmdline);
 	*entry = ki.entry;
 	if (cfg->verbose)
@@ -232,7 +221,7 @@ int main(int argc, char **argv)
 
 	switch (action) {
 	case CLI_HELP:
-		fputs(cli_usage, stdout);
+		cli_print_usage(stdout);
 		return 0;
 	case CLI_VERSION:
 		printf("hv %s (guest ABI %u)\n", HV_VERSION_STRING, HV_ABI_VERSION);

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "queue.h"
+#include "vm.h"
 
 /* One request in flight: hv's copy of what the guest asked, and its iovecs. */
 struct pvblk_back_req {
@@ -286,8 +288,8 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 		service(b, e, true);
 }
 
-int pvblk_back_init(struct pvblk_back *b, unsigned index, const struct guest_mem *mem,
-	       const struct disk *disk)
+int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
+		    const struct guest_mem *mem, const struct disk *disk)
 {
 	int rc;
 
@@ -295,7 +297,7 @@ int pvblk_back_init(struct pvblk_back *b, unsigned index, const struct guest_mem
 	b->disk = *disk;
 	b->index = index;
 	b->mem = mem;
-	b->port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * index);
+	b->port = port;
 	b->irq_gsi = -1;
 	b->detach_timeout_ms = PVBLK_DETACH_TIMEOUT_MS;
 	b->detach_ack = eventfd(0, EFD_CLOEXEC);
@@ -445,9 +447,10 @@ int64_t pvblk_back_detach(struct pvblk_back *b, struct kvm_vm *kvm)
 	return 0;
 }
 
-void pvblk_back_print_stats(FILE *f, const struct pvblk_back *b)
+void pvblk_back_print_stats(FILE *f, const void *dev)
 {
 	static const char *const state[] = { "detached", "active", "broken" };
+	const struct pvblk_back *b = dev;
 
 	fprintf(f, "  pvblk%u (%s, %s%s): %s, %llu requests, %llu bytes, %llu bad, "
 		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed\n",
@@ -457,3 +460,79 @@ void pvblk_back_print_stats(FILE *f, const struct pvblk_back *b)
 		(unsigned long long)b->st.io_errors, (unsigned long long)b->src.kicks,
 		(unsigned long long)b->st.irqs, (unsigned long long)b->st.irqs_suppressed);
 }
+
+/* ---- the device kind: --disk ------------------------------------------------ */
+
+static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
+{
+	struct pvblk_back *b;
+	struct hv_dev_desc d;
+	struct disk disk;
+	uint16_t port;
+	int rc;
+
+	if (vm_alloc_notify_port(vm, &port))
+		return err_msg(-ENOSPC, err, errlen, "pvblk%u: no notify port left", index);
+	rc = disk_open_arg(&disk, pvblk_back_kind.option, arg, err, errlen);
+	if (rc)
+		return rc;
+	b = calloc(1, sizeof(*b));
+	rc = b ? pvblk_back_init(b, index, port, &vm->mem, &disk) : -ENOMEM;
+	if (rc) {
+		disk_close(&disk);
+		free(b);
+		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
+	}
+	pvblk_back_desc(b, &d);
+	rc = vm_add_device(vm, &pvblk_back_kind, index, b, &d, &b->src);
+	if (rc) {
+		pvblk_back_destroy(b);
+		free(b);
+		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
+	}
+	return 0;
+}
+
+static void describe(FILE *f, const void *dev)
+{
+	const struct pvblk_back *b = dev;
+
+	fprintf(f, "hv: pvblk%u: %s, %llu sectors, %s%s, notify port 0x%x\n", b->index,
+		b->disk.name, (unsigned long long)b->disk.sectors, disk_mode(&b->disk),
+		b->disk.ro ? ", read-only" : "", b->port);
+}
+
+static void destroy(void *dev)
+{
+	pvblk_back_destroy(dev);
+	free(dev);
+}
+
+static int64_t attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	return pvblk_back_attach(dev, s, kvm);
+}
+
+static int64_t detach(void *dev, struct kvm_vm *kvm)
+{
+	return pvblk_back_detach(dev, kvm);
+}
+
+static const struct queue_ops queue = { attach, detach };
+
+const struct device_kind pvblk_back_kind = {
+	.name = "pvblk",
+	.option = "--disk",
+	.usage = "  --disk PATH[,ro]   attach a raw image as the next PV block device (pvblk0,\n"
+		 "                     pvblk1, ...); ',ro' refuses guest writes.  Repeatable.\n"
+		 "  --disk null:SIZE[,ro]\n"
+		 "                     a PV block device that completes every request at once\n"
+		 "                     without a file (reads return zeros): measures the interface\n",
+	.check = disk_check_arg,
+	.add = add,
+	.describe = describe,
+	.print_stats = pvblk_back_print_stats,
+	.destroy = destroy,
+	.register_hypercalls = queue_register_hypercalls,
+	.queue = &queue,
+};

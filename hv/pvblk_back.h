@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "../protocol/hv_blk.h"
+#include "device.h"
 #include "disk.h"
 #include "guest_mem.h"
 #include "iothread.h"
@@ -58,9 +59,12 @@ struct pvblk_back {
 	struct pvblk_back_stats st;
 };
 
-/* Sets up device index over an opened disk; 0 or -errno. */
-int pvblk_back_init(struct pvblk_back *b, unsigned index, const struct guest_mem *mem,
-	       const struct disk *disk);
+/* The --disk device kind (device.h): the table entry hv's core sees. */
+extern const struct device_kind pvblk_back_kind;
+
+/* Sets up device index over an opened disk, doorbell on port; 0 or -errno. */
+int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
+		    const struct guest_mem *mem, const struct disk *disk);
 void pvblk_back_destroy(struct pvblk_back *b);
 
 /* The device-table entry the guest enumerates. */
@@ -88,6 +92,7 @@ int64_t pvblk_back_detach(struct pvblk_back *b, struct kvm_vm *kvm);
 int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes);
 
-void pvblk_back_print_stats(FILE *f, const struct pvblk_back *b);
+/* The --stats line of one device (a struct pvblk_back). */
+void pvblk_back_print_stats(FILE *f, const void *dev);
 
 #endif

@@ -86,17 +86,7 @@ void stats_print(FILE *f, const struct vcpu *v)
 		fprintf(f, "hv: stats: hv  unclaimed pio %llu mmio %llu\n",
 			(unsigned long long)v->st.unclaimed_pio,
 			(unsigned long long)v->st.unclaimed_mmio);
-	for (i = 0; i < vm->nr_pvblk; i++) {
-		fputs("hv: stats: hv ", f);
-		pvblk_back_print_stats(f, &vm->pvblk[i]);
-	}
-	for (i = 0; i < vm->nr_trapblk; i++) {
-		fputs("hv: stats: hv ", f);
-		trapblk_dev_print_stats(f, &vm->trapblk[i]);
-	}
-	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
-		(unsigned long long)vm->uart.tx_bytes,
-		(unsigned long long)vm->console_hc_bytes);
+	vm_print_stats(f, vm);
 	{
 		struct rusage ru;
 		uint64_t resident = guest_resident(&vm->mem) >> 10;

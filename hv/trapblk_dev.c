@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "kvm.h"
+#include "vm.h"
 
 static uint32_t load32(const uint32_t *p)
 {
@@ -255,15 +257,18 @@ void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d)
 	d->sector_size = HV_BLK_SECTOR;
 }
 
-int trapblk_dev_wire(struct trapblk_dev *t, struct kvm_vm *kvm)
+int trapblk_dev_wire(void *dev, struct kvm_vm *kvm)
 {
+	struct trapblk_dev *t = dev;
 	int gsi = kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
 
 	return gsi < 0 ? gsi : 0;
 }
 
-void trapblk_dev_print_stats(FILE *f, const struct trapblk_dev *t)
+void trapblk_dev_print_stats(FILE *f, const void *dev)
 {
+	const struct trapblk_dev *t = dev;
+
 	fprintf(f, "  trapblk%u (%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, "
 		   "%llu while busy, %llu bad register accesses, %llu interrupts\n",
 		t->index, t->disk.name, disk_mode(&t->disk), t->disk.ro ? ", ro" : "",
@@ -272,3 +277,73 @@ void trapblk_dev_print_stats(FILE *f, const struct trapblk_dev *t)
 		(unsigned long long)t->st.busy_writes, (unsigned long long)t->st.bad_accesses,
 		(unsigned long long)t->st.irqs);
 }
+
+/* ---- the device kind: --trap-disk ------------------------------------------ */
+
+static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
+{
+	struct trapblk_dev *t;
+	struct hv_dev_desc d;
+	struct disk disk;
+	int rc = disk_open_arg(&disk, trapblk_dev_kind.option, arg, err, errlen);
+
+	if (rc)
+		return rc;
+	t = calloc(1, sizeof(*t));
+	rc = t ? trapblk_dev_init(t, index, &vm->mem, &disk) : -ENOMEM;
+	if (rc) {
+		disk_close(&disk);
+		free(t);
+		return err_msg(rc, err, errlen, "trapblk%u: cannot set up: %s", index,
+			       strerror(-rc));
+	}
+	trapblk_dev_desc(t, &d);
+	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_dev_mmio, t,
+			     "trapblk");
+	if (rc) {
+		err_msg(rc, err, errlen, "trapblk%u: cannot map its window: %s", index,
+			strerror(-rc));
+	} else {
+		rc = vm_add_device(vm, &trapblk_dev_kind, index, t, &d, &t->src);
+		if (rc) {
+			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
+			err_msg(rc, err, errlen, "trapblk%u: cannot set up: %s", index,
+				strerror(-rc));
+		}
+	}
+	if (rc) {
+		trapblk_dev_destroy(t);
+		free(t);
+	}
+	return rc;
+}
+
+static void describe(FILE *f, const void *dev)
+{
+	const struct trapblk_dev *t = dev;
+
+	fprintf(f, "hv: trapblk%u: %s, %llu sectors, %s%s, MMIO 0x%llx, vector %u\n", t->index,
+		t->disk.name, (unsigned long long)t->disk.sectors, disk_mode(&t->disk),
+		t->disk.ro ? ", read-only" : "", (unsigned long long)t->base, t->vector);
+}
+
+static void destroy(void *dev)
+{
+	trapblk_dev_destroy(dev);
+	free(dev);
+}
+
+const struct device_kind trapblk_dev_kind = {
+	.name = "trapblk",
+	.option = "--trap-disk",
+	.usage = "  --trap-disk PATH[,ro] | null:SIZE[,ro]\n"
+		 "                     the same images behind the trap-and-emulate block\n"
+		 "                     controller instead (trapblk0, ...: MMIO registers,\n"
+		 "                     one request at a time).  Repeatable.\n",
+	.check = disk_check_arg,
+	.add = add,
+	.wire = trapblk_dev_wire,
+	.describe = describe,
+	.print_stats = trapblk_dev_print_stats,
+	.destroy = destroy,
+};

@@ -13,6 +13,7 @@
 
 #include "../protocol/hv_abi.h"
 #include "../protocol/hv_trapblk.h"
+#include "device.h"
 #include "disk.h"
 #include "guest_mem.h"
 #include "iothread.h"
@@ -50,6 +51,9 @@ struct trapblk_dev {
 	struct trapblk_dev_stats st;
 };
 
+/* The --trap-disk device kind (device.h): the table entry hv's core sees. */
+extern const struct device_kind trapblk_dev_kind;
+
 /* Sets up controller index over an opened disk; 0 or -errno. */
 int trapblk_dev_init(struct trapblk_dev *t, unsigned index, const struct guest_mem *mem,
 		 const struct disk *disk);
@@ -60,8 +64,9 @@ void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d);
 void trapblk_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);
 
 /* Routes the completion MSI through an irqfd; 0 or -errno. */
-int trapblk_dev_wire(struct trapblk_dev *t, struct kvm_vm *kvm);
+int trapblk_dev_wire(void *dev, struct kvm_vm *kvm);
 
-void trapblk_dev_print_stats(FILE *f, const struct trapblk_dev *t);
+/* The --stats line of one controller (a struct trapblk_dev). */
+void trapblk_dev_print_stats(FILE *f, const void *dev);
 
 #endif

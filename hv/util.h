@@ -12,6 +12,9 @@
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Room for any one-line reason: one may quote a whole path (PATH_MAX 4096). */
+#define ERR_MAX (4096 + 128)
+
 /*
  * Formats a one-line reason into err (no "hv:" prefix, no newline) and
  * returns rc, so an error path is one statement: return err_msg(-EINVAL, ...).

@@ -1,114 +1,57 @@
-/* Machine-wide setup that needs no KVM: buses, UART, console, hypercalls. */
+/*
+ * The machine's device table and the setup every guest shares (buses, UART,
+ * console, core hypercalls).  Devices of every kind come and go through the
+ * kinds' operations (device.h); nothing here knows a kind by name.
+ */
 #include "vm.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, const struct vm_queue_ops *queue,
-	       void *dev)
+
+int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
+		  const struct hv_dev_desc *d, struct io_source *src)
 {
+	int rc;
+
 	if (vm->nr_dev == HV_BOOT_MAX_DEV)
 		return -ENOSPC;
-	vm->backend[vm->nr_dev] = (struct vm_dev_backend){ queue, dev };
-	vm->dev[vm->nr_dev++] = *d;
+	if (src) {
+		rc = iothread_add(&vm->io, src);
+		if (rc)
+			return rc;
+	}
+	vm->dev[vm->nr_dev] = (struct vm_device){ kind, dev, index };
+	vm->desc[vm->nr_dev++] = *d;
 	return 0;
 }
 
-static int64_t pvblk_attach_fn(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned index,
+		     const char *arg, char *err, size_t errlen)
 {
-	return pvblk_back_attach(dev, s, kvm);
-}
+	int rc = kind->add(vm, index, arg, err, errlen);
 
-static int64_t pvblk_detach_fn(void *dev, struct kvm_vm *kvm)
-{
-	return pvblk_back_detach(dev, kvm);
-}
-
-static const struct vm_queue_ops pvblk_queue_ops = { pvblk_attach_fn, pvblk_detach_fn };
-
-/* Opens a disk for device slot n of a kind, if there is such a slot. */
-static int open_disk(struct disk *disk, const struct disk_spec *spec, unsigned n,
-		     char *err, size_t errlen)
-{
-	if (n == VM_MAX_DISKS) {
-		snprintf(err, errlen, "too many disks (at most %d of a kind)", VM_MAX_DISKS);
-		return -ENOSPC;
-	}
-	return disk_open(disk, spec, err, errlen);
-}
-
-/* The device is set up: make it visible to the guest and the I/O thread. */
-static int publish_dev(struct vm *vm, const struct hv_dev_desc *d,
-		       const struct vm_queue_ops *queue, void *dev, struct io_source *src, const char *kind, unsigned n,
-		       char *err, size_t errlen)
-{
-	int rc = vm_add_dev(vm, d, queue, dev);
-
-	if (!rc)
-		rc = iothread_add(&vm->io, src);
-	if (rc)
-		snprintf(err, errlen, "%s%u: cannot set up: %s", kind, n, strerror(-rc));
+	if (!rc && kind->register_hypercalls)
+		kind->register_hypercalls(&vm->hc);
 	return rc;
 }
 
-int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
+void *vm_device(const struct vm *vm, const struct device_kind *kind, unsigned index)
 {
-	struct pvblk_back *b = &vm->pvblk[vm->nr_pvblk];
-	struct hv_dev_desc d;
-	struct disk disk;
-	int rc = open_disk(&disk, spec, vm->nr_pvblk, err, errlen);
+	unsigned i;
 
-	if (rc)
-		return rc;
-	rc = pvblk_back_init(b, vm->nr_pvblk, &vm->mem, &disk);
-	if (rc) {
-		disk_close(&disk);
-		snprintf(err, errlen, "pvblk%u: cannot set up: %s", vm->nr_pvblk, strerror(-rc));
-		return rc;
-	}
-	pvblk_back_desc(b, &d);
-	rc = publish_dev(vm, &d, &pvblk_queue_ops, b, &b->src, "pvblk", vm->nr_pvblk, err, errlen);
-	if (rc) {
-		pvblk_back_destroy(b);
-		return rc;
-	}
-	vm->nr_pvblk++;
-	return 0;
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind == kind && vm->dev[i].index == index)
+			return vm->dev[i].dev;
+	return NULL;
 }
 
-int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen)
+int vm_alloc_notify_port(struct vm *vm, uint16_t *port)
 {
-	struct trapblk_dev *t = &vm->trapblk[vm->nr_trapblk];
-	struct hv_dev_desc d;
-	struct disk disk;
-	int rc = open_disk(&disk, spec, vm->nr_trapblk, err, errlen);
-
-	if (rc)
-		return rc;
-	rc = trapblk_dev_init(t, vm->nr_trapblk, &vm->mem, &disk);
-	if (rc) {
-		disk_close(&disk);
-		snprintf(err, errlen, "trapblk%u: cannot set up: %s", vm->nr_trapblk,
-			 strerror(-rc));
-		return rc;
-	}
-	trapblk_dev_desc(t, &d);
-	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_dev_mmio, t, "trapblk");
-	if (rc) {
-		snprintf(err, errlen, "trapblk%u: cannot map its window: %s", vm->nr_trapblk,
-			 strerror(-rc));
-	} else {
-		rc = publish_dev(vm, &d, NULL, t, &t->src, "trapblk", vm->nr_trapblk, err,
-				 errlen);
-		if (rc)
-			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
-	}
-	if (rc) {
-		trapblk_dev_destroy(t);
-		return rc;
-	}
-	vm->nr_trapblk++;
+	if (vm->nr_notify_ports == HV_NOTIFY_PORT_COUNT)
+		return -ENOSPC;
+	*port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * vm->nr_notify_ports++);
 	return 0;
 }
 
@@ -117,17 +60,43 @@ int vm_wire_kvm(struct vm *vm)
 	unsigned i;
 	int rc;
 
-	for (i = 0; i < vm->nr_trapblk; i++) {
-		rc = trapblk_dev_wire(&vm->trapblk[i], vm->kvm);
-		if (rc)
-			return rc;
+	for (i = 0; i < vm->nr_dev; i++) {
+		const struct device_kind *k = vm->dev[i].kind;
+		if (k && k->wire) {
+			rc = k->wire(vm->dev[i].dev, vm->kvm);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }
 
 int vm_start_io(struct vm *vm)
 {
-	return vm->nr_pvblk || vm->nr_trapblk ? iothread_start(&vm->io) : 0;
+	/* The stop source is always there: more means a device needs the thread. */
+	return vm->io.nr_src > 1 ? iothread_start(&vm->io) : 0;
+}
+
+void vm_describe_devices(FILE *f, const struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind)
+			vm->dev[i].kind->describe(f, vm->dev[i].dev);
+}
+
+void vm_print_stats(FILE *f, const struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind) {
+			fputs("hv: stats: hv ", f);
+			vm->dev[i].kind->print_stats(f, vm->dev[i].dev);
+		}
+	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
+		(unsigned long long)vm->uart.tx_bytes, (unsigned long long)vm->console_hc_bytes);
 }
 
 void vm_destroy_devices(struct vm *vm)
@@ -135,11 +104,10 @@ void vm_destroy_devices(struct vm *vm)
 	unsigned i;
 
 	iothread_destroy(&vm->io);
-	for (i = 0; i < vm->nr_pvblk; i++)
-		pvblk_back_destroy(&vm->pvblk[i]);
-	for (i = 0; i < vm->nr_trapblk; i++)
-		trapblk_dev_destroy(&vm->trapblk[i]);
-	vm->nr_pvblk = vm->nr_trapblk = 0;
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind)
+			vm->dev[i].kind->destroy(vm->dev[i].dev);
+	vm->nr_dev = 0;
 }
 
 static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
@@ -173,6 +141,6 @@ int vm_init_devices(struct vm *vm, int console_fd)
 		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
 				     "hypercall-port-misuse");
 	if (!rc)
-		rc = vm_add_dev(vm, &uart, NULL, NULL);
+		rc = vm_add_device(vm, NULL, 0, &vm->uart, &uart, NULL);
 	return rc;
 }

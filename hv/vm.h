@@ -8,25 +8,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../protocol/hv_abi.h"
 #include "console.h"
+#include "device.h"
 #include "guest_mem.h"
 #include "hypercall.h"
 #include "io_bus.h"
 #include "iothread.h"
-#include "pvblk_back.h"
-#include "trapblk_dev.h"
 #include "uart.h"
 
 struct kvm_vm;
 
-#define VM_MAX_DISKS 8
-
-/* What a device with queues does on HV_HC_QUEUE_ATTACH / _DETACH. */
-struct vm_queue_ops {
-	int64_t (*attach)(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
-	int64_t (*detach)(void *dev, struct kvm_vm *kvm);
+/* One entry of the device table; the same index as the guest's hv_dev_desc. */
+struct vm_device {
+	const struct device_kind *kind; /* NULL for the UART every machine has */
+	void *dev;
+	unsigned index;                 /* <kind name><index> */
 };
 
 struct vm {
@@ -37,19 +36,13 @@ struct vm {
 	struct console console;
 	struct uart uart;
 
-	struct hv_dev_desc dev[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
-	struct vm_dev_backend {
-		const struct vm_queue_ops *queue; /* NULL: the device has no queues */
-		void *dev;
-	} backend[HV_BOOT_MAX_DEV];
+	struct hv_dev_desc desc[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
+	struct vm_device dev[HV_BOOT_MAX_DEV];
 	unsigned nr_dev;
+	unsigned nr_notify_ports; /* handed out from HV_NOTIFY_PORT_BASE upward */
 
 	struct kvm_vm *kvm; /* NULL until KVM is set up (and in unit tests) */
 	struct iothread io;
-	struct pvblk_back pvblk[VM_MAX_DISKS];
-	unsigned nr_pvblk;
-	struct trapblk_dev trapblk[VM_MAX_DISKS];
-	unsigned nr_trapblk;
 
 	uint64_t console_hc_bytes; /* bytes written through HV_HC_CONSOLE_WRITE */
 	uint64_t hv_exits;         /* returns from KVM_RUN: exits that reached hv */
@@ -63,25 +56,39 @@ struct vm {
  */
 int vm_init_devices(struct vm *vm, int console_fd);
 
-/* Adds a device to the table the guest enumerates; 0 or -ENOSPC. */
-int vm_add_dev(struct vm *vm, const struct hv_dev_desc *d, const struct vm_queue_ops *queue,
-	       void *dev);
+/*
+ * Creates instance index of kind from its option argument (kind->add), and
+ * registers its family's hypercalls.  0, or -errno with a one-line reason in
+ * err that names the device.
+ */
+int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned index,
+		     const char *arg, char *err, size_t errlen);
 
 /*
- * Opens each disk and adds it as pvblk0, pvblk1, ...; the I/O thread must
- * be initialised.  0, or -errno with a one-line reason in err.
+ * For a kind's add: publishes a set-up device as the next table entry, d
+ * for the guest and dev for hv; src, if any, joins the I/O thread.  0 or
+ * -ENOSPC; the table is unchanged on failure.
  */
-int vm_add_pvblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen);
+int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
+		  const struct hv_dev_desc *d, struct io_source *src);
 
-/* Likewise trapblk0, trapblk1, ... with their MMIO windows. */
-int vm_add_trapblk(struct vm *vm, const struct disk_spec *spec, char *err, size_t errlen);
+/* Instance index of kind, or NULL. */
+void *vm_device(const struct vm *vm, const struct device_kind *kind, unsigned index);
+
+/* The next free queue notify port; 0 or -ENOSPC. */
+int vm_alloc_notify_port(struct vm *vm, uint16_t *port);
 
 /* Wires devices into KVM once it exists (vm->kvm): MSI routes.  0 or -errno. */
 int vm_wire_kvm(struct vm *vm);
 
 /* Starts the I/O thread if any device needs it; 0 or -errno. */
 int vm_start_io(struct vm *vm);
-/* Stops it after every disk op in flight completed; frees the devices. */
+
+/* --verbose: one line per device; --stats: the devices' lines and the console's. */
+void vm_describe_devices(FILE *f, const struct vm *vm);
+void vm_print_stats(FILE *f, const struct vm *vm);
+
+/* Stops the I/O thread after every disk op in flight completed; frees the devices. */
 void vm_destroy_devices(struct vm *vm);
 
 #endif

@@ -139,7 +139,7 @@ static void run(struct pv_host *h, struct pvblk_fe *fe, const struct blk_workloa
 		       path, w->name, (unsigned long long)n, n / el, n * (double)w->bs / el / 1e6,
 		       n ? sum / (double)n / 1e3 : 0,
 		       n ? lat[(n * 99 + 99) / 100 - 1] / 1e3 : 0, n ? (c1 - c0) / (double)n : 0,
-		       h->vm->pvblk[0].disk.direct ? "true" : "false");
+		       h->disk[0]->disk.direct ? "true" : "false");
 	}
 	free(lat);
 }

@@ -93,7 +93,7 @@ bad_disk trap-disk-missing "nonexistent.img: cannot open" --trap-disk "$TMP/none
 bad_disk trap-disk-not-512 "size 1000 is not a multiple of 512" --trap-disk "$TMP/odd.img"
 bad_disk trap-disk-null-odd "--trap-disk: null size 1000 is not a multiple of 512" --trap-disk null:1000
 bad_disk trap-and-pv-same-image "in use by another process" --disk "$TMP/ok.img" --trap-disk "$TMP/ok.img"
-bad_disk disk-too-many "at most 8 disks" $(for i in 1 2 3 4 5 6 7 8 9; do echo --disk null:1M; done)
+bad_disk disk-too-many "--disk: at most 8 \(pvblk0 to pvblk7\)" $(for i in 1 2 3 4 5 6 7 8 9; do echo --disk null:1M; done)
 # A file hv may not write, without ,ro: root may write anything, so as nobody.
 as_user=()
 if [ "$(id -u)" = 0 ]; then

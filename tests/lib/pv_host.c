@@ -1,7 +1,6 @@
 /* The host OS interface for the PV drivers under test (see pv_host.h). */
 #include "pv_host.h"
 
-#include "cli.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -50,9 +49,9 @@ static void notify(void *ctx, uint16_t port, uint32_t value)
 	unsigned i;
 
 	(void)value;
-	for (i = 0; i < h->vm->nr_pvblk; i++)
-		if (h->vm->pvblk[i].port == port)
-			eventfd_write(h->vm->pvblk[i].src.fd, 1);
+	for (i = 0; i < h->nr_disk; i++)
+		if (h->disk[i]->port == port)
+			eventfd_write(h->disk[i]->src.fd, 1);
 }
 
 static uint64_t irq_save(void *ctx)
@@ -70,14 +69,14 @@ static void irq_restore(void *ctx, uint64_t flags)
 static void wait_irq(void *ctx, const volatile int *flag)
 {
 	struct pv_host *h = ctx;
-	struct pollfd p[VM_MAX_DISKS];
-	unsigned i, n = h->vm->nr_pvblk;
+	struct pollfd p[HV_MAX_DEVS_PER_KIND];
+	unsigned i, n = h->nr_disk;
 	uint64_t v;
 
 	if (*flag)
 		return;
 	for (i = 0; i < n; i++)
-		p[i] = (struct pollfd){ .fd = h->vm->pvblk[i].irq_fd, .events = POLLIN };
+		p[i] = (struct pollfd){ .fd = h->disk[i]->irq_fd, .events = POLLIN };
 	if (poll(p, n, 5000) <= 0) {
 		h->wait_timeouts++;
 		return;
@@ -104,10 +103,9 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 	if (!rc)
 		rc = vm_init_devices(h->vm, 1);
 	for (i = 0; !rc && i < n; i++) {
-		struct disk_spec spec;
-		rc = disk_parse_spec("--disk", disks[i], &spec, err, sizeof(err));
+		rc = vm_create_device(h->vm, &pvblk_back_kind, i, disks[i], err, sizeof(err));
 		if (!rc)
-			rc = vm_add_pvblk(h->vm, &spec, err, sizeof(err));
+			h->disk[h->nr_disk++] = vm_device(h->vm, &pvblk_back_kind, i);
 	}
 	h->vm->io.spin_ns = io_poll_ns;
 	if (!rc)
@@ -135,7 +133,7 @@ static int dev_index(struct pv_host *h, unsigned unit)
 	unsigned i;
 
 	for (i = 0; i < h->vm->nr_dev; i++)
-		if (h->vm->dev[i].type == HV_DEV_PVBLK && h->vm->dev[i].index == unit)
+		if (h->vm->desc[i].type == HV_DEV_PVBLK && h->vm->desc[i].index == unit)
 			return (int)i;
 	return -1;
 }
@@ -149,7 +147,7 @@ int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32
 	if (idx < 0)
 		return -HV_ENOENT;
 	h->fe[unit] = fe;
-	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->dev[idx], &cfg);
+	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], &cfg);
 }
 
 void *pv_host_alloc(struct pv_host *h, size_t n)

@@ -12,13 +12,16 @@
 
 #include "pv_os.h"
 #include "pvblk_fe.h"
+#include "pvblk_back.h"
 #include "vm.h"
 
 struct pv_host {
 	struct vm *vm;
 	struct pv_os os;
 	uint64_t next;            /* bump allocator over guest RAM */
-	struct pvblk_fe *fe[VM_MAX_DISKS]; /* by pvblk index, for interrupts */
+	struct pvblk_back *disk[HV_MAX_DEVS_PER_KIND]; /* hv's pvblk0, ... */
+	unsigned nr_disk;
+	struct pvblk_fe *fe[HV_MAX_DEVS_PER_KIND]; /* by pvblk index, for interrupts */
 	uint64_t irqs, wait_timeouts;
 };
 

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "pvblk_back.h"
+#include "trapblk_dev.h"
 #include "util.h"
 #include "suites.h"
 
@@ -84,7 +86,9 @@ static void test_errors(void)
 		{ { "run", "--timeout", "-3", "k" }, "positive number of seconds" },
 		{ { "run", "k", "extra" }, "unexpected argument 'extra'" },
 		{ { "run", "--", "x" }, "no KERNEL given before '--'" },
-		{ { "run", "--stats=1", "k" }, "unknown option" },
+		{ { "run", "--stats=1", "k" }, "--stats takes no value" },
+		{ { "run", "--disk" }, "--disk needs a value" },
+		{ { "run", "--trap-disk=", "k" }, "--trap-disk: no image path given" },
 	};
 	size_t i;
 
@@ -112,17 +116,44 @@ static void test_io_poll_and_disks(void)
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "50", "--disk", "a.img,ro",
 			      "--trap-disk", "null:1M", "--disk=b.img", "k"), CLI_RUN);
 	CU_ASSERT_EQUAL(c.io_poll_us, 50);
-	CU_ASSERT_EQUAL(c.nr_disk, 2);
-	CU_ASSERT_TRUE(c.disk[0].ro);
-	CU_ASSERT_STRING_EQUAL(c.disk[1].path, "b.img");
-	CU_ASSERT_EQUAL(c.nr_trap_disk, 1);
-	CU_ASSERT_EQUAL(c.trap_disk[0].null_size, 1u << 20);
+	/* Device options in command-line order, checked but not opened. */
+	CU_ASSERT_EQUAL(c.nr_dev, 3);
+	CU_ASSERT_PTR_EQUAL(c.dev[0].kind, &pvblk_back_kind);
+	CU_ASSERT_STRING_EQUAL(c.dev[0].arg, "a.img,ro");
+	CU_ASSERT_PTR_EQUAL(c.dev[1].kind, &trapblk_dev_kind);
+	CU_ASSERT_STRING_EQUAL(c.dev[1].arg, "null:1M");
+	CU_ASSERT_PTR_EQUAL(c.dev[2].kind, &pvblk_back_kind);
+	CU_ASSERT_STRING_EQUAL(c.dev[2].arg, "b.img");
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "-1", "k"), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--io-poll: '-1'"));
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "2000000", "k"), -EINVAL);
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "", "k"), -EINVAL);
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--trap-disk", "null:7", "k"), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--trap-disk: null size 7"));
+}
+
+/* Each kind has HV_MAX_DEVS_PER_KIND instances; kinds do not share the count. */
+static void test_device_limits(void)
+{
+	char *argv[2 + 4 * HV_MAX_DEVS_PER_KIND + 4] = { "hv", "run" };
+	struct hv_config c;
+	char err[256];
+	int argc = 2, i;
+
+	for (i = 0; i < HV_MAX_DEVS_PER_KIND; i++) {
+		argv[argc++] = "--disk";
+		argv[argc++] = "null:1M";
+		argv[argc++] = "--trap-disk";
+		argv[argc++] = "null:1M";
+	}
+	argv[argc++] = "k";
+	CU_ASSERT_EQUAL(cli_parse(argc, argv, &c, err, sizeof(err)), CLI_RUN);
+	CU_ASSERT_EQUAL(c.nr_dev, 2 * HV_MAX_DEVS_PER_KIND);
+	argv[argc - 1] = "--trap-disk";
+	argv[argc++] = "null:1M";
+	argv[argc++] = "k";
+	CU_ASSERT_EQUAL(cli_parse(argc, argv, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--trap-disk: at most 8 (trapblk0 to trapblk7)");
 }
 
 static void test_long_cmdline(void)
@@ -145,6 +176,7 @@ int suite_cli(void)
 		{ "help and version", test_actions },
 		{ "bad arguments", test_errors },
 		{ "guest command line too long", test_long_cmdline },
+		{ "device limits per kind", test_device_limits },
 		{ "--io-poll, --disk, --trap-disk", test_io_poll_and_disks },
 		CU_TEST_INFO_NULL,
 	};

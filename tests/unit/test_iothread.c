@@ -31,7 +31,7 @@ static uint64_t kicks(struct counter *c)
  * Starts a thread with one source, kicks it twice (each heard, also while
  * the thread busy-polls), stops it (within 5 s).
  */
-static void kick_then_stop(uint64_t poll_ns)
+static void kick_then_stop(uint64_t spin_ns)
 {
 	struct iothread it;
 	struct counter c = { .kicks = 0 };
@@ -47,7 +47,7 @@ static void kick_then_stop(uint64_t poll_ns)
 		CU_ASSERT_EQUAL(eventfd_write(c.src.fd, 1), 0);
 		CU_ASSERT_TRUE(EVENTUALLY(kicks(&c) == n));
 	}
-	/* With poll_ns, the thread is now busy-polling, for far longer than this takes. */
+	/* With spin_ns, the thread is now spinning for work, for far longer than this takes. */
 	ut_iothread_stop(&it);
 	iothread_destroy(&it);
 	io_source_close(&c.src, &c.irq_fd);

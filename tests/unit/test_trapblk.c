@@ -13,10 +13,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "suites.h"
+#include "trapblk_dev.h"
 #include "ut.h"
 #include "vm.h"
+
+/* The fixture's controller, trapblk0. */
+#define TRAP(f) ((struct trapblk_dev *)vm_device((f)->vm, &trapblk_dev_kind, 0))
 
 #define MEM (16ull << 20)
 #define BUF 0x400000ull /* a guest-physical DMA buffer */
@@ -27,10 +30,9 @@ struct fx {
 	uint8_t data[1 << 20]; /* the image as created */
 };
 
-/* A VM with one trap disk over a fresh 1 MiB image; its I/O thread busy-polls poll_ns. */
-static void fx_init(struct fx *f, const char *extra_spec, uint64_t poll_ns)
+/* A VM with one trap disk over a fresh 1 MiB image; its I/O thread spins spin_ns for work. */
+static void fx_init(struct fx *f, const char *extra_spec, uint64_t spin_ns)
 {
-	struct disk_spec spec;
 	char err[256], s[96];
 
 	f->vm = calloc(1, sizeof(*f->vm));
@@ -40,8 +42,7 @@ static void fx_init(struct fx *f, const char *extra_spec, uint64_t poll_ns)
 		f->data[i] = (uint8_t)(i * 7 + i / 512);
 	ut_image_make(f->path, f->data, sizeof(f->data));
 	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
-	CU_ASSERT_FATAL(disk_parse_spec("--trap-disk", s, &spec, err, sizeof(err)) == 0);
-	CU_ASSERT_FATAL(vm_add_trapblk(f->vm, &spec, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(vm_create_device(f->vm, &trapblk_dev_kind, 0, s, err, sizeof(err)) == 0);
 	f->vm->io.spin_ns = spin_ns;
 	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
 }
@@ -88,7 +89,7 @@ static void wr(struct fx *f, uint64_t off, uint64_t v, unsigned size)
 /* Programs and starts a command; waits for its interrupt; returns STATUS. */
 static uint32_t command(struct fx *f, uint32_t cmd, uint64_t sector, uint32_t count, uint64_t dma)
 {
-	struct trapblk_dev *t = &f->vm->trapblk[0];
+	struct trapblk_dev *t = TRAP(f);
 	struct pollfd p = { .fd = t->irq_fd, .events = POLLIN };
 	uint64_t v;
 
@@ -139,7 +140,7 @@ static void test_registers_identify(void)
 	wr(f, HV_TRAPBLK_R_MAGIC, 0, 4);
 	wr(f, HV_TRAPBLK_R_CAPACITY, 1, 8);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 8), 2048);
-	CU_ASSERT_EQUAL(f->vm->trapblk[0].st.bad_accesses, 5);
+	CU_ASSERT_EQUAL(TRAP(f)->st.bad_accesses, 5);
 	fx_destroy(f);
 	free(f);
 }
@@ -161,7 +162,7 @@ static void test_read_write(void)
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_WRITE, 100, 8, BUF), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_FLUSH, 0, 0, 0), HV_BLK_S_OK);
 	CU_ASSERT_TRUE(image_is(f, f->data));
-	CU_ASSERT_EQUAL(f->vm->trapblk[0].st.irqs, 3);
+	CU_ASSERT_EQUAL(TRAP(f)->st.irqs, 3);
 	fx_destroy(f);
 	free(f);
 }
@@ -186,7 +187,7 @@ static void test_hostile_registers(void)
 	CU_ASSERT_EQUAL(command(f, 0, 0, 1, BUF), HV_BLK_S_UNSUPP);
 	CU_ASSERT_EQUAL(command(f, 0xdeadbeef, 0, 1, BUF), HV_BLK_S_UNSUPP);
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_IDENTIFY, 0, 0, MEM), HV_BLK_S_BADREQ);
-	CU_ASSERT_EQUAL(f->vm->trapblk[0].st.bad_cmds, 13);
+	CU_ASSERT_EQUAL(TRAP(f)->st.bad_cmds, 13);
 	CU_ASSERT_EQUAL(command(f, R, 0, 1, BUF), HV_BLK_S_OK); /* still works */
 	CU_ASSERT_TRUE(image_is(f, f->data));
 	fx_destroy(f);
@@ -213,7 +214,7 @@ static void test_busy_and_ier(void)
 	struct trapblk_dev *t;
 
 	fx_init(f, "", 0);
-	t = &f->vm->trapblk[0];
+	t = TRAP(f);
 	/* Interrupts off: the command completes, ISR says so, no MSI. */
 	wr(f, HV_TRAPBLK_R_IER, 0, 4);
 	wr(f, HV_TRAPBLK_R_SECTOR, 0, 8);
@@ -253,7 +254,7 @@ static void test_io_errors(void)
 	uint8_t *g;
 
 	fx_init(f, "", 0);
-	t = &f->vm->trapblk[0];
+	t = TRAP(f);
 	g = f->vm->mem.host;
 	CU_ASSERT_EQUAL_FATAL(truncate(f->path, end * 512), 0);
 	memset(g + BUF, 0xee, 4096);
