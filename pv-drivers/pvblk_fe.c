@@ -110,9 +110,10 @@ unsigned pvblk_fe_poll(struct pvblk_fe *d)
 	unsigned n = 0;
 
 	while ((c = pv_ring_cq_peek(&d->ring))) {
-		struct hv_blk_cpl cpl = *c;
+		struct hv_blk_cpl cpl;
 		struct pvblk_fe_slot *s;
 
+		hv_ring_copy_entry(&cpl, c, sizeof(cpl));
 		pv_ring_cq_pop(&d->ring);
 		if (cpl.id >= d->depth || !d->slot[cpl.id].busy) {
 			d->st.bogus_cpl++;
@@ -162,69 +163,49 @@ void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64
 	r->seg[0].len = bytes;
 }
 
-struct sync_wait {
-	volatile int done;
-	uint32_t status;
-	uint32_t bytes;
-};
-
-static void sync_done(void *arg, uint32_t status, uint32_t bytes)
+/* The front end as blk_sync sees it: the one synchronous loop (blk_sync.c). */
+static int sync_submit(void *drv, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
+		       blk_sync_done_fn fn, void *arg)
 {
-	struct sync_wait *w = arg;
+	struct pvblk_fe *d = drv;
+	struct hv_blk_req r;
 
-	w->status = status;
-	w->bytes = bytes;
-	w->done = 1;
+	pvblk_fe_prep(d, &r, op, sector, buf, bytes);
+	return pvblk_fe_submit(d, &r, fn, arg);
 }
 
-static uint32_t run_sync(struct pvblk_fe *d, struct hv_blk_req *r)
+static void sync_kick(void *drv)
 {
-	struct sync_wait w = { 0, 0, 0 };
+	pvblk_fe_kick(drv);
+}
 
-	/*
-	 * Full of async requests: wait for any completion.  progress is
-	 * cleared before the attempt, so one that lands in between is seen.
-	 */
-	for (;;) {
-		d->progress = 0;
-		if (!pvblk_fe_submit(d, r, sync_done, &w))
-			break;
-		pvblk_fe_kick(d);
-		pvblk_fe_wait(d, &d->progress);
-	}
-	pvblk_fe_kick(d);
-	while (!w.done)
-		pvblk_fe_wait(d, &w.done);
-	return w.status;
+static void sync_wait(void *drv, const volatile int *flag)
+{
+	pvblk_fe_wait(drv, flag);
+}
+
+static const struct blk_sync_ops sync_ops = { sync_submit, sync_kick, sync_wait };
+
+void pvblk_fe_sync_dev(struct pvblk_fe *d, struct blk_sync_dev *s)
+{
+	*s = (struct blk_sync_dev){ &sync_ops, d, &d->progress, HV_BLK_MAX_BYTES };
 }
 
 uint32_t pvblk_fe_rw(struct pvblk_fe *d, uint32_t op, uint64_t sector, void *buf,
 		     uint64_t bytes)
 {
-	uint8_t *p = buf;
+	struct blk_sync_dev s;
 
-	while (bytes) {
-		uint32_t n = bytes > HV_BLK_MAX_BYTES ? HV_BLK_MAX_BYTES : (uint32_t)bytes;
-		struct hv_blk_req r;
-		uint32_t st;
-
-		pvblk_fe_prep(d, &r, op, sector, p, n);
-		st = run_sync(d, &r);
-		if (st != HV_BLK_S_OK)
-			return st;
-		p += n;
-		bytes -= n;
-		sector += n / HV_BLK_SECTOR;
-	}
-	return HV_BLK_S_OK;
+	pvblk_fe_sync_dev(d, &s);
+	return blk_sync_rw(&s, op, sector, buf, bytes);
 }
 
 uint32_t pvblk_fe_flush(struct pvblk_fe *d)
 {
-	struct hv_blk_req r;
+	struct blk_sync_dev s;
 
-	pvblk_fe_prep(d, &r, HV_BLK_OP_FLUSH, 0, 0, 0);
-	return run_sync(d, &r);
+	pvblk_fe_sync_dev(d, &s);
+	return blk_sync_io(&s, HV_BLK_OP_FLUSH, 0, 0, 0);
 }
 
 const char *pvblk_fe_status_name(uint32_t status)

@@ -12,13 +12,14 @@
 
 #include "hv_abi.h"
 #include "hv_blk.h"
+#include "blk_sync.h"
 #include "pv_os.h"
 #include "pv_ring.h"
 
 #define PVBLK_FE_MAX_DEPTH 256
 
-/* status: enum hv_blk_status; bytes: what hv transferred. */
-typedef void (*pvblk_fe_done)(void *arg, uint32_t status, uint32_t bytes);
+/* A request's completion: status (enum hv_blk_status), bytes hv moved (blk_sync's type). */
+typedef blk_sync_done_fn pvblk_fe_done;
 
 struct pvblk_fe_slot {
 	pvblk_fe_done fn;
@@ -89,9 +90,12 @@ void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag);
 void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64_t sector,
 		   void *buf, uint32_t bytes);
 
+/* The device as the synchronous loop (blk_sync.h) drives it. */
+void pvblk_fe_sync_dev(struct pvblk_fe *d, struct blk_sync_dev *s);
+
 /*
- * Synchronous helpers: read/write bytes (a multiple of 512) at sector from
- * or to a physically contiguous buffer, and flush.  HV_BLK_S_* status.
+ * Synchronous helpers over blk_sync: read/write bytes (a multiple of 512) at
+ * sector from or to a physically contiguous buffer, and flush.  HV_BLK_S_*.
  */
 uint32_t pvblk_fe_rw(struct pvblk_fe *d, uint32_t op, uint64_t sector, void *buf,
 		     uint64_t bytes);
