@@ -1,22 +1,19 @@
-/* Each unit-test file registers its CUnit suite here; test_main.c runs them all. */
+/* Each unit-test file registers its CUnit suite in UNIT_SUITES; test_main.c runs them all. */
 #ifndef HV_TEST_SUITES_H
 #define HV_TEST_SUITES_H
 
 #include <CUnit/CUnit.h>
 
-int suite_guest_mem(void);
-int suite_io_bus(void);
-int suite_elf(void);
-int suite_cli(void);
-int suite_uart(void);
-int suite_hypercall(void);
-int suite_boot(void);
-int suite_ring(void);
-int suite_pvblk(void);
-int suite_sha256(void);
-int suite_trapblk(void);
-int suite_disk(void);
-int suite_iothread(void);
+/*
+ * The one list of suites, in run order: a new test file defines
+ * suite_<name>() and adds X(<name>) here, nowhere else.
+ */
+#define UNIT_SUITES(X)                                                       \
+	X(guest_mem) X(io_bus) X(elf) X(cli) X(uart) X(hypercall) X(boot)     \
+	X(ring) X(pvblk) X(sha256) X(trapblk) X(disk) X(iothread)
+
+#define UNIT_SUITE_DECLARE(name) int suite_##name(void);
+UNIT_SUITES(UNIT_SUITE_DECLARE)
 
 /* Adds a suite with the given tests; returns 0 or a CUnit error. */
 int add_suite(const char *name, const CU_TestInfo *tests);

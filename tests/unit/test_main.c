@@ -19,11 +19,8 @@ int add_suite(const char *name, const CU_TestInfo *tests)
 
 int main(void)
 {
-	int (*const suites[])(void) = {
-		suite_guest_mem, suite_io_bus, suite_elf, suite_cli,
-		suite_uart, suite_hypercall, suite_boot, suite_ring, suite_pvblk,
-		suite_sha256, suite_trapblk, suite_disk, suite_iothread,
-	};
+#define UNIT_SUITE_FN(name) suite_##name,
+	int (*const suites[])(void) = { UNIT_SUITES(UNIT_SUITE_FN) };
 	unsigned i, failed;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
