@@ -1,4 +1,5 @@
-# Shared helpers for the integration tests: counting, expectations, KVM gate.
+# Shared helpers for the integration tests (sourced by run.sh, which sources
+# one file per feature): counting, expectations, the KVM gate.
 PASSED=0 FAILED=0 SKIPPED=0
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -46,6 +47,8 @@ check() {
 	done
 	[ -z "$why" ] && pass "$name" || fail "$name" "$why"
 }
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 summary() {
 	echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"

@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# Benchmark smoke tests: every tool runs and its JSON has every key and sane
+# values; speed is never asserted.
+# The host-native baseline of the block benchmark: real io_uring on a real file.
+head -c $((4 << 20)) /dev/urandom >"$TMP/bench.img"
+run native-blkbench-smoke 30 build/bench/native-blkbench --time 0.2 --json "$TMP/bench.img"
+expect native-blkbench-smoke 0 '"workload": ?"randread-4k-qd1"' out '"workload": ?"randread-4k-qd32"' out \
+	'"workload": ?"seqread-128k-qd8"' out '"workload": ?"randwrite-4k-qd1"' out
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r)==4 and all(x["iops"]>0 for x in r)' \
+	"$TMP/native-blkbench-smoke.out" 2>/dev/null && pass native-blkbench-json || fail native-blkbench-json "not 4 workloads with positive IOPS"
+
+# make bench QUICK=1, smoke only: every key present, rates positive; speed not
+# asserted.  Under its own name, so the README's results.json stays as measured.
+run bench-quick 170 env QUICK=1 scripts/bench.sh --name smoke
+expect bench-quick 0 "wrote build/bench/smoke.json" out
+python3 tests/integration/bench-check.py --file build/bench/smoke.json native loopback-pv loopback-pv-poll \
+	2>"$TMP/bench-json.err" && pass bench-quick-json-native || fail bench-quick-json-native "$(tail -1 "$TMP/bench-json.err")"
+[ -s build/bench/smoke.png ] && pass bench-quick-chart || fail bench-quick-chart "no smoke.png"
+
+# The bench smoke run above ran the guest paths too.
+python3 tests/integration/bench-check.py --file build/bench/smoke.json native pv pv-poll trap 2>"$TMP/bench-json.err" &&
+	pass bench-quick-json-paths || fail bench-quick-json-paths "$(tail -1 "$TMP/bench-json.err")"
