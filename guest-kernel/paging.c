@@ -69,7 +69,7 @@ int paging_map_mmio(uint64_t pa, uint64_t len)
 			return -1;
 		*e = va | PTE_P | PTE_W | PTE_PCD | PTE_PWT;
 	}
-	plat_flush_tlb();
+	plat_tlb_invalidate();
 	return 0;
 }
 
@@ -117,6 +117,6 @@ int paging_set_present(uint64_t va, int present)
 		return -1;
 	*e = present ? (ALIGN_DOWN(va, PAGE_SIZE) | PTE_P | PTE_W) : 0;
 	/* Also drops a 2 MiB translation split_2m replaced. */
-	plat_flush_tlb_page(va);
+	plat_tlb_invalidate_page(va);
 	return 0;
 }

@@ -1,4 +1,7 @@
-/* Polled 16550 driver: every register access traps to hv (trap-and-emulate). */
+/*
+ * 16550 driver without interrupts: it busy-waits on the line status register
+ * before each byte.  Every register access traps to hv (trap-and-emulate).
+ */
 #include "console.h"
 #include "hv_abi.h"
 

@@ -133,14 +133,14 @@ void plat_load_pgtbl(uint64_t cr3)
 	asm volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 }
 
-void plat_flush_tlb(void)
+void plat_tlb_invalidate(void)
 {
 	uint64_t cr3;
 
 	asm volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-void plat_flush_tlb_page(uint64_t va)
+void plat_tlb_invalidate_page(uint64_t va)
 {
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }

@@ -10,7 +10,7 @@
 void console_write(const char *s, size_t n);
 void console_use_hypercall(int on);
 
-/* The 16550 driver, polled (guest-kernel/uart.c). */
+/* The 16550 driver, without interrupts (uart.c). */
 void uart_init(void);
 void uart_write(const char *s, size_t n);
 

@@ -1,6 +1,7 @@
 /*
  * The guest's CPU layer: how events (exceptions, interrupts) enter, how the
- * interrupt flag is kept, how to idle, load page tables and flush the TLB.
+ * interrupt flag is kept, how to idle, load page tables and invalidate
+ * cached translations.
  * arch/cpu_x86_64.c implements it for long mode at CPL 0 (its own GDT, TSS
  * and IDT); another CPU model is one more file behind this interface.
  */
@@ -36,9 +37,9 @@ bool plat_irq_enabled(void);
 void plat_halt(void);
 
 void plat_load_pgtbl(uint64_t cr3);
-/* Drops every non-global translation, or the one for va. */
-void plat_flush_tlb(void);
-void plat_flush_tlb_page(uint64_t va);
+/* Drops every cached non-global translation, or the one for va. */
+void plat_tlb_invalidate(void);
+void plat_tlb_invalidate_page(uint64_t va);
 
 uint64_t plat_rdmsr(uint32_t msr);
 void plat_wrmsr(uint32_t msr, uint64_t v);
