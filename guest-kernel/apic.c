@@ -1,6 +1,6 @@
 /*
  * x2APIC driver: registers are MSRs (no MMIO window to map).  The timer runs
- * one-shot; sleep_ns arms it and halts until its interrupt has arrived.
+ * one-shot; sleep_ns loads its count and halts until its interrupt has arrived.
  */
 #include "apic.h"
 #include "hypercall.h"
@@ -92,15 +92,12 @@ uint64_t apic_timer_irqs(void)
 
 static void sleep_ticks(uint64_t ticks)
 {
-	plat_irq_disable();
+	plat_irq_disable(); /* so the interrupt cannot come before timer_fired is cleared */
 	timer_fired = 0;
 	plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
 	plat_wrmsr(X2APIC_TIMER_INIT, ticks);
-	while (!timer_fired) {
-		plat_halt(); /* returns with interrupts enabled */
-		plat_irq_disable();
-	}
-	plat_irq_enable();
+	while (!timer_fired)
+		trap_wait(&timer_fired); /* returns with interrupts enabled */
 }
 
 void sleep_ns(uint64_t ns)

@@ -80,10 +80,7 @@ static void os_irq_restore(void *ctx, uint64_t flags)
 static void os_wait(void *ctx, const volatile int *flag)
 {
 	(void)ctx;
-	plat_irq_disable();
-	if (!*flag)
-		plat_halt(); /* returns with interrupts enabled, after the handler ran */
-	plat_irq_enable();
+	trap_wait(flag);
 }
 
 static const struct pv_os guest_os = {

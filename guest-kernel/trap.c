@@ -1,4 +1,4 @@
-/* Event dispatch and the fatal-exception report. */
+/* Event dispatch, waiting for an event, and the fatal-exception report. */
 #include "hypercall.h"
 #include "lib.h"
 #include "trap.h"
@@ -30,6 +30,14 @@ void trap_set_handler(unsigned vector, trap_fn fn)
 uint64_t trap_count(unsigned vector)
 {
 	return vector < NVEC ? counts[vector] : 0;
+}
+
+void trap_wait(const volatile int *flag)
+{
+	plat_irq_disable();
+	if (!*flag)
+		plat_halt(); /* returns with interrupts enabled, after the handler ran */
+	plat_irq_enable();
 }
 
 void trap_fatal(const struct trap_frame *f)

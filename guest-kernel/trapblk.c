@@ -110,13 +110,10 @@ static void trap_kick(struct blkdev *d)
 	(void)d; /* the CMD write already started it: hardware has no batching */
 }
 
-static void trap_wait(struct blkdev *d, const volatile int *flag)
+static void trap_wait_op(struct blkdev *d, const volatile int *flag)
 {
 	(void)d;
-	plat_irq_disable();
-	if (!*flag)
-		plat_halt();
-	plat_irq_enable();
+	trap_wait(flag); /* completions come only by interrupt */
 }
 
 static void trap_info(struct blkdev *d, char *buf, unsigned len)
@@ -127,7 +124,7 @@ static void trap_info(struct blkdev *d, char *buf, unsigned len)
 		 (uint64_t)(uintptr_t)t->regs, t->vector);
 }
 
-static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait, trap_info };
+static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait_op, trap_info };
 
 void trapblk_probe(void)
 {

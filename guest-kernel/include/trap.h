@@ -29,4 +29,11 @@ const char *trap_name(unsigned vector);
 
 uint64_t trap_count(unsigned vector);
 
+/*
+ * Sleeps until an interrupt has been handled, unless *flag is already set:
+ * the check and the halt are one step, so an interrupt that sets *flag in
+ * between is not slept through.  Callers loop until *flag is set.
+ */
+void trap_wait(const volatile int *flag);
+
 #endif
