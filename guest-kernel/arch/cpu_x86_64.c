@@ -1,9 +1,7 @@
 /*
- * The platform interface for x86-64 long mode at CPL 0: the kernel's own GDT
- * with a TSS whose IST stacks catch #DF, NMI and #MC on known-good stacks,
- * an IDT of 256 interrupt gates onto arch/vectors_x86_64.S (which also holds
- * plat_halt), and the plain instructions for the interrupt flag, CR3 and
- * the TLB.
+ * platform.h for x86-64 long mode at CPL 0: the kernel's own GDT, a TSS whose
+ * IST stacks catch #DF, NMI and #MC, an IDT onto vectors_x86_64.S's 256 stubs,
+ * and the plain instructions for the interrupt flag, CR3 and the TLB.
  */
 #include "gdt.h"
 #include "lib.h"

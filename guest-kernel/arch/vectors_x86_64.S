@@ -1,10 +1,7 @@
 /*
- * The 256 IDT entry stubs and the common event entry.  Each stub is 16 bytes
- * (cpu_x86_64.c computes stub n's address as isr_stubs + 16 * n): it pushes a
- * zero where the CPU pushes no error code, then the vector, and jumps to
- * event_common, which completes a struct trap_frame (platform.h) on the
- * stack, calls trap_dispatch and returns with IRETQ.  plat_halt lives here
- * too, because the entry must recognise its HLT.
+ * The 256 IDT entry stubs, the common event entry that builds a struct
+ * trap_frame (platform.h) for trap_dispatch, and plat_halt, here because
+ * the entry must recognise its HLT.
  */
 #define TF_CR2 (15 * 8)  /* after the 15 general registers */
 #define TF_RIP (18 * 8)  /* then cr2, vector, error code: the CPU frame starts */
@@ -13,6 +10,12 @@
 #define HAS_ERRCODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || \
 			(v) == 21 || (v) == 29 || (v) == 30)
 
+/*
+ * Each stub is 16 bytes (cpu_x86_64.c computes stub n's address as
+ * isr_stubs + 16 * n): it pushes a zero where the CPU pushes no error code,
+ * then the vector, and jumps to event_common, which completes the frame on
+ * the stack, calls trap_dispatch and returns with IRETQ.
+ */
 	.section .text.vectors, "ax"
 	.balign 16
 	.globl isr_stubs

@@ -1,9 +1,7 @@
 /*
  * The block benchmark's workloads: one table for the guest's `blkbench` and
  * the host's native-blkbench and loopback-blkbench, so "the same access
- * pattern" is one definition.  Random offsets come from xorshift64 seeded
- * with BLK_WORKLOAD_SEED, uniform over the whole device; sequential ones wrap
- * at its end.  Plain C: builds freestanding and hosted.
+ * pattern" is one definition.  Plain C: builds freestanding and hosted.
  */
 #ifndef GK_BLKWORKLOADS_H
 #define GK_BLKWORKLOADS_H
@@ -31,6 +29,10 @@ static const struct blk_workload blk_workloads[] = {
 	{ "null-4k-qd1", 4096, 1, HV_BLK_OP_READ, true, false },
 };
 
+/*
+ * Random offsets come from xorshift64 seeded with BLK_WORKLOAD_SEED, uniform
+ * over the whole device; sequential ones wrap at its end.
+ */
 #define BLK_WORKLOADS_N (sizeof(blk_workloads) / sizeof(blk_workloads[0]))
 #define BLK_WORKLOADS_DEFAULT 4 /* the first four: the file workloads */
 #define BLK_WORKLOAD_SEED 0x9e3779b97f4a7c15ull

@@ -1,8 +1,7 @@
 /*
- * The CPU-bound benchmark kernel: SHA-256 over a memory buffer, several
- * times.  Built into the guest (`cpubench`) and into the host tool
- * tests/bench/native-cpubench.c from this one source, with the same
- * sha256.c, so their ratio is the cost of running inside the VM.
+ * The CPU-bound benchmark kernel (SHA-256 over a buffer, several rounds), in
+ * the guest's `cpubench` and the host's native-cpubench from this one source
+ * and the same sha256.c: their ratio is the cost of running inside the VM.
  */
 #ifndef GK_CPUBENCH_H
 #define GK_CPUBENCH_H

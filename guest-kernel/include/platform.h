@@ -1,9 +1,7 @@
 /*
- * The guest's CPU layer: how events (exceptions, interrupts) enter, how the
- * interrupt flag is kept, how to idle, load page tables and invalidate
- * cached translations.
- * arch/cpu_x86_64.c implements it for long mode at CPL 0 (its own GDT, TSS
- * and IDT); another CPU model is one more file behind this interface.
+ * The guest's CPU layer: event entry, the interrupt flag, idle, page tables
+ * and cached translations.  arch/cpu_x86_64.c implements it for long mode at
+ * CPL 0; another CPU model is one more file behind this interface.
  */
 #ifndef GK_PLATFORM_H
 #define GK_PLATFORM_H
