@@ -1,38 +1,46 @@
-/* Block-device registry and the synchronous helpers every program uses. */
+/* The block layer: the device list, request buffers and the synchronous helpers. */
 #include "blkdev.h"
 
 #include "lib.h"
+#include "mm.h"
 #include "pvblk_fe.h"
 
-static struct blkdev *devs[BLKDEV_MAX];
-static unsigned ndevs;
+/* A list, not an array: registration cannot fail, and no limit of its own. */
+static struct {
+	struct blkdev *first;
+	struct blkdev **end; /* where the next device is linked */
+} devs = { NULL, &devs.first };
 
-int blkdev_register(struct blkdev *d)
+void blkdev_register(struct blkdev *d)
 {
-	if (ndevs == BLKDEV_MAX)
-		return -1;
-	devs[ndevs++] = d;
-	return 0;
+	d->next = NULL;
+	*devs.end = d;
+	devs.end = &d->next;
 }
 
 struct blkdev *blkdev_find(const char *name)
 {
-	unsigned i;
+	struct blkdev *d;
 
-	for (i = 0; i < ndevs; i++)
-		if (!strcmp(devs[i]->name, name))
-			return devs[i];
+	for (d = devs.first; d; d = d->next)
+		if (!strcmp(d->name, name))
+			return d;
 	return NULL;
 }
 
-unsigned blkdev_count(void)
+struct blkdev *blkdev_next(const struct blkdev *d)
 {
-	return ndevs;
+	return d ? d->next : devs.first;
 }
 
-struct blkdev *blkdev_at(unsigned i)
+void *blkdev_buf_alloc(uint64_t bytes)
 {
-	return i < ndevs ? devs[i] : NULL;
+	return (void *)(uintptr_t)pmm_alloc_contig(PAGES_FOR(bytes)); /* RAM is mapped 1:1 */
+}
+
+void blkdev_buf_free(void *p, uint64_t bytes)
+{
+	pmm_free_contig((uint64_t)(uintptr_t)p, PAGES_FOR(bytes));
 }
 
 void blk_wait_done(void *arg, uint32_t status, uint32_t bytes)

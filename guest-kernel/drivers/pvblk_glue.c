@@ -1,32 +1,37 @@
 /*
- * The guest kernel's side of the PV block driver: the pv_os services it
- * needs (page allocator, hypercall, port write, interrupt flag, halt), the
- * discovery of pvblk devices in the boot info and their interrupt vectors.
- * Devices named in the kernel parameter poll=pvblk0,... (or poll=all) run
- * without interrupts.
+ * The guest kernel's glue for the PV block front end (pvblk_glue.h): the
+ * pv_os services the front end runs on (page allocator, hypercall, port
+ * write, interrupt flag, halt), pvblk discovery and completion vectors.
  */
+#include "pvblk_glue.h"
+
 #include "apic.h"
 #include "blkdev.h"
+#include "boot.h"
 #include "hypercall.h"
-#include "kernel.h"
 #include "lib.h"
 #include "mm.h"
 #include "platform.h"
 #include "pvblk_fe.h"
 #include "trap.h"
 
-#define PVBLK_VEC_BASE 0x40
-#define PVBLK_QUEUE 64
+#define PVBLK_VEC_BASE 0x40 /* pvblk<n> completes on vector 0x40 + n */
+#define PVBLK_QUEUE 64      /* entries per ring */
 
-struct pvdev {
+struct pvblk_glue {
 	struct blkdev blk;
 	struct pvblk_fe fe;
-	uint32_t vector;
-	bool dead; /* a reset failed: every request fails with IOERR */
+	uint32_t dev_index;      /* in the boot info's device table */
+	struct hv_dev_desc desc; /* as the boot info gave it: a reattach needs it again */
+	uint32_t vector;         /* completion interrupt; 0: waiters take completions */
+	bool dead;               /* a reattach failed: every request fails with IOERR */
 };
 
-static struct pvdev pvdevs[BLKDEV_MAX];
-static unsigned npv;
+/* The attached devices; the interrupt handler finds its device here by vector. */
+static struct {
+	struct pvblk_glue dev[HV_MAX_DEVS_PER_KIND];
+	unsigned n;
+} pv;
 
 static void *os_dma_alloc(void *ctx, size_t n, uint64_t *pa)
 {
@@ -94,9 +99,9 @@ static bool on_irq(struct trap_frame *f)
 {
 	unsigned i;
 
-	for (i = 0; i < npv; i++)
-		if (pvdevs[i].vector == f->vector)
-			pvblk_fe_interrupt(&pvdevs[i].fe);
+	for (i = 0; i < pv.n; i++)
+		if (pv.dev[i].vector == f->vector)
+			pvblk_fe_interrupt(&pv.dev[i].fe);
 	apic_eoi();
 	return true;
 }
@@ -104,41 +109,45 @@ static bool on_irq(struct trap_frame *f)
 static int pv_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
 		     blk_done_fn fn, void *arg)
 {
-	struct pvdev *p = d->priv;
+	struct pvblk_glue *g = d->priv;
 	struct hv_blk_req r;
 
-	if (p->dead) {
+	if (g->dead) {
 		fn(arg, HV_BLK_S_IOERR, 0);
 		return 0;
 	}
-	pvblk_fe_prep(&p->fe, &r, op, sector, buf, bytes);
-	return pvblk_fe_submit(&p->fe, &r, fn, arg);
+	pvblk_fe_prep(&g->fe, &r, op, sector, buf, bytes);
+	return pvblk_fe_submit(&g->fe, &r, fn, arg);
 }
 
 static void pv_kick(struct blkdev *d)
 {
-	pvblk_fe_kick(&((struct pvdev *)d->priv)->fe);
+	pvblk_fe_kick(&((struct pvblk_glue *)d->priv)->fe);
 }
 
 static void pv_wait(struct blkdev *d, const volatile int *flag)
 {
-	pvblk_fe_wait(&((struct pvdev *)d->priv)->fe, flag);
+	pvblk_fe_wait(&((struct pvblk_glue *)d->priv)->fe, flag);
 }
 
 static void pv_info(struct blkdev *d, char *buf, unsigned len)
 {
-	struct pvdev *p = d->priv;
+	struct pvblk_glue *g = d->priv;
 
-	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u", p->fe.polling ? "polling"
-				: "interrupts", p->fe.depth, p->fe.port, p->vector);
+	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u", g->fe.polling ? "polling"
+				: "interrupts", g->fe.depth, g->fe.port, g->vector);
 }
 
 static const struct blkdev_ops pv_ops = { pv_submit, pv_kick, pv_wait, pv_info };
 
-/* poll=all or poll=pvblk0,pvblk2 on the kernel command line. */
-static bool wants_polling(const char *name)
+/*
+ * True when the poll= parameter (all, or a comma-separated list of names)
+ * names this device: it then gets no completion interrupt, and whoever
+ * waits on it takes completions off its ring.
+ */
+static bool takes_no_interrupts(const char *poll_param, const char *name)
 {
-	const char *p = kernel_param("poll");
+	const char *p = poll_param;
 	size_t n = strlen(name);
 
 	if (!p)
@@ -156,66 +165,86 @@ static bool wants_polling(const char *name)
 	return false;
 }
 
-void pvblk_probe(void)
+/* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */
+static int attach_queue(struct pvblk_glue *g)
 {
-	unsigned i;
+	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0 };
 
-	for (i = 0; i < boot_info.nr_dev && npv < BLKDEV_MAX; i++) {
-		const struct hv_dev_desc *desc = &boot_info.dev[i];
-		struct pvdev *p = &pvdevs[npv];
-		struct pvblk_fe_config cfg = { PVBLK_QUEUE, 0, 0 };
+	return pvblk_fe_init(&g->fe, &guest_os, g->dev_index, &g->desc, &cfg);
+}
+
+void pvblk_glue_probe(const struct boot *b)
+{
+	const char *poll_param = boot_param(b, "poll");
+	uint32_t i;
+
+	for (i = 0; i < b->info.nr_dev; i++) {
+		const struct hv_dev_desc *desc = &b->info.dev[i];
+		struct pvblk_glue *g;
 		int rc;
 
 		if (desc->type != HV_DEV_PVBLK)
 			continue;
-		snprintf(p->blk.name, sizeof(p->blk.name), "pvblk%u", desc->index);
-		p->vector = wants_polling(p->blk.name) ? 0 : PVBLK_VEC_BASE + desc->index;
-		cfg.vector = p->vector;
-		if (p->vector)
-			trap_set_handler(p->vector, on_irq);
-		rc = pvblk_fe_init(&p->fe, &guest_os, i, desc, &cfg);
-		if (rc) {
-			printf("pvblk: %s: attach failed (%d)\n", p->blk.name, rc);
+		/* hv's limit too: a larger index would also put its vector out of range. */
+		if (pv.n == HV_MAX_DEVS_PER_KIND || desc->index >= HV_MAX_DEVS_PER_KIND) {
+			printf("pvblk: pvblk%u: beyond the %u PV disks hv offers\n", desc->index,
+			       HV_MAX_DEVS_PER_KIND);
 			continue;
 		}
-		p->blk.path = p->vector ? "pv" : "pv-poll";
-		p->blk.sectors = p->fe.sectors;
-		p->blk.sector_size = p->fe.sector_size;
-		p->blk.ro = p->fe.ro;
-		p->blk.max_depth = p->fe.depth;
-		p->blk.progress = &p->fe.progress;
-		p->blk.ops = &pv_ops;
-		p->blk.priv = p;
-		blkdev_register(&p->blk);
-		npv++;
+		g = &pv.dev[pv.n];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->blk.name, sizeof(g->blk.name), "pvblk%u", desc->index);
+		g->dev_index = i;
+		g->desc = *desc;
+		if (!takes_no_interrupts(poll_param, g->blk.name))
+			g->vector = PVBLK_VEC_BASE + desc->index;
+		if (g->vector)
+			trap_set_handler(g->vector, on_irq);
+		rc = attach_queue(g);
+		if (rc) {
+			printf("pvblk: %s: attach failed (%d)\n", g->blk.name, rc);
+			continue;
+		}
+		g->blk.path = g->vector ? "pv" : "pv-poll";
+		g->blk.sectors = g->fe.sectors;
+		g->blk.sector_size = g->fe.sector_size;
+		g->blk.ro = g->fe.ro;
+		g->blk.max_depth = g->fe.depth;
+		g->blk.progress = &g->fe.progress;
+		g->blk.ops = &pv_ops;
+		g->blk.priv = g;
+		blkdev_register(&g->blk);
+		pv.n++;
 	}
 }
 
-int pvblk_reset(struct blkdev *d)
+static struct pvblk_glue *glue_of(struct blkdev *d)
 {
-	struct pvdev *p = pvblk_fe_of(d) ? d->priv : NULL;
-	struct pvblk_fe_config cfg = { PVBLK_QUEUE, 0, 0 };
-	uint32_t dev_index;
+	return d && d->ops == &pv_ops ? d->priv : NULL;
+}
+
+struct pvblk_fe *pvblk_glue_fe(struct blkdev *d)
+{
+	struct pvblk_glue *g = glue_of(d);
+
+	return g ? &g->fe : NULL;
+}
+
+int pvblk_glue_reattach(struct blkdev *d)
+{
+	struct pvblk_glue *g = glue_of(d);
+	bool irq = plat_irq_enabled();
 	int rc;
 
-	bool irq = plat_irq_enabled();
-
-	if (!p)
+	if (!g)
 		return -HV_EINVAL;
-	dev_index = p->fe.dev_index;
-	cfg.vector = p->vector;
-	plat_irq_disable(); /* no completion interrupt may see a half-built driver */
-	rc = pvblk_fe_detach(&p->fe);
+	plat_irq_disable(); /* no completion interrupt may see a half-built front end */
+	rc = pvblk_fe_detach(&g->fe);
 	if (!rc) {
-		rc = pvblk_fe_init(&p->fe, &guest_os, dev_index, &boot_info.dev[dev_index], &cfg);
-		p->dead = rc != 0; /* detached and not attached again: fail, never scribble */
+		rc = attach_queue(g);
+		g->dead = rc != 0; /* detached and not attached again: fail, never scribble */
 	}
 	if (irq)
 		plat_irq_enable();
 	return rc;
-}
-
-struct pvblk_fe *pvblk_fe_of(struct blkdev *d)
-{
-	return d && d->ops == &pv_ops ? &((struct pvdev *)d->priv)->fe : NULL;
 }

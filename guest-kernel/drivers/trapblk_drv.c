@@ -1,19 +1,20 @@
 /*
- * Driver for hv's trap-and-emulate block controller (protocol/hv_trapblk.h):
- * a register-level hardware driver, one command at a time, completion by
- * interrupt.  Every register access below is a trapped MMIO exit; that cost
- * is what the trap path measures.  Same block-layer interface as pvblk.
+ * Driver for hv's trap-and-emulate block controller (trapblk_drv.h): one
+ * command at a time, completion by interrupt.  Every register access is a
+ * trapped MMIO exit: that cost is what the trap path measures against PV.
  */
+#include "trapblk_drv.h"
+
 #include "apic.h"
 #include "blkdev.h"
+#include "boot.h"
 #include "hv_trapblk.h"
-#include "kernel.h"
 #include "lib.h"
 #include "mm.h"
 #include "platform.h"
 #include "trap.h"
 
-struct trapdev {
+struct trapblk_drv {
 	struct blkdev blk;
 	volatile uint8_t *regs;
 	uint32_t vector;
@@ -25,25 +26,28 @@ struct trapdev {
 	volatile int progress;
 };
 
-static struct trapdev trapdevs[BLKDEV_MAX];
-static unsigned ntrap;
+/* The controllers found; the interrupt handler finds its controller here by vector. */
+static struct {
+	struct trapblk_drv dev[HV_MAX_DEVS_PER_KIND];
+	unsigned n;
+} ctls;
 
-static uint32_t rd32(struct trapdev *t, unsigned off)
+static uint32_t rd32(struct trapblk_drv *t, unsigned off)
 {
 	return *(volatile uint32_t *)(t->regs + off);
 }
 
-static void wr32(struct trapdev *t, unsigned off, uint32_t v)
+static void wr32(struct trapblk_drv *t, unsigned off, uint32_t v)
 {
 	*(volatile uint32_t *)(t->regs + off) = v;
 }
 
-static void wr64(struct trapdev *t, unsigned off, uint64_t v)
+static void wr64(struct trapblk_drv *t, unsigned off, uint64_t v)
 {
 	*(volatile uint64_t *)(t->regs + off) = v;
 }
 
-static void complete(struct trapdev *t)
+static void complete(struct trapblk_drv *t)
 {
 	uint32_t isr = rd32(t, HV_TRAPBLK_R_ISR), st, bytes;
 	blk_done_fn fn = t->fn;
@@ -64,10 +68,10 @@ static bool on_irq(struct trap_frame *f)
 {
 	unsigned i;
 
-	for (i = 0; i < ntrap; i++)
-		if (trapdevs[i].vector == f->vector) {
-			trapdevs[i].irqs++;
-			complete(&trapdevs[i]);
+	for (i = 0; i < ctls.n; i++)
+		if (ctls.dev[i].vector == f->vector) {
+			ctls.dev[i].irqs++;
+			complete(&ctls.dev[i]);
 		}
 	apic_eoi();
 	return true;
@@ -82,7 +86,7 @@ static const uint32_t op_cmd[] = {
 static int trap_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
 		       uint32_t bytes, blk_done_fn fn, void *arg)
 {
-	struct trapdev *t = d->priv;
+	struct trapblk_drv *t = d->priv;
 	bool irq = plat_irq_enabled();
 	int rc = 0;
 
@@ -118,7 +122,7 @@ static void trap_wait_op(struct blkdev *d, const volatile int *flag)
 
 static void trap_info(struct blkdev *d, char *buf, unsigned len)
 {
-	struct trapdev *t = d->priv;
+	struct trapblk_drv *t = d->priv;
 
 	snprintf(buf, len, "MMIO 0x%lx, vector %u, one request at a time",
 		 (uint64_t)(uintptr_t)t->regs, t->vector);
@@ -126,16 +130,22 @@ static void trap_info(struct blkdev *d, char *buf, unsigned len)
 
 static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait_op, trap_info };
 
-void trapblk_probe(void)
+void trapblk_drv_probe(const struct boot *b)
 {
-	unsigned i;
+	uint32_t i;
 
-	for (i = 0; i < boot_info.nr_dev && ntrap < BLKDEV_MAX; i++) {
-		const struct hv_dev_desc *desc = &boot_info.dev[i];
-		struct trapdev *t = &trapdevs[ntrap];
+	for (i = 0; i < b->info.nr_dev; i++) {
+		const struct hv_dev_desc *desc = &b->info.dev[i];
+		struct trapblk_drv *t;
 
 		if (desc->type != HV_DEV_TRAPBLK)
 			continue;
+		if (ctls.n == HV_MAX_DEVS_PER_KIND) {
+			printf("trapblk: trapblk%u: beyond the %u trap disks hv offers\n", desc->index,
+			       HV_MAX_DEVS_PER_KIND);
+			continue;
+		}
+		t = &ctls.dev[ctls.n];
 		snprintf(t->blk.name, sizeof(t->blk.name), "trapblk%u", desc->index);
 		if (paging_map_mmio(desc->base, desc->len)) {
 			printf("trapblk: %s: cannot map its registers\n", t->blk.name);
@@ -164,11 +174,11 @@ void trapblk_probe(void)
 		t->blk.ops = &trap_ops;
 		t->blk.priv = t;
 		blkdev_register(&t->blk);
-		ntrap++;
+		ctls.n++;
 	}
 }
 
-volatile uint8_t *trapblk_regs(struct blkdev *d)
+volatile uint8_t *trapblk_drv_regs(struct blkdev *d)
 {
-	return d && d->ops == &trap_ops ? ((struct trapdev *)d->priv)->regs : NULL;
+	return d && d->ops == &trap_ops ? ((struct trapblk_drv *)d->priv)->regs : NULL;
 }

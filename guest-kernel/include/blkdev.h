@@ -1,7 +1,7 @@
 /*
- * The guest's block layer: every disk, paravirtual (pvblk*) or trapped
- * (trapblk*), behind one asynchronous interface, so the programs (sha256,
- * copy, blkbench, ...) run unchanged on either path.
+ * The guest's block layer: every disk behind one asynchronous interface,
+ * whichever driver moves its requests, so the programs run unchanged on
+ * every I/O path.  What only one driver offers is in that driver's header.
  */
 #ifndef GK_BLKDEV_H
 #define GK_BLKDEV_H
@@ -10,8 +10,6 @@
 #include <stdint.h>
 
 #include "hv_blk.h"
-
-#define BLKDEV_MAX 16 /* 8 pvblk + 8 trapblk, hv's limits */
 
 /* status: HV_BLK_S_*; runs in interrupt context in interrupt mode. */
 typedef void (*blk_done_fn)(void *arg, uint32_t status, uint32_t bytes);
@@ -26,8 +24,13 @@ struct blkdev_ops {
 	 */
 	int (*submit)(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
 		      uint32_t bytes, blk_done_fn fn, void *arg);
-	void (*kick)(struct blkdev *d);                          /* start what is queued */
-	void (*wait)(struct blkdev *d, const volatile int *flag); /* make progress */
+	/* Hands what submit queued to the device: one notification per batch at most. */
+	void (*kick)(struct blkdev *d);
+	/*
+	 * One step towards *flag: takes completions, or sleeps until an
+	 * interrupt unless *flag is already set.  Callers loop on their flag.
+	 */
+	void (*wait)(struct blkdev *d, const volatile int *flag);
 	void (*info)(struct blkdev *d, char *buf, unsigned len); /* driver's details */
 };
 
@@ -41,13 +44,21 @@ struct blkdev {
 	volatile int *progress; /* the driver sets *progress on every completion */
 	const struct blkdev_ops *ops;
 	void *priv;
+	struct blkdev *next; /* the block layer's: registration order */
 };
 
-/* 0, or -1 when the table is full. */
-int blkdev_register(struct blkdev *d);
+/* Adds d to the devices programs can name; d lives as long as the kernel. */
+void blkdev_register(struct blkdev *d);
 struct blkdev *blkdev_find(const char *name);
-unsigned blkdev_count(void);
-struct blkdev *blkdev_at(unsigned i);
+/* The device registered after d (the first for NULL), or NULL. */
+struct blkdev *blkdev_next(const struct blkdev *d);
+
+/*
+ * A buffer requests may point at: physically contiguous, zeroed, in whole
+ * pages; NULL when memory is short.  Free it with the same byte count.
+ */
+void *blkdev_buf_alloc(uint64_t bytes);
+void blkdev_buf_free(void *p, uint64_t bytes);
 
 /* A request someone waits for: blk_wait_done is its completion callback. */
 struct blk_wait {
@@ -61,16 +72,5 @@ void blk_wait_done(void *arg, uint32_t status, uint32_t bytes);
 uint32_t blkdev_rw(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint64_t bytes);
 uint32_t blkdev_flush(struct blkdev *d);
 const char *blk_status_name(uint32_t status);
-
-/* Finds the PV devices in the boot info and attaches them (pvblk.c). */
-void pvblk_probe(void);
-/* Likewise the trap controllers (trapblk.c), and the registers behind d or NULL. */
-void trapblk_probe(void);
-volatile uint8_t *trapblk_regs(struct blkdev *d);
-struct pvblk_fe;
-/* The PV driver behind d, or NULL if d is not a pvblk device. */
-struct pvblk_fe *pvblk_fe_of(struct blkdev *d);
-/* Detaches d's queue (even a broken one) and attaches fresh rings; 0 or -HV_E*. */
-int pvblk_reset(struct blkdev *d);
 
 #endif

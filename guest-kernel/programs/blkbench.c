@@ -1,19 +1,10 @@
-/*
- * blkbench DEV [--time S] [--json] [WORKLOAD...]: fixed-time block workloads
- * on any block device, with the names and semantics of the host's
- * tests/bench/native-blkbench.c so the two compare line by line.  Latency
- * is timed with the TSC (no exit); exits per I/O come from hv
- * (HV_HC_EXIT_COUNT), read once before and once after each workload.
- */
+/* blkbench: fixed-time block workloads on any disk, with IOPS, latency and exits per I/O. */
 #include "blkdev.h"
 #include "blkworkloads.h"
 #include "hypercall.h"
-#include "kernel.h"
 #include "lib.h"
-#include "mm.h"
+#include "programs.h"
 #include "tsc.h"
-
-
 
 /*
  * Latency histogram: 32 linear sub-buckets per power of two of nanoseconds,
@@ -183,7 +174,7 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 		return 0;
 	}
 	for (i = 0; i < r.qd; i++) {
-		r.slot[i].buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(PAGES_FOR(w->bs));
+		r.slot[i].buf = blkdev_buf_alloc(w->bs);
 		if (!r.slot[i].buf)
 			return 1;
 		memset(r.slot[i].buf, 0xa5 ^ (int)i, w->bs);
@@ -192,7 +183,7 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 	elapsed_ns = tsc_to_ns(run_for(&r, ms * 1000 * per_us, per_us), per_us);
 	exit_count(&e1);
 	for (i = 0; i < r.qd; i++)
-		pmm_free_contig((uint64_t)(uintptr_t)r.slot[i].buf, PAGES_FOR(w->bs));
+		blkdev_buf_free(r.slot[i].buf, w->bs);
 
 	/* The second HV_HC_EXIT_COUNT's own exit is not the workload's. */
 	kvm = e0.kvm_exits == ~0ull ? 0 : e1.kvm_exits - e0.kvm_exits - 1;
@@ -242,7 +233,14 @@ static int parse_ms(const char *s, uint64_t *ms)
 	return *ms ? 0 : -1;
 }
 
-int cmd_blkbench(int argc, char **argv)
+/*
+ * blkbench DEV [--time S] [--json] [WORKLOAD...]: fixed-time block workloads
+ * on any block device, with the names and semantics of the host's
+ * tests/bench/native-blkbench.c so the two compare line by line.  Latency
+ * is timed with the TSC (no exit); exits per I/O come from hv
+ * (HV_HC_EXIT_COUNT), read once before and once after each workload.
+ */
+int cmd_blkbench(const struct hv_boot_info *bi, int argc, char **argv)
 {
 	const struct blk_workload *sel[BLK_WORKLOADS_N];
 	unsigned nsel = 0, i, j;
@@ -251,6 +249,7 @@ int cmd_blkbench(int argc, char **argv)
 	bool json = false;
 	int fails = 0;
 
+	(void)bi;
 	if (!d) {
 		printf("usage: blkbench DEV [--time SECONDS] [--json] [WORKLOAD...]\n");
 		return 2;

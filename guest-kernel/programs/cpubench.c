@@ -1,18 +1,19 @@
 /* cpubench [--json]: the CPU-bound kernel of cpubench.h, timed with the TSC. */
 #include "cpubench.h"
 
-#include "kernel.h"
 #include "lib.h"
 #include "mm.h"
+#include "programs.h"
 #include "tsc.h"
 
-int cmd_cpubench(int argc, char **argv)
+int cmd_cpubench(const struct hv_boot_info *bi, int argc, char **argv)
 {
 	uint64_t pages = PAGES_FOR(CPUBENCH_BYTES), t0, ns, per_us;
 	uint8_t *buf = (uint8_t *)(uintptr_t)pmm_alloc_contig(pages), digest[32];
 	bool json = argc > 1 && !strcmp(argv[1], "--json");
 	char hex[65];
 
+	(void)bi;
 	if (!buf) {
 		printf("cpubench: needs %u MiB of free RAM\n", CPUBENCH_BYTES >> 20);
 		return 1;

@@ -1,87 +1,18 @@
-/* The guest programs, chosen by the command line, and the simple ones. */
-#include "apic.h"
-#include "console.h"
-#include "hypercall.h"
-#include "kernel.h"
+/* The command table: every guest program with its usage line, and the dispatch to one. */
+#include "programs.h"
+
+#include "blkdev.h"
 #include "lib.h"
-#include "platform.h"
 
-static int cmd_hello(int argc, char **argv)
-{
-	static const char uart_msg[] = "hello from the guest, through the trapped 16550 UART\n";
-	(void)argc, (void)argv;
-	uart_write(uart_msg, sizeof(uart_msg) - 1);
-	printf("hello from the guest, through the console hypercall\n");
-	return 0;
-}
+struct program {
+	const char *name;
+	const char *usage;
+	program_fn *run;
+};
 
-/* What a trap costs against a hypercall, measured with hv's clock. */
-static int cmd_exitcost(int argc, char **argv)
-{
-	enum { N = 2000 };
-	uint64_t t0, t1, t2, i;
-	volatile uint8_t sink;
+static program_fn cmd_help;
 
-	(void)argc, (void)argv;
-	t0 = hv_time_ns();
-	for (i = 0; i < N; i++)
-		hv_call0(HV_HC_VERSION);
-	t1 = hv_time_ns();
-	for (i = 0; i < N; i++) {
-		uint8_t v;
-		asm volatile("inb %1, %0" : "=a"(v) : "Nd"((uint16_t)(HV_UART_PORT + 7)));
-		sink = v;
-	}
-	t2 = hv_time_ns();
-	(void)sink;
-	printf("exitcost: hypercall %lu ns/call, trapped UART register read %lu ns/access (%d each)\n",
-	       (t1 - t0) / N, (t2 - t1) / N, N);
-	return 0;
-}
-
-static int cmd_exit(int argc, char **argv)
-{
-	uint64_t status;
-
-	if (argc != 2 || parse_u64(argv[1], &status) || status > 255) {
-		printf("exit: want one status, 0..255\n");
-		return 2;
-	}
-	return (int)status;
-}
-
-static int cmd_divzero(int argc, char **argv)
-{
-	uint32_t q, r;
-
-	(void)argc, (void)argv;
-	printf("divzero: dividing by zero; expect a divide-error report\n");
-	/* In asm: the compiler turns 1 / x into compares and never divides. */
-	asm volatile("divl %2" : "=a"(q), "=d"(r) : "r"(0u), "a"(1u), "d"(0u));
-	return (int)(q + r);
-}
-
-static int cmd_spin(int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	printf("spin: looping forever\n");
-	for (;;)
-		asm volatile("pause");
-	__builtin_unreachable();
-}
-
-static int cmd_demo(int argc, char **argv)
-{
-	int failed = cmd_selftest(argc, argv);
-
-	cmd_hello(argc, argv);
-	cmd_exitcost(argc, argv);
-	return failed;
-}
-
-static int cmd_help(int argc, char **argv);
-
-static const struct command commands[] = {
+static const struct program programs[] = {
 	{ "demo", "self-test, hello and the exit-cost demo (the default)", cmd_demo },
 	{ "selftest", "check exceptions, timer, allocators, hypercall errors [host-loop-ns=N]",
 	  cmd_selftest },
@@ -109,26 +40,41 @@ static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 };
 
-static int cmd_help(int argc, char **argv)
+static int cmd_help(const struct hv_boot_info *bi, int argc, char **argv)
 {
 	size_t i;
-	(void)argc, (void)argv;
+
+	(void)bi, (void)argc, (void)argv;
 	printf("commands:\n");
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		printf("  %-10s %s\n", commands[i].name, commands[i].usage);
+	for (i = 0; i < ARRAY_SIZE(programs); i++)
+		printf("  %-10s %s\n", programs[i].name, programs[i].usage);
 	return 0;
 }
 
-int commands_run(int argc, char **argv)
+int programs_run(const struct hv_boot_info *bi, int argc, char **argv)
 {
 	size_t i;
 
 	if (argc == 0)
-		return cmd_demo(0, argv);
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[0], commands[i].name))
-			return commands[i].run(argc, argv);
+		return cmd_demo(bi, 0, argv);
+	for (i = 0; i < ARRAY_SIZE(programs); i++)
+		if (!strcmp(argv[0], programs[i].name))
+			return programs[i].run(bi, argc, argv);
 	printf("unknown command '%s'\n", argv[0]);
-	cmd_help(0, argv);
+	cmd_help(bi, 0, argv);
 	return 2;
+}
+
+struct blkdev *program_dev_arg(int argc, char **argv, int i, const char *usage)
+{
+	struct blkdev *d;
+
+	if (argc <= i) {
+		printf("usage: %s\n", usage);
+		return NULL;
+	}
+	d = blkdev_find(argv[i]);
+	if (!d)
+		printf("%s: no device '%s' (see blkinfo)\n", argv[0], argv[i]);
+	return d;
 }

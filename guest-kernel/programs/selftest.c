@@ -1,20 +1,21 @@
-/*
- * selftest: one line per check, "ok" or "FAIL"; exit status = failures.
- * Exercises hv's boot info, event entry and return (invalid opcode, NMI on
- * its IST stack, page fault, timer interrupt), the TSC, the allocators,
- * hypercall error paths, and that the CPU is not emulated.
- */
+/* selftest: one ok/FAIL line per check of what hv and the CPU give the kernel. */
 #include "apic.h"
 #include "cpuloop.h"
 #include "gdt.h"
 #include "hypercall.h"
-#include "kernel.h"
 #include "lib.h"
 #include "mm.h"
 #include "platform.h"
+#include "programs.h"
 #include "trap.h"
 #include "tsc.h"
 
+/*
+ * The checks: hv's boot info, event entry and return (invalid opcode, NMI on
+ * its IST stack, page fault, timer interrupt), the TSC, the allocators,
+ * hypercall error paths, and that the CPU is not emulated.  Exit status:
+ * the failed checks.
+ */
 static int failures, checks;
 
 static void check(bool ok, const char *what)
@@ -26,9 +27,8 @@ static void check(bool ok, const char *what)
 }
 
 /* hv's memory map: regions in order, back to back, covering RAM; this code inside KERNEL. */
-static void t_boot_info(void)
+static void t_boot_info(const struct hv_boot_info *bi)
 {
-	const struct hv_boot_info *bi = &boot_info;
 	uint64_t at = 0, me = (uint64_t)(uintptr_t)cmd_selftest;
 	bool ordered = bi->nr_mem > 0 && bi->nr_mem <= HV_BOOT_MAX_MEM, mine = false;
 	uint32_t i;
@@ -186,9 +186,9 @@ static void t_allocators(void)
 	check(heap_in_use() == heap0, "heap: freeing returns every byte");
 }
 
-static void t_hypercall_errors(void)
+static void t_hypercall_errors(const struct hv_boot_info *bi)
 {
-	uint64_t end = boot_info.mem_size;
+	uint64_t end = bi->mem_size;
 	struct hv_dev_desc *d = kzalloc(sizeof(*d));
 
 	check(hv_call0(HV_HC_MAX) == -HV_ENOSYS, "hypercall: unknown number -> ENOSYS");
@@ -231,7 +231,7 @@ static void t_not_emulated(uint64_t host_ns)
 	}
 }
 
-int cmd_selftest(int argc, char **argv)
+int cmd_selftest(const struct hv_boot_info *bi, int argc, char **argv)
 {
 	uint64_t host_ns = 0;
 	int i;
@@ -242,14 +242,14 @@ int cmd_selftest(int argc, char **argv)
 			return 2;
 		}
 	failures = checks = 0;
-	t_boot_info();
+	t_boot_info(bi);
 	t_invalid_opcode();
 	t_nmi();
 	t_tsc();
 	t_page_fault();
 	t_interrupts();
 	t_allocators();
-	t_hypercall_errors();
+	t_hypercall_errors(bi);
 	t_not_emulated(host_ns);
 	printf("selftest: %d checks, %d failed\n", checks, failures);
 	return failures;

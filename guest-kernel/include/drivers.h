@@ -1,0 +1,10 @@
+/* The device drivers, as the kernel core sees them: one call at boot. */
+#ifndef GK_DRIVERS_H
+#define GK_DRIVERS_H
+
+struct boot;
+
+/* Runs every driver's probe in table order (drivers/drivers.c). */
+void drivers_probe(const struct boot *b);
+
+#endif
