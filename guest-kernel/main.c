@@ -1,6 +1,6 @@
 /* Kernel entry from the platform's start code: bring-up in order, the drivers, one program. */
 #include "apic.h"
-#include "boot.h"
+#include "boot_args.h"
 #include "console.h"
 #include "drivers.h"
 #include "hypercall.h"
@@ -19,25 +19,25 @@ void kmain(const struct hv_boot_info *bi);
 
 void kmain(const struct hv_boot_info *bi)
 {
-	static struct boot boot; /* 8 KiB: kept off the boot stack */
+	static struct boot_args args; /* 8 KiB: kept off the boot stack */
 	const char *bad;
 
 	uart_init();
 	/* Copy what we need first: hv's boot area is ordinary RAM from now on. */
-	bad = boot_take(&boot, bi);
+	bad = boot_args_take(&args, bi);
 	if (bad)
 		die(bad);
 	if (!plat_init())
 		die("CPU setup failed");
-	if (pmm_init(&boot.info))
+	if (pmm_init(&args.info))
 		die("no usable memory for the page allocator");
-	if (paging_init(boot.info.mem_size))
+	if (paging_init(args.info.mem_size))
 		die("out of memory building page tables");
 	heap_init();
 	apic_init();
 	plat_irq_enable();
 	console_use_hypercall(1);
 
-	drivers_probe(&boot);
-	hv_exit(programs_run(&boot.info, boot.argc, boot.argv));
+	drivers_probe(&args);
+	hv_exit(programs_run(&args.info, args.argc, args.argv));
 }

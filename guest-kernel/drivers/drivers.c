@@ -6,12 +6,12 @@
 #include "trapblk_drv.h"
 
 /* Each finds its devices in the boot info and registers them with its layer. */
-static void (*const probes[])(const struct boot *b) = {
+static void (*const probes[])(const struct boot_args *b) = {
 	pvblk_glue_probe, /* first: blkinfo lists devices in registration order */
 	trapblk_drv_probe,
 };
 
-void drivers_probe(const struct boot *b)
+void drivers_probe(const struct boot_args *b)
 {
 	size_t i;
 

@@ -7,7 +7,7 @@
 
 #include "apic.h"
 #include "blkdev.h"
-#include "boot.h"
+#include "boot_args.h"
 #include "hypercall.h"
 #include "lib.h"
 #include "mm.h"
@@ -173,9 +173,9 @@ static int attach_queue(struct pvblk_glue *g)
 	return pvblk_fe_init(&g->fe, &guest_os, g->dev_index, &g->desc, &cfg);
 }
 
-void pvblk_glue_probe(const struct boot *b)
+void pvblk_glue_probe(const struct boot_args *b)
 {
-	const char *poll_param = boot_param(b, "poll");
+	const char *poll_param = boot_args_param(b, "poll");
 	uint32_t i;
 
 	for (i = 0; i < b->info.nr_dev; i++) {

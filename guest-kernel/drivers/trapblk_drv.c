@@ -7,7 +7,7 @@
 
 #include "apic.h"
 #include "blkdev.h"
-#include "boot.h"
+#include "boot_args.h"
 #include "hv_trapblk.h"
 #include "lib.h"
 #include "mm.h"
@@ -130,7 +130,7 @@ static void trap_info(struct blkdev *d, char *buf, unsigned len)
 
 static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait_op, trap_info };
 
-void trapblk_drv_probe(const struct boot *b)
+void trapblk_drv_probe(const struct boot_args *b)
 {
 	uint32_t i;
 

@@ -2,9 +2,9 @@
 #ifndef GK_DRIVERS_H
 #define GK_DRIVERS_H
 
-struct boot;
+struct boot_args;
 
 /* Runs every driver's probe in table order (drivers/drivers.c). */
-void drivers_probe(const struct boot *b);
+void drivers_probe(const struct boot_args *b);
 
 #endif

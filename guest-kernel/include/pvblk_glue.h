@@ -7,7 +7,7 @@
 #define GK_PVBLK_GLUE_H
 
 struct blkdev;
-struct boot;
+struct boot_args;
 struct pvblk_fe;
 
 /*
@@ -15,12 +15,15 @@ struct pvblk_fe;
  * parameter poll=all or poll=pvblk0,pvblk2 names devices that get no
  * completion interrupt: whoever waits on them takes completions itself.
  */
-void pvblk_glue_probe(const struct boot *b);
+void pvblk_glue_probe(const struct boot_args *b);
 
-/* For programs that speak the PV protocol directly (blkhostile, blkreattach). */
-/* The front end behind d, or NULL if d is not a pvblk device. */
+/* The front end behind d, or NULL if d is not a pvblk device (for blkhostile). */
 struct pvblk_fe *pvblk_glue_fe(struct blkdev *d);
-/* Detaches d's queue (even a broken one) and attaches fresh rings; 0 or -HV_E*. */
+/*
+ * Detaches d's queue (even a broken one) and attaches fresh rings, for
+ * blkreattach and blkhostile; 0 or -HV_E*.  After a failed attach every
+ * request on d fails with HV_BLK_S_IOERR.
+ */
 int pvblk_glue_reattach(struct blkdev *d);
 
 #endif

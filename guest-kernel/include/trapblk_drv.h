@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 struct blkdev;
-struct boot;
+struct boot_args;
 
-void trapblk_drv_probe(const struct boot *b);
+void trapblk_drv_probe(const struct boot_args *b);
 
 /* The registers behind d, or NULL if d is not a trapblk device (for traphostile). */
 volatile uint8_t *trapblk_drv_regs(struct blkdev *d);

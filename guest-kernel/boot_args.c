@@ -1,5 +1,5 @@
-/* The boot info and the command line: checked, copied, split (boot.h). */
-#include "boot.h"
+/* The boot info and the command line: checked, copied, split (boot_args.h). */
+#include "boot_args.h"
 
 #include "lib.h"
 
@@ -29,7 +29,7 @@ static bool is_param(const char *w)
 	return false;
 }
 
-const char *boot_take(struct boot *b, const struct hv_boot_info *bi)
+const char *boot_args_take(struct boot_args *b, const struct hv_boot_info *bi)
 {
 	if (bi->magic != HV_BOOT_MAGIC || bi->version != HV_ABI_VERSION)
 		return "bad boot info (magic or version)";
@@ -52,7 +52,7 @@ const char *boot_take(struct boot *b, const struct hv_boot_info *bi)
 	return NULL;
 }
 
-const char *boot_param(const struct boot *b, const char *key)
+const char *boot_args_param(const struct boot_args *b, const char *key)
 {
 	size_t n = strlen(key);
 	unsigned i;
