@@ -43,54 +43,48 @@ void blkdev_buf_free(void *p, uint64_t bytes)
 	pmm_free_contig((uint64_t)(uintptr_t)p, PAGES_FOR(bytes));
 }
 
-void blk_wait_done(void *arg, uint32_t status, uint32_t bytes)
+/* blk_sync drives a blkdev through its ops: drv is the blkdev itself. */
+static int sync_submit(void *drv, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
+		       blk_sync_done_fn fn, void *arg)
 {
-	struct blk_wait *w = arg;
+	struct blkdev *d = drv;
 
-	w->status = status;
-	w->bytes = bytes;
-	w->done = 1;
+	return d->ops->submit(d, op, sector, buf, bytes, fn, arg);
 }
 
-static uint32_t run_sync(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
-			 uint32_t bytes)
+static void sync_kick(void *drv)
 {
-	struct blk_wait w = { 0, 0, 0 };
+	struct blkdev *d = drv;
 
-	/* Full: wait for any completion (cleared first, so none is missed). */
-	for (;;) {
-		*d->progress = 0;
-		if (!d->ops->submit(d, op, sector, buf, bytes, blk_wait_done, &w))
-			break;
-		d->ops->kick(d);
-		d->ops->wait(d, d->progress);
-	}
 	d->ops->kick(d);
-	while (!w.done)
-		d->ops->wait(d, &w.done);
-	return w.status;
+}
+
+static void sync_wait(void *drv, const volatile int *flag)
+{
+	struct blkdev *d = drv;
+
+	d->ops->wait(d, flag);
+}
+
+static const struct blk_sync_ops sync_ops = { sync_submit, sync_kick, sync_wait };
+
+static struct blk_sync_dev sync_dev(struct blkdev *d)
+{
+	return (struct blk_sync_dev){ &sync_ops, d, d->progress, HV_BLK_MAX_BYTES };
 }
 
 uint32_t blkdev_rw(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint64_t bytes)
 {
-	uint8_t *p = buf;
+	struct blk_sync_dev s = sync_dev(d);
 
-	while (bytes) {
-		uint32_t n = bytes > HV_BLK_MAX_BYTES ? HV_BLK_MAX_BYTES : (uint32_t)bytes;
-		uint32_t st = run_sync(d, op, sector, p, n);
-
-		if (st != HV_BLK_S_OK)
-			return st;
-		p += n;
-		bytes -= n;
-		sector += n / HV_BLK_SECTOR;
-	}
-	return HV_BLK_S_OK;
+	return blk_sync_rw(&s, op, sector, buf, bytes);
 }
 
 uint32_t blkdev_flush(struct blkdev *d)
 {
-	return run_sync(d, HV_BLK_OP_FLUSH, 0, NULL, 0);
+	struct blk_sync_dev s = sync_dev(d);
+
+	return blk_sync_io(&s, HV_BLK_OP_FLUSH, 0, NULL, 0);
 }
 
 const char *blk_status_name(uint32_t status)

@@ -9,10 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "blk_sync.h"
 #include "hv_blk.h"
 
 /* status: HV_BLK_S_*; runs in interrupt context in interrupt mode. */
-typedef void (*blk_done_fn)(void *arg, uint32_t status, uint32_t bytes);
+typedef blk_sync_done_fn blk_done_fn;
 
 struct blkdev;
 
@@ -60,15 +61,10 @@ struct blkdev *blkdev_next(const struct blkdev *d);
 void *blkdev_buf_alloc(uint64_t bytes);
 void blkdev_buf_free(void *p, uint64_t bytes);
 
-/* A request someone waits for: blk_wait_done is its completion callback. */
-struct blk_wait {
-	volatile int done;
-	uint32_t status;
-	uint32_t bytes;
-};
-void blk_wait_done(void *arg, uint32_t status, uint32_t bytes);
-
-/* Synchronous helpers: any length (a multiple of 512); HV_BLK_S_* status. */
+/*
+ * Synchronous helpers: any length (a multiple of 512); HV_BLK_S_* status.
+ * The loop is pv-drivers' blk_sync, the one the host unit tests exercise.
+ */
 uint32_t blkdev_rw(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint64_t bytes);
 uint32_t blkdev_flush(struct blkdev *d);
 const char *blk_status_name(uint32_t status);

@@ -45,17 +45,43 @@ static void check_true(struct tally *t, const char *what, bool ok)
 	t->failures += !ok;
 }
 
-/* One raw request through the front end: the block layer cannot express malformed ones. */
+/*
+ * One raw request, waited for by blk_sync (the one synchronous loop) with
+ * this adapter: blk_sync would build a request from its op, sector and
+ * buffer, and these requests are malformed on purpose.
+ */
+struct raw {
+	struct pvblk_fe *fe;
+	struct hv_blk_req *r;
+};
+
+static int raw_submit(void *drv, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
+		      blk_sync_done_fn fn, void *arg)
+{
+	struct raw *x = drv;
+
+	(void)op, (void)sector, (void)buf, (void)bytes; /* all in x->r already */
+	return pvblk_fe_submit(x->fe, x->r, fn, arg);
+}
+
+static void raw_kick(void *drv)
+{
+	pvblk_fe_kick(((struct raw *)drv)->fe);
+}
+
+static void raw_wait(void *drv, const volatile int *flag)
+{
+	pvblk_fe_wait(((struct raw *)drv)->fe, flag);
+}
+
+static const struct blk_sync_ops raw_ops = { raw_submit, raw_kick, raw_wait };
+
 static uint32_t send(struct pvblk_fe *fe, struct hv_blk_req *r)
 {
-	struct blk_wait h = { 0, 0, 0 };
+	struct raw x = { fe, r };
+	struct blk_sync_dev s = { &raw_ops, &x, &fe->progress, HV_BLK_MAX_BYTES };
 
-	if (pvblk_fe_submit(fe, r, blk_wait_done, &h))
-		return 0xffff;
-	pvblk_fe_kick(fe);
-	while (!h.done)
-		pvblk_fe_wait(fe, &h.done);
-	return h.status;
+	return blk_sync_io(&s, r->op, r->sector, NULL, 0);
 }
 
 /*
