@@ -364,8 +364,9 @@ static int check_setup(const struct pvblk_back *b, const struct hv_queue_setup *
 	return 0;
 }
 
-int64_t pvblk_back_attach(struct pvblk_back *b, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
 {
+	struct pvblk_back *b = dev;
 	uint32_t i;
 	int rc;
 
@@ -415,8 +416,9 @@ int64_t pvblk_back_attach(struct pvblk_back *b, const struct hv_queue_setup *s, 
 	return b->port;
 }
 
-int64_t pvblk_back_detach(struct pvblk_back *b, struct kvm_vm *kvm)
+int64_t pvblk_back_detach(void *dev, struct kvm_vm *kvm)
 {
+	struct pvblk_back *b = dev;
 	struct pollfd p = { .fd = b->detach_ack, .events = POLLIN };
 	uint64_t v;
 
@@ -508,17 +510,7 @@ static void destroy(void *dev)
 	free(dev);
 }
 
-static int64_t attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
-{
-	return pvblk_back_attach(dev, s, kvm);
-}
-
-static int64_t detach(void *dev, struct kvm_vm *kvm)
-{
-	return pvblk_back_detach(dev, kvm);
-}
-
-static const struct queue_ops queue = { attach, detach };
+static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
 
 const struct device_kind pvblk_back_kind = {
 	.name = "pvblk",

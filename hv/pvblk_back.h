@@ -71,13 +71,14 @@ void pvblk_back_destroy(struct pvblk_back *b);
 void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d);
 
 /*
- * Validates a (copied) queue setup and attaches the queue: the rings are
+ * Validates a (copied) queue setup and attaches the queue of dev (a struct
+ * pvblk_back; the signature is queue_ops's, device.h): the rings are
  * mapped, the doorbell registered with KVM as an ioeventfd on the notify
  * port and the completion vector routed as an MSI through an irqfd (kvm may
  * be NULL: unit tests drive the eventfds themselves).  Returns the notify
  * port, or -HV_E*.
  */
-int64_t pvblk_back_attach(struct pvblk_back *b, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
 
 /*
  * Lets go of the queue (HV_HC_QUEUE_DETACH, also of a broken one): waits
@@ -86,7 +87,7 @@ int64_t pvblk_back_attach(struct pvblk_back *b, const struct hv_queue_setup *s, 
  * attach.  0, or -HV_EBUSY if the I/O did not drain within
  * detach_timeout_ms (PVBLK_DETACH_TIMEOUT_MS, 10 s).
  */
-int64_t pvblk_back_detach(struct pvblk_back *b, struct kvm_vm *kvm);
+int64_t pvblk_back_detach(void *dev, struct kvm_vm *kvm);
 
 /* Checks one (copied) request; HV_BLK_S_OK and the host iovecs, or the status. */
 int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
