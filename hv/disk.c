@@ -81,6 +81,14 @@ int disk_open_arg(struct disk *d, const char *opt, const char *arg, char *err, s
 	return rc ? rc : disk_open(d, &spec, err, errlen);
 }
 
+void disk_desc(const struct disk *d, uint16_t type, unsigned index, struct hv_dev_desc *out)
+{
+	*out = (struct hv_dev_desc){
+		.type = type, .index = (uint16_t)index, .flags = d->ro ? HV_DEV_F_RO : 0,
+		.capacity = d->sectors, .sector_size = HV_BLK_SECTOR,
+	};
+}
+
 void disk_close(struct disk *d)
 {
 	if (d->fd >= 0)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "../protocol/hv_abi.h"
 #include "ioeng.h"
 
 #define DISK_PATH_MAX 4096
@@ -87,6 +88,13 @@ static inline bool disk_range_ok(const struct disk *d, uint64_t sector, uint64_t
 {
 	return sector <= d->sectors && bytes / 512 <= d->sectors - sector;
 }
+
+/*
+ * The guest's device-table entry for a block device on d: type, index and
+ * what the disk decides (capacity, sector size, read-only); the device model
+ * adds where its registers are.
+ */
+void disk_desc(const struct disk *d, uint16_t type, unsigned index, struct hv_dev_desc *out);
 
 /* "O_DIRECT", "buffered" or "null", for --verbose. */
 const char *disk_mode(const struct disk *d);

@@ -328,14 +328,9 @@ void pvblk_back_destroy(struct pvblk_back *b)
 
 void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d)
 {
-	memset(d, 0, sizeof(*d));
-	d->type = HV_DEV_PVBLK;
-	d->index = (uint16_t)b->index;
-	d->flags = b->disk.ro ? HV_DEV_F_RO : 0;
+	disk_desc(&b->disk, HV_DEV_PVBLK, b->index, d);
 	d->base = b->port;
 	d->len = 4;
-	d->capacity = b->disk.sectors;
-	d->sector_size = HV_BLK_SECTOR;
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)

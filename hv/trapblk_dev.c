@@ -246,15 +246,10 @@ void trapblk_dev_destroy(struct trapblk_dev *t)
 
 void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d)
 {
-	memset(d, 0, sizeof(*d));
-	d->type = HV_DEV_TRAPBLK;
-	d->index = (uint16_t)t->index;
-	d->flags = t->disk.ro ? HV_DEV_F_RO : 0;
+	disk_desc(&t->disk, HV_DEV_TRAPBLK, t->index, d);
 	d->base = t->base;
 	d->len = HV_TRAPBLK_WINDOW;
-	d->capacity = t->disk.sectors;
 	d->irq = t->vector;
-	d->sector_size = HV_BLK_SECTOR;
 }
 
 int trapblk_dev_wire(void *dev, struct kvm_vm *kvm)
