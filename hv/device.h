@@ -25,7 +25,8 @@ struct hc_table;
 struct queue_ops {
 	/* Validates hv's copy of the setup; the notify port (>= 0) or -HV_E*. */
 	int64_t (*attach)(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
-	int64_t (*detach)(void *dev, struct kvm_vm *kvm);
+	/* Lets go of one queue's rings (HV_HC_QUEUE_DETACH); 0 or -HV_E*. */
+	int64_t (*detach)(void *dev, uint32_t queue, struct kvm_vm *kvm);
 };
 
 struct device_kind {

@@ -343,7 +343,8 @@ static int check_setup(const struct pvblk_back *b, const struct hv_queue_setup *
 {
 	uint64_t sq_len, cq_len;
 
-	if (s->flags || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
+	/* A disk has one queue, 0, and offers no features. */
+	if (s->queue || s->reserved || s->features || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
 	    s->cq_size < s->sq_size)
 		return -HV_EINVAL;
 	if (s->vector && (s->vector < 32 || s->vector > 254))
@@ -411,12 +412,14 @@ int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
 	return b->port;
 }
 
-int64_t pvblk_back_detach(void *dev, struct kvm_vm *kvm)
+int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
 {
 	struct pvblk_back *b = dev;
 	struct pollfd p = { .fd = b->detach_ack, .events = POLLIN };
 	uint64_t v;
 
+	if (queue != 0)
+		return -HV_EINVAL;
 	if (load_state(b) == PVBLK_DETACHED && !b->pool)
 		return 0;
 	__atomic_store_n(&b->detach_req, 1, __ATOMIC_RELEASE);

@@ -87,7 +87,7 @@ int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
  * attach.  0, or -HV_EBUSY if the I/O did not drain within
  * detach_timeout_ms (PVBLK_DETACH_TIMEOUT_MS, 10 s).
  */
-int64_t pvblk_back_detach(void *dev, struct kvm_vm *kvm);
+int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm);
 
 /* Checks one (copied) request; HV_BLK_S_OK and the host iovecs, or the status. */
 int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,

@@ -37,7 +37,11 @@ static int64_t hc_queue_detach(struct vm *vm, const uint64_t a[HC_NARGS])
 	int64_t rc;
 	const struct vm_device *d = queue_dev(vm, a[0], &rc);
 
-	return d ? d->kind->queue->detach(d->dev, vm->kvm) : rc;
+	if (!d)
+		return rc;
+	if (a[1] > UINT32_MAX)
+		return -HV_EINVAL;
+	return d->kind->queue->detach(d->dev, (uint32_t)a[1], vm->kvm);
 }
 
 void queue_register_hypercalls(struct hc_table *t)

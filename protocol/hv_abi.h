@@ -10,7 +10,11 @@
 #include <stdint.h>
 #endif
 
-#define HV_ABI_VERSION 1
+/*
+ * 2: device descriptors carry a type-specific config block (NICs), queue
+ * setups name a queue and features, detach names a queue.
+ */
+#define HV_ABI_VERSION 2
 
 /*
  * Hypercall convention (PROTOCOL.md, "Hypercalls").
@@ -34,7 +38,7 @@
 #define HV_HC_QUEUE_ATTACH 5  /* (u64 dev index, gpa struct hv_queue_setup *)
                                  -> notify port (hv_ring.h) */
 #define HV_HC_EXIT_COUNT 6    /* (gpa struct hv_exit_count *) -> 0 */
-#define HV_HC_QUEUE_DETACH 7  /* (u64 dev index) -> 0: hv lets go of the rings */
+#define HV_HC_QUEUE_DETACH 7  /* (u64 dev index, u64 queue) -> 0: hv lets go of its rings */
 #define HV_HC_MAX 8           /* first unassigned number */
 
 /* Error codes returned in rax (negated); the values are Linux errno numbers. */
@@ -86,9 +90,10 @@
 /* Boot-info block at HV_BOOT_INFO_GPA; rdi holds its address at entry. */
 #define HV_BOOT_MAGIC 0x49427668 /* "hvBI" little-endian */
 #define HV_BOOT_MAX_MEM 8
-#define HV_BOOT_MAX_DEV 32 /* the UART, 8 PV and 8 trap disks, and room to grow */
+#define HV_BOOT_MAX_DEV 32 /* the UART, 8+8 disks, 4+4 NICs, and room to grow */
 /* Instances of one device kind (pvblk0..7, trapblk0..7): hv, its CLI and the guest agree. */
 #define HV_MAX_DEVS_PER_KIND 8
+#define HV_MAX_NICS_PER_KIND 4 /* pvnet0..3, trapnet0..3 */
 
 #ifndef __ASSEMBLER__
 enum hv_mem_type {
@@ -109,9 +114,12 @@ enum hv_dev_type {
 	HV_DEV_UART = 1,    /* 16550 on port I/O: base = port */
 	HV_DEV_TRAPBLK = 2, /* trap-and-emulate block controller: base = MMIO gpa */
 	HV_DEV_PVBLK = 3,   /* paravirtual block device (rings, hv_blk.h) */
+	HV_DEV_PVNET = 4,   /* paravirtual NIC (RX and TX rings, hv_net.h) */
+	HV_DEV_TRAPNET = 5, /* trap-and-emulate NIC: base = MMIO gpa (hv_net.h) */
 };
 
-#define HV_DEV_F_RO (1u << 0) /* device refuses writes */
+#define HV_DEV_F_RO (1u << 0)      /* block devices: refuses writes */
+#define HV_DEV_F_LINK_UP (1u << 1) /* NICs: the backend is there (HV_HC_DEV_INFO rereads it) */
 
 struct hv_dev_desc {
 	uint16_t type;     /* enum hv_dev_type */
@@ -122,6 +130,14 @@ struct hv_dev_desc {
 	uint64_t capacity; /* block devices: size in 512-byte sectors */
 	uint32_t irq;      /* interrupt vector the device raises, 0 if none */
 	uint32_t sector_size; /* block devices: bytes per sector (512) */
+	union {            /* per type; zero where unused */
+		struct {
+			uint8_t mac[6];    /* Ethernet address */
+			uint16_t mtu;      /* payload bytes; frames up to mtu + 14 */
+			uint64_t features; /* HV_NET_F_* the device offers */
+		} net;
+		uint8_t raw[16];
+	} cfg;
 };
 
 /*
@@ -151,7 +167,7 @@ struct hv_boot_info {
 };
 
 _Static_assert(sizeof(struct hv_boot_info) <= 4096, "boot info must fit one page");
-_Static_assert(sizeof(struct hv_dev_desc) == 40, "hv_dev_desc layout is ABI");
+_Static_assert(sizeof(struct hv_dev_desc) == 56, "hv_dev_desc layout is ABI");
 _Static_assert(sizeof(struct hv_mem_region) == 24, "hv_mem_region layout is ABI");
 
 #endif /* !__ASSEMBLER__ */

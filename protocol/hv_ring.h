@@ -117,13 +117,15 @@ struct hv_queue_setup {
 	uint32_t sq_size;  /* entries, a power of two in [HV_RING_MIN, HV_RING_MAX] */
 	uint32_t cq_size;  /* likewise; must be >= sq_size */
 	uint32_t vector;   /* completion interrupt vector 32..254, or 0: no interrupts */
-	uint32_t flags;    /* 0 */
+	uint16_t queue;    /* which of the device's queues: 0 for a disk; HV_NET_Q_* */
+	uint16_t reserved; /* 0 */
+	uint64_t features; /* device features the driver accepts (a subset of the offer) */
 };
 
-_Static_assert(sizeof(struct hv_queue_setup) == 32, "hv_queue_setup layout is ABI");
+_Static_assert(sizeof(struct hv_queue_setup) == 40, "hv_queue_setup layout is ABI");
 #endif /* !__ASSEMBLER__ */
 
-/* Notify ports: one 4-byte port per attached queue, from this base upward. */
+/* Notify ports: one 4-byte port per queue, from this base upward. */
 #define HV_NOTIFY_PORT_BASE 0x0600
 #define HV_NOTIFY_PORT_COUNT 64
 

@@ -14,6 +14,6 @@ bad_cli cli-bad-timeout "--timeout: 'soon'" run --timeout soon "$KERNEL"
 bad_cli cli-stray-arg "unexpected argument 'selftest'" run "$KERNEL" selftest
 
 run cli-version 5 "$HV" --version
-expect cli-version 0 "^hv [0-9]+\.[0-9]+\.[0-9]+ \(guest ABI 1\)" out
+expect cli-version 0 "^hv [0-9]+\.[0-9]+\.[0-9]+ \(guest ABI 2\)" out
 run cli-help 5 "$HV" --help
 expect cli-help 0 "usage: hv run \[options\] KERNEL" out "--timeout SECONDS" out

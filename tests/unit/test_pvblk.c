@@ -199,36 +199,40 @@ static void test_attach_checks(void)
 	const uint64_t cq_fit = MEM - hv_ring_bytes(8, sizeof(struct hv_blk_cpl));
 
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
-#define TRY(...) attach_raw(&h, 1, &(struct hv_queue_setup){ __VA_ARGS__ })
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 6, 8, VEC, 0), -HV_EINVAL);  /* not 2^n */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 16, 8, VEC, 0), -HV_EINVAL); /* cq < sq */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8192, 8192, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 1, 2, VEC, 0), -HV_EINVAL);  /* sq below 2 */
+#define TRY(sq, cq, sqs, cqs, vec, ...) attach_raw(&h, 1, &(struct hv_queue_setup){ \
+	.sq_gpa = (sq), .cq_gpa = (cq), .sq_size = (sqs), .cq_size = (cqs), .vector = (vec), \
+	__VA_ARGS__ })
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 6, 8, VEC, .queue = 0), -HV_EINVAL);  /* not 2^n */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 16, 8, VEC, .queue = 0), -HV_EINVAL); /* cq < sq */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8192, 8192, VEC, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 1, 2, VEC, .queue = 0), -HV_EINVAL);  /* sq below 2 */
 	/* The completion ring's size: a power of two in 2..4096, at least sq_size. */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 12, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 0, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 1, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8192, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 0x80000000u, VEC, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100020, 0x200000, 8, 8, VEC, 0), -HV_EINVAL);  /* sq misaligned */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200020, 8, 8, VEC, 0), -HV_EINVAL);  /* cq misaligned */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 7, 0), -HV_EINVAL);    /* exception vector */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 255, 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, 1), -HV_EINVAL);  /* flags */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x100100, 8, 8, VEC, 0), -HV_EINVAL);  /* overlap */
-	CU_ASSERT_EQUAL(TRY(MEM - 128, 0x200000, 8, 8, VEC, 0), -HV_EFAULT); /* past RAM */
-	CU_ASSERT_EQUAL(TRY(UINT64_MAX - 63, 0x200000, 8, 8, VEC, 0), -HV_EFAULT); /* wraps */
-	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit + 64, 8, 8, VEC, 0), -HV_EFAULT); /* cq past RAM */
-	CU_ASSERT_EQUAL(TRY(0x100000, MEM, 8, 8, VEC, 0), -HV_EFAULT);
-	CU_ASSERT_EQUAL(TRY(0x100000, UINT64_MAX - 63, 8, 8, VEC, 0), -HV_EFAULT); /* cq wraps */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 12, VEC, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 0, VEC, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 1, VEC, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8192, VEC, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 0x80000000u, VEC, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100020, 0x200000, 8, 8, VEC, .queue = 0), -HV_EINVAL);  /* sq misaligned */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200020, 8, 8, VEC, .queue = 0), -HV_EINVAL);  /* cq misaligned */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 7, .queue = 0), -HV_EINVAL);    /* exception vector */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 255, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .queue = 1), -HV_EINVAL);  /* a disk has queue 0 */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .reserved = 1), -HV_EINVAL); /* reserved */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .features = 1), -HV_EINVAL); /* no features */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x100100, 8, 8, VEC, .queue = 0), -HV_EINVAL);  /* overlap */
+	CU_ASSERT_EQUAL(TRY(MEM - 128, 0x200000, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* past RAM */
+	CU_ASSERT_EQUAL(TRY(UINT64_MAX - 63, 0x200000, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* wraps */
+	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit + 64, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* cq past RAM */
+	CU_ASSERT_EQUAL(TRY(0x100000, MEM, 8, 8, VEC, .queue = 0), -HV_EFAULT);
+	CU_ASSERT_EQUAL(TRY(0x100000, UINT64_MAX - 63, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* cq wraps */
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_far), -HV_EFAULT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_bad_dev), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_uart), -HV_EINVAL);
 	CU_ASSERT_EQUAL(h.disk[0]->state, PVBLK_DETACHED); /* none of that changed it */
 	CU_ASSERT_PTR_NULL(h.disk[0]->pool);
 	/* A completion ring that ends exactly at the end of RAM is fine. */
-	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit, 8, 8, VEC, 0), HV_NOTIFY_PORT_BASE);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, 0), -HV_EBUSY);
+	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit, 8, 8, VEC, .queue = 0), HV_NOTIFY_PORT_BASE);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .queue = 0), -HV_EBUSY);
 #undef TRY
 	pv_host_destroy(&h);
 }
@@ -372,7 +376,7 @@ static void test_hostile_requests(void)
 static void test_hostile_ring(void)
 {
 	const char *disks[2] = { "null:1M", "null:1M" };
-	const struct hv_queue_setup fresh = { 0x100000, 0x200000, 8, 8, VEC, 0 };
+	const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000, .sq_size = 8, .cq_size = 8, .vector = VEC };
 	struct pv_host h;
 	struct pvblk_fe a, b;
 	struct hv_blk_req r;
@@ -432,7 +436,8 @@ static void test_detach_reattach(void)
 	b = h.disk[0];
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_bad), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a_uart), -HV_EINVAL);
-	CU_ASSERT_EQUAL(pvblk_back_detach(b, NULL), 0); /* never attached: fine */
+	CU_ASSERT_EQUAL(pvblk_back_detach(b, 0, NULL), 0); /* never attached: fine */
+	CU_ASSERT_EQUAL(pvblk_back_detach(b, 1, NULL), -HV_EINVAL); /* a disk has queue 0 only */
 	buf = pv_host_alloc(&h, 8192);
 	for (int round = 0; round < 3; round++) {
 		CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, round == 1 ? 0 : VEC,
@@ -481,7 +486,7 @@ static void test_detach_reattach(void)
 static void test_detach_pending(void)
 {
 	const char *disks[1] = { "null:1M" };
-	const struct hv_queue_setup fresh = { 0x100000, 0x200000, 8, 8, VEC, 0 };
+	const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000, .sq_size = 8, .cq_size = 8, .vector = VEC };
 	struct pv_host h;
 	struct pvblk_fe fe;
 	struct pvblk_back *b;

@@ -1,0 +1,141 @@
+/*
+ * hv network devices (PROTOCOL.md, "PV network device" and "Trap network
+ * controller").  A PV NIC (pvnet) has two queues on the rings of hv_ring.h:
+ * RX, on which the guest posts empty buffers that hv fills with received
+ * frames, and TX, on which the guest posts frames for hv to send.  Its MAC,
+ * MTU, link state and offered features are in its struct hv_dev_desc
+ * (cfg.net).  The trap NIC's registers follow at the end.
+ */
+#ifndef HV_NET_H
+#define HV_NET_H
+
+#include <stdint.h>
+
+#include "hv_ring.h"
+
+/* Queue numbers of a PV NIC (hv_queue_setup.queue). */
+#define HV_NET_Q_RX 0
+#define HV_NET_Q_TX 1
+#define HV_NET_NR_QUEUES 2
+
+#define HV_NET_ETH_HLEN 14            /* destination, source, ethertype */
+#define HV_NET_MIN_FRAME 14           /* a frame is at least an Ethernet header */
+#define HV_NET_MAX_FRAME 65536u       /* the format's bound on one frame, all segments */
+#define HV_NET_MAX_SEG 15             /* segments per TX request */
+#define HV_NET_DEFAULT_MTU 1500       /* payload bytes: frames up to MTU + 14 */
+
+/*
+ * Features (hv_dev_desc.cfg.net.features offers, hv_queue_setup.features of
+ * the RX queue accepts a subset; a feature is on only if both say so).  None
+ * is implemented yet: hv offers 0 and refuses an attach that asks for any.
+ * Defined so the format is settled:
+ *   TX_CSUM   hv fills the L4 checksum of a TX frame whose request has
+ *             HV_NET_TX_F_CSUM (csum_start/csum_offset as virtio-net's)
+ *   TX_TSO4   a TX frame may be a TCPv4 super-frame up to HV_NET_MAX_FRAME,
+ *             cut into MSS-sized segments by hv (gso_size in the request)
+ *   RX_CSUM   RX completions may carry HV_NET_RXC_F_CSUM_OK
+ *   RX_MERGE  a received frame may span several RX buffers (HV_NET_RXC_F_MORE)
+ */
+#define HV_NET_F_TX_CSUM (1ull << 0)
+#define HV_NET_F_TX_TSO4 (1ull << 1)
+#define HV_NET_F_RX_CSUM (1ull << 2)
+#define HV_NET_F_RX_MERGE (1ull << 3)
+
+enum hv_net_status {
+	HV_NET_S_OK = 0,
+	HV_NET_S_BADREQ = 1,    /* malformed: segments, lengths, flags */
+	HV_NET_S_LINK_DOWN = 2, /* the backend is gone: nothing was sent */
+	HV_NET_S_IOERR = 3,     /* the host could not send it */
+};
+
+/* One segment of a TX frame: any guest-physical range inside RAM. */
+struct hv_net_seg {
+	uint64_t gpa;
+	uint32_t len;      /* > 0 */
+	uint32_t reserved; /* 0 */
+};
+
+#define HV_NET_TX_F_CSUM (1u << 0) /* needs HV_NET_F_TX_CSUM */
+
+/* A TX submission entry, 256 bytes: one frame in 1..HV_NET_MAX_SEG segments. */
+struct hv_net_tx {
+	uint64_t id;          /* echoed in the completion */
+	uint16_t nr_seg;      /* 1..HV_NET_MAX_SEG */
+	uint16_t flags;       /* HV_NET_TX_F_*: 0 without features */
+	uint16_t csum_start;  /* offloads only; 0 */
+	uint16_t csum_offset; /* offloads only; 0 */
+	struct hv_net_seg seg[HV_NET_MAX_SEG];
+};
+
+/* A TX completion, 16 bytes: the frame's fate; its buffers are the guest's again. */
+struct hv_net_txc {
+	uint64_t id;
+	uint32_t status; /* enum hv_net_status */
+	uint32_t len;    /* bytes sent */
+};
+
+/* An RX submission entry, 16 bytes: one empty buffer for one frame. */
+struct hv_net_rxb {
+	uint64_t gpa;
+	uint32_t len; /* >= MTU + HV_NET_ETH_HLEN without RX_MERGE */
+	uint32_t id;  /* echoed in the completion */
+};
+
+#define HV_NET_RXC_F_MORE (1u << 0)    /* RX_MERGE: the frame continues in the next one */
+#define HV_NET_RXC_F_CSUM_OK (1u << 1) /* RX_CSUM: the L4 checksum was verified */
+
+/* An RX completion, 16 bytes: a received frame in the buffer with this id. */
+struct hv_net_rxc {
+	uint32_t id;
+	uint32_t len;    /* frame bytes in the buffer (0 with status != OK) */
+	uint16_t status; /* enum hv_net_status: BADREQ for a buffer hv refused */
+	uint16_t flags;  /* HV_NET_RXC_F_* */
+	uint32_t reserved;
+};
+
+_Static_assert(sizeof(struct hv_net_seg) == 16, "hv_net_seg layout is ABI");
+_Static_assert(sizeof(struct hv_net_tx) == 256, "hv_net_tx layout is ABI");
+_Static_assert(sizeof(struct hv_net_txc) == 16, "hv_net_txc layout is ABI");
+_Static_assert(sizeof(struct hv_net_rxb) == 16, "hv_net_rxb layout is ABI");
+_Static_assert(sizeof(struct hv_net_rxc) == 16, "hv_net_rxc layout is ABI");
+
+/*
+ * The trap NIC (trapnet): a register block in an MMIO window, one frame at a
+ * time each way, like simple DMA network hardware (PROTOCOL.md, "Trap
+ * network controller").  32-bit registers take 4-byte accesses, 64-bit ones
+ * 8 or 2x4.
+ */
+#define HV_TRAPNET_WINDOW 0x1000
+#define HV_TRAPNET_MAGIC 0x4e547668u /* "hvTN" little-endian */
+#define HV_TRAPNET_VERSION 1
+
+#define HV_TRAPNET_R_MAGIC 0x00     /* RO 32 */
+#define HV_TRAPNET_R_VERSION 0x04   /* RO 32 */
+#define HV_TRAPNET_R_MAC_LO 0x08    /* RO 32: MAC bytes 0..3 (byte 0 in bits 7:0) */
+#define HV_TRAPNET_R_MAC_HI 0x0c    /* RO 32: MAC bytes 4..5 in bits 15:0 */
+#define HV_TRAPNET_R_MTU 0x10       /* RO 32 */
+#define HV_TRAPNET_R_LINK 0x14      /* RO 32: 1 while the link is up */
+#define HV_TRAPNET_R_TX_ADDR 0x18   /* RW 64: guest-physical frame to send */
+#define HV_TRAPNET_R_TX_LEN 0x20    /* RW 32: its length, 14..MTU+14 */
+#define HV_TRAPNET_R_TX_CMD 0x24    /* WO 32: HV_TRAPNET_CMD_SEND sends one frame */
+#define HV_TRAPNET_R_TX_STATUS 0x28 /* RO 32: ST_BUSY while sending, then enum hv_net_status */
+#define HV_TRAPNET_R_RX_ADDR 0x30   /* RW 64: guest-physical receive buffer */
+#define HV_TRAPNET_R_RX_LEN 0x38    /* RW 32: its length, >= MTU+14 */
+#define HV_TRAPNET_R_RX_CMD 0x3c    /* WO 32: HV_TRAPNET_CMD_POST hands the buffer over */
+#define HV_TRAPNET_R_RX_STATUS 0x40 /* RO 32: ST_BUSY while posted and empty, then status */
+#define HV_TRAPNET_R_RX_FRAME 0x44  /* RO 32: length of the frame received */
+#define HV_TRAPNET_R_ISR 0x48       /* RW1C 32: HV_TRAPNET_INT_* */
+#define HV_TRAPNET_R_IER 0x4c       /* RW 32: which ISR bits raise the MSI */
+#define HV_TRAPNET_R_VECTOR 0x50    /* RO 32: the vector the MSI carries */
+#define HV_TRAPNET_R_RX_DROPS 0x54  /* RO 32: frames dropped for want of a posted buffer */
+
+#define HV_TRAPNET_CMD_SEND 1
+#define HV_TRAPNET_CMD_POST 1
+#define HV_TRAPNET_ST_BUSY (1u << 31) /* low byte: enum hv_net_status of the last command */
+#define HV_TRAPNET_ST_IDLE (1u << 30) /* RX_STATUS: no buffer posted */
+
+#define HV_TRAPNET_INT_TX (1u << 0)   /* a send finished */
+#define HV_TRAPNET_INT_RX (1u << 1)   /* a frame arrived in the posted buffer */
+#define HV_TRAPNET_INT_LINK (1u << 2) /* LINK changed */
+
+#endif /* HV_NET_H */
