@@ -1,16 +1,11 @@
-/* PV block backend: attach, drain the submission ring, complete, notify. */
+/* PV block backend: what a block request means; the rings are pvq's. */
 #include "pvblk_back.h"
 #include "util.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
-#include "kvm.h"
 #include "queue.h"
 #include "vm.h"
 
@@ -23,19 +18,6 @@ struct pvblk_back_req {
 	struct iovec iov[HV_BLK_MAX_SEG];
 	struct pvblk_back_req *next_free;
 };
-
-static int load_state(const struct pvblk_back *b)
-{
-	return __atomic_load_n(&b->state, __ATOMIC_ACQUIRE);
-}
-
-/* The guest broke the ring protocol: log once, stop serving this queue only. */
-static void queue_broken(struct pvblk_back *b, const char *why, uint32_t have, uint32_t want)
-{
-	fprintf(stderr, "hv: pvblk%u: queue broken by the guest: %s (%u, expected at most %u)\n",
-		b->index, why, have, want);
-	__atomic_store_n(&b->state, PVBLK_BROKEN, __ATOMIC_RELEASE);
-}
 
 int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes)
@@ -59,7 +41,7 @@ int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 		if (s->len == 0 || s->len > HV_BLK_MAX_BYTES || s->reserved ||
 		    s->len % HV_BLK_SEG_ALIGN || s->gpa % HV_BLK_SEG_ALIGN)
 			return HV_BLK_S_BADREQ;
-		p = gm_range(b->mem, s->gpa, s->len);
+		p = gm_range(b->q.mem, s->gpa, s->len);
 		if (!p)
 			return HV_BLK_S_BADREQ;
 		iov[i].iov_base = p;
@@ -77,250 +59,75 @@ int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 	return HV_BLK_S_OK;
 }
 
-/* Completion-ring entries hv may still promise: unconsumed + in flight < size. */
-static bool cq_has_room(struct pvblk_back *b)
+static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status, uint32_t bytes)
 {
-	uint32_t cons = __atomic_load_n(&b->cq->cons, __ATOMIC_ACQUIRE);
-	uint32_t used = b->cq_prod - cons;
+	const struct hv_blk_cpl c = { .id = r->id, .status = status, .bytes = bytes };
 
-	if (used > b->setup.cq_size) {
-		queue_broken(b, "completion consumer index out of range", used,
-			     b->setup.cq_size);
-		return false;
-	}
-	return used + b->inflight < b->setup.cq_size;
-}
-
-static void post(struct pvblk_back *b, struct pvblk_back_req *q, uint32_t status, uint32_t bytes)
-{
-	struct hv_blk_cpl c = { .id = q->id, .status = status, .bytes = bytes };
-
-	b->inflight--;
-	q->next_free = b->free;
-	b->free = q;
+	r->next_free = b->free;
+	b->free = r;
 	if (status == HV_BLK_S_OK)
 		b->st.bytes += bytes;
 	else if (status == HV_BLK_S_IOERR)
 		b->st.io_errors++;
 	else
 		b->st.bad_reqs++;
-	if (load_state(b) != PVBLK_ACTIVE)
-		return;
-	b->cqe[b->cq_prod & (b->setup.cq_size - 1)] = c;
-	b->cq_prod++;
+	pvq_complete(&b->q, &c);
 }
 
 static void io_done(struct ioeng_op *op, int res)
 {
-	struct pvblk_back_req *q = container_of(op, struct pvblk_back_req, op);
+	struct pvblk_back_req *r = container_of(op, struct pvblk_back_req, op);
 
 	if (res < 0)
-		post(q->b, q, HV_BLK_S_IOERR, 0);
-	else if ((uint32_t)res != q->bytes)
-		post(q->b, q, HV_BLK_S_IOERR, (uint32_t)res); /* short: past a truncated file */
+		post(r->b, r, HV_BLK_S_IOERR, 0);
+	else if ((uint32_t)res != r->bytes)
+		post(r->b, r, HV_BLK_S_IOERR, (uint32_t)res); /* short: past a truncated file */
 	else
-		post(q->b, q, HV_BLK_S_OK, (uint32_t)res);
+		post(r->b, r, HV_BLK_S_OK, (uint32_t)res);
 }
 
-static void start(struct pvblk_back *b, struct ioeng *e, const struct hv_blk_req *r)
+/* One request taken from the ring (pvq copied it): check it, start its I/O. */
+static void start(struct pvq *q, struct ioeng *e, const void *entry)
 {
-	struct pvblk_back_req *q = b->free;
+	struct pvblk_back *b = container_of(q, struct pvblk_back, q);
+	const struct hv_blk_req *req = entry;
+	struct pvblk_back_req *r = b->free; /* pvq never takes more than the pool holds */
 	int status, rc;
 
-	b->free = q->next_free;
-	b->inflight++;
+	b->free = r->next_free;
 	b->st.reqs++;
-	q->id = r->id;
-	status = pvblk_back_check_req(b, r, q->iov, &q->bytes);
+	r->id = req->id;
+	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
 	if (status != HV_BLK_S_OK) {
-		post(b, q, (uint32_t)status, 0);
+		post(b, r, (uint32_t)status, 0);
 		return;
 	}
-	q->op.cb = io_done;
-	if (r->op == HV_BLK_OP_FLUSH)
-		rc = disk_flush(e, &b->disk, &q->op);
+	r->op.cb = io_done;
+	if (req->op == HV_BLK_OP_FLUSH)
+		rc = disk_flush(e, &b->disk, &r->op);
 	else
-		rc = disk_rw(e, &b->disk, r->op == HV_BLK_OP_WRITE, q->iov, r->nr_seg,
-			      r->sector * HV_BLK_SECTOR, &q->op);
+		rc = disk_rw(e, &b->disk, req->op == HV_BLK_OP_WRITE, r->iov, req->nr_seg,
+			     req->sector * HV_BLK_SECTOR, &r->op);
 	if (rc)
-		post(b, q, HV_BLK_S_IOERR, 0);
-}
-
-/*
- * Asks for a doorbell for the next entry, then looks again: true if the
- * guest published one meanwhile (it may not have rung for it).
- */
-static bool want_doorbell(struct pvblk_back *b)
-{
-	__atomic_store_n(&b->sq->event, b->sq_cons, __ATOMIC_RELAXED);
-	hv_ring_fence();
-	return hv_ring_load_acquire(&b->sq->prod) != b->sq_cons;
-}
-
-/* True while the I/O thread should take requests from the queue. */
-static bool serving(const struct pvblk_back *b)
-{
-	return load_state(b) == PVBLK_ACTIVE && !__atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE);
-}
-
-/*
- * Takes every new request; with doorbell, then asks for a doorbell for the
- * next one (and re-checks).  Without (the I/O thread is spinning for work)
- * the event index stays behind, so the guest rings no doorbell meanwhile.
- */
-static void drain(struct pvblk_back *b, struct ioeng *e, bool doorbell)
-{
-	uint32_t mask = b->setup.sq_size - 1;
-
-	for (;;) {
-		uint32_t prod = hv_ring_load_acquire(&b->sq->prod);
-
-		if ((uint32_t)(prod - b->sq_cons) > b->setup.sq_size) {
-			queue_broken(b, "submission producer index jumped",
-				     prod - b->sq_cons, b->setup.sq_size);
-			return;
-		}
-		while (b->sq_cons != prod) {
-			struct hv_blk_req r;
-
-			if (!cq_has_room(b)) {
-				/*
-				 * Only a guest with more than cq_size requests
-				 * outstanding gets here.  Completions in flight
-				 * resume it (on_publish); failing those, its next
-				 * doorbell does: event = prod makes it ring.
-				 */
-				b->stalled = load_state(b) == PVBLK_ACTIVE;
-				hv_ring_store_release(&b->sq->cons, b->sq_cons);
-				__atomic_store_n(&b->sq->event, prod, __ATOMIC_RELAXED);
-				return;
-			}
-			/* Copy, then validate: the guest may rewrite the slot at will. */
-			hv_ring_copy_entry(&r, &b->sqe[b->sq_cons & mask], sizeof(r));
-			b->sq_cons++;
-			start(b, e, &r);
-		}
-		hv_ring_store_release(&b->sq->cons, b->sq_cons);
-		if (!doorbell || !want_doorbell(b))
-			return;
-	}
-}
-
-/* Publishes new completions; interrupts only if the guest's event index asks. */
-static void publish(struct pvblk_back *b)
-{
-	uint32_t event;
-
-	if (b->cq_prod == b->cq_published)
-		return;
-	hv_ring_store_release(&b->cq->prod, b->cq_prod);
-	hv_ring_fence();
-	event = __atomic_load_n(&b->cq->event, __ATOMIC_RELAXED);
-	if (b->setup.vector && hv_ring_need_event(event, b->cq_prod, b->cq_published)) {
-		if (eventfd_write(b->irq_fd, 1) == 0)
-			b->st.irqs++;
-	} else {
-		b->st.irqs_suppressed++;
-	}
-	b->cq_published = b->cq_prod;
-}
-
-static void service(struct pvblk_back *b, struct ioeng *e, bool doorbell)
-{
-	b->stalled = false;
-	drain(b, e, doorbell);
-	if (load_state(b) == PVBLK_ACTIVE)
-		publish(b);
-}
-
-/*
- * I/O thread: a detach was asked for.  Once nothing is in flight the queue
- * is the vCPU thread's again; until then completions keep draining.
- */
-static bool detaching(struct pvblk_back *b)
-{
-	if (!__atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
-		return false;
-	if (b->inflight == 0 && load_state(b) != PVBLK_DETACHED) {
-		__atomic_store_n(&b->state, PVBLK_DETACHED, __ATOMIC_RELEASE);
-		if (eventfd_write(b->detach_ack, 1) < 0)
-			fprintf(stderr, "hv: pvblk%u: cannot acknowledge detach\n", b->index);
-	}
-	return true;
-}
-
-static void on_kick(struct io_source *s, struct ioeng *e)
-{
-	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
-
-	/* A spinning I/O thread asks for doorbells only before it sleeps. */
-	if (!detaching(b) && load_state(b) == PVBLK_ACTIVE)
-		service(b, e, s->it->spin_ns == 0);
-}
-
-/* Spinning for work: new requests taken without a doorbell; true if there were any. */
-static bool on_take_work(struct io_source *s, struct ioeng *e)
-{
-	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
-
-	if (!serving(b) || hv_ring_load_acquire(&b->sq->prod) == b->sq_cons)
-		return false;
-	service(b, e, false);
-	return true;
-}
-
-/* Before the I/O thread sleeps: ask for a doorbell; true if work raced in. */
-static bool on_want_doorbell(struct io_source *s)
-{
-	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
-
-	return serving(b) && want_doorbell(b);
-}
-
-static void on_publish(struct io_source *s, struct ioeng *e)
-{
-	struct pvblk_back *b = container_of(s, struct pvblk_back, src);
-
-	if (detaching(b) || load_state(b) != PVBLK_ACTIVE)
-		return;
-	publish(b);
-	if (b->stalled)
-		service(b, e, true);
+		post(b, r, HV_BLK_S_IOERR, 0);
 }
 
 int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
 		    const struct guest_mem *mem, const struct disk *disk)
 {
-	int rc;
+	char name[16];
 
 	memset(b, 0, sizeof(*b));
 	b->disk = *disk;
 	b->index = index;
-	b->mem = mem;
-	b->port = port;
-	b->irq_gsi = -1;
-	b->detach_timeout_ms = PVBLK_DETACH_TIMEOUT_MS;
-	b->detach_ack = eventfd(0, EFD_CLOEXEC);
-	if (b->detach_ack < 0)
-		return -errno;
-	rc = io_source_open(&b->src, &b->irq_fd);
-	if (rc) {
-		close(b->detach_ack);
-		return rc;
-	}
-	b->src.kick = on_kick;
-	b->src.publish = on_publish;
-	b->src.take_work = on_take_work;
-	b->src.want_doorbell = on_want_doorbell;
-	return 0;
+	snprintf(name, sizeof(name), "pvblk%u", index);
+	return pvq_init(&b->q, name, port, mem, sizeof(struct hv_blk_req),
+			sizeof(struct hv_blk_cpl), start);
 }
 
 void pvblk_back_destroy(struct pvblk_back *b)
 {
-	io_source_close(&b->src, &b->irq_fd);
-	if (b->detach_ack >= 0)
-		close(b->detach_ack);
-	b->detach_ack = -1;
+	pvq_destroy(&b->q);
 	disk_close(&b->disk);
 	free(b->pool);
 	b->pool = NULL;
@@ -329,35 +136,8 @@ void pvblk_back_destroy(struct pvblk_back *b)
 void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d)
 {
 	disk_desc(&b->disk, HV_DEV_PVBLK, b->index, d);
-	d->base = b->port;
+	d->base = b->q.port;
 	d->len = 4;
-}
-
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-/* Everything about a setup the guest can get wrong, before anything changes. */
-static int check_setup(const struct pvblk_back *b, const struct hv_queue_setup *s)
-{
-	uint64_t sq_len, cq_len;
-
-	/* A disk has one queue, 0, and offers no features. */
-	if (s->queue || s->reserved || s->features || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
-	    s->cq_size < s->sq_size)
-		return -HV_EINVAL;
-	if (s->vector && (s->vector < 32 || s->vector > 254))
-		return -HV_EINVAL;
-	if (s->sq_gpa % HV_RING_ALIGN || s->cq_gpa % HV_RING_ALIGN)
-		return -HV_EINVAL;
-	sq_len = hv_ring_bytes(s->sq_size, sizeof(struct hv_blk_req));
-	cq_len = hv_ring_bytes(s->cq_size, sizeof(struct hv_blk_cpl));
-	if (!gm_range(b->mem, s->sq_gpa, sq_len) || !gm_range(b->mem, s->cq_gpa, cq_len))
-		return -HV_EFAULT;
-	if (ranges_overlap(s->sq_gpa, sq_len, s->cq_gpa, cq_len))
-		return -HV_EINVAL;
-	return 0;
 }
 
 int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
@@ -366,99 +146,55 @@ int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
 	uint32_t i;
 	int rc;
 
-	/* A detach that timed out is still pending: it must be retried, not skipped. */
-	if (load_state(b) != PVBLK_DETACHED || __atomic_load_n(&b->detach_req, __ATOMIC_ACQUIRE))
+	/* A disk has one queue, 0, and offers no features. */
+	if (pvq_attached(&b->q))
 		return -HV_EBUSY;
-	rc = check_setup(b, s);
-	if (rc)
-		return rc;
-	b->pool = calloc(s->cq_size, sizeof(*b->pool));
+	if (s->queue || s->features)
+		return -HV_EINVAL;
+	/* One request per completion slot: pvq never has more in flight. */
+	b->pool = calloc(hv_ring_size_ok(s->cq_size) ? s->cq_size : 1, sizeof(*b->pool));
 	if (!b->pool)
 		return -HV_ENOMEM;
-	for (i = 0; i < s->cq_size; i++) {
+	for (i = 0; hv_ring_size_ok(s->cq_size) && i < s->cq_size; i++) {
 		b->pool[i].b = b;
 		b->pool[i].next_free = i + 1 < s->cq_size ? &b->pool[i + 1] : NULL;
 	}
 	b->free = b->pool;
-	if (kvm) {
-		rc = kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, true);
-		if (!rc && s->vector) {
-			b->irq_gsi = kvm_irqfd_msi(kvm, s->vector, b->irq_fd);
-			rc = b->irq_gsi < 0 ? b->irq_gsi : 0;
-			if (rc) /* leave nothing behind: a later attach may succeed */
-				kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, false);
-		}
-		if (rc) {
-			fprintf(stderr, "hv: pvblk%u: cannot wire the queue into KVM: %s\n",
-				b->index, strerror(-rc));
-			free(b->pool);
-			b->pool = b->free = NULL;
-			return -HV_EIO;
-		}
+	rc = pvq_attach(&b->q, s, kvm);
+	if (rc) {
+		free(b->pool);
+		b->pool = b->free = NULL;
+		return rc;
 	}
-	b->setup = *s;
-	b->sq = gm_range(b->mem, s->sq_gpa, sizeof(*b->sq));
-	b->cq = gm_range(b->mem, s->cq_gpa, sizeof(*b->cq));
-	b->sqe = (struct hv_blk_req *)((uint8_t *)b->sq + HV_RING_ENTRIES_OFF);
-	b->cqe = (struct hv_blk_cpl *)((uint8_t *)b->cq + HV_RING_ENTRIES_OFF);
-	/* The rings start empty at the indices the guest chose. */
-	b->sq_cons = __atomic_load_n(&b->sq->prod, __ATOMIC_RELAXED);
-	b->cq_prod = b->cq_published = __atomic_load_n(&b->cq->cons, __ATOMIC_RELAXED);
-	b->sq->cons = b->sq->event = b->sq_cons;
-	b->cq->prod = b->cq_prod;
-	b->inflight = 0;
-	/* The I/O thread sees the queue only from here on. */
-	__atomic_store_n(&b->state, PVBLK_ACTIVE, __ATOMIC_RELEASE);
-	return b->port;
+	return b->q.port;
 }
 
 int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
 {
 	struct pvblk_back *b = dev;
-	struct pollfd p = { .fd = b->detach_ack, .events = POLLIN };
-	uint64_t v;
+	int rc;
 
 	if (queue != 0)
 		return -HV_EINVAL;
-	if (load_state(b) == PVBLK_DETACHED && !b->pool)
-		return 0;
-	__atomic_store_n(&b->detach_req, 1, __ATOMIC_RELEASE);
-	if (eventfd_write(b->src.fd, 1) < 0 || poll(&p, 1, b->detach_timeout_ms) != 1 ||
-	    eventfd_read(b->detach_ack, &v) < 0) {
-		fprintf(stderr, "hv: pvblk%u: detach: I/O still in flight after %d ms\n", b->index,
-			b->detach_timeout_ms);
-		return -HV_EBUSY; /* detach_req stays set: a retry waits again */
-	}
-	if (kvm) {
-		kvm_ioeventfd_pio(kvm, b->port, 4, b->src.fd, false);
-		if (b->irq_gsi >= 0)
-			kvm_irqfd_msi_remove(kvm, b->irq_gsi, b->irq_fd);
-	}
-	b->irq_gsi = -1;
+	rc = pvq_detach(&b->q, kvm);
+	if (rc)
+		return rc;
 	free(b->pool);
 	b->pool = b->free = NULL;
-	b->sq = b->cq = NULL;
-	b->sqe = NULL;
-	b->cqe = NULL;
-	memset(&b->setup, 0, sizeof(b->setup));
-	b->stalled = false;
-	/* The I/O thread ignores the device until the next attach. */
-	__atomic_store_n(&b->detach_req, 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
 void pvblk_back_print_stats(FILE *f, const void *dev)
 {
-	static const char *const state[] = { "detached", "active", "broken" };
 	const struct pvblk_back *b = dev;
 
 	fprintf(f, "  pvblk%u (%s, %s%s): %s, %llu requests, %llu bytes, %llu bad, "
 		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed\n",
 		b->index, b->disk.name, disk_mode(&b->disk), b->disk.ro ? ", ro" : "",
-		state[load_state(b)], (unsigned long long)b->st.reqs,
+		pvq_state_name(&b->q), (unsigned long long)b->st.reqs,
 		(unsigned long long)b->st.bytes, (unsigned long long)b->st.bad_reqs,
-		(unsigned long long)b->st.io_errors, (unsigned long long)b->src.kicks,
-		(unsigned long long)b->st.irqs, (unsigned long long)b->st.irqs_suppressed);
+		(unsigned long long)b->st.io_errors, (unsigned long long)b->q.src.kicks,
+		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed);
 }
 
 /* ---- the device kind: --disk ------------------------------------------------ */
@@ -484,7 +220,7 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
 	}
 	pvblk_back_desc(b, &d);
-	rc = vm_add_device(vm, &pvblk_back_kind, index, b, &d, &b->src);
+	rc = vm_add_device(vm, &pvblk_back_kind, index, b, &d, &b->q.src);
 	if (rc) {
 		pvblk_back_destroy(b);
 		free(b);
@@ -499,7 +235,7 @@ static void describe(FILE *f, const void *dev)
 
 	fprintf(f, "hv: pvblk%u: %s, %llu sectors, %s%s, notify port 0x%x\n", b->index,
 		b->disk.name, (unsigned long long)b->disk.sectors, disk_mode(&b->disk),
-		b->disk.ro ? ", read-only" : "", b->port);
+		b->disk.ro ? ", read-only" : "", b->q.port);
 }
 
 static void destroy(void *dev)

@@ -1,10 +1,9 @@
 /*
- * The paravirtual block device's backend: one queue per device, attached by
- * the guest with HV_HC_QUEUE_ATTACH.  Doorbells arrive on an eventfd (KVM's
- * ioeventfd on the notify port), requests are copied out of the submission
- * ring, validated and handed to the I/O engine pointing at guest memory;
- * completions go to the completion ring and, unless the guest suppressed
- * them, raise its MSI through an irqfd.  All ring work runs in the I/O thread.
+ * The paravirtual block device's backend: one queue per device (pvq.h does
+ * the rings, doorbell and interrupt), attached by the guest with
+ * HV_HC_QUEUE_ATTACH.  Each request pvq copies out of the ring is validated
+ * here and handed to the disk backend pointing at guest memory; its
+ * completion goes back through pvq.  All ring work runs in the I/O thread.
  */
 #ifndef HV_PVBLK_BACK_H
 #define HV_PVBLK_BACK_H
@@ -18,44 +17,20 @@
 #include "disk.h"
 #include "guest_mem.h"
 #include "iothread.h"
-
-#define PVBLK_DETACH_TIMEOUT_MS 10000
+#include "pvq.h"
 
 struct kvm_vm;
 struct pvblk_back_req;
 
-enum pvblk_state {
-	PVBLK_DETACHED = 0,
-	PVBLK_ACTIVE = 1,
-	PVBLK_BROKEN = 2, /* the guest broke the ring protocol; no more service */
-};
-
 struct pvblk_back_stats {
 	uint64_t reqs, bad_reqs, io_errors, bytes;
-	uint64_t irqs, irqs_suppressed;
 };
 
 struct pvblk_back {
 	struct disk disk;
 	unsigned index;          /* pvblk<index> */
-	const struct guest_mem *mem;
-	struct io_source src;    /* doorbell */
-	int irq_fd;              /* signalled to raise the completion interrupt */
-	int irq_gsi;             /* its KVM route while attached, or -1 */
-	uint16_t port;
-	int state;               /* enum pvblk_state, atomic */
-	int detach_req;          /* atomic: the vCPU thread asks the I/O thread to let go */
-	int detach_ack;          /* eventfd: the I/O thread has let go */
-	int detach_timeout_ms;   /* how long a detach waits for I/O in flight */
-
-	/* the queue, fixed at attach (vCPU thread), then the I/O thread's */
-	struct hv_queue_setup setup;
-	struct hv_ring_ctl *sq, *cq;
-	struct hv_blk_req *sqe;
-	struct hv_blk_cpl *cqe;
-	uint32_t sq_cons, cq_prod, cq_published, inflight;
-	bool stalled;            /* waiting for completion-ring space */
-	struct pvblk_back_req *pool, *free;
+	struct pvq q;            /* the one queue: rings, doorbell, interrupt */
+	struct pvblk_back_req *pool, *free; /* one per completion slot, while attached */
 	struct pvblk_back_stats st;
 };
 
@@ -85,7 +60,7 @@ int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
  * for the requests in flight to finish (their completions are dropped),
  * unwires the doorbell and interrupt, and leaves the device ready for a new
  * attach.  0, or -HV_EBUSY if the I/O did not drain within
- * detach_timeout_ms (PVBLK_DETACH_TIMEOUT_MS, 10 s).
+ * q.detach_timeout_ms (PVQ_DETACH_TIMEOUT_MS, 10 s).
  */
 int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm);
 

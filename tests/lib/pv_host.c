@@ -50,8 +50,8 @@ static void notify(void *ctx, uint16_t port, uint32_t value)
 
 	(void)value;
 	for (i = 0; i < h->nr_disk; i++)
-		if (h->disk[i]->port == port)
-			eventfd_write(h->disk[i]->src.fd, 1);
+		if (h->disk[i]->q.port == port)
+			eventfd_write(h->disk[i]->q.src.fd, 1);
 }
 
 static uint64_t irq_save(void *ctx)
@@ -76,7 +76,7 @@ static void wait_irq(void *ctx, const volatile int *flag)
 	if (*flag)
 		return;
 	for (i = 0; i < n; i++)
-		p[i] = (struct pollfd){ .fd = h->disk[i]->irq_fd, .events = POLLIN };
+		p[i] = (struct pollfd){ .fd = h->disk[i]->q.irq_fd, .events = POLLIN };
 	if (poll(p, n, 5000) <= 0) {
 		h->wait_timeouts++;
 		return;

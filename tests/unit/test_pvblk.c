@@ -79,7 +79,7 @@ static void host_done(struct pv_host *h, struct img *m)
 
 static int state(struct pv_host *h, unsigned unit)
 {
-	return __atomic_load_n(&h->disk[unit]->state, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&h->disk[unit]->q.state, __ATOMIC_ACQUIRE);
 }
 
 struct async {
@@ -160,7 +160,7 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 	if (vector) {
 		CU_ASSERT(h.irqs > 0);
 	} else {
-		CU_ASSERT_EQUAL(h.disk[0]->st.irqs, 0); /* polling: never interrupted */
+		CU_ASSERT_EQUAL(h.disk[0]->q.irqs, 0); /* polling: never interrupted */
 	}
 	/*
 	 * Doorbells, one request at a time: hv asleep between requests asks for
@@ -172,7 +172,7 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 		CU_ASSERT(fe.st.notifies >= 1 && fe.st.notifies * 8 <= fe.st.submitted);
 	} else {
 		CU_ASSERT_EQUAL(fe.st.notifies, fe.st.submitted);
-		CU_ASSERT_EQUAL(h.disk[0]->src.kicks, fe.st.notifies);
+		CU_ASSERT_EQUAL(h.disk[0]->q.src.kicks, fe.st.notifies);
 	}
 	ut_iothread_stop(&h.vm->io); /* hv exits while its I/O thread busy-polls */
 	host_done(&h, &m);
@@ -228,7 +228,7 @@ static void test_attach_checks(void)
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_far), -HV_EFAULT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_bad_dev), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_uart), -HV_EINVAL);
-	CU_ASSERT_EQUAL(h.disk[0]->state, PVBLK_DETACHED); /* none of that changed it */
+	CU_ASSERT_EQUAL(h.disk[0]->q.state, PVQ_DETACHED); /* none of that changed it */
 	CU_ASSERT_PTR_NULL(h.disk[0]->pool);
 	/* A completion ring that ends exactly at the end of RAM is fine. */
 	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit, 8, 8, VEC, .queue = 0), HV_NOTIFY_PORT_BASE);
@@ -364,7 +364,7 @@ static void test_hostile_requests(void)
 	CU_ASSERT_EQUAL(memcmp(buf, ro.data + 4096, 4096), 0);
 	CU_ASSERT_EQUAL(h.disk[0]->st.bad_reqs, 17);
 	CU_ASSERT_EQUAL(h.disk[1]->st.bad_reqs, 1);
-	CU_ASSERT_EQUAL(h.disk[0]->state, PVBLK_ACTIVE);
+	CU_ASSERT_EQUAL(h.disk[0]->q.state, PVQ_ACTIVE);
 	pv_host_destroy(&h);
 	CU_ASSERT_TRUE(img_matches(&m));
 	CU_ASSERT_TRUE(img_matches(&ro));
@@ -391,7 +391,7 @@ static void test_hostile_ring(void)
 	buf = pv_host_alloc(&h, 4096);
 	a.ring.sq->prod += 1000; /* jumps past the ring */
 	h.os.notify(&h, a.port, 0);
-	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVBLK_BROKEN));
+	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVQ_BROKEN));
 	CU_ASSERT_EQUAL(h.disk[0]->st.reqs, 0); /* nothing taken from it */
 	memset(buf, 0x55, 4096);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&b, HV_BLK_OP_READ, 0, buf, 4096), HV_BLK_S_OK);
@@ -402,11 +402,11 @@ static void test_hostile_ring(void)
 	pvblk_fe_prep(&b, &r, HV_BLK_OP_READ, 0, buf, 512);
 	CU_ASSERT_EQUAL(pvblk_fe_submit(&b, &r, async_done, &x), 0);
 	pvblk_fe_kick(&b);
-	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 1) == PVBLK_BROKEN));
+	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 1) == PVQ_BROKEN));
 	/* All hv did for that doorbell is over once it has heard the next one. */
-	kicks = __atomic_load_n(&h.disk[1]->src.kicks, __ATOMIC_ACQUIRE);
+	kicks = __atomic_load_n(&h.disk[1]->q.src.kicks, __ATOMIC_ACQUIRE);
 	h.os.notify(&h, b.port, 0);
-	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&h.disk[1]->src.kicks, __ATOMIC_ACQUIRE) ==
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&h.disk[1]->q.src.kicks, __ATOMIC_ACQUIRE) ==
 				  kicks + 1));
 	/* The request was not taken, nothing was published: there is nothing to complete. */
 	CU_ASSERT_EQUAL(h.disk[1]->st.reqs, 1);
@@ -448,11 +448,11 @@ static void test_detach_reattach(void)
 		if (round == 2) { /* break it first: detach must still work */
 			fe.ring.sq->prod += 500;
 			h.os.notify(&h, fe.port, 0);
-			CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVBLK_BROKEN));
+			CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVQ_BROKEN));
 		}
 		old = fe.ring;
 		CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), 0);
-		CU_ASSERT_EQUAL(b->state, PVBLK_DETACHED);
+		CU_ASSERT_EQUAL(b->q.state, PVQ_DETACHED);
 	}
 	/*
 	 * Detached, the doorbell does nothing: a valid write left in the old
@@ -460,7 +460,7 @@ static void test_detach_reattach(void)
 	 * heard (kicks), then everything hv does next is done after it.
 	 */
 	reqs = b->st.reqs;
-	kicks = __atomic_load_n(&b->src.kicks, __ATOMIC_ACQUIRE);
+	kicks = __atomic_load_n(&b->q.src.kicks, __ATOMIC_ACQUIRE);
 	memset(buf, 0x77, 4096);
 	pvblk_fe_prep(&fe, &r, HV_BLK_OP_WRITE, 0, buf, 4096);
 	memcpy(old.sqe + (old.sq->prod & 7) * sizeof(r), &r, sizeof(r));
@@ -468,7 +468,7 @@ static void test_detach_reattach(void)
 	sq = *old.sq;
 	cq = *old.cq;
 	h.os.notify(&h, HV_NOTIFY_PORT_BASE, 0);
-	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&b->src.kicks, __ATOMIC_ACQUIRE) == kicks + 1));
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&b->q.src.kicks, __ATOMIC_ACQUIRE) == kicks + 1));
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 7), 0);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&fe, HV_BLK_OP_READ, 0, buf, 4096), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(memcmp(buf, m.data, 4096), 0);
@@ -495,18 +495,18 @@ static void test_detach_pending(void)
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, VEC, 0), 0);
 	b = h.disk[0];
 	iothread_stop(&h.vm->io);
-	b->detach_timeout_ms = 0;
+	b->q.detach_timeout_ms = 0;
 	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), -HV_EBUSY); /* nobody answered */
-	CU_ASSERT_EQUAL(b->state, PVBLK_ACTIVE);
+	CU_ASSERT_EQUAL(b->q.state, PVQ_ACTIVE);
 	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY);
-	b->src.kick(&b->src, &h.vm->io.eng); /* the I/O thread hears the doorbell: nothing in flight */
-	CU_ASSERT_EQUAL(b->state, PVBLK_DETACHED);
+	b->q.src.kick(&b->q.src, &h.vm->io.eng); /* the I/O thread hears the doorbell: nothing in flight */
+	CU_ASSERT_EQUAL(b->q.state, PVQ_DETACHED);
 	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY); /* the detach is still pending */
 	CU_ASSERT_PTR_NOT_NULL(b->pool);
 	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), 0); /* called again: it completes */
 	CU_ASSERT_PTR_NULL(b->pool);
 	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), HV_NOTIFY_PORT_BASE);
-	CU_ASSERT_EQUAL(b->state, PVBLK_ACTIVE);
+	CU_ASSERT_EQUAL(b->q.state, PVQ_ACTIVE);
 	pv_host_destroy(&h);
 }
 
@@ -877,7 +877,7 @@ static void test_random_requests(void)
 			int flag = 0;
 			pvblk_fe_kick(&fe);
 			pvblk_fe_wait(&fe, &flag);
-			CU_ASSERT_EQUAL_FATAL(h.disk[0]->state, PVBLK_ACTIVE); /* never hang */
+			CU_ASSERT_EQUAL_FATAL(h.disk[0]->q.state, PVQ_ACTIVE); /* never hang */
 		}
 		if (k % 7 == 0)
 			pvblk_fe_kick(&fe);
@@ -892,7 +892,7 @@ static void test_random_requests(void)
 	CU_ASSERT(counts[HV_BLK_S_OK] > 400);      /* and much of it is not */
 	CU_ASSERT(writes > 150);
 	CU_ASSERT(counts[HV_BLK_S_UNSUPP] > 10);
-	CU_ASSERT_EQUAL(h.disk[0]->state, PVBLK_ACTIVE);
+	CU_ASSERT_EQUAL(h.disk[0]->q.state, PVQ_ACTIVE);
 	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
 	for (uint64_t p = 0; p < MEM; p += 4096) /* the model matches RAM, but for the harness */
 		differ += (p < (8u << 20) || p >= harness) && memcmp(z.ram + p, h.vm->mem.host + p, 4096);
