@@ -150,9 +150,9 @@ static int add_device(struct hv_config *cfg, const struct device_kind *k, const 
 
 	for (i = 0; i < cfg->nr_dev; i++)
 		n += cfg->dev[i].kind == k;
-	if (n == HV_MAX_DEVS_PER_KIND)
-		return err_msg(-EINVAL, err, errlen, "%s: at most %d (%s0 to %s%d)", k->option,
-			       HV_MAX_DEVS_PER_KIND, k->name, k->name, HV_MAX_DEVS_PER_KIND - 1);
+	if (n == k->max)
+		return err_msg(-EINVAL, err, errlen, "%s: at most %u (%s0 to %s%u)", k->option,
+			       k->max, k->name, k->name, k->max - 1);
 	if (cfg->nr_dev == CLI_MAX_DEVS)
 		return err_msg(-EINVAL, err, errlen, "%s: at most %d devices in all", k->option,
 			       CLI_MAX_DEVS);

@@ -32,6 +32,7 @@ struct queue_ops {
 struct device_kind {
 	const char *name;   /* instances are <name>0, <name>1, ... */
 	const char *option; /* the option that adds one, e.g. "--disk" */
+	unsigned max;       /* instances at most: <name>0 to <name>(max - 1) */
 	const char *usage;  /* its lines of hv --help, each ending in '\n' */
 	/*
 	 * Checks an argument of option opt (the kind's) without side effects, so
@@ -47,6 +48,8 @@ struct device_kind {
 	int (*add)(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen);
 	/* Optional: wiring that needs KVM (MSI routes), once it exists.  0 or -errno. */
 	int (*wire)(void *dev, struct kvm_vm *kvm);
+	/* Optional: refreshes the live fields of its descriptor (a NIC's link) for the guest. */
+	void (*update_desc)(const void *dev, struct hv_dev_desc *d);
 	/* One line for --verbose, and the --stats lines (each "hv: stats: ..."). */
 	void (*describe)(FILE *f, const void *dev);
 	void (*print_stats)(FILE *f, const void *dev);

@@ -8,12 +8,16 @@
 #include <string.h>
 
 #include "pvblk_back.h"
+#include "pvnet_back.h"
 #include "trapblk_dev.h"
+#include "trapnet_dev.h"
 #include "util.h"
 
 const struct device_kind *const device_kinds[] = {
 	&pvblk_back_kind,
 	&trapblk_dev_kind,
+	&pvnet_back_kind,
+	&trapnet_dev_kind,
 };
 const unsigned device_kinds_count = ARRAY_SIZE(device_kinds);
 

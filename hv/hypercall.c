@@ -70,8 +70,13 @@ static int64_t hc_time_ns(struct vm *vm, const uint64_t a[HC_NARGS])
 
 static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
 {
+	const struct vm_device *d;
+
 	if (a[0] >= vm->nr_dev)
 		return -HV_ENOENT;
+	d = &vm->dev[a[0]];
+	if (d->kind && d->kind->update_desc)
+		d->kind->update_desc(d->dev, &vm->desc[a[0]]);
 	if (gm_write(&vm->mem, a[1], &vm->desc[a[0]], sizeof(vm->desc[0])))
 		return -HV_EFAULT;
 	return 0;

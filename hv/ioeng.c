@@ -51,6 +51,24 @@ void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
 	e->inflight++;
 }
 
+void ioeng_queue_wait(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
+{
+	(void)e; /* not counted: the point of a wait */
+	io_uring_sqe_set_data(sqe, op);
+	op->is_wait = 1;
+}
+
+int ioeng_cancel(struct ioeng *e, struct ioeng_op *op)
+{
+	struct io_uring_sqe *sqe = ioeng_sqe(e);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_cancel(sqe, op, 0);
+	io_uring_sqe_set_data(sqe, NULL); /* its own completion carries nothing to run */
+	return 0;
+}
+
 void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res)
 {
 	op->res = res;
@@ -68,9 +86,8 @@ int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
-	io_uring_sqe_set_data(sqe, op);
 	/* Not counted in inflight: a doorbell read stays pending for ever. */
-	op->is_wait = 1;
+	ioeng_queue_wait(e, sqe, op);
 	return 0;
 }
 

@@ -42,6 +42,14 @@ void ioeng_exit(struct ioeng *e);
 struct io_uring_sqe *ioeng_sqe(struct ioeng *e);
 /* An SQE the caller prepared goes to the kernel for op: counted in flight. */
 void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op);
+/*
+ * The same for an operation that may wait for ever (a doorbell or network
+ * read): not in flight, so stopping the engine does not wait for it; the
+ * ring's exit cancels it.
+ */
+void ioeng_queue_wait(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op);
+/* Asks the kernel to cancel op: its callback then runs with -ECANCELED (or its result). */
+int ioeng_cancel(struct ioeng *e, struct ioeng_op *op);
 /* Finishes op with res without the kernel: its callback runs in ioeng_run(). */
 void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res);
 /*

@@ -12,7 +12,7 @@
 
 #include "ioeng.h"
 
-#define IOTHREAD_MAX_SRC 32
+#define IOTHREAD_MAX_SRC 40 /* the stop source, 8+8 disks, 4 PV NICs x 2, 4 trap NICs */
 #define IOTHREAD_DEPTH 256
 
 struct io_source {

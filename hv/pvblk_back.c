@@ -202,6 +202,7 @@ void pvblk_back_print_stats(FILE *f, const void *dev)
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
 	struct pvblk_back *b;
+	struct io_source *src;
 	struct hv_dev_desc d;
 	struct disk disk;
 	uint16_t port;
@@ -220,7 +221,8 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
 	}
 	pvblk_back_desc(b, &d);
-	rc = vm_add_device(vm, &pvblk_back_kind, index, b, &d, &b->q.src);
+	src = &b->q.src;
+	rc = vm_add_device(vm, &pvblk_back_kind, index, b, &d, &src, 1);
 	if (rc) {
 		pvblk_back_destroy(b);
 		free(b);
@@ -249,6 +251,7 @@ static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
 const struct device_kind pvblk_back_kind = {
 	.name = "pvblk",
 	.option = "--disk",
+	.max = HV_MAX_DEVS_PER_KIND,
 	.usage = "  --disk PATH[,ro]   attach a raw image as the next PV block device (pvblk0,\n"
 		 "                     pvblk1, ...); ',ro' refuses guest writes.  Repeatable.\n"
 		 "  --disk null:SIZE[,ro]\n"

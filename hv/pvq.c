@@ -136,18 +136,25 @@ static void service(struct pvq *q, struct ioeng *e, bool doorbell)
 {
 	q->stalled = false;
 	drain(q, e, doorbell);
-	if (pvq_state(q) == PVQ_ACTIVE)
-		publish(q);
+	if (pvq_state(q) != PVQ_ACTIVE)
+		return;
+	if (q->idle && q->inflight == 0)
+		q->idle(q, e);
+	publish(q);
 }
 
 /*
  * I/O thread: a detach was asked for.  Once nothing is in flight the queue
  * is the vCPU thread's again; until then completions keep draining.
  */
-static bool detaching(struct pvq *q)
+static bool detaching(struct pvq *q, struct ioeng *e)
 {
 	if (!__atomic_load_n(&q->detach_req, __ATOMIC_ACQUIRE))
 		return false;
+	if (q->quiesce && !q->quiescing) {
+		q->quiescing = true;
+		q->quiesce(q, e);
+	}
 	if (q->inflight == 0 && pvq_state(q) != PVQ_DETACHED) {
 		__atomic_store_n(&q->state, PVQ_DETACHED, __ATOMIC_RELEASE);
 		if (eventfd_write(q->detach_ack, 1) < 0)
@@ -158,7 +165,7 @@ static bool detaching(struct pvq *q)
 
 void pvq_service(struct pvq *q, struct ioeng *e)
 {
-	if (!detaching(q) && pvq_state(q) == PVQ_ACTIVE)
+	if (!detaching(q, e) && pvq_state(q) == PVQ_ACTIVE)
 		service(q, e, q->src.it->spin_ns == 0);
 }
 
@@ -191,7 +198,7 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
-	if (detaching(q) || pvq_state(q) != PVQ_ACTIVE)
+	if (detaching(q, e) || pvq_state(q) != PVQ_ACTIVE)
 		return;
 	publish(q);
 	if (q->stalled)
@@ -311,7 +318,7 @@ int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm
 	q->sq->cons = q->sq->event = q->sq_cons;
 	q->cq->prod = q->cq_prod;
 	q->inflight = 0;
-	q->stalled = false;
+	q->stalled = q->quiescing = false;
 	/* The I/O thread sees the queue only from here on. */
 	__atomic_store_n(&q->state, PVQ_ACTIVE, __ATOMIC_RELEASE);
 	return 0;

@@ -40,6 +40,10 @@ struct pvq {
 	uint32_t sq_esize, cq_esize;
 	pvq_start_fn start;
 	uint32_t max_inflight;     /* taken, not completed: at most this (0: the CQ's size) */
+	/* Optional: a detach was asked for; end what may wait for ever (a read). */
+	void (*quiesce)(struct pvq *q, struct ioeng *e);
+	/* Optional: after taking, with nothing taken in flight (an empty ring). */
+	void (*idle)(struct pvq *q, struct ioeng *e);
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
 	int irq_fd;                /* signalled to raise the completion interrupt */
@@ -55,6 +59,7 @@ struct pvq {
 	uint8_t *sqe, *cqe;
 	uint32_t sq_cons, cq_prod, cq_published, inflight;
 	bool stalled;              /* stopped taking: no completion room or budget */
+	bool quiescing;            /* quiesce() ran for the pending detach */
 	uint64_t taken, irqs, irqs_suppressed;
 };
 

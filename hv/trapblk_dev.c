@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "mmio_reg.h"
 #include "vm.h"
 
 static uint32_t load32(const uint32_t *p)
@@ -130,32 +131,15 @@ static void start_cmd(struct trapblk_dev *t, uint32_t cmd)
 		finish(t, HV_BLK_S_IOERR, 0);
 }
 
-/* A 64-bit register: 8-byte access at its offset, or 4-byte halves. */
-static bool reg64(uint64_t off, uint64_t reg, unsigned size, unsigned *shift)
-{
-	if (size == 8 && off == reg)
-		return *shift = 0, true;
-	if (size == 4 && (off == reg || off == reg + 4))
-		return *shift = (unsigned)(off - reg) * 8, true;
-	return false;
-}
-
-static void write64(uint64_t *r, uint64_t v, unsigned size, unsigned shift)
-{
-	uint64_t mask = size == 8 ? ~0ull : 0xffffffffull << shift;
-
-	*r = (*r & ~mask) | ((v << shift) & mask);
-}
-
 static bool read_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_t *val)
 {
 	unsigned sh;
 
-	if (reg64(off, HV_TRAPBLK_R_CAPACITY, size, &sh))
+	if (mmio_reg64(off, HV_TRAPBLK_R_CAPACITY, size, &sh))
 		*val = t->disk.sectors >> sh;
-	else if (reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
+	else if (mmio_reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
 		*val = t->sector >> sh;
-	else if (reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
+	else if (mmio_reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
 		*val = t->dma >> sh;
 	else if (size != 4)
 		return false;
@@ -188,10 +172,10 @@ static bool write_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64
 {
 	unsigned sh;
 
-	if (reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
-		write64(&t->sector, v, size, sh);
-	else if (reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
-		write64(&t->dma, v, size, sh);
+	if (mmio_reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
+		mmio_write64(&t->sector, v, size, sh);
+	else if (mmio_reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
+		mmio_write64(&t->dma, v, size, sh);
 	else if (size != 4)
 		return false;
 	else if (off == HV_TRAPBLK_R_COUNT)
@@ -220,8 +204,8 @@ void trapblk_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, 
 	}
 }
 
-int trapblk_dev_init(struct trapblk_dev *t, unsigned index, const struct guest_mem *mem,
-		 const struct disk *disk)
+int trapblk_dev_init(struct trapblk_dev *t, unsigned index, uint64_t base,
+		     const struct guest_mem *mem, const struct disk *disk)
 {
 	int rc;
 
@@ -229,7 +213,7 @@ int trapblk_dev_init(struct trapblk_dev *t, unsigned index, const struct guest_m
 	t->disk = *disk;
 	t->index = index;
 	t->mem = mem;
-	t->base = HV_MMIO_BASE + (uint64_t)index * HV_TRAPBLK_WINDOW;
+	t->base = base;
 	t->vector = TRAPBLK_VEC_BASE + index;
 	rc = io_source_open(&t->src, &t->irq_fd);
 	if (rc)
@@ -280,12 +264,16 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	struct trapblk_dev *t;
 	struct hv_dev_desc d;
 	struct disk disk;
-	int rc = disk_open_arg(&disk, trapblk_dev_kind.option, arg, err, errlen);
+	uint64_t base;
+	int rc;
 
+	if (vm_alloc_mmio(vm, HV_TRAPBLK_WINDOW, &base))
+		return err_msg(-ENOSPC, err, errlen, "trapblk%u: no MMIO window left", index);
+	rc = disk_open_arg(&disk, trapblk_dev_kind.option, arg, err, errlen);
 	if (rc)
 		return rc;
 	t = calloc(1, sizeof(*t));
-	rc = t ? trapblk_dev_init(t, index, &vm->mem, &disk) : -ENOMEM;
+	rc = t ? trapblk_dev_init(t, index, base, &vm->mem, &disk) : -ENOMEM;
 	if (rc) {
 		disk_close(&disk);
 		free(t);
@@ -299,7 +287,9 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		err_msg(rc, err, errlen, "trapblk%u: cannot map its window: %s", index,
 			strerror(-rc));
 	} else {
-		rc = vm_add_device(vm, &trapblk_dev_kind, index, t, &d, &t->src);
+		struct io_source *src = &t->src;
+
+		rc = vm_add_device(vm, &trapblk_dev_kind, index, t, &d, &src, 1);
 		if (rc) {
 			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
 			err_msg(rc, err, errlen, "trapblk%u: cannot set up: %s", index,
@@ -331,6 +321,7 @@ static void destroy(void *dev)
 const struct device_kind trapblk_dev_kind = {
 	.name = "trapblk",
 	.option = "--trap-disk",
+	.max = HV_MAX_DEVS_PER_KIND,
 	.usage = "  --trap-disk PATH[,ro] | null:SIZE[,ro]\n"
 		 "                     the same images behind the trap-and-emulate block\n"
 		 "                     controller instead (trapblk0, ...: MMIO registers,\n"

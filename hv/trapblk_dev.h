@@ -54,9 +54,9 @@ struct trapblk_dev {
 /* The --trap-disk device kind (device.h): the table entry hv's core sees. */
 extern const struct device_kind trapblk_dev_kind;
 
-/* Sets up controller index over an opened disk; 0 or -errno. */
-int trapblk_dev_init(struct trapblk_dev *t, unsigned index, const struct guest_mem *mem,
-		 const struct disk *disk);
+/* Sets up controller index over an opened disk, registers at base; 0 or -errno. */
+int trapblk_dev_init(struct trapblk_dev *t, unsigned index, uint64_t base,
+		     const struct guest_mem *mem, const struct disk *disk);
 void trapblk_dev_destroy(struct trapblk_dev *t);
 void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d);
 

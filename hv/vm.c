@@ -11,17 +11,14 @@
 
 
 int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
-		  const struct hv_dev_desc *d, struct io_source *src)
+		  const struct hv_dev_desc *d, struct io_source *const *src, unsigned nr_src)
 {
-	int rc;
+	unsigned i;
 
-	if (vm->nr_dev == HV_BOOT_MAX_DEV)
+	if (vm->nr_dev == HV_BOOT_MAX_DEV || vm->io.nr_src + nr_src > IOTHREAD_MAX_SRC)
 		return -ENOSPC;
-	if (src) {
-		rc = iothread_add(&vm->io, src);
-		if (rc)
-			return rc;
-	}
+	for (i = 0; i < nr_src; i++)
+		iothread_add(&vm->io, src[i]); /* cannot fail: room checked above */
 	vm->dev[vm->nr_dev] = (struct vm_device){ kind, dev, index };
 	vm->desc[vm->nr_dev++] = *d;
 	return 0;
@@ -52,6 +49,18 @@ int vm_alloc_notify_port(struct vm *vm, uint16_t *port)
 	if (vm->nr_notify_ports == HV_NOTIFY_PORT_COUNT)
 		return -ENOSPC;
 	*port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * vm->nr_notify_ports++);
+	return 0;
+}
+
+int vm_alloc_mmio(struct vm *vm, uint64_t len, uint64_t *base)
+{
+	/* 1 GiB of windows: far more than HV_BOOT_MAX_DEV devices need. */
+	if (!vm->mmio_next)
+		vm->mmio_next = HV_MMIO_BASE;
+	if (len % 4096 || vm->mmio_next + len > HV_MMIO_BASE + (1ull << 30))
+		return -ENOSPC;
+	*base = vm->mmio_next;
+	vm->mmio_next += len;
 	return 0;
 }
 
@@ -141,6 +150,6 @@ int vm_init_devices(struct vm *vm, int console_fd)
 		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
 				     "hypercall-port-misuse");
 	if (!rc)
-		rc = vm_add_device(vm, NULL, 0, &vm->uart, &uart, NULL);
+		rc = vm_add_device(vm, NULL, 0, &vm->uart, &uart, NULL, 0);
 	return rc;
 }

@@ -40,6 +40,7 @@ struct vm {
 	struct vm_device dev[HV_BOOT_MAX_DEV];
 	unsigned nr_dev;
 	unsigned nr_notify_ports; /* handed out from HV_NOTIFY_PORT_BASE upward */
+	uint64_t mmio_next;       /* the next free MMIO window, from HV_MMIO_BASE upward */
 
 	struct kvm_vm *kvm; /* NULL until KVM is set up (and in unit tests) */
 	struct iothread io;
@@ -66,17 +67,20 @@ int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned ind
 
 /*
  * For a kind's add: publishes a set-up device as the next table entry, d
- * for the guest and dev for hv; src, if any, joins the I/O thread.  0 or
- * -ENOSPC; the table is unchanged on failure.
+ * for the guest and dev for hv; its nr_src event sources join the I/O
+ * thread.  0 or -ENOSPC; nothing is added on failure.
  */
 int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
-		  const struct hv_dev_desc *d, struct io_source *src);
+		  const struct hv_dev_desc *d, struct io_source *const *src, unsigned nr_src);
 
 /* Instance index of kind, or NULL. */
 void *vm_device(const struct vm *vm, const struct device_kind *kind, unsigned index);
 
 /* The next free queue notify port; 0 or -ENOSPC. */
 int vm_alloc_notify_port(struct vm *vm, uint16_t *port);
+
+/* A device register window of len bytes (a multiple of 4 KiB) above RAM; 0 or -ENOSPC. */
+int vm_alloc_mmio(struct vm *vm, uint64_t len, uint64_t *base);
 
 /* Wires devices into KVM once it exists (vm->kvm): MSI routes.  0 or -errno. */
 int vm_wire_kvm(struct vm *vm);

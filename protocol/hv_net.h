@@ -127,7 +127,6 @@ _Static_assert(sizeof(struct hv_net_rxc) == 16, "hv_net_rxc layout is ABI");
 #define HV_TRAPNET_R_ISR 0x48       /* RW1C 32: HV_TRAPNET_INT_* */
 #define HV_TRAPNET_R_IER 0x4c       /* RW 32: which ISR bits raise the MSI */
 #define HV_TRAPNET_R_VECTOR 0x50    /* RO 32: the vector the MSI carries */
-#define HV_TRAPNET_R_RX_DROPS 0x54  /* RO 32: frames dropped for want of a posted buffer */
 
 #define HV_TRAPNET_CMD_SEND 1
 #define HV_TRAPNET_CMD_POST 1

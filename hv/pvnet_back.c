@@ -1,0 +1,459 @@
+/* PV NIC backend: what RX buffers and TX frames mean; the rings are pvq's. */
+#include "pvnet_back.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "queue.h"
+#include "vm.h"
+
+/* A receive in flight into one guest buffer. */
+struct pvnet_back_rx {
+	struct ioeng_op op;
+	struct pvnet_back *n;
+	uint32_t id;
+	bool busy;
+	struct iovec iov;
+	struct pvnet_back_rx *next_free;
+};
+
+/* A frame being sent from guest memory. */
+struct pvnet_back_tx {
+	struct ioeng_op op;
+	struct pvnet_back *n;
+	uint64_t id;
+	uint32_t len;
+	struct iovec iov[HV_NET_MAX_SEG];
+	struct pvnet_back_tx *next_free;
+};
+
+static bool link_up(const struct pvnet_back *n)
+{
+	return __atomic_load_n(&n->link_up, __ATOMIC_ACQUIRE);
+}
+
+/* The backend is gone (a deleted tap): the link is down for good. */
+static void link_down(struct pvnet_back *n)
+{
+	if (__atomic_exchange_n(&n->link_up, false, __ATOMIC_ACQ_REL))
+		fprintf(stderr, "hv: pvnet%u: %s is gone: link down\n", n->index, n->net.name);
+}
+
+static struct ioeng *engine(struct pvnet_back *n)
+{
+	return &n->rxq.src.it->eng;
+}
+
+/* A buffer may not overlap any ring of the NIC: hv would write frames over them. */
+static bool overlaps_rings(const struct pvnet_back *n, uint64_t gpa, uint64_t len)
+{
+	return pvq_overlaps_rings(&n->rxq, gpa, len) || pvq_overlaps_rings(&n->txq, gpa, len);
+}
+
+/* ---- RX ------------------------------------------------------------------------ */
+
+static void rx_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back_rx *r = container_of(op, struct pvnet_back_rx, op);
+	struct pvnet_back *n = r->n;
+	struct hv_net_rxc c = { .id = r->id, .status = HV_NET_S_OK };
+
+	if (res >= HV_NET_MIN_FRAME) {
+		c.len = (uint32_t)res;
+		n->st.rx_frames++;
+		n->st.rx_bytes += (uint32_t)res;
+	} else if (res == -ECANCELED || net_gone(res)) {
+		if (res != -ECANCELED)
+			link_down(n);
+		c.status = HV_NET_S_LINK_DOWN;
+	} else {
+		c.status = HV_NET_S_IOERR; /* a runt, or the host's error */
+	}
+	r->busy = false;
+	r->next_free = n->rx_free;
+	n->rx_free = r;
+	pvq_complete(&n->rxq, &c);
+}
+
+/* One empty buffer taken from the RX ring (pvq copied it): receive into it. */
+static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+	const struct hv_net_rxb *b = entry;
+	struct hv_net_rxc c = { .id = b->id, .status = HV_NET_S_BADREQ };
+	struct pvnet_back_rx *r = n->rx_free; /* pvq keeps to the budget: never NULL */
+	void *p = NULL;
+
+	if (b->len >= (uint32_t)n->mtu + HV_NET_ETH_HLEN && b->len <= HV_NET_MAX_FRAME)
+		p = gm_range(q->mem, b->gpa, b->len);
+	if (!p || overlaps_rings(n, b->gpa, b->len)) {
+		n->st.rx_bad++;
+		pvq_complete(q, &c);
+		return;
+	}
+	if (!link_up(n)) {
+		c.status = HV_NET_S_LINK_DOWN;
+		pvq_complete(q, &c);
+		return;
+	}
+	n->rx_free = r->next_free;
+	*r = (struct pvnet_back_rx){ .n = n, .id = b->id, .busy = true,
+				     .iov = { p, b->len } };
+	r->op.cb = rx_done;
+	if (net_recv(e, &n->net, &r->iov, 1, &r->op))
+		rx_done(&r->op, -EAGAIN); /* the engine is full: this buffer comes back unused */
+}
+
+static void scratch_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back *n = container_of(op, struct pvnet_back, scratch_op);
+
+	n->scratch_busy = false;
+	if (res > 0)
+		n->st.rx_dropped++;
+	else if (net_gone(res))
+		link_down(n);
+	/* Buffers may have come meanwhile; if not, idle arms the scratch again. */
+	pvq_service(&n->rxq, engine(n));
+}
+
+/* No buffer taken, none in flight: read what arrives into scratch and drop it. */
+static void rx_idle(struct pvq *q, struct ioeng *e)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+
+	if (n->scratch_busy || !link_up(n))
+		return;
+	n->scratch_iov = (struct iovec){ n->scratch, HV_NET_MAX_FRAME };
+	n->scratch_op.cb = scratch_done;
+	n->scratch_busy = net_recv(e, &n->net, &n->scratch_iov, 1, &n->scratch_op) == 0;
+}
+
+/* A detach: receives wait for frames that may never come, so end them. */
+static void rx_quiesce(struct pvq *q, struct ioeng *e)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+	unsigned i;
+
+	for (i = 0; i < PVNET_RX_READS; i++)
+		if (n->rx[i].busy)
+			net_cancel(e, &n->net, &n->rx[i].op);
+	if (n->scratch_busy)
+		net_cancel(e, &n->net, &n->scratch_op);
+}
+
+/* ---- TX ------------------------------------------------------------------------ */
+
+int pvnet_back_check_tx(const struct pvnet_back *n, const struct hv_net_tx *t,
+			struct iovec iov[HV_NET_MAX_SEG], uint32_t *len)
+{
+	uint64_t total = 0;
+	unsigned i;
+
+	*len = 0;
+	/* No feature is on, so no offload field may be set. */
+	if (t->flags || t->csum_start || t->csum_offset || t->nr_seg == 0 ||
+	    t->nr_seg > HV_NET_MAX_SEG)
+		return HV_NET_S_BADREQ;
+	for (i = 0; i < t->nr_seg; i++) {
+		const struct hv_net_seg *s = &t->seg[i];
+		void *p = s->len && !s->reserved ? gm_range(n->txq.mem, s->gpa, s->len) : NULL;
+
+		if (!p)
+			return HV_NET_S_BADREQ;
+		iov[i] = (struct iovec){ p, s->len };
+		total += s->len;
+	}
+	if (total < HV_NET_MIN_FRAME || total > (uint64_t)n->mtu + HV_NET_ETH_HLEN)
+		return HV_NET_S_BADREQ;
+	*len = (uint32_t)total;
+	return HV_NET_S_OK;
+}
+
+static void tx_post(struct pvnet_back *n, struct pvnet_back_tx *t, uint32_t status, uint32_t len)
+{
+	const struct hv_net_txc c = { .id = t->id, .status = status, .len = len };
+
+	if (status == HV_NET_S_OK) {
+		n->st.tx_frames++;
+		n->st.tx_bytes += len;
+	} else if (status == HV_NET_S_BADREQ) {
+		n->st.tx_bad++;
+	} else {
+		n->st.tx_errors++;
+	}
+	t->next_free = n->tx_free;
+	n->tx_free = t;
+	pvq_complete(&n->txq, &c);
+}
+
+static void tx_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back_tx *t = container_of(op, struct pvnet_back_tx, op);
+
+	if (res >= 0 && (uint32_t)res == t->len) {
+		tx_post(t->n, t, HV_NET_S_OK, t->len);
+	} else if (res < 0 && net_gone(res)) {
+		link_down(t->n);
+		tx_post(t->n, t, HV_NET_S_LINK_DOWN, 0);
+	} else {
+		tx_post(t->n, t, HV_NET_S_IOERR, res > 0 ? (uint32_t)res : 0);
+	}
+}
+
+/* One frame taken from the TX ring (pvq copied it): check it, send it. */
+static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, txq);
+	const struct hv_net_tx *req = entry;
+	struct pvnet_back_tx *t = n->tx_free; /* one per completion slot: never NULL */
+	int status;
+
+	n->tx_free = t->next_free;
+	t->id = req->id;
+	status = pvnet_back_check_tx(n, req, t->iov, &t->len);
+	if (status != HV_NET_S_OK) {
+		tx_post(n, t, (uint32_t)status, 0);
+		return;
+	}
+	if (!link_up(n)) {
+		tx_post(n, t, HV_NET_S_LINK_DOWN, 0);
+		return;
+	}
+	t->op.cb = tx_done;
+	if (net_send(e, &n->net, t->iov, req->nr_seg, &t->op))
+		tx_post(n, t, HV_NET_S_IOERR, 0);
+}
+
+/* ---- setup, attach, detach ------------------------------------------------------- */
+
+int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
+		    const struct guest_mem *mem, const struct net *net, const uint8_t mac[6])
+{
+	char name[24];
+	unsigned i;
+	int rc;
+
+	memset(n, 0, sizeof(*n));
+	n->index = index;
+	n->net = *net;
+	memcpy(n->mac, mac, 6);
+	n->mtu = HV_NET_DEFAULT_MTU;
+	n->link_up = true;
+	n->rx = calloc(PVNET_RX_READS, sizeof(*n->rx));
+	n->scratch = malloc(HV_NET_MAX_FRAME);
+	if (!n->rx || !n->scratch) {
+		free(n->rx);
+		free(n->scratch);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PVNET_RX_READS; i++)
+		n->rx[i].next_free = i + 1 < PVNET_RX_READS ? &n->rx[i + 1] : NULL;
+	n->rx_free = n->rx;
+	snprintf(name, sizeof(name), "pvnet%u rx", index);
+	rc = pvq_init(&n->rxq, name, rx_port, mem, sizeof(struct hv_net_rxb),
+		      sizeof(struct hv_net_rxc), rx_start);
+	if (!rc) {
+		snprintf(name, sizeof(name), "pvnet%u tx", index);
+		rc = pvq_init(&n->txq, name, (uint16_t)(rx_port + 4), mem, sizeof(struct hv_net_tx),
+			      sizeof(struct hv_net_txc), tx_start);
+		if (rc)
+			pvq_destroy(&n->rxq);
+	}
+	if (rc) {
+		free(n->rx);
+		free(n->scratch);
+		return rc;
+	}
+	n->rxq.max_inflight = PVNET_RX_READS;
+	n->rxq.idle = rx_idle;
+	n->rxq.quiesce = rx_quiesce;
+	return 0;
+}
+
+void pvnet_back_destroy(struct pvnet_back *n)
+{
+	pvq_destroy(&n->rxq);
+	pvq_destroy(&n->txq);
+	net_close(&n->net);
+	free(n->rx);
+	free(n->tx);
+	free(n->scratch);
+	n->rx = NULL;
+	n->tx = NULL;
+	n->scratch = NULL;
+}
+
+void pvnet_back_desc(const struct pvnet_back *n, struct hv_dev_desc *d)
+{
+	*d = (struct hv_dev_desc){
+		.type = HV_DEV_PVNET, .index = (uint16_t)n->index,
+		.flags = link_up(n) ? HV_DEV_F_LINK_UP : 0,
+		.base = n->rxq.port, .len = 8, /* the RX and TX notify ports */
+	};
+	memcpy(d->cfg.net.mac, n->mac, 6);
+	d->cfg.net.mtu = n->mtu;
+	d->cfg.net.features = 0; /* offers none yet (hv_net.h) */
+}
+
+int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	struct pvnet_back *n = dev;
+	struct pvq *q = s->queue == HV_NET_Q_RX ? &n->rxq : &n->txq;
+	uint32_t i;
+	int rc;
+
+	if (s->queue >= HV_NET_NR_QUEUES || s->features)
+		return -HV_EINVAL;
+	if (pvq_attached(q))
+		return -HV_EBUSY;
+	if (q == &n->txq) {
+		/* One frame per completion slot: pvq never has more in flight. */
+		if (!hv_ring_size_ok(s->cq_size))
+			return -HV_EINVAL;
+		n->tx = calloc(s->cq_size, sizeof(*n->tx));
+		if (!n->tx)
+			return -HV_ENOMEM;
+		for (i = 0; i < s->cq_size; i++) {
+			n->tx[i].n = n;
+			n->tx[i].next_free = i + 1 < s->cq_size ? &n->tx[i + 1] : NULL;
+		}
+		n->tx_free = n->tx;
+	}
+	rc = pvq_attach(q, s, kvm);
+	if (rc) {
+		if (q == &n->txq) {
+			free(n->tx);
+			n->tx = n->tx_free = NULL;
+		}
+		return rc;
+	}
+	/* RX: start reading (into scratch, until buffers come) without a doorbell. */
+	if (q == &n->rxq && eventfd_write(q->src.fd, 1) < 0)
+		fprintf(stderr, "hv: pvnet%u: cannot wake the I/O thread\n", n->index);
+	return q->port;
+}
+
+int64_t pvnet_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
+{
+	struct pvnet_back *n = dev;
+	int rc;
+
+	if (queue >= HV_NET_NR_QUEUES)
+		return -HV_EINVAL;
+	rc = pvq_detach(queue == HV_NET_Q_RX ? &n->rxq : &n->txq, kvm);
+	if (rc || queue == HV_NET_Q_RX)
+		return rc;
+	free(n->tx);
+	n->tx = n->tx_free = NULL;
+	return 0;
+}
+
+/* ---- the device kind: --net ------------------------------------------------------- */
+
+static void update_desc(const void *dev, struct hv_dev_desc *d)
+{
+	d->flags = link_up(dev) ? HV_DEV_F_LINK_UP : 0;
+}
+
+static void describe(FILE *f, const void *dev)
+{
+	const struct pvnet_back *n = dev;
+
+	fprintf(f, "hv: pvnet%u: %s %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, "
+		   "notify ports 0x%x (rx) 0x%x (tx)\n",
+		n->index, n->net.ops->name, n->net.name, n->mac[0], n->mac[1], n->mac[2],
+		n->mac[3], n->mac[4], n->mac[5], n->mtu, n->rxq.port, n->txq.port);
+}
+
+static void print_stats(FILE *f, const void *dev)
+{
+	const struct pvnet_back *n = dev;
+	const struct pvnet_back_stats *s = &n->st;
+
+	fprintf(f, "  pvnet%u (%s): link %s; rx %s, %llu frames, %llu bytes, %llu dropped, "
+		   "%llu bad buffers, %llu doorbells, %llu interrupts, %llu suppressed; "
+		   "tx %s, %llu frames, %llu bytes, %llu bad, %llu errors, %llu doorbells, "
+		   "%llu interrupts, %llu suppressed\n",
+		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
+		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
+		(unsigned long long)s->rx_dropped, (unsigned long long)s->rx_bad,
+		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
+		(unsigned long long)n->rxq.irqs_suppressed, pvq_state_name(&n->txq),
+		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
+		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
+		(unsigned long long)n->txq.src.kicks, (unsigned long long)n->txq.irqs,
+		(unsigned long long)n->txq.irqs_suppressed);
+}
+
+static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
+{
+	struct io_source *srcs[2];
+	struct net_spec spec;
+	struct pvnet_back *n;
+	struct hv_dev_desc d;
+	uint8_t mac[6];
+	uint16_t rx_port, tx_port;
+	struct net net;
+	int rc;
+
+	rc = net_parse_spec(pvnet_back_kind.option, arg, &spec, err, errlen);
+	if (rc)
+		return rc;
+	if (vm_alloc_notify_port(vm, &rx_port) || vm_alloc_notify_port(vm, &tx_port))
+		return err_msg(-ENOSPC, err, errlen, "pvnet%u: no notify ports left", index);
+	rc = net_open(&net, &spec, err, errlen);
+	if (rc)
+		return rc;
+	if (spec.mac_set)
+		memcpy(mac, spec.mac, 6);
+	else
+		net_default_mac(mac, 0, index);
+	n = calloc(1, sizeof(*n));
+	rc = n ? pvnet_back_init(n, index, rx_port, &vm->mem, &net, mac) : -ENOMEM;
+	if (rc) {
+		net_close(&net);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
+	pvnet_back_desc(n, &d);
+	srcs[0] = &n->rxq.src;
+	srcs[1] = &n->txq.src;
+	rc = vm_add_device(vm, &pvnet_back_kind, index, n, &d, srcs, 2);
+	if (rc) {
+		pvnet_back_destroy(n);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
+	return 0;
+}
+
+static void destroy(void *dev)
+{
+	pvnet_back_destroy(dev);
+	free(dev);
+}
+
+static const struct queue_ops queue = { pvnet_back_attach, pvnet_back_detach };
+
+const struct device_kind pvnet_back_kind = {
+	.name = "pvnet",
+	.option = "--net",
+	.max = HV_MAX_NICS_PER_KIND,
+	.usage = "  --net tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]\n"
+		 "                     a PV NIC on an existing tap interface (pvnet0, ...)\n"
+		 "  --net loop[,mac=...]\n"
+		 "                     a PV NIC whose every sent frame comes back received\n"
+		 "                     (no network stack: measures the interface).  Repeatable.\n",
+	.check = net_check_arg,
+	.add = add,
+	.update_desc = update_desc,
+	.describe = describe,
+	.print_stats = print_stats,
+	.destroy = destroy,
+	.register_hypercalls = queue_register_hypercalls,
+	.queue = &queue,
+};
