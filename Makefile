@@ -49,20 +49,46 @@ $(BUILD)/hv: $(HV_OBJS)
 	@$(if $(Q),echo "  LD      $@ (static, musl + liburing)")
 	$(Q)musl-gcc -static -o $@ $(HV_OBJS) $(LIBURING_A) -lpthread
 
+# ---- lwIP: the guest's TCP/IP stack, from Debian's source package ----------------
+# Fetched once (apt-get source, scripts/fetch-lwip.sh) and unpacked under
+# build/; the project carries only the port (guest-kernel/net/).
+LWIP_DIR   := $(BUILD)/lwip/src-tree
+LWIP_STAMP := $(BUILD)/lwip/.stamp
+$(LWIP_STAMP): scripts/fetch-lwip.sh $(DEPS)
+	$(Q)scripts/fetch-lwip.sh $(BUILD)/lwip
+	@touch $@
+# What the guest uses: the core, IPv4, Ethernet, and the iperf2 server.
+LWIP_SRCS := $(addprefix core/,def.c inet_chksum.c init.c ip.c mem.c memp.c netif.c pbuf.c \
+	     raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c) \
+	     $(addprefix core/ipv4/,dhcp.c etharp.c icmp.c ip4.c ip4_addr.c ip4_frag.c) \
+	     netif/ethernet.c apps/lwiperf/lwiperf.c
+
 # ---- the guest kernel -----------------------------------------------------------
-GK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
-	     -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
-	     -mcmodel=small -Iguest-kernel/include -Ipv-drivers -Iprotocol
+# -nostdinc: the guest sees gcc's own headers (stdint.h, stddef.h, ...) and
+# its own lib.h, never the host's C library; lwIP's <string.h> and
+# <stdlib.h> are the port's two shims over lib.h.
+GCC_INC   := $(shell gcc -print-file-name=include)
+GK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) -fno-pic \
+	     -fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	     -fno-omit-frame-pointer -mcmodel=small -Iguest-kernel/include -Ipv-drivers \
+	     -Iprotocol -Iguest-kernel/net/port -I$(LWIP_DIR)/src/include
 GK_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	      -Wl,-z,noexecstack
 GK_SRCS := $(wildcard guest-kernel/*.c guest-kernel/*/*.c guest-kernel/*.S \
 	     guest-kernel/*/*.S pv-drivers/*.c)
-GK_OBJS := $(patsubst %,$(BUILD)/gk-obj/%.o,$(GK_SRCS))
+GK_OBJS := $(patsubst %,$(BUILD)/gk-obj/%.o,$(GK_SRCS)) \
+	   $(patsubst %,$(BUILD)/gk-obj/lwip/%.o,$(LWIP_SRCS))
 
-$(BUILD)/gk-obj/%.c.o: %.c $(DEPS)
+# Every guest object may include lwIP's headers: the tree comes first.
+$(BUILD)/gk-obj/%.c.o: %.c $(DEPS) $(LWIP_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $< (guest)")
 	$(Q)gcc $(GK_CFLAGS) $(DEPFLAGS) -c $< -o $@
+# lwIP's own sources (they exist only once the stamp is made).
+$(BUILD)/gk-obj/lwip/%.c.o: $(LWIP_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      lwip/src/$*.c (guest)")
+	$(Q)gcc $(GK_CFLAGS) $(DEPFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
 $(BUILD)/gk-obj/%.S.o: %.S $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $< (guest)")

@@ -62,6 +62,18 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
+/* Decimal, optionally signed; stops at the first non-digit (lwIP's netif_find uses it). */
+int atoi(const char *s)
+{
+	int v = 0, neg = *s == '-';
+
+	if (*s == '-' || *s == '+')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return neg ? -v : v;
+}
+
 int parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0, base = 10;

@@ -13,10 +13,12 @@
 #   iproute2        network namespaces for the network tests
 #   gdb             fault injection into a real KVM ioctl (the attach rollback test)
 #   util-linux      setpriv: one test runs hv as an unprivileged user
+#   xz-utils        unpacks lwIP's source tarball (scripts/fetch-lwip.sh; apt-get
+#                   source fetches it, from the machine's own Debian mirror)
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
-	qemu-system-x86 busybox-static iproute2 gdb util-linux"
+	qemu-system-x86 busybox-static iproute2 gdb util-linux xz-utils"
 
 missing=""
 for p in $PKGS; do

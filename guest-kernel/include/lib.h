@@ -14,6 +14,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+int atoi(const char *s);
 
 /* printf subset: %d %i %u %x %X %p %s %c %%, with l/ll/z, width, '0' and '-'. */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
