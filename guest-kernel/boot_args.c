@@ -62,3 +62,41 @@ const char *boot_args_param(const struct boot_args *b, const char *key)
 			return b->param[i] + n + 1;
 	return NULL;
 }
+
+bool boot_args_names(const struct boot_args *b, const char *key, const char *name)
+{
+	const char *p = boot_args_param(b, key);
+	size_t n = strlen(name);
+
+	if (!p)
+		return false;
+	if (!strcmp(p, "all"))
+		return true;
+	while (*p) {
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		while (*p && *p != ',')
+			p++;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+const struct hv_dev_desc *boot_args_dev(const struct boot_args *b, uint16_t type,
+					 uint32_t *pos)
+{
+	for (; *pos < b->info.nr_dev; (*pos)++)
+		if (b->info.dev[*pos].type == type)
+			return &b->info.dev[*pos];
+	return NULL;
+}
+
+bool boot_args_dev_fits(const struct hv_dev_desc *desc, unsigned have, unsigned max,
+			const char *kind, const char *what)
+{
+	if (have < max && desc->index < max)
+		return true;
+	printf("%s: %s%u: beyond the %u %s hv offers\n", kind, kind, desc->index, max, what);
+	return false;
+}

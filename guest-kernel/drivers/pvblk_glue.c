@@ -1,17 +1,15 @@
 /*
- * The guest kernel's glue for the PV block front end (pvblk_glue.h): the
- * pv_os services the front end runs on (page allocator, hypercall, port
- * write, interrupt flag, halt), pvblk discovery and completion vectors.
+ * The guest kernel's glue for the PV block front end (pvblk_glue.h): pvblk
+ * discovery and completion vectors, on the kernel's pv_os (pv_os_guest.c).
  */
 #include "pvblk_glue.h"
 
 #include "apic.h"
 #include "blkdev.h"
 #include "boot_args.h"
-#include "hypercall.h"
 #include "lib.h"
-#include "mm.h"
 #include "platform.h"
+#include "pv_os_guest.h"
 #include "pvblk_fe.h"
 #include "trap.h"
 
@@ -32,68 +30,6 @@ static struct {
 	struct pvblk_glue dev[HV_MAX_DEVS_PER_KIND];
 	unsigned n;
 } pv;
-
-static void *os_dma_alloc(void *ctx, size_t n, uint64_t *pa)
-{
-	uint64_t p = pmm_alloc_contig(PAGES_FOR(n));
-
-	(void)ctx;
-	*pa = p; /* the kernel maps RAM 1:1 */
-	return p ? (void *)(uintptr_t)p : NULL;
-}
-
-static void os_dma_free(void *ctx, void *p, size_t n)
-{
-	(void)ctx;
-	pmm_free_contig((uint64_t)(uintptr_t)p, PAGES_FOR(n));
-}
-
-static uint64_t os_virt_to_phys(void *ctx, const void *p)
-{
-	(void)ctx;
-	return (uint64_t)(uintptr_t)p;
-}
-
-static int64_t os_hypercall(void *ctx, uint64_t nr, uint64_t a0, uint64_t a1)
-{
-	(void)ctx;
-	return hv_call2(nr, a0, a1);
-}
-
-static void os_notify(void *ctx, uint16_t port, uint32_t value)
-{
-	(void)ctx;
-	asm volatile("outl %0, %1" : : "a"(value), "Nd"(port) : "memory");
-}
-
-static uint64_t os_irq_save(void *ctx)
-{
-	bool on = plat_irq_enabled();
-
-	(void)ctx;
-	plat_irq_disable();
-	return on;
-}
-
-static void os_irq_restore(void *ctx, uint64_t flags)
-{
-	(void)ctx;
-	if (flags)
-		plat_irq_enable();
-}
-
-static void os_wait(void *ctx, const volatile int *flag)
-{
-	(void)ctx;
-	trap_wait(flag);
-}
-
-static const struct pv_os guest_os = {
-	.dma_alloc = os_dma_alloc, .dma_free = os_dma_free,
-	.virt_to_phys = os_virt_to_phys, .hypercall = os_hypercall,
-	.notify = os_notify, .irq_save = os_irq_save, .irq_restore = os_irq_restore,
-	.wait = os_wait,
-};
 
 static bool on_irq(struct trap_frame *f)
 {
@@ -140,66 +76,31 @@ static void pv_info(struct blkdev *d, char *buf, unsigned len)
 
 static const struct blkdev_ops pv_ops = { pv_submit, pv_kick, pv_wait, pv_info };
 
-/*
- * True when the poll= parameter (all, or a comma-separated list of names)
- * names this device: it then gets no completion interrupt, and whoever
- * waits on it takes completions off its ring.
- */
-static bool takes_no_interrupts(const char *poll_param, const char *name)
-{
-	const char *p = poll_param;
-	size_t n = strlen(name);
-
-	if (!p)
-		return false;
-	if (!strcmp(p, "all"))
-		return true;
-	while (*p) {
-		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0'))
-			return true;
-		while (*p && *p != ',')
-			p++;
-		if (*p == ',')
-			p++;
-	}
-	return false;
-}
-
 /* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */
 static int attach_queue(struct pvblk_glue *g)
 {
 	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0 };
 
-	return pvblk_fe_init(&g->fe, &guest_os, g->dev_index, &g->desc, &cfg);
+	return pvblk_fe_init(&g->fe, &pv_os_guest, g->dev_index, &g->desc, &cfg);
 }
 
 void pvblk_glue_probe(const struct boot_args *b)
 {
-	const char *poll_param = boot_args_param(b, "poll");
+	const struct hv_dev_desc *desc;
 	uint32_t i;
 
-	for (i = 0; i < b->info.nr_dev; i++) {
-		const struct hv_dev_desc *desc = &b->info.dev[i];
+	for (i = 0; (desc = boot_args_dev(b, HV_DEV_PVBLK, &i)); i++) {
 		struct pvblk_glue *g;
 		int rc;
 
-		if (desc->type != HV_DEV_PVBLK)
+		if (!boot_args_dev_fits(desc, pv.n, HV_MAX_DEVS_PER_KIND, "pvblk", "PV disks"))
 			continue;
-		/* hv's limit too: a larger index would also put its vector out of range. */
-		if (pv.n == HV_MAX_DEVS_PER_KIND || desc->index >= HV_MAX_DEVS_PER_KIND) {
-			printf("pvblk: pvblk%u: beyond the %u PV disks hv offers\n", desc->index,
-			       HV_MAX_DEVS_PER_KIND);
-			continue;
-		}
 		g = &pv.dev[pv.n];
 		memset(g, 0, sizeof(*g));
 		snprintf(g->blk.name, sizeof(g->blk.name), "pvblk%u", desc->index);
 		g->dev_index = i;
 		g->desc = *desc;
-		if (!takes_no_interrupts(poll_param, g->blk.name))
-			g->vector = PVBLK_VEC_BASE + desc->index;
-		if (g->vector)
-			trap_set_handler(g->vector, on_irq);
+		g->vector = pv_os_guest_vector(b, g->blk.name, PVBLK_VEC_BASE + desc->index, on_irq);
 		rc = attach_queue(g);
 		if (rc) {
 			printf("pvblk: %s: attach failed (%d)\n", g->blk.name, rc);

@@ -132,19 +132,15 @@ static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait_op
 
 void trapblk_drv_probe(const struct boot_args *b)
 {
+	const struct hv_dev_desc *desc;
 	uint32_t i;
 
-	for (i = 0; i < b->info.nr_dev; i++) {
-		const struct hv_dev_desc *desc = &b->info.dev[i];
+	for (i = 0; (desc = boot_args_dev(b, HV_DEV_TRAPBLK, &i)); i++) {
 		struct trapblk_drv *t;
 
-		if (desc->type != HV_DEV_TRAPBLK)
+		if (!boot_args_dev_fits(desc, ctls.n, HV_MAX_DEVS_PER_KIND, "trapblk",
+					"trap disks"))
 			continue;
-		if (ctls.n == HV_MAX_DEVS_PER_KIND) {
-			printf("trapblk: trapblk%u: beyond the %u trap disks hv offers\n", desc->index,
-			       HV_MAX_DEVS_PER_KIND);
-			continue;
-		}
 		t = &ctls.dev[ctls.n];
 		snprintf(t->blk.name, sizeof(t->blk.name), "trapblk%u", desc->index);
 		if (paging_map_mmio(desc->base, desc->len)) {

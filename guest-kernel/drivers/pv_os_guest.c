@@ -1,0 +1,84 @@
+/*
+ * The pv_os services of pv_os_guest.h: the page allocator (RAM is mapped
+ * 1:1, so a virtual address is the device's address), the hypercall, the
+ * doorbell's port write, the interrupt flag and the halt; and the vector
+ * choice every PV glue makes.
+ */
+#include "pv_os_guest.h"
+
+#include "boot_args.h"
+#include "hypercall.h"
+#include "mm.h"
+#include "platform.h"
+#include "trap.h"
+
+static void *os_dma_alloc(void *ctx, size_t n, uint64_t *pa)
+{
+	uint64_t p = pmm_alloc_contig(PAGES_FOR(n));
+
+	(void)ctx;
+	*pa = p; /* the kernel maps RAM 1:1 */
+	return p ? (void *)(uintptr_t)p : NULL;
+}
+
+static void os_dma_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	pmm_free_contig((uint64_t)(uintptr_t)p, PAGES_FOR(n));
+}
+
+static uint64_t os_virt_to_phys(void *ctx, const void *p)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)p;
+}
+
+static int64_t os_hypercall(void *ctx, uint64_t nr, uint64_t a0, uint64_t a1)
+{
+	(void)ctx;
+	return hv_call2(nr, a0, a1);
+}
+
+static void os_notify(void *ctx, uint16_t port, uint32_t value)
+{
+	(void)ctx;
+	asm volatile("outl %0, %1" : : "a"(value), "Nd"(port) : "memory");
+}
+
+static uint64_t os_irq_save(void *ctx)
+{
+	bool on = plat_irq_enabled();
+
+	(void)ctx;
+	plat_irq_disable();
+	return on;
+}
+
+static void os_irq_restore(void *ctx, uint64_t flags)
+{
+	(void)ctx;
+	if (flags)
+		plat_irq_enable();
+}
+
+static void os_wait(void *ctx, const volatile int *flag)
+{
+	(void)ctx;
+	trap_wait(flag);
+}
+
+const struct pv_os pv_os_guest = {
+	.dma_alloc = os_dma_alloc, .dma_free = os_dma_free,
+	.virt_to_phys = os_virt_to_phys, .hypercall = os_hypercall,
+	.notify = os_notify, .irq_save = os_irq_save, .irq_restore = os_irq_restore,
+	.wait = os_wait,
+};
+
+uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, uint32_t vector,
+			    trap_fn handler)
+{
+	if (boot_args_names(b, "poll", name))
+		return 0;
+	trap_set_handler(vector, handler);
+	return vector;
+}
