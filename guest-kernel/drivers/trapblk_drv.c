@@ -11,6 +11,7 @@
 #include "hv_trapblk.h"
 #include "lib.h"
 #include "mm.h"
+#include "mmio.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -32,33 +33,18 @@ static struct {
 	unsigned n;
 } ctls;
 
-static uint32_t rd32(struct trapblk_drv *t, unsigned off)
-{
-	return *(volatile uint32_t *)(t->regs + off);
-}
-
-static void wr32(struct trapblk_drv *t, unsigned off, uint32_t v)
-{
-	*(volatile uint32_t *)(t->regs + off) = v;
-}
-
-static void wr64(struct trapblk_drv *t, unsigned off, uint64_t v)
-{
-	*(volatile uint64_t *)(t->regs + off) = v;
-}
-
 static void complete(struct trapblk_drv *t)
 {
-	uint32_t isr = rd32(t, HV_TRAPBLK_R_ISR), st, bytes;
+	uint32_t isr = mmio_rd32(t->regs, HV_TRAPBLK_R_ISR), st, bytes;
 	blk_done_fn fn = t->fn;
 
 	if (!(isr & HV_TRAPBLK_INT_DONE) || !t->busy) {
 		t->spurious++;
 		return;
 	}
-	wr32(t, HV_TRAPBLK_R_ISR, HV_TRAPBLK_INT_DONE); /* acknowledge */
-	st = rd32(t, HV_TRAPBLK_R_STATUS);
-	bytes = rd32(t, HV_TRAPBLK_R_BYTES);
+	mmio_wr32(t->regs, HV_TRAPBLK_R_ISR, HV_TRAPBLK_INT_DONE); /* acknowledge */
+	st = mmio_rd32(t->regs, HV_TRAPBLK_R_STATUS);
+	bytes = mmio_rd32(t->regs, HV_TRAPBLK_R_BYTES);
 	t->busy = false;
 	t->progress = 1;
 	fn(t->arg, st & 0xff, bytes);
@@ -98,11 +84,12 @@ static int trap_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf
 		t->fn = fn;
 		t->arg = arg;
 		if (op != HV_BLK_OP_FLUSH) { /* a flush needs no registers: 3 exits saved */
-			wr64(t, HV_TRAPBLK_R_SECTOR, sector);
-			wr32(t, HV_TRAPBLK_R_COUNT, bytes / HV_BLK_SECTOR);
-			wr64(t, HV_TRAPBLK_R_DMA, (uint64_t)(uintptr_t)buf); /* RAM is 1:1 */
+			mmio_wr64(t->regs, HV_TRAPBLK_R_SECTOR, sector);
+			mmio_wr32(t->regs, HV_TRAPBLK_R_COUNT, bytes / HV_BLK_SECTOR);
+			/* RAM is mapped 1:1: the buffer's address is its DMA address */
+			mmio_wr64(t->regs, HV_TRAPBLK_R_DMA, (uint64_t)(uintptr_t)buf);
 		}
-		wr32(t, HV_TRAPBLK_R_CMD, op < ARRAY_SIZE(op_cmd) ? op_cmd[op] : 0);
+		mmio_wr32(t->regs, HV_TRAPBLK_R_CMD, op < ARRAY_SIZE(op_cmd) ? op_cmd[op] : 0);
 	}
 	if (irq)
 		plat_irq_enable();
@@ -148,23 +135,23 @@ void trapblk_drv_probe(const struct boot_args *b)
 			continue;
 		}
 		t->regs = (volatile uint8_t *)(uintptr_t)desc->base;
-		if (rd32(t, HV_TRAPBLK_R_MAGIC) != HV_TRAPBLK_MAGIC ||
-		    rd32(t, HV_TRAPBLK_R_VERSION) != HV_TRAPBLK_VERSION) {
+		if (mmio_rd32(t->regs, HV_TRAPBLK_R_MAGIC) != HV_TRAPBLK_MAGIC ||
+		    mmio_rd32(t->regs, HV_TRAPBLK_R_VERSION) != HV_TRAPBLK_VERSION) {
 			printf("trapblk: %s: no controller (version %u) at 0x%lx\n", t->blk.name,
 			       HV_TRAPBLK_VERSION, desc->base);
 			continue;
 		}
-		t->vector = rd32(t, HV_TRAPBLK_R_VECTOR);
+		t->vector = mmio_rd32(t->regs, HV_TRAPBLK_R_VECTOR);
 		if (t->vector != desc->irq || t->vector < 32 || t->vector > 254) {
 			printf("trapblk: %s: bad interrupt vector %u\n", t->blk.name, t->vector);
 			continue;
 		}
 		trap_set_handler(t->vector, on_irq);
-		wr32(t, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE);
+		mmio_wr32(t->regs, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE);
 		t->blk.path = "trap";
-		t->blk.sectors = *(volatile uint64_t *)(t->regs + HV_TRAPBLK_R_CAPACITY);
+		t->blk.sectors = mmio_rd64(t->regs, HV_TRAPBLK_R_CAPACITY);
 		t->blk.sector_size = HV_BLK_SECTOR;
-		t->blk.ro = rd32(t, HV_TRAPBLK_R_FLAGS) & HV_TRAPBLK_F_RO;
+		t->blk.ro = mmio_rd32(t->regs, HV_TRAPBLK_R_FLAGS) & HV_TRAPBLK_F_RO;
 		t->blk.max_depth = 1;
 		t->blk.progress = &t->progress;
 		t->blk.ops = &trap_ops;

@@ -5,6 +5,7 @@
 #include "hypercall.h"
 #include "lib.h"
 #include "mm.h"
+#include "mmio.h"
 #include "programs.h"
 #include "pvblk_fe.h"
 #include "pvblk_glue.h"
@@ -198,15 +199,15 @@ static uint32_t trap_cmd(struct trapctl *c, uint32_t cmd, uint64_t sector, uint3
 
 	if (c->timed_out)
 		return 0xffff; /* the controller may still be busy: nothing more is meaningful */
-	*(volatile uint64_t *)(regs + HV_TRAPBLK_R_SECTOR) = sector;
-	*(volatile uint32_t *)(regs + HV_TRAPBLK_R_COUNT) = count;
-	*(volatile uint64_t *)(regs + HV_TRAPBLK_R_DMA) = dma;
-	*(volatile uint32_t *)(regs + HV_TRAPBLK_R_CMD) = cmd;
+	mmio_wr64(regs, HV_TRAPBLK_R_SECTOR, sector);
+	mmio_wr32(regs, HV_TRAPBLK_R_COUNT, count);
+	mmio_wr64(regs, HV_TRAPBLK_R_DMA, dma);
+	mmio_wr32(regs, HV_TRAPBLK_R_CMD, cmd);
 	deadline = hv_time_ns() + 2000000000ull;
 	do {
-		st = *(volatile uint32_t *)(regs + HV_TRAPBLK_R_STATUS);
+		st = mmio_rd32(regs, HV_TRAPBLK_R_STATUS);
 		if (!(st & HV_TRAPBLK_ST_BUSY)) {
-			*(volatile uint32_t *)(regs + HV_TRAPBLK_R_ISR) = HV_TRAPBLK_INT_DONE;
+			mmio_wr32(regs, HV_TRAPBLK_R_ISR, HV_TRAPBLK_INT_DONE);
 			return st & 0xff;
 		}
 	} while (hv_time_ns() < deadline);
