@@ -9,6 +9,7 @@
 #include "programs.h"
 #include "pvblk_fe.h"
 #include "pvblk_glue.h"
+#include "tally.h"
 #include "trapblk_drv.h"
 
 /*
@@ -16,10 +17,6 @@
  * gives back, then proves the device still works.  A tally is one run: its
  * name, which starts every line, and its failed checks (the exit status).
  */
-struct tally {
-	const char *prog;
-	int failures;
-};
 
 /* Starts a run: the name, a zero count, and two pages to aim with. */
 static uint8_t *begin(struct tally *t, const char *name)
@@ -34,16 +31,7 @@ static uint8_t *begin(struct tally *t, const char *name)
 
 static void check(struct tally *t, const char *what, uint32_t got, uint32_t want)
 {
-	printf("%s: %-44s %s (%s)\n", t->prog, what, got == want ? "ok" : "FAIL",
-	       blk_status_name(got));
-	t->failures += got != want;
-}
-
-/* A yes/no check, for what has no status. */
-static void check_true(struct tally *t, const char *what, bool ok)
-{
-	printf("%s: %-44s %s\n", t->prog, what, ok ? "ok" : "FAIL");
-	t->failures += !ok;
+	tally_status(t, what, got, want, blk_status_name);
 }
 
 /*
@@ -162,8 +150,8 @@ int cmd_blkhostile(const struct hv_boot_info *bi, int argc, char **argv)
 		/* The doorbell is served asynchronously: give hv's I/O thread time to see it. */
 		sleep_ns(100 * 1000 * 1000);
 		rc = hv_call2(HV_HC_QUEUE_ATTACH, vfe->dev_index, pa);
-		check_true(&t, "attaching over an attached queue is refused", rc == -HV_EBUSY);
-		check_true(&t, "detach the broken queue, attach new rings", pvblk_glue_reattach(victim) == 0);
+		tally_true(&t, "attaching over an attached queue is refused", rc == -HV_EBUSY);
+		tally_true(&t, "detach the broken queue, attach new rings", pvblk_glue_reattach(victim) == 0);
 		check(&t, "the reset device reads again",
 		      blkdev_rw(victim, HV_BLK_OP_READ, 0, buf + 4096, 4096), HV_BLK_S_OK);
 	}
@@ -172,7 +160,7 @@ int cmd_blkhostile(const struct hv_boot_info *bi, int argc, char **argv)
 	      HV_BLK_S_OK);
 	for (i = 0; i < 4096 && (fe->ro || buf[i] == 0x5a); i++)
 		;
-	check_true(&t, "data is what the valid write put there", i == 4096);
+	tally_true(&t, "data is what the valid write put there", i == 4096);
 	check(&t, "flush", REQ(HV_BLK_OP_FLUSH, 0, 0), HV_BLK_S_OK);
 #undef REQ
 	printf("blkhostile: %d failures\n", t.failures);
@@ -256,10 +244,10 @@ int cmd_traphostile(const struct hv_boot_info *bi, int argc, char **argv)
 		check(&t, "write to a read-only disk", trap_cmd(&c, HV_TRAPBLK_CMD_WRITE, 0, 1, pa),
 		      HV_BLK_S_RO);
 	check(&t, "IDENTIFY", trap_cmd(&c, HV_TRAPBLK_CMD_IDENTIFY, 0, 0, pa), HV_BLK_S_OK);
-	check_true(&t, "IDENTIFY reports the capacity",
+	tally_true(&t, "IDENTIFY reports the capacity",
 		   ((struct hv_trapblk_identify *)buf)->capacity == cap);
 	if (c.timed_out)
-		check_true(&t, "the controller answered every command within 2 s", false);
+		tally_true(&t, "the controller answered every command within 2 s", false);
 	else
 		check(&t, "a normal read still works", blkdev_rw(d, HV_BLK_OP_READ, 0, buf, 4096),
 		      HV_BLK_S_OK);
