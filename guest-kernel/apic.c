@@ -90,23 +90,42 @@ uint64_t apic_timer_irqs(void)
 	return timer_irqs;
 }
 
+static void load_ticks(uint64_t ticks)
+{
+	plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+	plat_wrmsr(X2APIC_TIMER_INIT, ticks);
+}
+
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+	uint64_t per_us = apic_ticks_per_us();
+	uint64_t ticks = ns / 1000 * per_us + (ns % 1000) * per_us / 1000;
+
+	return ticks ? ticks : 1; /* a count of 0 would stop the timer */
+}
+
 static void sleep_ticks(uint64_t ticks)
 {
 	plat_irq_disable(); /* so the interrupt cannot come before timer_fired is cleared */
 	timer_fired = 0;
-	plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
-	plat_wrmsr(X2APIC_TIMER_INIT, ticks);
+	load_ticks(ticks);
 	while (!timer_fired)
 		trap_wait(&timer_fired); /* returns with interrupts enabled */
 }
 
 void sleep_ns(uint64_t ns)
 {
-	uint64_t per_us = apic_ticks_per_us();
-	uint64_t ticks = ns / 1000 * per_us + (ns % 1000) * per_us / 1000;
+	uint64_t ticks = ns_to_ticks(ns);
 
 	/* The count register is 32 bits: long sleeps are several one-shots. */
 	for (; ticks > 0xffffffffu; ticks -= 0xffffffffu)
 		sleep_ticks(0xffffffffu);
-	sleep_ticks(ticks ? ticks : 1);
+	sleep_ticks(ticks);
+}
+
+void apic_timer_start_ns(uint64_t ns)
+{
+	uint64_t ticks = ns_to_ticks(ns);
+
+	load_ticks(ticks > 0xffffffffu ? 0xffffffffu : ticks);
 }

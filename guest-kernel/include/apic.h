@@ -12,6 +12,12 @@ void apic_self_nmi(void);
 uint64_t apic_ticks_per_us(void);
 /* Sleeps at least ns, halting until the timer interrupt. */
 void sleep_ns(uint64_t ns);
+/*
+ * Starts the one-shot timer without waiting: its interrupt comes after
+ * about ns (at most one 32-bit count: a longer wait ends early, so callers
+ * check the time again), to end a halt that waits for other interrupts too.
+ */
+void apic_timer_start_ns(uint64_t ns);
 uint64_t apic_timer_irqs(void);
 
 #endif
