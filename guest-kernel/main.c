@@ -1,4 +1,7 @@
-/* Kernel entry from the platform's start code: bring-up in order, the drivers, one program. */
+/*
+ * Kernel entry from the platform's start code: bring-up in order, the
+ * drivers, the network's addresses, one program.
+ */
 #include "apic.h"
 #include "boot_args.h"
 #include "console.h"
@@ -6,6 +9,7 @@
 #include "hypercall.h"
 #include "lib.h"
 #include "mm.h"
+#include "netstack.h"
 #include "platform.h"
 #include "programs.h"
 
@@ -39,5 +43,6 @@ void kmain(const struct hv_boot_info *bi)
 	console_use_hypercall(1);
 
 	drivers_probe(&args);
+	net_configure(&args);
 	hv_exit(programs_run(&args.info, args.argc, args.argv));
 }
