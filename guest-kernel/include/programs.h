@@ -28,5 +28,10 @@ program_fn cmd_blkreattach;                                /* blkreattach.c */
 program_fn cmd_blkhostile, cmd_traphostile;                /* hostile.c */
 program_fn cmd_blkbench;                                   /* blkbench.c */
 program_fn cmd_cpubench;                                   /* cpubench.c */
+program_fn cmd_netinfo;                                    /* netinfo.c */
+program_fn cmd_ping;                                       /* ping.c */
+program_fn cmd_udpecho, cmd_tcpecho;                       /* echo.c */
+program_fn cmd_httpd;                                      /* httpd.c */
+program_fn cmd_iperf;                                      /* iperf.c */
 
 #endif
