@@ -33,5 +33,7 @@ program_fn cmd_ping;                                       /* ping.c */
 program_fn cmd_udpecho, cmd_tcpecho;                       /* echo.c */
 program_fn cmd_httpd;                                      /* httpd.c */
 program_fn cmd_iperf;                                      /* iperf.c */
+program_fn cmd_netloop;                                    /* netloop.c */
+program_fn cmd_nethostile;                                 /* nethostile.c */
 
 #endif
