@@ -58,6 +58,17 @@ void ioeng_queue_wait(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op
 	op->is_wait = 1;
 }
 
+int ioeng_timeout(struct ioeng *e, struct __kernel_timespec *ts, struct ioeng_op *op)
+{
+	struct io_uring_sqe *sqe = ioeng_sqe(e);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_timeout(sqe, ts, 0, 0);
+	ioeng_queue_wait(e, sqe, op);
+	return 0;
+}
+
 int ioeng_cancel(struct ioeng *e, struct ioeng_op *op)
 {
 	struct io_uring_sqe *sqe = ioeng_sqe(e);

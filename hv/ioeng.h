@@ -48,6 +48,8 @@ void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
  * ring's exit cancels it.
  */
 void ioeng_queue_wait(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op);
+/* op completes with -ETIME after *ts (which must live until then); a wait, like the above. */
+int ioeng_timeout(struct ioeng *e, struct __kernel_timespec *ts, struct ioeng_op *op);
 /* Asks the kernel to cancel op: its callback then runs with -ECANCELED (or its result). */
 int ioeng_cancel(struct ioeng *e, struct ioeng_op *op);
 /* Finishes op with res without the kernel: its callback runs in ioeng_run(). */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -91,6 +92,10 @@ void net_close(struct net *n)
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
+	for (; n->nr_queued; n->nr_queued--) {
+		free(n->queued[n->q_head].data);
+		n->q_head = (n->q_head + 1) % NET_LOOP_QUEUED;
+	}
 }
 
 bool net_gone(int res)

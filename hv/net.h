@@ -29,7 +29,8 @@ struct net_spec {
 struct net;
 
 struct net_ops {
-	const char *name; /* "tap", "loop" */
+	const char *name;      /* "tap", "loop" */
+	unsigned recv_depth;   /* receives worth keeping posted at once */
 	/* Sends the frame in iov[0..cnt); op completes with its length or -errno. */
 	int (*send)(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 		    struct ioeng_op *op);
@@ -44,7 +45,8 @@ struct net_ops {
 	int (*cancel)(struct ioeng *e, struct net *n, struct ioeng_op *op);
 };
 
-#define NET_LOOP_PARKED 64 /* receives the loop backend holds */
+#define NET_LOOP_PARKED 64  /* receives the loop backend holds */
+#define NET_LOOP_QUEUED 256 /* frames it holds while nobody receives, as a tap's queue */
 
 struct net {
 	const struct net_ops *ops;
@@ -57,7 +59,13 @@ struct net {
 		unsigned cnt;
 	} parked[NET_LOOP_PARKED];
 	unsigned nr_parked;
-	uint64_t loop_unheard; /* loop: frames sent while no receive was posted */
+	/* loop: frames sent while no receive was posted, oldest first */
+	struct net_queued {
+		uint8_t *data;
+		uint32_t len;
+	} queued[NET_LOOP_QUEUED];
+	unsigned q_head, nr_queued;
+	uint64_t loop_unheard; /* loop: frames lost to a full queue */
 };
 
 /* Parses an option argument without side effects; 0 or -EINVAL and err naming opt. */

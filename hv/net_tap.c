@@ -84,4 +84,8 @@ static int tap_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op)
 	return ioeng_cancel(e, op);
 }
 
-const struct net_ops net_tap_ops = { "tap", tap_send, tap_recv, tap_cancel };
+/*
+ * Eight receives: each pending read on the tap is woken by every frame, so
+ * more would only add wake-ups; the tap queues frames meanwhile.
+ */
+const struct net_ops net_tap_ops = { "tap", 8, tap_send, tap_recv, tap_cancel };

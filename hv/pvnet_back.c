@@ -99,6 +99,9 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 		pvq_complete(q, &c);
 		return;
 	}
+	/* Frames go to the guest's buffers from now: no more dropping into scratch. */
+	if (n->scratch_busy)
+		net_cancel(e, &n->net, &n->scratch_op);
 	n->rx_free = r->next_free;
 	*r = (struct pvnet_back_rx){ .n = n, .id = b->id, .busy = true,
 				     .iov = { p, b->len } };
@@ -106,6 +109,9 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	if (net_recv(e, &n->net, &r->iov, 1, &r->op))
 		rx_done(&r->op, -EAGAIN); /* the engine is full: this buffer comes back unused */
 }
+
+/* Reads the next frame into scratch, to be dropped. */
+static void arm_scratch(struct pvnet_back *n, struct ioeng *e);
 
 static void scratch_done(struct ioeng_op *op, int res)
 {
@@ -116,20 +122,47 @@ static void scratch_done(struct ioeng_op *op, int res)
 		n->st.rx_dropped++;
 	else if (net_gone(res))
 		link_down(n);
-	/* Buffers may have come meanwhile; if not, idle arms the scratch again. */
+	/* Still starving: keep dropping; buffers that came meanwhile end it (rx_start). */
+	if (res != -ECANCELED && pvq_state(&n->rxq) == PVQ_ACTIVE)
+		arm_scratch(n, engine(n));
 	pvq_service(&n->rxq, engine(n));
 }
 
-/* No buffer taken, none in flight: read what arrives into scratch and drop it. */
-static void rx_idle(struct pvq *q, struct ioeng *e)
+static void arm_scratch(struct pvnet_back *n, struct ioeng *e)
 {
-	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
-
 	if (n->scratch_busy || !link_up(n))
 		return;
 	n->scratch_iov = (struct iovec){ n->scratch, HV_NET_MAX_FRAME };
 	n->scratch_op.cb = scratch_done;
 	n->scratch_busy = net_recv(e, &n->net, &n->scratch_iov, 1, &n->scratch_op) == 0;
+}
+
+/* Still no buffer after the grace time: read what arrives into scratch, drop it. */
+static void starve_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back *n = container_of(op, struct pvnet_back, starve_op);
+
+	(void)res;
+	n->starve_armed = false;
+	if (pvq_state(&n->rxq) == PVQ_ACTIVE && !n->rxq.inflight)
+		arm_scratch(n, engine(n));
+}
+
+/*
+ * No buffer taken, none in flight.  A guest between two reposts is normal:
+ * frames wait in the backend meanwhile (a tap's queue, as for any NIC whose
+ * ring ran dry).  Only a guest that gives nothing back for the grace time
+ * gets its frames dropped by hv, so the backend's queue cannot stay full.
+ */
+static void rx_idle(struct pvq *q, struct ioeng *e)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+
+	if (n->scratch_busy || n->starve_armed || !link_up(n))
+		return;
+	n->starve_ts = (struct __kernel_timespec){ .tv_nsec = PVNET_RX_STARVE_MS * 1000000ll };
+	n->starve_op.cb = starve_done;
+	n->starve_armed = ioeng_timeout(e, &n->starve_ts, &n->starve_op) == 0;
 }
 
 /* A detach: receives wait for frames that may never come, so end them. */
@@ -138,11 +171,13 @@ static void rx_quiesce(struct pvq *q, struct ioeng *e)
 	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
 	unsigned i;
 
-	for (i = 0; i < PVNET_RX_READS; i++)
+	for (i = 0; i < n->net.ops->recv_depth; i++)
 		if (n->rx[i].busy)
 			net_cancel(e, &n->net, &n->rx[i].op);
 	if (n->scratch_busy)
 		net_cancel(e, &n->net, &n->scratch_op);
+	if (n->starve_armed)
+		ioeng_cancel(e, &n->starve_op);
 }
 
 /* ---- TX ------------------------------------------------------------------------ */
@@ -204,6 +239,15 @@ static void tx_done(struct ioeng_op *op, int res)
 	}
 }
 
+/*
+ * Before sending: take the RX buffers the guest gave meanwhile, so a frame
+ * that comes straight back (loop, or a quick peer) finds them.
+ */
+static void tx_pre(struct pvq *q, struct ioeng *e)
+{
+	pvq_service(&container_of(q, struct pvnet_back, txq)->rxq, e);
+}
+
 /* One frame taken from the TX ring (pvq copied it): check it, send it. */
 static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 {
@@ -243,15 +287,15 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	memcpy(n->mac, mac, 6);
 	n->mtu = HV_NET_DEFAULT_MTU;
 	n->link_up = true;
-	n->rx = calloc(PVNET_RX_READS, sizeof(*n->rx));
+	n->rx = calloc(net->ops->recv_depth, sizeof(*n->rx));
 	n->scratch = malloc(HV_NET_MAX_FRAME);
 	if (!n->rx || !n->scratch) {
 		free(n->rx);
 		free(n->scratch);
 		return -ENOMEM;
 	}
-	for (i = 0; i < PVNET_RX_READS; i++)
-		n->rx[i].next_free = i + 1 < PVNET_RX_READS ? &n->rx[i + 1] : NULL;
+	for (i = 0; i < net->ops->recv_depth; i++)
+		n->rx[i].next_free = i + 1 < net->ops->recv_depth ? &n->rx[i + 1] : NULL;
 	n->rx_free = n->rx;
 	snprintf(name, sizeof(name), "pvnet%u rx", index);
 	rc = pvq_init(&n->rxq, name, rx_port, mem, sizeof(struct hv_net_rxb),
@@ -268,9 +312,10 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 		free(n->scratch);
 		return rc;
 	}
-	n->rxq.max_inflight = PVNET_RX_READS;
+	n->rxq.max_inflight = net->ops->recv_depth;
 	n->rxq.idle = rx_idle;
 	n->rxq.quiesce = rx_quiesce;
+	n->txq.pre = tx_pre;
 	return 0;
 }
 

@@ -2,9 +2,10 @@
  * The paravirtual NIC's backend (protocol/hv_net.h): two queues on pvq, RX
  * (the guest posts empty buffers; hv receives frames from the network
  * backend straight into them) and TX (the guest posts frames; hv sends them
- * from guest memory).  With no buffer posted, frames are read into a scratch
- * buffer and dropped, counted: hv never blocks or grows for a guest that
- * stops reposting.  A backend that goes away (a deleted tap) takes the link
+ * from guest memory).  With no buffer posted, frames wait in the backend (a
+ * tap's queue) for PVNET_RX_STARVE_MS, time for the guest to give buffers
+ * back; after that they are read into a scratch buffer and dropped, counted:
+ * hv never blocks or grows for a guest that stops reposting.  A backend that goes away (a deleted tap) takes the link
  * down; hv keeps running.  All ring work runs in the I/O thread.
  */
 #ifndef HV_PVNET_BACK_H
@@ -19,7 +20,7 @@
 #include "net.h"
 #include "pvq.h"
 
-#define PVNET_RX_READS 8 /* receives in flight into guest buffers */
+#define PVNET_RX_STARVE_MS 100
 
 struct pvnet_back_rx;
 struct pvnet_back_tx;
@@ -36,13 +37,14 @@ struct pvnet_back {
 	uint16_t mtu;
 	bool link_up;            /* atomic: false once the backend is gone */
 	struct pvq rxq, txq;
-	struct pvnet_back_rx *rx, *rx_free; /* PVNET_RX_READS receive slots */
+	struct pvnet_back_rx *rx, *rx_free; /* the backend's recv_depth receive slots */
 	struct pvnet_back_tx *tx, *tx_free; /* one per TX completion slot, while attached */
-	/* dropping what arrives while no buffer is posted */
+	/* dropping what arrives while no buffer is posted, after a grace time */
 	uint8_t *scratch;
 	struct iovec scratch_iov;
-	struct ioeng_op scratch_op;
-	bool scratch_busy;
+	struct ioeng_op scratch_op, starve_op;
+	struct __kernel_timespec starve_ts;
+	bool scratch_busy, starve_armed;
 	struct pvnet_back_stats st;
 };
 

@@ -134,6 +134,8 @@ static void publish(struct pvq *q)
 
 static void service(struct pvq *q, struct ioeng *e, bool doorbell)
 {
+	if (q->pre)
+		q->pre(q, e);
 	q->stalled = false;
 	drain(q, e, doorbell);
 	if (pvq_state(q) != PVQ_ACTIVE)
@@ -203,6 +205,8 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 	publish(q);
 	if (q->stalled)
 		service(q, e, true);
+	else if (q->idle && q->inflight == 0)
+		q->idle(q, e); /* the last one completed: the ring may be empty */
 }
 
 int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_mem *mem,

@@ -44,6 +44,8 @@ struct pvq {
 	void (*quiesce)(struct pvq *q, struct ioeng *e);
 	/* Optional: after taking, with nothing taken in flight (an empty ring). */
 	void (*idle)(struct pvq *q, struct ioeng *e);
+	/* Optional: before taking (a NIC's TX looks at its RX ring first). */
+	void (*pre)(struct pvq *q, struct ioeng *e);
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
 	int irq_fd;                /* signalled to raise the completion interrupt */

@@ -149,10 +149,11 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 	struct trapnet_dev *t = container_of(s, struct trapnet_dev, src);
 	uint32_t pending = __atomic_exchange_n(&t->pending, 0, __ATOMIC_ACQ_REL);
 
-	if (pending & PEND_TX)
-		start_tx(t, e);
+	/* The buffer first: a frame sent now may come straight back (loop). */
 	if (pending & PEND_RX)
 		start_rx(t, e);
+	if (pending & PEND_TX)
+		start_tx(t, e);
 }
 
 /* ---- vCPU thread: registers ---------------------------------------------------------- */

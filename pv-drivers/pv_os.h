@@ -1,7 +1,7 @@
 /*
  * What an OS gives hv's PV drivers: memory the device can reach, the
  * hypercall, the doorbell write, interrupt masking and a way to wait.  The
- * guest kernel fills one in (guest-kernel/drivers/pvblk_glue.c), the host unit tests
+ * guest kernel fills one in (guest-kernel/drivers/pv_os_guest.c), the host unit tests
  * another (tests/unit/), so the same driver source runs in both.  This file
  * and protocol/ are all a PV driver includes.
  */

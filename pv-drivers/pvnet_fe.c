@@ -127,11 +127,19 @@ int pvnet_fe_detach(struct pvnet_fe *n)
 {
 	const struct pv_os *os = n->os;
 	int64_t rc = os->hypercall(os->ctx, HV_HC_QUEUE_DETACH, n->dev_index, HV_NET_Q_RX);
+	uint32_t i;
 
 	if (!rc)
 		rc = os->hypercall(os->ctx, HV_HC_QUEUE_DETACH, n->dev_index, HV_NET_Q_TX);
 	if (rc)
 		return (int)rc;
+	/* hv dropped their completions: their buffers are the callers' again. */
+	for (i = 0; i < n->tx_depth; i++)
+		if (n->tx_slot[i].busy) {
+			n->tx_slot[i].busy = false;
+			if (n->tx_slot[i].fn)
+				n->tx_slot[i].fn(n->tx_slot[i].arg, HV_NET_S_LINK_DOWN);
+		}
 	free_all(n);
 	n->tx_outstanding = 0;
 	return 0;
@@ -207,7 +215,11 @@ static unsigned take_rx(struct pvnet_fe *n)
 		} else {
 			n->st.rx_errors++;
 		}
-		post_rx(n, c.id);
+		/* With the link down hv would answer at once again: keep it until a re-init. */
+		if (c.status == HV_NET_S_LINK_DOWN)
+			n->st.rx_held++;
+		else
+			post_rx(n, c.id);
 	}
 	if (count)
 		publish(n, &n->rx, n->rx_port);
@@ -254,6 +266,17 @@ unsigned pvnet_fe_poll(struct pvnet_fe *n)
 		n->progress = 1;
 	os->irq_restore(os->ctx, flags);
 	return count;
+}
+
+bool pvnet_fe_arm(struct pvnet_fe *n)
+{
+	bool raced = false;
+
+	if (!n->rx_polled)
+		raced |= pv_ring_cq_arm(&n->rx);
+	if (!n->tx_polled)
+		raced |= pv_ring_cq_arm(&n->tx);
+	return raced;
 }
 
 void pvnet_fe_rx_interrupt(struct pvnet_fe *n)

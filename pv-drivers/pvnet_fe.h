@@ -40,6 +40,7 @@ struct pvnet_fe_config {
 struct pvnet_fe_stats {
 	uint64_t rx_frames, rx_bytes, rx_errors, tx_frames, tx_bytes, tx_errors;
 	uint64_t notifies, rx_interrupts, tx_interrupts, bogus_cpl;
+	uint64_t rx_held;        /* buffers kept back: hv said the link is down */
 };
 
 struct pvnet_fe_tx_slot {
@@ -82,7 +83,8 @@ int pvnet_fe_init(struct pvnet_fe *n, const struct pv_os *os, uint32_t dev_index
 
 /*
  * Detaches both queues and frees rings and buffers; frames in flight are
- * dropped without their callbacks.  0 or -HV_E*; n may be initialised again.
+ * dropped, their callbacks run with HV_NET_S_LINK_DOWN.  0 or -HV_E*; n may
+ * be initialised again.
  */
 int pvnet_fe_detach(struct pvnet_fe *n);
 
@@ -102,6 +104,11 @@ void pvnet_fe_kick(struct pvnet_fe *n);
  * TX completions; returns how many of both.
  */
 unsigned pvnet_fe_poll(struct pvnet_fe *n);
+/*
+ * Before sleeping on interrupts: asks hv for one at the next RX (and TX, if
+ * not polled) completion; true if one arrived meanwhile (poll again first).
+ */
+bool pvnet_fe_arm(struct pvnet_fe *n);
 /* The queues' interrupt handlers: take everything, re-enable the interrupt. */
 void pvnet_fe_rx_interrupt(struct pvnet_fe *n);
 void pvnet_fe_tx_interrupt(struct pvnet_fe *n);

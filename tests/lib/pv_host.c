@@ -2,6 +2,7 @@
 #include "pv_host.h"
 
 
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,9 @@ static void notify(void *ctx, uint16_t port, uint32_t value)
 	unsigned i;
 
 	(void)value;
-	for (i = 0; i < h->nr_disk; i++)
-		if (h->disk[i]->q.port == port)
-			eventfd_write(h->disk[i]->q.src.fd, 1);
+	for (i = 0; i < h->nr_queue; i++)
+		if (h->queue[i].q->port == port)
+			eventfd_write(h->queue[i].q->src.fd, 1);
 }
 
 static uint64_t irq_save(void *ctx)
@@ -69,23 +70,38 @@ static void irq_restore(void *ctx, uint64_t flags)
 static void wait_irq(void *ctx, const volatile int *flag)
 {
 	struct pv_host *h = ctx;
-	struct pollfd p[HV_MAX_DEVS_PER_KIND];
-	unsigned i, n = h->nr_disk;
+	struct pollfd p[PV_HOST_MAX_QUEUES];
+	unsigned i, n = h->nr_queue;
 	uint64_t v;
 
 	if (*flag)
 		return;
 	for (i = 0; i < n; i++)
-		p[i] = (struct pollfd){ .fd = h->disk[i]->q.irq_fd, .events = POLLIN };
+		p[i] = (struct pollfd){ .fd = h->queue[i].q->irq_fd, .events = POLLIN };
 	if (poll(p, n, 5000) <= 0) {
 		h->wait_timeouts++;
 		return;
 	}
 	for (i = 0; i < n; i++)
-		if ((p[i].revents & POLLIN) && eventfd_read(p[i].fd, &v) == 0 && h->fe[i]) {
+		if ((p[i].revents & POLLIN) && eventfd_read(p[i].fd, &v) == 0 && h->queue[i].irq) {
 			h->irqs++;
-			pvblk_fe_interrupt(h->fe[i]);
+			h->queue[i].irq(h->queue[i].fe);
 		}
+}
+
+static void add_queue(struct pv_host *h, struct pvq *q)
+{
+	h->queue[h->nr_queue++] = (struct pv_host_queue){ q, NULL, NULL };
+}
+
+static struct pv_host_queue *host_queue(struct pv_host *h, const struct pvq *q)
+{
+	unsigned i;
+
+	for (i = 0; i < h->nr_queue; i++)
+		if (h->queue[i].q == q)
+			return &h->queue[i];
+	return NULL;
 }
 
 int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsigned n,
@@ -104,19 +120,78 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 		rc = vm_init_devices(h->vm, 1);
 	for (i = 0; !rc && i < n; i++) {
 		rc = vm_create_device(h->vm, &pvblk_back_kind, i, disks[i], err, sizeof(err));
-		if (!rc)
+		if (!rc) {
 			h->disk[h->nr_disk++] = vm_device(h->vm, &pvblk_back_kind, i);
+			add_queue(h, &h->disk[i]->q);
+		}
 	}
 	h->vm->io.spin_ns = io_poll_ns;
-	if (!rc)
-		rc = vm_start_io(h->vm);
 	h->next = DMA_BASE;
 	h->os = (struct pv_os){
 		.ctx = h, .dma_alloc = dma_alloc, .dma_free = dma_free,
 		.virt_to_phys = virt_to_phys, .hypercall = hypercall, .notify = notify,
 		.irq_save = irq_save, .irq_restore = irq_restore, .wait = wait_irq,
 	};
-	return rc;
+	/* With no disks the test adds NICs first, then starts the thread itself. */
+	return rc || !n ? rc : pv_host_start(h);
+}
+
+int pv_host_start(struct pv_host *h)
+{
+	return vm_start_io(h->vm);
+}
+
+static int add_nic(struct pv_host *h)
+{
+	struct pvnet_back *n = vm_device(h->vm, &pvnet_back_kind, h->nr_nic);
+
+	if (!n)
+		return -ENOENT;
+	h->nic[h->nr_nic++] = n;
+	add_queue(h, &n->rxq);
+	add_queue(h, &n->txq);
+	return 0;
+}
+
+int pv_host_add_nic(struct pv_host *h, const char *arg)
+{
+	char err[256];
+	int rc = vm_create_device(h->vm, &pvnet_back_kind, h->nr_nic, arg, err, sizeof(err));
+
+	return rc ? rc : add_nic(h);
+}
+
+int pv_host_add_nic_on(struct pv_host *h, const struct net *net)
+{
+	static const uint8_t mac[6] = { 0x02, 0x68, 0x76, 0x00, 0x00, 0x99 };
+	struct pvnet_back *n = calloc(1, sizeof(*n));
+	struct io_source *srcs[2];
+	struct hv_dev_desc d;
+	uint16_t port;
+	int rc;
+
+	if (!n)
+		return -ENOMEM;
+	rc = vm_alloc_notify_port(h->vm, &port);
+	if (!rc)
+		rc = vm_alloc_notify_port(h->vm, &port) ? -ENOSPC : 0;
+	if (!rc)
+		rc = pvnet_back_init(n, h->nr_nic, (uint16_t)(port - 4), &h->vm->mem, net, mac);
+	if (rc) {
+		free(n);
+		return rc;
+	}
+	pvnet_back_desc(n, &d);
+	srcs[0] = &n->rxq.src;
+	srcs[1] = &n->txq.src;
+	rc = vm_add_device(h->vm, &pvnet_back_kind, h->nr_nic, n, &d, srcs, 2);
+	if (rc) {
+		pvnet_back_destroy(n);
+		free(n);
+		return rc;
+	}
+	pvnet_back_kind.register_hypercalls(&h->vm->hc);
+	return add_nic(h);
 }
 
 void pv_host_destroy(struct pv_host *h)
@@ -127,26 +202,58 @@ void pv_host_destroy(struct pv_host *h)
 	h->vm = NULL;
 }
 
-/* The device-table index of pvblk<unit>. */
-static int dev_index(struct pv_host *h, unsigned unit)
+/* The device-table index of the device of type and unit. */
+static int dev_index(struct pv_host *h, uint16_t type, unsigned unit)
 {
 	unsigned i;
 
 	for (i = 0; i < h->vm->nr_dev; i++)
-		if (h->vm->desc[i].type == HV_DEV_PVBLK && h->vm->desc[i].index == unit)
+		if (h->vm->desc[i].type == type && h->vm->desc[i].index == unit)
 			return (int)i;
 	return -1;
+}
+
+static void blk_irq(void *fe)
+{
+	pvblk_fe_interrupt(fe);
+}
+
+static void net_rx_irq(void *fe)
+{
+	pvnet_fe_rx_interrupt(fe);
+}
+
+static void net_tx_irq(void *fe)
+{
+	pvnet_fe_tx_interrupt(fe);
+}
+
+int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
+		       const struct pvnet_fe_config *cfg)
+{
+	int idx = dev_index(h, HV_DEV_PVNET, unit);
+	struct pv_host_queue *rx, *tx;
+
+	if (idx < 0 || unit >= h->nr_nic)
+		return -HV_ENOENT;
+	rx = host_queue(h, &h->nic[unit]->rxq);
+	tx = host_queue(h, &h->nic[unit]->txq);
+	*rx = (struct pv_host_queue){ rx->q, net_rx_irq, fe };
+	*tx = (struct pv_host_queue){ tx->q, net_tx_irq, fe };
+	return pvnet_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], cfg);
 }
 
 int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32_t qsize,
 		   uint32_t vector, uint32_t start)
 {
 	const struct pvblk_fe_config cfg = { qsize, vector, start };
-	int idx = dev_index(h, unit);
+	int idx = dev_index(h, HV_DEV_PVBLK, unit);
+	struct pv_host_queue *q;
 
-	if (idx < 0)
+	if (idx < 0 || unit >= h->nr_disk)
 		return -HV_ENOENT;
-	h->fe[unit] = fe;
+	q = host_queue(h, &h->disk[unit]->q);
+	*q = (struct pv_host_queue){ q->q, blk_irq, fe };
 	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], &cfg);
 }
 

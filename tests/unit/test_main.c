@@ -1,6 +1,7 @@
 /* CUnit runner for hv's unit tests. */
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "suites.h"
 
@@ -31,7 +32,17 @@ int main(void)
 			return 1;
 		}
 	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
+	/* UT_SUITE=name runs one suite: for working on it, never in CI. */
+	if (getenv("UT_SUITE")) {
+		CU_pSuite s = CU_get_suite(getenv("UT_SUITE"));
+		if (!s) {
+			fprintf(stderr, "no suite '%s'\n", getenv("UT_SUITE"));
+			return 1;
+		}
+		CU_basic_run_suite(s);
+	} else {
+		CU_basic_run_tests();
+	}
 	failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	CU_cleanup_registry();
 	return failed ? 1 : 0;

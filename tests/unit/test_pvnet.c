@@ -1,0 +1,515 @@
+/*
+ * The PV NIC end to end on the host: the guest's front end (pv-drivers/
+ * pvnet_fe) against hv's real backend (pvq, the I/O thread, io_uring) on the
+ * loop backend and on a socketpair standing in for a tap (the tap backend's
+ * code, on a descriptor that keeps frame boundaries as a tap does).  Only
+ * KVM is missing; pv_host.c plays the guest OS.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "pv_host.h"
+#include "suites.h"
+#include "ut.h"
+
+#define MEM (32ull << 20)
+#define RX_VEC 0x50
+#define TX_VEC 0x51
+#define MAX_FRAME (HV_NET_DEFAULT_MTU + HV_NET_ETH_HLEN)
+
+/* Frame n: its length and bytes follow from n, so a receiver can check it alone. */
+static uint32_t frame_len(uint32_t n)
+{
+	return HV_NET_MIN_FRAME + (uint32_t)((n * 2654435761u) % (MAX_FRAME - HV_NET_MIN_FRAME + 1));
+}
+
+static void frame_fill(uint8_t *p, uint32_t n)
+{
+	uint32_t len = frame_len(n), i;
+
+	memcpy(p, &n, 4);
+	for (i = 4; i < len; i++)
+		p[i] = (uint8_t)(n * 31 + i);
+}
+
+/* What the receiving side saw. */
+struct rx_log {
+	uint32_t frames, bad, next; /* next: the frame number expected */
+	bool in_order;
+};
+
+static void rx_check(void *arg, const void *frame, uint32_t len)
+{
+	struct rx_log *l = arg;
+	uint8_t want[MAX_FRAME];
+	uint32_t n;
+
+	memcpy(&n, frame, 4);
+	frame_fill(want, n);
+	if (len != frame_len(n) || memcmp(frame, want, len))
+		l->bad++;
+	if (n != l->next)
+		l->in_order = false;
+	l->next = n + 1;
+	l->frames++;
+}
+
+static void tx_count(void *arg, uint32_t status)
+{
+	uint32_t *done = arg;
+
+	if (status == HV_NET_S_OK)
+		(*done)++;
+}
+
+static void host_with_nic(struct pv_host *h, const char *arg, uint64_t spin_ns)
+{
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, NULL, 0, spin_ns), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic(h, arg), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_start(h), 0);
+}
+
+/*
+ * Sends count frames in windows of window, each window kicked once, and
+ * waits for every one to come back; frames live in guest RAM until their
+ * TX completion.
+ */
+static void loop_frames(struct pv_host *h, struct pvnet_fe *fe, struct rx_log *log,
+			uint32_t count, uint32_t window)
+{
+	uint8_t *bufs = pv_host_alloc(h, (size_t)window * MAX_FRAME);
+	uint32_t sent = 0, tx_done = 0, i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bufs);
+	while (sent < count) {
+		uint32_t w = count - sent < window ? count - sent : window;
+		for (i = 0; i < w; i++) {
+			struct pvnet_fe_seg seg = { bufs + (size_t)i * MAX_FRAME, frame_len(sent) };
+			frame_fill(bufs + (size_t)i * MAX_FRAME, sent);
+			CU_ASSERT_EQUAL_FATAL(pvnet_fe_send(fe, &seg, 1, tx_count, &tx_done), 0);
+			sent++;
+		}
+		pvnet_fe_kick(fe);
+		/* Received frames wake the driver; TX completions are taken as they come. */
+		for (i = 0; log->frames < sent && !h->wait_timeouts; i++) {
+			fe->progress = 0;
+			if (!pvnet_fe_poll(fe))
+				pvnet_fe_wait(fe, &fe->progress);
+			if (fe->rx_polled && i > 50000000) { /* polling: a bound on the spin */
+				h->wait_timeouts++;
+				break;
+			}
+		}
+		if (h->wait_timeouts || !EVENTUALLY((pvnet_fe_poll(fe), tx_done == sent)))
+			break;
+	}
+}
+
+static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t spin_ns)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 64, 64, rx_vec, tx_vec, start, rx_check, &log };
+	struct pv_host h;
+	struct pvnet_fe fe;
+
+	host_with_nic(&h, "loop", spin_ns);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	CU_ASSERT_TRUE(pvnet_fe_link_up(&fe));
+	CU_ASSERT_EQUAL(fe.mtu, HV_NET_DEFAULT_MTU);
+	CU_ASSERT_EQUAL(memcmp(fe.mac, (uint8_t[]){ 0x02, 0x68, 0x76, 0, 0, 0 }, 6), 0);
+	loop_frames(&h, &fe, &log, 3000, 32);
+	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
+	CU_ASSERT_EQUAL(log.frames, 3000);
+	CU_ASSERT_EQUAL(log.bad, 0);
+	CU_ASSERT_TRUE(log.in_order);
+	CU_ASSERT_EQUAL(h.nic[0]->st.rx_frames, 3000);
+	CU_ASSERT_EQUAL(h.nic[0]->st.tx_frames, 3000);
+	CU_ASSERT_EQUAL(h.nic[0]->st.rx_dropped + h.nic[0]->net.loop_unheard, 0);
+	/*
+	 * A window of 32 frames costs at most two doorbells (its TX, and the RX
+	 * buffers given back), not 32 or 64.
+	 */
+	CU_ASSERT(fe.st.notifies <= 2 * (3000 / 32 + 1) + 4);
+	if (rx_vec) { /* far fewer interrupts than frames, but some */
+		CU_ASSERT(h.nic[0]->rxq.irqs > 0 && h.nic[0]->rxq.irqs < 3000);
+	} else {
+		CU_ASSERT_EQUAL(h.nic[0]->rxq.irqs, 0);
+	}
+	pv_host_destroy(&h);
+}
+
+static void test_loop_irq(void)
+{
+	roundtrip(RX_VEC, 0, 0, 0);
+}
+
+static void test_loop_poll(void)
+{
+	roundtrip(0, 0, 0, 0);
+}
+
+static void test_loop_tx_irq(void)
+{
+	roundtrip(RX_VEC, TX_VEC, 0, 0);
+}
+
+/* Ring indices run across 2^32 on both queues. */
+static void test_index_wrap(void)
+{
+	roundtrip(RX_VEC, 0, 0xffffffffu - 500, 0);
+}
+
+/* hv's I/O thread spinning for work (--io-poll): no doorbells needed meanwhile. */
+static void test_spinning(void)
+{
+	roundtrip(RX_VEC, 0, 0, 200000);
+}
+
+/*
+ * A guest that never gives buffers back: hv fills the ones it has, then
+ * reads the rest into scratch and drops them, counted; memory stays put and
+ * hv keeps serving once buffers return.
+ */
+static void test_rx_not_reposted(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 256, 0, 0, 0, rx_check, &log };
+	uint8_t *buf;
+	struct pv_host h;
+	struct pvnet_fe fe;
+	uint32_t done = 0, i;
+	struct pvnet_back *n;
+
+	host_with_nic(&h, "loop", 0);
+	n = h.nic[0];
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 200 * MAX_FRAME);
+	for (i = 0; i < 200; i++) {
+		struct pvnet_fe_seg seg = { buf + (size_t)i * MAX_FRAME, frame_len(i) };
+		frame_fill(buf + (size_t)i * MAX_FRAME, i);
+		CU_ASSERT_EQUAL_FATAL(pvnet_fe_send(&fe, &seg, 1, tx_count, &done), 0);
+		pvnet_fe_kick(&fe);
+		/* The front end is never polled: no buffer goes back to hv. */
+		CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&n->st.tx_frames, __ATOMIC_ACQUIRE) > i));
+	}
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&n->st.rx_frames, __ATOMIC_ACQUIRE) +
+					  __atomic_load_n(&n->st.rx_dropped, __ATOMIC_ACQUIRE) ==
+				  200));
+	CU_ASSERT_EQUAL(n->st.rx_frames, 16);
+	CU_ASSERT_EQUAL(n->st.rx_dropped, 184);
+	CU_ASSERT_EQUAL(n->net.loop_unheard, 0);
+	/* The 16 are there, intact, and once they are given back traffic flows again. */
+	pvnet_fe_poll(&fe);
+	CU_ASSERT_EQUAL(log.frames, 16);
+	CU_ASSERT_EQUAL(log.bad, 0);
+	log = (struct rx_log){ .next = 1000, .in_order = true };
+	for (i = 1000; i < 1010; i++) {
+		struct pvnet_fe_seg seg = { buf + (size_t)(i - 1000) * MAX_FRAME, frame_len(i) };
+		frame_fill(buf + (size_t)(i - 1000) * MAX_FRAME, i);
+		CU_ASSERT_EQUAL(pvnet_fe_send(&fe, &seg, 1, tx_count, &done), 0);
+	}
+	pvnet_fe_kick(&fe);
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe), log.frames == 10)));
+	CU_ASSERT_EQUAL(log.bad, 0);
+	pv_host_destroy(&h);
+}
+
+/* Writes a raw TX entry into the ring (as a hostile guest would) and kicks. */
+static void raw_tx(struct pvnet_fe *fe, const struct hv_net_tx *t)
+{
+	struct hv_net_tx *slot = pv_ring_sq_slot(&fe->tx);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(slot);
+	*slot = *t;
+	pv_ring_sq_push(&fe->tx);
+	fe->tx_outstanding++;
+	pvnet_fe_kick(fe);
+}
+
+/* The status of the next TX completion, taken raw (ids here are not the driver's). */
+static uint32_t raw_txc(struct pv_host *h, struct pvnet_fe *fe, uint64_t want_id)
+{
+	const struct hv_net_txc *c;
+	uint32_t status;
+
+	(void)h;
+	CU_ASSERT_TRUE_FATAL(EVENTUALLY((c = pv_ring_cq_peek(&fe->tx)) != NULL));
+	CU_ASSERT_EQUAL(c->id, want_id);
+	status = c->status;
+	pv_ring_cq_pop(&fe->tx);
+	fe->tx_outstanding--;
+	return status;
+}
+
+/* Every malformed TX request gets BADREQ; a good one afterwards still goes out. */
+static void test_hostile_tx(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, 0, 0, 0, rx_check, &log };
+	struct pv_host h;
+	struct pvnet_fe fe;
+	uint8_t *buf;
+	uint64_t pa;
+	struct {
+		const char *what;
+		struct hv_net_tx t;
+	} bad[] = {
+		{ "no segments", { .nr_seg = 0 } },
+		{ "16 segments", { .nr_seg = HV_NET_MAX_SEG + 1 } },
+		{ "zero length", { .nr_seg = 1, .seg = { { 0, 0, 0 } } } },
+		{ "outside RAM", { .nr_seg = 1, .seg = { { MEM, 64, 0 } } } },
+		{ "straddling RAM's end", { .nr_seg = 1, .seg = { { MEM - 32, 64, 0 } } } },
+		{ "wrapping", { .nr_seg = 1, .seg = { { ~0ull - 15, 64, 0 } } } },
+		{ "runt", { .nr_seg = 1, .seg = { { 0, 13, 0 } } } },
+		{ "over MTU", { .nr_seg = 2, .seg = { { 0, 1000, 0 }, { 0, 515, 0 } } } },
+		{ "huge", { .nr_seg = 1, .seg = { { 0, 0xffffffffu, 0 } } } },
+		{ "reserved", { .nr_seg = 1, .seg = { { 0, 64, 1 } } } },
+		{ "offload flag", { .nr_seg = 1, .flags = HV_NET_TX_F_CSUM, .seg = { { 0, 64, 0 } } } },
+		{ "csum fields", { .nr_seg = 1, .csum_start = 14, .seg = { { 0, 64, 0 } } } },
+	};
+	unsigned i;
+
+	host_with_nic(&h, "loop", 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 4096);
+	pa = (uint64_t)(buf - h.vm->mem.host);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct hv_net_tx t = bad[i].t;
+		unsigned s;
+		for (s = 0; s < HV_NET_MAX_SEG; s++)
+			if (t.seg[s].len && t.seg[s].gpa == 0)
+				t.seg[s].gpa = pa; /* in RAM, where only the named flaw is */
+		t.id = 100 + i;
+		raw_tx(&fe, &t);
+		if (raw_txc(&h, &fe, 100 + i) != HV_NET_S_BADREQ)
+			CU_FAIL(bad[i].what);
+	}
+	CU_ASSERT_EQUAL(h.nic[0]->st.tx_bad, sizeof(bad) / sizeof(bad[0]));
+	CU_ASSERT_EQUAL(h.nic[0]->st.tx_frames, 0);
+	CU_ASSERT_EQUAL(h.nic[0]->st.rx_frames, 0); /* nothing malformed reached the wire */
+	/* A frame in 15 scattered pieces is fine. */
+	{
+		struct hv_net_tx t = { .id = 7, .nr_seg = HV_NET_MAX_SEG };
+		for (i = 0; i < HV_NET_MAX_SEG; i++)
+			t.seg[i] = (struct hv_net_seg){ pa + i * 100, 10 + i, 0 };
+		raw_tx(&fe, &t);
+		CU_ASSERT_EQUAL(raw_txc(&h, &fe, 7), HV_NET_S_OK);
+	}
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe), log.frames == 1)));
+	CU_ASSERT_EQUAL(h.nic[0]->st.tx_frames, 1);
+	pv_host_destroy(&h);
+}
+
+/*
+ * RX buffers hv must refuse: too small for a frame, outside RAM, wrapping,
+ * over the NIC's own rings (hv would write frames over them).  Posted on a
+ * raw RX queue, as a hostile guest would; each comes back BADREQ at once,
+ * and the NIC then works with a proper driver.
+ */
+static void test_hostile_rx(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, 0, 0, 0, rx_check, &log };
+	struct pv_host h;
+	struct pvnet_fe fe;
+	struct pv_ring r;
+	struct hv_queue_setup *s;
+	uint64_t s_pa, a[HC_NARGS] = { 1, 0 };
+	struct hv_net_rxb bad[6];
+	uint32_t i, badreq = 0;
+	const struct hv_net_rxc *c;
+
+	host_with_nic(&h, "loop", 0);
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &h.os, 16, sizeof(struct hv_net_rxb), 16,
+					    sizeof(struct hv_net_rxc), 0), 0);
+	s = h.os.dma_alloc(h.os.ctx, sizeof(*s), &s_pa);
+	*s = (struct hv_queue_setup){ .sq_gpa = r.sq_pa, .cq_gpa = r.cq_pa, .sq_size = 16,
+				      .cq_size = 16, .queue = HV_NET_Q_RX };
+	a[1] = s_pa;
+	CU_ASSERT_EQUAL_FATAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a), HV_NOTIFY_PORT_BASE);
+	bad[0] = (struct hv_net_rxb){ r.sq_pa + 4096 * 4, MAX_FRAME - 1, 0 };  /* too small */
+	bad[1] = (struct hv_net_rxb){ MEM - 512, MAX_FRAME, 1 };               /* past RAM */
+	bad[2] = (struct hv_net_rxb){ ~0ull - 100, MAX_FRAME, 2 };             /* wraps */
+	bad[3] = (struct hv_net_rxb){ r.sq_pa, MAX_FRAME, 3 };                  /* its SQ */
+	bad[4] = (struct hv_net_rxb){ r.cq_pa - 64, MAX_FRAME, 4 };             /* its CQ */
+	bad[5] = (struct hv_net_rxb){ r.sq_pa, HV_NET_MAX_FRAME + 1, 5 };       /* huge */
+	for (i = 0; i < 6; i++) {
+		*(struct hv_net_rxb *)pv_ring_sq_slot(&r) = bad[i];
+		pv_ring_sq_push(&r);
+	}
+	CU_ASSERT_TRUE(pv_ring_sq_publish(&r)); /* hv asked for this doorbell */
+	h.os.notify(h.os.ctx, HV_NOTIFY_PORT_BASE, 0);
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_TRUE_FATAL(EVENTUALLY((c = pv_ring_cq_peek(&r)) != NULL));
+		CU_ASSERT_EQUAL(c->id, i);
+		CU_ASSERT_EQUAL(c->len, 0);
+		badreq += c->status == HV_NET_S_BADREQ;
+		pv_ring_cq_pop(&r);
+	}
+	CU_ASSERT_EQUAL(badreq, 6);
+	CU_ASSERT_EQUAL(h.nic[0]->st.rx_bad, 6);
+	/* The same NIC, detached and given to the real driver, carries frames. */
+	a[1] = HV_NET_Q_RX;
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	loop_frames(&h, &fe, &log, 40, 8);
+	CU_ASSERT_EQUAL(log.frames, 40);
+	CU_ASSERT_EQUAL(log.bad, 0);
+	pv_host_destroy(&h);
+}
+
+/* A wild producer index breaks that queue only; the NIC's other queue and hv go on. */
+static void test_wild_index(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, 0, 0, 0, rx_check, &log };
+	struct pv_host h;
+	struct pvnet_fe fe;
+
+	host_with_nic(&h, "loop", 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	fe.tx.sq->prod += 1000;
+	h.os.notify(h.os.ctx, fe.tx_port, 0);
+	CU_ASSERT_TRUE(EVENTUALLY(pvq_state(&h.nic[0]->txq) == PVQ_BROKEN));
+	CU_ASSERT_EQUAL(pvq_state(&h.nic[0]->rxq), PVQ_ACTIVE);
+	/* The broken queue can be detached and attached afresh. */
+	CU_ASSERT_EQUAL(pvnet_fe_detach(&fe), 0);
+	CU_ASSERT_EQUAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	loop_frames(&h, &fe, &log, 50, 8);
+	CU_ASSERT_EQUAL(log.frames, 50);
+	CU_ASSERT_EQUAL(log.bad, 0);
+	pv_host_destroy(&h);
+}
+
+/*
+ * The tap backend's code on a SOCK_SEQPACKET pair (one frame per message, as
+ * a tap): frames the guest sends come out of the peer intact, frames written
+ * into the peer arrive in the guest's buffers, both with no copy in hv.
+ */
+static void test_socketpair_as_tap(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 32, 64, RX_VEC, 0, 0, rx_check, &log };
+	struct net net = { .ops = &net_tap_ops, .name = "sp" };
+	const struct timeval limit = { .tv_sec = 5 }; /* a lost frame fails, never hangs */
+	uint8_t *buf, got[MAX_FRAME + 8], want[MAX_FRAME];
+	uint32_t done = 0, i, ok = 0;
+	struct pv_host h;
+	struct pvnet_fe fe;
+	int sp[2];
+
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	CU_ASSERT_EQUAL_FATAL(setsockopt(sp[1], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)), 0);
+	net.fd = sp[0];
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 64 * MAX_FRAME);
+	/* guest -> wire, in two pieces each */
+	for (i = 0; i < 64; i++) {
+		uint8_t *p = buf + (size_t)i * MAX_FRAME;
+		struct pvnet_fe_seg seg[2] = { { p, 10 }, { p + 10, frame_len(i) - 10 } };
+		frame_fill(p, i);
+		CU_ASSERT_EQUAL(pvnet_fe_send(&fe, seg, 2, tx_count, &done), 0);
+	}
+	pvnet_fe_kick(&fe);
+	for (i = 0; i < 64; i++) {
+		ssize_t n = recv(sp[1], got, sizeof(got), 0);
+		frame_fill(want, i);
+		ok += n == (ssize_t)frame_len(i) && !memcmp(got, want, (size_t)n);
+	}
+	CU_ASSERT_EQUAL(ok, 64);
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe), done == 64)));
+	/* wire -> guest */
+	log = (struct rx_log){ .next = 500, .in_order = true };
+	for (i = 500; i < 600; i++) {
+		frame_fill(want, i);
+		CU_ASSERT_EQUAL(send(sp[1], want, frame_len(i), 0), (ssize_t)frame_len(i));
+	}
+	while (log.frames < 100 && !h.wait_timeouts)
+		pvnet_fe_wait(&fe, &fe.progress), fe.progress = 0;
+	CU_ASSERT_EQUAL(log.frames, 100);
+	CU_ASSERT_EQUAL(log.bad, 0);
+	CU_ASSERT_TRUE(log.in_order);
+	pv_host_destroy(&h); /* closes sp[0] */
+	close(sp[1]);
+}
+
+/* Detach while receives wait on a quiet wire: hv cancels them, the detach completes. */
+static void test_detach_quiet_wire(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
+	struct net net = { .ops = &net_tap_ops, .name = "sp" };
+	struct pv_host h;
+	struct pvnet_fe fe;
+	int sp[2];
+
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	net.fd = sp[0];
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	CU_ASSERT_TRUE(EVENTUALLY(h.nic[0]->rxq.inflight == net_tap_ops.recv_depth));
+	h.nic[0]->rxq.detach_timeout_ms = 3000;
+	CU_ASSERT_EQUAL(pvnet_fe_detach(&fe), 0);
+	CU_ASSERT_EQUAL(pvq_state(&h.nic[0]->rxq), PVQ_DETACHED);
+	pv_host_destroy(&h);
+	close(sp[1]);
+}
+
+/* The queue setups hv refuses for a NIC. */
+static void test_attach_checks(void)
+{
+	struct pv_host h;
+	struct hv_queue_setup *s;
+	uint64_t pa, a[HC_NARGS] = { 1, 0 };
+
+	host_with_nic(&h, "loop", 0);
+	s = pv_host_alloc(&h, 4096);
+	pa = (uint64_t)((uint8_t *)s - h.vm->mem.host);
+	a[1] = pa;
+	*s = (struct hv_queue_setup){ .sq_gpa = pa + 1024, .cq_gpa = pa + 2048, .sq_size = 4,
+				      .cq_size = 4, .queue = 2 };
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a), -HV_EINVAL); /* no queue 2 */
+	s->queue = HV_NET_Q_RX;
+	s->features = HV_NET_F_TX_CSUM;
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a), -HV_EINVAL); /* not offered */
+	s->features = 0;
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a), HV_NOTIFY_PORT_BASE);
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a), -HV_EBUSY);
+	s->queue = HV_NET_Q_TX;
+	s->sq_gpa = pa + 3072 - 128;
+	s->cq_gpa = pa + 4096 + 1024;
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a), HV_NOTIFY_PORT_BASE + 4);
+	a[1] = 2;
+	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, a), -HV_EINVAL);
+	pv_host_destroy(&h);
+}
+
+int suite_pvnet(void)
+{
+	static const CU_TestInfo t[] = {
+		{ "loop: 3000 frames, RX interrupts", test_loop_irq },
+		{ "loop: 3000 frames, polling", test_loop_poll },
+		{ "loop: TX completion interrupts too", test_loop_tx_irq },
+		{ "ring indices across 2^32", test_index_wrap },
+		{ "I/O thread spinning for work", test_spinning },
+		{ "guest that never reposts RX buffers", test_rx_not_reposted },
+		{ "hostile TX requests", test_hostile_tx },
+		{ "hostile RX buffers", test_hostile_rx },
+		{ "wild ring index", test_wild_index },
+		{ "socketpair as a tap, both ways", test_socketpair_as_tap },
+		{ "detach with receives waiting", test_detach_quiet_wire },
+		{ "attach checks", test_attach_checks },
+		CU_TEST_INFO_NULL,
+	};
+	return add_suite("pvnet", t);
+}
