@@ -30,7 +30,8 @@ int net_tap_open(struct net *n, const char *ifname, char *err, size_t errlen)
 			       ifname, ifname);
 	fd = open(TUN_DEV, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
-		return err_msg(-errno, err, errlen, "tap:%s: cannot open %s: %s", ifname, TUN_DEV,
+		return err_msg(-errno, err, errlen, "tap:%s: %scannot open %s: %s", ifname,
+			       errno == EACCES || errno == EPERM ? "not permitted: " : "", TUN_DEV,
 			       strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;

@@ -11,6 +11,8 @@
 #                   tests run on machines without VMX/SVM KVM
 #   busybox-static  the test host VM's initramfs userland
 #   iproute2        network namespaces for the network tests
+#   curl, iperf     the network tests' host side: HTTP fetches from the guest's
+#                   httpd, and iperf2 against its lwiperf server
 #   gdb             fault injection into a real KVM ioctl (the attach rollback test)
 #   util-linux      setpriv: one test runs hv as an unprivileged user
 #   xz-utils        unpacks lwIP's source tarball (scripts/fetch-lwip.sh; apt-get
@@ -18,7 +20,7 @@
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
-	qemu-system-x86 busybox-static iproute2 gdb util-linux xz-utils"
+	qemu-system-x86 busybox-static iproute2 gdb util-linux xz-utils curl iperf"
 
 missing=""
 for p in $PKGS; do

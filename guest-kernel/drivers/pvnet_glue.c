@@ -179,7 +179,7 @@ static bool pv_arm(struct netdev *d)
 	if (g->dead)
 		return false;
 	/* Polled: never halt.  Otherwise ask for an interrupt at the next frame. */
-	return !g->vector || pv_ring_cq_arm(&g->fe.rx);
+	return !g->vector || pvnet_fe_arm(&g->fe);
 }
 
 static unsigned pv_tx_inflight(struct netdev *d)

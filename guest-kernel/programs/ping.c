@@ -1,7 +1,8 @@
 /*
- * ping ADDR [COUNT]: ICMP echo through lwIP's raw API, one request in
- * flight: the next goes when the reply is in, or after 1 s without one.
- * Prints each reply's round trip and a summary; exit 0 if any came back.
+ * ping ADDR [COUNT] [--interval MS]: ICMP echo through lwIP's raw API, one
+ * request in flight, one sent every interval (1000 ms, as ping(8)); a reply
+ * later than the interval counts as lost. Prints each reply's round trip and a
+ * summary; exit 0 if any came back.
  */
 #include "lib.h"
 #include "lwip/icmp.h"
@@ -14,7 +15,7 @@
 #include "programs.h"
 
 #define PING_DATA 56              /* payload bytes, as ping(8)'s default */
-#define PING_TIMEOUT_NS 1000000000ull
+#define PING_INTERVAL_MS 1000
 
 struct ping {
 	uint16_t id, seq;       /* the request in flight */
@@ -45,7 +46,8 @@ static u8_t on_icmp(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_add
 	return 1;
 }
 
-static bool send_echo(struct raw_pcb *pcb, const ip_addr_t *to, struct ping *s)
+/* Sends the next request; lwIP's verdict. */
+static err_t send_echo(struct raw_pcb *pcb, const ip_addr_t *to, struct ping *s)
 {
 	struct pbuf *p = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr) + PING_DATA, PBUF_RAM);
 	struct icmp_echo_hdr *h;
@@ -53,7 +55,7 @@ static bool send_echo(struct raw_pcb *pcb, const ip_addr_t *to, struct ping *s)
 	unsigned i;
 
 	if (!p)
-		return false;
+		return ERR_MEM;
 	h = p->payload;
 	h->type = ICMP_ECHO;
 	h->code = 0;
@@ -67,7 +69,16 @@ static bool send_echo(struct raw_pcb *pcb, const ip_addr_t *to, struct ping *s)
 	s->sent_ns = net_now_ns();
 	e = raw_sendto(pcb, p, to);
 	pbuf_free(p);
-	return e == ERR_OK;
+	return e;
+}
+
+static const char *send_error(err_t e)
+{
+	if (e == ERR_RTE)
+		return "no route: is the link down?";
+	if (e == ERR_MEM || e == ERR_BUF)
+		return "out of memory";
+	return "lwIP error";
 }
 
 /* "1.234" from ns: milliseconds with three decimals. */
@@ -78,18 +89,27 @@ static void ms_str(uint64_t ns, char *buf, unsigned len)
 
 int cmd_ping(const struct hv_boot_info *bi, int argc, char **argv)
 {
-	uint64_t count = 4, min = UINT64_MAX, max = 0, sum = 0, sent = 0, got = 0;
+	uint64_t count = 4, interval_ms = PING_INTERVAL_MS, interval_ns, next_ns;
+	err_t e;
+	uint64_t min = UINT64_MAX, max = 0, sum = 0, sent = 0, got = 0;
 	char a[16], t1[24], t2[24], t3[24];
 	struct ping s = { 0 };
 	struct raw_pcb *pcb;
 	ip_addr_t to;
 
 	(void)bi;
+	if (argc >= 4 && !strcmp(argv[argc - 2], "--interval")) {
+		if (parse_u64(argv[argc - 1], &interval_ms) || !interval_ms || interval_ms > 60000)
+			argc = 0; /* usage */
+		argc -= 2;
+	}
 	if (argc < 2 || argc > 3 || !ipaddr_aton(argv[1], &to) ||
 	    (argc == 3 && (parse_u64(argv[2], &count) || !count))) {
-		printf("usage: ping ADDR [COUNT]   (IPv4 address; COUNT >= 1, default 4)\n");
+		printf("usage: ping ADDR [COUNT] [--interval MS]   (IPv4 address; COUNT >= 1, "
+		       "default 4; MS 1 to 60000, default %u)\n", PING_INTERVAL_MS);
 		return 2;
 	}
+	interval_ns = interval_ms * 1000000;
 	if (!net_ready("ping", NETPROG_READY_NS))
 		return 1;
 	pcb = raw_new(IP_PROTO_ICMP);
@@ -101,18 +121,19 @@ int cmd_ping(const struct hv_boot_info *bi, int argc, char **argv)
 	s.id = (uint16_t)LWIP_RAND();
 	ipaddr_ntoa_r(&to, a, sizeof(a));
 	printf("PING %s: %u data bytes\n", a, PING_DATA);
+	next_ns = net_now_ns();
 	for (s.seq = 1; s.seq <= count; s.seq++) {
-		uint64_t deadline;
-
-		if (!send_echo(pcb, &to, &s)) {
-			printf("ping: icmp_seq=%u: cannot send (no route or out of memory)\n", s.seq);
-			net_wait(net_now_ns() + PING_TIMEOUT_NS);
+		while (net_now_ns() < next_ns) /* the interval since the last request */
+			net_wait(next_ns);
+		next_ns = net_now_ns() + interval_ns;
+		e = send_echo(pcb, &to, &s);
+		if (e != ERR_OK) {
+			printf("ping: icmp_seq=%u: cannot send: %s (%d)\n", s.seq, send_error(e), e);
 			continue;
 		}
 		sent++;
-		deadline = s.sent_ns + PING_TIMEOUT_NS;
-		while (!s.replied && net_now_ns() < deadline)
-			net_wait(deadline);
+		while (!s.replied && net_now_ns() < next_ns)
+			net_wait(next_ns);
 		if (!s.replied) {
 			printf("no reply from %s: icmp_seq=%u\n", a, s.seq);
 			continue;

@@ -7,6 +7,7 @@
 #   boot       guests: self-test, consoles, --stats, statuses, faults, --timeout
 #   pvblk      the PV block device
 #   trapblk    the trap-and-emulate block controller
+#   net        the PV and trap NICs (in a network namespace it creates)
 #   bench      benchmark smoke tests
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
@@ -16,7 +17,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk bench"
+ALL="cli elf disk-args boot pvblk trapblk net bench"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do
