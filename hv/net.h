@@ -65,7 +65,7 @@ struct net {
 		uint32_t len;
 	} queued[NET_LOOP_QUEUED];
 	unsigned q_head, nr_queued;
-	uint64_t loop_unheard; /* loop: frames lost to a full queue */
+	uint64_t lost; /* frames the backend lost (loop: its queue was full) */
 };
 
 /* Parses an option argument without side effects; 0 or -EINVAL and err naming opt. */

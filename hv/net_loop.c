@@ -68,7 +68,7 @@ static int loop_send(struct ioeng *e, struct net *n, const struct iovec *iov, un
 		memmove(n->parked, n->parked + 1, --n->nr_parked * sizeof(n->parked[0]));
 		ioeng_complete(e, r.op, (int)copy_frame(r.iov, r.cnt, iov, cnt));
 	} else if (!enqueue(n, iov, cnt, len)) {
-		n->loop_unheard++;
+		n->lost++;
 	}
 	ioeng_complete(e, op, (int)len);
 	return 0;

@@ -425,7 +425,7 @@ static void print_stats(FILE *f, const void *dev)
 		   "%llu interrupts, %llu suppressed\n",
 		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
-		(unsigned long long)s->rx_dropped, (unsigned long long)s->rx_bad,
+		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
 		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
 		(unsigned long long)n->rxq.irqs_suppressed, pvq_state_name(&n->txq),
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,

@@ -342,15 +342,15 @@ static void print_stats(FILE *f, const void *dev)
 	const struct trapnet_dev *t = dev;
 	const struct trapnet_dev_stats *s = &t->st;
 
-	fprintf(f, "  trapnet%u (%s): link %s; rx %llu frames, %llu bytes, %llu bad, "
-		   "%llu errors; tx %llu frames, %llu bytes, %llu bad, %llu errors; "
+	fprintf(f, "  trapnet%u (%s): link %s; rx %llu frames, %llu bytes, %llu dropped, "
+		   "%llu bad, %llu errors; tx %llu frames, %llu bytes, %llu bad, %llu errors; "
 		   "%llu while busy, %llu bad register accesses, %llu interrupts\n",
 		t->index, t->net.name, link_up(t) ? "up" : "down",
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
-		(unsigned long long)s->rx_bad, (unsigned long long)s->rx_errors,
-		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
-		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
-		(unsigned long long)s->busy_writes, (unsigned long long)s->bad_accesses,
+		(unsigned long long)t->net.lost, (unsigned long long)s->rx_bad,
+		(unsigned long long)s->rx_errors, (unsigned long long)s->tx_frames,
+		(unsigned long long)s->tx_bytes, (unsigned long long)s->tx_bad,
+		(unsigned long long)s->tx_errors, (unsigned long long)s->busy_writes, (unsigned long long)s->bad_accesses,
 		(unsigned long long)s->irqs);
 }
 

@@ -129,7 +129,7 @@ static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t
 	CU_ASSERT_TRUE(log.in_order);
 	CU_ASSERT_EQUAL(h.nic[0]->st.rx_frames, 3000);
 	CU_ASSERT_EQUAL(h.nic[0]->st.tx_frames, 3000);
-	CU_ASSERT_EQUAL(h.nic[0]->st.rx_dropped + h.nic[0]->net.loop_unheard, 0);
+	CU_ASSERT_EQUAL(h.nic[0]->st.rx_dropped + h.nic[0]->net.lost, 0);
 	/*
 	 * A window of 32 frames costs at most two doorbells (its TX, and the RX
 	 * buffers given back), not 32 or 64.
@@ -202,7 +202,7 @@ static void test_rx_not_reposted(void)
 				  200));
 	CU_ASSERT_EQUAL(n->st.rx_frames, 16);
 	CU_ASSERT_EQUAL(n->st.rx_dropped, 184);
-	CU_ASSERT_EQUAL(n->net.loop_unheard, 0);
+	CU_ASSERT_EQUAL(n->net.lost, 0);
 	/* The 16 are there, intact, and once they are given back traffic flows again. */
 	pvnet_fe_poll(&fe);
 	CU_ASSERT_EQUAL(log.frames, 16);
