@@ -19,11 +19,35 @@ static void post_rx(struct pvnet_fe *n, uint32_t id)
 	pv_ring_sq_push(&n->rx);
 }
 
+static void notify(struct pvnet_fe *n, struct pv_ring *r, uint16_t port)
+{
+	n->st.notifies++;
+	n->os->notify(n->os->ctx, port, r->sq_prod);
+}
+
 static void publish(struct pvnet_fe *n, struct pv_ring *r, uint16_t port)
 {
-	if (pv_ring_sq_publish(r)) {
-		n->st.notifies++;
-		n->os->notify(n->os->ctx, port, r->sq_prod);
+	if (pv_ring_sq_publish(r))
+		notify(n, r, port);
+}
+
+/*
+ * Reposted RX buffers are published at once, but the doorbell hv asked for
+ * waits for the next kick, arm, poll or wait: a TX doorbell has hv take
+ * new RX buffers too (PROTOCOL.md), so a guest that answers what it received
+ * rings once, not twice.
+ */
+static void publish_rx_deferred(struct pvnet_fe *n)
+{
+	if (pv_ring_sq_publish(&n->rx))
+		n->rx_bell = true;
+}
+
+static void ring_rx_bell(struct pvnet_fe *n)
+{
+	if (n->rx_bell) {
+		n->rx_bell = false;
+		notify(n, &n->rx, n->rx_port);
 	}
 }
 
@@ -188,7 +212,11 @@ void pvnet_fe_kick(struct pvnet_fe *n)
 	const struct pv_os *os = n->os;
 	uint64_t flags = os->irq_save(os->ctx);
 
-	publish(n, &n->tx, n->tx_port);
+	if (pv_ring_sq_publish(&n->tx)) {
+		n->rx_bell = false; /* hv takes RX buffers on this one too */
+		notify(n, &n->tx, n->tx_port);
+	}
+	ring_rx_bell(n);
 	os->irq_restore(os->ctx, flags);
 }
 
@@ -222,7 +250,7 @@ static unsigned take_rx(struct pvnet_fe *n)
 			post_rx(n, c.id);
 	}
 	if (count)
-		publish(n, &n->rx, n->rx_port);
+		publish_rx_deferred(n);
 	return count;
 }
 
@@ -260,8 +288,10 @@ unsigned pvnet_fe_poll(struct pvnet_fe *n)
 {
 	const struct pv_os *os = n->os;
 	uint64_t flags = os->irq_save(os->ctx);
-	unsigned count = take_rx(n) + take_tx(n);
+	unsigned count;
 
+	ring_rx_bell(n); /* the last turn's: nobody kicked since */
+	count = take_rx(n) + take_tx(n);
 	if (count)
 		n->progress = 1;
 	os->irq_restore(os->ctx, flags);
@@ -270,7 +300,12 @@ unsigned pvnet_fe_poll(struct pvnet_fe *n)
 
 bool pvnet_fe_arm(struct pvnet_fe *n)
 {
+	const struct pv_os *os = n->os;
+	uint64_t flags = os->irq_save(os->ctx);
 	bool raced = false;
+
+	ring_rx_bell(n);
+	os->irq_restore(os->ctx, flags);
 
 	if (!n->rx_polled)
 		raced |= pv_ring_cq_arm(&n->rx);
@@ -297,10 +332,15 @@ void pvnet_fe_tx_interrupt(struct pvnet_fe *n)
 
 void pvnet_fe_wait(struct pvnet_fe *n, const volatile int *flag)
 {
-	if (n->rx_polled && n->tx_polled)
+	if (n->rx_polled && n->tx_polled) {
 		pvnet_fe_poll(n);
-	else
+	} else {
+		uint64_t flags = n->os->irq_save(n->os->ctx);
+
+		ring_rx_bell(n);
+		n->os->irq_restore(n->os->ctx, flags);
 		n->os->wait(n->os->ctx, flag);
+	}
 }
 
 bool pvnet_fe_link_up(struct pvnet_fe *n)

@@ -59,6 +59,7 @@ struct pvnet_fe {
 	struct pv_ring rx, tx;
 	uint16_t rx_port, tx_port;
 	bool rx_polled, tx_polled;
+	bool rx_bell;            /* RX buffers published, hv's doorbell still owed */
 	pvnet_fe_rx_fn rx_fn;
 	void *rx_arg;
 	/* RX buffers: one per RX slot, buf_len bytes each, in one allocation */
@@ -96,12 +97,17 @@ int pvnet_fe_detach(struct pvnet_fe *n);
  */
 int pvnet_fe_send(struct pvnet_fe *n, const struct pvnet_fe_seg *seg, unsigned nr,
 		  pvnet_fe_tx_fn fn, void *arg);
-/* Publishes queued frames and rings the TX doorbell if hv asked for one. */
+/*
+ * Publishes queued frames and rings the TX doorbell if hv asked for one;
+ * else the RX doorbell if one is owed (poll defers it: a TX doorbell does
+ * for both).
+ */
 void pvnet_fe_kick(struct pvnet_fe *n);
 
 /*
  * Takes received frames (the callback, then the buffer goes back to hv) and
- * TX completions; returns how many of both.
+ * TX completions; returns how many of both.  The RX doorbell for the
+ * buffers given back waits for the next kick, arm, poll or wait.
  */
 unsigned pvnet_fe_poll(struct pvnet_fe *n);
 /*

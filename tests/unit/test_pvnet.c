@@ -219,6 +219,85 @@ static void test_rx_not_reposted(void)
 	pv_host_destroy(&h);
 }
 
+/* Completions hv has published on r and the driver has not taken. */
+static uint32_t cq_ready(struct pv_ring *r)
+{
+	return __atomic_load_n(&r->cq->prod, __ATOMIC_ACQUIRE) - r->cq_cons;
+}
+
+/* Sends depth frames (one per RX buffer) and waits until hv has answered all, untaken. */
+static void fill_rx_ring(struct pvnet_fe *fe, uint8_t *buf, uint32_t first, uint32_t depth,
+			 uint32_t *done)
+{
+	uint32_t i;
+
+	for (i = 0; i < depth; i++) {
+		struct pvnet_fe_seg seg = { buf + (size_t)i * MAX_FRAME, frame_len(first + i) };
+		frame_fill(buf + (size_t)i * MAX_FRAME, first + i);
+		CU_ASSERT_EQUAL_FATAL(pvnet_fe_send(fe, &seg, 1, tx_count, done), 0);
+	}
+	pvnet_fe_kick(fe);
+	CU_ASSERT_TRUE_FATAL(EVENTUALLY(cq_ready(&fe->rx) == depth && cq_ready(&fe->tx) == depth));
+}
+
+/*
+ * A guest that answers what it received rings once per turn: the RX
+ * doorbell owed for the buffers it gave back goes with its TX doorbell,
+ * which has hv take them too (the answer comes back into one of them).
+ * With nothing to send, kick or arm rings the RX doorbell alone.
+ */
+static void test_one_doorbell_per_turn(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 8, 64, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_seg seg;
+	struct pv_host h;
+	struct pvnet_fe fe;
+	uint32_t done = 0;
+	uint64_t bells;
+	uint8_t *buf;
+
+	host_with_nic(&h, "loop", 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 9 * MAX_FRAME);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+
+	/* Every buffer filled: hv asked for a doorbell at the next one given back. */
+	fill_rx_ring(&fe, buf, 0, 8, &done);
+	bells = fe.st.notifies;
+	CU_ASSERT_EQUAL(pvnet_fe_poll(&fe), 16);
+	CU_ASSERT_EQUAL(log.frames, 8);
+	CU_ASSERT_TRUE(fe.rx_bell);
+	CU_ASSERT_EQUAL(fe.st.notifies, bells); /* owed, not rung */
+	seg = (struct pvnet_fe_seg){ buf + 8 * MAX_FRAME, frame_len(8) };
+	frame_fill(buf + 8 * MAX_FRAME, 8);
+	CU_ASSERT_EQUAL(pvnet_fe_send(&fe, &seg, 1, tx_count, &done), 0);
+	pvnet_fe_kick(&fe);
+	CU_ASSERT_EQUAL(fe.st.notifies, bells + 1);
+	CU_ASSERT_FALSE(fe.rx_bell);
+	/* hv took the buffers on the TX doorbell: the answer is back, never dropped. */
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe), log.frames == 9)));
+	CU_ASSERT_EQUAL(h.nic[0]->st.rx_dropped, 0);
+
+	/* Nothing to send: the kick rings RX's doorbell; then arm does. */
+	log = (struct rx_log){ .next = 100, .in_order = true };
+	fill_rx_ring(&fe, buf, 100, 8, &done);
+	pvnet_fe_poll(&fe);
+	bells = fe.st.notifies;
+	pvnet_fe_kick(&fe);
+	CU_ASSERT_EQUAL(fe.st.notifies, bells + 1);
+	log = (struct rx_log){ .next = 200, .in_order = true };
+	fill_rx_ring(&fe, buf, 200, 8, &done);
+	pvnet_fe_poll(&fe);
+	bells = fe.st.notifies;
+	pvnet_fe_arm(&fe);
+	CU_ASSERT_EQUAL(fe.st.notifies, bells + 1);
+	CU_ASSERT_EQUAL(log.frames, 8);
+	CU_ASSERT_EQUAL(log.bad, 0);
+	CU_ASSERT_TRUE(log.in_order);
+	pv_host_destroy(&h);
+}
+
 /* Writes a raw TX entry into the ring (as a hostile guest would) and kicks. */
 static void raw_tx(struct pvnet_fe *fe, const struct hv_net_tx *t)
 {
@@ -503,6 +582,7 @@ int suite_pvnet(void)
 		{ "ring indices across 2^32", test_index_wrap },
 		{ "I/O thread spinning for work", test_spinning },
 		{ "guest that never reposts RX buffers", test_rx_not_reposted },
+		{ "one doorbell per turn: RX's goes with TX's", test_one_doorbell_per_turn },
 		{ "hostile TX requests", test_hostile_tx },
 		{ "hostile RX buffers", test_hostile_rx },
 		{ "wild ring index", test_wild_index },
