@@ -130,12 +130,18 @@ $(BUILD)/unit-tests: $(UT_OBJS)
 
 # ---- benchmark tools: host-native baselines --------------------------------------
 BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench \
-	       $(BUILD)/bench/loopback-blkbench
+	       $(BUILD)/bench/loopback-blkbench $(BUILD)/bench/net-rr
 $(BUILD)/bench/native-blkbench: tests/bench/native-blkbench.c guest-kernel/include/blkworkloads.h \
 		protocol/hv_blk.h $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -Iprotocol -o $@ $< $(LIBURING_A)
+
+# UDP round trips: the client for every network path, the server of the native one.
+$(BUILD)/bench/net-rr: tests/bench/net-rr.c $(DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)gcc $(CSTD) $(WARN) -O2 -o $@ $<
 
 # hv's PV backend driven by the real guest driver on a host thread (no VM):
 # the same sources as the unit tests, optimised, without sanitizers.

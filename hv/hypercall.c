@@ -84,14 +84,17 @@ static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
 
 static int64_t hc_exit_count(struct vm *vm, const uint64_t a[HC_NARGS])
 {
-	struct hv_exit_count c = { .kvm_exits = ~0ull, .hv_exits = vm->hv_exits };
+	struct hv_exit_count c = { .kvm_exits = ~0ull, .hv_exits = vm->hv_exits,
+				   .kvm_irqs = ~0ull };
 	struct rusage ru;
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		c.cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
 			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
-	if (vm->kvm)
+	if (vm->kvm) {
 		kvm_stats_get(&vm->kvm->vcpu_stats, "exits", &c.kvm_exits);
+		kvm_stats_get(&vm->kvm->vcpu_stats, "irq_injections", &c.kvm_irqs);
+	}
 	return gm_write(&vm->mem, a[0], &c, sizeof(c)) ? -HV_EFAULT : 0;
 }
 

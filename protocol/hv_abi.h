@@ -150,6 +150,7 @@ struct hv_exit_count {
 	uint64_t hv_exits;  /* exits that reached hv's vCPU loop */
 	uint64_t cpu_ns;    /* hv's CPU time so far, user + system, all threads
 	                       (the vCPU thread's includes the guest's own time) */
+	uint64_t kvm_irqs;  /* interrupts KVM injected (irq_injections); ~0 if unknown */
 };
 
 struct hv_boot_info {

@@ -71,6 +71,89 @@ if cpu_native and cpu_guest:
         ratio = round(statistics.median(c["ns"] for c in cpu_guest) /
                       statistics.median(c["ns"] for c in cpu_native), 3)
 
+# ---- network rows (scripts/bench-net.sh) ------------------------------------------
+NET_PATHS = ["native", "pv", "pv-poll", "trap"]
+NET_WORKLOADS = ["tcp-h2g", "tcp-g2h", "udp-rr", "loop"]
+NET_KEYS = ["mbit_s", "p50_us", "p99_us", "mean_us", "rr_per_s", "frames_per_s", "frames",
+            "exits_per_frame", "hv_exits_per_frame", "irqs_per_frame", "doorbells_per_frame",
+            "cpu_us_per_frame"]
+NET_FILE = re.compile(r"^net-(native|pv-poll|pv|trap)-(%s)-(\d+)\.out$" % "|".join(NET_WORKLOADS))
+IPERF_CSV = re.compile(r"^\d+,[\d.]+,\d+,[\d.]+,\d+,\d+,[\d.]+-[\d.]+,\d+,(\d+)\s*$")
+GUEST_IPERF = re.compile(r"^iperf: .* (\d+) bytes in (\d+) ms, \d+ kbit/s, done \(client\)")
+NETLOOP = re.compile(r"^netloop: .* (\d+) frames/s")
+NIC_STATS = re.compile(r"pvnet\d+ \(.*\): link \w+; rx \w+, (\d+) frames, .*?, (\d+) doorbells, "
+                       r".*; tx \w+, (\d+) frames, .*?, (\d+) doorbells")
+
+
+def lines(path):
+    try:
+        return [l.strip() for l in open(path, errors="replace")]
+    except OSError:
+        return []
+
+
+def first(path, pat):
+    """The groups of PAT's first match among PATH's lines, or None."""
+    for l in lines(path):
+        m = pat.search(l)
+        if m:
+            return m.groups()
+    return None
+
+
+def net_sample(path, w, out):
+    """One run's figures: the rate or round trip the tools measured, and for a guest
+    what netcost counted over the workload and hv's doorbells per frame."""
+    base, r = out[:-len(".out")], {}
+    if w.startswith("tcp-"):
+        if path == "native" or w == "tcp-h2g":  # the host side's iperf client, CSV
+            g = first(base + (".out" if path == "native" else ".client"), IPERF_CSV)
+            if g:
+                r["mbit_s"] = int(g[0]) / 1e6
+        else:  # the guest's lwiperf client reports what it sent
+            g = first(out, GUEST_IPERF)
+            if g:
+                r["mbit_s"] = int(g[0]) * 8 / int(g[1]) / 1e3
+    elif w == "udp-rr":
+        rr = benchlib.prefixed_json(base + (".out" if path == "native" else ".client"), "")
+        if rr:
+            r.update({k: rr[-1][k] for k in ("p50_us", "p99_us", "mean_us", "rr_per_s")})
+    elif w == "loop":
+        g = first(out, NETLOOP)
+        if g:
+            r["frames_per_s"] = int(g[0])
+    if path == "native":
+        return r
+    nc = benchlib.prefixed_json(out, "netcost-json: ")
+    if nc:
+        c = nc[-1]
+        frames = c["rx_frames"] + c["tx_frames"]
+        r["frames"] = frames
+        if frames:
+            r["exits_per_frame"] = c["kvm_exits"] / frames if c["kvm_exits"] >= 0 else None
+            r["hv_exits_per_frame"] = c["hv_exits"] / frames
+            r["irqs_per_frame"] = c["kvm_irqs"] / frames if c["kvm_irqs"] >= 0 else None
+            r["cpu_us_per_frame"] = c["cpu_ns"] / 1e3 / frames
+    g = first(base + ".err", NIC_STATS)  # whole run: hv's own count of frames and doorbells
+    if g and int(g[0]) + int(g[2]):
+        r["doorbells_per_frame"] = (int(g[1]) + int(g[3])) / (int(g[0]) + int(g[2]))
+    return r
+
+
+net_samples = {}
+for f in sorted(glob.glob(os.path.join(raw, "net-*.out"))):
+    m = NET_FILE.match(os.path.basename(f))
+    if m:
+        net_samples.setdefault((m.group(1), m.group(2)), []).append(net_sample(m.group(1), m.group(2), f))
+net_results = []
+for p in NET_PATHS:
+    for w in NET_WORKLOADS:
+        rs = net_samples.get((p, w))
+        if rs:
+            o = {"path": p, "workload": w, "runs": len(rs)}
+            o.update(benchlib.summarize(rs, NET_KEYS))
+            net_results.append(o)
+
 where = benchlib.where(sorted(glob.glob(os.path.join(raw, "*.err"))))
 doc = {
     "date": where["date"],
@@ -87,8 +170,19 @@ doc = {
              "exits KVM counted; hv_exits_per_io: those that reached hv; both null for "
              "native and loopback-*, which have no vCPU. cpu_us_per_io: hv's (or the "
              "native tool's) user+system CPU time per I/O, guest time included.",
+    "net_notes": "medians over runs. tcp-h2g: iperf -c from the host side into the guest "
+                 "(rate as the sending iperf reports it); tcp-g2h: the guest's lwiperf client "
+                 "(10 s, fixed in lwIP 2.1) into the host's iperf -s; native: the same tools "
+                 "between two network namespaces over a veth pair. udp-rr: 64-byte UDP round "
+                 "trips one at a time (net-rr). loop: netloop on --net loop / --trap-net loop, "
+                 "frames/s each sent and received back. Per frame: over every frame the guest's "
+                 "NICs moved during the workload, either way (netcost): exits_per_frame all vCPU "
+                 "exits KVM counted, irqs_per_frame interrupts KVM injected, cpu_us_per_frame "
+                 "hv's CPU time with the guest's; doorbells_per_frame hv's PV NIC doorbells over "
+                 "hv's frames, whole run. null where it does not apply (native: no vCPU).",
     "failures": failures,
     "results": results,
+    "net_results": net_results,
 }
 with open(out + ".json.tmp", "w") as fh:
     json.dump(doc, fh, indent=1)
@@ -102,22 +196,36 @@ def f(v, fmt="{:.1f}", none="-"):
 m = doc["machine"]
 print("where: %s, KVM backend %s, kernel %s, %s" % (
     m["label"], m["backend"] or "not reported (no guest ran)", m["kernel"], m["cpu"]))
-print("%-16s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s" % (
-    "path", "workload", "qd", "IOPS", "MB/s", "mean us", "p99 us", "exits/io", "to hv",
-    "cpu us", "IOPS spread"))
+if results:
+    print("%-16s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s" % (
+        "path", "workload", "qd", "IOPS", "MB/s", "mean us", "p99 us", "exits/io", "to hv",
+        "cpu us", "IOPS spread"))
 for r in results:
     print("%-16s %-18s %3s %10s %8s %9s %9s %8s %8s %8s %s..%s" % (
         r["path"], r["workload"], r["qd"], f(r["iops"]), f(r["mbps"]), f(r["lat_us_mean"]),
         f(r["lat_us_p99"]), f(r["exits_per_io"], "{:.3f}", "n/a"),
         f(r["hv_exits_per_io"], "{:.3f}", "n/a"), f(r["cpu_us_per_io"], "{:.2f}"),
         f(r.get("iops_min")), f(r.get("iops_max"))))
+if net_results:
+    print("%-8s %-8s %9s %9s %9s %11s %9s %9s %9s %9s" % (
+        "net", "workload", "Mbit/s", "p50 us", "p99 us", "frames/s", "exits/f", "irqs/f",
+        "bells/f", "cpu us/f"))
+for r in net_results:
+    print("%-8s %-8s %9s %9s %9s %11s %9s %9s %9s %9s" % (
+        r["path"], r["workload"], f(r["mbit_s"]), f(r["p50_us"]), f(r["p99_us"]),
+        f(r["frames_per_s"], "{:.0f}"), f(r["exits_per_frame"], "{:.3f}"),
+        f(r["irqs_per_frame"], "{:.3f}"), f(r["doorbells_per_frame"], "{:.3f}"),
+        f(r["cpu_us_per_frame"], "{:.2f}")))
 print("cpu-bound (SHA-256, cpubench): guest/native time ratio %s" %
       (f(ratio, "{:.3f}") if ratio else "not measured"))
 for x in failures:
     print("FAILED: %s run %s: %s" % (" ".join(filter(None, [x["path"], x["workload"]])),
                                       x["rep"], x["why"]))
 
-# gnuplot data: one row per workload, columns per path (latency, exits per I/O).
+# gnuplot data: one row per workload, columns per path (latency, exits per I/O);
+# none, so no chart, when no block row ran.
+if not results:
+    sys.exit(0)
 with open(out + ".dat", "w") as d:
     d.write("workload " + " ".join("%s_lat %s_exits" % (p, p) for p in PATHS) + "\n")
     for w in WORKLOADS:

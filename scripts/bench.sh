@@ -3,8 +3,9 @@
 # same run.  Every (path, workload) is measured REPS times; the report gives the
 # median and the spread.  QUICK=1: fewer, shorter runs.
 #   scripts/bench.sh [--paths "PATH..."] [--time SECONDS] [--reps N] [--name NAME]
-# PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu (all by default;
-# cpu is cpubench in the guest and natively).  Runs where guests can run: here
+# PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu net (all by
+# default; cpu is cpubench in the guest and natively; net is the network rows,
+# native over veth, pv, pv-poll and trap NICs: scripts/bench-net.sh).  Runs where guests can run: here
 # on a VMX/SVM /dev/kvm, else all of it in the test host VM (benchlib.sh).
 # Results: build/bench/NAME.{json,png} (NAME: results); raw outputs in
 # build/bench/raw/ (raw-NAME/ for another NAME).  A run that fails is reported
@@ -13,7 +14,7 @@
 set -uo pipefail # not -e: one failed run must not lose the others
 cd "$(dirname "$0")/.." || exit 2
 
-ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu"
+ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu net"
 usage() {
 	echo "usage: scripts/bench.sh [--paths \"PATH...\"] [--time SECONDS] [--reps N] [--name NAME]"
 	echo "  PATHs: $ALL"
@@ -42,8 +43,10 @@ has() { case " $paths " in *" $1 "*) return 0 ;; esac; return 1; }
 
 if [ "${QUICK:-0}" = 1 ]; then
 	reps=${reps:-2} secs=${secs:-0.3} size_mb=64 vm_limit=900
+	NET_SECS=1 NET_RR=200 NET_LOOP=5000 NET_LOOP_TRAP=300
 else
 	reps=${reps:-5} secs=${secs:-2} size_mb=256 vm_limit=3600
+	NET_SECS=5 NET_RR=2000 NET_LOOP=50000 NET_LOOP_TRAP=2000
 fi
 [[ $secs =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--time '$secs' is not a number of seconds"
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "--reps '$reps' is not a positive count"
@@ -53,7 +56,7 @@ fi
 bench_where bench "$vm_limit" scripts/bench.sh "${args[@]}"
 
 HV=build/hv KERNEL=build/guest-kernel.elf B=build/bench
-for f in "$HV" "$KERNEL" "$B/native-blkbench" "$B/native-cpubench" "$B/loopback-blkbench"; do
+for f in "$HV" "$KERNEL" "$B/native-blkbench" "$B/native-cpubench" "$B/loopback-blkbench" "$B/net-rr"; do
 	[ -f "$f" ] || { echo "bench: $f missing: run 'make bench'" >&2; exit 2; }
 done
 WORKLOADS="null-4k-qd1 randread-4k-qd1 randread-4k-qd32 seqread-128k-qd8 randwrite-4k-qd1"
@@ -82,6 +85,11 @@ guest() {
 		$params blkbench "$dev" --time "$secs" --json "$w"
 }
 
+if has net; then
+	. scripts/bench-net.sh
+	net_setup || exit 1
+fi
+
 start=$(date +%s)
 for rep in $(seq "$reps"); do
 	echo "bench: round $rep of $reps"
@@ -106,6 +114,12 @@ for rep in $(seq "$reps"); do
 	done
 	has cpu && want="cpubench-json: " attempt cpu-guest "" "$rep" "$RAW/cpu-guest-$rep" \
 		"$HV" run --stats --mem 128M --timeout 120 "$KERNEL" -- cpubench --json
+	if has net; then
+		net_native "$rep"
+		for path in pv pv-poll trap; do
+			net_guest "$path" "$rep"
+		done
+	fi
 done
 echo "bench: measured in $(($(date +%s) - start)) s"
 
@@ -121,7 +135,7 @@ print("%s, %s" % (m["label"], m["backend"] or "no guest ran"))' "$B/$name.json" 
 	gnuplot -e "base='$B/$name'; guests=$guests; where='$where'" scripts/bench.gp 2>"$RAW/gnuplot.err" ||
 		{ echo "bench: gnuplot failed:" >&2; cat "$RAW/gnuplot.err" >&2; rc=1; }
 fi
-[ "$rc" = 0 ] && echo "bench: wrote $B/$name.json and $B/$name.png"
+[ "$rc" = 0 ] && echo "bench: wrote $B/$name.json$([ -f "$B/$name.png" ] && echo " and $B/$name.png")"
 # The report may add failures of its own (cpubench digests that differ).
 nfail=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["failures"]))' \
 	"$B/$name.json" 2>/dev/null || echo "?")

@@ -8,6 +8,7 @@ writer of those blocks; no figure in them is typed by hand.
   testvm   build/testvm/last-run.json (scripts/testvm/run.sh), build/test-times.json (make test)
   boot     build/bench/boot.json      (make bench-boot)
   bench    build/bench/results.json   (make bench)
+  net      build/bench/results.json   (make bench: its network rows)
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
 
 Every table names its file, its date and where it ran; a missing file is said
@@ -159,7 +160,49 @@ def block_bench():
             "digest): guest/native time %s (%d guest and %d native runs)." % (
                 num(d.get("cpu_bound_ratio"), "{:.3f}", "not measured"),
                 len(cb.get("guest_ns", [])), len(cb.get("native_ns", [])))]
-    return out + failures(d.get("failures"))
+    return out + failures([x for x in d.get("failures", []) if x.get("workload") not in NET_WORKLOADS])
+
+
+NET_WORKLOADS = ("tcp-h2g", "tcp-g2h", "udp-rr", "loop")
+
+
+def block_net():
+    d = load(RESULTS)
+    rs = (d or {}).get("net_results")
+    if not rs:
+        return not_measured(RESULTS, "run `make bench`: it has no network rows yet")
+    out = ["From `%s` (%s; %s): `make bench%s`, %d runs per row, medians. Per frame: over "
+           "every frame the guest's NICs moved during the workload, either way; exits and "
+           "interrupts are KVM's counts, the same on any machine; rates and times are %s." % (
+               RESULTS, d["date"], where(d["machine"]), " QUICK=1" if d.get("quick") else "",
+               d["runs"], "emulator times: compare them within this table"
+               if d["machine"].get("testvm") else "this machine's"), ""]
+    out += table(["path", "workload", "Mbit/s", "p50 µs", "p99 µs", "frames/s", "exits/frame",
+                  "interrupts/frame", "doorbells/frame", "hv CPU µs/frame"],
+                 [[r["path"], r["workload"], num(r.get("mbit_s")), num(r.get("p50_us")),
+                   num(r.get("p99_us")), num(r.get("frames_per_s"), "{:.0f}"),
+                   num(r.get("exits_per_frame"), "{:.3f}"), num(r.get("irqs_per_frame"), "{:.3f}"),
+                   num(r.get("doorbells_per_frame"), "{:.3f}"),
+                   num(r.get("cpu_us_per_frame"))] for r in rs])
+    by = {(r["path"], r["workload"]): r for r in rs}
+    val = lambda p, w, k: (by.get((p, w)) or {}).get(k)
+    rows = []
+    for w, k, what in (("tcp-h2g", "mbit_s", "TCP host to guest, Mbit/s"),
+                       ("tcp-g2h", "mbit_s", "TCP guest to host, Mbit/s"),
+                       ("loop", "frames_per_s", "loop backend, frames/s")):
+        rows.append([what, num(val("native", w, k)), num(val("pv", w, k)),
+                     num(val("pv-poll", w, k)), num(val("trap", w, k)),
+                     ratio(val("pv", w, k), val("trap", w, k)),
+                     ratio(val("pv", w, k), val("native", w, k))])
+    rows.append(["UDP round trip p50, µs (lower is better)", num(val("native", "udp-rr", "p50_us")),
+                 num(val("pv", "udp-rr", "p50_us")), num(val("pv-poll", "udp-rr", "p50_us")),
+                 num(val("trap", "udp-rr", "p50_us")),
+                 ratio(val("pv", "udp-rr", "p50_us"), val("trap", "udp-rr", "p50_us")),
+                 ratio(val("pv", "udp-rr", "p50_us"), val("native", "udp-rr", "p50_us"))])
+    out += ["", "Side by side (same run):", ""]
+    out += table(["measure", "native (veth)", "pv", "pv-poll", "trap", "pv/trap", "pv/native"],
+                 rows)
+    return out + failures([x for x in d.get("failures", []) if x.get("workload") in NET_WORKLOADS])
 
 
 def block_iopoll():
@@ -183,7 +226,7 @@ def block_iopoll():
 
 
 BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
-          "io-poll": block_iopoll}
+          "net": block_net, "io-poll": block_iopoll}
 
 
 def main(argv):

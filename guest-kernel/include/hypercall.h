@@ -36,4 +36,13 @@ static inline uint64_t hv_time_ns(void)
 	return (uint64_t)hv_call0(HV_HC_TIME_NS);
 }
 
+/* hv's exit and CPU counters (HV_HC_EXIT_COUNT); they include this call's own exit. */
+static inline void hv_exit_count(struct hv_exit_count *c)
+{
+	static struct hv_exit_count shared; /* in RAM, where hv can write it */
+
+	hv_call1(HV_HC_EXIT_COUNT, (uint64_t)(uintptr_t)&shared);
+	*c = shared;
+}
+
 #endif

@@ -35,5 +35,6 @@ program_fn cmd_httpd;                                      /* httpd.c */
 program_fn cmd_iperf;                                      /* iperf.c */
 program_fn cmd_netloop;                                    /* netloop.c */
 program_fn cmd_nethostile;                                 /* nethostile.c */
+program_fn cmd_netcost;                                    /* netcost.c */
 
 #endif

@@ -146,14 +146,6 @@ static void fixed2(char *buf, unsigned len, uint64_t v100)
 	snprintf(buf, len, "%lu.%02lu", v100 / 100, v100 % 100);
 }
 
-static void exit_count(struct hv_exit_count *c)
-{
-	static struct hv_exit_count shared; /* in RAM, where hv can write it */
-
-	hv_call1(HV_HC_EXIT_COUNT, (uint64_t)(uintptr_t)&shared);
-	*c = shared;
-}
-
 static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms, bool json)
 {
 	static struct run r;
@@ -179,9 +171,9 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 			return 1;
 		memset(r.slot[i].buf, 0xa5 ^ (int)i, w->bs);
 	}
-	exit_count(&e0);
+	hv_exit_count(&e0);
 	elapsed_ns = tsc_to_ns(run_for(&r, ms * 1000 * per_us, per_us), per_us);
-	exit_count(&e1);
+	hv_exit_count(&e1);
 	for (i = 0; i < r.qd; i++)
 		blkdev_buf_free(r.slot[i].buf, w->bs);
 

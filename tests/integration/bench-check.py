@@ -3,18 +3,48 @@
 asserted, only that the figures exist and mean something):
   bench-check.py [--file RESULTS.json] PATH...
 PATH: the rows that must be there (native, loopback-pv, loopback-pv-poll, pv,
-pv-poll, trap).  Checks: where it ran is recorded; no run failed; each PATH has
+pv-poll, trap; net: the network rows).  Checks: where it ran is recorded; no run failed; each PATH has
 at least 4 workloads with positive IOPS, MB/s and latency; native and loopback
 rows have null exits (they have no vCPU: nothing to count, so never 0.0); guest
 rows have exits_per_io > 0 and hv_exits_per_io >= 0 (a PV doorbell is handled
 inside KVM, so none may reach hv); with pv and trap, trap takes more exits per
-I/O than pv at randread-4k-qd1; the CPU-bound ratio is positive.  Exit status 1
+I/O than pv at randread-4k-qd1; the CPU-bound ratio is positive.  net: native, pv, pv-poll and trap each
+have tcp-h2g and tcp-g2h rows with a positive Mbit/s and a udp-rr row with
+p50 <= p99; the guest paths a loop row with frames/s, and every guest row
+positive frames, exits, CPU per frame and counted interrupts; PV rows
+doorbells per frame; the trap NIC more exits per frame than pv on loop.  Exit status 1
 and one line on stderr saying what is wrong (the last line is the reason)."""
 import json, sys
 
 NO_VM = {"native", "loopback-pv", "loopback-pv-poll"}
 GUEST = {"pv", "pv-poll", "trap"}
 KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "cpu_us_per_io"]
+
+
+def check_net(d):
+    rows = {(r["path"], r["workload"]): r for r in d.get("net_results", [])}
+    for p in ("native", "pv", "pv-poll", "trap"):
+        for w in ("tcp-h2g", "tcp-g2h", "udp-rr") + (("loop",) if p != "native" else ()):
+            r = rows.get((p, w))
+            assert r, "no net row %s %s" % (p, w)
+            what = "net %s %s" % (p, w)
+            if w.startswith("tcp-"):
+                assert (r.get("mbit_s") or 0) > 0, "%s: mbit_s %r" % (what, r.get("mbit_s"))
+            elif w == "udp-rr":
+                assert 0 < r["p50_us"] <= r["p99_us"], "%s: p50 %r p99 %r" % (
+                    what, r.get("p50_us"), r.get("p99_us"))
+            else:
+                assert (r.get("frames_per_s") or 0) > 0, "%s: frames_per_s %r" % (
+                    what, r.get("frames_per_s"))
+            if p == "native":
+                continue
+            for k in ("frames", "exits_per_frame", "cpu_us_per_frame"):
+                assert (r.get(k) or 0) > 0, "%s: %s %r, want > 0" % (what, k, r.get(k))
+            assert r.get("irqs_per_frame") is not None, "%s: no irqs_per_frame" % what
+            if p.startswith("pv"):
+                assert r.get("doorbells_per_frame") is not None, "%s: no doorbells" % what
+    t, v = rows[("trap", "loop")]["exits_per_frame"], rows[("pv", "loop")]["exits_per_frame"]
+    assert t > v, "loop: trap exits_per_frame %s not above pv's %s" % (t, v)
 
 
 def check(d, paths):
@@ -27,6 +57,9 @@ def check(d, paths):
         raise AssertionError("%d failed run(s), first: %s %s run %s: %s" % (
             len(d["failures"]), x.get("path"), x.get("workload") or "", x.get("rep"), x.get("why")))
     rows = {(r["path"], r["workload"]): r for r in d["results"]}
+    if "net" in paths:
+        check_net(d)
+        paths = [p for p in paths if p != "net"]
     for p in paths:
         assert p in NO_VM | GUEST, "unknown path %r" % p
         mine = [r for (q, _), r in rows.items() if q == p]

@@ -11,7 +11,7 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r)==4 an
 
 # make bench QUICK=1, smoke only: every key present, rates positive; speed not
 # asserted.  Under its own name, so the README's results.json stays as measured.
-run bench-quick 170 env QUICK=1 scripts/bench.sh --name smoke
+run bench-quick 500 env QUICK=1 scripts/bench.sh --name smoke
 expect bench-quick 0 "wrote build/bench/smoke.json" out
 python3 tests/integration/bench-check.py --file build/bench/smoke.json native loopback-pv loopback-pv-poll \
 	2>"$TMP/bench-json.err" && pass bench-quick-json-native || fail bench-quick-json-native "$(tail -1 "$TMP/bench-json.err")"
@@ -20,3 +20,7 @@ python3 tests/integration/bench-check.py --file build/bench/smoke.json native lo
 # The bench smoke run above ran the guest paths too.
 python3 tests/integration/bench-check.py --file build/bench/smoke.json native pv pv-poll trap 2>"$TMP/bench-json.err" &&
 	pass bench-quick-json-paths || fail bench-quick-json-paths "$(tail -1 "$TMP/bench-json.err")"
+
+# ... and the network rows: native over veth, pv, pv-poll and trap NICs.
+python3 tests/integration/bench-check.py --file build/bench/smoke.json net 2>"$TMP/bench-json.err" &&
+	pass bench-quick-json-net || fail bench-quick-json-net "$(tail -1 "$TMP/bench-json.err")"

@@ -122,7 +122,10 @@ static uint64_t cpu_ns_now(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 }
 
-/* Without KVM: hv's own exit count, ~0 for KVM's, hv's CPU time; a bad range writes nothing. */
+/*
+ * Without KVM: hv's own exit count, ~0 for KVM's exits and interrupts, hv's CPU
+ * time; a bad range writes nothing.
+ */
 static void test_exit_count(void)
 {
 	const uint64_t mem = 4u << 20;
@@ -138,6 +141,7 @@ static void test_exit_count(void)
 	after = cpu_ns_now();
 	memcpy(&c, f.vm->mem.host + mem - sizeof(c), sizeof(c));
 	CU_ASSERT_EQUAL(c.kvm_exits, ~0ull);
+	CU_ASSERT_EQUAL(c.kvm_irqs, ~0ull);
 	CU_ASSERT_EQUAL(c.hv_exits, 12345);
 	CU_ASSERT(c.cpu_ns > 0 && before <= c.cpu_ns && c.cpu_ns <= after);
 	/* Straddling the end of RAM, past it, wrapping: -EFAULT and not a byte written. */
