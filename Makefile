@@ -6,6 +6,10 @@
 #                 here when /dev/kvm is VMX/SVM, else in the test host VM)
 #   make test-vm  the same, with the integration tests always in the test host VM
 
+# A recipe that fails or is killed leaves no half-written target behind to
+# look up to date next time.
+.DELETE_ON_ERROR:
+
 BUILD      := build
 MULTIARCH  := $(shell gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 LIBURING_A := /usr/lib/$(MULTIARCH)/liburing.a
