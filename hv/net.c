@@ -100,8 +100,12 @@ void net_close(struct net *n)
 
 bool net_gone(int res)
 {
-	/* A deleted tap: the fd is detached (EBADFD) or its device went away. */
-	return res == -EBADFD || res == -ENODEV || res == -ENXIO || res == -EIO;
+	/*
+	 * A deleted tap: the fd is detached (EBADFD) or its device went away.
+	 * Not EIO: a tap that is only set down refuses writes with EIO and takes
+	 * them again once up, so that is a failed send, not a lost link.
+	 */
+	return res == -EBADFD || res == -ENODEV || res == -ENXIO;
 }
 
 void net_default_mac(uint8_t mac[6], unsigned kind, unsigned index)
