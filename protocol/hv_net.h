@@ -1,6 +1,5 @@
 /*
- * hv network devices (PROTOCOL.md, "PV network device" and "Trap network
- * controller").  A PV NIC (pvnet) has two queues on the rings of hv_ring.h:
+ * hv network devices (PROTOCOL.md, "PV NIC" and "Trap NIC").  A PV NIC (pvnet) has two queues on the rings of hv_ring.h:
  * RX, on which the guest posts empty buffers that hv fills with received
  * frames, and TX, on which the guest posts frames for hv to send.  Its MAC,
  * MTU, link state and offered features are in its struct hv_dev_desc
@@ -25,14 +24,16 @@
 #define HV_NET_DEFAULT_MTU 1500       /* payload bytes: frames up to MTU + 14 */
 
 /*
- * Features (hv_dev_desc.cfg.net.features offers, hv_queue_setup.features of
- * the RX queue accepts a subset; a feature is on only if both say so).  None
- * is implemented yet: hv offers 0 and refuses an attach that asks for any.
+ * Features (hv_dev_desc.cfg.net.features offers, hv_queue_setup.features
+ * accepts a subset; a feature is on only if both say so).  None is
+ * implemented yet: hv offers 0 and refuses an attach of either queue that
+ * asks for any.
  * Defined so the format is settled:
  *   TX_CSUM   hv fills the L4 checksum of a TX frame whose request has
  *             HV_NET_TX_F_CSUM (csum_start/csum_offset as virtio-net's)
  *   TX_TSO4   a TX frame may be a TCPv4 super-frame up to HV_NET_MAX_FRAME,
- *             cut into MSS-sized segments by hv (gso_size in the request)
+ *             cut into MSS-sized segments by hv (the request has no MSS
+ *             field yet: TSO4 will change it, PROTOCOL.md 13.5)
  *   RX_CSUM   RX completions may carry HV_NET_RXC_F_CSUM_OK
  *   RX_MERGE  a received frame may span several RX buffers (HV_NET_RXC_F_MORE)
  */
