@@ -102,6 +102,7 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	/* Frames go to the guest's buffers from now: no more dropping into scratch. */
 	if (n->scratch_busy)
 		net_cancel(e, &n->net, &n->scratch_op);
+	n->rx_taken++;
 	n->rx_free = r->next_free;
 	*r = (struct pvnet_back_rx){ .n = n, .id = b->id, .busy = true,
 				     .iov = { p, b->len } };
@@ -122,8 +123,12 @@ static void scratch_done(struct ioeng_op *op, int res)
 		n->st.rx_dropped++;
 	else if (net_gone(res))
 		link_down(n);
-	/* Still starving: keep dropping; buffers that came meanwhile end it (rx_start). */
-	if (res != -ECANCELED && pvq_state(&n->rxq) == PVQ_ACTIVE)
+	/*
+	 * Still starving: keep dropping.  Not once the guest's buffers are held
+	 * (rx_start's cancel can lose the race with a frame): scratch would
+	 * compete with them for the next frames.
+	 */
+	if (res != -ECANCELED && pvq_state(&n->rxq) == PVQ_ACTIVE && !n->rxq.inflight)
 		arm_scratch(n, engine(n));
 	pvq_service(&n->rxq, engine(n));
 }
@@ -137,15 +142,25 @@ static void arm_scratch(struct pvnet_back *n, struct ioeng *e)
 	n->scratch_busy = net_recv(e, &n->net, &n->scratch_iov, 1, &n->scratch_op) == 0;
 }
 
+static void rx_idle(struct pvq *q, struct ioeng *e);
+
 /* Still no buffer after the grace time: read what arrives into scratch, drop it. */
 static void starve_done(struct ioeng_op *op, int res)
 {
 	struct pvnet_back *n = container_of(op, struct pvnet_back, starve_op);
 
-	(void)res;
 	n->starve_armed = false;
-	if (pvq_state(&n->rxq) == PVQ_ACTIVE && !n->rxq.inflight)
-		arm_scratch(n, engine(n));
+	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight)
+		return; /* a detach cancelled it, or the guest's buffers are held */
+	/*
+	 * Buffers came and went since the timer was armed: the dry spell began
+	 * later, so it gets a grace of its own before frames are dropped.
+	 */
+	if (n->rx_taken != n->starve_taken) {
+		rx_idle(&n->rxq, engine(n));
+		return;
+	}
+	arm_scratch(n, engine(n));
 }
 
 /*
@@ -160,6 +175,7 @@ static void rx_idle(struct pvq *q, struct ioeng *e)
 
 	if (n->scratch_busy || n->starve_armed || !link_up(n))
 		return;
+	n->starve_taken = n->rx_taken;
 	n->starve_ts = (struct __kernel_timespec){ .tv_nsec = PVNET_RX_STARVE_MS * 1000000ll };
 	n->starve_op.cb = starve_done;
 	n->starve_armed = ioeng_timeout(e, &n->starve_ts, &n->starve_op) == 0;

@@ -45,6 +45,7 @@ struct pvnet_back {
 	struct ioeng_op scratch_op, starve_op;
 	struct __kernel_timespec starve_ts;
 	bool scratch_busy, starve_armed;
+	uint64_t rx_taken, starve_taken; /* buffers taken: in all, and when the timer was armed */
 	struct pvnet_back_stats st;
 };
 

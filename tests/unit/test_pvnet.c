@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pv_host.h"
@@ -238,6 +239,58 @@ static void fill_rx_ring(struct pvnet_fe *fe, uint8_t *buf, uint32_t first, uint
 	}
 	pvnet_fe_kick(fe);
 	CU_ASSERT_TRUE_FATAL(EVENTUALLY(cq_ready(&fe->rx) == depth && cq_ready(&fe->tx) == depth));
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The grace before hv drops is PVNET_RX_STARVE_MS of dryness since the last
+ * buffer hv took, not since the first time the ring ran dry: a ring that
+ * runs dry, is refilled and runs dry again within the grace starts a grace
+ * of its own.  A frame that arrives then waits; it is dropped only after a
+ * whole grace measured from the second dry spell.
+ */
+static void test_rx_grace_restarts(void)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 8, 64, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_seg seg;
+	struct pv_host h;
+	struct pvnet_fe fe;
+	uint32_t done = 0;
+	uint64_t dry, dropped_at;
+	struct pvnet_back *n;
+	uint8_t *buf;
+
+	host_with_nic(&h, "loop", 0);
+	n = h.nic[0];
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 9 * MAX_FRAME);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+
+	fill_rx_ring(&fe, buf, 0, 8, &done); /* dry: hv's grace timer runs */
+	usleep(PVNET_RX_STARVE_MS * 1000 * 6 / 10);
+	pvnet_fe_poll(&fe);
+	pvnet_fe_arm(&fe); /* the buffers back, taken by hv ... */
+	log = (struct rx_log){ .next = 100, .in_order = true };
+	fill_rx_ring(&fe, buf, 100, 8, &done); /* ... and filled: dry again */
+	dry = mono_ns();
+	usleep(PVNET_RX_STARVE_MS * 1000 / 2); /* past the first grace, inside the second */
+	seg = (struct pvnet_fe_seg){ buf + 8 * MAX_FRAME, frame_len(200) };
+	frame_fill(buf + 8 * MAX_FRAME, 200);
+	CU_ASSERT_EQUAL(pvnet_fe_send(&fe, &seg, 1, tx_count, &done), 0);
+	pvnet_fe_kick(&fe);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&n->st.rx_dropped, __ATOMIC_ACQUIRE) == 1));
+	dropped_at = mono_ns();
+	CU_ASSERT_TRUE(dropped_at - dry >= PVNET_RX_STARVE_MS * 1000000ull);
+	CU_ASSERT_EQUAL(n->st.rx_frames, 16);
+	pv_host_destroy(&h);
 }
 
 /*
@@ -582,6 +635,7 @@ int suite_pvnet(void)
 		{ "ring indices across 2^32", test_index_wrap },
 		{ "I/O thread spinning for work", test_spinning },
 		{ "guest that never reposts RX buffers", test_rx_not_reposted },
+		{ "RX grace restarts after a refill", test_rx_grace_restarts },
 		{ "one doorbell per turn: RX's goes with TX's", test_one_doorbell_per_turn },
 		{ "hostile TX requests", test_hostile_tx },
 		{ "hostile RX buffers", test_hostile_rx },
