@@ -208,18 +208,26 @@ static void tx_attacks(struct tally *t, struct raw *r, uint64_t mem, uint64_t pa
 }
 
 /*
- * --loop: the valid frame of 15 segments that tx_attacks sent waits in hv
- * for a buffer (the grace before a drop): one posted now gets it, gathered.
+ * --loop: the buffer for the valid frame of 15 segments among tx_attacks,
+ * posted before them, so the frame never waits on a guest that may be
+ * descheduled past hv's grace; its id.
  */
-static bool gathered_back(struct raw *r, uint8_t *buf)
+static uint32_t post_gather_buffer(struct raw *r, uint8_t *buf)
 {
 	uint8_t *in = buf + 4096;
-	struct hv_net_rxc c;
-	uint32_t id = ++r->next_id;
-	unsigned i;
 
 	memset(in, 0, 2048);
-	post_rx(r, (uint64_t)(uintptr_t)in, (uint32_t)r->mtu + HV_NET_ETH_HLEN, id);
+	post_rx(r, (uint64_t)(uintptr_t)in, (uint32_t)r->mtu + HV_NET_ETH_HLEN, ++r->next_id);
+	return r->next_id;
+}
+
+/* That frame came back into that buffer, gathered whole. */
+static bool gathered_back(struct raw *r, const uint8_t *buf, uint32_t id)
+{
+	const uint8_t *in = buf + 4096;
+	struct hv_net_rxc c;
+	unsigned i;
+
 	if (!take(&r->rx, &c, sizeof(c), ANSWER_NS) || c.id != id || c.status != HV_NET_S_OK ||
 	    c.len != HV_NET_MAX_SEG * 60)
 		return false;
@@ -306,6 +314,7 @@ int cmd_nethostile(const struct hv_boot_info *bi, int argc, char **argv)
 	bool loop = argc == 3 && !strcmp(argv[2], "--loop");
 	struct tally t = { "nethostile", 0 };
 	struct raw r = { 0 };
+	uint32_t gather_id = 0;
 	uint8_t *buf;
 	uint64_t pa;
 
@@ -342,9 +351,12 @@ int cmd_nethostile(const struct hv_boot_info *bi, int argc, char **argv)
 		tally_true(&t, "a frame comes back into a posted buffer",
 			   loop_frame(&r, buf, buf + 4096, d->mac));
 	}
+	if (loop)
+		gather_id = post_gather_buffer(&r, buf);
 	tx_attacks(&t, &r, bi->mem_size, pa);
 	if (loop)
-		tally_true(&t, "the frame of 15 segments comes back whole", gathered_back(&r, buf));
+		tally_true(&t, "the frame of 15 segments comes back whole",
+			   gathered_back(&r, buf, gather_id));
 	rx_attacks(&t, &r, bi->mem_size, pa);
 	if (loop)
 		tally_true(&t, "after the attacks a frame still comes back",
