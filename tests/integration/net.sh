@@ -164,19 +164,26 @@ expect pv-net-hostile 0 "nethostile: 0 failures" out "pvnet0 (rx|tx): queue brok
 	"pvnet0 \(loop\): link up; rx active, [0-9]+ frames, [0-9]+ bytes, 2000 dropped" err
 grep -q "FAIL" "$TMP/pv-net-hostile.out" && fail pv-net-hostile-lines "$(grep FAIL "$TMP/pv-net-hostile.out" | head -3)"
 
+# ping_bg NAME KIND COUNT: the guest on tap0 (KIND pv or trap) pings the host
+# COUNT times, 4 a second, in the background, until its second reply.
+ping_bg() {
+	local name=$1 opt="--net tap:tap0" i
+	[ "$2" = trap ] && opt="--trap-net tap:tap0"
+	in_ns timeout -k 5 120 "$HV" run --stats --timeout 110 $opt "$KERNEL" -- $GUEST_IP ping $HOST "$3" \
+		--interval 250 >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	BG=$!
+	for i in $(seq 300); do
+		grep -q "icmp_seq=2 " "$TMP/$name.out" && break
+		sleep 0.1
+	done
+}
+
 # The tap set down for a second while the guest pings: sends fail meanwhile
 # (the tap refuses writes with EIO), but the tap is still there, so the NIC
 # stays up and the pings after it are answered (the host's own route to the
 # tap comes back a moment after it is up again: a few seconds are allowed).
 for kind in pv trap; do
-	[ $kind = pv ] && opt="--net tap:tap0" || opt="--trap-net tap:tap0"
-	in_ns timeout -k 5 120 "$HV" run --stats --timeout 110 $opt "$KERNEL" -- $GUEST_IP ping $HOST 40 --interval 250 \
-		>"$TMP/$kind-net-tap-down.out" 2>"$TMP/$kind-net-tap-down.err" &
-	BG=$!
-	for i in $(seq 300); do
-		grep -q "icmp_seq=2 " "$TMP/$kind-net-tap-down.out" && break
-		sleep 0.1
-	done
+	ping_bg $kind-net-tap-down $kind 40
 	in_ns ip link set tap0 down
 	sleep 1
 	in_ns ip link set tap0 up
@@ -188,16 +195,9 @@ done
 
 # The tap deleted while the guest pings: the link goes down, hv runs on.
 for kind in pv trap; do
-	[ $kind = pv ] && opt="--net tap:tap0" || opt="--trap-net tap:tap0"
 	in_ns ip link show tap0 >/dev/null 2>&1 || { in_ns ip tuntap add tap0 mode tap &&
 		in_ns ip addr add "$HOST/24" dev tap0 && in_ns ip link set tap0 up; }
-	in_ns timeout -k 5 120 "$HV" run --stats --timeout 110 $opt "$KERNEL" -- $GUEST_IP ping $HOST 30 --interval 250 \
-		>"$TMP/$kind-net-tap-gone.out" 2>"$TMP/$kind-net-tap-gone.err" &
-	BG=$!
-	for i in $(seq 300); do
-		grep -q "icmp_seq=2 " "$TMP/$kind-net-tap-gone.out" && break
-		sleep 0.1
-	done
+	ping_bg $kind-net-tap-gone $kind 30
 	in_ns ip link del tap0
 	guest_wait
 	expect $kind-net-tap-gone 0 "tap0 is gone: link down" err "icmp_seq=30: cannot send: no route: is the link down" out \

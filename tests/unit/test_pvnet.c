@@ -241,6 +241,19 @@ static void fill_rx_ring(struct pvnet_fe *fe, uint8_t *buf, uint32_t first, uint
 	CU_ASSERT_TRUE_FATAL(EVENTUALLY(cq_ready(&fe->rx) == depth && cq_ready(&fe->tx) == depth));
 }
 
+/* A loop NIC attached with cfg (8 RX buffers), and room for 9 frames to send. */
+static uint8_t *small_loop_nic(struct pv_host *h, struct pvnet_fe *fe,
+			       const struct pvnet_fe_config *cfg)
+{
+	uint8_t *buf;
+
+	host_with_nic(h, "loop", 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(h, fe, 0, cfg), 0);
+	buf = pv_host_alloc(h, 9 * MAX_FRAME);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	return buf;
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -268,11 +281,8 @@ static void test_rx_grace_restarts(void)
 	struct pvnet_back *n;
 	uint8_t *buf;
 
-	host_with_nic(&h, "loop", 0);
+	buf = small_loop_nic(&h, &fe, &cfg);
 	n = h.nic[0];
-	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
-	buf = pv_host_alloc(&h, 9 * MAX_FRAME);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 
 	fill_rx_ring(&fe, buf, 0, 8, &done); /* dry: hv's grace timer runs */
 	usleep(PVNET_RX_STARVE_MS * 1000 * 6 / 10);
@@ -310,10 +320,7 @@ static void test_one_doorbell_per_turn(void)
 	uint64_t bells;
 	uint8_t *buf;
 
-	host_with_nic(&h, "loop", 0);
-	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
-	buf = pv_host_alloc(&h, 9 * MAX_FRAME);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	buf = small_loop_nic(&h, &fe, &cfg);
 
 	/* Every buffer filled: hv asked for a doorbell at the next one given back. */
 	fill_rx_ring(&fe, buf, 0, 8, &done);
