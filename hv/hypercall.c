@@ -22,12 +22,13 @@ int64_t hc_dispatch(struct vm *vm, uint64_t nr, const uint64_t a[HC_NARGS])
 {
 	struct hc_entry *e;
 
+	/* Counted atomically: every vCPU dispatches through the one table. */
 	if (nr >= HC_TABLE_SIZE || !vm->hc.e[nr].fn) {
-		vm->hc.bad_calls++;
+		__atomic_fetch_add(&vm->hc.bad_calls, 1, __ATOMIC_RELAXED);
 		return -HV_ENOSYS;
 	}
 	e = &vm->hc.e[nr];
-	e->calls++;
+	__atomic_fetch_add(&e->calls, 1, __ATOMIC_RELAXED);
 	return e->fn(vm, a);
 }
 

@@ -66,7 +66,7 @@ bool io_bus_access(struct io_bus *bus, uint64_t addr, bool is_write,
 			*val = ~0ull;
 		return false;
 	}
-	r->accesses++;
+	__atomic_fetch_add(&r->accesses, 1, __ATOMIC_RELAXED); /* every vCPU counts here */
 	r->fn(r->opaque, addr - r->base, is_write, val, size);
 	return true;
 }

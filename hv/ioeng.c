@@ -21,7 +21,10 @@ int ioeng_init(struct ioeng *e, unsigned depth)
 				 IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
 	if (rc == -EINVAL)
 		rc = io_uring_queue_init(depth, &e->ring, 0);
-	return rc < 0 ? rc : 0;
+	if (rc < 0)
+		return rc;
+	e->cap = e->ring.cq.ring_entries;
+	return 0;
 }
 
 void ioeng_exit(struct ioeng *e)
@@ -31,16 +34,21 @@ void ioeng_exit(struct ioeng *e)
 
 struct io_uring_sqe *ioeng_sqe(struct ioeng *e)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
+	struct io_uring_sqe *sqe;
 
+	if (e->kernel_ops >= e->cap)
+		return NULL;
+	sqe = io_uring_get_sqe(&e->ring);
 	if (!sqe) {
 		/* The SQ is full: push it to the kernel and try once more. */
 		if (io_uring_submit(&e->ring) >= 0)
 			e->queued = 0;
 		sqe = io_uring_get_sqe(&e->ring);
 	}
-	if (sqe)
+	if (sqe) {
 		e->queued++;
+		e->kernel_ops++;
+	}
 	return sqe;
 }
 
@@ -158,6 +166,8 @@ int ioeng_run(struct ioeng *e, int wait)
 		op->cb(op, res);
 		n++;
 	}
+	/* Only now are those CQEs' slots the kernel's again. */
 	io_uring_cq_advance(&e->ring, seen);
+	e->kernel_ops -= seen;
 	return n + run_inline(e);
 }

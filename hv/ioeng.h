@@ -26,9 +26,19 @@ struct ioeng_op {
 	struct ioeng_op *next; /* the engine's inline-completion list */
 };
 
+/* Completion slots the engine keeps free for cancels, timeouts and one-off ops. */
+#define IOENG_RESERVE 32
+
 struct ioeng {
 	struct io_uring ring;
 	unsigned depth;
+	/*
+	 * Every SQE brings exactly one CQE, so SQEs whose CQE is not yet
+	 * reaped and passed back (kernel_ops) never exceed the completion
+	 * ring (cap): it cannot overflow, and no kernel ever refuses a
+	 * submission for an overflowed ring (-EBUSY on some).
+	 */
+	unsigned cap, kernel_ops;
 	unsigned queued;        /* SQEs prepared, not yet submitted */
 	unsigned inflight;      /* ops whose callback has not run, eventfd reads excluded */
 	struct ioeng_op *done;  /* completed inline, callbacks pending */
@@ -38,8 +48,17 @@ struct ioeng {
 int ioeng_init(struct ioeng *e, unsigned depth);
 void ioeng_exit(struct ioeng *e);
 
-/* The next free SQE (submitting what is queued if the ring is full), or NULL. */
+/*
+ * The next free SQE (submitting what is queued if the ring is full), or
+ * NULL: no SQE, or cap operations the kernel has yet to complete.
+ */
 struct io_uring_sqe *ioeng_sqe(struct ioeng *e);
+
+/* Operations that may still be started before ioeng_sqe() refuses. */
+static inline unsigned ioeng_room(const struct ioeng *e)
+{
+	return e->cap - e->kernel_ops;
+}
 /* An SQE the caller prepared goes to the kernel for op: counted in flight. */
 void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op);
 /*

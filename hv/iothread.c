@@ -20,18 +20,31 @@ static void on_signal(struct ioeng_op *op, int res)
 	if (s->it->stopping)
 		return;
 	if (res >= 0) {
-		s->kicks++;
+		/* Released: whoever sees this count sees all the earlier kicks did. */
+		__atomic_fetch_add(&s->kicks, 1, __ATOMIC_RELEASE);
 		s->kick(s, &s->it->eng);
 	}
 	await_signal(s);
 }
 
-/* Queues the read that takes the source's next signal. */
+/*
+ * Queues the read that takes the source's next signal.  With the engine
+ * full it is retried after the next batch (rearm_all), which frees room:
+ * giving up would end the thread and with it the wait for I/O in flight.
+ */
 static void await_signal(struct io_source *s)
 {
 	s->op.cb = on_signal;
-	if (ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op))
-		s->it->error = -EBUSY;
+	s->rearm = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
+}
+
+static void rearm_all(struct iothread *it)
+{
+	unsigned i;
+
+	for (i = 0; i < it->nr_src; i++)
+		if (it->src[i]->rearm)
+			await_signal(it->src[i]);
 }
 
 static void stop_kick(struct io_source *s, struct ioeng *e)
@@ -151,6 +164,7 @@ static int step(struct iothread *it, int wait)
 		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
 		return rc;
 	}
+	rearm_all(it);
 	publish_all(it);
 	return 0;
 }

@@ -29,6 +29,7 @@ struct io_source {
 	uint64_t count;
 	struct ioeng_op op;
 	struct iothread *it;
+	bool rearm;  /* its next signal's read is not queued yet (the engine was full) */
 	uint64_t kicks;
 };
 

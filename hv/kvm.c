@@ -63,6 +63,7 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 	int v;
 
 	memset(k, 0, sizeof(*k));
+	k->irq_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER; /* needs no destroy */
 	k->vm_fd = k->vcpu_fd = k->vm_stats.fd = k->vcpu_stats.fd = -1;
 	k->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (k->sys_fd < 0)

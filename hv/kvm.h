@@ -6,6 +6,7 @@
 #ifndef HV_KVM_H
 #define HV_KVM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ struct kvm_vm {
 	enum kvm_backend backend;
 	struct kvm_cpu_features cpu;
 	struct kvm_stats vm_stats, vcpu_stats;
+	/* The MSI routes: queues attach and detach on any vCPU, devices wire at setup. */
+	pthread_mutex_t irq_lock;
 	struct kvm_irq_routing_entry msi[KVM_MAX_MSI_ROUTES];
 	unsigned nr_msi;
 };

@@ -64,7 +64,7 @@ static void drop_route(struct kvm_vm *k, unsigned i)
 	k->msi[i] = k->msi[--k->nr_msi];
 }
 
-int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
+static int add_msi_locked(struct kvm_vm *k, uint32_t vector, int fd)
 {
 	struct kvm_irq_routing_entry *e;
 	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd };
@@ -94,13 +94,26 @@ int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
 	return (int)irqfd.gsi;
 }
 
+/* KVM_SET_GSI_ROUTING replaces the whole table: two callers at once would lose a route. */
+int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
+{
+	int rc;
+
+	pthread_mutex_lock(&k->irq_lock);
+	rc = add_msi_locked(k, vector, fd);
+	pthread_mutex_unlock(&k->irq_lock);
+	return rc;
+}
+
 int kvm_irqfd_msi_remove(struct kvm_vm *k, int gsi, int fd)
 {
 	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = (uint32_t)gsi,
 				   .flags = KVM_IRQFD_FLAG_DEASSIGN };
 	unsigned i;
-	int rc = ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+	int rc;
 
+	pthread_mutex_lock(&k->irq_lock);
+	rc = ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
 	for (i = 0; i < k->nr_msi; i++)
 		if (k->msi[i].gsi == (uint32_t)gsi) {
 			drop_route(k, i);
@@ -108,5 +121,6 @@ int kvm_irqfd_msi_remove(struct kvm_vm *k, int gsi, int fd)
 				rc = set_routing(k);
 			break;
 		}
+	pthread_mutex_unlock(&k->irq_lock);
 	return rc;
 }

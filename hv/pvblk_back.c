@@ -116,18 +116,26 @@ int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
 		    const struct guest_mem *mem, const struct disk *disk)
 {
 	char name[16];
+	int rc;
 
 	memset(b, 0, sizeof(*b));
 	b->disk = *disk;
 	b->index = index;
 	snprintf(name, sizeof(name), "pvblk%u", index);
-	return pvq_init(&b->q, name, port, mem, sizeof(struct hv_blk_req),
-			sizeof(struct hv_blk_cpl), start);
+	rc = -pthread_mutex_init(&b->ctl, NULL);
+	if (rc)
+		return rc;
+	rc = pvq_init(&b->q, name, port, mem, sizeof(struct hv_blk_req),
+		      sizeof(struct hv_blk_cpl), start);
+	if (rc)
+		pthread_mutex_destroy(&b->ctl);
+	return rc;
 }
 
 void pvblk_back_destroy(struct pvblk_back *b)
 {
 	pvq_destroy(&b->q);
+	pthread_mutex_destroy(&b->ctl);
 	disk_close(&b->disk);
 	free(b->pool);
 	b->pool = NULL;
@@ -140,15 +148,17 @@ void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d)
 	d->len = 4;
 }
 
-int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+/* Under b->ctl. */
+static int64_t attach_locked(struct pvblk_back *b, const struct hv_queue_setup *s,
+			     struct kvm_vm *kvm)
 {
-	struct pvblk_back *b = dev;
 	uint32_t i;
 	int rc;
 
-	/* A disk has one queue, 0, and offers no features. */
-	if (pvq_attached(&b->q))
+	/* Not while the old queue's requests may still point into its pool. */
+	if (pvq_attached(&b->q) || b->pool)
 		return -HV_EBUSY;
+	/* A disk has one queue, 0, and offers no features. */
 	if (s->queue || s->features)
 		return -HV_EINVAL;
 	/* One request per completion slot: pvq never has more in flight. */
@@ -169,6 +179,17 @@ int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
 	return b->q.port;
 }
 
+int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	struct pvblk_back *b = dev;
+	int64_t rc;
+
+	pthread_mutex_lock(&b->ctl);
+	rc = attach_locked(b, s, kvm);
+	pthread_mutex_unlock(&b->ctl);
+	return rc;
+}
+
 int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
 {
 	struct pvblk_back *b = dev;
@@ -176,12 +197,14 @@ int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
 
 	if (queue != 0)
 		return -HV_EINVAL;
+	pthread_mutex_lock(&b->ctl);
 	rc = pvq_detach(&b->q, kvm);
-	if (rc)
-		return rc;
-	free(b->pool);
-	b->pool = b->free = NULL;
-	return 0;
+	if (!rc) {
+		free(b->pool);
+		b->pool = b->free = NULL;
+	}
+	pthread_mutex_unlock(&b->ctl);
+	return rc;
 }
 
 void pvblk_back_print_stats(FILE *f, const void *dev)

@@ -8,6 +8,7 @@
 #ifndef HV_PVBLK_BACK_H
 #define HV_PVBLK_BACK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct pvblk_back {
 	struct disk disk;
 	unsigned index;          /* pvblk<index> */
 	struct pvq q;            /* the one queue: rings, doorbell, interrupt */
+	pthread_mutex_t ctl;     /* attach and detach, whichever vCPU calls them */
 	struct pvblk_back_req *pool, *free; /* one per completion slot, while attached */
 	struct pvblk_back_stats st;
 };

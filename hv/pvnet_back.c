@@ -63,8 +63,8 @@ static void rx_done(struct ioeng_op *op, int res)
 
 	if (res >= HV_NET_MIN_FRAME) {
 		c.len = (uint32_t)res;
-		n->st.rx_frames++;
-		n->st.rx_bytes += (uint32_t)res;
+		stat_add(&n->st.rx_frames, 1);
+		stat_add(&n->st.rx_bytes, (uint32_t)res);
 	} else if (res == -ECANCELED || net_gone(res)) {
 		if (res != -ECANCELED)
 			link_down(n);
@@ -90,7 +90,7 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	if (b->len >= (uint32_t)n->mtu + HV_NET_ETH_HLEN && b->len <= HV_NET_MAX_FRAME)
 		p = gm_range(q->mem, b->gpa, b->len);
 	if (!p || overlaps_rings(n, b->gpa, b->len)) {
-		n->st.rx_bad++;
+		stat_add(&n->st.rx_bad, 1);
 		pvq_complete(q, &c);
 		return;
 	}
@@ -120,7 +120,7 @@ static void scratch_done(struct ioeng_op *op, int res)
 
 	n->scratch_busy = false;
 	if (res > 0)
-		n->st.rx_dropped++;
+		stat_add(&n->st.rx_dropped, 1);
 	else if (net_gone(res))
 		link_down(n);
 	/*
@@ -229,12 +229,12 @@ static void tx_post(struct pvnet_back *n, struct pvnet_back_tx *t, uint32_t stat
 	const struct hv_net_txc c = { .id = t->id, .status = status, .len = len };
 
 	if (status == HV_NET_S_OK) {
-		n->st.tx_frames++;
-		n->st.tx_bytes += len;
+		stat_add(&n->st.tx_frames, 1);
+		stat_add(&n->st.tx_bytes, len);
 	} else if (status == HV_NET_S_BADREQ) {
-		n->st.tx_bad++;
+		stat_add(&n->st.tx_bad, 1);
 	} else {
-		n->st.tx_errors++;
+		stat_add(&n->st.tx_errors, 1);
 	}
 	t->next_free = n->tx_free;
 	n->tx_free = t;
@@ -305,7 +305,7 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	n->link_up = true;
 	n->rx = calloc(net->ops->recv_depth, sizeof(*n->rx));
 	n->scratch = malloc(HV_NET_MAX_FRAME);
-	if (!n->rx || !n->scratch) {
+	if (!n->rx || !n->scratch || pthread_mutex_init(&n->ctl, NULL)) {
 		free(n->rx);
 		free(n->scratch);
 		return -ENOMEM;
@@ -326,6 +326,7 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	if (rc) {
 		free(n->rx);
 		free(n->scratch);
+		pthread_mutex_destroy(&n->ctl);
 		return rc;
 	}
 	n->rxq.max_inflight = net->ops->recv_depth;
@@ -339,6 +340,7 @@ void pvnet_back_destroy(struct pvnet_back *n)
 {
 	pvq_destroy(&n->rxq);
 	pvq_destroy(&n->txq);
+	pthread_mutex_destroy(&n->ctl);
 	net_close(&n->net);
 	free(n->rx);
 	free(n->tx);
@@ -360,16 +362,18 @@ void pvnet_back_desc(const struct pvnet_back *n, struct hv_dev_desc *d)
 	d->cfg.net.features = 0; /* offers none yet (hv_net.h) */
 }
 
-int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+/* Under n->ctl. */
+static int64_t attach_locked(struct pvnet_back *n, const struct hv_queue_setup *s,
+			     struct kvm_vm *kvm)
 {
-	struct pvnet_back *n = dev;
 	struct pvq *q = s->queue == HV_NET_Q_RX ? &n->rxq : &n->txq;
 	uint32_t i;
 	int rc;
 
 	if (s->queue >= HV_NET_NR_QUEUES || s->features)
 		return -HV_EINVAL;
-	if (pvq_attached(q))
+	/* Not while the old TX queue's frames may still point into its slots. */
+	if (pvq_attached(q) || (q == &n->txq && n->tx))
 		return -HV_EBUSY;
 	if (q == &n->txq) {
 		/* One frame per completion slot: pvq never has more in flight. */
@@ -398,6 +402,17 @@ int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
 	return q->port;
 }
 
+int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	struct pvnet_back *n = dev;
+	int64_t rc;
+
+	pthread_mutex_lock(&n->ctl);
+	rc = attach_locked(n, s, kvm);
+	pthread_mutex_unlock(&n->ctl);
+	return rc;
+}
+
 int64_t pvnet_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
 {
 	struct pvnet_back *n = dev;
@@ -405,12 +420,14 @@ int64_t pvnet_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
 
 	if (queue >= HV_NET_NR_QUEUES)
 		return -HV_EINVAL;
+	pthread_mutex_lock(&n->ctl);
 	rc = pvq_detach(queue == HV_NET_Q_RX ? &n->rxq : &n->txq, kvm);
-	if (rc || queue == HV_NET_Q_RX)
-		return rc;
-	free(n->tx);
-	n->tx = n->tx_free = NULL;
-	return 0;
+	if (!rc && queue == HV_NET_Q_TX) {
+		free(n->tx);
+		n->tx = n->tx_free = NULL;
+	}
+	pthread_mutex_unlock(&n->ctl);
+	return rc;
 }
 
 /* ---- the device kind: --net ------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #ifndef HV_PVNET_BACK_H
 #define HV_PVNET_BACK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct pvnet_back {
 	uint16_t mtu;
 	bool link_up;            /* atomic: false once the backend is gone */
 	struct pvq rxq, txq;
+	pthread_mutex_t ctl;     /* attach and detach, whichever vCPU calls them */
 	struct pvnet_back_rx *rx, *rx_free; /* the backend's recv_depth receive slots */
 	struct pvnet_back_tx *tx, *tx_free; /* one per TX completion slot, while attached */
 	/* dropping what arrives while no buffer is posted, after a grace time */

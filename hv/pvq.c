@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "ratelimit.h"
 
-/* The guest broke the ring protocol: log once, stop serving this queue only. */
+/* The guest broke the ring protocol: say so (rate-limited), stop serving this queue only. */
 static void queue_broken(struct pvq *q, const char *why, uint32_t have, uint32_t want)
 {
-	fprintf(stderr, "hv: %s: queue broken by the guest: %s (%u, expected at most %u)\n",
-		q->name, why, have, want);
+	ratelimit_log(&q->log, "%s: queue broken by the guest: %s (%u, expected at most %u)",
+		      q->name, why, have, want);
 	__atomic_store_n(&q->state, PVQ_BROKEN, __ATOMIC_RELEASE);
 }
 
@@ -27,14 +28,16 @@ static bool serving(const struct pvq *q)
 
 bool pvq_attached(const struct pvq *q)
 {
-	return pvq_state(q) != PVQ_DETACHED || __atomic_load_n(&q->detach_req, __ATOMIC_ACQUIRE);
+	return q->held;
 }
 
 /*
  * Completion entries hv may still promise: unconsumed + in flight < size;
- * and no more taken than the device's budget.
+ * no more taken than the device's budget; and room in the engine beyond its
+ * reserve, so a request waits in the ring instead of failing for want of an
+ * SQE (the engine's completions resume the queue: on_publish).
  */
-static bool has_room(struct pvq *q)
+static bool has_room(struct pvq *q, const struct ioeng *e)
 {
 	uint32_t cons = __atomic_load_n(&q->cq->cons, __ATOMIC_ACQUIRE);
 	uint32_t used = q->cq_prod - cons;
@@ -44,7 +47,8 @@ static bool has_room(struct pvq *q)
 		queue_broken(q, "completion consumer index out of range", used, q->setup.cq_size);
 		return false;
 	}
-	return used + q->inflight < q->setup.cq_size && q->inflight < budget;
+	return used + q->inflight < q->setup.cq_size && q->inflight < budget &&
+	       ioeng_room(e) > IOENG_RESERVE;
 }
 
 void pvq_complete(struct pvq *q, const void *cpl)
@@ -77,7 +81,7 @@ static bool want_doorbell(struct pvq *q)
 static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 {
 	uint64_t entry[PVQ_MAX_ENTRY / 8];
-	uint32_t mask = q->setup.sq_size - 1;
+	uint32_t mask = q->setup.sq_size - 1, taken = 0;
 
 	for (;;) {
 		uint32_t prod = hv_ring_load_acquire(&q->sq->prod);
@@ -88,7 +92,7 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 			return;
 		}
 		while (q->sq_cons != prod) {
-			if (!has_room(q)) {
+			if (!has_room(q, e)) {
 				/*
 				 * Out of completion room or budget: completions in
 				 * flight resume it (on_publish); failing those, the
@@ -97,6 +101,19 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 				q->stalled = pvq_state(q) == PVQ_ACTIVE;
 				hv_ring_store_release(&q->sq->cons, q->sq_cons);
 				__atomic_store_n(&q->sq->event, prod, __ATOMIC_RELAXED);
+				return;
+			}
+			if (taken++ == q->setup.sq_size) {
+				/*
+				 * A ring's worth in one pass: a guest that refills
+				 * as fast as hv takes (bad requests complete at
+				 * once) must not hold the I/O thread from every
+				 * other queue.  A signal to our own doorbell brings
+				 * the thread back once the others had their turn.
+				 */
+				hv_ring_store_release(&q->sq->cons, q->sq_cons);
+				if (eventfd_write(q->src.fd, 1) == 0)
+					q->yields++;
 				return;
 			}
 			/* Copy, then validate: the guest may rewrite the slot at will. */
@@ -157,10 +174,17 @@ static bool detaching(struct pvq *q, struct ioeng *e)
 		q->quiescing = true;
 		q->quiesce(q, e);
 	}
-	if (q->inflight == 0 && pvq_state(q) != PVQ_DETACHED) {
+	if (q->inflight == 0) {
+		/*
+		 * This thread owns the request's 1 -> 0 edge, before the ack:
+		 * it can never see a request it already answered, so it can
+		 * never mark a queue attached after this one DETACHED, nor
+		 * leave an ack a later detach would take for its own.
+		 */
 		__atomic_store_n(&q->state, PVQ_DETACHED, __ATOMIC_RELEASE);
+		__atomic_store_n(&q->detach_req, 0, __ATOMIC_RELEASE);
 		if (eventfd_write(q->detach_ack, 1) < 0)
-			fprintf(stderr, "hv: %s: cannot acknowledge detach\n", q->name);
+			ratelimit_log(&q->log, "%s: cannot acknowledge detach", q->name);
 	}
 	return true;
 }
@@ -177,23 +201,33 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 	pvq_service(container_of(s, struct pvq, src), e);
 }
 
-/* Spinning for work: new submissions taken without a doorbell; true if any. */
+/*
+ * Spinning for work: new submissions taken without a doorbell; true only
+ * if some were taken.  Entries a stalled queue cannot take (no completion
+ * room) are no work: counting them would spin a CPU for ever.
+ */
 static bool on_take_work(struct io_source *s, struct ioeng *e)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
+	uint32_t before;
 
 	if (!serving(q) || hv_ring_load_acquire(&q->sq->prod) == q->sq_cons)
 		return false;
+	before = q->sq_cons;
 	service(q, e, false);
-	return true;
+	return q->sq_cons != before;
 }
 
-/* Before the I/O thread sleeps: ask for a doorbell; true if work raced in. */
+/*
+ * Before the I/O thread sleeps: ask for a doorbell; true if work raced in.
+ * A stalled queue keeps the event index drain() set (completions or the
+ * next doorbell resume it): its waiting entries are not work either.
+ */
 static bool on_want_doorbell(struct io_source *s)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
-	return serving(q) && want_doorbell(q);
+	return serving(q) && !q->stalled && want_doorbell(q);
 }
 
 static void on_publish(struct io_source *s, struct ioeng *e)
@@ -223,13 +257,20 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	q->port = port;
 	q->irq_gsi = -1;
 	q->detach_timeout_ms = PVQ_DETACH_TIMEOUT_MS;
+	rc = ratelimit_init(&q->log, stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
+	if (rc)
+		return rc;
 	q->detach_ack = eventfd(0, EFD_CLOEXEC);
-	if (q->detach_ack < 0)
-		return -errno;
+	if (q->detach_ack < 0) {
+		rc = -errno;
+		ratelimit_destroy(&q->log);
+		return rc;
+	}
 	rc = io_source_open(&q->src, &q->irq_fd);
 	if (rc) {
 		close(q->detach_ack);
 		q->detach_ack = -1;
+		ratelimit_destroy(&q->log);
 		return rc;
 	}
 	q->src.kick = on_kick;
@@ -245,6 +286,8 @@ void pvq_destroy(struct pvq *q)
 	if (q->detach_ack >= 0)
 		close(q->detach_ack);
 	q->detach_ack = -1;
+	ratelimit_flush(&q->log, q->name);
+	ratelimit_destroy(&q->log);
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -256,7 +299,11 @@ bool pvq_overlaps_rings(const struct pvq *q, uint64_t gpa, uint64_t len)
 {
 	const struct hv_queue_setup *s = &q->setup;
 
-	return pvq_attached(q) &&
+	/*
+	 * The I/O thread's view: the setup is stable from the attach that
+	 * published state until this thread's own ack of the detach.
+	 */
+	return pvq_state(q) != PVQ_DETACHED &&
 	       (ranges_overlap(gpa, len, s->sq_gpa, hv_ring_bytes(s->sq_size, q->sq_esize)) ||
 		ranges_overlap(gpa, len, s->cq_gpa, hv_ring_bytes(s->cq_size, q->cq_esize)));
 }
@@ -294,8 +341,8 @@ static int wire(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kv
 			kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);
 	}
 	if (rc)
-		fprintf(stderr, "hv: %s: cannot wire the queue into KVM: %s\n", q->name,
-			strerror(-rc));
+		ratelimit_log(&q->log, "%s: cannot wire the queue into KVM: %s", q->name,
+			      strerror(-rc));
 	return rc;
 }
 
@@ -323,6 +370,7 @@ int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm
 	q->cq->prod = q->cq_prod;
 	q->inflight = 0;
 	q->stalled = q->quiescing = false;
+	q->held = true;
 	/* The I/O thread sees the queue only from here on. */
 	__atomic_store_n(&q->state, PVQ_ACTIVE, __ATOMIC_RELEASE);
 	return 0;
@@ -333,15 +381,26 @@ int pvq_detach(struct pvq *q, struct kvm_vm *kvm)
 	struct pollfd p = { .fd = q->detach_ack, .events = POLLIN };
 	uint64_t v;
 
-	if (!pvq_attached(q))
+	if (!q->held)
 		return 0;
-	__atomic_store_n(&q->detach_req, 1, __ATOMIC_RELEASE);
+	/*
+	 * One request, one ack: a retry after a timeout waits for the ack of
+	 * the request already made (which the I/O thread may have sent since).
+	 */
+	if (!q->detach_pending) {
+		/* No ack is owed before a request: one found here must not answer this one. */
+		if (poll(&p, 1, 0) == 1)
+			eventfd_read(q->detach_ack, &v);
+		q->detach_pending = true;
+		__atomic_store_n(&q->detach_req, 1, __ATOMIC_RELEASE);
+	}
 	if (eventfd_write(q->src.fd, 1) < 0 || poll(&p, 1, q->detach_timeout_ms) != 1 ||
 	    eventfd_read(q->detach_ack, &v) < 0) {
-		fprintf(stderr, "hv: %s: detach: I/O still in flight after %d ms\n", q->name,
-			q->detach_timeout_ms);
-		return -HV_EBUSY; /* detach_req stays set: a retry waits again */
+		ratelimit_log(&q->log, "%s: detach: I/O still in flight after %d ms", q->name,
+			      q->detach_timeout_ms);
+		return -HV_EBUSY; /* still pending: a retry waits again */
 	}
+	q->detach_pending = false;
 	if (kvm) {
 		kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);
 		if (q->irq_gsi >= 0)
@@ -350,10 +409,8 @@ int pvq_detach(struct pvq *q, struct kvm_vm *kvm)
 	q->irq_gsi = -1;
 	q->sq = q->cq = NULL;
 	q->sqe = q->cqe = NULL;
-	memset(&q->setup, 0, sizeof(q->setup));
-	q->stalled = false;
-	/* The I/O thread ignores the queue until the next attach. */
-	__atomic_store_n(&q->detach_req, 0, __ATOMIC_RELEASE);
+	/* The I/O thread has ignored the queue since its ack, until the next attach. */
+	q->held = false;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "../protocol/hv_ring.h"
 #include "guest_mem.h"
 #include "iothread.h"
+#include "ratelimit.h"
 
 #define PVQ_DETACH_TIMEOUT_MS 10000
 #define PVQ_MAX_ENTRY 256 /* bytes: the largest submission entry of any device */
@@ -51,9 +52,20 @@ struct pvq {
 	int irq_fd;                /* signalled to raise the completion interrupt */
 	int irq_gsi;               /* its KVM route while attached, or -1 */
 	int state;                 /* enum pvq_state, atomic */
-	int detach_req;            /* atomic: the vCPU thread asks the I/O thread to let go */
-	int detach_ack;            /* eventfd: the I/O thread has let go */
+	/*
+	 * The detach handshake: the vCPU thread sets detach_req 0 -> 1 (once
+	 * per detach, however often it is retried); the I/O thread, once
+	 * nothing is in flight, marks the queue DETACHED, sets detach_req
+	 * 1 -> 0 and signals detach_ack: exactly one ack per request.
+	 */
+	int detach_req;            /* atomic */
+	int detach_ack;            /* eventfd */
 	int detach_timeout_ms;
+	struct ratelimit log;      /* what the guest can make this queue say */
+
+	/* the attaching and detaching vCPU's (callers serialise them per device) */
+	bool held;                 /* attached, and no detach has finished since */
+	bool detach_pending;       /* a detach was asked for and timed out */
 
 	/* fixed at attach (vCPU thread), then the I/O thread's */
 	struct hv_queue_setup setup;
@@ -63,6 +75,7 @@ struct pvq {
 	bool stalled;              /* stopped taking: no completion room or budget */
 	bool quiescing;            /* quiesce() ran for the pending detach */
 	uint64_t taken, irqs, irqs_suppressed;
+	uint64_t yields;           /* passes cut at a ring's worth (a guest refilling as fast) */
 };
 
 /*
@@ -94,10 +107,10 @@ static inline int pvq_state(const struct pvq *q)
 	return __atomic_load_n(&q->state, __ATOMIC_ACQUIRE);
 }
 
-/* True for an attached queue, or one whose detach never finished. */
+/* vCPU thread: true for an attached queue, or one whose detach never finished. */
 bool pvq_attached(const struct pvq *q);
 
-/* True if [gpa, gpa + len) overlaps either ring of an attached queue. */
+/* I/O thread: true if [gpa, gpa + len) overlaps either ring of a queue it serves. */
 bool pvq_overlaps_rings(const struct pvq *q, uint64_t gpa, uint64_t len);
 
 /* I/O thread: posts a completion (cq_esize bytes) of a submission taken earlier. */

@@ -13,13 +13,13 @@
 #include "mmio_reg.h"
 #include "vm.h"
 
-static uint32_t load32(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-/* The command is over: result, bytes, interrupt status, and the MSI if enabled. */
-static void finish(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
+/*
+ * The command is over: result, bytes, interrupt status and the MSI, all
+ * under the lock, so a guest that sees STATUS not busy (and may start the
+ * next command at once) also sees this command's ISR.DONE and has had its
+ * interrupt: nothing of it can land during the next one.
+ */
+static void finish_locked(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
 {
 	if (result == HV_BLK_S_OK)
 		t->st.bytes += bytes;
@@ -27,13 +27,18 @@ static void finish(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
 		t->st.io_errors++;
 	else
 		t->st.bad_cmds++;
-	__atomic_store_n(&t->bytes, bytes, __ATOMIC_RELAXED);
-	/* STATUS (releasing BYTES) first: whoever sees ISR.DONE sees the result. */
-	__atomic_store_n(&t->status, result, __ATOMIC_RELEASE);
-	__atomic_or_fetch(&t->isr, HV_TRAPBLK_INT_DONE, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&t->ier, __ATOMIC_RELAXED) & HV_TRAPBLK_INT_DONE &&
-	    eventfd_write(t->irq_fd, 1) == 0)
+	t->bytes = bytes;
+	t->status = result;
+	t->isr |= HV_TRAPBLK_INT_DONE;
+	if (t->ier & HV_TRAPBLK_INT_DONE && eventfd_write(t->irq_fd, 1) == 0)
 		t->st.irqs++;
+}
+
+static void finish(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
+{
+	pthread_mutex_lock(&t->lock);
+	finish_locked(t, result, bytes);
+	pthread_mutex_unlock(&t->lock);
 }
 
 static void io_done(struct ioeng_op *op, int res)
@@ -50,12 +55,12 @@ static void io_done(struct ioeng_op *op, int res)
 /* Checks the latched registers: the same rules as a PV request's. */
 static uint32_t check(struct trapblk_dev *t, uint64_t bytes, bool write)
 {
-	if (t->cmd_count == 0 || t->cmd_count > HV_TRAPBLK_MAX_SECTORS ||
-	    t->cmd_dma % HV_BLK_SEG_ALIGN)
+	if (t->run_count == 0 || t->run_count > HV_TRAPBLK_MAX_SECTORS ||
+	    t->run_dma % HV_BLK_SEG_ALIGN)
 		return HV_BLK_S_BADREQ;
-	t->iov.iov_base = gm_range(t->mem, t->cmd_dma, bytes);
+	t->iov.iov_base = gm_range(t->mem, t->run_dma, bytes);
 	t->iov.iov_len = bytes;
-	if (!t->iov.iov_base || !disk_range_ok(&t->disk, t->cmd_sector, bytes))
+	if (!t->iov.iov_base || !disk_range_ok(&t->disk, t->run_sector, bytes))
 		return HV_BLK_S_BADREQ;
 	/* As for PV requests: malformed is BADREQ, a well-formed write RO. */
 	return write && t->disk.ro ? HV_BLK_S_RO : HV_BLK_S_OK;
@@ -69,25 +74,36 @@ static void identify(struct trapblk_dev *t)
 		.flags = t->disk.ro ? HV_TRAPBLK_F_RO : 0, .max_sectors = HV_TRAPBLK_MAX_SECTORS,
 	};
 
-	if (t->cmd_dma % HV_BLK_SEG_ALIGN || gm_write(t->mem, t->cmd_dma, &id, sizeof(id)))
+	if (t->run_dma % HV_BLK_SEG_ALIGN || gm_write(t->mem, t->run_dma, &id, sizeof(id)))
 		finish(t, HV_BLK_S_BADREQ, 0);
 	else
 		finish(t, HV_BLK_S_OK, sizeof(id));
 }
 
-/* I/O thread: run the latched command. */
+/* I/O thread: run the latched command, copied under the lock once BUSY says it is whole. */
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
 	struct trapblk_dev *t = container_of(s, struct trapblk_dev, src);
-	uint64_t bytes = (uint64_t)t->cmd_count * HV_BLK_SECTOR;
-	bool write = t->cmd == HV_TRAPBLK_CMD_WRITE;
+	uint64_t bytes;
+	bool write, busy;
 	uint32_t st;
 	int rc;
 
-	if (!(load32(&t->status) & HV_TRAPBLK_ST_BUSY))
+	pthread_mutex_lock(&t->lock);
+	busy = t->status & HV_TRAPBLK_ST_BUSY;
+	if (busy) {
+		t->run_cmd = t->cmd;
+		t->run_sector = t->cmd_sector;
+		t->run_dma = t->cmd_dma;
+		t->run_count = t->cmd_count;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!busy)
 		return; /* a stray signal: nothing latched */
+	bytes = (uint64_t)t->run_count * HV_BLK_SECTOR;
+	write = t->run_cmd == HV_TRAPBLK_CMD_WRITE;
 	t->op.cb = io_done;
-	switch (t->cmd) {
+	switch (t->run_cmd) {
 	case HV_TRAPBLK_CMD_READ:
 	case HV_TRAPBLK_CMD_WRITE:
 		st = check(t, bytes, write);
@@ -95,7 +111,7 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 			finish(t, st, 0);
 			return;
 		}
-		rc = disk_rw(e, &t->disk, write, &t->iov, 1, t->cmd_sector * HV_BLK_SECTOR,
+		rc = disk_rw(e, &t->disk, write, &t->iov, 1, t->run_sector * HV_BLK_SECTOR,
 			      &t->op);
 		break;
 	case HV_TRAPBLK_CMD_FLUSH:
@@ -113,10 +129,10 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 		finish(t, HV_BLK_S_IOERR, 0);
 }
 
-/* vCPU thread: latch the registers and hand the command over. */
+/* vCPU thread, under the lock: latch the registers and hand the command over. */
 static void start_cmd(struct trapblk_dev *t, uint32_t cmd)
 {
-	if (load32(&t->status) & HV_TRAPBLK_ST_BUSY) {
+	if (t->status & HV_TRAPBLK_ST_BUSY) {
 		t->st.busy_writes++; /* one command at a time: ignored, as hardware would */
 		return;
 	}
@@ -125,10 +141,10 @@ static void start_cmd(struct trapblk_dev *t, uint32_t cmd)
 	t->cmd_sector = t->sector;
 	t->cmd_dma = t->dma;
 	t->cmd_count = t->count;
-	__atomic_and_fetch(&t->isr, ~HV_TRAPBLK_INT_DONE, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->status, HV_TRAPBLK_ST_BUSY, __ATOMIC_RELEASE);
+	t->isr &= ~HV_TRAPBLK_INT_DONE;
+	t->status = HV_TRAPBLK_ST_BUSY;
 	if (eventfd_write(t->src.fd, 1) < 0)
-		finish(t, HV_BLK_S_IOERR, 0);
+		finish_locked(t, HV_BLK_S_IOERR, 0);
 }
 
 static bool read_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_t *val)
@@ -152,13 +168,13 @@ static bool read_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_
 	else if (off == HV_TRAPBLK_R_FLAGS)
 		*val = t->disk.ro ? HV_TRAPBLK_F_RO : 0;
 	else if (off == HV_TRAPBLK_R_STATUS)
-		*val = load32(&t->status);
+		*val = t->status;
 	else if (off == HV_TRAPBLK_R_ISR)
-		*val = load32(&t->isr);
+		*val = t->isr;
 	else if (off == HV_TRAPBLK_R_IER)
 		*val = t->ier;
 	else if (off == HV_TRAPBLK_R_BYTES)
-		*val = load32(&t->bytes);
+		*val = t->bytes;
 	else if (off == HV_TRAPBLK_R_VECTOR)
 		*val = t->vector;
 	else
@@ -183,9 +199,9 @@ static bool write_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64
 	else if (off == HV_TRAPBLK_R_CMD)
 		start_cmd(t, (uint32_t)v);
 	else if (off == HV_TRAPBLK_R_ISR)
-		__atomic_and_fetch(&t->isr, ~(uint32_t)v, __ATOMIC_RELAXED);
+		t->isr &= ~(uint32_t)v;
 	else if (off == HV_TRAPBLK_R_IER)
-		__atomic_store_n(&t->ier, (uint32_t)v & HV_TRAPBLK_INT_DONE, __ATOMIC_RELAXED);
+		t->ier = (uint32_t)v & HV_TRAPBLK_INT_DONE;
 	else
 		return false;
 	return true;
@@ -194,14 +210,18 @@ static bool write_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64
 void trapblk_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
 {
 	struct trapblk_dev *t = opaque;
-	bool ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
+	bool ok;
 
+	/* One access at a time, whichever vCPU makes it, against the I/O thread's finish. */
+	pthread_mutex_lock(&t->lock);
+	ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
 	if (!ok) {
 		/* Reserved offsets, read-only registers, odd widths: reads as zero. */
 		t->st.bad_accesses++;
 		if (!is_write)
 			*val = 0;
 	}
+	pthread_mutex_unlock(&t->lock);
 }
 
 int trapblk_dev_init(struct trapblk_dev *t, unsigned index, uint64_t base,
@@ -218,6 +238,11 @@ int trapblk_dev_init(struct trapblk_dev *t, unsigned index, uint64_t base,
 	rc = io_source_open(&t->src, &t->irq_fd);
 	if (rc)
 		return rc;
+	rc = -pthread_mutex_init(&t->lock, NULL);
+	if (rc) {
+		io_source_close(&t->src, &t->irq_fd);
+		return rc;
+	}
 	t->src.kick = on_kick;
 	return 0;
 }
@@ -225,6 +250,7 @@ int trapblk_dev_init(struct trapblk_dev *t, unsigned index, uint64_t base,
 void trapblk_dev_destroy(struct trapblk_dev *t)
 {
 	io_source_close(&t->src, &t->irq_fd);
+	pthread_mutex_destroy(&t->lock);
 	disk_close(&t->disk);
 }
 

@@ -8,6 +8,7 @@
 #ifndef HV_TRAPBLK_DEV_H
 #define HV_TRAPBLK_DEV_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -35,20 +36,26 @@ struct trapblk_dev {
 	struct io_source src;     /* the vCPU thread signals a latched command */
 	int irq_fd;
 
-	/* registers the guest programs (vCPU thread only) */
+	/*
+	 * Every register below, the latched command and the stats: under lock,
+	 * taken by each MMIO access (any vCPU) and by the I/O thread to take a
+	 * command and to finish it.  STATUS, ISR and the interrupt change in
+	 * one critical section, so they change together for the guest.
+	 */
+	pthread_mutex_t lock;
 	uint64_t sector, dma;
 	uint32_t count, ier;
-
-	/* the command in progress: written by the vCPU thread while not busy */
-	uint32_t cmd;
+	uint32_t cmd;             /* latched at CMD while not busy */
 	uint64_t cmd_sector, cmd_dma;
 	uint32_t cmd_count;
-	struct iovec iov;
-	struct ioeng_op op;
-
-	/* set by the I/O thread, read by the vCPU thread (atomics) */
 	uint32_t status, isr, bytes;
 	struct trapblk_dev_stats st;
+
+	/* the I/O thread's copy of the command it runs */
+	uint32_t run_cmd, run_count;
+	uint64_t run_sector, run_dma;
+	struct iovec iov;
+	struct ioeng_op op;
 };
 
 /* The --trap-disk device kind (device.h): the table entry hv's core sees. */

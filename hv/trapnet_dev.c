@@ -14,21 +14,16 @@
 #define PEND_TX 1u
 #define PEND_RX 2u
 
-static uint32_t load32(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
 static bool link_up(const struct trapnet_dev *t)
 {
 	return __atomic_load_n(&t->link_up, __ATOMIC_ACQUIRE);
 }
 
-/* Sets ISR bits and raises the MSI for those IER enables. */
-static void raise_irq(struct trapnet_dev *t, uint32_t bits)
+/* Under the lock: sets ISR bits and raises the MSI for those IER enables. */
+static void raise_irq_locked(struct trapnet_dev *t, uint32_t bits)
 {
-	__atomic_or_fetch(&t->isr, bits, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&t->ier, __ATOMIC_RELAXED) & bits && eventfd_write(t->irq_fd, 1) == 0)
+	t->isr |= bits;
+	if (t->ier & bits && eventfd_write(t->irq_fd, 1) == 0)
 		t->st.irqs++;
 }
 
@@ -36,28 +31,34 @@ static void link_down(struct trapnet_dev *t)
 {
 	if (__atomic_exchange_n(&t->link_up, false, __ATOMIC_ACQ_REL)) {
 		fprintf(stderr, "hv: trapnet%u: %s is gone: link down\n", t->index, t->net.name);
-		raise_irq(t, HV_TRAPNET_INT_LINK);
+		pthread_mutex_lock(&t->lock);
+		raise_irq_locked(t, HV_TRAPNET_INT_LINK);
+		pthread_mutex_unlock(&t->lock);
 	}
 }
 
 /* ---- I/O thread: the send and the receive ------------------------------------------- */
 
-/* STATUS first: whoever sees ISR.TX sees the result. */
-static void finish_tx(struct trapnet_dev *t, uint32_t status)
+/*
+ * Under the lock, so a guest that sees TX_STATUS not busy (and may send
+ * again at once) also sees ISR.TX and has had the interrupt: nothing of
+ * this send can land during the next one.
+ */
+static void finish_tx_locked(struct trapnet_dev *t, uint32_t status)
 {
 	if (status == HV_NET_S_OK) {
 		t->st.tx_frames++;
-		t->st.tx_bytes += t->tx_cmd_len;
+		t->st.tx_bytes += t->tx_run_len;
 	} else if (status == HV_NET_S_BADREQ) {
 		t->st.tx_bad++;
 	} else {
 		t->st.tx_errors++;
 	}
-	__atomic_store_n(&t->tx_status, status, __ATOMIC_RELEASE);
-	raise_irq(t, HV_TRAPNET_INT_TX);
+	t->tx_status = status;
+	raise_irq_locked(t, HV_TRAPNET_INT_TX);
 }
 
-static void finish_rx(struct trapnet_dev *t, uint32_t status, uint32_t len)
+static void finish_rx_locked(struct trapnet_dev *t, uint32_t status, uint32_t len)
 {
 	if (status == HV_NET_S_OK) {
 		t->st.rx_frames++;
@@ -67,16 +68,30 @@ static void finish_rx(struct trapnet_dev *t, uint32_t status, uint32_t len)
 	} else {
 		t->st.rx_errors++;
 	}
-	__atomic_store_n(&t->rx_frame, len, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->rx_status, status, __ATOMIC_RELEASE);
-	raise_irq(t, HV_TRAPNET_INT_RX);
+	t->rx_frame = len;
+	t->rx_status = status;
+	raise_irq_locked(t, HV_TRAPNET_INT_RX);
+}
+
+static void finish_tx(struct trapnet_dev *t, uint32_t status)
+{
+	pthread_mutex_lock(&t->lock);
+	finish_tx_locked(t, status);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static void finish_rx(struct trapnet_dev *t, uint32_t status, uint32_t len)
+{
+	pthread_mutex_lock(&t->lock);
+	finish_rx_locked(t, status, len);
+	pthread_mutex_unlock(&t->lock);
 }
 
 static void tx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, tx_op);
 
-	if (res >= 0 && (uint32_t)res == t->tx_cmd_len) {
+	if (res >= 0 && (uint32_t)res == t->tx_run_len) {
 		finish_tx(t, HV_NET_S_OK);
 	} else if (res < 0 && net_gone(res)) {
 		link_down(t);
@@ -105,9 +120,9 @@ static void start_tx(struct trapnet_dev *t, struct ioeng *e)
 {
 	void *p = NULL;
 
-	if (t->tx_cmd_len >= HV_NET_MIN_FRAME &&
-	    t->tx_cmd_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
-		p = gm_range(t->mem, t->tx_cmd_addr, t->tx_cmd_len);
+	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
+	    t->tx_run_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
+		p = gm_range(t->mem, t->tx_run_addr, t->tx_run_len);
 	if (!p) {
 		finish_tx(t, HV_NET_S_BADREQ);
 		return;
@@ -116,7 +131,7 @@ static void start_tx(struct trapnet_dev *t, struct ioeng *e)
 		finish_tx(t, HV_NET_S_LINK_DOWN);
 		return;
 	}
-	t->tx_iov = (struct iovec){ p, t->tx_cmd_len };
+	t->tx_iov = (struct iovec){ p, t->tx_run_len };
 	t->tx_op.cb = tx_done;
 	if (net_send(e, &t->net, &t->tx_iov, 1, &t->tx_op))
 		finish_tx(t, HV_NET_S_IOERR);
@@ -127,9 +142,9 @@ static void start_rx(struct trapnet_dev *t, struct ioeng *e)
 {
 	void *p = NULL;
 
-	if (t->rx_cmd_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN &&
-	    t->rx_cmd_len <= HV_NET_MAX_FRAME)
-		p = gm_range(t->mem, t->rx_cmd_addr, t->rx_cmd_len);
+	if (t->rx_run_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN &&
+	    t->rx_run_len <= HV_NET_MAX_FRAME)
+		p = gm_range(t->mem, t->rx_run_addr, t->rx_run_len);
 	if (!p) {
 		finish_rx(t, HV_NET_S_BADREQ, 0);
 		return;
@@ -138,7 +153,7 @@ static void start_rx(struct trapnet_dev *t, struct ioeng *e)
 		finish_rx(t, HV_NET_S_LINK_DOWN, 0);
 		return;
 	}
-	t->rx_iov = (struct iovec){ p, t->rx_cmd_len };
+	t->rx_iov = (struct iovec){ p, t->rx_run_len };
 	t->rx_op.cb = rx_done;
 	if (net_recv(e, &t->net, &t->rx_iov, 1, &t->rx_op))
 		finish_rx(t, HV_NET_S_IOERR, 0);
@@ -147,8 +162,21 @@ static void start_rx(struct trapnet_dev *t, struct ioeng *e)
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
 	struct trapnet_dev *t = container_of(s, struct trapnet_dev, src);
-	uint32_t pending = __atomic_exchange_n(&t->pending, 0, __ATOMIC_ACQ_REL);
+	uint32_t pending;
 
+	/* What the vCPU latched, copied whole under the lock. */
+	pthread_mutex_lock(&t->lock);
+	pending = t->pending;
+	t->pending = 0;
+	if (pending & PEND_TX) {
+		t->tx_run_addr = t->tx_cmd_addr;
+		t->tx_run_len = t->tx_cmd_len;
+	}
+	if (pending & PEND_RX) {
+		t->rx_run_addr = t->rx_cmd_addr;
+		t->rx_run_len = t->rx_cmd_len;
+	}
+	pthread_mutex_unlock(&t->lock);
 	/* The buffer first: a frame sent now may come straight back (loop). */
 	if (pending & PEND_RX)
 		start_rx(t, e);
@@ -158,10 +186,10 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 
 /* ---- vCPU thread: registers ---------------------------------------------------------- */
 
-/* A command register: latch the operands and hand them over, unless one runs. */
+/* Under the lock: latch the operands and hand them over, unless one runs. */
 static void command(struct trapnet_dev *t, uint32_t *status, uint32_t bit, uint32_t pend)
 {
-	if (load32(status) & HV_TRAPNET_ST_BUSY) {
+	if (*status & HV_TRAPNET_ST_BUSY) {
 		t->st.busy_writes++; /* one at a time: ignored, as hardware would */
 		return;
 	}
@@ -172,14 +200,14 @@ static void command(struct trapnet_dev *t, uint32_t *status, uint32_t bit, uint3
 		t->rx_cmd_addr = t->rx_addr;
 		t->rx_cmd_len = t->rx_len;
 	}
-	__atomic_and_fetch(&t->isr, ~bit, __ATOMIC_RELAXED);
-	__atomic_store_n(status, HV_TRAPNET_ST_BUSY, __ATOMIC_RELEASE);
-	__atomic_or_fetch(&t->pending, pend, __ATOMIC_RELEASE);
+	t->isr &= ~bit;
+	*status = HV_TRAPNET_ST_BUSY;
+	t->pending |= pend;
 	if (eventfd_write(t->src.fd, 1) < 0) {
 		if (pend == PEND_TX)
-			finish_tx(t, HV_NET_S_IOERR);
+			finish_tx_locked(t, HV_NET_S_IOERR);
 		else
-			finish_rx(t, HV_NET_S_IOERR, 0);
+			finish_rx_locked(t, HV_NET_S_IOERR, 0);
 	}
 }
 
@@ -209,15 +237,15 @@ static bool read_reg(struct trapnet_dev *t, uint64_t off, unsigned size, uint64_
 	else if (off == HV_TRAPNET_R_TX_LEN)
 		*val = t->tx_len;
 	else if (off == HV_TRAPNET_R_TX_STATUS)
-		*val = load32(&t->tx_status);
+		*val = t->tx_status;
 	else if (off == HV_TRAPNET_R_RX_LEN)
 		*val = t->rx_len;
 	else if (off == HV_TRAPNET_R_RX_STATUS)
-		*val = load32(&t->rx_status);
+		*val = t->rx_status;
 	else if (off == HV_TRAPNET_R_RX_FRAME)
-		*val = load32(&t->rx_frame);
+		*val = t->rx_frame;
 	else if (off == HV_TRAPNET_R_ISR)
-		*val = load32(&t->isr);
+		*val = t->isr;
 	else if (off == HV_TRAPNET_R_IER)
 		*val = t->ier;
 	else if (off == HV_TRAPNET_R_VECTOR)
@@ -248,11 +276,9 @@ static bool write_reg(struct trapnet_dev *t, uint64_t off, unsigned size, uint64
 	else if (off == HV_TRAPNET_R_RX_CMD && v == HV_TRAPNET_CMD_POST)
 		command(t, &t->rx_status, HV_TRAPNET_INT_RX, PEND_RX);
 	else if (off == HV_TRAPNET_R_ISR)
-		__atomic_and_fetch(&t->isr, ~(uint32_t)v, __ATOMIC_RELAXED);
+		t->isr &= ~(uint32_t)v;
 	else if (off == HV_TRAPNET_R_IER)
-		__atomic_store_n(&t->ier, (uint32_t)v & (HV_TRAPNET_INT_TX | HV_TRAPNET_INT_RX |
-							 HV_TRAPNET_INT_LINK),
-				 __ATOMIC_RELAXED);
+		t->ier = (uint32_t)v & (HV_TRAPNET_INT_TX | HV_TRAPNET_INT_RX | HV_TRAPNET_INT_LINK);
 	else
 		return false;
 	return true;
@@ -261,14 +287,18 @@ static bool write_reg(struct trapnet_dev *t, uint64_t off, unsigned size, uint64
 void trapnet_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
 {
 	struct trapnet_dev *t = opaque;
-	bool ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
+	bool ok;
 
+	/* One access at a time, whichever vCPU makes it, against the I/O thread's finishes. */
+	pthread_mutex_lock(&t->lock);
+	ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
 	if (!ok) {
 		/* Reserved offsets, read-only registers, odd widths, unknown commands. */
 		t->st.bad_accesses++;
 		if (!is_write)
 			*val = 0;
 	}
+	pthread_mutex_unlock(&t->lock);
 }
 
 /* ---- setup --------------------------------------------------------------------------- */
@@ -291,6 +321,11 @@ int trapnet_dev_init(struct trapnet_dev *t, unsigned index, uint64_t base,
 	rc = io_source_open(&t->src, &t->irq_fd);
 	if (rc)
 		return rc;
+	rc = -pthread_mutex_init(&t->lock, NULL);
+	if (rc) {
+		io_source_close(&t->src, &t->irq_fd);
+		return rc;
+	}
 	t->src.kick = on_kick;
 	return 0;
 }
@@ -298,6 +333,7 @@ int trapnet_dev_init(struct trapnet_dev *t, unsigned index, uint64_t base,
 void trapnet_dev_destroy(struct trapnet_dev *t)
 {
 	io_source_close(&t->src, &t->irq_fd);
+	pthread_mutex_destroy(&t->lock);
 	net_close(&t->net);
 }
 

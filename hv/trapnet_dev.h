@@ -10,6 +10,7 @@
 #ifndef HV_TRAPNET_DEV_H
 #define HV_TRAPNET_DEV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,20 +41,26 @@ struct trapnet_dev {
 	int irq_fd;
 	bool link_up;             /* atomic */
 
-	/* registers the guest programs (vCPU thread only) */
+	/*
+	 * Every register below, the latched operands and the stats: under
+	 * lock, taken by each MMIO access (any vCPU) and by the I/O thread to
+	 * take a command and to finish it.  A status, its ISR bit and the
+	 * interrupt change in one critical section, so together for the guest.
+	 */
+	pthread_mutex_t lock;
 	uint64_t tx_addr, rx_addr;
 	uint32_t tx_len, rx_len, ier;
-
-	/* latched by the vCPU thread while not busy, then the I/O thread's */
-	uint32_t pending;         /* atomic: PEND_TX | PEND_RX, for the I/O thread */
-	uint64_t tx_cmd_addr, rx_cmd_addr;
+	uint32_t pending;         /* PEND_TX | PEND_RX, for the I/O thread */
+	uint64_t tx_cmd_addr, rx_cmd_addr; /* latched while not busy */
 	uint32_t tx_cmd_len, rx_cmd_len;
-	struct iovec tx_iov, rx_iov;
-	struct ioeng_op tx_op, rx_op;
-
-	/* set by the I/O thread, read by the vCPU thread (atomics) */
 	uint32_t tx_status, rx_status, rx_frame, isr;
 	struct trapnet_dev_stats st;
+
+	/* the I/O thread's copies of the operands it runs */
+	uint64_t tx_run_addr, rx_run_addr;
+	uint32_t tx_run_len, rx_run_len;
+	struct iovec tx_iov, rx_iov;
+	struct ioeng_op tx_op, rx_op;
 };
 
 /* The --trap-net device kind (device.h). */

@@ -10,6 +10,15 @@
 #include <stdint.h>
 
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/*
+ * Adds v to a counter one thread writes and others may read while it runs
+ * (with __atomic_load_n): a single writer needs no read-modify-write.
+ */
+static inline void stat_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELEASE);
+}
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Room for any one-line reason: one may quote a whole path (PATH_MAX 4096). */

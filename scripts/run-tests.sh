@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: the CUnit unit tests (ASan+UBSan) on this machine, then the
+# Runs every test: the CUnit unit tests (ASan+UBSan, then TSan) on this machine, then the
 # integration tests under real KVM: on this machine's /dev/kvm when it is VMX
 # or SVM, otherwise inside the test host VM (scripts/testvm/run.sh).  On a PVM
 # host, one smoke test also boots a guest on the local /dev/kvm.  Prints each
@@ -20,6 +20,24 @@ if [ -z "${u_ran:-}" ]; then
 	echo "unit tests did not report (exit status $unit_rc)"
 	u_pass=0 u_fail=1
 fi
+
+# The same tests under ThreadSanitizer: any data race stops the run and fails
+# it.  Without address-space randomisation: older TSan runtimes cannot map
+# their shadow on kernels that randomise with more bits.
+echo
+echo "unit tests under ThreadSanitizer"
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	setarch "$(uname -m)" -R build/unit-tests-tsan 2>&1 | tee "$logs/tsan"
+tsan_rc=${PIPESTATUS[0]}
+read -r t_ran t_pass t_fail < <(awk '$1 == "tests" { print $3, $4, $5 }' "$logs/tsan")
+if [ -z "${t_ran:-}" ]; then
+	echo "unit tests under TSan did not report (exit status $tsan_rc)"
+	t_pass=0 t_fail=1
+elif [ "$tsan_rc" -ne 0 ] && [ "$t_fail" -eq 0 ]; then
+	echo "unit tests under TSan: a report after the summary (exit status $tsan_rc)"
+	t_fail=1
+fi
+u_pass=$((u_pass + t_pass)) u_fail=$((u_fail + t_fail))
 
 echo
 if [ "$KVM_WHERE" = local ]; then
@@ -57,4 +75,4 @@ printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, 
 	"$i_skip" "$(date -u +%FT%TZ)" "$vm_run" >build/test-times.json
 echo
 echo "tests: $((u_pass + i_pass + p_pass)) passed, $((u_fail + i_fail + p_fail)) failed, $i_skip skipped ($secs s)"
-[ "$unit_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$((u_fail + i_fail + p_fail))" -eq 0 ]
+[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$((u_fail + i_fail + p_fail))" -eq 0 ]

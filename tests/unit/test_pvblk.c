@@ -3,10 +3,15 @@
  * against hv's real backend (hypercall, I/O thread, io_uring) on real image
  * files.  Only KVM is missing; pv_host.c stands in for the guest OS.
  */
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pv_host.h"
@@ -123,6 +128,10 @@ static struct async io1(struct pvblk_fe *fe, uint32_t op, uint64_t sector, void 
 	pvblk_fe_prep(fe, &r, op, sector, buf, bytes);
 	return raw_io(fe, &r);
 }
+
+/* A fresh queue setup for raw attach calls, away from the driver's rings. */
+static const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000,
+					     .sq_size = 8, .cq_size = 8, .vector = VEC };
 
 /* HV_HC_QUEUE_ATTACH of device dev with this setup, as a guest would make it. */
 static int64_t attach_raw(struct pv_host *h, uint64_t dev, const struct hv_queue_setup *s)
@@ -376,7 +385,6 @@ static void test_hostile_requests(void)
 static void test_hostile_ring(void)
 {
 	const char *disks[2] = { "null:1M", "null:1M" };
-	const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000, .sq_size = 8, .cq_size = 8, .vector = VEC };
 	struct pv_host h;
 	struct pvblk_fe a, b;
 	struct hv_blk_req r;
@@ -389,7 +397,7 @@ static void test_hostile_ring(void)
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &a, 0, 8, VEC, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &b, 1, 8, VEC, 0), 0);
 	buf = pv_host_alloc(&h, 4096);
-	a.ring.sq->prod += 1000; /* jumps past the ring */
+	hv_ring_store_release(&a.ring.sq->prod, a.ring.sq->prod + 1000); /* jumps past the ring */
 	h.os.notify(&h, a.port, 0);
 	CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVQ_BROKEN));
 	CU_ASSERT_EQUAL(h.disk[0]->st.reqs, 0); /* nothing taken from it */
@@ -397,8 +405,8 @@ static void test_hostile_ring(void)
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&b, HV_BLK_OP_READ, 0, buf, 4096), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(buf[100], 0); /* the null device reads zeros */
 	/* Completion consumer index beyond the producer: that queue breaks too. */
-	b.ring.cq->cons += 100;
-	cq_prod = b.ring.cq->prod;
+	hv_ring_store_release(&b.ring.cq->cons, b.ring.cq->cons + 100);
+	cq_prod = hv_ring_load_acquire(&b.ring.cq->prod);
 	pvblk_fe_prep(&b, &r, HV_BLK_OP_READ, 0, buf, 512);
 	CU_ASSERT_EQUAL(pvblk_fe_submit(&b, &r, async_done, &x), 0);
 	pvblk_fe_kick(&b);
@@ -410,7 +418,7 @@ static void test_hostile_ring(void)
 				  kicks + 1));
 	/* The request was not taken, nothing was published: there is nothing to complete. */
 	CU_ASSERT_EQUAL(h.disk[1]->st.reqs, 1);
-	CU_ASSERT_EQUAL(b.ring.cq->prod, cq_prod);
+	CU_ASSERT_EQUAL(hv_ring_load_acquire(&b.ring.cq->prod), cq_prod);
 	CU_ASSERT_EQUAL(pvblk_fe_poll(&b), 0);
 	CU_ASSERT_FALSE(x.done);
 	/* A broken queue is not attached over: the way back is a detach. */
@@ -446,7 +454,7 @@ static void test_detach_reattach(void)
 				HV_BLK_S_OK);
 		CU_ASSERT_EQUAL(memcmp(buf, m.data + round * 512, 8192), 0);
 		if (round == 2) { /* break it first: detach must still work */
-			fe.ring.sq->prod += 500;
+			hv_ring_store_release(&fe.ring.sq->prod, fe.ring.sq->prod + 500);
 			h.os.notify(&h, fe.port, 0);
 			CU_ASSERT_TRUE(EVENTUALLY(state(&h, 0) == PVQ_BROKEN));
 		}
@@ -479,27 +487,42 @@ static void test_detach_reattach(void)
 }
 
 /*
+ * A host with pvblk0 (null) attached through fe and its I/O thread
+ * stopped: the test plays the I/O thread (io_thread_pass) to choose when
+ * it lets go.
+ */
+static struct pvblk_back *attached_io_stopped(struct pv_host *h, struct pvblk_fe *fe)
+{
+	const char *disks[1] = { "null:1M" };
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, disks, 1, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach(h, fe, 0, 8, VEC, 0), 0);
+	iothread_stop(&h->vm->io);
+	return h->disk[0];
+}
+
+/* What the I/O thread does on hearing the queue's doorbell. */
+static void io_thread_pass(struct pv_host *h, struct pvblk_back *b)
+{
+	b->q.src.kick(&b->q.src, &h->vm->io.eng);
+}
+
+/*
  * A detach whose I/O does not drain in time stays pending: attach is refused
  * even once the I/O thread has let go, until the detach is called again.
  * The test plays the I/O thread (stopped) to choose when it lets go.
  */
 static void test_detach_pending(void)
 {
-	const char *disks[1] = { "null:1M" };
-	const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000, .sq_size = 8, .cq_size = 8, .vector = VEC };
 	struct pv_host h;
 	struct pvblk_fe fe;
-	struct pvblk_back *b;
+	struct pvblk_back *b = attached_io_stopped(&h, &fe);
 
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
-	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 8, VEC, 0), 0);
-	b = h.disk[0];
-	iothread_stop(&h.vm->io);
 	b->q.detach_timeout_ms = 0;
 	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), -HV_EBUSY); /* nobody answered */
 	CU_ASSERT_EQUAL(b->q.state, PVQ_ACTIVE);
 	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY);
-	b->q.src.kick(&b->q.src, &h.vm->io.eng); /* the I/O thread hears the doorbell: nothing in flight */
+	io_thread_pass(&h, b); /* it hears the doorbell: nothing in flight */
 	CU_ASSERT_EQUAL(b->q.state, PVQ_DETACHED);
 	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY); /* the detach is still pending */
 	CU_ASSERT_PTR_NOT_NULL(b->pool);
@@ -507,6 +530,186 @@ static void test_detach_pending(void)
 	CU_ASSERT_PTR_NULL(b->pool);
 	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), HV_NOTIFY_PORT_BASE);
 	CU_ASSERT_EQUAL(b->q.state, PVQ_ACTIVE);
+	pv_host_destroy(&h);
+}
+
+/*
+ * The detach handshake: the I/O thread owns the request's 1 -> 0 edge and
+ * sends exactly one ack per request, so nothing it does after acking can
+ * touch a queue attached since.  The test plays the I/O thread (stopped).
+ */
+static void test_detach_ack_owned(void)
+{
+	struct pollfd p;
+	struct pv_host h;
+	struct pvblk_fe fe;
+	struct pvblk_back *b = attached_io_stopped(&h, &fe);
+
+	b->q.detach_timeout_ms = 0;
+	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), -HV_EBUSY);
+	CU_ASSERT_EQUAL(__atomic_load_n(&b->q.detach_req, __ATOMIC_ACQUIRE), 1);
+	io_thread_pass(&h, b); /* nothing in flight: it lets go */
+	CU_ASSERT_EQUAL(b->q.state, PVQ_DETACHED);
+	CU_ASSERT_EQUAL(__atomic_load_n(&b->q.detach_req, __ATOMIC_ACQUIRE), 0);
+	io_thread_pass(&h, b); /* a later pass: no request, no second ack */
+	b->q.src.publish(&b->q.src, &h.vm->io.eng);
+	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), 0); /* the retry takes the one ack */
+	p = (struct pollfd){ .fd = b->q.detach_ack, .events = POLLIN };
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);       /* none left for a later detach */
+	CU_ASSERT_PTR_NULL(b->pool);
+	pv_host_destroy(&h);
+}
+
+/*
+ * What the old race left behind (the I/O thread, reading a stale request,
+ * marked a newly attached queue DETACHED and acked): attach is refused
+ * while that queue still holds its pool and KVM wiring, instead of leaking
+ * the pool and failing for ever on the ioeventfd; a detach recovers it.
+ */
+static void test_attach_refused_while_held(void)
+{
+	struct pv_host h;
+	struct pvblk_fe fe;
+	struct pvblk_back *b = attached_io_stopped(&h, &fe);
+	struct pvblk_back_req *pool = b->pool;
+
+	__atomic_store_n(&b->q.state, PVQ_DETACHED, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(eventfd_write(b->q.detach_ack, 1), 0); /* a stale ack */
+	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), -HV_EBUSY);
+	CU_ASSERT_PTR_EQUAL(b->pool, pool);
+	/* A detach does not take the stale ack for its own: it waits for the real one. */
+	b->q.detach_timeout_ms = 0;
+	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), -HV_EBUSY);
+	io_thread_pass(&h, b);
+	CU_ASSERT_EQUAL(pvblk_fe_detach(&fe), 0);
+	CU_ASSERT_PTR_NULL(b->pool);
+	CU_ASSERT_EQUAL(attach_raw(&h, 1, &fresh), HV_NOTIFY_PORT_BASE);
+	CU_ASSERT_EQUAL(b->q.state, PVQ_ACTIVE);
+	pv_host_destroy(&h);
+}
+
+/* A guest's raw ring at a fixed place: one 512-byte read of sector 0 per entry. */
+#define RAW_SQ 0x100000ull
+#define RAW_CQ 0x200000ull
+#define RAW_BUF 0x300000ull
+static const struct hv_queue_setup raw_setup = { .sq_gpa = RAW_SQ, .cq_gpa = RAW_CQ, .sq_size = 8, .cq_size = 8 };
+
+static struct hv_ring_ctl *raw_ctl(struct pv_host *h, uint64_t gpa)
+{
+	return (struct hv_ring_ctl *)(h->vm->mem.host + gpa);
+}
+
+/* Publishes n more reads on the raw ring and rings its doorbell. */
+static void raw_submit(struct pv_host *h, unsigned n)
+{
+	struct hv_ring_ctl *sq = raw_ctl(h, RAW_SQ);
+	uint32_t prod = sq->prod;
+
+	for (unsigned i = 0; i < n; i++, prod++) {
+		struct hv_blk_req r = { .id = prod, .op = HV_BLK_OP_READ, .nr_seg = 1,
+					.seg = { { RAW_BUF, 512, 0 } } };
+		memcpy(h->vm->mem.host + RAW_SQ + HV_RING_ENTRIES_OFF +
+		       (prod % raw_setup.sq_size) * sizeof(r), &r, sizeof(r));
+	}
+	hv_ring_store_release(&sq->prod, prod);
+	h->os.notify(h, HV_NOTIFY_PORT_BASE, 0);
+}
+
+static uint32_t cq_prod(struct pv_host *h)
+{
+	return hv_ring_load_acquire(&raw_ctl(h, RAW_CQ)->prod);
+}
+
+/* A guest ringing its doorbell without pause, as a hostile one may, while detached too. */
+struct hammer {
+	struct pv_host *h;
+	int stop;
+};
+
+static void *hammer(void *arg)
+{
+	struct hammer *m = arg;
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
+		eventfd_write(m->h->disk[0]->q.src.fd, 1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* Detach then attach at once, hundreds of times, doorbells all along: every attach serves. */
+static void test_quick_reattach(void)
+{
+	const char *disks[1] = { "null:1M" };
+	const uint64_t det[HC_NARGS] = { 1, 0 };
+	struct hammer m;
+	struct pv_host h;
+	pthread_t t;
+	unsigned i, bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
+	m = (struct hammer){ &h, 0 };
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, hammer, &m), 0);
+	for (i = 0; i < 300 && !bad; i++) {
+		uint32_t want = cq_prod(&h) + 1;
+
+		if (attach_raw(&h, 1, &raw_setup) != HV_NOTIFY_PORT_BASE) {
+			bad++;
+			break;
+		}
+		raw_submit(&h, 1);
+		bad += !EVENTUALLY(cq_prod(&h) == want);
+		hv_ring_store_release(&raw_ctl(&h, RAW_CQ)->cons, want); /* consumed */
+		bad += hc_dispatch(h.vm, HV_HC_QUEUE_DETACH, det) != 0;
+	}
+	__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(i, 300);
+	pv_host_destroy(&h);
+}
+
+static uint64_t thread_cpu_ns(pthread_t t)
+{
+	struct timespec ts = { 0, 0 };
+	clockid_t c;
+
+	CU_ASSERT_EQUAL(pthread_getcpuclockid(t, &c), 0);
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * --io-poll with a stalled queue (the guest consumes no completion, more
+ * requests wait): the I/O thread spins its poll time, then sleeps, instead
+ * of taking the waiting entries for work and spinning a CPU for ever; a
+ * doorbell after the guest made room resumes the queue.
+ */
+static void test_iopoll_stalled_sleeps(void)
+{
+	const char *disks[1] = { "null:1M" };
+	struct pv_host h;
+	uint64_t cpu;
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 5000000), 0); /* 5 ms */
+	CU_ASSERT_EQUAL_FATAL(attach_raw(&h, 1, &raw_setup), HV_NOTIFY_PORT_BASE);
+	raw_submit(&h, 8);
+	CU_ASSERT_TRUE(EVENTUALLY(cq_prod(&h) == 8)); /* the completion ring is full */
+	raw_submit(&h, 8);
+	usleep(100000);
+	cpu = thread_cpu_ns(h.vm->io.tid);
+	usleep(1000000);
+	cpu = thread_cpu_ns(h.vm->io.tid) - cpu;
+	CU_ASSERT(cpu < 100000000ull); /* of 1 s: asleep, not spinning */
+	if (cpu >= 100000000ull)
+		printf("\n    stalled queue: I/O thread used %llu ms of CPU in 1 s\n",
+		       (unsigned long long)(cpu / 1000000));
+	CU_ASSERT_EQUAL(hv_ring_load_acquire(&raw_ctl(&h, RAW_SQ)->cons), 8);
+	hv_ring_store_release(&raw_ctl(&h, RAW_CQ)->cons, 8); /* room: the next doorbell resumes it */
+	h.os.notify(&h, HV_NOTIFY_PORT_BASE, 0);
+	CU_ASSERT_TRUE(EVENTUALLY(cq_prod(&h) == 16));
+	CU_ASSERT_EQUAL(h.disk[0]->st.bad_reqs, 0);
+	ut_iothread_stop(&h.vm->io);
 	pv_host_destroy(&h);
 }
 
@@ -915,6 +1118,10 @@ int suite_pvblk(void)
 		{ "hostile ring indices break only that queue", test_hostile_ring },
 		{ "detach (also a broken queue) and attach again", test_detach_reattach },
 		{ "a timed-out detach stays pending", test_detach_pending },
+		{ "detach: the I/O thread clears the request, one ack", test_detach_ack_owned },
+		{ "attach refused while the old queue is held", test_attach_refused_while_held },
+		{ "detach then attach at once, doorbells all along", test_quick_reattach },
+		{ "--io-poll: a stalled queue lets the thread sleep", test_iopoll_stalled_sleeps },
 		{ "host I/O errors and short transfers: IOERR", test_io_errors },
 		{ "depth 32 mixed reads and writes, byte for byte", test_depth32_mixed },
 		{ "out-of-order completions matched by id", test_out_of_order },

@@ -308,6 +308,34 @@ static void test_io_poll(void)
 	free(f);
 }
 
+/*
+ * A guest that polls STATUS and starts the next command the moment it reads
+ * done: the finished command's ISR.DONE and interrupt came with that STATUS,
+ * so none of them lands during the next command (where a handler would take
+ * it for the new one's, STATUS BUSY with a low byte reading OK).
+ */
+static void test_status_isr_together(void)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct trapblk_dev *t = TRAP((f->vm = ut_vm_with(MEM, &trapblk_dev_kind, "null:1M"), f));
+	const struct ut_trap_cmd c = {
+		&f->vm->mmio, HV_MMIO_BASE, HV_TRAPBLK_R_CMD, HV_TRAPBLK_CMD_READ,
+		HV_TRAPBLK_R_STATUS, HV_TRAPBLK_R_ISR, HV_TRAPBLK_ST_BUSY, HV_TRAPBLK_INT_DONE,
+		t->irq_fd, f->vm->io.tid,
+	};
+	struct ut_trap_race r;
+
+	wr(f, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE, 4);
+	wr(f, HV_TRAPBLK_R_SECTOR, 0, 8);
+	wr(f, HV_TRAPBLK_R_COUNT, 1, 4);
+	wr(f, HV_TRAPBLK_R_DMA, BUF, 8);
+	r = ut_trap_race(&c, UT_TRAP_RACE_CMDS);
+	CU_ASSERT_EQUAL(t->st.cmds, r.cmds);
+	CU_ASSERT_EQUAL(t->st.busy_writes, 0);
+	ut_vm_free(f->vm);
+	free(f);
+}
+
 int suite_trapblk(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -318,6 +346,7 @@ int suite_trapblk(void)
 		{ "one command at a time; IER gates the MSI", test_busy_and_ier },
 		{ "host I/O errors and short transfers: IOERR", test_io_errors },
 		{ "commands while hv's I/O thread busy-polls", test_io_poll },
+		{ "STATUS, ISR and the interrupt change together", test_status_isr_together },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("trapblk", tests);
