@@ -30,25 +30,26 @@ static const uint32_t vcpu_ioctls[] = {
 #define NO_EXEC(n) { .nr = (n), .test = SB_ARG_CLEAR, .arg = 2, .mask = PROT_EXEC }
 
 /*
- * What musl itself needs in any thread: malloc (mallocng: brk, mmap,
- * mprotect of its metadata, mremap for realloc, madvise and munmap on free),
- * futex (locks, pthread_join, the I/O thread's start handshake), signal
- * returns (the --timeout SIGALRM), restart_syscall (a poll or futex wait
- * resumed after SIGSTOP/SIGCONT), and exit_group (exit, and the SIGSYS
- * reporter itself).  write/writev: console output and stderr (musl's
- * stdio writes with writev); read/write also drive eventfds.
+ * What any thread needs: write and writev (console output, eventfd signals
+ * to irqfds and the vCPU thread; musl's stdio writes stderr with writev),
+ * and what musl itself uses: malloc (mallocng: brk and mmap, mprotect of
+ * its metadata areas, madvise and munmap on free), futex (locks,
+ * pthread_join, the I/O thread's start handshake), signal returns (the
+ * --timeout SIGALRM), restart_syscall (a wait resumed after SIGSTOP and
+ * SIGCONT), and exit_group (exit, and the SIGSYS reporter itself).
  */
-#define COMMON                                                                           \
-	ANY(__NR_read), ANY(__NR_write), ANY(__NR_writev), ANY(__NR_futex),              \
-	ANY(__NR_clock_gettime) /* hc_time_ns, --io-poll: vDSO, or this fallback */,     \
-	NO_EXEC(__NR_mmap), NO_EXEC(__NR_mprotect), ANY(__NR_munmap), ANY(__NR_mremap), \
-	ANY(__NR_madvise), ANY(__NR_brk), ANY(__NR_rt_sigreturn),                        \
-	ANY(__NR_restart_syscall), ANY(__NR_exit_group)
+#define COMMON                                                                       \
+	ANY(__NR_write), ANY(__NR_writev), ANY(__NR_futex),                          \
+	ANY(__NR_clock_gettime) /* hc_time_ns, --io-poll: the vDSO's fallback */,    \
+	NO_EXEC(__NR_mmap), NO_EXEC(__NR_mprotect), ANY(__NR_munmap), ANY(__NR_madvise), \
+	ANY(__NR_brk), ANY(__NR_rt_sigreturn), ANY(__NR_restart_syscall),            \
+	ANY(__NR_exit_group)
 
 static const struct sandbox_rule vcpu_rules[] = {
 	{ .nr = __NR_ioctl, .test = SB_ARG_IN, .arg = 1, .vals = vcpu_ioctls,
 	  .nr_vals = ARRAY_SIZE(vcpu_ioctls) },
 	COMMON,
+	ANY(__NR_read),      /* queue detach: the I/O thread's acknowledgement (eventfd) */
 	ANY(__NR_pread64),   /* KVM's statistics fds: HV_HC_EXIT_COUNT, --stats */
 	ANY(__NR_getrusage), /* HV_HC_EXIT_COUNT's CPU time, --stats */
 	ANY(__NR_mincore),   /* --stats: guest RAM resident */
