@@ -253,6 +253,10 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	if (cfg->verbose)
+		fprintf(stderr, "hv: sandbox: %s\n", cfg->no_sandbox ? "off (--no-sandbox)" :
+			"on: each thread under its own seccomp allowlist, io_uring restricted, "
+			"no capabilities, no_new_privs");
 	res = vcpu_run(&v);
 	vcpu_arm_timeout(&v, 0);
 	/* Writes in flight land in the images before hv reports and exits. */

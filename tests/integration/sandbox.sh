@@ -54,6 +54,20 @@ expect sandbox-probe-io 159 "^hv: sandbox: forbidden system call 257 \(openat\) 
 HV_SANDBOX_PROBE=vcpu run sandbox-probe-off 30 "$HV" run --no-sandbox --timeout 20 "$KERNEL" -- hello
 expect sandbox-probe-off 0 "probe: openat in the vCPU thread succeeded \(no sandbox\)" err \
 	"^hello from the guest, through the console hypercall$" out
+# --verbose says which.
+run sandbox-verbose 30 "$HV" run --verbose --timeout 20 "$KERNEL" -- hello
+expect sandbox-verbose 0 "^hv: sandbox: on: each thread under its own seccomp allowlist" err
+run sandbox-verbose-off 30 "$HV" run --verbose --no-sandbox --timeout 20 "$KERNEL" -- hello
+expect sandbox-verbose-off 0 "^hv: sandbox: off \(--no-sandbox\)$" err
+# Without any capability (CAP_SYS_ADMIN would let seccomp do without no_new_privs) hv
+# confines itself the same way.  As root with none: /dev/kvm here is root's, 0600.
+if [ "$(id -u)" = 0 ]; then
+	HV_SANDBOX_PROBE=vcpu run sandbox-no-capabilities 30 setpriv --bounding-set=-all --inh-caps=-all \
+		"$HV" run --timeout 20 "$KERNEL" -- hello
+	expect sandbox-no-capabilities 159 "forbidden system call 257 \(openat\) in the vCPU thread" err
+else
+	skip sandbox-no-capabilities "hv runs unprivileged already"
+fi
 # A guest exiting with hv's sandbox status is marked as the guest's.
 run sandbox-guest-159 30 "$HV" run --timeout 20 "$KERNEL" -- exit 159
 expect sandbox-guest-159 159 "^hv: guest exited with status 159$" err
