@@ -172,9 +172,9 @@ static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
 	int rc = cfg->no_sandbox ? 0 : sandbox_enter(t);
 
 	if (rc) {
-		fprintf(stderr, "hv: sandbox: cannot confine the %s thread: %s (the kernel needs "
-			"seccomp filters; --no-sandbox runs without)\n",
-			sandbox_policies[t].thread, strerror(-rc));
+		fprintf(stderr, "hv: sandbox: cannot confine the %s thread with seccomp: %s "
+			"(--no-sandbox runs without the sandbox)\n", sandbox_policies[t].thread,
+			strerror(-rc));
 		return rc;
 	}
 	sandbox_probe(t);
