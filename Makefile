@@ -42,8 +42,18 @@ $(MUSL_INC)/.stamp: $(DEPS)
 HV_SRCS   := $(wildcard hv/*.c)
 PV_SRCS   := $(wildcard pv-drivers/*.c)
 HV_LIB    := $(filter-out hv/main.c,$(HV_SRCS))
-HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC)
+HV_GEN    := $(BUILD)/gen
+HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC) -I$(HV_GEN)
 HV_OBJS   := $(patsubst hv/%.c,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
+
+# The sandbox names a forbidden system call: x86-64 names by number, from the
+# kernel headers hv is built against (hv, unit tests and loopback alike).
+$(HV_GEN)/syscall_names.h: $(DEPS)
+	@mkdir -p $(@D)
+	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' \
+		/usr/include/$(MULTIARCH)/asm/unistd_64.h >$@
+$(BUILD)/hv-obj/sandbox.o $(BUILD)/ut-obj/hv/sandbox.o $(BUILD)/lb-obj/hv/sandbox.o: \
+	$(HV_GEN)/syscall_names.h
 
 $(BUILD)/hv-obj/%.o: hv/%.c $(MUSL_INC)/.stamp
 	@mkdir -p $(@D)
@@ -119,7 +129,7 @@ TL_SRCS   := $(wildcard tests/lib/*.c)
 UT_SRCS   := $(wildcard tests/unit/*.c) $(TL_SRCS)
 UT_CFLAGS := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
 	     -fno-omit-frame-pointer -fno-sanitize-recover=all -Ihv -Iprotocol -Ipv-drivers \
-	     -Itests/lib -idirafter guest-kernel/include
+	     -Itests/lib -idirafter guest-kernel/include -I$(HV_GEN)
 # Guest code that is plain C and shared with host tools is tested here too.
 UT_GUEST  := guest-kernel/sha256.c
 UT_OBJS   := $(patsubst %.c,$(BUILD)/ut-obj/%.o,$(UT_SRCS) $(HV_LIB) $(PV_SRCS) $(UT_GUEST))
@@ -168,7 +178,7 @@ $(BUILD)/bench/net-rr: tests/bench/net-rr.c $(DEPS)
 # hv's PV backend driven by the real guest driver on a host thread (no VM):
 # the same sources as the unit tests, optimised, without sanitizers.
 LB_CFLAGS := $(CSTD) $(WARN) -Wno-missing-prototypes -O2 -D_GNU_SOURCE -Ihv -Iprotocol \
-	     -Ipv-drivers -Itests/lib -idirafter guest-kernel/include
+	     -Ipv-drivers -Itests/lib -idirafter guest-kernel/include -I$(HV_GEN)
 LB_OBJS   := $(patsubst %.c,$(BUILD)/lb-obj/%.o,tests/bench/loopback-blkbench.c $(TL_SRCS) \
 	     $(HV_LIB) $(PV_SRCS))
 $(BUILD)/lb-obj/%.o: %.c $(DEPS)

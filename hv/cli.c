@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,11 +30,20 @@ static const char usage_tail[] =
 	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
 	"  --verbose          say what hv found and did (KVM backend, layout, devices;\n"
 	"                     where the vCPU was at --timeout)\n"
+	"  --chroot DIR       after opening its files and devices, hv makes DIR its root\n"
+	"                     (needs root or CAP_SYS_CHROOT; paths are opened before)\n"
+	"  --uid UID[:GID]    then runs as UID and GID (default GID = UID), numbers, with\n"
+	"                     no supplementary groups (needs root)\n"
+	"  --no-sandbox       for debugging: no seccomp filters and no privilege drop\n"
+	"                     (by default each thread runs under its own allowlist of\n"
+	"                     system calls, with no capabilities and no_new_privs; a\n"
+	"                     forbidden call stops hv with status 159 and says which)\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
 	"refuses the VM, 2 for bad usage or input, 124 on --timeout, 125 when the\n"
-	"VM fails (triple fault, unhandled exit); hv's own 1, 2, 124 and 125 come\n"
+	"VM fails (triple fault, unhandled exit), 159 on a forbidden system call\n"
+	"(the sandbox); hv's own 1, 2, 124, 125 and 159 come\n"
 	"with a reason on stderr, and a guest status equal to one of them with\n"
 	"'hv: guest exited with status N'.\n";
 
@@ -88,30 +98,62 @@ static int opt_io_poll(struct hv_config *cfg, const char *arg, char *err, size_t
 	return 0;
 }
 
-static int opt_stats(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+static int opt_chroot(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
-	(void)arg, (void)err, (void)errlen;
-	cfg->stats = true;
+	if (!*arg)
+		return err_msg(-EINVAL, err, errlen, "--chroot: no directory given");
+	cfg->chroot_dir = arg;
 	return 0;
 }
 
-static int opt_verbose(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+/* A decimal id below (uid_t)-1, which means "unchanged" to setresuid; *end gets what follows. */
+static int parse_id(const char *s, const char **end, uint32_t *id)
 {
-	(void)arg, (void)err, (void)errlen;
-	cfg->verbose = true;
+	uint64_t v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9' && v < UINT32_MAX; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (p == s || v >= UINT32_MAX)
+		return -EINVAL;
+	*end = p;
+	*id = (uint32_t)v;
 	return 0;
 }
 
+static int opt_uid(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (parse_id(arg, &p, &cfg->uid))
+		goto bad;
+	cfg->gid = cfg->uid;
+	if (*p == ':' && parse_id(p + 1, &p, &cfg->gid))
+		goto bad;
+	if (*p)
+		goto bad;
+	cfg->set_ids = true;
+	return 0;
+bad:
+	return err_msg(-EINVAL, err, errlen,
+		       "--uid: '%s' is not UID or UID:GID (decimal numbers below 4294967295)", arg);
+}
+
+/* An option is a function of its value, or a flag: a bool of hv_config set to true. */
 static const struct cli_opt {
 	const char *name;
 	bool has_arg;
 	opt_fn fn;
+	size_t flag; /* offsetof the bool, when fn is NULL */
 } opts[] = {
-	{ "--mem", true, opt_mem },
-	{ "--timeout", true, opt_timeout },
-	{ "--io-poll", true, opt_io_poll },
-	{ "--stats", false, opt_stats },
-	{ "--verbose", false, opt_verbose },
+	{ "--mem", true, opt_mem, 0 },
+	{ "--timeout", true, opt_timeout, 0 },
+	{ "--io-poll", true, opt_io_poll, 0 },
+	{ "--stats", false, NULL, offsetof(struct hv_config, stats) },
+	{ "--verbose", false, NULL, offsetof(struct hv_config, verbose) },
+	{ "--no-sandbox", false, NULL, offsetof(struct hv_config, no_sandbox) },
+	{ "--chroot", true, opt_chroot, 0 },
+	{ "--uid", true, opt_uid, 0 },
 };
 
 /* The length of a's option name: "--disk=a.img" has the value inline. */
@@ -238,6 +280,10 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 				return err_msg(-EINVAL, err, errlen, "%s needs a value",
 					       k ? k->option : o->name);
 			arg = argv[++i];
+		}
+		if (o && !o->fn) {
+			*(bool *)((char *)cfg + o->flag) = true;
+			continue;
 		}
 		rc = k ? add_device(cfg, k, arg, err, errlen) : o->fn(cfg, arg, err, errlen);
 		if (rc)

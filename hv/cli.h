@@ -30,6 +30,10 @@ struct hv_config {
 	uint64_t io_poll_us; /* --io-poll: I/O thread busy-polls this long (0: never) */
 	bool stats;
 	bool verbose;
+	bool no_sandbox;        /* --no-sandbox: no seccomp filters, privileges kept */
+	const char *chroot_dir; /* --chroot DIR (from argv), or NULL */
+	bool set_ids;           /* --uid UID[:GID] */
+	uint32_t uid, gid;
 	char cmdline[4096];  /* guest arguments joined by spaces */
 	struct cli_device dev[CLI_MAX_DEVS]; /* --disk, --trap-disk, ...: checked, not opened */
 	unsigned nr_dev;

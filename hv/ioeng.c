@@ -4,25 +4,73 @@
 #include <errno.h>
 #include <string.h>
 
-int ioeng_init(struct ioeng *e, unsigned depth)
+#include "util.h"
+
+/*
+ * The only operations hv puts on its ring.  Work submitted through io_uring
+ * is not seen by seccomp, so the ring itself is restricted to these (and no
+ * io_uring_register at all once it runs): a confined hv cannot open, connect
+ * or splice through it.
+ */
+static const uint8_t ring_ops[] = {
+	IORING_OP_READ,         /* doorbell and wake-up eventfds (ioeng_wait_fd) */
+	IORING_OP_READV,        /* disk reads, tap receives */
+	IORING_OP_WRITEV,       /* disk writes, tap sends */
+	IORING_OP_FSYNC,        /* disk flushes */
+	IORING_OP_TIMEOUT,      /* a NIC's wait for receive buffers (ioeng_timeout) */
+	IORING_OP_ASYNC_CANCEL, /* a tap receive given up (ioeng_cancel) */
+};
+
+/* The ring starts disabled; it runs only with the restrictions in place. */
+static int restrict_ring(struct io_uring *ring)
 {
+	struct io_uring_restriction r[ARRAY_SIZE(ring_ops)];
+	unsigned i;
 	int rc;
 
-	memset(e, 0, sizeof(*e));
-	e->depth = depth;
-	e->done_tail = &e->done;
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < ARRAY_SIZE(ring_ops); i++) {
+		r[i].opcode = IORING_RESTRICTION_SQE_OP;
+		r[i].sqe_op = ring_ops[i];
+	}
+	/* No IORING_RESTRICTION_SQE_FLAGS_ALLOWED: hv sets no SQE flags, so none may be. */
+	rc = io_uring_register_restrictions(ring, r, ARRAY_SIZE(r));
+	return rc < 0 ? rc : io_uring_enable_rings(ring);
+}
+
+int ioeng_init(struct ioeng *e, unsigned depth)
+{
 	/*
 	 * Completions that need task work wait for our next system call
 	 * instead of an IPI (COOP_TASKRUN), and the kernel flags that in the
 	 * ring (TASKRUN_FLAG) so a busy-polling thread knows when to enter.
-	 * Kernels before 5.19 refuse the flags: run without them.
+	 * Kernels before 5.19 refuse those flags, before 5.10 a disabled ring:
+	 * each refusal (EINVAL) drops what that kernel lacks.  A ring without
+	 * restrictions is reported (e->restricted): the sandbox refuses it.
 	 */
-	rc = io_uring_queue_init(depth, &e->ring,
-				 IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
-	if (rc == -EINVAL)
-		rc = io_uring_queue_init(depth, &e->ring, 0);
+	static const unsigned setups[] = {
+		IORING_SETUP_R_DISABLED | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+		IORING_SETUP_R_DISABLED,
+		0,
+	};
+	unsigned i;
+	int rc = -EINVAL;
+
+	memset(e, 0, sizeof(*e));
+	e->depth = depth;
+	e->done_tail = &e->done;
+	for (i = 0; i < ARRAY_SIZE(setups) && rc == -EINVAL; i++)
+		rc = io_uring_queue_init(depth, &e->ring, setups[i]);
 	if (rc < 0)
 		return rc;
+	if (setups[i - 1] & IORING_SETUP_R_DISABLED) {
+		rc = restrict_ring(&e->ring);
+		if (rc < 0) {
+			io_uring_queue_exit(&e->ring);
+			return rc;
+		}
+		e->restricted = true;
+	}
 	e->cap = e->ring.cq.ring_entries;
 	return 0;
 }

@@ -43,6 +43,7 @@ struct ioeng {
 	unsigned inflight;      /* ops whose callback has not run, eventfd reads excluded */
 	struct ioeng_op *done;  /* completed inline, callbacks pending */
 	struct ioeng_op **done_tail;
+	bool restricted;        /* the ring takes only hv's opcodes (ioeng.c) */
 };
 
 int ioeng_init(struct ioeng *e, unsigned depth);

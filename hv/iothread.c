@@ -174,6 +174,10 @@ static void *loop(void *arg)
 	struct iothread *it = arg;
 	unsigned i;
 
+	it->start_rc = it->on_start ? it->on_start(it->on_start_arg) : 0;
+	sem_post(&it->on_start_done);
+	if (it->start_rc)
+		return NULL;
 	for (i = 0; i < it->nr_src; i++)
 		await_signal(it->src[i]);
 	while (!it->stopping && !it->error) {
@@ -194,16 +198,29 @@ static void *loop(void *arg)
 	return NULL;
 }
 
-int iothread_start(struct iothread *it)
+int iothread_open(struct iothread *it)
 {
-	sigset_t all, old;
 	int rc;
 
+	if (it->have_eng)
+		return 0;
 	/* The ring exists only for VMs with devices to serve (boot cost). */
 	rc = ioeng_init(&it->eng, IOTHREAD_DEPTH);
 	if (rc)
 		return rc;
 	it->have_eng = true;
+	return 0;
+}
+
+int iothread_start(struct iothread *it)
+{
+	sigset_t all, old;
+	int rc = iothread_open(it);
+
+	if (rc)
+		return rc;
+	if (sem_init(&it->on_start_done, 0, 0) < 0)
+		return -errno;
 	/* Signals (the --timeout alarm) belong to the vCPU thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -211,6 +228,12 @@ int iothread_start(struct iothread *it)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
+	while (sem_wait(&it->on_start_done) < 0 && errno == EINTR)
+		;
+	if (it->start_rc) {
+		pthread_join(it->tid, NULL);
+		return it->start_rc;
+	}
 	it->started = true;
 	return 0;
 }

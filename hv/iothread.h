@@ -7,6 +7,7 @@
 #define HV_IOTHREAD_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +46,14 @@ struct iothread {
 	unsigned nr_src;
 	int error; /* -errno if the thread died of an engine error */
 	uint64_t spin_ns; /* spin this long for work before sleeping (--io-poll; 0: never) */
+	/*
+	 * Optional: runs first on the new thread (hv confines it there); a
+	 * nonzero result ends the thread, and iothread_start() returns it.
+	 */
+	int (*on_start)(void *arg);
+	void *on_start_arg;
+	int start_rc;
+	sem_t on_start_done; /* posted once on_start has run */
 };
 
 /*
@@ -58,7 +67,12 @@ void io_source_close(struct io_source *s, int *irq_fd);
 int iothread_init(struct iothread *it);
 /* Registers a source; only before iothread_start().  0 or -ENOSPC. */
 int iothread_add(struct iothread *it, struct io_source *s);
-/* Creates the io_uring and the thread; 0 or -errno. */
+/*
+ * Creates the io_uring, if not yet: before hv drops its privileges, as a
+ * host may reserve io_uring to some.  0 or -errno.
+ */
+int iothread_open(struct iothread *it);
+/* Opens the ring, creates the thread, waits for its on_start; 0 or -errno. */
 int iothread_start(struct iothread *it);
 /* Stops taking doorbells, waits for every disk op in flight, joins. */
 void iothread_stop(struct iothread *it);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@
 #include "cli.h"
 #include "elf_load.h"
 #include "kvm.h"
+#include "sandbox.h"
+#include "sandbox_jail.h"
 #include "stats.h"
 #include "util.h"
 #include "vcpu.h"
@@ -24,12 +27,13 @@ enum {
 	HV_EXIT_USAGE = 2,    /* bad arguments or input files */
 	HV_EXIT_TIMEOUT = 124,
 	HV_EXIT_FATAL = 125,  /* the guest crashed the VM */
+	HV_EXIT_SANDBOX = SANDBOX_EXIT_STATUS, /* a forbidden system call (sandbox.c exits) */
 };
 
 static bool is_hv_status(int status)
 {
 	return status == HV_EXIT_HOST || status == HV_EXIT_USAGE || status == HV_EXIT_TIMEOUT ||
-	       status == HV_EXIT_FATAL;
+	       status == HV_EXIT_FATAL || status == HV_EXIT_SANDBOX;
 }
 
 #define KERNEL_MAX_BYTES (256u << 20)
@@ -77,9 +81,14 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 	struct image img;
 	struct elf_info ki;
 	char err[ERR_MAX];
+	struct stat st;
 	unsigned i;
 	int rc;
 
+	if (cfg->chroot_dir && (stat(cfg->chroot_dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "hv: --chroot %s: not a directory\n", cfg->chroot_dir);
+		return -1;
+	}
 	if (map_kernel(cfg->kernel, &img))
 		return -1;
 	rc = gm_init(&vm->mem, cfg->mem);
@@ -121,6 +130,62 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 			cfg->kernel, (unsigned long long)ki.lo, (unsigned long long)ki.hi,
 			(unsigned long long)ki.entry, (unsigned long long)(cfg->mem >> 20));
 	return 0;
+}
+
+/*
+ * Everything hv will use is open: it drops what it no longer needs while it
+ * has one thread, so the I/O thread inherits that.  The I/O thread's ring is
+ * created first: a host may allow io_uring only to the privileged.  An hv
+ * exit status, 0 to go on.
+ */
+static int confine(const struct hv_config *cfg, struct vm *vm)
+{
+	const struct sandbox_jail j = { cfg->chroot_dir, cfg->set_ids, cfg->uid, cfg->gid,
+					!cfg->no_sandbox };
+	char err[ERR_MAX];
+	int rc = vm_open_io(vm);
+
+	if (rc) {
+		fprintf(stderr, "hv: cannot set up the I/O thread's io_uring: %s\n", strerror(-rc));
+		return HV_EXIT_HOST;
+	}
+	if (!cfg->no_sandbox && vm->io.have_eng && !vm->io.eng.restricted) {
+		fprintf(stderr, "hv: sandbox: this kernel cannot restrict io_uring to hv's operations "
+			"(Linux 5.10 can); --no-sandbox runs without the sandbox\n");
+		return HV_EXIT_HOST;
+	}
+	if (sandbox_jail(&j, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		return HV_EXIT_HOST;
+	}
+	rc = cfg->no_sandbox ? 0 : sandbox_init();
+	if (rc) {
+		fprintf(stderr, "hv: sandbox: cannot handle SIGSYS: %s\n", strerror(-rc));
+		return HV_EXIT_HOST;
+	}
+	return 0;
+}
+
+/* A thread's start under the sandbox: its own filter, then the test hook. */
+static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
+{
+	int rc = cfg->no_sandbox ? 0 : sandbox_enter(t);
+
+	if (rc) {
+		fprintf(stderr, "hv: sandbox: cannot confine the %s thread with seccomp: %s "
+			"(--no-sandbox runs without the sandbox)\n", sandbox_policies[t].thread,
+			strerror(-rc));
+		return rc;
+	}
+	sandbox_probe(t);
+	return 0;
+}
+
+/* First thing on the I/O thread: a name for ps and /proc, then its filter. */
+static int io_thread_begin(void *arg)
+{
+	prctl(PR_SET_NAME, "hv-io", 0, 0, 0);
+	return enter_sandbox(arg, SANDBOX_IO);
 }
 
 static int run(const struct hv_config *cfg)
@@ -167,10 +232,14 @@ static int run(const struct hv_config *cfg)
 	memset(&v, 0, sizeof(v));
 	v.kvm = &kvm;
 	v.vm = vm;
+	status = confine(cfg, vm);
+	if (status)
+		goto out;
+	vm->io.on_start = io_thread_begin;
+	vm->io.on_start_arg = (void *)cfg;
 	status = vm_start_io(vm);
 	if (status) {
-		fprintf(stderr, "hv: cannot start the I/O thread (io_uring): %s\n",
-			strerror(-status));
+		fprintf(stderr, "hv: cannot start the I/O thread: %s\n", strerror(-status));
 		status = HV_EXIT_HOST;
 		goto out;
 	}
@@ -179,6 +248,15 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
+		vcpu_arm_timeout(&v, 0);
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	if (cfg->verbose)
+		fprintf(stderr, "hv: sandbox: %s\n", cfg->no_sandbox ? "off (--no-sandbox)" :
+			"on: each thread under its own seccomp allowlist, io_uring restricted, "
+			"no capabilities, no_new_privs");
 	res = vcpu_run(&v);
 	vcpu_arm_timeout(&v, 0);
 	/* Writes in flight land in the images before hv reports and exits. */

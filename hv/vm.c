@@ -80,6 +80,11 @@ int vm_wire_kvm(struct vm *vm)
 	return 0;
 }
 
+int vm_open_io(struct vm *vm)
+{
+	return vm->io.nr_src > 1 ? iothread_open(&vm->io) : 0;
+}
+
 int vm_start_io(struct vm *vm)
 {
 	/* The stop source is always there: more means a device needs the thread. */

@@ -85,7 +85,10 @@ int vm_alloc_mmio(struct vm *vm, uint64_t len, uint64_t *base);
 /* Wires devices into KVM once it exists (vm->kvm): MSI routes.  0 or -errno. */
 int vm_wire_kvm(struct vm *vm);
 
-/* Starts the I/O thread if any device needs it; 0 or -errno. */
+/* Creates the I/O thread's io_uring if any device needs it; 0 or -errno. */
+int vm_open_io(struct vm *vm);
+
+/* Starts the I/O thread if any device needs it (opening its ring if not yet); 0 or -errno. */
 int vm_start_io(struct vm *vm);
 
 /* --verbose: one line per device; --stats: the devices' lines and the console's. */

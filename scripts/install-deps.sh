@@ -14,7 +14,8 @@
 #   curl, iperf     the network tests' host side: HTTP fetches from the guest's
 #                   httpd, and iperf2 against its lwiperf server
 #   gdb             fault injection into a real KVM ioctl (the attach rollback test)
-#   util-linux      setpriv: one test runs hv as an unprivileged user
+#   util-linux      setpriv: tests run hv as an unprivileged user, or as root
+#                   without capabilities (the sandbox tests)
 #   xz-utils        unpacks lwIP's source tarball (scripts/fetch-lwip.sh; apt-get
 #                   source fetches it, from the machine's own Debian mirror)
 # With --check it installs nothing and exits 1 if anything is missing.

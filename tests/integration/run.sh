@@ -8,6 +8,7 @@
 #   pvblk      the PV block device
 #   trapblk    the trap-and-emulate block controller
 #   net        the PV and trap NICs (in a network namespace it creates)
+#   sandbox    seccomp filters per thread, privilege drop, --chroot, --uid
 #   bench      benchmark smoke tests
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
@@ -17,7 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net bench"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do

@@ -89,6 +89,13 @@ static void test_errors(void)
 		{ { "run", "--stats=1", "k" }, "--stats takes no value" },
 		{ { "run", "--disk" }, "--disk needs a value" },
 		{ { "run", "--trap-disk=", "k" }, "--trap-disk: no image path given" },
+		{ { "run", "--no-sandbox=1", "k" }, "--no-sandbox takes no value" },
+		{ { "run", "--chroot=", "k" }, "--chroot: no directory given" },
+		{ { "run", "--uid", "nobody", "k" }, "--uid: 'nobody' is not UID or UID:GID" },
+		{ { "run", "--uid", "1:", "k" }, "--uid: '1:' is not" },
+		{ { "run", "--uid", "1:2:3", "k" }, "--uid: '1:2:3' is not" },
+		{ { "run", "--uid", "4294967295", "k" }, "--uid: '4294967295' is not" },
+		{ { "run", "--uid=-1", "k" }, "--uid: '-1' is not" },
 	};
 	size_t i;
 
@@ -130,6 +137,26 @@ static void test_io_poll_and_disks(void)
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "", "k"), -EINVAL);
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--trap-disk", "null:7", "k"), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--trap-disk: null size 7"));
+}
+
+/* The sandbox is on unless --no-sandbox; --uid's GID defaults to the UID. */
+static void test_sandbox_options(void)
+{
+	struct hv_config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k"), CLI_RUN);
+	CU_ASSERT_FALSE(c.no_sandbox || c.set_ids);
+	CU_ASSERT_PTR_NULL(c.chroot_dir);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--no-sandbox", "--chroot", "/var/empty", "--uid",
+			      "65534", "k"), CLI_RUN);
+	CU_ASSERT_TRUE(c.no_sandbox && c.set_ids);
+	CU_ASSERT_STRING_EQUAL(c.chroot_dir, "/var/empty");
+	CU_ASSERT(c.uid == 65534 && c.gid == 65534);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--uid=1000:100", "k"), CLI_RUN);
+	CU_ASSERT(c.uid == 1000 && c.gid == 100 && !c.no_sandbox);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--uid", "4294967294:0", "k"), CLI_RUN);
+	CU_ASSERT(c.uid == 4294967294u && c.gid == 0);
 }
 
 /* Each kind has HV_MAX_DEVS_PER_KIND instances; kinds do not share the count. */
@@ -178,6 +205,7 @@ int suite_cli(void)
 		{ "guest command line too long", test_long_cmdline },
 		{ "device limits per kind", test_device_limits },
 		{ "--io-poll, --disk, --trap-disk", test_io_poll_and_disks },
+		{ "--no-sandbox, --chroot, --uid", test_sandbox_options },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("cli", t);
