@@ -9,6 +9,7 @@
 #   trapblk    the trap-and-emulate block controller
 #   net        the PV and trap NICs (in a network namespace it creates)
 #   bench      benchmark smoke tests
+#   faults     kill -9 mid-write, a full file system, floods, two guests at once
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -17,7 +18,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net bench"
+ALL="cli elf disk-args boot pvblk trapblk net bench faults"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do
