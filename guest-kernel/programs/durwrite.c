@@ -1,4 +1,4 @@
-/* durwrite: self-checking records written and flushed in order, each acknowledged on the console. */
+/* durwrite: self-checking records, each write flushed, then acknowledged on the console. */
 #include "blkdev.h"
 #include "blkworkloads.h"
 #include "lib.h"

@@ -159,9 +159,10 @@ static uint64_t pick(struct flood *f, const uint64_t *v, unsigned n)
 /*
  * One random register access: three in four at a defined register, the
  * rest anywhere in the window; any width, read or write, with the values a
- * buggy or hostile driver would use.  DMA only ever points at the scratch page or outside
- * RAM, and CMD is never WRITE: the flood must not scribble on the guest's
- * own memory or its disk, so that what it checks afterwards means something.
+ * buggy or hostile driver would use.  DMA only ever points at the 1 MiB
+ * scratch buffer or outside RAM, and CMD is never WRITE: the flood must not
+ * scribble on the guest's own memory or its disk, so that what it checks
+ * afterwards means something.
  */
 static void trap_step(struct flood *f)
 {
