@@ -46,7 +46,8 @@ rss() {
 # sectors, each write flushed before "durwrite: acked N"), waits for its
 # first acknowledgement, lets it write for a random 0..499 ms more, and
 # kills hv with SIGKILL.  The disk path turns with the round: PV with
-# interrupts, PV polling, the trap controller.
+# interrupts, PV polling, the trap controller.  FAULT_ROUNDS=N changes the
+# number of rounds (50) for a quicker look.
 ROUNDS=${FAULT_ROUNDS:-50}
 : >"$TMP/dur.list"
 killed=0 delays=0 unkilled=""
@@ -199,7 +200,7 @@ done
 # A and B run `isolate` together, each on its own images, marked with its
 # own seed: each marks its RAM, reads its disks in, writes 16 marked pages
 # to its first disk, lists its devices, probes the MMIO window, then scans
-# its whole memory for 3 s.  Neither may find the other's marked pages,
+# its whole memory for 4 s (time enough for the other to boot and plant).  Neither may find the other's marked pages,
 # devices or controllers, and each image may hold only its own guest's
 # writes.  C, beside them, is the control: its disk is marked with A's
 # seed, so it must find A's disk pages in its RAM and say FAIL (the scan
@@ -236,13 +237,13 @@ marked "$TMP/iso-at.img" 256 $sa
 marked "$TMP/iso-b.img" 768 $sb
 marked "$TMP/iso-c.img" 512 $sa
 "$HV" run --timeout 60 --disk "$TMP/iso-a.img" --trap-disk "$TMP/iso-at.img" "$KERNEL" -- \
-	isolate $sa $sb 3 >"$TMP/faults-isolate-a.out" 2>"$TMP/faults-isolate-a.err" &
+	isolate $sa $sb 4 >"$TMP/faults-isolate-a.out" 2>"$TMP/faults-isolate-a.err" &
 pa=$!
 "$HV" run --timeout 60 --disk "$TMP/iso-b.img" "$KERNEL" -- \
-	isolate $sb $sa 3 >"$TMP/faults-isolate-b.out" 2>"$TMP/faults-isolate-b.err" &
+	isolate $sb $sa 4 >"$TMP/faults-isolate-b.out" 2>"$TMP/faults-isolate-b.err" &
 pb=$!
 "$HV" run --timeout 60 --disk "$TMP/iso-c.img" "$KERNEL" -- \
-	isolate c$RANDOM $sa 3 >"$TMP/faults-isolate-control.out" 2>"$TMP/faults-isolate-control.err" &
+	isolate c$RANDOM $sa 4 >"$TMP/faults-isolate-control.out" 2>"$TMP/faults-isolate-control.err" &
 pc=$!
 wait $pa; ra=$?
 wait $pb; rb=$?
