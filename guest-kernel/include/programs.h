@@ -36,5 +36,9 @@ program_fn cmd_iperf;                                      /* iperf.c */
 program_fn cmd_netloop;                                    /* netloop.c */
 program_fn cmd_nethostile;                                 /* nethostile.c */
 program_fn cmd_netcost;                                    /* netcost.c */
+program_fn cmd_blkops;                                     /* blkops.c */
+program_fn cmd_durwrite;                                   /* durwrite.c */
+program_fn cmd_flood;                                      /* flood.c */
+program_fn cmd_isolate;                                    /* isolate.c */
 
 #endif
