@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fuzz_check.h"
 #include "util.h"
 
 #define MAX_ARGS 128
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	rc = cli_parse(argc, argv, cfg, err, sizeof(err));
 	if (rc == -EINVAL) {
-		if (!err[0] || strchr(err, '\n'))
+		if (!fuzz_one_line(err))
 			fail("an error without a one-line reason");
 	} else if (rc == CLI_RUN) {
 		if (!cfg->kernel || cfg->mem < HV_MEM_MIN || cfg->mem > HV_MEM_MAX ||

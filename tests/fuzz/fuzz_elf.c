@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "elf_load.h"
+#include "fuzz_check.h"
 #include "util.h"
 
 #define RAM (64u << 10)
@@ -40,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc) {
 		if (rc != -ENOEXEC && rc != -ERANGE)
 			fail("an error other than ENOEXEC or ERANGE", err);
-		if (!err[0] || strchr(err, '\n'))
+		if (!fuzz_one_line(err))
 			fail("an error without a one-line reason", err);
 		for (i = 0; i < RAM; i++)
 			if (gm.host[i])

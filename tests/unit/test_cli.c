@@ -89,6 +89,9 @@ static void test_errors(void)
 		{ { "run", "--stats=1", "k" }, "--stats takes no value" },
 		{ { "run", "--disk" }, "--disk needs a value" },
 		{ { "run", "--trap-disk=", "k" }, "--trap-disk: no image path given" },
+		/* A reason quoting a newline or an escape stays one line (found by fuzzing). */
+		{ { "run", "--mem", "64M\nhv: ok", "k" }, "'64M?hv: ok' is not a size" },
+		{ { "\033[2J" }, "unknown command '?[2J'" },
 	};
 	size_t i;
 
