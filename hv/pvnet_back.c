@@ -356,9 +356,10 @@ int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_
 	if (pvq_attached(q))
 		return -HV_EBUSY;
 	if (q == &n->txq) {
-		/* One frame per completion slot: pvq never has more in flight. */
-		if (!hv_ring_size_ok(s->cq_size))
-			return -HV_EINVAL;
+		/* One frame per completion slot, allocated for a setup known good. */
+		rc = pvq_check_setup(q, s);
+		if (rc)
+			return rc;
 		n->tx = calloc(s->cq_size, sizeof(*n->tx));
 		if (!n->tx)
 			return -HV_ENOMEM;
