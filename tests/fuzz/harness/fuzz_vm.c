@@ -77,6 +77,20 @@ static void *member(const void *dev, size_t off)
 	return off == NONE ? NULL : (uint8_t *)dev + off;
 }
 
+/*
+ * What one run hands the next: the I/O engine's io_uring and the guest RAM
+ * buffer.  Creating a ring and faulting in fresh RAM cost more than a whole
+ * run of most inputs; both are reset before reuse (the ring drained of
+ * everything the run left in it, RAM zeroed), so a run still depends on its
+ * input alone.
+ */
+static struct {
+	struct ioeng eng;
+	bool have_eng;
+	uint8_t *ram;
+	uint64_t ram_size;
+} kept;
+
 /* ---- the checkers ------------------------------------------------------------------ */
 
 static bool in_ram(const void *p, size_t len)
@@ -259,9 +273,15 @@ void fuzz_vm_init(struct fuzz_vm *f, uint64_t ram, const struct fuzz_dev *devs, 
 	if (!f->vm || f->null_fd < 0 || n > FUZZ_MAX_DEV)
 		harness_failed("machine", ENOMEM);
 	/* Heap, not mmap: ASan's redzones sit on both sides of guest RAM. */
-	f->vm->mem = (struct guest_mem){ calloc(1, ram), ram };
-	if (!f->vm->mem.host)
+	if (kept.ram_size != ram) {
+		free(kept.ram);
+		kept.ram = malloc(ram);
+		kept.ram_size = kept.ram ? ram : 0;
+	}
+	if (!kept.ram)
 		harness_failed("guest RAM", ENOMEM);
+	memset(kept.ram, 0, ram);
+	f->vm->mem = (struct guest_mem){ kept.ram, ram };
 	rc = vm_init_devices(f->vm, f->null_fd);
 	if (rc)
 		harness_failed("vm_init_devices", rc);
@@ -283,9 +303,15 @@ void fuzz_vm_init(struct fuzz_vm *f, uint64_t ram, const struct fuzz_dev *devs, 
 		wrap(f, k, dev);
 	}
 	/* The I/O thread's engine, run by fuzz_vm_io instead of a thread. */
-	rc = ioeng_init(&f->vm->io.eng, IOTHREAD_DEPTH);
-	if (rc)
-		harness_failed("io_uring", rc);
+	if (kept.have_eng) {
+		f->vm->io.eng = kept.eng;
+		f->vm->io.eng.done_tail = &f->vm->io.eng.done;
+		kept.have_eng = false;
+	} else {
+		rc = ioeng_init(&f->vm->io.eng, IOTHREAD_DEPTH);
+		if (rc)
+			harness_failed("io_uring", rc);
+	}
 	f->vm->io.have_eng = true;
 	for (i = 1; i < f->vm->io.nr_src; i++)
 		if (fcntl(f->vm->io.src[i]->fd, F_SETFL, O_NONBLOCK) < 0)
@@ -303,6 +329,44 @@ void fuzz_vm_init(struct fuzz_vm *f, uint64_t ram, const struct fuzz_dev *devs, 
 	}
 }
 
+#define DRAIN_TAG 1 /* user data of the harness's own cancel: no struct ioeng_op */
+
+/*
+ * Cancels and reaps, without running a callback, every operation a run
+ * left in the ring (timeouts hv armed, SQEs it queued last); false if the
+ * ring cannot be emptied so, and must go.
+ */
+static bool drain(struct ioeng *e)
+{
+	unsigned round;
+
+	if (e->done || e->inflight)
+		return false; /* a turn always settles these: something is wrong, start afresh */
+	for (round = 0; round < 16; round++) {
+		struct io_uring_sqe *sqe = ioeng_sqe(e);
+		struct io_uring_cqe *cqe;
+		int found = -1;
+
+		if (!sqe)
+			return false;
+		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, DRAIN_TAG);
+		if (io_uring_submit_and_wait(&e->ring, 1) < 0)
+			return false;
+		e->queued = 0;
+		while (io_uring_peek_cqe(&e->ring, &cqe) == 0) {
+			if (io_uring_cqe_get_data64(cqe) == DRAIN_TAG)
+				found = cqe->res;
+			io_uring_cqe_seen(&e->ring, cqe);
+		}
+		if (found == -ENOENT || found == 0)
+			return true; /* nothing was left to cancel, and everything cancelled was reaped */
+		if (found < 0)
+			return false; /* a kernel without IORING_ASYNC_CANCEL_ANY */
+	}
+	return false;
+}
+
 void fuzz_vm_destroy(struct fuzz_vm *f)
 {
 	unsigned i;
@@ -310,11 +374,16 @@ void fuzz_vm_destroy(struct fuzz_vm *f)
 	/* FUZZ_STATS=1 build/fuzz/NAME INPUT: what hv made of one input, as --stats says it. */
 	if (getenv("FUZZ_STATS"))
 		vm_print_stats(stderr, f->vm);
+	/* The ring outlives the devices whose operations it may still hold: empty it first. */
+	if (drain(&f->vm->io.eng)) {
+		kept.eng = f->vm->io.eng;
+		kept.have_eng = true;
+		f->vm->io.have_eng = false;
+	}
 	vm_destroy_devices(f->vm);
 	for (i = 0; i < FUZZ_MAX_DEV; i++)
 		if (f->img_fd[i] >= 0)
 			close(f->img_fd[i]);
-	free(f->vm->mem.host);
 	free(f->vm);
 	close(f->null_fd);
 	checking = NULL;
