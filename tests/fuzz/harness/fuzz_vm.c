@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,30 +107,21 @@ static uint64_t gpa_of(const void *p)
 	return (uint64_t)((const uint8_t *)p - fuzz_vm_ram(checking));
 }
 
-static struct fuzz_backend *backend_of_disk(const struct disk *d)
+/* The wrapped backend whose struct disk or struct net is at p. */
+static struct fuzz_backend *backend_of(const void *p)
 {
 	unsigned i;
 
 	for (i = 0; i < checking->nr_be; i++)
-		if (checking->be[i].disk == d)
+		if ((const void *)checking->be[i].disk == p || (const void *)checking->be[i].net == p)
 			return &checking->be[i];
-	broken_promise("a disk the harness never saw");
-}
-
-static struct fuzz_backend *backend_of_net(const struct net *n)
-{
-	unsigned i;
-
-	for (i = 0; i < checking->nr_be; i++)
-		if (checking->be[i].net == n)
-			return &checking->be[i];
-	broken_promise("a network backend the harness never saw");
+	broken_promise("a backend the harness never wrapped");
 }
 
 static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
 		      unsigned n, uint64_t off, struct ioeng_op *op)
 {
-	struct fuzz_backend *be = backend_of_disk(d);
+	struct fuzz_backend *be = backend_of(d);
 	uint64_t total = 0;
 	unsigned i;
 
@@ -155,13 +147,13 @@ static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const s
 
 static int checked_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
 {
-	return backend_of_disk(d)->orig.disk->flush(e, d, op);
+	return backend_of(d)->orig.disk->flush(e, d, op);
 }
 
 static int checked_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 			struct ioeng_op *op)
 {
-	struct fuzz_backend *be = backend_of_net(n);
+	struct fuzz_backend *be = backend_of(n);
 	uint64_t total = 0;
 	unsigned i;
 
@@ -191,7 +183,7 @@ static bool on_rings(const struct pvq *q, uint64_t gpa, uint64_t len)
 static int checked_recv(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 			struct ioeng_op *op)
 {
-	struct fuzz_backend *be = backend_of_net(n);
+	struct fuzz_backend *be = backend_of(n);
 	const struct pvnet_back *pv = be->kind == &pvnet_back_kind ? be->dev : NULL;
 	uint64_t gpa;
 
@@ -212,7 +204,7 @@ static int checked_recv(struct ioeng *e, struct net *n, const struct iovec *iov,
 
 static int checked_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op)
 {
-	return backend_of_net(n)->orig.net->cancel(e, n, op);
+	return backend_of(n)->orig.net->cancel(e, n, op);
 }
 
 /* Puts the checkers between device dev of kind and its backend. */
@@ -401,16 +393,22 @@ static void publish_all(struct iothread *it)
 void fuzz_vm_io(struct fuzz_vm *f)
 {
 	struct iothread *it = &f->vm->io;
+	struct pollfd p[IOTHREAD_MAX_SRC];
 	unsigned i, round;
 	uint64_t v;
 
-	for (i = 0; i < it->nr_src; i++) {
-		struct io_source *s = it->src[i];
-		if (s != &it->stop && read(s->fd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
-			s->kicks++;
-			s->kick(s, &it->eng);
+	/* One poll for every source, as the thread's one io_uring wait would be. */
+	for (i = 0; i < it->nr_src; i++)
+		p[i] = (struct pollfd){ .fd = it->src[i] == &it->stop ? -1 : it->src[i]->fd,
+					.events = POLLIN };
+	if (poll(p, it->nr_src, 0) > 0)
+		for (i = 0; i < it->nr_src; i++) {
+			struct io_source *s = it->src[i];
+			if (p[i].revents & POLLIN && read(s->fd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+				s->kicks++;
+				s->kick(s, &it->eng);
+			}
 		}
-	}
 	/* Until nothing hv started is in flight (waits, like network reads, excepted). */
 	for (round = 0; round < 256; round++) {
 		int n = ioeng_run(&it->eng, it->eng.inflight > 0);
