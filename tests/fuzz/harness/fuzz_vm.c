@@ -118,23 +118,34 @@ static struct fuzz_backend *backend_of(const void *p)
 	broken_promise("a backend the harness never wrapped");
 }
 
-static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
-		      unsigned n, uint64_t off, struct ioeng_op *op)
+/*
+ * The promise every backend call shares: 1 to max segments, each inside
+ * guest RAM, address and length multiples of align.  Their total.
+ */
+static uint64_t checked_iov(const char *name, const struct iovec *iov, unsigned n,
+			    unsigned max, uint64_t align)
 {
-	struct fuzz_backend *be = backend_of(d);
 	uint64_t total = 0;
 	unsigned i;
 
-	if (n == 0 || n > HV_BLK_MAX_SEG)
-		broken_promise("%s: %u segments", d->name, n);
+	if (n == 0 || n > max)
+		broken_promise("%s: %u segments", name, n);
 	for (i = 0; i < n; i++) {
 		if (!in_ram(iov[i].iov_base, iov[i].iov_len))
-			broken_promise("%s: segment %u (%zu bytes) outside guest RAM", d->name, i,
+			broken_promise("%s: segment %u (%zu bytes) outside guest RAM", name, i,
 				       iov[i].iov_len);
-		if (gpa_of(iov[i].iov_base) % HV_BLK_SEG_ALIGN || iov[i].iov_len % HV_BLK_SEG_ALIGN)
-			broken_promise("%s: unaligned segment %u", d->name, i);
+		if (gpa_of(iov[i].iov_base) % align || iov[i].iov_len % align)
+			broken_promise("%s: unaligned segment %u", name, i);
 		total += iov[i].iov_len;
 	}
+	return total;
+}
+
+static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
+		      unsigned n, uint64_t off, struct ioeng_op *op)
+{
+	uint64_t total = checked_iov(d->name, iov, n, HV_BLK_MAX_SEG, HV_BLK_SEG_ALIGN);
+
 	if (total > HV_BLK_MAX_BYTES || off % HV_BLK_SECTOR || off > d->size ||
 	    total > d->size - off)
 		broken_promise("%s: %llu bytes at %llu, outside the %llu-byte image", d->name,
@@ -142,7 +153,7 @@ static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const s
 			       (unsigned long long)d->size);
 	if (write && d->ro)
 		broken_promise("%s: a write to a read-only disk", d->name);
-	return be->orig.disk->rw(e, d, write, iov, n, off, op);
+	return backend_of(d)->orig.disk->rw(e, d, write, iov, n, off, op);
 }
 
 static int checked_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
@@ -153,20 +164,11 @@ static int checked_flush(struct ioeng *e, const struct disk *d, struct ioeng_op 
 static int checked_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 			struct ioeng_op *op)
 {
-	struct fuzz_backend *be = backend_of(n);
-	uint64_t total = 0;
-	unsigned i;
+	uint64_t total = checked_iov(n->name, iov, cnt, HV_NET_MAX_SEG, 1);
 
-	if (cnt == 0 || cnt > HV_NET_MAX_SEG)
-		broken_promise("%s: a frame of %u segments", n->name, cnt);
-	for (i = 0; i < cnt; i++) {
-		if (!in_ram(iov[i].iov_base, iov[i].iov_len))
-			broken_promise("%s: frame segment %u outside guest RAM", n->name, i);
-		total += iov[i].iov_len;
-	}
 	if (total < HV_NET_MIN_FRAME || total > HV_NET_DEFAULT_MTU + HV_NET_ETH_HLEN)
 		broken_promise("%s: sends a %llu-byte frame", n->name, (unsigned long long)total);
-	return be->orig.net->send(e, n, iov, cnt, op);
+	return backend_of(n)->orig.net->send(e, n, iov, cnt, op);
 }
 
 /* True if [gpa, +len) overlaps a ring hv holds for the queue. */
