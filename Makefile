@@ -5,6 +5,7 @@
 #   make test     unit tests (CUnit, ASan+UBSan) and integration tests (KVM:
 #                 here when /dev/kvm is VMX/SVM, else in the test host VM)
 #   make test-vm  the same, with the integration tests always in the test host VM
+#   make fuzz     every fuzz target for FUZZ_SECONDS, figures in build/fuzz/results.json
 
 # A recipe that fails or is killed leaves no half-written target behind to
 # look up to date next time.
@@ -52,8 +53,8 @@ $(HV_GEN)/syscall_names.h: $(DEPS)
 	@mkdir -p $(@D)
 	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' \
 		/usr/include/$(MULTIARCH)/asm/unistd_64.h >$@
-$(BUILD)/hv-obj/sandbox.o $(BUILD)/ut-obj/hv/sandbox.o $(BUILD)/lb-obj/hv/sandbox.o: \
-	$(HV_GEN)/syscall_names.h
+$(BUILD)/hv-obj/sandbox.o $(BUILD)/ut-obj/hv/sandbox.o $(BUILD)/lb-obj/hv/sandbox.o \
+$(BUILD)/ut-tsan-obj/hv/sandbox.o $(BUILD)/fuzz-obj/hv/sandbox.o: $(HV_GEN)/syscall_names.h
 
 $(BUILD)/hv-obj/%.o: hv/%.c $(MUSL_INC)/.stamp
 	@mkdir -p $(@D)
@@ -160,6 +161,27 @@ $(BUILD)/unit-tests-tsan: $(UT_TSAN_OBJS)
 	@$(if $(Q),echo "  LD      $@ (CUnit, TSan)")
 	$(Q)gcc $(UT_TSAN_CFLAGS) -o $@ $(UT_TSAN_OBJS) $(LIBURING_A) -lcunit -lpthread
 
+# ---- fuzz targets: libFuzzer (clang) with ASan and UBSan, on hv's real sources -------
+# One binary per tests/fuzz/fuzz_<name>.c; hv's modules and the fake-VM harness
+# (tests/fuzz/harness/) are built with coverage for the fuzzer, against glibc
+# and liburing's static library.  tests/fuzz/run.sh runs them.
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+FUZZ_CFLAGS  := $(CSTD) -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -fno-omit-frame-pointer \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -Ihv -Iprotocol \
+		-Itests/fuzz/harness -I$(HV_GEN)
+FUZZ_LIB_OBJS := $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(HV_LIB) $(wildcard tests/fuzz/harness/*.c))
+
+$(BUILD)/fuzz-obj/%.o: %.c $(DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (libFuzzer, ASan, UBSan)")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: $(BUILD)/fuzz-obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@ (libFuzzer)")
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBURING_A) -lpthread
+
 # ---- benchmark tools: host-native baselines --------------------------------------
 BENCH_TOOLS := $(BUILD)/bench/native-blkbench $(BUILD)/bench/native-cpubench \
 	       $(BUILD)/bench/loopback-blkbench $(BUILD)/bench/net-rr
@@ -200,7 +222,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test test-vm unit integration bench bench-boot bench-blk clean
+.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -211,7 +233,8 @@ unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/unit-tests-tsan
 
-TEST_DEPS := $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS) $(TESTVM)
+TEST_DEPS := $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS) \
+	     $(TESTVM) $(FUZZ_BINS)
 
 # The integration suite alone, on this machine's /dev/kvm (which must be VMX/SVM).
 integration: all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
@@ -228,6 +251,12 @@ test-vm: $(TEST_DEPS)
 bench-boot: all
 	@RUNS=$(RUNS) scripts/bench-boot.sh
 
+# Every fuzz target for FUZZ_SECONDS (60) each, FUZZ_JOBS (2) at a time; figures
+# into build/fuzz/results.json (README: scripts/readme-figures.py).
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh --seconds $(or $(FUZZ_SECONDS),60) --jobs $(or $(FUZZ_JOBS),2) \
+		--json $(BUILD)/fuzz/results.json
+
 # Trap vs hypercall vs native, here on VMX/SVM or else in the test host VM
 # (QUICK=1: about 2 minutes there).
 bench: all $(BENCH_TOOLS)
@@ -241,4 +270,5 @@ clean:
 	rm -rf $(BUILD)
 
 # Header dependencies recorded by -MMD (absent before the first build).
--include $(patsubst %.o,%.d,$(HV_OBJS) $(GK_OBJS) $(UT_OBJS) $(UT_TSAN_OBJS) $(LB_OBJS))
+-include $(patsubst %.o,%.d,$(HV_OBJS) $(GK_OBJS) $(UT_OBJS) $(UT_TSAN_OBJS) $(LB_OBJS) \
+	   $(FUZZ_LIB_OBJS) $(FUZZ_NAMES:%=$(BUILD)/fuzz-obj/tests/fuzz/fuzz_%.o))

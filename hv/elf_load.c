@@ -10,9 +10,10 @@
 
 #define ELF_MAX_PHDRS 64
 
+/* eh: hv's copy of the first sizeof(*eh) of size bytes. */
 static int check_ehdr(const Elf64_Ehdr *eh, size_t size, char *err, size_t errlen)
 {
-	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG))
 		return err_msg(-ENOEXEC, err, errlen, "not an ELF file");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return err_msg(-ENOEXEC, err, errlen, "not a 64-bit ELF file (ELF class %u)",
@@ -68,16 +69,23 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 	     uint64_t min_gpa, struct elf_info *out, char *err, size_t errlen)
 {
 	const uint8_t *img = image;
-	const Elf64_Ehdr *eh = image;
-	const Elf64_Phdr *ph;
+	Elf64_Phdr ph[ELF_MAX_PHDRS];
 	struct elf_info info = { .lo = UINT64_MAX, .hi = 0 };
+	Elf64_Ehdr ehdr, *eh = &ehdr;
 	int entry_ok = 0, nload = 0, rc;
 	unsigned i;
 
+	/*
+	 * Copy, then validate: the headers may lie at any offset of the file,
+	 * and reading an Elf64_Phdr in place at an unaligned one is undefined.
+	 */
+	if (size < sizeof(ehdr))
+		return err_msg(-ENOEXEC, err, errlen, "not an ELF file");
+	memcpy(&ehdr, img, sizeof(ehdr));
 	rc = check_ehdr(eh, size, err, errlen);
 	if (rc)
 		return rc;
-	ph = (const Elf64_Phdr *)(img + eh->e_phoff);
+	memcpy(ph, img + eh->e_phoff, eh->e_phnum * sizeof(ph[0]));
 
 	/* Pass 1: validate every header before touching guest RAM. */
 	for (i = 0; i < eh->e_phnum; i++) {

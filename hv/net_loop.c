@@ -24,8 +24,9 @@ static uint32_t copy_frame(const struct iovec *dst, unsigned dcnt, const struct 
 		size_t n = dst[di].iov_len - doff;
 		if (src[si].iov_len - soff < n)
 			n = src[si].iov_len - soff;
-		memcpy((uint8_t *)dst[di].iov_base + doff, (const uint8_t *)src[si].iov_base + soff,
-		       n);
+		/* The guest may give overlapping buffers to send from and receive into. */
+		memmove((uint8_t *)dst[di].iov_base + doff,
+			(const uint8_t *)src[si].iov_base + soff, n);
 		done += (uint32_t)n;
 		doff += n;
 		soff += n;

@@ -161,11 +161,15 @@ static int64_t attach_locked(struct pvblk_back *b, const struct hv_queue_setup *
 	/* A disk has one queue, 0, and offers no features. */
 	if (s->queue || s->features)
 		return -HV_EINVAL;
+	/* A bad setup costs hv nothing: checked before the pool (up to 1 MiB) exists. */
+	rc = pvq_check_setup(&b->q, s);
+	if (rc)
+		return rc;
 	/* One request per completion slot: pvq never has more in flight. */
-	b->pool = calloc(hv_ring_size_ok(s->cq_size) ? s->cq_size : 1, sizeof(*b->pool));
+	b->pool = calloc(s->cq_size, sizeof(*b->pool));
 	if (!b->pool)
 		return -HV_ENOMEM;
-	for (i = 0; hv_ring_size_ok(s->cq_size) && i < s->cq_size; i++) {
+	for (i = 0; i < s->cq_size; i++) {
 		b->pool[i].b = b;
 		b->pool[i].next_free = i + 1 < s->cq_size ? &b->pool[i + 1] : NULL;
 	}

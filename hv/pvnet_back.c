@@ -376,9 +376,10 @@ static int64_t attach_locked(struct pvnet_back *n, const struct hv_queue_setup *
 	if (pvq_attached(q) || (q == &n->txq && n->tx))
 		return -HV_EBUSY;
 	if (q == &n->txq) {
-		/* One frame per completion slot: pvq never has more in flight. */
-		if (!hv_ring_size_ok(s->cq_size))
-			return -HV_EINVAL;
+		/* One frame per completion slot, allocated for a setup known good. */
+		rc = pvq_check_setup(q, s);
+		if (rc)
+			return rc;
 		n->tx = calloc(s->cq_size, sizeof(*n->tx));
 		if (!n->tx)
 			return -HV_ENOMEM;

@@ -308,8 +308,7 @@ bool pvq_overlaps_rings(const struct pvq *q, uint64_t gpa, uint64_t len)
 		ranges_overlap(gpa, len, s->cq_gpa, hv_ring_bytes(s->cq_size, q->cq_esize)));
 }
 
-/* Everything about a setup the guest can get wrong, before anything changes. */
-static int check_setup(const struct pvq *q, const struct hv_queue_setup *s)
+int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s)
 {
 	uint64_t sq_len, cq_len;
 
@@ -353,7 +352,7 @@ int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm
 	/* A detach that timed out is still pending: it must be retried, not skipped. */
 	if (pvq_attached(q))
 		return -HV_EBUSY;
-	rc = check_setup(q, s);
+	rc = pvq_check_setup(q, s);
 	if (rc)
 		return rc;
 	if (kvm && wire(q, s, kvm))

@@ -88,8 +88,14 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 void pvq_destroy(struct pvq *q);
 
 /*
- * Validates hv's copy of a setup (sizes, vector, alignment, rings inside RAM,
- * not overlapping), wires the doorbell and interrupt into KVM (kvm may be
+ * Everything about hv's copy of a setup the guest can get wrong (sizes,
+ * vector, alignment, rings inside RAM, not overlapping), before anything
+ * changes: a device checks it before it allocates for the queue.  0 or -HV_E*.
+ */
+int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s);
+
+/*
+ * Validates hv's copy of a setup (pvq_check_setup), wires the doorbell and interrupt into KVM (kvm may be
  * NULL in unit tests) and starts the rings empty at the guest's indices.
  * The device checks queue number and features first.  0 or -HV_E*.
  */

@@ -9,10 +9,18 @@
 int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/*
+	 * A reason quotes what the user gave (an argument, a path), which may
+	 * hold a newline or a terminal escape: it stays one line, as promised.
+	 */
+	for (p = err; errlen && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return rc;
 }
 

@@ -25,8 +25,9 @@ static inline void stat_add(uint64_t *c, uint64_t v)
 #define ERR_MAX (4096 + 128)
 
 /*
- * Formats a one-line reason into err (no "hv:" prefix, no newline) and
- * returns rc, so an error path is one statement: return err_msg(-EINVAL, ...).
+ * Formats a one-line reason into err (no "hv:" prefix, no newline; control
+ * characters from quoted input become '?') and returns rc, so an error path
+ * is one statement: return err_msg(-EINVAL, ...).
  */
 int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

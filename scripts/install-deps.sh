@@ -16,12 +16,18 @@
 #   gdb             fault injection into a real KVM ioctl (the attach rollback test)
 #   util-linux      setpriv: tests run hv as an unprivileged user, or as root
 #                   without capabilities (the sandbox tests)
+#   clang, libclang-rt-14-dev
+#                   the fuzz targets (tests/fuzz/): clang's -fsanitize=fuzzer links
+#                   libFuzzer, ASan and UBSan from libclang-rt-14-dev, which
+#                   clang only recommends (libfuzzer-14-dev is the standalone
+#                   libFuzzer.a, not needed with -fsanitize=fuzzer)
 #   xz-utils        unpacks lwIP's source tarball (scripts/fetch-lwip.sh; apt-get
 #                   source fetches it, from the machine's own Debian mirror)
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
-	qemu-system-x86 busybox-static iproute2 gdb util-linux xz-utils curl iperf"
+	qemu-system-x86 busybox-static iproute2 gdb util-linux xz-utils curl iperf
+	clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -10,15 +10,18 @@ writer of those blocks; no figure in them is typed by hand.
   bench    build/bench/results.json   (make bench)
   net      build/bench/results.json   (make bench: its network rows)
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
+  fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
 
 Every table names its file, its date and where it ran; a missing file is said
 to be "not measured".  Every row a script produced is shown.
-usage: scripts/readme-figures.py [--check] [README]
-  --check  change nothing; exit 1 if README's blocks differ from the files"""
+usage: scripts/readme-figures.py [--check] [--only NAME]... [README]
+  --check  change nothing; exit 1 if README's blocks differ from the files
+  --only   render only the named blocks (the others are left as they are)"""
 import json, os, re, sys
 
 LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
 BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
+FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
 
 
 def load(path):
@@ -225,19 +228,81 @@ def block_iopoll():
     return out + failures(d.get("failures"))
 
 
+def findings():
+    """tests/fuzz/FINDINGS: one crash found and fixed per line, TARGET INPUT WHAT."""
+    out = []
+    with open(FINDINGS) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, path, what = line.split(None, 2)
+                out.append((name, path, what.strip()))
+    return out
+
+
+def fuzz_target_what(name):
+    """What the target's own header comment says it drives, up to the first detail."""
+    try:
+        with open("tests/fuzz/fuzz_%s.c" % name) as f:
+            text = " ".join(l.strip(" /*\n") for l in f.read().split("*/")[0].splitlines())
+    except FileNotFoundError:
+        return "?"
+    m = re.search(r"Fuzz target: (.*?)(\.\s| \(|, |$)", " ".join(text.split()))
+    return m.group(1) if m else "?"
+
+
+def block_fuzz():
+    d, fixed = load(FUZZ), findings()
+    if not d:
+        return not_measured(FUZZ, "run `make fuzz FUZZ_SECONDS=600`")
+    out = ["From `%s` (%s; CPU %s, %d cores, kernel %s, %s): `make fuzz FUZZ_SECONDS=%d`, %d "
+           "targets at a time, each from its corpus (`tests/fuzz/corpus/`, and what earlier runs "
+           "found) under libFuzzer with ASan and UBSan. Executions depend on the machine and its "
+           "load; coverage is edges of hv's code the inputs reached. Crashes fixed come from "
+           "`%s`, each with its input kept in the target's corpus, which `make test` replays." % (
+               FUZZ, d["date"], d["cpu"], d["nproc"], d["kernel"], d["compiler"],
+               d["seconds_per_target"], d["jobs"], FINDINGS), ""]
+    rows = []
+    for t in d["targets"]:
+        n = t["name"]
+        rate = t["executions"] / t["seconds"] if t.get("executions") and t["seconds"] else None
+        rows.append([n, fuzz_target_what(n), num(t["seconds"], "{:.0f}"),
+                     num(t.get("executions"), "{:,}"), num(rate, "{:.0f}"),
+                     num(t.get("coverage"), "{}"), num(t.get("corpus"), "{}"),
+                     t["crashes"] if t["status"] == "ok" else "%d (%s)" % (t["crashes"], t.get("why")),
+                     sum(1 for f in fixed if f[0] == n)])
+    out += table(["target", "what it drives", "s", "executions", "exec/s", "coverage",
+                  "corpus", "crashes in this run", "crashes found and fixed"], rows)
+    if fixed:
+        out += ["", "Crashes found and fixed (`%s`):" % FINDINGS, ""]
+        for n, path, what in fixed:
+            kept = os.path.exists(os.path.join("tests/fuzz/corpus", n, path))
+            out.append("* `%s`: %s (input `tests/fuzz/corpus/%s/%s`%s)" % (
+                n, what, n, path, "" if kept else ", MISSING"))
+    return out
+
+
 BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
-          "net": block_net, "io-poll": block_iopoll}
+          "net": block_net, "io-poll": block_iopoll, "fuzz": block_fuzz}
 
 
 def main(argv):
     check = "--check" in argv
     argv = [a for a in argv if a != "--check"]
+    only = []
+    while "--only" in argv:
+        i = argv.index("--only")
+        if i + 1 >= len(argv) or argv[i + 1] not in BLOCKS:
+            sys.exit(__doc__)
+        only.append(argv.pop(i + 1))
+        argv.pop(i)
     if len(argv) > 1 or any(a.startswith("-") for a in argv):
         sys.exit(__doc__)
     readme = os.path.abspath(argv[0]) if argv else "README.md"
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # build/ is here
     text = new = open(readme).read()
     for name, render in BLOCKS.items():
+        if only and name not in only:
+            continue
         pat = re.compile(r"(<!-- generated:%s begin -->\n).*?(<!-- generated:%s end -->)" % (
             re.escape(name), re.escape(name)), re.S)
         if not pat.search(new):

@@ -39,6 +39,15 @@ elif [ "$tsan_rc" -ne 0 ] && [ "$t_fail" -eq 0 ]; then
 fi
 u_pass=$((u_pass + t_pass)) u_fail=$((u_fail + t_fail))
 
+# Every fuzz target over its corpus in the tree (seeds and the input of every
+# crash fixed), then a few seconds of new inputs: a crash fails the suite.
+echo
+tests/fuzz/run.sh --fresh --seconds "${FUZZ_TEST_SECONDS:-3}" --json build/fuzz/test-results.json |
+	tee "$logs/fuzz"
+fuzz_rc=${PIPESTATUS[0]}
+read -r f_pass f_fail < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/fuzz")
+[ -n "${f_pass:-}" ] || { echo "fuzz targets did not report (exit status $fuzz_rc)"; f_pass=0 f_fail=1; }
+
 echo
 if [ "$KVM_WHERE" = local ]; then
 	echo "integration: on this machine: $KVM_WHY"
@@ -71,8 +80,10 @@ secs=$(($(date +%s) - start))
 vm_run=null
 [ "$KVM_WHERE" = vm ] && [ -s build/testvm/last-run.json ] && vm_run=$(cat build/testvm/last-run.json)
 printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s", "testvm": %s}\n' \
-	"$secs" "$KVM_WHERE" "$KVM_WHY" "$((u_pass + i_pass + p_pass))" "$((u_fail + i_fail + p_fail))" \
+	"$secs" "$KVM_WHERE" "$KVM_WHY" "$((u_pass + f_pass + i_pass + p_pass))" \
+	"$((u_fail + f_fail + i_fail + p_fail))" \
 	"$i_skip" "$(date -u +%FT%TZ)" "$vm_run" >build/test-times.json
 echo
-echo "tests: $((u_pass + i_pass + p_pass)) passed, $((u_fail + i_fail + p_fail)) failed, $i_skip skipped ($secs s)"
-[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$((u_fail + i_fail + p_fail))" -eq 0 ]
+echo "tests: $((u_pass + f_pass + i_pass + p_pass)) passed, $((u_fail + f_fail + i_fail + p_fail)) failed, $i_skip skipped ($secs s)"
+[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] &&
+	[ "$pvm_rc" -eq 0 ] && [ "$((u_fail + f_fail + i_fail + p_fail))" -eq 0 ]

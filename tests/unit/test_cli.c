@@ -96,6 +96,9 @@ static void test_errors(void)
 		{ { "run", "--uid", "1:2:3", "k" }, "--uid: '1:2:3' is not" },
 		{ { "run", "--uid", "4294967295", "k" }, "--uid: '4294967295' is not" },
 		{ { "run", "--uid=-1", "k" }, "--uid: '-1' is not" },
+		/* A reason quoting a newline or an escape stays one line (found by fuzzing). */
+		{ { "run", "--mem", "64M\nhv: ok", "k" }, "'64M?hv: ok' is not a size" },
+		{ { "\033[2J" }, "unknown command '?[2J'" },
 	};
 	size_t i;
 

@@ -131,6 +131,33 @@ static void test_multi_segment(void)
 	CU_ASSERT_EQUAL(ki.hi, DATA + 0x2000);
 }
 
+/*
+ * Headers anywhere: program headers at an odd file offset, and the image at
+ * an odd address, load as usual (the loader copies them before reading a
+ * field; found by fuzzing: UBSan saw misaligned reads).
+ */
+static void test_unaligned(void)
+{
+	uint8_t *f = malloc(1 + sizeof(struct img) + 3);
+	struct elf_info ki;
+	struct img m;
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	make(&m);
+	/* The headers move 3 bytes on: the rest of the file follows them. */
+	m.eh.e_phoff += 3;
+	m.ph[0].p_offset += 3;
+	memcpy(f + 1, &m.eh, sizeof(m.eh));
+	memcpy(f + 1 + offsetof(struct img, ph) + 3, m.ph, sizeof(struct img) - offsetof(struct img, ph));
+	expect_untouched();
+	expect_seg(LOAD, m.code, sizeof(m.code), 4096);
+	CU_ASSERT_EQUAL(load(f + 1, sizeof(struct img) + 3, &ki, err), 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	CU_ASSERT_EQUAL(ki.entry, LOAD + 4);
+	free(f);
+}
+
 /* At most 64 program headers: the 64th is still read, a 65th refused. */
 static void test_phnum_limit(void)
 {
@@ -264,6 +291,7 @@ int suite_elf(void)
 		{ "good image loads, bss zeroed", test_good },
 		{ "several segments: bss zeroed, gaps untouched", test_multi_segment },
 		{ "64 program headers, not 65", test_phnum_limit },
+		{ "headers at unaligned offsets and addresses", test_unaligned },
 		{ "malformed images refused, RAM untouched", test_bad },
 		{ "truncated images refused", test_truncated },
 		CU_TEST_INFO_NULL,

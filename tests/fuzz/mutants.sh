@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Shows that each fuzz target catches what it is there to catch: for every
+# mutant below (one check taken out of hv), it builds the target with the
+# mutant into build/mutants/, fuzzes it from its corpus in the tree for up
+# to S seconds (30), and expects a crash; the source file is restored (and
+# touched, so nothing stale is linked later) whatever happens.  Prints one
+# line per mutant, how long the target took to catch it; exits 1 if any
+# mutant survived.  Not part of make test: it rebuilds, and takes minutes.
+#   usage: tests/fuzz/mutants.sh [S [TARGET...]]
+set -u
+cd "$(dirname "$0")/../.."
+secs=${1:-30}
+shift $(($# > 0))
+only=" $* "
+
+# target @ file @ sed expression (one check out) @ what the target must then catch
+MUTANTS=(
+	'pvblk@hv/pvblk_back.c@s/p = gm_range(b->q.mem, s->gpa, s->len);/p = (uint8_t *)b->q.mem->host + s->gpa;/@a segment outside guest RAM'
+	'pvblk@hv/pvblk_back.c@s/if (r->op == HV_BLK_OP_WRITE \&\& b->disk.ro)/if (0)/@a write to a read-only disk'
+	'pvblk@hv/pvq.c@s/if (!gm_range(q->mem, s->sq_gpa, sq_len) || !gm_range(q->mem, s->cq_gpa, cq_len))/if (0)/@rings outside guest RAM'
+	'trapblk@hv/trapblk_dev.c@s/!disk_range_ok(\&t->disk, t->cmd_sector, bytes)/0/@sectors past the end of the image'
+	'trapnet@hv/trapnet_dev.c@s/if (t->rx_cmd_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN \&\&/if (1 \&\&/@a receive buffer too small for a frame'
+	'pvnet@hv/pvnet_back.c@s/if (!p || overlaps_rings(n, b->gpa, b->len)) {/if (!p || (overlaps_rings(n, b->gpa, b->len) \&\& 0)) {/@a receive buffer over the NIC'"'"'s rings'
+	'pvnet@hv/pvnet_back.c@s/total > (uint64_t)n->mtu + HV_NET_ETH_HLEN/0/@a frame longer than the MTU'
+	'hypercall@hv/guest_mem.c@s/if (gpa > gm->size || len > gm->size - gpa)/if (gpa > gm->size || len > UINT64_MAX - gpa)/@a guest range running past the end of RAM'
+	'elf@hv/elf_load.c@s/if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)/if (ph->p_offset > size)/@segment data past the end of the file'
+	'cli@hv/cli.c@s/if (v % HV_MEM_ALIGN)/if (0)/@--mem not a multiple of 2M'
+)
+
+restore() {
+	[ -n "${saved:-}" ] && cp "$saved" "$file" && touch "$file"
+	saved=""
+}
+trap 'restore; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+saved="" survived=0 tried=0
+mkdir -p build/mutants/logs
+for m in "${MUTANTS[@]}"; do
+	IFS='@' read -r target file expr what <<<"$m"
+	[ "$only" = "  " ] || [[ "$only" == *" $target "* ]] || continue
+	tried=$((tried + 1))
+	cp "$file" "$tmp/orig" && saved=$tmp/orig
+	sed -i "$expr" "$file"
+	if cmp -s "$file" "$saved"; then
+		echo "mutants: $target: the expression no longer matches $file: $expr"
+		survived=$((survived + 1))
+		restore
+		continue
+	fi
+	log=build/mutants/logs/$target-$(echo "$expr" | md5sum | cut -c1-8).log
+	if ! make -s BUILD=build/mutants "build/mutants/fuzz/$target" >"$log" 2>&1; then
+		echo "mutants: $target: the mutant does not build ($log)"
+		survived=$((survived + 1))
+		restore
+		continue
+	fi
+	rm -rf "$tmp/corpus" "$tmp/crash" && mkdir -p "$tmp/corpus" "$tmp/crash"
+	t0=$(date +%s)
+	"build/mutants/fuzz/$target" -max_total_time="$secs" -timeout=10 -max_len=4096 \
+		-artifact_prefix="$tmp/crash/" "$tmp/corpus" "tests/fuzz/corpus/$target" >>"$log" 2>&1
+	rc=$?
+	t=$(($(date +%s) - t0))
+	restore
+	if [ "$rc" -ne 0 ]; then
+		echo "mutants: $target: caught in ${t} s: $what ($(grep -m1 -oE 'fuzz: hv broke a promise: .*|fuzz: [a-z_]+: .*|ERROR: AddressSanitizer: [a-z-]+|runtime error: .*|SEGV' "$log" | head -c 120))"
+	else
+		echo "mutants: $target: SURVIVED ${secs} s: $what"
+		survived=$((survived + 1))
+	fi
+done
+echo "mutants: $((tried - survived)) caught, $survived survived"
+[ "$survived" -eq 0 ]
