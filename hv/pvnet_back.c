@@ -397,7 +397,7 @@ static int64_t attach_locked(struct pvnet_back *n, const struct hv_queue_setup *
 		}
 		return rc;
 	}
-	/* RX: start reading (into scratch, until buffers come) without a doorbell. */
+	/* RX: serve the ring now, without a doorbell: with no buffer yet, the grace starts. */
 	if (q == &n->rxq && eventfd_write(q->src.fd, 1) < 0)
 		fprintf(stderr, "hv: pvnet%u: cannot wake the I/O thread\n", n->index);
 	return q->port;
