@@ -9,7 +9,8 @@
 #                   also unpacks the test host VM's kernel (lzma)
 #   qemu-system-x86 the test host VM: QEMU's emulator with an SVM CPU, so KVM
 #                   tests run on machines without VMX/SVM KVM
-#   busybox-static  the test host VM's initramfs userland
+#   busybox-static  the test host VM's initramfs userland; its udhcpd serves the
+#                   network tests' DHCP lease, its ping pings the guest
 #   iproute2        network namespaces for the network tests
 #   curl, iperf     the network tests' host side: HTTP fetches from the guest's
 #                   httpd, and iperf2 against its lwiperf server

@@ -105,6 +105,29 @@ for i in range(int(sys.argv[2])):
 PY
 }
 
+# ip=dhcp: busybox's DHCP server on the tap leases 10.0.0.50..59 with the
+# host as router; the guest takes a lease, says so, and pings the router.
+cat >"$TMP/udhcpd.conf" <<EOF
+start 10.0.0.50
+end 10.0.0.59
+interface tap0
+lease_file $TMP/udhcpd.leases
+pidfile $TMP/udhcpd.pid
+option subnet 255.255.255.0
+option router $HOST
+EOF
+: >"$TMP/udhcpd.leases"
+in_ns busybox udhcpd -f "$TMP/udhcpd.conf" >"$TMP/udhcpd.log" 2>&1 &
+DHCPD=$!
+for kind in pv trap; do
+	[ $kind = pv ] && opt="--net tap:tap0" dev=pvnet0 || opt="--trap-net tap:tap0" dev=trapnet0
+	run $kind-net-dhcp 90 "${NSX[@]}" "$HV" run --timeout 80 $opt "$KERNEL" -- ip=dhcp ping $HOST 2
+	expect $kind-net-dhcp 0 "net: $dev 10\.0\.0\.5[0-9]/24 gw $HOST \(dhcp\)" out \
+		"2 packets transmitted, 2 received" out
+done
+kill "$DHCPD" 2>/dev/null
+wait "$DHCPD" 2>/dev/null
+
 # The same checks on each NIC kind.
 for kind in pv trap; do
 	if [ $kind = pv ]; then opt="--net tap:tap0" dev=pvnet0 echo_bytes=$((10 << 20)); else
