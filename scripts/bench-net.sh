@@ -71,7 +71,7 @@ guest_serves() {
 	shift 2
 	while [ "$1" != :: ]; do args+=("$1"); shift; done
 	shift
-	ns "$n" "${args[@]}" &
+	ip netns exec "$n" "${args[@]}" & # $! is hv itself: a failed client's kill ends it
 	pid=$!
 	if wait_for "$base.out" "listening on" "$pid"; then
 		ns "$n" timeout 120 "$@" >"$base.client" 2>&1 || crc=$?
@@ -91,7 +91,10 @@ host_serves() {
 	shift 3
 	while [ "$1" != :: ]; do srv+=("$1"); shift; done
 	shift
-	ns "$n" "${srv[@]}" >"$base.server" 2>&1 &
+	# Not through ns(): ip netns exec becomes SERVER, so $! is the server
+	# itself, which the kill below must reach (killing a subshell left it
+	# listening, and the next run's server could not bind).
+	ip netns exec "$n" "${srv[@]}" >"$base.server" 2>&1 &
 	pid=$!
 	for i in $(seq 100); do
 		ns "$n" ss -ltnuH "sport = :$port" | grep -q . && break
@@ -100,6 +103,10 @@ host_serves() {
 	ns "$n" timeout 120 "$@" || rc=$?
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	for i in $(seq 50); do # the port free again for the next run
+		ns "$n" ss -ltnuH "sport = :$port" | grep -q . || break
+		sleep 0.1
+	done
 	return "$rc"
 }
 
