@@ -108,9 +108,9 @@ bool net_gone(int res)
 	return res == -EBADFD || res == -ENODEV || res == -ENXIO;
 }
 
-void net_default_mac(uint8_t mac[6], unsigned kind, unsigned index)
+void net_spec_mac(const struct net_spec *spec, unsigned kind, unsigned index, uint8_t mac[6])
 {
 	const uint8_t m[6] = { 0x02, 0x68, 0x76, 0x00, (uint8_t)kind, (uint8_t)index };
 
-	memcpy(mac, m, 6);
+	memcpy(mac, spec->mac_set ? spec->mac : m, 6);
 }

@@ -105,7 +105,10 @@ static inline int net_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op
 /* True for a result that means the backend is gone (its tap was deleted). */
 bool net_gone(int res);
 
-/* The MAC a device gets without mac=: locally administered 02:68:76:00:KIND:INDEX. */
-void net_default_mac(uint8_t mac[6], unsigned kind, unsigned index);
+/*
+ * A NIC's MAC: the spec's mac= if given, else locally administered
+ * 02:68:76:00:KIND:INDEX (KIND 0 PV, 1 trap).
+ */
+void net_spec_mac(const struct net_spec *spec, unsigned kind, unsigned index, uint8_t mac[6]);
 
 #endif

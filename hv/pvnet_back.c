@@ -487,10 +487,7 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	rc = net_open(&net, &spec, err, errlen);
 	if (rc)
 		return rc;
-	if (spec.mac_set)
-		memcpy(mac, spec.mac, 6);
-	else
-		net_default_mac(mac, 0, index);
+	net_spec_mac(&spec, 0, index, mac);
 	n = calloc(1, sizeof(*n));
 	rc = n ? pvnet_back_init(n, index, rx_port, &vm->mem, &net, mac) : -ENOMEM;
 	if (rc) {

@@ -409,10 +409,7 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	rc = net_open(&net, &spec, err, errlen);
 	if (rc)
 		return rc;
-	if (spec.mac_set)
-		memcpy(mac, spec.mac, 6);
-	else
-		net_default_mac(mac, 1, index);
+	net_spec_mac(&spec, 1, index, mac);
 	t = calloc(1, sizeof(*t));
 	rc = t ? trapnet_dev_init(t, index, base, &vm->mem, &net, mac) : -ENOMEM;
 	if (rc) {
