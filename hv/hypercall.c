@@ -2,6 +2,7 @@
 #include "hypercall.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -83,18 +84,34 @@ static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
 	return 0;
 }
 
+/* KVM's statistics behind struct hv_exit_count's kind[], by HV_EXIT_KIND_*. */
+static const char *const exit_kind_stat[HV_EXIT_KINDS] = {
+	[HV_EXIT_KIND_IO] = "io_exits",
+	[HV_EXIT_KIND_MMIO] = "mmio_exits",
+	[HV_EXIT_KIND_HALT] = "halt_exits",
+	[HV_EXIT_KIND_IRQ] = "irq_exits",
+	[HV_EXIT_KIND_IRQ_WINDOW] = "irq_window_exits",
+	[HV_EXIT_KIND_EMUL] = "insn_emulation",
+	[HV_EXIT_KIND_HYPERCALL] = "hypercalls",
+	[HV_EXIT_KIND_SIGNAL] = "signal_exits",
+};
+
 static int64_t hc_exit_count(struct vm *vm, const uint64_t a[HC_NARGS])
 {
 	struct hv_exit_count c = { .kvm_exits = ~0ull, .hv_exits = vm->hv_exits,
 				   .kvm_irqs = ~0ull };
 	struct rusage ru;
+	unsigned i;
 
+	memset(c.kind, 0xff, sizeof(c.kind));
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		c.cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
 			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 	if (vm->kvm) {
 		kvm_stats_get(&vm->kvm->vcpu_stats, "exits", &c.kvm_exits);
 		kvm_stats_get(&vm->kvm->vcpu_stats, "irq_injections", &c.kvm_irqs);
+		for (i = 0; i < HV_EXIT_KINDS; i++)
+			kvm_stats_get(&vm->kvm->vcpu_stats, exit_kind_stat[i], &c.kind[i]);
 	}
 	return gm_write(&vm->mem, a[0], &c, sizeof(c)) ? -HV_EFAULT : 0;
 }

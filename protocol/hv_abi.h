@@ -13,8 +13,9 @@
 /*
  * 2: device descriptors carry a type-specific config block (NICs), queue
  * setups name a queue and features, detach names a queue.
+ * 3: struct hv_exit_count carries KVM's exit counts by kind.
  */
-#define HV_ABI_VERSION 2
+#define HV_ABI_VERSION 3
 
 /*
  * Hypercall convention (PROTOCOL.md, "Hypercalls").
@@ -151,7 +152,25 @@ struct hv_exit_count {
 	uint64_t cpu_ns;    /* hv's CPU time so far, user + system, all threads
 	                       (the vCPU thread's includes the guest's own time) */
 	uint64_t kvm_irqs;  /* interrupts KVM injected (irq_injections); ~0 if unknown */
+	uint64_t kind[8];   /* KVM's exits by kind, HV_EXIT_KIND_*; ~0 if unknown */
 };
+
+/*
+ * struct hv_exit_count's kind[]: KVM's per-vCPU statistics of the same names
+ * (Documentation/virt/kvm/api.rst, KVM_GET_STATS_FD), so that a guest of hv
+ * and a guest of another VMM (read from KVM's debugfs) are counted alike.
+ */
+#define HV_EXIT_KIND_IO 0         /* io_exits: port I/O, in the kernel (ioeventfd) or not */
+#define HV_EXIT_KIND_MMIO 1       /* mmio_exits: MMIO that went out to the VMM */
+#define HV_EXIT_KIND_HALT 2       /* halt_exits: HLT */
+#define HV_EXIT_KIND_IRQ 3        /* irq_exits: a host interrupt arrived in guest mode */
+#define HV_EXIT_KIND_IRQ_WINDOW 4 /* irq_window_exits: waiting to inject an interrupt */
+#define HV_EXIT_KIND_EMUL 5       /* insn_emulation: instructions KVM emulated */
+#define HV_EXIT_KIND_HYPERCALL 6  /* hypercalls: vmcall/vmmcall KVM handled */
+#define HV_EXIT_KIND_SIGNAL 7     /* signal_exits: KVM_RUN interrupted by a signal */
+#define HV_EXIT_KINDS 8
+
+_Static_assert(sizeof(struct hv_exit_count) == 96, "PROTOCOL.md: HV_HC_EXIT_COUNT writes 96 bytes");
 
 struct hv_boot_info {
 	uint32_t magic;       /* HV_BOOT_MAGIC */

@@ -15,10 +15,19 @@ if len(sys.argv) != 5:
 raw, out, secs, reps = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 WORKLOADS = ["null-4k-qd1", "randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8",
              "randwrite-4k-qd1"]
-PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap"]
+PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap", "qemu-virtio",
+         "qemu-emulated"]
 NO_VM = ("native", "loopback-pv", "loopback-pv-poll")  # no vCPU, so no exits to count
+PEERS = ("qemu-virtio", "qemu-emulated")  # QEMU + Linux (scripts/bench-qemu.sh)
+
+
+def system(path):
+    """Which software ran the row: hv, a peer VMM, or the host alone."""
+    return "native" if path == "native" else "qemu-linux" if path in PEERS else "hv"
+
+
 KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "exits_per_io", "hv_exits_per_io",
-        "cpu_us_per_io"]
+        "irqs_per_io", "cpu_us_per_io"]
 
 failures = [json.loads(l) for l in open(os.path.join(raw, "failures.jsonl")) if l.strip()]
 samples = {}  # (path, workload) -> list of dicts
@@ -41,7 +50,26 @@ for f in sorted(glob.glob(os.path.join(raw, "*.out"))):
     if m:
         for r in benchlib.prefixed_json(f, "blkbench-json: "):
             r["path"] = m.group(1)  # the guest says "pv" for pv-poll too
+            if r.get("kinds") is not None and r.get("ios"):
+                r["kinds_per_io"] = benchlib.per_unit(r, r["kinds"], r["kvm_exits"], r["ios"])
+                if r["kvm_irqs"] >= 0:
+                    r["irqs_per_io"] = r["kvm_irqs"] / r["ios"]
             add(r)
+# Peers: one JSON object per run, figures per I/O already (scripts/bench-qemu.sh).
+PEER_FILE = re.compile(r"^peer-(%s)-(.+)-\d+\.json$" % "|".join(PEERS))
+peer_net = []  # (path, workload, row) for the network rows below
+for f in sorted(glob.glob(os.path.join(raw, "peer-*.json"))):
+    m = PEER_FILE.match(os.path.basename(f))
+    if m:
+        r = json.load(open(f))
+        for key, units in (("kinds_per_io", "exits_per_io"), ("kinds_per_frame", "exits_per_frame")):
+            k = r.get(key)  # per unit already: "other" is the rest of all exits
+            if k and r.get(units) is not None and "other" not in k:
+                k["other"] = max(0.0, r[units] - sum(k.get(x, 0) for x in benchlib.EXIT_KINDS))
+        if "qd" in r:
+            add(r)
+        else:
+            peer_net.append(r)
 
 results = []
 for p in PATHS:
@@ -49,9 +77,13 @@ for p in PATHS:
         rs = samples.get((p, w))
         if not rs:
             continue
-        o = {"path": p, "workload": w, "runs": len(rs),
+        o = {"system": system(p), "path": p, "workload": w, "runs": len(rs),
              "qd": rs[0].get("qd", int(w.rsplit("qd", 1)[1]))}
         o.update(benchlib.summarize(rs, KEYS))
+        o["kinds_per_io"] = benchlib.summarize_kinds(rs, "kinds_per_io")
+        for k in ("disk", "engine", "lat_source"):  # how a peer ran, as it says
+            if rs[0].get(k):
+                o[k] = rs[0][k]
         if p in NO_VM:  # null, never 0.0: there was nothing to count
             o["exits_per_io"] = o["hv_exits_per_io"] = None
         results.append(o)
@@ -72,7 +104,7 @@ if cpu_native and cpu_guest:
                       statistics.median(c["ns"] for c in cpu_native), 3)
 
 # ---- network rows (scripts/bench-net.sh) ------------------------------------------
-NET_PATHS = ["native", "pv", "pv-poll", "trap"]
+NET_PATHS = ["native", "pv", "pv-poll", "trap", "qemu-virtio", "qemu-emulated"]
 NET_WORKLOADS = ["tcp-h2g", "tcp-g2h", "udp-rr", "loop"]
 NET_KEYS = ["mbit_s", "p50_us", "p99_us", "mean_us", "rr_per_s", "frames_per_s", "frames",
             "exits_per_frame", "hv_exits_per_frame", "irqs_per_frame", "doorbells_per_frame",
@@ -134,6 +166,8 @@ def net_sample(path, w, out):
             r["hv_exits_per_frame"] = c["hv_exits"] / frames
             r["irqs_per_frame"] = c["kvm_irqs"] / frames if c["kvm_irqs"] >= 0 else None
             r["cpu_us_per_frame"] = c["cpu_ns"] / 1e3 / frames
+            if c.get("kinds"):
+                r["kinds_per_frame"] = benchlib.per_unit(r, c["kinds"], c["kvm_exits"], frames)
     g = first(base + ".err", NIC_STATS)  # whole run: hv's own count of frames and doorbells
     if g and int(g[0]) + int(g[2]):
         r["doorbells_per_frame"] = (int(g[1]) + int(g[3])) / (int(g[0]) + int(g[2]))
@@ -145,13 +179,18 @@ for f in sorted(glob.glob(os.path.join(raw, "net-*.out"))):
     m = NET_FILE.match(os.path.basename(f))
     if m:
         net_samples.setdefault((m.group(1), m.group(2)), []).append(net_sample(m.group(1), m.group(2), f))
+for r in peer_net:
+    net_samples.setdefault((r["path"], r["workload"]), []).append(r)
 net_results = []
 for p in NET_PATHS:
     for w in NET_WORKLOADS:
         rs = net_samples.get((p, w))
         if rs:
-            o = {"path": p, "workload": w, "runs": len(rs)}
+            o = {"system": system(p), "path": p, "workload": w, "runs": len(rs)}
             o.update(benchlib.summarize(rs, NET_KEYS))
+            o["kinds_per_frame"] = benchlib.summarize_kinds(rs, "kinds_per_frame")
+            if rs[0].get("nic"):
+                o["nic"] = rs[0]["nic"]
             net_results.append(o)
 
 where = benchlib.where(sorted(glob.glob(os.path.join(raw, "*.err"))))
@@ -169,7 +208,16 @@ doc = {
              "trap runs at queue depth 1 (one command at a time). exits_per_io: all vCPU "
              "exits KVM counted; hv_exits_per_io: those that reached hv; both null for "
              "native and loopback-*, which have no vCPU. cpu_us_per_io: hv's (or the "
-             "native tool's) user+system CPU time per I/O, guest time included.",
+             "native tool's) user+system CPU time per I/O, guest time included. system: hv, "
+             "qemu-linux (QEMU with Debian's kernel and fio in the guest, same KVM, same "
+             "image: qemu-virtio is virtio-blk, qemu-emulated AHCI; disk/engine say how) or "
+             "native. irqs_per_io: interrupts KVM injected. kinds_per_io: KVM's exits by "
+             "kind per I/O (its statistics io_exits, mmio_exits, halt_exits, irq_exits, "
+             "irq_window_exits, hypercalls, signal_exits; other = the rest of all exits, "
+             "e.g. MSR writes such as the x2APIC EOI; emul = instructions KVM emulated, "
+             "part of exits already counted). For qemu-linux rows the exits of the "
+             "serial-port handshake around each window (measured by an empty window) "
+             "are subtracted; QEMU's CPU time is the whole process's, guest included.",
     "net_notes": "medians over runs. tcp-h2g: iperf -c from the host side into the guest "
                  "(rate as the sending iperf reports it); tcp-g2h: the guest's lwiperf client "
                  "(10 s, fixed in lwIP 2.1) into the host's iperf -s; native: the same tools "
@@ -206,12 +254,22 @@ for r in results:
         f(r["lat_us_p99"]), f(r["exits_per_io"], "{:.3f}", "n/a"),
         f(r["hv_exits_per_io"], "{:.3f}", "n/a"), f(r["cpu_us_per_io"], "{:.2f}"),
         f(r.get("iops_min")), f(r.get("iops_max"))))
+KIND_COLS = benchlib.EXIT_KINDS + ["other", "emul"]
+kinded = [r for r in results if r.get("kinds_per_io")]
+if kinded:
+    print("exits per I/O by kind (KVM's statistics):")
+    print("%-16s %-18s %8s %8s" % ("path", "workload", "all", "irqs") +
+          "".join(" %9s" % k[:9] for k in KIND_COLS))
+for r in kinded:
+    print("%-16s %-18s %8s %8s" % (r["path"], r["workload"], f(r["exits_per_io"], "{:.3f}"),
+                                   f(r["irqs_per_io"], "{:.3f}")) +
+          "".join(" %9s" % f(r["kinds_per_io"].get(k), "{:.3f}") for k in KIND_COLS))
 if net_results:
-    print("%-8s %-8s %9s %9s %9s %11s %9s %9s %9s %9s" % (
+    print("%-14s %-8s %9s %9s %9s %11s %9s %9s %9s %9s" % (
         "net", "workload", "Mbit/s", "p50 us", "p99 us", "frames/s", "exits/f", "irqs/f",
         "bells/f", "cpu us/f"))
 for r in net_results:
-    print("%-8s %-8s %9s %9s %9s %11s %9s %9s %9s %9s" % (
+    print("%-14s %-8s %9s %9s %9s %11s %9s %9s %9s %9s" % (
         r["path"], r["workload"], f(r["mbit_s"]), f(r["p50_us"]), f(r["p99_us"]),
         f(r["frames_per_s"], "{:.0f}"), f(r["exits_per_frame"], "{:.3f}"),
         f(r["irqs_per_frame"], "{:.3f}"), f(r["doorbells_per_frame"], "{:.3f}"),

@@ -128,8 +128,8 @@ rc=0
 rm -f "$B/$name.json" "$B/$name.dat" "$B/$name.png"
 python3 scripts/bench-report.py "$RAW" "$B/$name" "$secs" "$reps" || rc=1
 if [ -f "$B/$name.dat" ]; then
-	# Exits exist only for guest rows (columns 9, 11, 13): no chart of them without one.
-	guests=$(awk 'NR > 1 && ($9 != "-" || $11 != "-" || $13 != "-")' "$B/$name.dat" | wc -l)
+	# Exits exist only for guest rows (columns 9 to 17, odd): no chart of them without one.
+	guests=$(awk 'NR > 1 { for (i = 9; i <= 17; i += 2) if ($i != "-") { print; next } }' "$B/$name.dat" | wc -l)
 	where=$(python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))["machine"]
 print("%s, %s" % (m["label"], m["backend"] or "no guest ran"))' "$B/$name.json" | tr -d "'")
 	gnuplot -e "base='$B/$name'; guests=$guests; where='$where'" scripts/bench.gp 2>"$RAW/gnuplot.err" ||

@@ -71,6 +71,38 @@ def summarize(rows, keys):
     return out
 
 
+# KVM's exit kinds a row reports (the guest's HV_EXIT_KIND_* names; for other
+# VMMs' guests the same statistics read from KVM's debugfs), and "other": the
+# exits none of them names (on x86: MSR writes such as the x2APIC EOI, nested
+# page faults KVM handles itself, ...), derived here as the rest of the total.
+EXIT_KINDS = ["io", "mmio", "halt", "irq", "irq_window", "hypercall", "signal"]
+
+
+def per_unit(row, counts, exits, units):
+    """Exit kinds per unit (I/O or frame) from a guest's counts over a workload:
+    {kind: counts[kind] / units} plus "other" (exits less the named kinds) and
+    "emul" (instructions KVM emulated, inside exits already counted); None
+    when KVM's statistics were not readable (negative counts)."""
+    if not units or exits is None or exits < 0 or not counts:
+        return None
+    if any(counts.get(k, -1) < 0 for k in EXIT_KINDS):
+        return None
+    out = {k: counts[k] / units for k in EXIT_KINDS}
+    out["other"] = max(0, exits - sum(counts[k] for k in EXIT_KINDS)) / units
+    if counts.get("emul", -1) >= 0:
+        out["emul"] = counts["emul"] / units
+    return out
+
+
+def summarize_kinds(rows, key):
+    """Median of each kind in the KEY dicts of ROWS; None when no row has one."""
+    dicts = [r[key] for r in rows if r.get(key)]
+    if not dicts:
+        return None
+    return {k: round(statistics.median(d[k] for d in dicts if k in d), 3)
+            for k in dicts[0] if any(k in d for d in dicts)}
+
+
 def prefixed_json(path, prefix):
     """The JSON objects on lines of PATH that start with PREFIX (the UART may end
     lines with \\r, hence the strip)."""

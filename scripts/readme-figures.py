@@ -9,6 +9,9 @@ writer of those blocks; no figure in them is typed by hand.
   boot     build/bench/boot.json      (make bench-boot)
   bench    build/bench/results.json   (make bench)
   net      build/bench/results.json   (make bench: its network rows)
+  peers    build/bench/results.json   (make bench: hv beside QEMU + Linux, same run)
+  exits    build/bench/results.json   (one 4 KiB read, exit by exit) and the published
+           per-exit costs in scripts/exit-costs.json (a model, labelled as one)
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
   fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
 
@@ -22,6 +25,7 @@ import json, os, re, sys
 LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
 BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
 FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
+COSTS = "scripts/exit-costs.json"
 
 
 def load(path):
@@ -133,11 +137,12 @@ def block_bench():
                d["seconds_per_run"], "O_DIRECT" if d.get("direct") else "buffered",
                "emulator times: compare them within this table" if m.get("testvm")
                else "this machine's"), ""]
-    out += table(["path", "workload", "qd", "IOPS", "MB/s", "mean µs", "p99 µs", "exits/I/O",
-                  "to hv/I/O", "cpu µs/I/O", "IOPS spread"],
-                 [[r["path"], r["workload"], r["qd"], num(r["iops"], "{:.0f}"),
-                   num(r["mbps"]), num(r["lat_us_mean"]), num(r["lat_us_p99"]),
-                   num(r["exits_per_io"], "{:.2f}"), num(r["hv_exits_per_io"], "{:.2f}"),
+    out += table(["system", "path", "workload", "qd", "IOPS", "MB/s", "mean µs", "p99 µs",
+                  "exits/I/O", "to hv/I/O", "irqs/I/O", "cpu µs/I/O", "IOPS spread"],
+                 [[r.get("system", "hv"), r["path"], r["workload"], r["qd"],
+                   num(r["iops"], "{:.0f}"), num(r["mbps"]), num(r["lat_us_mean"]),
+                   num(r["lat_us_p99"]), num(r["exits_per_io"], "{:.2f}"),
+                   num(r["hv_exits_per_io"], "{:.2f}"), num(r.get("irqs_per_io"), "{:.2f}"),
                    num(r["cpu_us_per_io"]),
                    "%s..%s" % (num(r.get("iops_min"), "{:.0f}"), num(r.get("iops_max"), "{:.0f}"))]
                   for r in rs])
@@ -281,8 +286,145 @@ def block_fuzz():
     return out
 
 
+PEER_PAIRS = (("pv", "qemu-virtio"), ("trap", "qemu-emulated"))
+SYSTEM_NAMES = {"pv": "hv pv", "trap": "hv trap", "qemu-virtio": "QEMU virtio",
+                "qemu-emulated": "QEMU emulated", "native": "native"}
+
+
+def peer_intro(d, what):
+    rs = d["results"] + d.get("net_results", [])
+    hows = []
+    for p in ("qemu-virtio", "qemu-emulated"):
+        r = next((x for x in rs if x["path"] == p), None)
+        if r:
+            hows.append("`%s`: %s" % (p, "; ".join(filter(None, [
+                next((x.get("disk") for x in d["results"] if x["path"] == p and x.get("disk")), None),
+                next((x.get("nic") for x in d.get("net_results", []) if x["path"] == p and x.get("nic")), None)]))))
+    return ["From `%s` (%s; %s): `make bench%s`, %d runs per row, medians. %s QEMU + Linux: "
+            "QEMU with `-accel kvm`, Debian's kernel and fio/iperf in the guest (%s), on the "
+            "same KVM, image and namespaces as hv's rows." % (
+                RESULTS, d["date"], where(d["machine"]), " QUICK=1" if d.get("quick") else "",
+                d["runs"], what, "; ".join(hows) or "no peer row ran"), ""]
+
+
+def block_peers():
+    d = load(RESULTS)
+    if not d or not any(r.get("system") == "qemu-linux" for r in d["results"]):
+        return not_measured(RESULTS + "'s peer rows", "run `make bench` or `make bench-peers`")
+    by = {(r["path"], r["workload"]): r for r in d["results"]}
+    get = lambda p, w, k: (by.get((p, w)) or {}).get(k)
+    out = peer_intro(d, "Exits per I/O are KVM's counts (for QEMU's VM read from KVM's debugfs, "
+                        "less the serial handshake around each window), the figure that holds on "
+                        "any machine; times are %s." % (
+                            "emulator times: compare them within this table"
+                            if d["machine"].get("testvm") else "this machine's"))
+    rows, miss_pv, miss_trap = [], [], []
+    for w in sorted({r["workload"] for r in d["results"] if r.get("system") == "qemu-linux"}, key=order):
+        ex = {p: get(p, w, "exits_per_io") for p in ("pv", "qemu-virtio", "trap", "qemu-emulated")}
+        if ex["pv"] is not None and ex["qemu-virtio"] is not None and ex["pv"] > ex["qemu-virtio"]:
+            miss_pv.append(w)
+        if ex["trap"] is not None and ex["qemu-emulated"] and ex["trap"] > 2 * ex["qemu-emulated"]:
+            miss_trap.append(w)
+        rows.append([w] + [num(ex[p], "{:.2f}") for p in ex] +
+                    [ratio(ex["pv"], ex["qemu-virtio"]), ratio(ex["trap"], ex["qemu-emulated"])] +
+                    [num(get(p, w, "lat_us_mean")) for p in ("native", "pv", "qemu-virtio", "trap", "qemu-emulated")] +
+                    [num(get(p, w, "cpu_us_per_io")) for p in ("pv", "qemu-virtio", "trap", "qemu-emulated")])
+    out += table(["workload", "exits/I/O hv pv", "QEMU virtio", "hv trap", "QEMU emulated",
+                  "pv/virtio", "trap/emulated", "mean µs native", "hv pv", "QEMU virtio", "hv trap",
+                  "QEMU emulated", "cpu µs/I/O hv pv", "QEMU virtio", "hv trap", "QEMU emulated"], rows)
+    aims = ["", "Aims, on exits per I/O: hv pv at or below QEMU virtio at every depth: %s; "
+            "hv trap within 2x of QEMU's emulated controller: %s." % (
+                "**met**" if not miss_pv else "**not met** (%s)" % ", ".join(miss_pv),
+                "**met**" if not miss_trap else "**not met** (%s)" % ", ".join(miss_trap))]
+    nr = [r for r in d.get("net_results", []) if r["path"] in ("pv", "trap", "qemu-virtio", "qemu-emulated", "native")]
+    nby = {(r["path"], r["workload"]): r for r in nr}
+    nget = lambda p, w, k: (nby.get((p, w)) or {}).get(k)
+    paths = ("native", "pv", "qemu-virtio", "trap", "qemu-emulated")
+    nrows = []
+    for w, k, what in (("tcp-h2g", "mbit_s", "TCP host to guest, Mbit/s"),
+                       ("tcp-g2h", "mbit_s", "TCP guest to host, Mbit/s"),
+                       ("udp-rr", "p50_us", "UDP round trip p50, µs")):
+        nrows.append([what] + [num(nget(p, w, k)) for p in paths])
+        nrows.append(["%s: exits/frame" % w] + [num(nget(p, w, "exits_per_frame"), "{:.3f}") for p in paths])
+    out += aims
+    if any(r["system"] == "qemu-linux" for r in nr):
+        out += ["", "Network, same run (hv's guest runs lwIP, QEMU's Linux: the stacks differ, "
+                "the exits per frame are the NIC interface's cost):", ""]
+        out += table(["measure", "native (veth)", "hv pv", "QEMU virtio-net", "hv trap", "QEMU e1000"], nrows)
+    return out + failures([x for x in d.get("failures", []) if (x.get("path") or "").startswith("qemu")])
+
+
+# Exit kinds as KVM's statistics name them, and where each is handled.
+KIND_ROWS = [("io", "io_exits", "port I/O: in KVM when an ioeventfd matches, else out to the VMM"),
+             ("mmio", "mmio_exits", "MMIO out to the VMM (user space)"),
+             ("halt", "halt_exits", "HLT: the vCPU waits for its interrupt"),
+             ("irq", "irq_exits", "a host interrupt arrived in guest mode"),
+             ("irq_window", "irq_window_exits", "waiting for the guest to accept an interrupt"),
+             ("hypercall", "hypercalls", "vmcall/vmmcall handled in KVM"),
+             ("signal", "signal_exits", "KVM_RUN interrupted by a signal"),
+             ("other", "(the rest)", "handled in KVM: MSR writes (the x2APIC EOI), nested page "
+                                     "faults on MMIO that KVM serves (an ioeventfd on MMIO), ...")]
+EXIT_PATHS = ("pv", "trap", "qemu-virtio", "qemu-emulated")
+
+
+def model_counts(r):
+    """Per I/O, the model's classes from a row's measured kinds: exits to the VMM
+    (hv's own count; for QEMU its MMIO exits), in-kernel port I/O (ioeventfd),
+    EOIs (one per injected interrupt: no APICv/AVIC), and every other exit."""
+    k, ex = r.get("kinds_per_io") or {}, r.get("exits_per_io")
+    if ex is None or not k:
+        return None
+    user = r["hv_exits_per_io"] if r.get("hv_exits_per_io") is not None else k.get("mmio", 0)
+    user_pio = max(0.0, user - k.get("mmio", 0))
+    kio = max(0.0, k.get("io", 0) - user_pio)
+    eoi = min(r.get("irqs_per_io") or 0.0, max(0.0, ex - user - kio))
+    return {"user": user, "kernel_io": kio, "eoi": eoi,
+            "exit": max(0.0, ex - user - kio - eoi)}
+
+
+def block_exits():
+    d, costs = load(RESULTS), load(COSTS)
+    w = "randread-4k-qd1"
+    rs = {r["path"]: r for r in (d or {}).get("results", []) if r["workload"] == w}
+    if not rs or not any(rs.get(p, {}).get("kinds_per_io") for p in EXIT_PATHS):
+        return not_measured(RESULTS + "'s exit kinds", "run `make bench`")
+    paths = [p for p in EXIT_PATHS if p in rs]
+    out = ["One 4 KiB random read at depth 1 (`%s`), per I/O, from `%s` (%s; %s): medians of "
+           "KVM's statistics over the workload (hv: `HV_HC_EXIT_COUNT`; QEMU: its VM's "
+           "debugfs)." % (w, RESULTS, d["date"], where(d["machine"])), ""]
+    kind = lambda p, k: (rs[p].get("kinds_per_io") or {}).get(k)
+    rows = [["`%s`" % stat, what] + [num(kind(p, k), "{:.2f}") for p in paths]
+            for k, stat, what in KIND_ROWS]
+    rows.append(["**all exits**", "KVM's `exits`"] + [num(rs[p].get("exits_per_io"), "{:.2f}") for p in paths])
+    rows.append(["of which to hv", "returns from `KVM_RUN` to hv's vCPU loop"] +
+                [num(rs[p].get("hv_exits_per_io"), "{:.2f}") for p in paths])
+    rows.append(["interrupts injected", "KVM's `irq_injections` (not exits)"] +
+                [num(rs[p].get("irqs_per_io"), "{:.2f}") for p in paths])
+    rows.append(["instructions emulated", "KVM's `insn_emulation` (inside the exits above)"] +
+                [num(kind(p, "emul"), "{:.2f}") for p in paths])
+    out += table(["exit", "what it is"] + [SYSTEM_NAMES[p] for p in paths], rows)
+    if not costs:
+        return out + [""] + not_measured(COSTS, "the published costs")
+    ghz = costs["ghz"]
+    counts = {p: model_counts(rs[p]) for p in paths}
+    mrows = []
+    for c in costs["classes"]:
+        mrows.append([c["what"], "%d (%s)" % (c["cycles"], c["measure"])] +
+                     [num((counts[p] or {}).get(c["class"]), "{:.2f}") for p in paths])
+    total = {p: sum(counts[p][c["class"]] * c["cycles"] for c in costs["classes"]) if counts[p] else None
+             for p in paths}
+    mrows.append(["**modelled exit cost per I/O**", "at %g GHz" % ghz] +
+                  [num(total[p] and total[p] / ghz / 1e3, "{:.2f} µs") for p in paths])
+    out += ["", "**Model, not a measurement:** the counts above priced with published per-exit "
+            "costs on a bare-metal %s (%s). What a real VMX host would spend per read in "
+            "exits alone, before any device or disk time:" % (costs["cpu"], costs["cite"]), ""]
+    out += table(["exit class", "cycles each (source's measure)"] + [SYSTEM_NAMES[p] for p in paths], mrows)
+    return out + ["", costs["caveat"]]
+
+
 BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
-          "net": block_net, "io-poll": block_iopoll, "fuzz": block_fuzz}
+          "net": block_net, "peers": block_peers, "exits": block_exits,
+          "io-poll": block_iopoll, "fuzz": block_fuzz}
 
 
 def main(argv):

@@ -7,7 +7,7 @@
  * Counted from after boot (the clock is calibrated first), so a run's fixed
  * costs stay out of its figures.
  */
-#include "hypercall.h"
+#include "exitspan.h"
 #include "lib.h"
 #include "netdev.h"
 #include "programs.h"
@@ -33,9 +33,11 @@ static struct netdev_stats all_nics(void)
 
 int cmd_netcost(const struct hv_boot_info *bi, int argc, char **argv)
 {
-	struct hv_exit_count e0, e1;
+	struct hv_exit_count e0;
+	struct exit_span x;
 	struct netdev_stats s0, s1;
 	uint64_t t0, t1, per_us;
+	char kinds[200];
 	int status;
 
 	if (argc < 2 || !strcmp(argv[1], "netcost")) {
@@ -44,22 +46,20 @@ int cmd_netcost(const struct hv_boot_info *bi, int argc, char **argv)
 	}
 	per_us = tsc_ticks_per_us(); /* calibrates now, not inside the measurement */
 	s0 = all_nics();
-	hv_exit_count(&e0);
+	exit_span_begin(&e0);
 	t0 = rdtsc();
 	status = programs_run(bi, argc - 1, argv + 1);
 	t1 = rdtsc();
-	hv_exit_count(&e1);
+	exit_span_end(&e0, &x);
 	s1 = all_nics();
-	/* The second HV_HC_EXIT_COUNT's own exit is not the program's. */
+	exit_span_kinds_json(&x, kinds, sizeof(kinds));
 	printf("netcost-json: {\"prog\":\"%s\",\"status\":%d,\"ns\":%lu,\"rx_frames\":%lu,"
 	       "\"tx_frames\":%lu,\"rx_bytes\":%lu,\"tx_bytes\":%lu,\"rx_dropped\":%lu,"
 	       "\"tx_errors\":%lu,\"nic_irqs\":%lu,\"kvm_irqs\":%ld,\"kvm_exits\":%ld,"
-	       "\"hv_exits\":%lu,\"cpu_ns\":%lu}\n",
+	       "\"hv_exits\":%lu,\"cpu_ns\":%lu,\"kinds\":%s}\n",
 	       argv[1], status, tsc_to_ns(t1 - t0, per_us), s1.rx_frames - s0.rx_frames,
 	       s1.tx_frames - s0.tx_frames, s1.rx_bytes - s0.rx_bytes, s1.tx_bytes - s0.tx_bytes,
 	       s1.rx_dropped - s0.rx_dropped, s1.tx_errors - s0.tx_errors, s1.irqs - s0.irqs,
-	       e0.kvm_irqs == ~0ull ? -1l : (long)(e1.kvm_irqs - e0.kvm_irqs),
-	       e0.kvm_exits == ~0ull ? -1l : (long)(e1.kvm_exits - e0.kvm_exits - 1),
-	       e1.hv_exits - e0.hv_exits - 1, e1.cpu_ns - e0.cpu_ns);
+	       (long)x.kvm_irqs, (long)x.kvm_exits, x.hv_exits, x.cpu_ns, kinds);
 	return status;
 }

@@ -76,4 +76,5 @@ expect blk-null 0 "^$(head -c $((64 << 20)) /dev/zero | sha256sum | cut -d' ' -f
 run blkbench-smoke 60 "$HV" run --timeout 50 --disk "$TMP/a.img" "$KERNEL" -- blkbench pvblk0 --time 0.2 --json
 expect blkbench-smoke 0 'blkbench-json: \{"path":"pv","workload":"randread-4k-qd1"' out \
 	'"workload":"randread-4k-qd32".*"ios":[1-9]' out '"workload":"seqread-128k-qd8"' out \
-	'"workload":"randwrite-4k-qd1"' out
+	'"workload":"randwrite-4k-qd1"' out \
+	'"workload":"randread-4k-qd1".*"kvm_exits":[1-9][0-9]*,"kvm_irqs":[1-9][0-9]*,"kinds":\{"io":[1-9][0-9]*,"mmio":0,"halt":[0-9]+,' out

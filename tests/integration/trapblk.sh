@@ -31,4 +31,5 @@ expect trap-hostile 0 "traphostile: 0 failures" out "trapblk0 .* [1-9][0-9]* bad
 cmp -s "$TMP/th.img" "$TMP/c.img" || fail trap-hostile-image "the image changed"
 
 run trap-blkbench-smoke 60 "$HV" run --timeout 50 --trap-disk null:64M "$KERNEL" -- blkbench trapblk0 --time 0.2 --json null-4k-qd1 randread-4k-qd32
-expect trap-blkbench-smoke 0 '"path":"trap","workload":"null-4k-qd1"' out '"workload":"randread-4k-qd32","device":"trapblk0","qd":1' out
+expect trap-blkbench-smoke 0 '"path":"trap","workload":"null-4k-qd1"' out '"workload":"randread-4k-qd32","device":"trapblk0","qd":1' out \
+	'"workload":"null-4k-qd1".*"kinds":\{"io":0,"mmio":[1-9][0-9]*,' out

@@ -142,6 +142,8 @@ static void test_exit_count(void)
 	memcpy(&c, f.vm->mem.host + mem - sizeof(c), sizeof(c));
 	CU_ASSERT_EQUAL(c.kvm_exits, ~0ull);
 	CU_ASSERT_EQUAL(c.kvm_irqs, ~0ull);
+	for (int i = 0; i < HV_EXIT_KINDS; i++)
+		CU_ASSERT_EQUAL(c.kind[i], ~0ull); /* no KVM here: unknown, never 0 */
 	CU_ASSERT_EQUAL(c.hv_exits, 12345);
 	CU_ASSERT(c.cpu_ns > 0 && before <= c.cpu_ns && c.cpu_ns <= after);
 	/* Straddling the end of RAM, past it, wrapping: -EFAULT and not a byte written. */
