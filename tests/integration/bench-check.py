@@ -12,11 +12,19 @@ I/O than pv at randread-4k-qd1; the CPU-bound ratio is positive.  net: native, p
 have tcp-h2g and tcp-g2h rows with a positive Mbit/s and a udp-rr row with
 p50 <= p99; the guest paths a loop row with frames/s, and every guest row
 positive frames, exits, CPU per frame and counted interrupts; PV rows
-doorbells per frame; the trap NIC more exits per frame than pv on loop.  Exit status 1
+doorbells per frame; the trap NIC more exits per frame than pv on loop.
+peers: qemu-virtio and qemu-emulated (QEMU + Linux) each have the 4 file
+workloads with positive IOPS, latency, CPU and exits per I/O, system
+"qemu-linux" and exits by kind; AHCI sends more MMIO exits per I/O out to
+QEMU than virtio-blk at randread-4k-qd1; each has tcp-h2g, tcp-g2h and udp-rr
+rows with a rate or round trip and positive exits per frame.  Guest rows of
+hv (system "hv") carry exits by kind too.  Exit status 1
 and one line on stderr saying what is wrong (the last line is the reason)."""
 import json, sys
 
 NO_VM = {"native", "loopback-pv", "loopback-pv-poll"}
+PEERS = ("qemu-virtio", "qemu-emulated")
+PEER_WORKLOADS = ("randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8", "randwrite-4k-qd1")
 GUEST = {"pv", "pv-poll", "trap"}
 KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "cpu_us_per_io"]
 
@@ -47,6 +55,35 @@ def check_net(d):
     assert t > v, "loop: trap exits_per_frame %s not above pv's %s" % (t, v)
 
 
+def check_peers(d):
+    rows = {(r["path"], r["workload"]): r for r in d["results"]}
+    for p in PEERS:
+        for w in PEER_WORKLOADS:
+            r, what = rows.get((p, w)), "%s %s" % (p, w)
+            assert r, "no row %s" % what
+            assert r.get("system") == "qemu-linux", "%s: system %r" % (what, r.get("system"))
+            for k in KEYS + ["exits_per_io", "irqs_per_io"]:
+                assert (r.get(k) or 0) > 0, "%s: %s %r, want > 0" % (what, k, r.get(k))
+            kinds = r.get("kinds_per_io") or {}
+            for k in ("io", "mmio", "halt", "other"):
+                assert k in kinds, "%s: no %r in kinds_per_io %r" % (what, k, kinds)
+    w = "randread-4k-qd1"
+    a, v = rows[("qemu-emulated", w)]["kinds_per_io"]["mmio"], rows[("qemu-virtio", w)]["kinds_per_io"]["mmio"]
+    assert a > v, "%s: AHCI's MMIO exits per I/O %s not above virtio-blk's %s" % (w, a, v)
+    nrows = {(r["path"], r["workload"]): r for r in d.get("net_results", [])}
+    for p in PEERS:
+        for w in ("tcp-h2g", "tcp-g2h", "udp-rr"):
+            r, what = nrows.get((p, w)), "net %s %s" % (p, w)
+            assert r, "no row %s" % what
+            assert (r.get("mbit_s") or r.get("p50_us") or 0) > 0, "%s: no rate or round trip" % what
+            assert (r.get("exits_per_frame") or 0) > 0, "%s: exits_per_frame %r" % (what, r.get("exits_per_frame"))
+    for r in d["results"]:
+        if r["path"] in GUEST:
+            assert r.get("system") == "hv" and r.get("kinds_per_io"), \
+                "%s %s: system %r, kinds_per_io %r" % (r["path"], r["workload"], r.get("system"),
+                                                      r.get("kinds_per_io"))
+
+
 def check(d, paths):
     for k in ("date", "machine", "results", "failures", "cpu_bound_ratio"):
         assert k in d, "no top-level key %r" % k
@@ -60,6 +97,9 @@ def check(d, paths):
     if "net" in paths:
         check_net(d)
         paths = [p for p in paths if p != "net"]
+    if "peers" in paths:
+        check_peers(d)
+        paths = [p for p in paths if p != "peers"]
     for p in paths:
         assert p in NO_VM | GUEST, "unknown path %r" % p
         mine = [r for (q, _), r in rows.items() if q == p]
