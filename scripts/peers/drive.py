@@ -260,6 +260,7 @@ def block_result(a, name, d, idle, text, engine):
             "exits_per_io": round(epi, 3), "irqs_per_io": round(ipi, 3),
             "cpu_us_per_io": round(d["cpu_us"] / ios, 2), "kinds_per_io": kinds,
             "handshake_exits": idle["exits"], "disk": a.disk_label, "engine": engine,
+            "qemu": a.qemu_version, "guest_kernel": a.guest_kernel,
             "window_s": round(d["t"], 3), "cpu_source": "QEMU /proc/PID/stat utime+stime"}
 
 
@@ -282,11 +283,15 @@ def net_result(a, name, d, idle, text):
         r.update({k: rr[k] for k in ("p50_us", "p99_us", "mean_us", "rr_per_s")})
     frames = d["frames"]
     epf, ipf, kinds = per(d, idle, frames)
-    r.update({"frames": frames, "exits_per_frame": epf and round(epf, 3),
+    # Tap packets both ways; virtio-net negotiates TSO/GSO with the tap, so a
+    # frame of its TCP rows can carry up to 64 KiB (e1000's carry one MTU).
+    r.update({"frames": frames, "frames_source": "tap0 rx_packets + tx_packets",
+              "exits_per_frame": epf and round(epf, 3),
               "irqs_per_frame": ipf and round(ipf, 3),
               "cpu_us_per_frame": round(d["cpu_us"] / frames, 2) if frames else None,
               "kinds_per_frame": kinds, "handshake_exits": idle["exits"],
               "window_s": round(d["t"], 3), "nic": a.nic_label,
+              "qemu": a.qemu_version, "guest_kernel": a.guest_kernel,
               "cpu_source": "QEMU /proc/PID/stat utime+stime"})
     return r
 
@@ -334,6 +339,16 @@ def main():
     a.nic_label = "virtio-net (userspace, vhost=off)" if a.path == "qemu-virtio" \
         else "e1000 (emulated)"
     why = {}
+    # What ran, next to its figures: QEMU's version and the guest's kernel.
+    try:
+        a.qemu_version = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                                        text=True, timeout=30).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        a.qemu_version = None
+    try:
+        a.guest_kernel = open(os.path.join(os.path.dirname(a.kernel), "kver")).read().strip()
+    except OSError:
+        a.guest_kernel = None
 
     def fail_rest(reason):
         for w in workloads:
