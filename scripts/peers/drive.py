@@ -404,8 +404,11 @@ def main():
                     with open(base(w) + ".show", "w") as fh:
                         fh.write(text)
                     if rc != "0":
+                        # fio's own error lines, not the tail of its JSON.
+                        errs = [l for l in text.splitlines() if l.startswith("fio:")]
                         raise Failed("the guest's %s exited with status %s: %s" % (
-                            "fio" if w in BS_QD else "iperf", rc, text.strip()[-300:]))
+                            "fio" if w in BS_QD else "iperf", rc,
+                            " | ".join(errs[-3:]) if errs else text.strip()[-300:]))
                     r = block_result(a, w, d, idle, text, engine) if w in BS_QD else \
                         net_result(a, w, d, idle, text)
                     with open(base(w) + ".json", "w") as fh:
