@@ -119,6 +119,12 @@ TESTVM := $(BUILD)/testvm/initramfs.cpio.gz
 $(TESTVM): scripts/testvm/build.sh scripts/testvm/init $(DEPS)
 	$(Q)scripts/testvm/build.sh
 
+# ---- the peer guest: Debian's Linux with fio and iperf, for make bench's QEMU rows ----
+PEERS_IMG := $(BUILD)/peers/initramfs.cpio.gz
+$(PEERS_IMG): scripts/peers/build.sh scripts/peers/libs.py scripts/peers/init tests/bench/net-rr.c \
+		$(TESTVM) $(DEPS)
+	$(Q)scripts/peers/build.sh
+
 $(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/include/cpuloop.h $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
@@ -222,7 +228,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk clean
+.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk peers clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -259,12 +265,16 @@ fuzz: $(FUZZ_BINS)
 
 # Trap vs hypercall vs native, here on VMX/SVM or else in the test host VM
 # (QUICK=1: about 2 minutes there).
-bench: all $(BENCH_TOOLS)
+# The peer rows (QEMU + Linux) need their guest image, except in the quick run.
+bench: all $(BENCH_TOOLS) $(if $(filter 1,$(QUICK)),,$(PEERS_IMG))
 	@QUICK=$(QUICK) scripts/bench.sh
 
 # make bench restricted to native and pv, into build/bench/blk.json (BENCH_TIME=S).
 bench-blk: all $(BENCH_TOOLS)
 	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv" --name blk $(if $(BENCH_TIME),--time $(BENCH_TIME))
+
+# The peer guest's image alone (make bench builds it too).
+peers: $(PEERS_IMG)
 
 clean:
 	rm -rf $(BUILD)

@@ -3,9 +3,11 @@
 # same run.  Every (path, workload) is measured REPS times; the report gives the
 # median and the spread.  QUICK=1: fewer, shorter runs.
 #   scripts/bench.sh [--paths "PATH..."] [--time SECONDS] [--reps N] [--name NAME]
-# PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu net (all by
-# default; cpu is cpubench in the guest and natively; net is the network rows,
-# native over veth, pv, pv-poll and trap NICs: scripts/bench-net.sh).  Runs where guests can run: here
+# PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu net
+# qemu-virtio qemu-emulated (all by default, but QUICK=1 leaves out the two
+# qemu ones; cpu is cpubench in the guest and natively; net is the network rows,
+# native over veth, pv, pv-poll and trap NICs: scripts/bench-net.sh; qemu-* are
+# the peer rows, QEMU + Linux on the same KVM: scripts/bench-qemu.sh).  Runs where guests can run: here
 # on a VMX/SVM /dev/kvm, else all of it in the test host VM (benchlib.sh).
 # Results: build/bench/NAME.{json,png} (NAME: results); raw outputs in
 # build/bench/raw/ (raw-NAME/ for another NAME).  A run that fails is reported
@@ -14,7 +16,8 @@
 set -uo pipefail # not -e: one failed run must not lose the others
 cd "$(dirname "$0")/.." || exit 2
 
-ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu net"
+ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu net qemu-virtio qemu-emulated"
+PEERS="qemu-virtio qemu-emulated"
 usage() {
 	echo "usage: scripts/bench.sh [--paths \"PATH...\"] [--time SECONDS] [--reps N] [--name NAME]"
 	echo "  PATHs: $ALL"
@@ -25,7 +28,7 @@ die() {
 	exit 2
 }
 args=("$@")
-paths=$ALL name=results secs="" reps=""
+paths="" name=results secs="" reps=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--paths) [ $# -ge 2 ] || die "--paths needs a value"; paths=${2//,/ }; shift 2 ;;
@@ -36,6 +39,11 @@ while [ $# -gt 0 ]; do
 	*) die "unknown argument '$1'" ;;
 	esac
 done
+# The peer rows boot QEMU + Linux once per round: the quick run does without them.
+if [ -z "$paths" ]; then
+	paths=$ALL
+	[ "${QUICK:-0}" = 1 ] && for p in $PEERS; do paths=${paths/ $p/}; done
+fi
 for p in $paths; do
 	case " $ALL " in *" $p "*) ;; *) die "unknown path '$p'" ;; esac
 done
@@ -89,6 +97,10 @@ if has net; then
 	. scripts/bench-net.sh
 	net_setup || exit 1
 fi
+if has qemu-virtio || has qemu-emulated; then
+	. scripts/bench-qemu.sh
+	peer_setup || exit 1
+fi
 
 start=$(date +%s)
 for rep in $(seq "$reps"); do
@@ -120,6 +132,9 @@ for rep in $(seq "$reps"); do
 			net_guest "$path" "$rep"
 		done
 	fi
+	for path in $PEERS; do
+		has "$path" && qemu_guest "$path" "$rep"
+	done
 done
 echo "bench: measured in $(($(date +%s) - start)) s"
 
