@@ -228,7 +228,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk peers clean
+.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-peers peers clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -239,11 +239,11 @@ unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/unit-tests-tsan
 
-TEST_DEPS := $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS) \
+TEST_DEPS := $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS) $(PEERS_IMG) \
 	     $(TESTVM) $(FUZZ_BINS)
 
 # The integration suite alone, on this machine's /dev/kvm (which must be VMX/SVM).
-integration: all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS)
+integration: all $(BUILD)/tests/host-cpuloop $(BENCH_TOOLS) $(PEERS_IMG)
 	tests/integration/run.sh
 
 # Both suites run even if the first fails; the target fails if either did.
@@ -275,6 +275,12 @@ bench-blk: all $(BENCH_TOOLS)
 
 # The peer guest's image alone (make bench builds it too).
 peers: $(PEERS_IMG)
+
+# hv beside QEMU + Linux in one run: native, hv's pv and trap, QEMU with
+# virtio and with emulated devices, disk and network, into build/bench/peers.json.
+bench-peers: all $(BENCH_TOOLS) $(PEERS_IMG)
+	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv trap net qemu-virtio qemu-emulated" --name peers \
+		$(if $(BENCH_TIME),--time $(BENCH_TIME))
 
 clean:
 	rm -rf $(BUILD)

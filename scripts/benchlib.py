@@ -76,6 +76,11 @@ def summarize(rows, keys):
 # exits none of them names (on x86: MSR writes such as the x2APIC EOI, nested
 # page faults KVM handles itself, ...), derived here as the rest of the total.
 EXIT_KINDS = ["io", "mmio", "halt", "irq", "irq_window", "hypercall", "signal"]
+# Each kind's KVM statistic (hv's HV_EXIT_KIND_* table has the same), and
+# "emul", instructions KVM emulated (inside exits already counted).
+KIND_STATS = {"io": "io_exits", "mmio": "mmio_exits", "halt": "halt_exits",
+              "irq": "irq_exits", "irq_window": "irq_window_exits",
+              "hypercall": "hypercalls", "signal": "signal_exits", "emul": "insn_emulation"}
 
 
 def per_unit(row, counts, exits, units):

@@ -30,15 +30,17 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import benchlib  # noqa: E402
+
 BLOCK = ["randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8", "randwrite-4k-qd1"]
 BS_QD = {"randread-4k-qd1": (4096, 1), "randread-4k-qd32": (4096, 32),
          "seqread-128k-qd8": (131072, 8), "randwrite-4k-qd1": (4096, 1)}
 NET = ["tcp-h2g", "tcp-g2h", "udp-rr"]
 # KVM's debugfs files (VM level: the sum over vCPUs) and their names here.
-KVM_FILES = ["exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
-             "irq_window_exits", "insn_emulation", "irq_injections"]
-KINDS = {"io": "io_exits", "mmio": "mmio_exits", "halt": "halt_exits", "irq": "irq_exits",
-         "irq_window": "irq_window_exits", "emul": "insn_emulation"}
+KINDS = benchlib.KIND_STATS  # the same kinds as hv's guest reports
+KVM_FILES = ["exits", "irq_injections"] + sorted(KINDS.values())
 HOST, GUEST = "10.0.0.1", "10.0.0.2"
 IPERF_CSV = re.compile(r"^\d+,[\d.]+,\d+,[\d.]+,\d+,\d+,[\d.]+-[\d.]+,\d+,(\d+)\s*$")
 DEBUGFS = "/sys/kernel/debug/kvm"

@@ -24,3 +24,12 @@ python3 tests/integration/bench-check.py --file build/bench/smoke.json native pv
 # ... and the network rows: native over veth, pv, pv-poll and trap NICs.
 python3 tests/integration/bench-check.py --file build/bench/smoke.json net 2>"$TMP/bench-json.err" &&
 	pass bench-quick-json-net || fail bench-quick-json-net "$(tail -1 "$TMP/bench-json.err")"
+
+# The peer rows (QEMU + Linux with virtio and with emulated devices, on the
+# same KVM): one short round of each, every workload, through the report.
+# Their exits are counted as hv's guest rows' are; speed is not asserted.
+run bench-peers 900 env QUICK=1 scripts/bench.sh --paths "pv trap qemu-virtio qemu-emulated" --reps 1 \
+	--time 0.5 --name peers-smoke
+expect bench-peers 0 "wrote build/bench/peers-smoke.json" out
+python3 tests/integration/bench-check.py --file build/bench/peers-smoke.json peers 2>"$TMP/bench-json.err" &&
+	pass bench-peers-json || fail bench-peers-json "$(tail -1 "$TMP/bench-json.err")"
