@@ -104,8 +104,9 @@ def summarize_kinds(rows, key):
     dicts = [r[key] for r in rows if r.get(key)]
     if not dicts:
         return None
-    return {k: round(statistics.median(d[k] for d in dicts if k in d), 3)
-            for k in dicts[0] if any(k in d for d in dicts)}
+    kinds = sorted({k for d in dicts for k in d}, key=lambda k: (k not in EXIT_KINDS, k))
+    # Each kind's own median: they need not add up to the median of all exits.
+    return {k: round(statistics.median(d[k] for d in dicts if k in d), 3) for k in kinds}
 
 
 def prefixed_json(path, prefix):

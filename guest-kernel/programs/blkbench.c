@@ -153,7 +153,7 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 	struct hv_exit_count e0;
 	struct exit_span x;
 	uint64_t per_us = tsc_ticks_per_us(), elapsed_ns, elapsed_us, kvm, mean_ns, p99_ns;
-	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24], cpu[24], kinds[200];
+	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24], cpu[24], kinds[256];
 	unsigned i;
 
 	memset(&r, 0, sizeof(r));

@@ -37,7 +37,7 @@ int cmd_netcost(const struct hv_boot_info *bi, int argc, char **argv)
 	struct exit_span x;
 	struct netdev_stats s0, s1;
 	uint64_t t0, t1, per_us;
-	char kinds[200];
+	char kinds[256];
 	int status;
 
 	if (argc < 2 || !strcmp(argv[1], "netcost")) {

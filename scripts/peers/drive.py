@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One QEMU boot of the Linux peer guest (scripts/peers/init) for make bench:
 every workload in turn over the serial handshake, KVM's exit counters and
-QEMU's CPU time snapshotted exactly around each one.
+QEMU's CPU time snapshotted around each one, less what the window holds
+besides the workload.
 
   drive.py --path qemu-virtio|qemu-emulated --rep N --raw DIR --image IMG
            --drive-opts OPTS --ns NETNS --secs S --net-secs S --net-rr N
@@ -17,8 +18,11 @@ workload, 1 otherwise (and 2 for bad arguments).
 
 The window of a workload is: the host snapshots, sends "go" (for a host-side
 client: runs the client, then sends "go"), the guest answers "@@done"; the
-host snapshots again.  The "idle" window is only that handshake: its exit
-counts are subtracted from every window's (reported as handshake_exits)."""
+host snapshots again.  A block workload's window also holds fio's start-up
+and teardown: before it, the same fio stopping after its first I/O runs in a
+window of its own, the baseline, whose exits, CPU time and I/Os are subtracted
+(baseline_exits).  A network window's baseline is the "idle" window, the
+handshake alone (its guest tools start before the window or are small)."""
 import argparse
 import glob
 import json
@@ -189,28 +193,32 @@ class Host:
         return self.p.communicate()[0]
 
 
-def window(g, a, name, kind, host_client=None):
+def window(g, a, name, kind, host_client=None, secs=None):
     """One workload's handshake; (counter deltas, host client output or None)."""
     client_out = None
     if kind == "serve":
         g.send("serve " + name)
     else:
-        g.send("run %s %s" % (name, a.secs))
+        g.send("run %s %s" % (name, a.secs if secs is None else secs))
     g.expect("@@armed " + name, 60)
     s0 = snapshot(a.kdir, g.p.pid, a.ns)
     if host_client:
+        why = None
         try:
             r = ns_run(a.ns, host_client, 120)
+            client_out = r.stdout + r.stderr
+            if r.returncode != 0:
+                why = "the host's client '%s' failed (exit status %d): %s" % (
+                    " ".join(host_client), r.returncode, client_out.strip()[-300:])
         except subprocess.TimeoutExpired:
-            raise Failed("the host's client '%s' ran past 120 s" % " ".join(host_client))
-        client_out = r.stdout + r.stderr
-        if r.returncode != 0:
-            # Close the window and stop the guest's server before saying so.
+            why = "the host's client '%s' ran past 120 s" % " ".join(host_client)
+        if why:
+            # Close the window and stop the guest's server before saying so:
+            # the guest waits for "go", and the next workload must find it ready.
             g.send("go")
             g.expect("@@done " + name, 60)
             show(g, name)
-            raise Failed("the host's client '%s' failed (exit status %d): %s" % (
-                " ".join(host_client), r.returncode, client_out.strip()[-300:]))
+            raise Failed(why)
     g.send("go")
     limit = 120 + (float(a.secs) if name in BS_QD else 0)
     done = g.expect("@@done " + name, limit)
@@ -227,24 +235,38 @@ def show(g, name):
     return "\n".join(out) + "\n"
 
 
-def per(d, idle, n):
-    """Counts per unit (I/O or frame) after the handshake's own."""
+def per(d, base, n):
+    """Counts per unit (I/O or frame) after the baseline window's."""
     if not n:
         return None, None, None
-    c = {f: max(0, d[f] - idle[f]) for f in KVM_FILES}
+    c = {f: max(0, d[f] - base[f]) for f in KVM_FILES}
     return (c["exits"] / n, c["irq_injections"] / n,
             {k: round(c[f] / n, 3) for k, f in KINDS.items()})
 
 
-def block_result(a, name, d, idle, text, engine):
+def fio_job(name, text):
+    """fio's JSON report: (its job, the direction's figures)."""
     try:
         job = json.loads(text[text.index("{"):])["jobs"][0]
+        return job, job["write" if name.startswith("randwrite") else "read"]
     except (ValueError, KeyError, IndexError) as e:
         raise Failed("fio's JSON output unreadable (%s): %s" % (e, text.strip()[-300:]))
-    io = job["write" if name.startswith("randwrite") else "read"]
+
+
+def cpu_per(us, n):
+    """CPU time per unit, or None when the difference is under two clock ticks
+    of /proc/PID/stat: not resolved, rather than a false 0."""
+    return round(us / n, 2) if us >= 2e6 / os.sysconf("SC_CLK_TCK") else None
+
+
+def block_result(a, name, d, base, text, base_text, engine):
+    job, io = fio_job(name, text)
     ios, secs = io["total_ios"], job["job_runtime"] / 1e3
     if not ios or secs <= 0:
         raise Failed("fio did no I/O: %s" % text.strip()[-300:])
+    base_ios = fio_job(name, base_text)[1]["total_ios"]  # 1, or up to the depth
+    if ios <= base_ios:
+        raise Failed("fio did %d I/Os, no more than its %d-I/O baseline" % (ios, base_ios))
     bs, qd = BS_QD[name]
     # Submission to completion, as hv's blkbench times a request: fio's lat
     # (with --lat_percentiles=1 its p99 too); else the completion latency's p99.
@@ -253,15 +275,19 @@ def block_result(a, name, d, idle, text, engine):
     else:
         p99, src = io["clat_ns"]["percentile"]["99.000000"], "fio lat_ns mean, clat_ns p99"
     iops = ios / secs
-    epi, ipi, kinds = per(d, idle, ios)
+    # Per I/O of the run less its baseline: fio's start-up and teardown, the
+    # handshake and the baseline's own few I/Os are not the workload's.
+    epi, ipi, kinds = per(d, base, ios - base_ios)
     return {"system": "qemu-linux", "path": a.path, "workload": name, "qd": qd, "ios": ios,
             "seconds": round(secs, 3), "iops": round(iops, 1), "mbps": round(iops * bs / 1e6, 2),
             "lat_us_mean": round(io["lat_ns"]["mean"] / 1e3, 2),
             "lat_us_p99": round(p99 / 1e3, 2), "lat_source": src,
             "clat_us_mean": round(io["clat_ns"]["mean"] / 1e3, 2),
             "exits_per_io": round(epi, 3), "irqs_per_io": round(ipi, 3),
-            "cpu_us_per_io": round(d["cpu_us"] / ios, 2), "kinds_per_io": kinds,
-            "handshake_exits": idle["exits"], "disk": a.disk_label, "engine": engine,
+            "cpu_us_per_io": cpu_per(d["cpu_us"] - base["cpu_us"], ios - base_ios),
+            "kinds_per_io": kinds, "baseline_exits": base["exits"], "baseline_ios": base_ios,
+            "baseline": "the same fio stopping after its first I/O (--number_ios=1)",
+            "disk": a.disk_label, "engine": engine,
             "qemu": a.qemu_version, "guest_kernel": a.guest_kernel,
             "window_s": round(d["t"], 3), "cpu_source": "QEMU /proc/PID/stat utime+stime"}
 
@@ -382,11 +408,15 @@ def main():
             print("drive: %s rep %d: guest ready after %.1f s (%s)" % (
                 a.path, a.rep, time.monotonic() - t0, ready[2:]), file=sys.stderr)
             idle, _, _ = window(g, a, "idle", "run")
-            idle = {f: idle[f] for f in KVM_FILES}
             for w in workloads:
                 try:
                     srv = None
                     if w in BS_QD:
+                        base_d, _, rc = window(g, a, w, "run", secs="0")
+                        base_text = show(g, w)
+                        if rc != "0":
+                            raise Failed("the guest's baseline fio exited with status %s: %s" % (
+                                rc, base_text.strip()[-300:]))
                         d, _, rc = window(g, a, w, "run")
                         text = show(g, w)
                     elif w == "tcp-h2g":
@@ -411,19 +441,24 @@ def main():
                         raise Failed("the guest's %s exited with status %s: %s" % (
                             "fio" if w in BS_QD else "iperf", rc,
                             " | ".join(errs[-3:]) if errs else text.strip()[-300:]))
-                    r = block_result(a, w, d, idle, text, engine) if w in BS_QD else \
-                        net_result(a, w, d, idle, text)
+                    r = block_result(a, w, d, base_d, text, base_text, engine) if w in BS_QD \
+                        else net_result(a, w, d, idle, text)
                     with open(base(w) + ".json", "w") as fh:
                         json.dump(r, fh)
                         fh.write("\n")
-                except Failed as e:
+                except (Failed, ValueError, KeyError, TypeError, AttributeError) as e:
+                    # A tool's output this code did not expect is that workload's
+                    # failure, with its reason; the next workload still runs.
                     if srv:
                         srv.stop()
-                    why[w] = past(str(e))
+                    why[w] = past(str(e) if isinstance(e, Failed) else
+                                  "%s: %s" % (type(e).__name__, e))
                     if g.p.poll() is not None:
-                        raise
-        except (Failed, OSError, subprocess.TimeoutExpired) as e:
-            fail_rest("%s boot %d: %s" % (a.path, a.rep, past(str(e))))
+                        raise Failed(why[w])
+        except Exception as e:  # noqa: BLE001: whatever stopped the boot is every rest's reason
+            fail_rest("%s boot %d: %s" % (a.path, a.rep, past(
+                str(e) if isinstance(e, (Failed, OSError, subprocess.TimeoutExpired))
+                else "%s: %s" % (type(e).__name__, e))))
         finally:
             if g:
                 g.stop()

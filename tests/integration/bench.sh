@@ -28,7 +28,7 @@ python3 tests/integration/bench-check.py --file build/bench/smoke.json net 2>"$T
 # The peer rows (QEMU + Linux with virtio and with emulated devices, on the
 # same KVM): one short round of each, every workload, through the report.
 # Their exits are counted as hv's guest rows' are; speed is not asserted.
-run bench-peers 900 env QUICK=1 scripts/bench.sh --paths "pv trap qemu-virtio qemu-emulated" --reps 1 \
+run bench-peers 1100 env QUICK=1 scripts/bench.sh --paths "pv trap qemu-virtio qemu-emulated" --reps 1 \
 	--time 0.5 --name peers-smoke
 expect bench-peers 0 "wrote build/bench/peers-smoke.json" out
 python3 tests/integration/bench-check.py --file build/bench/peers-smoke.json peers 2>"$TMP/bench-json.err" &&
