@@ -110,7 +110,6 @@ NET_KEYS = ["mbit_s", "p50_us", "p99_us", "mean_us", "rr_per_s", "frames_per_s",
             "exits_per_frame", "hv_exits_per_frame", "irqs_per_frame", "doorbells_per_frame",
             "cpu_us_per_frame"]
 NET_FILE = re.compile(r"^net-(native|pv-poll|pv|trap)-(%s)-(\d+)\.out$" % "|".join(NET_WORKLOADS))
-IPERF_CSV = re.compile(r"^\d+,[\d.]+,\d+,[\d.]+,\d+,\d+,[\d.]+-[\d.]+,\d+,(\d+)\s*$")
 GUEST_IPERF = re.compile(r"^iperf: .* (\d+) bytes in (\d+) ms, \d+ kbit/s, done \(client\)")
 NETLOOP = re.compile(r"^netloop: .* (\d+) frames/s")
 NIC_STATS = re.compile(r"pvnet\d+ \(.*\): link \w+; rx \w+, (\d+) frames, .*?, (\d+) doorbells, "
@@ -139,7 +138,7 @@ def net_sample(path, w, out):
     base, r = out[:-len(".out")], {}
     if w.startswith("tcp-"):
         if path == "native" or w == "tcp-h2g":  # the host side's iperf client, CSV
-            g = first(base + (".out" if path == "native" else ".client"), IPERF_CSV)
+            g = first(base + (".out" if path == "native" else ".client"), benchlib.IPERF_CSV)
             if g:
                 r["mbit_s"] = int(g[0]) / 1e6
         else:  # the guest's lwiperf client reports what it sent

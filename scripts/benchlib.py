@@ -11,6 +11,8 @@ As a command, for the bash drivers:
 import datetime, json, os, platform, re, statistics, sys
 
 BACKEND_LINE = re.compile(r"hv: stats: KVM backend (.+?)\s*$")
+# iperf 2's CSV report line (-y C); the group is the rate in bit/s.
+IPERF_CSV = re.compile(r"^\d+,[\d.]+,\d+,[\d.]+,\d+,\d+,[\d.]+-[\d.]+,\d+,(\d+)\s*$")
 
 
 def now():

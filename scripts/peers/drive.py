@@ -46,7 +46,6 @@ NET = ["tcp-h2g", "tcp-g2h", "udp-rr"]
 KINDS = benchlib.KIND_STATS  # the same kinds as hv's guest reports
 KVM_FILES = ["exits", "irq_injections"] + sorted(KINDS.values())
 HOST, GUEST = "10.0.0.1", "10.0.0.2"
-IPERF_CSV = re.compile(r"^\d+,[\d.]+,\d+,[\d.]+,\d+,\d+,[\d.]+-[\d.]+,\d+,(\d+)\s*$")
 DEBUGFS = "/sys/kernel/debug/kvm"
 
 
@@ -296,7 +295,7 @@ def net_result(a, name, d, idle, text):
     r = {"system": "qemu-linux", "path": a.path, "workload": name, "mbit_s": None,
          "p50_us": None, "p99_us": None, "mean_us": None, "rr_per_s": None}
     if name.startswith("tcp-"):
-        m = [IPERF_CSV.match(l) for l in text.splitlines()]
+        m = [benchlib.IPERF_CSV.match(l) for l in text.splitlines()]
         m = [x for x in m if x]
         if not m:
             raise Failed("no iperf CSV line in: %s" % text.strip()[-300:])
@@ -473,4 +472,5 @@ def main():
     return 1 if why else 0
 
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
