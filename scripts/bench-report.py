@@ -51,7 +51,7 @@ for f in sorted(glob.glob(os.path.join(raw, "*.out"))):
         for r in benchlib.prefixed_json(f, "blkbench-json: "):
             r["path"] = m.group(1)  # the guest says "pv" for pv-poll too
             if r.get("kinds") is not None and r.get("ios"):
-                r["kinds_per_io"] = benchlib.per_unit(r, r["kinds"], r["kvm_exits"], r["ios"])
+                r["kinds_per_io"] = benchlib.per_unit(r["kinds"], r["kvm_exits"], r["ios"])
                 if r["kvm_irqs"] >= 0:
                     r["irqs_per_io"] = r["kvm_irqs"] / r["ios"]
             add(r)
@@ -166,7 +166,7 @@ def net_sample(path, w, out):
             r["irqs_per_frame"] = c["kvm_irqs"] / frames if c["kvm_irqs"] >= 0 else None
             r["cpu_us_per_frame"] = c["cpu_ns"] / 1e3 / frames
             if c.get("kinds"):
-                r["kinds_per_frame"] = benchlib.per_unit(r, c["kinds"], c["kvm_exits"], frames)
+                r["kinds_per_frame"] = benchlib.per_unit(c["kinds"], c["kvm_exits"], frames)
     g = first(base + ".err", NIC_STATS)  # whole run: hv's own count of frames and doorbells
     if g and int(g[0]) + int(g[2]):
         r["doorbells_per_frame"] = (int(g[1]) + int(g[3])) / (int(g[0]) + int(g[2]))

@@ -85,7 +85,7 @@ KIND_STATS = {"io": "io_exits", "mmio": "mmio_exits", "halt": "halt_exits",
               "hypercall": "hypercalls", "signal": "signal_exits", "emul": "insn_emulation"}
 
 
-def per_unit(row, counts, exits, units):
+def per_unit(counts, exits, units):
     """Exit kinds per unit (I/O or frame) from a guest's counts over a workload:
     {kind: counts[kind] / units} plus "other" (exits less the named kinds) and
     "emul" (instructions KVM emulated, inside exits already counted); None
