@@ -40,11 +40,11 @@ $(MUSL_INC)/.stamp: $(DEPS)
 	@touch $@
 
 # ---- hv: the VMM --------------------------------------------------------------
-HV_SRCS   := $(wildcard hv/*.c)
+HV_SRCS   := $(wildcard hv/*/*.c)
 PV_SRCS   := $(wildcard pv-drivers/*.c)
-HV_LIB    := $(filter-out hv/main.c,$(HV_SRCS))
+HV_LIB    := $(filter-out hv/core/main.c,$(HV_SRCS))
 HV_GEN    := $(BUILD)/gen
-HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC) -I$(HV_GEN)
+HV_CFLAGS := $(CSTD) $(WARN) -O2 -g -D_GNU_SOURCE -isystem $(MUSL_INC) -Ihv -Iprotocol -I$(HV_GEN)
 HV_OBJS   := $(patsubst hv/%.c,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
 # The sandbox names a forbidden system call: x86-64 names by number, from the
@@ -53,8 +53,9 @@ $(HV_GEN)/syscall_names.h: $(DEPS)
 	@mkdir -p $(@D)
 	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' \
 		/usr/include/$(MULTIARCH)/asm/unistd_64.h >$@
-$(BUILD)/hv-obj/sandbox.o $(BUILD)/ut-obj/hv/sandbox.o $(BUILD)/lb-obj/hv/sandbox.o \
-$(BUILD)/ut-tsan-obj/hv/sandbox.o $(BUILD)/fuzz-obj/hv/sandbox.o: $(HV_GEN)/syscall_names.h
+$(BUILD)/hv-obj/sandbox/sandbox.o $(BUILD)/ut-obj/hv/sandbox/sandbox.o \
+$(BUILD)/lb-obj/hv/sandbox/sandbox.o $(BUILD)/ut-tsan-obj/hv/sandbox/sandbox.o \
+$(BUILD)/fuzz-obj/hv/sandbox/sandbox.o: $(HV_GEN)/syscall_names.h
 
 $(BUILD)/hv-obj/%.o: hv/%.c $(MUSL_INC)/.stamp
 	@mkdir -p $(@D)

@@ -1,5 +1,5 @@
 /*
- * What hv hands the kernel at entry (hv/boot.c writes it): the boot info and
+ * What hv hands the kernel at entry (hv/kvm/boot.c writes it): the boot info and
  * the command line, copied out of hv's boot area and split into kernel
  * parameters and the program's argv.  kmain fills one and passes it on.
  */

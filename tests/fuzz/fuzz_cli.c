@@ -1,5 +1,5 @@
 /*
- * Fuzz target: hv's command line (hv/cli.c with every device kind's
+ * Fuzz target: hv's command line (hv/core/cli.c with every device kind's
  * argument check: disk and NIC specs, sizes, seconds, MACs).  The input is
  * argv: its arguments separated by NUL bytes, after "hv".  Oracles: ASan
  * and UBSan, and cli_parse's promises: a known action, or -EINVAL with a
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "core/cli.h"
 #include "fuzz_check.h"
-#include "util.h"
+#include "core/util.h"
 
 #define MAX_ARGS 128
 

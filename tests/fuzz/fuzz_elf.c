@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the ELF loader (hv/elf_load.c) on any bytes as the kernel
+ * Fuzz target: the ELF loader (hv/kvm/elf_load.c) on any bytes as the kernel
  * image, into guest RAM from malloc (ASan sees past its ends).  Oracles:
  * ASan and UBSan, and the loader's own promises: an error is -ENOEXEC or
  * -ERANGE with a one-line reason and guest RAM untouched; a success loaded
@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf_load.h"
+#include "kvm/elf_load.h"
 #include "fuzz_check.h"
-#include "util.h"
+#include "core/util.h"
 
 #define RAM (64u << 10)
 #define MIN_GPA 0x1000

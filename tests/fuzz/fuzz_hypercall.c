@@ -15,10 +15,10 @@
 
 #include "hv_net.h"
 #include "fuzz_guest.h"
-#include "pvblk_back.h"
-#include "pvnet_back.h"
-#include "trapblk_dev.h"
-#include "trapnet_dev.h"
+#include "pv/pvblk_back.h"
+#include "pv/pvnet_back.h"
+#include "trap/trapblk_dev.h"
+#include "trap/trapnet_dev.h"
 
 #define RAM (256u << 10)
 

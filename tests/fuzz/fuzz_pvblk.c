@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the PV block device (hv/pvblk_back.c on hv/pvq.c) through
+ * Fuzz target: the PV block device (hv/pv/pvblk_back.c on hv/pv/pvq.c) through
  * its ring in guest RAM.  The input is a hostile guest's program: attach
  * with any setup, requests of any op, sector, segment count, addresses and
  * lengths, indices moved sanely or wildly, doorbells, detach and re-attach,
@@ -13,7 +13,7 @@
 
 #include "hv_blk.h"
 #include "fuzz_guest.h"
-#include "pvblk_back.h"
+#include "pv/pvblk_back.h"
 
 #define RAM (256u << 10)
 #define SECTORS 128 /* a 64 KiB disk */

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the PV NIC (hv/pvnet_back.c on hv/pvq.c) on the loop
+ * Fuzz target: the PV NIC (hv/pv/pvnet_back.c on hv/pv/pvq.c) on the loop
  * backend, so every frame sent comes back into the RX buffers.  The input is
  * a hostile guest's program over both queues: RX buffers and TX frames of any
  * address, length and segment count (offload fields included), indices
@@ -14,7 +14,7 @@
 
 #include "hv_net.h"
 #include "fuzz_guest.h"
-#include "pvnet_back.h"
+#include "pv/pvnet_back.h"
 
 #define RAM (256u << 10)
 

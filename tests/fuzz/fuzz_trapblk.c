@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the trap-and-emulate block controller (hv/trapblk_dev.c)
+ * Fuzz target: the trap-and-emulate block controller (hv/trap/trapblk_dev.c)
  * through hv's MMIO bus.  The input is a register program: accesses of any
  * width at any offset, whole commands (SECTOR, COUNT, DMA, CMD) with values
  * at the edges, commands while one runs, interrupt status and enable
@@ -13,7 +13,7 @@
 
 #include "hv_trapblk.h"
 #include "fuzz_mmio.h"
-#include "trapblk_dev.h"
+#include "trap/trapblk_dev.h"
 
 #define RAM (256u << 10)
 #define SECTORS 128 /* a 64 KiB disk */

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the trap-and-emulate NIC (hv/trapnet_dev.c) on the loop
+ * Fuzz target: the trap-and-emulate NIC (hv/trap/trapnet_dev.c) on the loop
  * backend, through hv's MMIO bus.  The input is a register program:
  * accesses of any width at any offset, whole sends and buffer posts with
  * addresses and lengths at the edges, commands while one runs, interrupt
@@ -12,7 +12,7 @@
 
 #include "hv_net.h"
 #include "fuzz_mmio.h"
-#include "trapnet_dev.h"
+#include "trap/trapnet_dev.h"
 
 #define RAM (256u << 10)
 

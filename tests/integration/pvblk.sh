@@ -62,7 +62,7 @@ expect blk-reattach-100 0 "pvblk0: 0 of 100 attaches failed; then a 4 KiB read: 
 # A KVM wiring failure during attach, made real: gdb points the second
 # KVM_IRQFD at fd -1, so the ioctl fails with EBADF.  hv must roll back the
 # route and the ioeventfd, report it, refuse that attach, and take the next.
-irqfd_line=$(grep -n "if (ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0) {" hv/kvm_irq.c | cut -d: -f1)
+irqfd_line=$(grep -n "if (ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0) {" hv/kvm/kvm_irq.c | cut -d: -f1)
 run blk-attach-rollback 180 gdb -q -batch -nx -ex "set confirm off" -ex "break kvm_irq.c:$irqfd_line" \
 	-ex run -ex continue -ex "set var irqfd.fd = -1" -ex delete -ex continue \
 	--args "$HV" run --timeout 150 --disk "$TMP/a.img" "$KERNEL" -- blkreattach pvblk0 3

@@ -12,10 +12,10 @@
 
 #include "pv_os.h"
 #include "pvblk_fe.h"
-#include "pvblk_back.h"
-#include "pvnet_back.h"
+#include "pv/pvblk_back.h"
+#include "pv/pvnet_back.h"
 #include "pvnet_fe.h"
-#include "vm.h"
+#include "core/vm.h"
 
 #define PV_HOST_MAX_QUEUES 16
 

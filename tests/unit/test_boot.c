@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
+#include "kvm/boot.h"
 #include "suites.h"
 
 static void test_boot_info(void)

@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
-#include "pvblk_back.h"
-#include "trapblk_dev.h"
-#include "util.h"
+#include "core/cli.h"
+#include "pv/pvblk_back.h"
+#include "trap/trapblk_dev.h"
+#include "core/util.h"
 #include "suites.h"
 
 #define ARGV(...) ((char *const[]){ "hv", __VA_ARGS__, NULL })

@@ -13,8 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "disk.h"
+#include "core/cli.h"
+#include "backend/disk.h"
 #include "suites.h"
 #include "ut.h"
 

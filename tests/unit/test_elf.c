@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../protocol/hv_abi.h"
-#include "elf_load.h"
+#include "hv_abi.h"
+#include "kvm/elf_load.h"
 #include "suites.h"
 
 #define MEM (4u << 20)

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "guest_mem.h"
+#include "kvm/guest_mem.h"
 #include "suites.h"
 
 static void test_inside(void)

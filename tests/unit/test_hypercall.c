@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "suites.h"
-#include "vm.h"
+#include "core/vm.h"
 
 struct fixture {
 	struct vm *vm;

@@ -1,7 +1,7 @@
 /* io_bus: registration, overlap refusal, lookup, bounds. */
 #include <errno.h>
 
-#include "io_bus.h"
+#include "core/io_bus.h"
 #include "suites.h"
 
 static uint64_t last_off, last_val;

@@ -8,7 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "iothread.h"
+#include "io/iothread.h"
 #include "suites.h"
 #include "ut.h"
 

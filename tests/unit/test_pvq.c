@@ -11,10 +11,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "pvq.h"
+#include "pv/pvq.h"
 #include "suites.h"
 #include "ut.h"
-#include "util.h"
+#include "core/util.h"
 
 #define MEM (4ull << 20)
 #define SQ_GPA 0x100000ull

@@ -20,9 +20,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "ioeng.h"
-#include "sandbox.h"
-#include "sandbox_jail.h"
+#include "io/ioeng.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox_jail.h"
 #include "suites.h"
 
 struct outcome {

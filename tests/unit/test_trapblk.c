@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "suites.h"
-#include "trapblk_dev.h"
+#include "trap/trapblk_dev.h"
 #include "ut.h"
-#include "vm.h"
+#include "core/vm.h"
 
 /* The fixture's controller, trapblk0. */
 #define TRAP(f) ((struct trapblk_dev *)vm_device((f)->vm, &trapblk_dev_kind, 0))

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 #include "suites.h"
-#include "trapnet_dev.h"
+#include "trap/trapnet_dev.h"
 #include "ut.h"
-#include "vm.h"
+#include "core/vm.h"
 
 #define MEM (16ull << 20)
 #define BUF 0x400000ull

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "suites.h"
-#include "uart.h"
+#include "trap/uart.h"
 
 static char out[64];
 static unsigned nout;

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm.h"
+#include "kvm/kvm.h"
 #include "pv_host.h"
 #include "suites.h"
-#include "trapblk_dev.h"
+#include "trap/trapblk_dev.h"
 #include "ut.h"
-#include "vm.h"
+#include "core/vm.h"
 
 #define MEM (32ull << 20)
 #define ROUNDS 400

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io_bus.h"
-#include "iothread.h"
-#include "vm.h"
+#include "core/io_bus.h"
+#include "io/iothread.h"
+#include "core/vm.h"
 
 void ut_image_make(char path[UT_PATH_MAX], const void *data, size_t bytes)
 {

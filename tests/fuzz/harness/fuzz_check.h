@@ -1,6 +1,6 @@
 /*
  * Promises the fuzz targets check beyond the sanitizers' own: what every
- * function that reports with err_msg() (hv/util.h) owes its caller.
+ * function that reports with err_msg() (hv/core/util.h) owes its caller.
  */
 #ifndef HV_FUZZ_CHECK_H
 #define HV_FUZZ_CHECK_H

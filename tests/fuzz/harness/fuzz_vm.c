@@ -14,11 +14,11 @@
 
 #include "hv_blk.h"
 #include "hv_net.h"
-#include "pvblk_back.h"
-#include "pvnet_back.h"
-#include "trapblk_dev.h"
-#include "trapnet_dev.h"
-#include "util.h"
+#include "pv/pvblk_back.h"
+#include "pv/pvnet_back.h"
+#include "trap/trapblk_dev.h"
+#include "trap/trapnet_dev.h"
+#include "core/util.h"
 
 #define NONE ((size_t)-1)
 

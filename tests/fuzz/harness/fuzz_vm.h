@@ -15,10 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "disk.h"
-#include "net.h"
-#include "pvq.h"
-#include "vm.h"
+#include "backend/disk.h"
+#include "backend/net.h"
+#include "pv/pvq.h"
+#include "core/vm.h"
 
 #define FUZZ_MAX_DEV 8
 

@@ -1,0 +1,102 @@
+/*
+ * Disk images behind hv's block devices.  A device model sees one interface,
+ * struct disk_ops (read/write with iovecs, flush), with two backends: a raw
+ * file or block device through io_uring (disk_file.c: O_DIRECT when the file
+ * system allows it, buffered otherwise) and null (disk_null.c: every request
+ * completes at once, reads return zeros, no file).  Opening validates
+ * everything a guest request will later be checked against.
+ */
+#ifndef HV_DISK_H
+#define HV_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "hv_abi.h"
+#include "io/ioeng.h"
+
+#define DISK_PATH_MAX 4096
+
+/* What the command line asked for: `PATH[,ro]` or `null:SIZE[,ro]`. */
+struct disk_spec {
+	char path[DISK_PATH_MAX];
+	bool ro;
+	uint64_t null_size; /* > 0: the null backend of this many bytes */
+};
+
+struct disk;
+
+struct disk_ops {
+	const char *name; /* for --verbose and --stats: "file", "null" */
+	/* Starts a read or write of iov[0..n) at byte offset off; 0 or -EBUSY (ring full). */
+	int (*rw)(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
+		  unsigned n, uint64_t off, struct ioeng_op *op);
+	/* Makes completed writes durable; 0 or -EBUSY. */
+	int (*flush)(struct ioeng *e, const struct disk *d, struct ioeng_op *op);
+};
+
+struct disk {
+	const struct disk_ops *ops;
+	int fd;             /* -1 without a file */
+	uint64_t size;      /* bytes, a multiple of 512 */
+	uint64_t sectors;
+	bool ro;
+	bool direct;        /* opened with O_DIRECT */
+	char name[64];      /* for messages: the path's last component, or "null" */
+};
+
+/*
+ * "PATH[,ro]" or "null:SIZE[,ro]" -> spec, without touching any file; 0 or
+ * -EINVAL with a reason in err that names the option opt ("--disk").
+ */
+int disk_parse_spec(const char *opt, const char *s, struct disk_spec *spec, char *err,
+		    size_t errlen);
+
+/* disk_parse_spec without keeping the spec: a device_kind's check. */
+int disk_check_arg(const char *opt, const char *arg, char *err, size_t errlen);
+
+/* disk_parse_spec, then disk_open: a block device kind's add. */
+int disk_open_arg(struct disk *d, const char *opt, const char *arg, char *err, size_t errlen);
+
+/*
+ * Opens and validates: for a file, a regular file or block device, size a
+ * non-zero multiple of 512, readable (and writable unless ro), locked against
+ * other writers.  0 or -errno with a one-line reason in err.
+ */
+int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen);
+void disk_close(struct disk *d);
+
+/* The two backends (disk_file.c, disk_null.c). */
+extern const struct disk_ops disk_file_ops, disk_null_ops;
+int disk_file_open(struct disk *d, const char *path, char *err, size_t errlen);
+
+static inline int disk_rw(struct ioeng *e, const struct disk *d, bool write,
+			  const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)
+{
+	return d->ops->rw(e, d, write, iov, n, off, op);
+}
+
+static inline int disk_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
+{
+	return d->ops->flush(e, d, op);
+}
+
+/* True when [sector, sector + bytes/512) lies inside the image (no overflow). */
+static inline bool disk_range_ok(const struct disk *d, uint64_t sector, uint64_t bytes)
+{
+	return sector <= d->sectors && bytes / 512 <= d->sectors - sector;
+}
+
+/*
+ * The guest's device-table entry for a block device on d: type, index and
+ * what the disk decides (capacity, sector size, read-only); the device model
+ * adds where its registers are.
+ */
+void disk_desc(const struct disk *d, uint16_t type, unsigned index, struct hv_dev_desc *out);
+
+/* "O_DIRECT", "buffered" or "null", for --verbose. */
+const char *disk_mode(const struct disk *d);
+
+#endif

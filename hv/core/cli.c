@@ -1,0 +1,295 @@
+/* Table-driven parser for hv's command line. */
+#include "core/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv_abi.h"
+#include "core/device.h"
+#include "core/util.h"
+
+static const char usage_head[] =
+	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
+	"       hv --version | --help\n"
+	"\n"
+	"Runs KERNEL, an ELF64 x86-64 executable, as a guest under KVM.\n"
+	"GUEST-ARGS become the guest's command line.\n"
+	"\n"
+	"options:\n"
+	"  --mem SIZE         guest RAM (default 64M; suffixes K, M, G; 4M to 64G,\n"
+	"                     a multiple of 2M)\n"
+	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n";
+
+static const char usage_tail[] =
+	"  --io-poll USECS    the I/O thread busy-polls the rings and io_uring this long\n"
+	"                     before sleeping, taking requests without doorbells (CPU\n"
+	"                     for latency; default 0: see the README's measurements)\n"
+	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
+	"  --verbose          say what hv found and did (KVM backend, layout, devices;\n"
+	"                     where the vCPU was at --timeout)\n"
+	"  --chroot DIR       after opening its files and devices, hv makes DIR its root\n"
+	"                     (needs root or CAP_SYS_CHROOT; paths are opened before)\n"
+	"  --uid UID[:GID]    then runs as UID and GID (default GID = UID), numbers, with\n"
+	"                     no supplementary groups (needs root)\n"
+	"  --no-sandbox       for debugging: no seccomp filters and no privilege drop\n"
+	"                     (by default each thread runs under its own allowlist of\n"
+	"                     system calls, with no capabilities and no_new_privs; a\n"
+	"                     forbidden call stops hv with status 159 and says which)\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
+	"refuses the VM, 2 for bad usage or input, 124 on --timeout, 125 when the\n"
+	"VM fails (triple fault, unhandled exit), 159 on a forbidden system call\n"
+	"(the sandbox); hv's own 1, 2, 124, 125 and 159 come\n"
+	"with a reason on stderr, and a guest status equal to one of them with\n"
+	"'hv: guest exited with status N'.\n";
+
+void cli_print_usage(FILE *f)
+{
+	unsigned i;
+
+	fputs(usage_head, f);
+	for (i = 0; i < device_kinds_count; i++)
+		fputs(device_kinds[i]->usage, f);
+	fputs(usage_tail, f);
+}
+
+typedef int (*opt_fn)(struct hv_config *cfg, const char *arg, char *err, size_t errlen);
+
+static int opt_mem(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (parse_size(arg, &v))
+		return err_msg(-EINVAL, err, errlen, "--mem: '%s' is not a size (try 64M or 1G)", arg);
+	if (v < HV_MEM_MIN || v > HV_MEM_MAX)
+		return err_msg(-EINVAL, err, errlen, "--mem: %s is out of range (4M to 64G)", arg);
+	if (v % HV_MEM_ALIGN)
+		return err_msg(-EINVAL, err, errlen, "--mem: %s is not a multiple of 2M", arg);
+	cfg->mem = v;
+	return 0;
+}
+
+static int opt_timeout(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	uint64_t ms;
+
+	if (parse_seconds(arg, &ms) || ms == 0)
+		return err_msg(-EINVAL, err, errlen,
+			    "--timeout: '%s' is not a positive number of seconds", arg);
+	cfg->timeout_ms = ms;
+	return 0;
+}
+
+static int opt_io_poll(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	uint64_t us = 0;
+	const char *p = arg;
+
+	for (; *p >= '0' && *p <= '9' && us <= 1000000; p++)
+		us = us * 10 + (uint64_t)(*p - '0');
+	if (p == arg || *p || us > 1000000)
+		return err_msg(-EINVAL, err, errlen, "--io-poll: '%s' is not a number of microseconds "
+					 "(0 to 1000000)", arg);
+	cfg->io_poll_us = us;
+	return 0;
+}
+
+static int opt_chroot(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg)
+		return err_msg(-EINVAL, err, errlen, "--chroot: no directory given");
+	cfg->chroot_dir = arg;
+	return 0;
+}
+
+/* A decimal id below (uid_t)-1, which means "unchanged" to setresuid; *end gets what follows. */
+static int parse_id(const char *s, const char **end, uint32_t *id)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9' && v < UINT32_MAX; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	if (p == s || v >= UINT32_MAX)
+		return -EINVAL;
+	*end = p;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+static int opt_uid(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (parse_id(arg, &p, &cfg->uid))
+		goto bad;
+	cfg->gid = cfg->uid;
+	if (*p == ':' && parse_id(p + 1, &p, &cfg->gid))
+		goto bad;
+	if (*p)
+		goto bad;
+	cfg->set_ids = true;
+	return 0;
+bad:
+	return err_msg(-EINVAL, err, errlen,
+		       "--uid: '%s' is not UID or UID:GID (decimal numbers below 4294967295)", arg);
+}
+
+/* An option is a function of its value, or a flag: a bool of hv_config set to true. */
+static const struct cli_opt {
+	const char *name;
+	bool has_arg;
+	opt_fn fn;
+	size_t flag; /* offsetof the bool, when fn is NULL */
+} opts[] = {
+	{ "--mem", true, opt_mem, 0 },
+	{ "--timeout", true, opt_timeout, 0 },
+	{ "--io-poll", true, opt_io_poll, 0 },
+	{ "--stats", false, NULL, offsetof(struct hv_config, stats) },
+	{ "--verbose", false, NULL, offsetof(struct hv_config, verbose) },
+	{ "--no-sandbox", false, NULL, offsetof(struct hv_config, no_sandbox) },
+	{ "--chroot", true, opt_chroot, 0 },
+	{ "--uid", true, opt_uid, 0 },
+};
+
+/* The length of a's option name: "--disk=a.img" has the value inline. */
+static size_t name_len(const char *a)
+{
+	const char *eq = strchr(a, '=');
+
+	return eq ? (size_t)(eq - a) : strlen(a);
+}
+
+static const struct cli_opt *find_opt(const char *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		if (strlen(opts[i].name) == n && !strncmp(a, opts[i].name, n))
+			return &opts[i];
+	return NULL;
+}
+
+static const struct device_kind *find_kind(const char *a, size_t n)
+{
+	unsigned i;
+
+	for (i = 0; i < device_kinds_count; i++)
+		if (strlen(device_kinds[i]->option) == n && !strncmp(a, device_kinds[i]->option, n))
+			return device_kinds[i];
+	return NULL;
+}
+
+/* A device option: checked now, created in command-line order at run time. */
+static int add_device(struct hv_config *cfg, const struct device_kind *k, const char *arg,
+		      char *err, size_t errlen)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < cfg->nr_dev; i++)
+		n += cfg->dev[i].kind == k;
+	if (n == k->max)
+		return err_msg(-EINVAL, err, errlen, "%s: at most %u (%s0 to %s%u)", k->option,
+			       k->max, k->name, k->name, k->max - 1);
+	if (cfg->nr_dev == CLI_MAX_DEVS)
+		return err_msg(-EINVAL, err, errlen, "%s: at most %d devices in all", k->option,
+			       CLI_MAX_DEVS);
+	if (k->check(k->option, arg, err, errlen))
+		return -EINVAL;
+	cfg->dev[cfg->nr_dev++] = (struct cli_device){ k, arg };
+	return 0;
+}
+
+static int join_guest_args(struct hv_config *cfg, int argc, char *const argv[],
+			   int i, char *err, size_t errlen)
+{
+	size_t used = 0;
+
+	for (; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (used + n + (used ? 1 : 0) >= sizeof(cfg->cmdline))
+			return err_msg(-EINVAL, err, errlen, "guest arguments exceed %zu bytes",
+				    sizeof(cfg->cmdline) - 1);
+		if (used)
+			cfg->cmdline[used++] = ' ';
+		memcpy(cfg->cmdline + used, argv[i], n);
+		used += n;
+	}
+	cfg->cmdline[used] = '\0';
+	return 0;
+}
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "-h") || !strcmp(a, "--help");
+}
+
+int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
+	      char *err, size_t errlen)
+{
+	int i, rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem = 64ull << 20;
+
+	if (argc < 2)
+		return err_msg(-EINVAL, err, errlen, "no command given (try 'hv --help')");
+	if (is_help(argv[1]))
+		return CLI_HELP;
+	if (!strcmp(argv[1], "--version"))
+		return CLI_VERSION;
+	if (strcmp(argv[1], "run"))
+		return err_msg(-EINVAL, err, errlen, "unknown command '%s' (try 'hv --help')", argv[1]);
+
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i], *arg;
+		const struct cli_opt *o;
+		const struct device_kind *k;
+		size_t n;
+
+		if (!strcmp(a, "--")) {
+			if (!cfg->kernel)
+				return err_msg(-EINVAL, err, errlen, "no KERNEL given before '--'");
+			return join_guest_args(cfg, argc, argv, i + 1, err, errlen) ? -EINVAL
+										   : CLI_RUN;
+		}
+		if (is_help(a))
+			return CLI_HELP;
+		if (a[0] != '-' || a[1] == '\0') {
+			if (cfg->kernel)
+				return err_msg(-EINVAL, err, errlen,
+					    "unexpected argument '%s' (guest arguments go after '--')",
+					    a);
+			cfg->kernel = a;
+			continue;
+		}
+		n = name_len(a);
+		o = find_opt(a, n);
+		k = o ? NULL : find_kind(a, n);
+		if (!o && !k)
+			return err_msg(-EINVAL, err, errlen, "unknown option '%s' (try 'hv --help')", a);
+		arg = a[n] == '=' ? a + n + 1 : NULL;
+		if (arg && o && !o->has_arg)
+			return err_msg(-EINVAL, err, errlen, "%s takes no value", o->name);
+		if (!arg && (k || o->has_arg)) {
+			if (i + 1 >= argc)
+				return err_msg(-EINVAL, err, errlen, "%s needs a value",
+					       k ? k->option : o->name);
+			arg = argv[++i];
+		}
+		if (o && !o->fn) {
+			*(bool *)((char *)cfg + o->flag) = true;
+			continue;
+		}
+		rc = k ? add_device(cfg, k, arg, err, errlen) : o->fn(cfg, arg, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (!cfg->kernel)
+		return err_msg(-EINVAL, err, errlen, "no KERNEL given (usage: hv run [options] KERNEL)");
+	return CLI_RUN;
+}

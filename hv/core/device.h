@@ -1,0 +1,70 @@
+/*
+ * Device kinds.  Everything the core needs to know about a kind of device
+ * (its command-line option and usage lines, how to add one, its KVM wiring,
+ * its --verbose and --stats lines, its teardown, the hypercalls its family
+ * brings) sits behind one struct device_kind, and device_kinds[]
+ * (devices.c) lists them once.  The CLI, the machine setup, main and stats
+ * walk that table and name no kind: a new device touches the core nowhere
+ * but the table.
+ */
+#ifndef HV_DEVICE_H
+#define HV_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hv_abi.h"
+#include "hv_ring.h"
+
+struct vm;
+struct kvm_vm;
+struct hc_table;
+
+/* A kind whose devices have rings: what HV_HC_QUEUE_ATTACH and _DETACH do. */
+struct queue_ops {
+	/* Validates hv's copy of the setup; the notify port (>= 0) or -HV_E*. */
+	int64_t (*attach)(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+	/* Lets go of one queue's rings (HV_HC_QUEUE_DETACH); 0 or -HV_E*. */
+	int64_t (*detach)(void *dev, uint32_t queue, struct kvm_vm *kvm);
+};
+
+struct device_kind {
+	const char *name;   /* instances are <name>0, <name>1, ... */
+	const char *option; /* the option that adds one, e.g. "--disk" */
+	unsigned max;       /* instances at most: <name>0 to <name>(max - 1) */
+	const char *usage;  /* its lines of hv --help, each ending in '\n' */
+	/*
+	 * Checks an argument of option opt (the kind's) without side effects, so
+	 * the whole command line is refused before anything is opened.  0, or
+	 * -EINVAL and a reason in err that names opt.
+	 */
+	int (*check)(const char *opt, const char *arg, char *err, size_t errlen);
+	/*
+	 * Creates instance index from its argument and publishes it with
+	 * vm_add_device().  0, or -errno and a one-line reason in err (no
+	 * "hv:" prefix); on failure nothing of it is left behind.
+	 */
+	int (*add)(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen);
+	/* Optional: wiring that needs KVM (MSI routes), once it exists.  0 or -errno. */
+	int (*wire)(void *dev, struct kvm_vm *kvm);
+	/* Optional: refreshes the live fields of its descriptor (a NIC's link) for the guest. */
+	void (*update_desc)(const void *dev, struct hv_dev_desc *d);
+	/* One line for --verbose, and the --stats lines (each "hv: stats: ..."). */
+	void (*describe)(FILE *f, const void *dev);
+	void (*print_stats)(FILE *f, const void *dev);
+	/* Frees the device; the I/O thread has stopped by then. */
+	void (*destroy)(void *dev);
+	/* Optional: registers the hypercalls of the kind's family (idempotent). */
+	void (*register_hypercalls)(struct hc_table *t);
+	const struct queue_ops *queue; /* NULL: no rings */
+};
+
+/* Every device kind hv has, in --help order. */
+extern const struct device_kind *const device_kinds[];
+extern const unsigned device_kinds_count;
+
+/* The kind whose option is opt, or NULL. */
+const struct device_kind *device_kind_by_option(const char *opt);
+
+#endif

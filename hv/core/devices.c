@@ -1,0 +1,32 @@
+/*
+ * The device table: every kind of device hv offers, in --help order.  Adding
+ * a device means writing its module and one line here; the core (CLI,
+ * machine setup, --verbose, --stats) only walks this table.
+ */
+#include "core/device.h"
+
+#include <string.h>
+
+#include "pv/pvblk_back.h"
+#include "pv/pvnet_back.h"
+#include "trap/trapblk_dev.h"
+#include "trap/trapnet_dev.h"
+#include "core/util.h"
+
+const struct device_kind *const device_kinds[] = {
+	&pvblk_back_kind,
+	&trapblk_dev_kind,
+	&pvnet_back_kind,
+	&trapnet_dev_kind,
+};
+const unsigned device_kinds_count = ARRAY_SIZE(device_kinds);
+
+const struct device_kind *device_kind_by_option(const char *opt)
+{
+	unsigned i;
+
+	for (i = 0; i < device_kinds_count; i++)
+		if (!strcmp(device_kinds[i]->option, opt))
+			return device_kinds[i];
+	return NULL;
+}

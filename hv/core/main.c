@@ -1,0 +1,313 @@
+/* hv entry point: parse, load, set up KVM, run, report. */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm/boot.h"
+#include "core/cli.h"
+#include "kvm/elf_load.h"
+#include "kvm/kvm.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sandbox_jail.h"
+#include "core/stats.h"
+#include "core/util.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+
+/* Exit statuses of hv itself (the guest's own status passes through). */
+enum {
+	HV_EXIT_HOST = 1,     /* KVM unavailable or refused the VM */
+	HV_EXIT_USAGE = 2,    /* bad arguments or input files */
+	HV_EXIT_TIMEOUT = 124,
+	HV_EXIT_FATAL = 125,  /* the guest crashed the VM */
+	HV_EXIT_SANDBOX = SANDBOX_EXIT_STATUS, /* a forbidden system call (sandbox.c exits) */
+};
+
+static bool is_hv_status(int status)
+{
+	return status == HV_EXIT_HOST || status == HV_EXIT_USAGE || status == HV_EXIT_TIMEOUT ||
+	       status == HV_EXIT_FATAL || status == HV_EXIT_SANDBOX;
+}
+
+#define KERNEL_MAX_BYTES (256u << 20)
+
+struct image {
+	void *p;
+	size_t size;
+};
+
+static int map_kernel(const char *path, struct image *img)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "hv: %s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "hv: %s: not a regular file\n", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size == 0 || (uint64_t)st.st_size > KERNEL_MAX_BYTES) {
+		fprintf(stderr, "hv: %s: %s (%lld bytes)\n", path,
+			st.st_size ? "too large for a kernel" : "empty file",
+			(long long)st.st_size);
+		close(fd);
+		return -1;
+	}
+	img->size = (size_t)st.st_size;
+	img->p = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (img->p == MAP_FAILED) {
+		fprintf(stderr, "hv: %s: cannot map: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything that can be refused before KVM is touched: input errors, status 2. */
+static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
+		   uint64_t *cr3)
+{
+	struct image img;
+	struct elf_info ki;
+	char err[ERR_MAX];
+	struct stat st;
+	unsigned i;
+	int rc;
+
+	if (cfg->chroot_dir && (stat(cfg->chroot_dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "hv: --chroot %s: not a directory\n", cfg->chroot_dir);
+		return -1;
+	}
+	if (map_kernel(cfg->kernel, &img))
+		return -1;
+	rc = gm_init(&vm->mem, cfg->mem);
+	if (rc) {
+		fprintf(stderr, "hv: cannot map %llu MiB of guest RAM: %s\n",
+			(unsigned long long)(cfg->mem >> 20), strerror(-rc));
+		munmap(img.p, img.size);
+		return -1;
+	}
+	rc = elf_load(&vm->mem, img.p, img.size, HV_BOOT_AREA_END, &ki, err, sizeof(err));
+	munmap(img.p, img.size);
+	if (rc) {
+		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
+		return -1;
+	}
+	rc = vm_init_devices(vm, STDOUT_FILENO);
+	if (rc) {
+		fprintf(stderr, "hv: cannot set up devices: %s\n", strerror(-rc));
+		return -1;
+	}
+	vm->io.spin_ns = cfg->io_poll_us * 1000;
+	for (i = 0; i < cfg->nr_dev; i++) {
+		const struct device_kind *k = cfg->dev[i].kind;
+		unsigned j, index = 0;
+
+		for (j = 0; j < i; j++) /* instances are numbered per kind */
+			index += cfg->dev[j].kind == k;
+		if (vm_create_device(vm, k, index, cfg->dev[i].arg, err, sizeof(err))) {
+			fprintf(stderr, "hv: %s\n", err);
+			return -1;
+		}
+	}
+	if (cfg->verbose)
+		vm_describe_devices(stderr, vm);
+	*cr3 = boot_setup(vm, &ki, cfg->cmdline);
+	*entry = ki.entry;
+	if (cfg->verbose)
+		fprintf(stderr, "hv: kernel %s: [0x%llx, 0x%llx) entry 0x%llx; RAM %llu MiB\n",
+			cfg->kernel, (unsigned long long)ki.lo, (unsigned long long)ki.hi,
+			(unsigned long long)ki.entry, (unsigned long long)(cfg->mem >> 20));
+	return 0;
+}
+
+/*
+ * Everything hv will use is open: it drops what it no longer needs while it
+ * has one thread, so the I/O thread inherits that.  The I/O thread's ring is
+ * created first: a host may allow io_uring only to the privileged.  An hv
+ * exit status, 0 to go on.
+ */
+static int confine(const struct hv_config *cfg, struct vm *vm)
+{
+	const struct sandbox_jail j = { cfg->chroot_dir, cfg->set_ids, cfg->uid, cfg->gid,
+					!cfg->no_sandbox };
+	char err[ERR_MAX];
+	int rc = vm_open_io(vm);
+
+	if (rc) {
+		fprintf(stderr, "hv: cannot set up the I/O thread's io_uring: %s\n", strerror(-rc));
+		return HV_EXIT_HOST;
+	}
+	if (!cfg->no_sandbox && vm->io.have_eng && !vm->io.eng.restricted) {
+		fprintf(stderr, "hv: sandbox: this kernel cannot restrict io_uring to hv's operations "
+			"(Linux 5.10 can); --no-sandbox runs without the sandbox\n");
+		return HV_EXIT_HOST;
+	}
+	if (sandbox_jail(&j, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		return HV_EXIT_HOST;
+	}
+	rc = cfg->no_sandbox ? 0 : sandbox_init();
+	if (rc) {
+		fprintf(stderr, "hv: sandbox: cannot handle SIGSYS: %s\n", strerror(-rc));
+		return HV_EXIT_HOST;
+	}
+	return 0;
+}
+
+/* A thread's start under the sandbox: its own filter, then the test hook. */
+static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
+{
+	int rc = cfg->no_sandbox ? 0 : sandbox_enter(t);
+
+	if (rc) {
+		fprintf(stderr, "hv: sandbox: cannot confine the %s thread with seccomp: %s "
+			"(--no-sandbox runs without the sandbox)\n", sandbox_policies[t].thread,
+			strerror(-rc));
+		return rc;
+	}
+	sandbox_probe(t);
+	return 0;
+}
+
+/* First thing on the I/O thread: a name for ps and /proc, then its filter. */
+static int io_thread_begin(void *arg)
+{
+	prctl(PR_SET_NAME, "hv-io", 0, 0, 0);
+	return enter_sandbox(arg, SANDBOX_IO);
+}
+
+static int run(const struct hv_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct kvm_vm kvm;
+	struct vcpu v;
+	uint64_t entry, cr3;
+	enum run_result res;
+	char err[256];
+	int status;
+
+	if (!vm) {
+		fprintf(stderr, "hv: out of memory\n");
+		return HV_EXIT_HOST;
+	}
+	if (prepare(cfg, vm, &entry, &cr3)) {
+		vm_destroy_devices(vm);
+		gm_destroy(&vm->mem);
+		free(vm);
+		return HV_EXIT_USAGE;
+	}
+	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
+	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
+	    kvm_vcpu_boot_state(&kvm, entry, HV_BOOT_INFO_GPA, cr3, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		kvm_vm_destroy(&kvm);
+		vm_destroy_devices(vm);
+		gm_destroy(&vm->mem);
+		free(vm);
+		return HV_EXIT_HOST;
+	}
+	if (cfg->verbose)
+		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
+	vm->kvm = &kvm;
+	status = vm_wire_kvm(vm);
+	if (status) {
+		fprintf(stderr, "hv: cannot route device interrupts through KVM: %s\n",
+			strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+
+	memset(&v, 0, sizeof(v));
+	v.kvm = &kvm;
+	v.vm = vm;
+	status = confine(cfg, vm);
+	if (status)
+		goto out;
+	vm->io.on_start = io_thread_begin;
+	vm->io.on_start_arg = (void *)cfg;
+	status = vm_start_io(vm);
+	if (status) {
+		fprintf(stderr, "hv: cannot start the I/O thread: %s\n", strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	if (vcpu_arm_timeout(&v, cfg->timeout_ms)) {
+		fprintf(stderr, "hv: cannot arm --timeout: %s\n", strerror(errno));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
+		vcpu_arm_timeout(&v, 0);
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	if (cfg->verbose)
+		fprintf(stderr, "hv: sandbox: %s\n", cfg->no_sandbox ? "off (--no-sandbox)" :
+			"on: each thread under its own seccomp allowlist, io_uring restricted, "
+			"no capabilities, no_new_privs");
+	res = vcpu_run(&v);
+	vcpu_arm_timeout(&v, 0);
+	/* Writes in flight land in the images before hv reports and exits. */
+	iothread_stop(&vm->io);
+	console_flush(&vm->console);
+	switch (res) {
+	case RUN_GUEST_EXIT:
+		status = vm->exit_status;
+		/* A status hv also uses is marked, so scripts can tell the two apart. */
+		if (cfg->verbose || is_hv_status(status))
+			fprintf(stderr, "hv: guest exited with status %d\n", status);
+		break;
+	case RUN_TIMEOUT:
+		fprintf(stderr, "hv: guest killed after --timeout %llu.%03llu s\n",
+			(unsigned long long)(cfg->timeout_ms / 1000),
+			(unsigned long long)(cfg->timeout_ms % 1000));
+		if (cfg->verbose)
+			vcpu_print_state(&v, stderr);
+		status = HV_EXIT_TIMEOUT;
+		break;
+	default:
+		status = HV_EXIT_FATAL;
+		break;
+	}
+	if (cfg->stats)
+		stats_print(stderr, &v);
+out:
+	vm_destroy_devices(vm);
+	kvm_vm_destroy(&kvm);
+	gm_destroy(&vm->mem);
+	free(vm);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct hv_config cfg;
+	char err[256];
+	int action = cli_parse(argc, argv, &cfg, err, sizeof(err));
+
+	switch (action) {
+	case CLI_HELP:
+		cli_print_usage(stdout);
+		return 0;
+	case CLI_VERSION:
+		printf("hv %s (guest ABI %u)\n", HV_VERSION_STRING, HV_ABI_VERSION);
+		return 0;
+	case CLI_RUN:
+		return run(&cfg);
+	default:
+		fprintf(stderr, "hv: %s\n", err);
+		return HV_EXIT_USAGE;
+	}
+}

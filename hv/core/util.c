@@ -1,0 +1,78 @@
+/* The shared helpers (util.h): error messages, number parsing. */
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	/*
+	 * A reason quotes what the user gave (an argument, a path), which may
+	 * hold a newline or a terminal escape: it stays one line, as promised.
+	 */
+	for (p = err; errlen && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return rc;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case 'k': case 'K': mul = 1ull << 10; p++; break;
+	case 'm': case 'M': mul = 1ull << 20; p++; break;
+	case 'g': case 'G': mul = 1ull << 30; p++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	if (v > UINT64_MAX / mul)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+int parse_seconds(const char *s, uint64_t *ms)
+{
+	uint64_t whole = 0, frac = 0, scale = 1000;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > 1000000000ull) /* ~31 years */
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -EINVAL;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			frac += (uint64_t)(*p - '0') * scale; /* digits past ms drop out */
+		}
+	}
+	if (*p)
+		return -EINVAL;
+	*ms = whole * 1000 + frac;
+	return 0;
+}

@@ -1,0 +1,282 @@
+/* vCPU run loop with table-driven exit dispatch. */
+#include "core/vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+
+enum { CONTINUE = 0, STOP = 1 };
+typedef int (*exit_fn)(struct vcpu *v);
+
+/*
+ * The one piece of process-wide state: a signal handler cannot be handed a
+ * pointer, so SIGALRM finds the vCPU to stop here.
+ */
+static struct vcpu *volatile alarm_target;
+
+static void on_alarm(int sig)
+{
+	struct vcpu *v = alarm_target;
+
+	(void)sig;
+	if (v) {
+		v->timed_out = 1;
+		/* Makes the current or next KVM_RUN return -EINTR at once. */
+		v->kvm->run->immediate_exit = 1;
+	}
+}
+
+int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = {
+		.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 },
+	};
+
+	if (!ms) { /* disarm */
+		alarm_target = NULL;
+		return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
+	}
+	alarm_target = v;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static const char *const exit_names[EXIT_REASONS] = {
+	[KVM_EXIT_UNKNOWN] = "unknown",
+	[KVM_EXIT_EXCEPTION] = "exception",
+	[KVM_EXIT_IO] = "io",
+	[KVM_EXIT_HYPERCALL] = "kvm_hypercall",
+	[KVM_EXIT_DEBUG] = "debug",
+	[KVM_EXIT_HLT] = "hlt",
+	[KVM_EXIT_MMIO] = "mmio",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+	[KVM_EXIT_SHUTDOWN] = "shutdown",
+	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+	[KVM_EXIT_INTR] = "intr",
+	[KVM_EXIT_SET_TPR] = "set_tpr",
+	[KVM_EXIT_TPR_ACCESS] = "tpr_access",
+	[KVM_EXIT_NMI] = "nmi",
+	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+	[KVM_EXIT_SYSTEM_EVENT] = "system_event",
+	[KVM_EXIT_X86_RDMSR] = "rdmsr",
+	[KVM_EXIT_X86_WRMSR] = "wrmsr",
+};
+
+const char *vcpu_exit_name(unsigned reason)
+{
+	if (reason < EXIT_REASONS && exit_names[reason])
+		return exit_names[reason];
+	return "?";
+}
+
+/* Vectors whose bit is set in a 256-bit LAPIC register (8 words, 16 bytes apart). */
+static void print_vectors(FILE *f, const char *name, const struct kvm_lapic_state *l,
+			  unsigned reg)
+{
+	unsigned w, b;
+
+	fprintf(f, " %s:", name);
+	for (w = 0; w < 8; w++) {
+		uint32_t bits;
+		memcpy(&bits, l->regs + reg + 16 * w, 4);
+		for (b = 0; b < 32; b++)
+			if (bits >> b & 1)
+				fprintf(f, " %u", w * 32 + b);
+	}
+}
+
+void vcpu_print_state(struct vcpu *v, FILE *f)
+{
+	static const char *const mp[] = { "runnable", "uninitialized", "init-received",
+					  "halted", "sipi-received", "stopped" };
+	struct kvm_mp_state ms;
+	struct kvm_lapic_state l;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->kvm->vcpu_fd, KVM_GET_REGS, &r) == 0)
+		fprintf(f,
+			"hv:   rip=%016llx rsp=%016llx rflags=%016llx\n"
+			"hv:   rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n"
+			"hv:   rsi=%016llx rdi=%016llx rbp=%016llx\n",
+			r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi,
+			r.rdi, r.rbp);
+	if (ioctl(v->kvm->vcpu_fd, KVM_GET_SREGS, &s) == 0)
+		fprintf(f, "hv:   cr0=%llx cr2=%llx cr3=%llx cr4=%llx efer=%llx cs=%x\n",
+			s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector);
+	if (ioctl(v->kvm->vcpu_fd, KVM_GET_MP_STATE, &ms) == 0 &&
+	    ioctl(v->kvm->vcpu_fd, KVM_GET_LAPIC, &l) == 0) {
+		fprintf(f, "hv:   vCPU %s; local APIC", ms.mp_state < 6 ? mp[ms.mp_state] : "?");
+		print_vectors(f, "pending (IRR)", &l, 0x200);
+		print_vectors(f, "in service (ISR)", &l, 0x100);
+		fputc('\n', f);
+	}
+}
+
+static void report(struct vcpu *v, const char *what)
+{
+	struct kvm_run *run = v->kvm->run;
+
+	console_flush(&v->vm->console);
+	fprintf(stderr, "hv: guest failed: %s (exit reason %u, %s)\n", what,
+		run->exit_reason, vcpu_exit_name(run->exit_reason));
+	vcpu_print_state(v, stderr);
+}
+
+/*
+ * A hypercall: `outl %eax, %dx` to HV_HC_PORT.  KVM has already stepped past
+ * the instruction; the registers come and go through run->s.regs, so the call
+ * costs no ioctl beyond the KVM_RUN that resumes the guest.
+ */
+static void do_hypercall(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm->run;
+	struct kvm_regs *r = &run->s.regs.regs;
+	const uint64_t a[HC_NARGS] = { r->rdi, r->rsi, r->r8, r->r9, r->r10 };
+
+	v->st.hypercalls++;
+	r->rax = (uint64_t)hc_dispatch(v->vm, r->rax, a);
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
+static int exit_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool wr = run->io.direction == KVM_EXIT_IO_OUT;
+	uint32_t i;
+
+	if (run->io.port == HV_HC_PORT && wr && run->io.size == 4 && run->io.count == 1) {
+		do_hypercall(v);
+		return v->vm->exit_requested ? STOP : CONTINUE;
+	}
+	/* String I/O (rep outsb) arrives as count items back to back. */
+	for (i = 0; i < run->io.count; i++, data += run->io.size) {
+		uint64_t val = 0;
+		if (wr)
+			memcpy(&val, data, run->io.size);
+		if (!io_bus_access(&v->vm->pio, run->io.port, wr, &val, run->io.size))
+			v->st.unclaimed_pio++;
+		if (!wr)
+			memcpy(data, &val, run->io.size);
+	}
+	return CONTINUE;
+}
+
+static int exit_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm->run;
+	uint64_t val = 0;
+	unsigned len = run->mmio.len;
+
+	if (len > 8) /* KVM never sends more; a bus cannot take it */
+		len = 8;
+	v->st.mmio_width[len >= 8 ? 3 : len >= 4 ? 2 : len >= 2 ? 1 : 0]++;
+	if (run->mmio.is_write)
+		memcpy(&val, run->mmio.data, len);
+	if (!io_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.is_write, &val, len))
+		v->st.unclaimed_mmio++;
+	if (!run->mmio.is_write)
+		memcpy(run->mmio.data, &val, len);
+	return CONTINUE;
+}
+
+static int exit_shutdown(struct vcpu *v)
+{
+	report(v, "triple fault (the guest could not handle an exception)");
+	return STOP;
+}
+
+static int exit_hlt(struct vcpu *v)
+{
+	/* With the in-kernel irqchip KVM sleeps on HLT itself; this one is final. */
+	report(v, "halted with no way to wake");
+	return STOP;
+}
+
+static int exit_fail_entry(struct vcpu *v)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "KVM could not enter the guest (hardware reason 0x%llx)",
+		 (unsigned long long)v->kvm->run->fail_entry.hardware_entry_failure_reason);
+	report(v, what);
+	return STOP;
+}
+
+static int exit_internal(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm->run;
+	char what[160];
+	int n = snprintf(what, sizeof(what), "KVM internal error, suberror %u",
+			 run->internal.suberror);
+	uint32_t i;
+
+	for (i = 0; i < run->internal.ndata && i < 4 && n < (int)sizeof(what); i++)
+		n += snprintf(what + n, sizeof(what) - (size_t)n, " %llx",
+			      (unsigned long long)run->internal.data[i]);
+	report(v, what);
+	return STOP;
+}
+
+static int exit_system_event(struct vcpu *v)
+{
+	report(v, "system event (reset or shutdown request)");
+	return STOP;
+}
+
+static int exit_unhandled(struct vcpu *v)
+{
+	report(v, "unhandled exit");
+	return STOP;
+}
+
+static const exit_fn exit_table[EXIT_REASONS] = {
+	[KVM_EXIT_IO] = exit_io,
+	[KVM_EXIT_MMIO] = exit_mmio,
+	[KVM_EXIT_HLT] = exit_hlt,
+	[KVM_EXIT_SHUTDOWN] = exit_shutdown,
+	[KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
+	[KVM_EXIT_INTERNAL_ERROR] = exit_internal,
+	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
+};
+
+enum run_result vcpu_run(struct vcpu *v)
+{
+	struct kvm_run *run = v->kvm->run;
+
+	for (;;) {
+		unsigned reason;
+		exit_fn fn;
+
+		int rc = ioctl(v->kvm->vcpu_fd, KVM_RUN, 0);
+
+		v->vm->hv_exits++; /* every return from KVM_RUN, for HV_HC_EXIT_COUNT */
+		if (rc < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->st.exits[KVM_EXIT_INTR]++;
+				if (v->timed_out)
+					return RUN_TIMEOUT;
+				continue;
+			}
+			char what[64];
+
+			snprintf(what, sizeof(what), "KVM_RUN: %s", strerror(errno));
+			report(v, what);
+			return RUN_FATAL;
+		}
+		reason = run->exit_reason;
+		if (reason < EXIT_REASONS)
+			v->st.exits[reason]++;
+		fn = reason < EXIT_REASONS && exit_table[reason] ? exit_table[reason]
+								  : exit_unhandled;
+		if (fn(v) == STOP)
+			return v->vm->exit_requested ? RUN_GUEST_EXIT : RUN_FATAL;
+	}
+}

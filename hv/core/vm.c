@@ -1,0 +1,160 @@
+/*
+ * The machine's device table and the setup every guest shares (buses, UART,
+ * console, core hypercalls).  Devices of every kind come and go through the
+ * kinds' operations (device.h); nothing here knows a kind by name.
+ */
+#include "core/vm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+
+int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
+		  const struct hv_dev_desc *d, struct io_source *const *src, unsigned nr_src)
+{
+	unsigned i;
+
+	if (vm->nr_dev == HV_BOOT_MAX_DEV || vm->io.nr_src + nr_src > IOTHREAD_MAX_SRC)
+		return -ENOSPC;
+	for (i = 0; i < nr_src; i++)
+		iothread_add(&vm->io, src[i]); /* cannot fail: room checked above */
+	vm->dev[vm->nr_dev] = (struct vm_device){ kind, dev, index };
+	vm->desc[vm->nr_dev++] = *d;
+	return 0;
+}
+
+int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned index,
+		     const char *arg, char *err, size_t errlen)
+{
+	int rc = kind->add(vm, index, arg, err, errlen);
+
+	if (!rc && kind->register_hypercalls)
+		kind->register_hypercalls(&vm->hc);
+	return rc;
+}
+
+void *vm_device(const struct vm *vm, const struct device_kind *kind, unsigned index)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind == kind && vm->dev[i].index == index)
+			return vm->dev[i].dev;
+	return NULL;
+}
+
+int vm_alloc_notify_port(struct vm *vm, uint16_t *port)
+{
+	if (vm->nr_notify_ports == HV_NOTIFY_PORT_COUNT)
+		return -ENOSPC;
+	*port = (uint16_t)(HV_NOTIFY_PORT_BASE + 4 * vm->nr_notify_ports++);
+	return 0;
+}
+
+int vm_alloc_mmio(struct vm *vm, uint64_t len, uint64_t *base)
+{
+	/* 1 GiB of windows: far more than HV_BOOT_MAX_DEV devices need. */
+	if (!vm->mmio_next)
+		vm->mmio_next = HV_MMIO_BASE;
+	if (len % 4096 || vm->mmio_next + len > HV_MMIO_BASE + (1ull << 30))
+		return -ENOSPC;
+	*base = vm->mmio_next;
+	vm->mmio_next += len;
+	return 0;
+}
+
+int vm_wire_kvm(struct vm *vm)
+{
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < vm->nr_dev; i++) {
+		const struct device_kind *k = vm->dev[i].kind;
+		if (k && k->wire) {
+			rc = k->wire(vm->dev[i].dev, vm->kvm);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int vm_open_io(struct vm *vm)
+{
+	return vm->io.nr_src > 1 ? iothread_open(&vm->io) : 0;
+}
+
+int vm_start_io(struct vm *vm)
+{
+	/* The stop source is always there: more means a device needs the thread. */
+	return vm->io.nr_src > 1 ? iothread_start(&vm->io) : 0;
+}
+
+void vm_describe_devices(FILE *f, const struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind)
+			vm->dev[i].kind->describe(f, vm->dev[i].dev);
+}
+
+void vm_print_stats(FILE *f, const struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind) {
+			fputs("hv: stats: hv ", f);
+			vm->dev[i].kind->print_stats(f, vm->dev[i].dev);
+		}
+	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
+		(unsigned long long)vm->uart.tx_bytes, (unsigned long long)vm->console_hc_bytes);
+}
+
+void vm_destroy_devices(struct vm *vm)
+{
+	unsigned i;
+
+	iothread_destroy(&vm->io);
+	for (i = 0; i < vm->nr_dev; i++)
+		if (vm->dev[i].kind)
+			vm->dev[i].kind->destroy(vm->dev[i].dev);
+	vm->nr_dev = 0;
+}
+
+static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
+		       unsigned size)
+{
+	/*
+	 * Reached only for accesses the vCPU loop did not take as a hypercall
+	 * (reads, or writes of the wrong width): they do nothing.
+	 */
+	(void)opaque, (void)off, (void)is_write, (void)size;
+	if (!is_write)
+		*val = ~0ull;
+}
+
+int vm_init_devices(struct vm *vm, int console_fd)
+{
+	struct hv_dev_desc uart = {
+		.type = HV_DEV_UART, .base = HV_UART_PORT, .len = HV_UART_LEN,
+	};
+	int rc;
+
+	rc = iothread_init(&vm->io);
+	if (rc)
+		return rc;
+	console_init(&vm->console, console_fd);
+	uart_init(&vm->uart, console_sink, &vm->console);
+	hc_register_core(&vm->hc);
+	rc = io_bus_register(&vm->pio, HV_UART_PORT, HV_UART_LEN, uart_io,
+			     &vm->uart, "uart");
+	if (!rc)
+		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
+				     "hypercall-port-misuse");
+	if (!rc)
+		rc = vm_add_device(vm, NULL, 0, &vm->uart, &uart, NULL, 0);
+	return rc;
+}

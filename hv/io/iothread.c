@@ -1,0 +1,260 @@
+/* The I/O thread's loop: wait on the ring, dispatch, publish, repeat. */
+#include "io/iothread.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+static void await_signal(struct io_source *s);
+
+static void on_signal(struct ioeng_op *op, int res)
+{
+	struct io_source *s = container_of(op, struct io_source, op);
+
+	if (s->it->stopping)
+		return;
+	if (res >= 0) {
+		/* Released: whoever sees this count sees all the earlier kicks did. */
+		__atomic_fetch_add(&s->kicks, 1, __ATOMIC_RELEASE);
+		s->kick(s, &s->it->eng);
+	}
+	await_signal(s);
+}
+
+/*
+ * Queues the read that takes the source's next signal.  With the engine
+ * full it is retried after the next batch (rearm_all), which frees room:
+ * giving up would end the thread and with it the wait for I/O in flight.
+ */
+static void await_signal(struct io_source *s)
+{
+	s->op.cb = on_signal;
+	s->rearm = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
+}
+
+static void rearm_all(struct iothread *it)
+{
+	unsigned i;
+
+	for (i = 0; i < it->nr_src; i++)
+		if (it->src[i]->rearm)
+			await_signal(it->src[i]);
+}
+
+static void stop_kick(struct io_source *s, struct ioeng *e)
+{
+	(void)e;
+	s->it->stopping = true;
+}
+
+int io_source_open(struct io_source *s, int *irq_fd)
+{
+	int rc;
+
+	*irq_fd = -1;
+	s->fd = eventfd(0, EFD_CLOEXEC);
+	if (s->fd < 0)
+		return -errno;
+	*irq_fd = eventfd(0, EFD_CLOEXEC);
+	if (*irq_fd < 0) {
+		rc = -errno;
+		close(s->fd);
+		s->fd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+void io_source_close(struct io_source *s, int *irq_fd)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (*irq_fd >= 0)
+		close(*irq_fd);
+	s->fd = *irq_fd = -1;
+}
+
+int iothread_init(struct iothread *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (it->stop_fd < 0) {
+		it->stop_fd = -1;
+		return -errno;
+	}
+	it->stop.fd = it->stop_fd;
+	it->stop.kick = stop_kick;
+	return iothread_add(it, &it->stop);
+}
+
+int iothread_add(struct iothread *it, struct io_source *s)
+{
+	if (it->nr_src == IOTHREAD_MAX_SRC || it->started)
+		return -ENOSPC;
+	s->it = it;
+	it->src[it->nr_src++] = s;
+	return 0;
+}
+
+static void publish_all(struct iothread *it)
+{
+	unsigned i;
+
+	for (i = 0; i < it->nr_src; i++)
+		if (it->src[i]->publish)
+			it->src[i]->publish(it->src[i], &it->eng);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Spins up to spin_ns for new ring entries or disk completions, taking
+ * requests without doorbells meanwhile: a wake-up saved per batch, paid
+ * for with CPU.  True if it found work.
+ */
+static bool spin_for_work(struct iothread *it)
+{
+	uint64_t deadline = now_ns() + it->spin_ns;
+	bool found = false;
+	unsigned i;
+
+	do {
+		if (ioeng_ready(&it->eng))
+			found = true;
+		for (i = 0; i < it->nr_src; i++)
+			if (it->src[i]->take_work && it->src[i]->take_work(it->src[i], &it->eng))
+				found = true;
+		if (found)
+			return true;
+		__builtin_ia32_pause();
+	} while (now_ns() < deadline && !it->stopping);
+	return false;
+}
+
+/* Asks for every doorbell again before sleeping; true if work raced in. */
+static bool want_doorbells(struct iothread *it)
+{
+	bool raced = false;
+	unsigned i;
+
+	for (i = 0; i < it->nr_src; i++)
+		if (it->src[i]->want_doorbell && it->src[i]->want_doorbell(it->src[i]))
+			raced = true;
+	return raced;
+}
+
+static int step(struct iothread *it, int wait)
+{
+	int rc = ioeng_run(&it->eng, wait);
+
+	if (rc < 0) {
+		it->error = rc;
+		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
+		return rc;
+	}
+	rearm_all(it);
+	publish_all(it);
+	return 0;
+}
+
+static void *loop(void *arg)
+{
+	struct iothread *it = arg;
+	unsigned i;
+
+	it->start_rc = it->on_start ? it->on_start(it->on_start_arg) : 0;
+	sem_post(&it->on_start_done);
+	if (it->start_rc)
+		return NULL;
+	for (i = 0; i < it->nr_src; i++)
+		await_signal(it->src[i]);
+	while (!it->stopping && !it->error) {
+		if (it->spin_ns) {
+			/* A stop taken here must not be followed by a wait: none would end it. */
+			if (step(it, 0) || it->stopping)
+				break;
+			if (spin_for_work(it) || want_doorbells(it))
+				continue;
+		}
+		if (step(it, 1))
+			break;
+	}
+	/* Every write the guest was told about must be in the file before hv exits. */
+	while (it->eng.inflight && !it->error)
+		if (step(it, 1))
+			break;
+	return NULL;
+}
+
+int iothread_open(struct iothread *it)
+{
+	int rc;
+
+	if (it->have_eng)
+		return 0;
+	/* The ring exists only for VMs with devices to serve (boot cost). */
+	rc = ioeng_init(&it->eng, IOTHREAD_DEPTH);
+	if (rc)
+		return rc;
+	it->have_eng = true;
+	return 0;
+}
+
+int iothread_start(struct iothread *it)
+{
+	sigset_t all, old;
+	int rc = iothread_open(it);
+
+	if (rc)
+		return rc;
+	if (sem_init(&it->on_start_done, 0, 0) < 0)
+		return -errno;
+	/* Signals (the --timeout alarm) belong to the vCPU thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&it->tid, NULL, loop, it);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
+	while (sem_wait(&it->on_start_done) < 0 && errno == EINTR)
+		;
+	if (it->start_rc) {
+		pthread_join(it->tid, NULL);
+		return it->start_rc;
+	}
+	it->started = true;
+	return 0;
+}
+
+void iothread_stop(struct iothread *it)
+{
+	if (!it->started)
+		return;
+	if (eventfd_write(it->stop_fd, 1) < 0)
+		fprintf(stderr, "hv: cannot stop the I/O thread: %s\n", strerror(errno));
+	pthread_join(it->tid, NULL);
+	it->started = false;
+}
+
+void iothread_destroy(struct iothread *it)
+{
+	iothread_stop(it);
+	if (it->have_eng)
+		ioeng_exit(&it->eng);
+	it->have_eng = false;
+	if (it->stop_fd >= 0)
+		close(it->stop_fd);
+	it->stop_fd = -1;
+}

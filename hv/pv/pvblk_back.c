@@ -1,0 +1,294 @@
+/* PV block backend: what a block request means; the rings are pvq's. */
+#include "pv/pvblk_back.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pv/queue.h"
+#include "core/vm.h"
+
+/* One request in flight: hv's copy of what the guest asked, and its iovecs. */
+struct pvblk_back_req {
+	struct ioeng_op op;
+	struct pvblk_back *b;
+	uint64_t id;
+	uint32_t bytes;
+	struct iovec iov[HV_BLK_MAX_SEG];
+	struct pvblk_back_req *next_free;
+};
+
+int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
+		    struct iovec iov[HV_BLK_MAX_SEG], uint32_t *bytes)
+{
+	uint64_t total = 0;
+	uint32_t i;
+
+	*bytes = 0;
+	if (r->op > HV_BLK_OP_FLUSH)
+		return HV_BLK_S_UNSUPP;
+	if (r->reserved)
+		return HV_BLK_S_BADREQ;
+	if (r->op == HV_BLK_OP_FLUSH)
+		return r->nr_seg ? HV_BLK_S_BADREQ : HV_BLK_S_OK;
+	if (r->nr_seg == 0 || r->nr_seg > HV_BLK_MAX_SEG)
+		return HV_BLK_S_BADREQ;
+	for (i = 0; i < r->nr_seg; i++) {
+		const struct hv_blk_seg *s = &r->seg[i];
+		void *p;
+
+		if (s->len == 0 || s->len > HV_BLK_MAX_BYTES || s->reserved ||
+		    s->len % HV_BLK_SEG_ALIGN || s->gpa % HV_BLK_SEG_ALIGN)
+			return HV_BLK_S_BADREQ;
+		p = gm_range(b->q.mem, s->gpa, s->len);
+		if (!p)
+			return HV_BLK_S_BADREQ;
+		iov[i].iov_base = p;
+		iov[i].iov_len = s->len;
+		total += s->len;
+	}
+	if (total > HV_BLK_MAX_BYTES)
+		return HV_BLK_S_BADREQ;
+	if (!disk_range_ok(&b->disk, r->sector, total))
+		return HV_BLK_S_BADREQ;
+	/* Only a well-formed write is refused for being one: malformed is BADREQ. */
+	if (r->op == HV_BLK_OP_WRITE && b->disk.ro)
+		return HV_BLK_S_RO;
+	*bytes = (uint32_t)total;
+	return HV_BLK_S_OK;
+}
+
+static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status, uint32_t bytes)
+{
+	const struct hv_blk_cpl c = { .id = r->id, .status = status, .bytes = bytes };
+
+	r->next_free = b->free;
+	b->free = r;
+	if (status == HV_BLK_S_OK)
+		b->st.bytes += bytes;
+	else if (status == HV_BLK_S_IOERR)
+		b->st.io_errors++;
+	else
+		b->st.bad_reqs++;
+	pvq_complete(&b->q, &c);
+}
+
+static void io_done(struct ioeng_op *op, int res)
+{
+	struct pvblk_back_req *r = container_of(op, struct pvblk_back_req, op);
+
+	if (res < 0)
+		post(r->b, r, HV_BLK_S_IOERR, 0);
+	else if ((uint32_t)res != r->bytes)
+		post(r->b, r, HV_BLK_S_IOERR, (uint32_t)res); /* short: past a truncated file */
+	else
+		post(r->b, r, HV_BLK_S_OK, (uint32_t)res);
+}
+
+/* One request taken from the ring (pvq copied it): check it, start its I/O. */
+static void start(struct pvq *q, struct ioeng *e, const void *entry)
+{
+	struct pvblk_back *b = container_of(q, struct pvblk_back, q);
+	const struct hv_blk_req *req = entry;
+	struct pvblk_back_req *r = b->free; /* pvq never takes more than the pool holds */
+	int status, rc;
+
+	b->free = r->next_free;
+	b->st.reqs++;
+	r->id = req->id;
+	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
+	if (status != HV_BLK_S_OK) {
+		post(b, r, (uint32_t)status, 0);
+		return;
+	}
+	r->op.cb = io_done;
+	if (req->op == HV_BLK_OP_FLUSH)
+		rc = disk_flush(e, &b->disk, &r->op);
+	else
+		rc = disk_rw(e, &b->disk, req->op == HV_BLK_OP_WRITE, r->iov, req->nr_seg,
+			     req->sector * HV_BLK_SECTOR, &r->op);
+	if (rc)
+		post(b, r, HV_BLK_S_IOERR, 0);
+}
+
+int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
+		    const struct guest_mem *mem, const struct disk *disk)
+{
+	char name[16];
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	b->disk = *disk;
+	b->index = index;
+	snprintf(name, sizeof(name), "pvblk%u", index);
+	rc = -pthread_mutex_init(&b->ctl, NULL);
+	if (rc)
+		return rc;
+	rc = pvq_init(&b->q, name, port, mem, sizeof(struct hv_blk_req),
+		      sizeof(struct hv_blk_cpl), start);
+	if (rc)
+		pthread_mutex_destroy(&b->ctl);
+	return rc;
+}
+
+void pvblk_back_destroy(struct pvblk_back *b)
+{
+	pvq_destroy(&b->q);
+	pthread_mutex_destroy(&b->ctl);
+	disk_close(&b->disk);
+	free(b->pool);
+	b->pool = NULL;
+}
+
+void pvblk_back_desc(const struct pvblk_back *b, struct hv_dev_desc *d)
+{
+	disk_desc(&b->disk, HV_DEV_PVBLK, b->index, d);
+	d->base = b->q.port;
+	d->len = 4;
+}
+
+/* Under b->ctl. */
+static int64_t attach_locked(struct pvblk_back *b, const struct hv_queue_setup *s,
+			     struct kvm_vm *kvm)
+{
+	uint32_t i;
+	int rc;
+
+	/* Not while the old queue's requests may still point into its pool. */
+	if (pvq_attached(&b->q) || b->pool)
+		return -HV_EBUSY;
+	/* A disk has one queue, 0, and offers no features. */
+	if (s->queue || s->features)
+		return -HV_EINVAL;
+	/* A bad setup costs hv nothing: checked before the pool (up to 1 MiB) exists. */
+	rc = pvq_check_setup(&b->q, s);
+	if (rc)
+		return rc;
+	/* One request per completion slot: pvq never has more in flight. */
+	b->pool = calloc(s->cq_size, sizeof(*b->pool));
+	if (!b->pool)
+		return -HV_ENOMEM;
+	for (i = 0; i < s->cq_size; i++) {
+		b->pool[i].b = b;
+		b->pool[i].next_free = i + 1 < s->cq_size ? &b->pool[i + 1] : NULL;
+	}
+	b->free = b->pool;
+	rc = pvq_attach(&b->q, s, kvm);
+	if (rc) {
+		free(b->pool);
+		b->pool = b->free = NULL;
+		return rc;
+	}
+	return b->q.port;
+}
+
+int64_t pvblk_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	struct pvblk_back *b = dev;
+	int64_t rc;
+
+	pthread_mutex_lock(&b->ctl);
+	rc = attach_locked(b, s, kvm);
+	pthread_mutex_unlock(&b->ctl);
+	return rc;
+}
+
+int64_t pvblk_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
+{
+	struct pvblk_back *b = dev;
+	int rc;
+
+	if (queue != 0)
+		return -HV_EINVAL;
+	pthread_mutex_lock(&b->ctl);
+	rc = pvq_detach(&b->q, kvm);
+	if (!rc) {
+		free(b->pool);
+		b->pool = b->free = NULL;
+	}
+	pthread_mutex_unlock(&b->ctl);
+	return rc;
+}
+
+void pvblk_back_print_stats(FILE *f, const void *dev)
+{
+	const struct pvblk_back *b = dev;
+
+	fprintf(f, "  pvblk%u (%s, %s%s): %s, %llu requests, %llu bytes, %llu bad, "
+		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed\n",
+		b->index, b->disk.name, disk_mode(&b->disk), b->disk.ro ? ", ro" : "",
+		pvq_state_name(&b->q), (unsigned long long)b->st.reqs,
+		(unsigned long long)b->st.bytes, (unsigned long long)b->st.bad_reqs,
+		(unsigned long long)b->st.io_errors, (unsigned long long)b->q.src.kicks,
+		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed);
+}
+
+/* ---- the device kind: --disk ------------------------------------------------ */
+
+static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
+{
+	struct pvblk_back *b;
+	struct io_source *src;
+	struct hv_dev_desc d;
+	struct disk disk;
+	uint16_t port;
+	int rc;
+
+	if (vm_alloc_notify_port(vm, &port))
+		return err_msg(-ENOSPC, err, errlen, "pvblk%u: no notify port left", index);
+	rc = disk_open_arg(&disk, pvblk_back_kind.option, arg, err, errlen);
+	if (rc)
+		return rc;
+	b = calloc(1, sizeof(*b));
+	rc = b ? pvblk_back_init(b, index, port, &vm->mem, &disk) : -ENOMEM;
+	if (rc) {
+		disk_close(&disk);
+		free(b);
+		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
+	}
+	pvblk_back_desc(b, &d);
+	src = &b->q.src;
+	rc = vm_add_device(vm, &pvblk_back_kind, index, b, &d, &src, 1);
+	if (rc) {
+		pvblk_back_destroy(b);
+		free(b);
+		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
+	}
+	return 0;
+}
+
+static void describe(FILE *f, const void *dev)
+{
+	const struct pvblk_back *b = dev;
+
+	fprintf(f, "hv: pvblk%u: %s, %llu sectors, %s%s, notify port 0x%x\n", b->index,
+		b->disk.name, (unsigned long long)b->disk.sectors, disk_mode(&b->disk),
+		b->disk.ro ? ", read-only" : "", b->q.port);
+}
+
+static void destroy(void *dev)
+{
+	pvblk_back_destroy(dev);
+	free(dev);
+}
+
+static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
+
+const struct device_kind pvblk_back_kind = {
+	.name = "pvblk",
+	.option = "--disk",
+	.max = HV_MAX_DEVS_PER_KIND,
+	.usage = "  --disk PATH[,ro]   attach a raw image as the next PV block device (pvblk0,\n"
+		 "                     pvblk1, ...); ',ro' refuses guest writes.  Repeatable.\n"
+		 "  --disk null:SIZE[,ro]\n"
+		 "                     a PV block device that completes every request at once\n"
+		 "                     without a file (reads return zeros): measures the interface\n",
+	.check = disk_check_arg,
+	.add = add,
+	.describe = describe,
+	.print_stats = pvblk_back_print_stats,
+	.destroy = destroy,
+	.register_hypercalls = queue_register_hypercalls,
+	.queue = &queue,
+};

@@ -1,0 +1,535 @@
+/* PV NIC backend: what RX buffers and TX frames mean; the rings are pvq's. */
+#include "pv/pvnet_back.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "pv/queue.h"
+#include "core/vm.h"
+
+/* A receive in flight into one guest buffer. */
+struct pvnet_back_rx {
+	struct ioeng_op op;
+	struct pvnet_back *n;
+	uint32_t id;
+	bool busy;
+	struct iovec iov;
+	struct pvnet_back_rx *next_free;
+};
+
+/* A frame being sent from guest memory. */
+struct pvnet_back_tx {
+	struct ioeng_op op;
+	struct pvnet_back *n;
+	uint64_t id;
+	uint32_t len;
+	struct iovec iov[HV_NET_MAX_SEG];
+	struct pvnet_back_tx *next_free;
+};
+
+static bool link_up(const struct pvnet_back *n)
+{
+	return __atomic_load_n(&n->link_up, __ATOMIC_ACQUIRE);
+}
+
+/* The backend is gone (a deleted tap): the link is down for good. */
+static void link_down(struct pvnet_back *n)
+{
+	if (__atomic_exchange_n(&n->link_up, false, __ATOMIC_ACQ_REL))
+		fprintf(stderr, "hv: pvnet%u: %s is gone: link down\n", n->index, n->net.name);
+}
+
+static struct ioeng *engine(struct pvnet_back *n)
+{
+	return &n->rxq.src.it->eng;
+}
+
+/* A buffer may not overlap any ring of the NIC: hv would write frames over them. */
+static bool overlaps_rings(const struct pvnet_back *n, uint64_t gpa, uint64_t len)
+{
+	return pvq_overlaps_rings(&n->rxq, gpa, len) || pvq_overlaps_rings(&n->txq, gpa, len);
+}
+
+/* ---- RX ------------------------------------------------------------------------ */
+
+static void rx_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back_rx *r = container_of(op, struct pvnet_back_rx, op);
+	struct pvnet_back *n = r->n;
+	struct hv_net_rxc c = { .id = r->id, .status = HV_NET_S_OK };
+
+	if (res >= HV_NET_MIN_FRAME) {
+		c.len = (uint32_t)res;
+		stat_add(&n->st.rx_frames, 1);
+		stat_add(&n->st.rx_bytes, (uint32_t)res);
+	} else if (res == -ECANCELED || net_gone(res)) {
+		if (res != -ECANCELED)
+			link_down(n);
+		c.status = HV_NET_S_LINK_DOWN;
+	} else {
+		c.status = HV_NET_S_IOERR; /* a runt, or the host's error */
+	}
+	r->busy = false;
+	r->next_free = n->rx_free;
+	n->rx_free = r;
+	pvq_complete(&n->rxq, &c);
+}
+
+/* One empty buffer taken from the RX ring (pvq copied it): receive into it. */
+static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+	const struct hv_net_rxb *b = entry;
+	struct hv_net_rxc c = { .id = b->id, .status = HV_NET_S_BADREQ };
+	struct pvnet_back_rx *r = n->rx_free; /* pvq keeps to the budget: never NULL */
+	void *p = NULL;
+
+	if (b->len >= (uint32_t)n->mtu + HV_NET_ETH_HLEN && b->len <= HV_NET_MAX_FRAME)
+		p = gm_range(q->mem, b->gpa, b->len);
+	if (!p || overlaps_rings(n, b->gpa, b->len)) {
+		stat_add(&n->st.rx_bad, 1);
+		pvq_complete(q, &c);
+		return;
+	}
+	if (!link_up(n)) {
+		c.status = HV_NET_S_LINK_DOWN;
+		pvq_complete(q, &c);
+		return;
+	}
+	/* Frames go to the guest's buffers from now: no more dropping into scratch. */
+	if (n->scratch_busy)
+		net_cancel(e, &n->net, &n->scratch_op);
+	n->rx_taken++;
+	n->rx_free = r->next_free;
+	*r = (struct pvnet_back_rx){ .n = n, .id = b->id, .busy = true,
+				     .iov = { p, b->len } };
+	r->op.cb = rx_done;
+	if (net_recv(e, &n->net, &r->iov, 1, &r->op))
+		rx_done(&r->op, -EAGAIN); /* the engine is full: this buffer comes back unused */
+}
+
+/* Reads the next frame into scratch, to be dropped. */
+static void arm_scratch(struct pvnet_back *n, struct ioeng *e);
+
+static void scratch_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back *n = container_of(op, struct pvnet_back, scratch_op);
+
+	n->scratch_busy = false;
+	if (res > 0)
+		stat_add(&n->st.rx_dropped, 1);
+	else if (net_gone(res))
+		link_down(n);
+	/*
+	 * Still starving: keep dropping.  Not once the guest's buffers are held
+	 * (rx_start's cancel can lose the race with a frame): scratch would
+	 * compete with them for the next frames.
+	 */
+	if (res != -ECANCELED && pvq_state(&n->rxq) == PVQ_ACTIVE && !n->rxq.inflight)
+		arm_scratch(n, engine(n));
+	pvq_service(&n->rxq, engine(n));
+}
+
+static void arm_scratch(struct pvnet_back *n, struct ioeng *e)
+{
+	if (n->scratch_busy || !link_up(n))
+		return;
+	n->scratch_iov = (struct iovec){ n->scratch, HV_NET_MAX_FRAME };
+	n->scratch_op.cb = scratch_done;
+	n->scratch_busy = net_recv(e, &n->net, &n->scratch_iov, 1, &n->scratch_op) == 0;
+}
+
+static void rx_idle(struct pvq *q, struct ioeng *e);
+
+/* Still no buffer after the grace time: read what arrives into scratch, drop it. */
+static void starve_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back *n = container_of(op, struct pvnet_back, starve_op);
+
+	n->starve_armed = false;
+	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight)
+		return; /* a detach cancelled it, or the guest's buffers are held */
+	/*
+	 * Buffers came and went since the timer was armed: the dry spell began
+	 * later, so it gets a grace of its own before frames are dropped.
+	 */
+	if (n->rx_taken != n->starve_taken) {
+		rx_idle(&n->rxq, engine(n));
+		return;
+	}
+	arm_scratch(n, engine(n));
+}
+
+/*
+ * No buffer taken, none in flight.  A guest between two reposts is normal:
+ * frames wait in the backend meanwhile (a tap's queue, as for any NIC whose
+ * ring ran dry).  Only a guest that gives nothing back for the grace time
+ * gets its frames dropped by hv, so the backend's queue cannot stay full.
+ */
+static void rx_idle(struct pvq *q, struct ioeng *e)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+
+	if (n->scratch_busy || n->starve_armed || !link_up(n))
+		return;
+	n->starve_taken = n->rx_taken;
+	n->starve_ts = (struct __kernel_timespec){ .tv_nsec = PVNET_RX_STARVE_MS * 1000000ll };
+	n->starve_op.cb = starve_done;
+	n->starve_armed = ioeng_timeout(e, &n->starve_ts, &n->starve_op) == 0;
+}
+
+/* A detach: receives wait for frames that may never come, so end them. */
+static void rx_quiesce(struct pvq *q, struct ioeng *e)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
+	unsigned i;
+
+	for (i = 0; i < n->net.ops->recv_depth; i++)
+		if (n->rx[i].busy)
+			net_cancel(e, &n->net, &n->rx[i].op);
+	if (n->scratch_busy)
+		net_cancel(e, &n->net, &n->scratch_op);
+	if (n->starve_armed)
+		ioeng_cancel(e, &n->starve_op);
+}
+
+/* ---- TX ------------------------------------------------------------------------ */
+
+int pvnet_back_check_tx(const struct pvnet_back *n, const struct hv_net_tx *t,
+			struct iovec iov[HV_NET_MAX_SEG], uint32_t *len)
+{
+	uint64_t total = 0;
+	unsigned i;
+
+	*len = 0;
+	/* No feature is on, so no offload field may be set. */
+	if (t->flags || t->csum_start || t->csum_offset || t->nr_seg == 0 ||
+	    t->nr_seg > HV_NET_MAX_SEG)
+		return HV_NET_S_BADREQ;
+	for (i = 0; i < t->nr_seg; i++) {
+		const struct hv_net_seg *s = &t->seg[i];
+		void *p = s->len && !s->reserved ? gm_range(n->txq.mem, s->gpa, s->len) : NULL;
+
+		if (!p)
+			return HV_NET_S_BADREQ;
+		iov[i] = (struct iovec){ p, s->len };
+		total += s->len;
+	}
+	if (total < HV_NET_MIN_FRAME || total > (uint64_t)n->mtu + HV_NET_ETH_HLEN)
+		return HV_NET_S_BADREQ;
+	*len = (uint32_t)total;
+	return HV_NET_S_OK;
+}
+
+static void tx_post(struct pvnet_back *n, struct pvnet_back_tx *t, uint32_t status, uint32_t len)
+{
+	const struct hv_net_txc c = { .id = t->id, .status = status, .len = len };
+
+	if (status == HV_NET_S_OK) {
+		stat_add(&n->st.tx_frames, 1);
+		stat_add(&n->st.tx_bytes, len);
+	} else if (status == HV_NET_S_BADREQ) {
+		stat_add(&n->st.tx_bad, 1);
+	} else {
+		stat_add(&n->st.tx_errors, 1);
+	}
+	t->next_free = n->tx_free;
+	n->tx_free = t;
+	pvq_complete(&n->txq, &c);
+}
+
+static void tx_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back_tx *t = container_of(op, struct pvnet_back_tx, op);
+
+	if (res >= 0 && (uint32_t)res == t->len) {
+		tx_post(t->n, t, HV_NET_S_OK, t->len);
+	} else if (res < 0 && net_gone(res)) {
+		link_down(t->n);
+		tx_post(t->n, t, HV_NET_S_LINK_DOWN, 0);
+	} else {
+		tx_post(t->n, t, HV_NET_S_IOERR, res > 0 ? (uint32_t)res : 0);
+	}
+}
+
+/*
+ * Before sending: take the RX buffers the guest gave meanwhile, so a frame
+ * that comes straight back (loop, or a quick peer) finds them.
+ */
+static void tx_pre(struct pvq *q, struct ioeng *e)
+{
+	pvq_service(&container_of(q, struct pvnet_back, txq)->rxq, e);
+}
+
+/* One frame taken from the TX ring (pvq copied it): check it, send it. */
+static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
+{
+	struct pvnet_back *n = container_of(q, struct pvnet_back, txq);
+	const struct hv_net_tx *req = entry;
+	struct pvnet_back_tx *t = n->tx_free; /* one per completion slot: never NULL */
+	int status;
+
+	n->tx_free = t->next_free;
+	t->id = req->id;
+	status = pvnet_back_check_tx(n, req, t->iov, &t->len);
+	if (status != HV_NET_S_OK) {
+		tx_post(n, t, (uint32_t)status, 0);
+		return;
+	}
+	if (!link_up(n)) {
+		tx_post(n, t, HV_NET_S_LINK_DOWN, 0);
+		return;
+	}
+	t->op.cb = tx_done;
+	if (net_send(e, &n->net, t->iov, req->nr_seg, &t->op))
+		tx_post(n, t, HV_NET_S_IOERR, 0);
+}
+
+/* ---- setup, attach, detach ------------------------------------------------------- */
+
+int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
+		    const struct guest_mem *mem, const struct net *net, const uint8_t mac[6])
+{
+	char name[24];
+	unsigned i;
+	int rc;
+
+	memset(n, 0, sizeof(*n));
+	n->index = index;
+	n->net = *net;
+	memcpy(n->mac, mac, 6);
+	n->mtu = HV_NET_DEFAULT_MTU;
+	n->link_up = true;
+	n->rx = calloc(net->ops->recv_depth, sizeof(*n->rx));
+	n->scratch = malloc(HV_NET_MAX_FRAME);
+	if (!n->rx || !n->scratch || pthread_mutex_init(&n->ctl, NULL)) {
+		free(n->rx);
+		free(n->scratch);
+		return -ENOMEM;
+	}
+	for (i = 0; i < net->ops->recv_depth; i++)
+		n->rx[i].next_free = i + 1 < net->ops->recv_depth ? &n->rx[i + 1] : NULL;
+	n->rx_free = n->rx;
+	snprintf(name, sizeof(name), "pvnet%u rx", index);
+	rc = pvq_init(&n->rxq, name, rx_port, mem, sizeof(struct hv_net_rxb),
+		      sizeof(struct hv_net_rxc), rx_start);
+	if (!rc) {
+		snprintf(name, sizeof(name), "pvnet%u tx", index);
+		rc = pvq_init(&n->txq, name, (uint16_t)(rx_port + 4), mem, sizeof(struct hv_net_tx),
+			      sizeof(struct hv_net_txc), tx_start);
+		if (rc)
+			pvq_destroy(&n->rxq);
+	}
+	if (rc) {
+		free(n->rx);
+		free(n->scratch);
+		pthread_mutex_destroy(&n->ctl);
+		return rc;
+	}
+	n->rxq.max_inflight = net->ops->recv_depth;
+	n->rxq.idle = rx_idle;
+	n->rxq.quiesce = rx_quiesce;
+	n->txq.pre = tx_pre;
+	return 0;
+}
+
+void pvnet_back_destroy(struct pvnet_back *n)
+{
+	pvq_destroy(&n->rxq);
+	pvq_destroy(&n->txq);
+	pthread_mutex_destroy(&n->ctl);
+	net_close(&n->net);
+	free(n->rx);
+	free(n->tx);
+	free(n->scratch);
+	n->rx = NULL;
+	n->tx = NULL;
+	n->scratch = NULL;
+}
+
+void pvnet_back_desc(const struct pvnet_back *n, struct hv_dev_desc *d)
+{
+	*d = (struct hv_dev_desc){
+		.type = HV_DEV_PVNET, .index = (uint16_t)n->index,
+		.flags = link_up(n) ? HV_DEV_F_LINK_UP : 0,
+		.base = n->rxq.port, .len = 8, /* the RX and TX notify ports */
+	};
+	memcpy(d->cfg.net.mac, n->mac, 6);
+	d->cfg.net.mtu = n->mtu;
+	d->cfg.net.features = 0; /* offers none yet (hv_net.h) */
+}
+
+/* Under n->ctl. */
+static int64_t attach_locked(struct pvnet_back *n, const struct hv_queue_setup *s,
+			     struct kvm_vm *kvm)
+{
+	struct pvq *q = s->queue == HV_NET_Q_RX ? &n->rxq : &n->txq;
+	uint32_t i;
+	int rc;
+
+	if (s->queue >= HV_NET_NR_QUEUES || s->features)
+		return -HV_EINVAL;
+	/* Not while the old TX queue's frames may still point into its slots. */
+	if (pvq_attached(q) || (q == &n->txq && n->tx))
+		return -HV_EBUSY;
+	if (q == &n->txq) {
+		/* One frame per completion slot, allocated for a setup known good. */
+		rc = pvq_check_setup(q, s);
+		if (rc)
+			return rc;
+		n->tx = calloc(s->cq_size, sizeof(*n->tx));
+		if (!n->tx)
+			return -HV_ENOMEM;
+		for (i = 0; i < s->cq_size; i++) {
+			n->tx[i].n = n;
+			n->tx[i].next_free = i + 1 < s->cq_size ? &n->tx[i + 1] : NULL;
+		}
+		n->tx_free = n->tx;
+	}
+	rc = pvq_attach(q, s, kvm);
+	if (rc) {
+		if (q == &n->txq) {
+			free(n->tx);
+			n->tx = n->tx_free = NULL;
+		}
+		return rc;
+	}
+	/* RX: serve the ring now, without a doorbell: with no buffer yet, the grace starts. */
+	if (q == &n->rxq && eventfd_write(q->src.fd, 1) < 0)
+		fprintf(stderr, "hv: pvnet%u: cannot wake the I/O thread\n", n->index);
+	return q->port;
+}
+
+int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	struct pvnet_back *n = dev;
+	int64_t rc;
+
+	pthread_mutex_lock(&n->ctl);
+	rc = attach_locked(n, s, kvm);
+	pthread_mutex_unlock(&n->ctl);
+	return rc;
+}
+
+int64_t pvnet_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm)
+{
+	struct pvnet_back *n = dev;
+	int rc;
+
+	if (queue >= HV_NET_NR_QUEUES)
+		return -HV_EINVAL;
+	pthread_mutex_lock(&n->ctl);
+	rc = pvq_detach(queue == HV_NET_Q_RX ? &n->rxq : &n->txq, kvm);
+	if (!rc && queue == HV_NET_Q_TX) {
+		free(n->tx);
+		n->tx = n->tx_free = NULL;
+	}
+	pthread_mutex_unlock(&n->ctl);
+	return rc;
+}
+
+/* ---- the device kind: --net ------------------------------------------------------- */
+
+static void update_desc(const void *dev, struct hv_dev_desc *d)
+{
+	d->flags = link_up(dev) ? HV_DEV_F_LINK_UP : 0;
+}
+
+static void describe(FILE *f, const void *dev)
+{
+	const struct pvnet_back *n = dev;
+
+	fprintf(f, "hv: pvnet%u: %s %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, "
+		   "notify ports 0x%x (rx) 0x%x (tx)\n",
+		n->index, n->net.ops->name, n->net.name, n->mac[0], n->mac[1], n->mac[2],
+		n->mac[3], n->mac[4], n->mac[5], n->mtu, n->rxq.port, n->txq.port);
+}
+
+static void print_stats(FILE *f, const void *dev)
+{
+	const struct pvnet_back *n = dev;
+	const struct pvnet_back_stats *s = &n->st;
+
+	fprintf(f, "  pvnet%u (%s): link %s; rx %s, %llu frames, %llu bytes, %llu dropped, "
+		   "%llu bad buffers, %llu doorbells, %llu interrupts, %llu suppressed; "
+		   "tx %s, %llu frames, %llu bytes, %llu bad, %llu errors, %llu doorbells, "
+		   "%llu interrupts, %llu suppressed\n",
+		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
+		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
+		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
+		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
+		(unsigned long long)n->rxq.irqs_suppressed, pvq_state_name(&n->txq),
+		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
+		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
+		(unsigned long long)n->txq.src.kicks, (unsigned long long)n->txq.irqs,
+		(unsigned long long)n->txq.irqs_suppressed);
+}
+
+static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
+{
+	struct io_source *srcs[2];
+	struct net_spec spec;
+	struct pvnet_back *n;
+	struct hv_dev_desc d;
+	uint8_t mac[6];
+	uint16_t rx_port, tx_port;
+	struct net net;
+	int rc;
+
+	rc = net_parse_spec(pvnet_back_kind.option, arg, &spec, err, errlen);
+	if (rc)
+		return rc;
+	if (vm_alloc_notify_port(vm, &rx_port) || vm_alloc_notify_port(vm, &tx_port))
+		return err_msg(-ENOSPC, err, errlen, "pvnet%u: no notify ports left", index);
+	rc = net_open(&net, &spec, err, errlen);
+	if (rc)
+		return rc;
+	net_spec_mac(&spec, 0, index, mac);
+	n = calloc(1, sizeof(*n));
+	rc = n ? pvnet_back_init(n, index, rx_port, &vm->mem, &net, mac) : -ENOMEM;
+	if (rc) {
+		net_close(&net);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
+	pvnet_back_desc(n, &d);
+	srcs[0] = &n->rxq.src;
+	srcs[1] = &n->txq.src;
+	rc = vm_add_device(vm, &pvnet_back_kind, index, n, &d, srcs, 2);
+	if (rc) {
+		pvnet_back_destroy(n);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
+	return 0;
+}
+
+static void destroy(void *dev)
+{
+	pvnet_back_destroy(dev);
+	free(dev);
+}
+
+static const struct queue_ops queue = { pvnet_back_attach, pvnet_back_detach };
+
+const struct device_kind pvnet_back_kind = {
+	.name = "pvnet",
+	.option = "--net",
+	.max = HV_MAX_NICS_PER_KIND,
+	.usage = "  --net tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]\n"
+		 "                     a PV NIC on an existing tap interface (pvnet0, ...)\n"
+		 "  --net loop[,mac=...]\n"
+		 "                     a PV NIC whose every sent frame comes back received\n"
+		 "                     (no network stack: measures the interface).  Repeatable.\n",
+	.check = net_check_arg,
+	.add = add,
+	.update_desc = update_desc,
+	.describe = describe,
+	.print_stats = print_stats,
+	.destroy = destroy,
+	.register_hypercalls = queue_register_hypercalls,
+	.queue = &queue,
+};

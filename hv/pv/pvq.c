@@ -1,0 +1,421 @@
+/* hv's end of a guest queue: attach, take, complete, publish, detach (pvq.h). */
+#include "pv/pvq.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "kvm/kvm.h"
+#include "core/ratelimit.h"
+
+/* The guest broke the ring protocol: say so (rate-limited), stop serving this queue only. */
+static void queue_broken(struct pvq *q, const char *why, uint32_t have, uint32_t want)
+{
+	ratelimit_log(&q->log, "%s: queue broken by the guest: %s (%u, expected at most %u)",
+		      q->name, why, have, want);
+	__atomic_store_n(&q->state, PVQ_BROKEN, __ATOMIC_RELEASE);
+}
+
+/* True while the I/O thread should take submissions from the queue. */
+static bool serving(const struct pvq *q)
+{
+	return pvq_state(q) == PVQ_ACTIVE && !__atomic_load_n(&q->detach_req, __ATOMIC_ACQUIRE);
+}
+
+bool pvq_attached(const struct pvq *q)
+{
+	return q->held;
+}
+
+/*
+ * Completion entries hv may still promise: unconsumed + in flight < size;
+ * no more taken than the device's budget; and room in the engine beyond its
+ * reserve, so a request waits in the ring instead of failing for want of an
+ * SQE (the engine's completions resume the queue: on_publish).
+ */
+static bool has_room(struct pvq *q, const struct ioeng *e)
+{
+	uint32_t cons = __atomic_load_n(&q->cq->cons, __ATOMIC_ACQUIRE);
+	uint32_t used = q->cq_prod - cons;
+	uint32_t budget = q->max_inflight ? q->max_inflight : q->setup.cq_size;
+
+	if (used > q->setup.cq_size) {
+		queue_broken(q, "completion consumer index out of range", used, q->setup.cq_size);
+		return false;
+	}
+	return used + q->inflight < q->setup.cq_size && q->inflight < budget &&
+	       ioeng_room(e) > IOENG_RESERVE;
+}
+
+void pvq_complete(struct pvq *q, const void *cpl)
+{
+	q->inflight--;
+	if (pvq_state(q) != PVQ_ACTIVE)
+		return;
+	memcpy(q->cqe + (uint64_t)(q->cq_prod & (q->setup.cq_size - 1)) * q->cq_esize, cpl,
+	       q->cq_esize);
+	q->cq_prod++;
+}
+
+/*
+ * Asks for a doorbell for the next entry, then looks again: true if the
+ * guest published one meanwhile (it may not have rung for it).
+ */
+static bool want_doorbell(struct pvq *q)
+{
+	__atomic_store_n(&q->sq->event, q->sq_cons, __ATOMIC_RELAXED);
+	hv_ring_fence();
+	return hv_ring_load_acquire(&q->sq->prod) != q->sq_cons;
+}
+
+/*
+ * Takes every new submission there is room for; with doorbell, then asks for
+ * a doorbell for the next one (and re-checks).  Without (the I/O thread is
+ * spinning for work) the event index stays behind, so the guest rings no
+ * doorbell meanwhile.
+ */
+static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
+{
+	uint64_t entry[PVQ_MAX_ENTRY / 8];
+	uint32_t mask = q->setup.sq_size - 1, taken = 0;
+
+	for (;;) {
+		uint32_t prod = hv_ring_load_acquire(&q->sq->prod);
+
+		if ((uint32_t)(prod - q->sq_cons) > q->setup.sq_size) {
+			queue_broken(q, "submission producer index jumped", prod - q->sq_cons,
+				     q->setup.sq_size);
+			return;
+		}
+		while (q->sq_cons != prod) {
+			if (!has_room(q, e)) {
+				/*
+				 * Out of completion room or budget: completions in
+				 * flight resume it (on_publish); failing those, the
+				 * next doorbell does: event = prod makes it ring.
+				 */
+				q->stalled = pvq_state(q) == PVQ_ACTIVE;
+				hv_ring_store_release(&q->sq->cons, q->sq_cons);
+				__atomic_store_n(&q->sq->event, prod, __ATOMIC_RELAXED);
+				return;
+			}
+			if (taken++ == q->setup.sq_size) {
+				/*
+				 * A ring's worth in one pass: a guest that refills
+				 * as fast as hv takes (bad requests complete at
+				 * once) must not hold the I/O thread from every
+				 * other queue.  A signal to our own doorbell brings
+				 * the thread back once the others had their turn.
+				 */
+				hv_ring_store_release(&q->sq->cons, q->sq_cons);
+				if (eventfd_write(q->src.fd, 1) == 0)
+					q->yields++;
+				return;
+			}
+			/* Copy, then validate: the guest may rewrite the slot at will. */
+			hv_ring_copy_entry(entry, q->sqe + (uint64_t)(q->sq_cons & mask) * q->sq_esize,
+					   q->sq_esize);
+			q->sq_cons++;
+			q->inflight++;
+			q->taken++;
+			q->start(q, e, entry);
+		}
+		hv_ring_store_release(&q->sq->cons, q->sq_cons);
+		if (!doorbell || !want_doorbell(q))
+			return;
+	}
+}
+
+/* Publishes new completions; interrupts only if the guest's event index asks. */
+static void publish(struct pvq *q)
+{
+	uint32_t event;
+
+	if (q->cq_prod == q->cq_published)
+		return;
+	hv_ring_store_release(&q->cq->prod, q->cq_prod);
+	hv_ring_fence();
+	event = __atomic_load_n(&q->cq->event, __ATOMIC_RELAXED);
+	if (q->setup.vector && hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
+		if (eventfd_write(q->irq_fd, 1) == 0)
+			q->irqs++;
+	} else {
+		q->irqs_suppressed++;
+	}
+	q->cq_published = q->cq_prod;
+}
+
+static void service(struct pvq *q, struct ioeng *e, bool doorbell)
+{
+	if (q->pre)
+		q->pre(q, e);
+	q->stalled = false;
+	drain(q, e, doorbell);
+	if (pvq_state(q) != PVQ_ACTIVE)
+		return;
+	if (q->idle && q->inflight == 0)
+		q->idle(q, e);
+	publish(q);
+}
+
+/*
+ * I/O thread: a detach was asked for.  Once nothing is in flight the queue
+ * is the vCPU thread's again; until then completions keep draining.
+ */
+static bool detaching(struct pvq *q, struct ioeng *e)
+{
+	if (!__atomic_load_n(&q->detach_req, __ATOMIC_ACQUIRE))
+		return false;
+	if (q->quiesce && !q->quiescing) {
+		q->quiescing = true;
+		q->quiesce(q, e);
+	}
+	if (q->inflight == 0) {
+		/*
+		 * This thread owns the request's 1 -> 0 edge, before the ack:
+		 * it can never see a request it already answered, so it can
+		 * never mark a queue attached after this one DETACHED, nor
+		 * leave an ack a later detach would take for its own.
+		 */
+		__atomic_store_n(&q->state, PVQ_DETACHED, __ATOMIC_RELEASE);
+		__atomic_store_n(&q->detach_req, 0, __ATOMIC_RELEASE);
+		if (eventfd_write(q->detach_ack, 1) < 0)
+			ratelimit_log(&q->log, "%s: cannot acknowledge detach", q->name);
+	}
+	return true;
+}
+
+void pvq_service(struct pvq *q, struct ioeng *e)
+{
+	if (!detaching(q, e) && pvq_state(q) == PVQ_ACTIVE)
+		service(q, e, q->src.it->spin_ns == 0);
+}
+
+static void on_kick(struct io_source *s, struct ioeng *e)
+{
+	/* A spinning I/O thread asks for doorbells only before it sleeps. */
+	pvq_service(container_of(s, struct pvq, src), e);
+}
+
+/*
+ * Spinning for work: new submissions taken without a doorbell; true only
+ * if some were taken.  Entries a stalled queue cannot take (no completion
+ * room) are no work: counting them would spin a CPU for ever.
+ */
+static bool on_take_work(struct io_source *s, struct ioeng *e)
+{
+	struct pvq *q = container_of(s, struct pvq, src);
+	uint32_t before;
+
+	if (!serving(q) || hv_ring_load_acquire(&q->sq->prod) == q->sq_cons)
+		return false;
+	before = q->sq_cons;
+	service(q, e, false);
+	return q->sq_cons != before;
+}
+
+/*
+ * Before the I/O thread sleeps: ask for a doorbell; true if work raced in.
+ * A stalled queue keeps the event index drain() set (completions or the
+ * next doorbell resume it): its waiting entries are not work either.
+ */
+static bool on_want_doorbell(struct io_source *s)
+{
+	struct pvq *q = container_of(s, struct pvq, src);
+
+	return serving(q) && !q->stalled && want_doorbell(q);
+}
+
+static void on_publish(struct io_source *s, struct ioeng *e)
+{
+	struct pvq *q = container_of(s, struct pvq, src);
+
+	if (detaching(q, e) || pvq_state(q) != PVQ_ACTIVE)
+		return;
+	publish(q);
+	if (q->stalled)
+		service(q, e, true);
+	else if (q->idle && q->inflight == 0)
+		q->idle(q, e); /* the last one completed: the ring may be empty */
+}
+
+int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_mem *mem,
+	     uint32_t sq_esize, uint32_t cq_esize, pvq_start_fn start)
+{
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->mem = mem;
+	q->sq_esize = sq_esize;
+	q->cq_esize = cq_esize;
+	q->start = start;
+	q->port = port;
+	q->irq_gsi = -1;
+	q->detach_timeout_ms = PVQ_DETACH_TIMEOUT_MS;
+	rc = ratelimit_init(&q->log, stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
+	if (rc)
+		return rc;
+	q->detach_ack = eventfd(0, EFD_CLOEXEC);
+	if (q->detach_ack < 0) {
+		rc = -errno;
+		ratelimit_destroy(&q->log);
+		return rc;
+	}
+	rc = io_source_open(&q->src, &q->irq_fd);
+	if (rc) {
+		close(q->detach_ack);
+		q->detach_ack = -1;
+		ratelimit_destroy(&q->log);
+		return rc;
+	}
+	q->src.kick = on_kick;
+	q->src.publish = on_publish;
+	q->src.take_work = on_take_work;
+	q->src.want_doorbell = on_want_doorbell;
+	return 0;
+}
+
+void pvq_destroy(struct pvq *q)
+{
+	io_source_close(&q->src, &q->irq_fd);
+	if (q->detach_ack >= 0)
+		close(q->detach_ack);
+	q->detach_ack = -1;
+	ratelimit_flush(&q->log, q->name);
+	ratelimit_destroy(&q->log);
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+bool pvq_overlaps_rings(const struct pvq *q, uint64_t gpa, uint64_t len)
+{
+	const struct hv_queue_setup *s = &q->setup;
+
+	/*
+	 * The I/O thread's view: the setup is stable from the attach that
+	 * published state until this thread's own ack of the detach.
+	 */
+	return pvq_state(q) != PVQ_DETACHED &&
+	       (ranges_overlap(gpa, len, s->sq_gpa, hv_ring_bytes(s->sq_size, q->sq_esize)) ||
+		ranges_overlap(gpa, len, s->cq_gpa, hv_ring_bytes(s->cq_size, q->cq_esize)));
+}
+
+int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s)
+{
+	uint64_t sq_len, cq_len;
+
+	if (s->reserved || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
+	    s->cq_size < s->sq_size)
+		return -HV_EINVAL;
+	if (s->vector && (s->vector < 32 || s->vector > 254))
+		return -HV_EINVAL;
+	if (s->sq_gpa % HV_RING_ALIGN || s->cq_gpa % HV_RING_ALIGN)
+		return -HV_EINVAL;
+	sq_len = hv_ring_bytes(s->sq_size, q->sq_esize);
+	cq_len = hv_ring_bytes(s->cq_size, q->cq_esize);
+	if (!gm_range(q->mem, s->sq_gpa, sq_len) || !gm_range(q->mem, s->cq_gpa, cq_len))
+		return -HV_EFAULT;
+	if (ranges_overlap(s->sq_gpa, sq_len, s->cq_gpa, cq_len))
+		return -HV_EINVAL;
+	return 0;
+}
+
+/* The doorbell as a KVM ioeventfd, completions as an MSI through an irqfd. */
+static int wire(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	int rc = kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, true);
+
+	if (!rc && s->vector) {
+		q->irq_gsi = kvm_irqfd_msi(kvm, s->vector, q->irq_fd);
+		rc = q->irq_gsi < 0 ? q->irq_gsi : 0;
+		if (rc) /* leave nothing behind: a later attach may succeed */
+			kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);
+	}
+	if (rc)
+		ratelimit_log(&q->log, "%s: cannot wire the queue into KVM: %s", q->name,
+			      strerror(-rc));
+	return rc;
+}
+
+int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+{
+	int rc;
+
+	/* A detach that timed out is still pending: it must be retried, not skipped. */
+	if (pvq_attached(q))
+		return -HV_EBUSY;
+	rc = pvq_check_setup(q, s);
+	if (rc)
+		return rc;
+	if (kvm && wire(q, s, kvm))
+		return -HV_EIO;
+	q->setup = *s;
+	q->sq = gm_range(q->mem, s->sq_gpa, sizeof(*q->sq));
+	q->cq = gm_range(q->mem, s->cq_gpa, sizeof(*q->cq));
+	q->sqe = (uint8_t *)q->sq + HV_RING_ENTRIES_OFF;
+	q->cqe = (uint8_t *)q->cq + HV_RING_ENTRIES_OFF;
+	/* The rings start empty at the indices the guest chose. */
+	q->sq_cons = __atomic_load_n(&q->sq->prod, __ATOMIC_RELAXED);
+	q->cq_prod = q->cq_published = __atomic_load_n(&q->cq->cons, __ATOMIC_RELAXED);
+	q->sq->cons = q->sq->event = q->sq_cons;
+	q->cq->prod = q->cq_prod;
+	q->inflight = 0;
+	q->stalled = q->quiescing = false;
+	q->held = true;
+	/* The I/O thread sees the queue only from here on. */
+	__atomic_store_n(&q->state, PVQ_ACTIVE, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int pvq_detach(struct pvq *q, struct kvm_vm *kvm)
+{
+	struct pollfd p = { .fd = q->detach_ack, .events = POLLIN };
+	uint64_t v;
+
+	if (!q->held)
+		return 0;
+	/*
+	 * One request, one ack: a retry after a timeout waits for the ack of
+	 * the request already made (which the I/O thread may have sent since).
+	 */
+	if (!q->detach_pending) {
+		/* No ack is owed before a request: one found here must not answer this one. */
+		if (poll(&p, 1, 0) == 1)
+			eventfd_read(q->detach_ack, &v);
+		q->detach_pending = true;
+		__atomic_store_n(&q->detach_req, 1, __ATOMIC_RELEASE);
+	}
+	if (eventfd_write(q->src.fd, 1) < 0 || poll(&p, 1, q->detach_timeout_ms) != 1 ||
+	    eventfd_read(q->detach_ack, &v) < 0) {
+		ratelimit_log(&q->log, "%s: detach: I/O still in flight after %d ms", q->name,
+			      q->detach_timeout_ms);
+		return -HV_EBUSY; /* still pending: a retry waits again */
+	}
+	q->detach_pending = false;
+	if (kvm) {
+		kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);
+		if (q->irq_gsi >= 0)
+			kvm_irqfd_msi_remove(kvm, q->irq_gsi, q->irq_fd);
+	}
+	q->irq_gsi = -1;
+	q->sq = q->cq = NULL;
+	q->sqe = q->cqe = NULL;
+	/* The I/O thread has ignored the queue since its ack, until the next attach. */
+	q->held = false;
+	return 0;
+}
+
+const char *pvq_state_name(const struct pvq *q)
+{
+	static const char *const names[] = { "detached", "active", "broken" };
+
+	return names[pvq_state(q)];
+}

@@ -1,0 +1,130 @@
+/*
+ * hv's end of one guest queue (protocol/hv_ring.h): the ring half every PV
+ * device shares.  Attach validation and KVM wiring (ioeventfd doorbell,
+ * irqfd MSI), copy-then-validate taking of submissions, completion posting
+ * with event-index suppression, broken-queue detection, flow control, and
+ * the detach handshake with the I/O thread.  A device supplies only what
+ * one submission means (pvq_start_fn) and when it completes.
+ */
+#ifndef HV_PVQ_H
+#define HV_PVQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv_ring.h"
+#include "kvm/guest_mem.h"
+#include "io/iothread.h"
+#include "core/ratelimit.h"
+
+#define PVQ_DETACH_TIMEOUT_MS 10000
+#define PVQ_MAX_ENTRY 256 /* bytes: the largest submission entry of any device */
+
+struct kvm_vm;
+struct pvq;
+
+enum pvq_state {
+	PVQ_DETACHED = 0,
+	PVQ_ACTIVE = 1,
+	PVQ_BROKEN = 2, /* the guest broke the ring protocol; no more service */
+};
+
+/*
+ * I/O thread: one submission, already copied out of the ring.  Each one
+ * taken must later be completed exactly once with pvq_complete().
+ */
+typedef void (*pvq_start_fn)(struct pvq *q, struct ioeng *e, const void *entry);
+
+struct pvq {
+	char name[24];             /* for messages: "pvblk0", "pvnet0 tx" */
+	const struct guest_mem *mem;
+	uint32_t sq_esize, cq_esize;
+	pvq_start_fn start;
+	uint32_t max_inflight;     /* taken, not completed: at most this (0: the CQ's size) */
+	/* Optional: a detach was asked for; end what may wait for ever (a read). */
+	void (*quiesce)(struct pvq *q, struct ioeng *e);
+	/* Optional: after taking, with nothing taken in flight (an empty ring). */
+	void (*idle)(struct pvq *q, struct ioeng *e);
+	/* Optional: before taking (a NIC's TX looks at its RX ring first). */
+	void (*pre)(struct pvq *q, struct ioeng *e);
+	uint16_t port;             /* notify port */
+	struct io_source src;      /* doorbell */
+	int irq_fd;                /* signalled to raise the completion interrupt */
+	int irq_gsi;               /* its KVM route while attached, or -1 */
+	int state;                 /* enum pvq_state, atomic */
+	/*
+	 * The detach handshake: the vCPU thread sets detach_req 0 -> 1 (once
+	 * per detach, however often it is retried); the I/O thread, once
+	 * nothing is in flight, marks the queue DETACHED, sets detach_req
+	 * 1 -> 0 and signals detach_ack: exactly one ack per request.
+	 */
+	int detach_req;            /* atomic */
+	int detach_ack;            /* eventfd */
+	int detach_timeout_ms;
+	struct ratelimit log;      /* what the guest can make this queue say */
+
+	/* the attaching and detaching vCPU's (callers serialise them per device) */
+	bool held;                 /* attached, and no detach has finished since */
+	bool detach_pending;       /* a detach was asked for and timed out */
+
+	/* fixed at attach (vCPU thread), then the I/O thread's */
+	struct hv_queue_setup setup;
+	struct hv_ring_ctl *sq, *cq;
+	uint8_t *sqe, *cqe;
+	uint32_t sq_cons, cq_prod, cq_published, inflight;
+	bool stalled;              /* stopped taking: no completion room or budget */
+	bool quiescing;            /* quiesce() ran for the pending detach */
+	uint64_t taken, irqs, irqs_suppressed;
+	uint64_t yields;           /* passes cut at a ring's worth (a guest refilling as fast) */
+};
+
+/*
+ * Sets up a detached queue on notify port; start handles each submission.
+ * The caller may add take_work-style callbacks to q->src only through the
+ * ones pvq installs.  0 or -errno.
+ */
+int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_mem *mem,
+	     uint32_t sq_esize, uint32_t cq_esize, pvq_start_fn start);
+void pvq_destroy(struct pvq *q);
+
+/*
+ * Everything about hv's copy of a setup the guest can get wrong (sizes,
+ * vector, alignment, rings inside RAM, not overlapping), before anything
+ * changes: a device checks it before it allocates for the queue.  0 or -HV_E*.
+ */
+int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s);
+
+/*
+ * Validates hv's copy of a setup (pvq_check_setup), wires the doorbell and interrupt into KVM (kvm may be
+ * NULL in unit tests) and starts the rings empty at the guest's indices.
+ * The device checks queue number and features first.  0 or -HV_E*.
+ */
+int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm);
+
+/*
+ * Lets go of the queue, attached or broken: waits until every taken
+ * submission completed (their completions are dropped), unwires KVM.  0, or
+ * -HV_EBUSY after detach_timeout_ms (a retry waits again).
+ */
+int pvq_detach(struct pvq *q, struct kvm_vm *kvm);
+
+static inline int pvq_state(const struct pvq *q)
+{
+	return __atomic_load_n(&q->state, __ATOMIC_ACQUIRE);
+}
+
+/* vCPU thread: true for an attached queue, or one whose detach never finished. */
+bool pvq_attached(const struct pvq *q);
+
+/* I/O thread: true if [gpa, gpa + len) overlaps either ring of a queue it serves. */
+bool pvq_overlaps_rings(const struct pvq *q, uint64_t gpa, uint64_t len);
+
+/* I/O thread: posts a completion (cq_esize bytes) of a submission taken earlier. */
+void pvq_complete(struct pvq *q, const void *cpl);
+
+/* I/O thread: takes what the guest published (see the doorbell callbacks). */
+void pvq_service(struct pvq *q, struct ioeng *e);
+
+const char *pvq_state_name(const struct pvq *q);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * The allowlist of each thread, call by call, with the code that needs it.
+ * Everything hv opens, maps or creates (files, taps, /dev/kvm, the VM, the
+ * vCPU, eventfds, io_uring, the I/O thread) exists before these apply; what
+ * is left is serving the guest and tearing down.  Hot calls come first: the
+ * filter tests the rules in order.
+ */
+#include "sandbox/sandbox_policy.h"
+
+#include <linux/kvm.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "core/util.h"
+
+/*
+ * vCPU thread ioctls, by request number (the kernel reads the low 32 bits):
+ * KVM_RUN; the state report on a fatal exit or --timeout --verbose; and the
+ * queue attach/detach hypercalls, which add and remove ioeventfds, irqfds
+ * and MSI routes while the guest runs.
+ */
+static const uint32_t vcpu_ioctls[] = {
+	KVM_RUN,
+	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
+	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC,
+};
+
+#define ANY(n) { .nr = (n), .test = SB_ANY }
+/* Memory may be mapped, never made executable: no new code in a confined hv. */
+#define NO_EXEC(n) { .nr = (n), .test = SB_ARG_CLEAR, .arg = 2, .mask = PROT_EXEC }
+
+/*
+ * What any thread needs: write and writev (console output, eventfd signals
+ * to irqfds and the vCPU thread; musl's stdio writes stderr with writev),
+ * and what musl itself uses: malloc (mallocng: brk and mmap, mprotect of
+ * its metadata areas, madvise and munmap on free), futex (locks,
+ * pthread_join, the I/O thread's start handshake), signal returns (the
+ * --timeout SIGALRM), restart_syscall (a wait resumed after SIGSTOP and
+ * SIGCONT), and exit_group (exit, and the SIGSYS reporter itself).
+ */
+#define COMMON                                                                       \
+	ANY(__NR_write), ANY(__NR_writev), ANY(__NR_futex),                          \
+	ANY(__NR_clock_gettime) /* hc_time_ns, --io-poll: the vDSO's fallback */,    \
+	NO_EXEC(__NR_mmap), NO_EXEC(__NR_mprotect), ANY(__NR_munmap), ANY(__NR_madvise), \
+	ANY(__NR_brk), ANY(__NR_rt_sigreturn), ANY(__NR_restart_syscall),            \
+	ANY(__NR_exit_group)
+
+static const struct sandbox_rule vcpu_rules[] = {
+	{ .nr = __NR_ioctl, .test = SB_ARG_IN, .arg = 1, .vals = vcpu_ioctls,
+	  .nr_vals = ARRAY_SIZE(vcpu_ioctls) },
+	COMMON,
+	ANY(__NR_read),      /* queue detach: the I/O thread's acknowledgement (eventfd) */
+	ANY(__NR_pread64),   /* KVM's statistics fds: HV_HC_EXIT_COUNT, --stats */
+	ANY(__NR_getrusage), /* HV_HC_EXIT_COUNT's CPU time, --stats */
+	ANY(__NR_mincore),   /* --stats: guest RAM resident */
+	ANY(__NR_poll),      /* queue detach waits for the I/O thread's acknowledgement */
+	ANY(__NR_setitimer), /* --timeout disarmed at the end */
+	ANY(__NR_close),     /* teardown: devices, io_uring, KVM */
+};
+
+static const struct sandbox_rule io_rules[] = {
+	ANY(__NR_io_uring_enter), /* every disk, tap and doorbell operation (the ring is
+				     restricted to hv's opcodes: ioeng.c) */
+	COMMON,
+	ANY(__NR_rt_sigprocmask), /* musl's pthread_exit blocks signals while it exits */
+	ANY(__NR_exit),           /* the thread's own end */
+};
+
+const struct sandbox_policy sandbox_policies[SANDBOX_THREADS] = {
+	[SANDBOX_VCPU] = { "vCPU", "vcpu", vcpu_rules, ARRAY_SIZE(vcpu_rules) },
+	[SANDBOX_IO] = { "I/O", "io", io_rules, ARRAY_SIZE(io_rules) },
+};
