@@ -116,7 +116,7 @@ enum hv_dev_type {
 	HV_DEV_TRAPBLK = 2, /* trap-and-emulate block controller: base = MMIO gpa */
 	HV_DEV_PVBLK = 3,   /* paravirtual block device (rings, hv_blk.h) */
 	HV_DEV_PVNET = 4,   /* paravirtual NIC (RX and TX rings, hv_net.h) */
-	HV_DEV_TRAPNET = 5, /* trap-and-emulate NIC: base = MMIO gpa (hv_net.h) */
+	HV_DEV_TRAPNET = 5, /* trap-and-emulate NIC: base = MMIO gpa (hv_trapnet.h) */
 };
 
 #define HV_DEV_F_RO (1u << 0)      /* block devices: refuses writes */

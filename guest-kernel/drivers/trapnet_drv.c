@@ -10,7 +10,7 @@
 
 #include "apic.h"
 #include "boot_args.h"
-#include "hv_net.h"
+#include "hv_trapnet.h"
 #include "lib.h"
 #include "lwip/pbuf.h"
 #include "mm.h"

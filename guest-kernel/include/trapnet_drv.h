@@ -1,5 +1,5 @@
 /*
- * Driver for hv's trap-and-emulate NIC (protocol/hv_net.h, HV_TRAPNET_*):
+ * Driver for hv's trap-and-emulate NIC (protocol/hv_trapnet.h):
  * finds the controllers in the boot info and registers each as a netdev.
  */
 #ifndef GK_TRAPNET_DRV_H

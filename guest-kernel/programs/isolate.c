@@ -1,7 +1,7 @@
 /* isolate: what one guest can find of another: its RAM, its disks, the device windows. */
 #include "blkdev.h"
-#include "hv_net.h"
 #include "hv_trapblk.h"
+#include "hv_trapnet.h"
 #include "hypercall.h"
 #include "lib.h"
 #include "mm.h"

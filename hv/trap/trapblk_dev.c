@@ -1,26 +1,26 @@
-/* Trap block controller: register decode (vCPU thread), command execution (I/O thread). */
+/* Trap block controller: its registers and what a command does (I/O thread). */
 #include "trap/trapblk_dev.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
 #include "core/util.h"
 
-#include <errno.h>
-#include <stddef.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
+_Static_assert(offsetof(struct trapblk_dev, tr) == 0, "the device pointer is the transport's");
+_Static_assert(HV_TRAPBLK_ST_BUSY == TRAP_ST_BUSY, "STATUS is a transport channel's status");
 
-#include "kvm/kvm.h"
-#include "trap/mmio_reg.h"
-#include "core/vm.h"
-
-/*
- * The command is over: result, bytes, interrupt status and the MSI, all
- * under the lock, so a guest that sees STATUS not busy (and may start the
- * next command at once) also sees this command's ISR.DONE and has had its
- * interrupt: nothing of it can land during the next one.
- */
-static void finish_locked(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
+/* Its one channel: a command at a time. */
+static void finish(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
 {
+	trap_finish(&t->tr, 0, result, bytes);
+}
+
+/* Under the lock, as the command ends (trap_ops.finished). */
+static void finished(void *dev, unsigned chan, uint32_t result, uint32_t bytes)
+{
+	struct trapblk_dev *t = dev;
+
+	(void)chan;
 	if (result == HV_BLK_S_OK)
 		t->st.bytes += bytes;
 	else if (result == HV_BLK_S_IOERR)
@@ -28,17 +28,6 @@ static void finish_locked(struct trapblk_dev *t, uint32_t result, uint32_t bytes
 	else
 		t->st.bad_cmds++;
 	t->bytes = bytes;
-	t->status = result;
-	t->isr |= HV_TRAPBLK_INT_DONE;
-	if (t->ier & HV_TRAPBLK_INT_DONE && eventfd_write(t->irq_fd, 1) == 0)
-		t->st.irqs++;
-}
-
-static void finish(struct trapblk_dev *t, uint32_t result, uint32_t bytes)
-{
-	pthread_mutex_lock(&t->lock);
-	finish_locked(t, result, bytes);
-	pthread_mutex_unlock(&t->lock);
 }
 
 static void io_done(struct ioeng_op *op, int res)
@@ -58,7 +47,7 @@ static uint32_t check(struct trapblk_dev *t, uint64_t bytes, bool write)
 	if (t->run_count == 0 || t->run_count > HV_TRAPBLK_MAX_SECTORS ||
 	    t->run_dma % HV_BLK_SEG_ALIGN)
 		return HV_BLK_S_BADREQ;
-	t->iov.iov_base = gm_range(t->mem, t->run_dma, bytes);
+	t->iov.iov_base = gm_range(t->tr.mem, t->run_dma, bytes);
 	t->iov.iov_len = bytes;
 	if (!t->iov.iov_base || !disk_range_ok(&t->disk, t->run_sector, bytes))
 		return HV_BLK_S_BADREQ;
@@ -74,34 +63,22 @@ static void identify(struct trapblk_dev *t)
 		.flags = t->disk.ro ? HV_TRAPBLK_F_RO : 0, .max_sectors = HV_TRAPBLK_MAX_SECTORS,
 	};
 
-	if (t->run_dma % HV_BLK_SEG_ALIGN || gm_write(t->mem, t->run_dma, &id, sizeof(id)))
+	if (t->run_dma % HV_BLK_SEG_ALIGN || gm_write(t->tr.mem, t->run_dma, &id, sizeof(id)))
 		finish(t, HV_BLK_S_BADREQ, 0);
 	else
 		finish(t, HV_BLK_S_OK, sizeof(id));
 }
 
-/* I/O thread: run the latched command, copied under the lock once BUSY says it is whole. */
-static void on_kick(struct io_source *s, struct ioeng *e)
+/* I/O thread: the latched command (trap_ops.run). */
+static void run(void *dev, unsigned chan, struct ioeng *e)
 {
-	struct trapblk_dev *t = container_of(s, struct trapblk_dev, src);
-	uint64_t bytes;
-	bool write, busy;
+	struct trapblk_dev *t = dev;
+	uint64_t bytes = (uint64_t)t->run_count * HV_BLK_SECTOR;
+	bool write = t->run_cmd == HV_TRAPBLK_CMD_WRITE;
 	uint32_t st;
 	int rc;
 
-	pthread_mutex_lock(&t->lock);
-	busy = t->status & HV_TRAPBLK_ST_BUSY;
-	if (busy) {
-		t->run_cmd = t->cmd;
-		t->run_sector = t->cmd_sector;
-		t->run_dma = t->cmd_dma;
-		t->run_count = t->cmd_count;
-	}
-	pthread_mutex_unlock(&t->lock);
-	if (!busy)
-		return; /* a stray signal: nothing latched */
-	bytes = (uint64_t)t->run_count * HV_BLK_SECTOR;
-	write = t->run_cmd == HV_TRAPBLK_CMD_WRITE;
+	(void)chan;
 	t->op.cb = io_done;
 	switch (t->run_cmd) {
 	case HV_TRAPBLK_CMD_READ:
@@ -129,219 +106,105 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 		finish(t, HV_BLK_S_IOERR, 0);
 }
 
-/* vCPU thread, under the lock: latch the registers and hand the command over. */
-static void start_cmd(struct trapblk_dev *t, uint32_t cmd)
-{
-	if (t->status & HV_TRAPBLK_ST_BUSY) {
-		t->st.busy_writes++; /* one command at a time: ignored, as hardware would */
-		return;
-	}
-	t->st.cmds++;
-	t->cmd = cmd;
-	t->cmd_sector = t->sector;
-	t->cmd_dma = t->dma;
-	t->cmd_count = t->count;
-	t->isr &= ~HV_TRAPBLK_INT_DONE;
-	t->status = HV_TRAPBLK_ST_BUSY;
-	if (eventfd_write(t->src.fd, 1) < 0)
-		finish_locked(t, HV_BLK_S_IOERR, 0);
-}
-
-static bool read_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_t *val)
-{
-	unsigned sh;
-
-	if (mmio_reg64(off, HV_TRAPBLK_R_CAPACITY, size, &sh))
-		*val = t->disk.sectors >> sh;
-	else if (mmio_reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
-		*val = t->sector >> sh;
-	else if (mmio_reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
-		*val = t->dma >> sh;
-	else if (size != 4)
-		return false;
-	else if (off == HV_TRAPBLK_R_MAGIC)
-		*val = HV_TRAPBLK_MAGIC;
-	else if (off == HV_TRAPBLK_R_VERSION)
-		*val = HV_TRAPBLK_VERSION;
-	else if (off == HV_TRAPBLK_R_COUNT)
-		*val = t->count;
-	else if (off == HV_TRAPBLK_R_FLAGS)
-		*val = t->disk.ro ? HV_TRAPBLK_F_RO : 0;
-	else if (off == HV_TRAPBLK_R_STATUS)
-		*val = t->status;
-	else if (off == HV_TRAPBLK_R_ISR)
-		*val = t->isr;
-	else if (off == HV_TRAPBLK_R_IER)
-		*val = t->ier;
-	else if (off == HV_TRAPBLK_R_BYTES)
-		*val = t->bytes;
-	else if (off == HV_TRAPBLK_R_VECTOR)
-		*val = t->vector;
-	else
-		return false;
-	if (size == 4)
-		*val &= 0xffffffffu;
-	return true;
-}
-
-static bool write_reg(struct trapblk_dev *t, uint64_t off, unsigned size, uint64_t v)
-{
-	unsigned sh;
-
-	if (mmio_reg64(off, HV_TRAPBLK_R_SECTOR, size, &sh))
-		mmio_write64(&t->sector, v, size, sh);
-	else if (mmio_reg64(off, HV_TRAPBLK_R_DMA, size, &sh))
-		mmio_write64(&t->dma, v, size, sh);
-	else if (size != 4)
-		return false;
-	else if (off == HV_TRAPBLK_R_COUNT)
-		t->count = (uint32_t)v;
-	else if (off == HV_TRAPBLK_R_CMD)
-		start_cmd(t, (uint32_t)v);
-	else if (off == HV_TRAPBLK_R_ISR)
-		t->isr &= ~(uint32_t)v;
-	else if (off == HV_TRAPBLK_R_IER)
-		t->ier = (uint32_t)v & HV_TRAPBLK_INT_DONE;
-	else
-		return false;
-	return true;
-}
-
-void trapblk_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
-{
-	struct trapblk_dev *t = opaque;
-	bool ok;
-
-	/* One access at a time, whichever vCPU makes it, against the I/O thread's finish. */
-	pthread_mutex_lock(&t->lock);
-	ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
-	if (!ok) {
-		/* Reserved offsets, read-only registers, odd widths: reads as zero. */
-		t->st.bad_accesses++;
-		if (!is_write)
-			*val = 0;
-	}
-	pthread_mutex_unlock(&t->lock);
-}
-
-int trapblk_dev_init(struct trapblk_dev *t, unsigned index, uint64_t base,
-		     const struct guest_mem *mem, const struct disk *disk)
-{
-	int rc;
-
-	memset(t, 0, sizeof(*t));
-	t->disk = *disk;
-	t->index = index;
-	t->mem = mem;
-	t->base = base;
-	t->vector = TRAPBLK_VEC_BASE + index;
-	rc = io_source_open(&t->src, &t->irq_fd);
-	if (rc)
-		return rc;
-	rc = -pthread_mutex_init(&t->lock, NULL);
-	if (rc) {
-		io_source_close(&t->src, &t->irq_fd);
-		return rc;
-	}
-	t->src.kick = on_kick;
-	return 0;
-}
-
-void trapblk_dev_destroy(struct trapblk_dev *t)
-{
-	io_source_close(&t->src, &t->irq_fd);
-	pthread_mutex_destroy(&t->lock);
-	disk_close(&t->disk);
-}
-
-void trapblk_dev_desc(const struct trapblk_dev *t, struct hv_dev_desc *d)
-{
-	disk_desc(&t->disk, HV_DEV_TRAPBLK, t->index, d);
-	d->base = t->base;
-	d->len = HV_TRAPBLK_WINDOW;
-	d->irq = t->vector;
-}
-
-int trapblk_dev_wire(void *dev, struct kvm_vm *kvm)
+/* vCPU thread, under the lock: CMD written while not busy (trap_ops.latch). */
+static void latch(void *dev, unsigned chan, uint64_t cmd)
 {
 	struct trapblk_dev *t = dev;
-	int gsi = kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
 
-	return gsi < 0 ? gsi : 0;
+	(void)chan;
+	t->st.cmds++;
+	t->run_cmd = (uint32_t)cmd;
+	t->run_sector = t->sector;
+	t->run_dma = t->dma;
+	t->run_count = t->count;
 }
 
-void trapblk_dev_print_stats(FILE *f, const void *dev)
+static uint64_t flags(const void *dev)
+{
+	return ((const struct trapblk_dev *)dev)->disk.ro ? HV_TRAPBLK_F_RO : 0;
+}
+
+#define U32(field) TRAP_U32(struct trapblk_dev, field)
+#define U64(field) TRAP_U64(struct trapblk_dev, field)
+
+static const struct trap_reg regs[] = {
+	{ .off = HV_TRAPBLK_R_MAGIC, .kind = TRAP_REG_CONST, .arg = HV_TRAPBLK_MAGIC },
+	{ .off = HV_TRAPBLK_R_VERSION, .kind = TRAP_REG_CONST, .arg = HV_TRAPBLK_VERSION },
+	{ .off = HV_TRAPBLK_R_CAPACITY, .kind = TRAP_REG_RO, .wide = true, .arg = U64(disk.sectors) },
+	{ .off = HV_TRAPBLK_R_SECTOR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(sector) },
+	{ .off = HV_TRAPBLK_R_COUNT, .kind = TRAP_REG_RW, .arg = U32(count) },
+	{ .off = HV_TRAPBLK_R_FLAGS, .kind = TRAP_REG_FN, .get = flags },
+	{ .off = HV_TRAPBLK_R_DMA, .kind = TRAP_REG_RW, .wide = true, .arg = U64(dma) },
+	{ .off = HV_TRAPBLK_R_CMD, .kind = TRAP_REG_CMD, .arg = TRAP_CMD_ANY },
+	{ .off = HV_TRAPBLK_R_STATUS, .kind = TRAP_REG_STATUS },
+	{ .off = HV_TRAPBLK_R_ISR, .kind = TRAP_REG_ISR },
+	{ .off = HV_TRAPBLK_R_IER, .kind = TRAP_REG_IER },
+	{ .off = HV_TRAPBLK_R_BYTES, .kind = TRAP_REG_RO, .arg = U32(bytes) },
+	{ .off = HV_TRAPBLK_R_VECTOR, .kind = TRAP_REG_VECTOR },
+};
+
+/* ---- setup and reports ------------------------------------------------------ */
+
+static int open_disk(void *dev, unsigned index, const char *opt, const char *arg, char *err,
+		     size_t errlen)
+{
+	(void)index;
+	return disk_open_arg(&((struct trapblk_dev *)dev)->disk, opt, arg, err, errlen);
+}
+
+static void close_disk(void *dev)
+{
+	disk_close(&((struct trapblk_dev *)dev)->disk);
+}
+
+static void desc(const void *dev, struct hv_dev_desc *d)
 {
 	const struct trapblk_dev *t = dev;
 
-	fprintf(f, "  trapblk%u (%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, "
-		   "%llu while busy, %llu bad register accesses, %llu interrupts\n",
-		t->index, t->disk.name, disk_mode(&t->disk), t->disk.ro ? ", ro" : "",
-		(unsigned long long)t->st.cmds, (unsigned long long)t->st.bytes,
-		(unsigned long long)t->st.bad_cmds, (unsigned long long)t->st.io_errors,
-		(unsigned long long)t->st.busy_writes, (unsigned long long)t->st.bad_accesses,
-		(unsigned long long)t->st.irqs);
-}
-
-/* ---- the device kind: --trap-disk ------------------------------------------ */
-
-static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
-{
-	struct trapblk_dev *t;
-	struct hv_dev_desc d;
-	struct disk disk;
-	uint64_t base;
-	int rc;
-
-	if (vm_alloc_mmio(vm, HV_TRAPBLK_WINDOW, &base))
-		return err_msg(-ENOSPC, err, errlen, "trapblk%u: no MMIO window left", index);
-	rc = disk_open_arg(&disk, trapblk_dev_kind.option, arg, err, errlen);
-	if (rc)
-		return rc;
-	t = calloc(1, sizeof(*t));
-	rc = t ? trapblk_dev_init(t, index, base, &vm->mem, &disk) : -ENOMEM;
-	if (rc) {
-		disk_close(&disk);
-		free(t);
-		return err_msg(rc, err, errlen, "trapblk%u: cannot set up: %s", index,
-			       strerror(-rc));
-	}
-	trapblk_dev_desc(t, &d);
-	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPBLK_WINDOW, trapblk_dev_mmio, t,
-			     "trapblk");
-	if (rc) {
-		err_msg(rc, err, errlen, "trapblk%u: cannot map its window: %s", index,
-			strerror(-rc));
-	} else {
-		struct io_source *src = &t->src;
-
-		rc = vm_add_device(vm, &trapblk_dev_kind, index, t, &d, &src, 1);
-		if (rc) {
-			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
-			err_msg(rc, err, errlen, "trapblk%u: cannot set up: %s", index,
-				strerror(-rc));
-		}
-	}
-	if (rc) {
-		trapblk_dev_destroy(t);
-		free(t);
-	}
-	return rc;
+	disk_desc(&t->disk, HV_DEV_TRAPBLK, t->tr.index, d);
 }
 
 static void describe(FILE *f, const void *dev)
 {
 	const struct trapblk_dev *t = dev;
 
-	fprintf(f, "hv: trapblk%u: %s, %llu sectors, %s%s, MMIO 0x%llx, vector %u\n", t->index,
-		t->disk.name, (unsigned long long)t->disk.sectors, disk_mode(&t->disk),
-		t->disk.ro ? ", read-only" : "", (unsigned long long)t->base, t->vector);
+	fprintf(f, "%s, %llu sectors, %s%s", t->disk.name, (unsigned long long)t->disk.sectors,
+		disk_mode(&t->disk), t->disk.ro ? ", read-only" : "");
 }
 
-static void destroy(void *dev)
+static void print_stats(FILE *f, const void *dev)
 {
-	trapblk_dev_destroy(dev);
-	free(dev);
+	const struct trapblk_dev *t = dev;
+
+	fprintf(f, "%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, ",
+		t->disk.name, disk_mode(&t->disk), t->disk.ro ? ", ro" : "",
+		(unsigned long long)t->st.cmds, (unsigned long long)t->st.bytes,
+		(unsigned long long)t->st.bad_cmds, (unsigned long long)t->st.io_errors);
+}
+
+static const struct trap_ops trapblk_ops = {
+	.size = sizeof(struct trapblk_dev),
+	.window = HV_TRAPBLK_WINDOW,
+	.vec_base = TRAPBLK_VEC_BASE,
+	.regs = regs,
+	.nr_regs = sizeof(regs) / sizeof(regs[0]),
+	.int_mask = HV_TRAPBLK_INT_DONE,
+	.nr_chan = 1,
+	.chan = { { .int_bit = HV_TRAPBLK_INT_DONE, .idle = 0 } },
+	.signal_err = HV_BLK_S_IOERR,
+	.open = open_disk,
+	.close = close_disk,
+	.desc = desc,
+	.latch = latch,
+	.run = run,
+	.finished = finished,
+	.describe = describe,
+	.print_stats = print_stats,
+};
+
+static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
+{
+	return trap_create(vm, &trapblk_dev_kind, &trapblk_ops, index, arg, err, errlen);
 }
 
 const struct device_kind trapblk_dev_kind = {
@@ -354,8 +217,5 @@ const struct device_kind trapblk_dev_kind = {
 		 "                     one request at a time).  Repeatable.\n",
 	.check = disk_check_arg,
 	.add = add,
-	.wire = trapblk_dev_wire,
-	.describe = describe,
-	.print_stats = trapblk_dev_print_stats,
-	.destroy = destroy,
+	TRAP_KIND_HOOKS,
 };

@@ -1,118 +1,74 @@
-/* Trap NIC: register decode (vCPU thread), sends and receives (I/O thread). */
+/* Trap NIC: its registers, and its sends and receives (I/O thread). */
 #include "trap/trapnet_dev.h"
+
+#include <string.h>
+
 #include "core/util.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-
-#include "kvm/kvm.h"
-#include "trap/mmio_reg.h"
-#include "core/vm.h"
-
-#define PEND_TX 1u
-#define PEND_RX 2u
+_Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
+_Static_assert(HV_TRAPNET_ST_BUSY == TRAP_ST_BUSY, "TX_ and RX_STATUS are channel statuses");
 
 static bool link_up(const struct trapnet_dev *t)
 {
 	return __atomic_load_n(&t->link_up, __ATOMIC_ACQUIRE);
 }
 
-/* Under the lock: sets ISR bits and raises the MSI for those IER enables. */
-static void raise_irq_locked(struct trapnet_dev *t, uint32_t bits)
-{
-	t->isr |= bits;
-	if (t->ier & bits && eventfd_write(t->irq_fd, 1) == 0)
-		t->st.irqs++;
-}
-
 static void link_down(struct trapnet_dev *t)
 {
 	if (__atomic_exchange_n(&t->link_up, false, __ATOMIC_ACQ_REL)) {
-		fprintf(stderr, "hv: trapnet%u: %s is gone: link down\n", t->index, t->net.name);
-		pthread_mutex_lock(&t->lock);
-		raise_irq_locked(t, HV_TRAPNET_INT_LINK);
-		pthread_mutex_unlock(&t->lock);
+		fprintf(stderr, "hv: trapnet%u: %s is gone: link down\n", t->tr.index, t->net.name);
+		trap_raise(&t->tr, HV_TRAPNET_INT_LINK);
 	}
 }
 
 /* ---- I/O thread: the send and the receive ------------------------------------------- */
 
-/*
- * Under the lock, so a guest that sees TX_STATUS not busy (and may send
- * again at once) also sees ISR.TX and has had the interrupt: nothing of
- * this send can land during the next one.
- */
-static void finish_tx_locked(struct trapnet_dev *t, uint32_t status)
+/* Under the lock, as a send or a receive ends (trap_ops.finished). */
+static void finished(void *dev, unsigned chan, uint32_t status, uint32_t len)
 {
+	struct trapnet_dev *t = dev;
+	struct trapnet_dev_stats *s = &t->st[chan];
+
 	if (status == HV_NET_S_OK) {
-		t->st.tx_frames++;
-		t->st.tx_bytes += t->tx_run_len;
+		s->frames++;
+		s->bytes += len;
 	} else if (status == HV_NET_S_BADREQ) {
-		t->st.tx_bad++;
+		s->bad++;
 	} else {
-		t->st.tx_errors++;
+		s->errors++;
 	}
-	t->tx_status = status;
-	raise_irq_locked(t, HV_TRAPNET_INT_TX);
+	if (chan == TRAPNET_RX)
+		t->rx_frame = len;
 }
 
-static void finish_rx_locked(struct trapnet_dev *t, uint32_t status, uint32_t len)
+/* A backend that is gone takes the link down; what was under way ends LINK_DOWN. */
+static uint32_t host_error(struct trapnet_dev *t, int res)
 {
-	if (status == HV_NET_S_OK) {
-		t->st.rx_frames++;
-		t->st.rx_bytes += len;
-	} else if (status == HV_NET_S_BADREQ) {
-		t->st.rx_bad++;
-	} else {
-		t->st.rx_errors++;
+	if (res < 0 && net_gone(res)) {
+		link_down(t);
+		return HV_NET_S_LINK_DOWN;
 	}
-	t->rx_frame = len;
-	t->rx_status = status;
-	raise_irq_locked(t, HV_TRAPNET_INT_RX);
-}
-
-static void finish_tx(struct trapnet_dev *t, uint32_t status)
-{
-	pthread_mutex_lock(&t->lock);
-	finish_tx_locked(t, status);
-	pthread_mutex_unlock(&t->lock);
-}
-
-static void finish_rx(struct trapnet_dev *t, uint32_t status, uint32_t len)
-{
-	pthread_mutex_lock(&t->lock);
-	finish_rx_locked(t, status, len);
-	pthread_mutex_unlock(&t->lock);
+	return HV_NET_S_IOERR;
 }
 
 static void tx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, tx_op);
 
-	if (res >= 0 && (uint32_t)res == t->tx_run_len) {
-		finish_tx(t, HV_NET_S_OK);
-	} else if (res < 0 && net_gone(res)) {
-		link_down(t);
-		finish_tx(t, HV_NET_S_LINK_DOWN);
-	} else {
-		finish_tx(t, HV_NET_S_IOERR);
-	}
+	if (res >= 0 && (uint32_t)res == t->tx_run_len)
+		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_OK, t->tx_run_len);
+	else
+		trap_finish(&t->tr, TRAPNET_TX, host_error(t, res), 0);
 }
 
 static void rx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, rx_op);
 
-	if (res >= HV_NET_MIN_FRAME) {
-		finish_rx(t, HV_NET_S_OK, (uint32_t)res);
-	} else if (res < 0 && net_gone(res)) {
-		link_down(t);
-		finish_rx(t, HV_NET_S_LINK_DOWN, 0);
-	} else {
-		finish_rx(t, HV_NET_S_IOERR, 0);
-	}
+	if (res >= HV_NET_MIN_FRAME)
+		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_OK, (uint32_t)res);
+	else
+		trap_finish(&t->tr, TRAPNET_RX, host_error(t, res), 0);
 }
 
 /* The latched send: the same rules as a PV TX request of one segment. */
@@ -122,19 +78,19 @@ static void start_tx(struct trapnet_dev *t, struct ioeng *e)
 
 	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
 	    t->tx_run_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
-		p = gm_range(t->mem, t->tx_run_addr, t->tx_run_len);
+		p = gm_range(t->tr.mem, t->tx_run_addr, t->tx_run_len);
 	if (!p) {
-		finish_tx(t, HV_NET_S_BADREQ);
+		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_BADREQ, 0);
 		return;
 	}
 	if (!link_up(t)) {
-		finish_tx(t, HV_NET_S_LINK_DOWN);
+		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_LINK_DOWN, 0);
 		return;
 	}
 	t->tx_iov = (struct iovec){ p, t->tx_run_len };
 	t->tx_op.cb = tx_done;
 	if (net_send(e, &t->net, &t->tx_iov, 1, &t->tx_op))
-		finish_tx(t, HV_NET_S_IOERR);
+		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_IOERR, 0);
 }
 
 /* The latched buffer: big enough for a whole frame, inside RAM. */
@@ -144,218 +100,133 @@ static void start_rx(struct trapnet_dev *t, struct ioeng *e)
 
 	if (t->rx_run_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN &&
 	    t->rx_run_len <= HV_NET_MAX_FRAME)
-		p = gm_range(t->mem, t->rx_run_addr, t->rx_run_len);
+		p = gm_range(t->tr.mem, t->rx_run_addr, t->rx_run_len);
 	if (!p) {
-		finish_rx(t, HV_NET_S_BADREQ, 0);
+		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_BADREQ, 0);
 		return;
 	}
 	if (!link_up(t)) {
-		finish_rx(t, HV_NET_S_LINK_DOWN, 0);
+		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_LINK_DOWN, 0);
 		return;
 	}
 	t->rx_iov = (struct iovec){ p, t->rx_run_len };
 	t->rx_op.cb = rx_done;
 	if (net_recv(e, &t->net, &t->rx_iov, 1, &t->rx_op))
-		finish_rx(t, HV_NET_S_IOERR, 0);
+		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_IOERR, 0);
 }
 
-static void on_kick(struct io_source *s, struct ioeng *e)
+/* trap_ops.run: the transport runs RX before TX, so a frame sent now may come straight back. */
+static void run(void *dev, unsigned chan, struct ioeng *e)
 {
-	struct trapnet_dev *t = container_of(s, struct trapnet_dev, src);
-	uint32_t pending;
-
-	/* What the vCPU latched, copied whole under the lock. */
-	pthread_mutex_lock(&t->lock);
-	pending = t->pending;
-	t->pending = 0;
-	if (pending & PEND_TX) {
-		t->tx_run_addr = t->tx_cmd_addr;
-		t->tx_run_len = t->tx_cmd_len;
-	}
-	if (pending & PEND_RX) {
-		t->rx_run_addr = t->rx_cmd_addr;
-		t->rx_run_len = t->rx_cmd_len;
-	}
-	pthread_mutex_unlock(&t->lock);
-	/* The buffer first: a frame sent now may come straight back (loop). */
-	if (pending & PEND_RX)
-		start_rx(t, e);
-	if (pending & PEND_TX)
-		start_tx(t, e);
+	if (chan == TRAPNET_RX)
+		start_rx(dev, e);
+	else
+		start_tx(dev, e);
 }
 
 /* ---- vCPU thread: registers ---------------------------------------------------------- */
 
-/* Under the lock: latch the operands and hand them over, unless one runs. */
-static void command(struct trapnet_dev *t, uint32_t *status, uint32_t bit, uint32_t pend)
+/* Under the lock: SEND or POST written while not busy (trap_ops.latch). */
+static void latch(void *dev, unsigned chan, uint64_t v)
 {
-	if (*status & HV_TRAPNET_ST_BUSY) {
-		t->st.busy_writes++; /* one at a time: ignored, as hardware would */
-		return;
-	}
-	if (pend == PEND_TX) {
-		t->tx_cmd_addr = t->tx_addr;
-		t->tx_cmd_len = t->tx_len;
+	struct trapnet_dev *t = dev;
+
+	(void)v;
+	if (chan == TRAPNET_TX) {
+		t->tx_run_addr = t->tx_addr;
+		t->tx_run_len = t->tx_len;
 	} else {
-		t->rx_cmd_addr = t->rx_addr;
-		t->rx_cmd_len = t->rx_len;
-	}
-	t->isr &= ~bit;
-	*status = HV_TRAPNET_ST_BUSY;
-	t->pending |= pend;
-	if (eventfd_write(t->src.fd, 1) < 0) {
-		if (pend == PEND_TX)
-			finish_tx_locked(t, HV_NET_S_IOERR);
-		else
-			finish_rx_locked(t, HV_NET_S_IOERR, 0);
+		t->rx_run_addr = t->rx_addr;
+		t->rx_run_len = t->rx_len;
 	}
 }
 
-static bool read_reg(struct trapnet_dev *t, uint64_t off, unsigned size, uint64_t *val)
+static uint64_t mac_lo(const void *dev)
 {
-	unsigned sh;
+	const uint8_t *m = ((const struct trapnet_dev *)dev)->mac;
 
-	if (mmio_reg64(off, HV_TRAPNET_R_TX_ADDR, size, &sh))
-		*val = t->tx_addr >> sh;
-	else if (mmio_reg64(off, HV_TRAPNET_R_RX_ADDR, size, &sh))
-		*val = t->rx_addr >> sh;
-	else if (size != 4)
-		return false;
-	else if (off == HV_TRAPNET_R_MAGIC)
-		*val = HV_TRAPNET_MAGIC;
-	else if (off == HV_TRAPNET_R_VERSION)
-		*val = HV_TRAPNET_VERSION;
-	else if (off == HV_TRAPNET_R_MAC_LO)
-		*val = (uint32_t)t->mac[0] | (uint32_t)t->mac[1] << 8 | (uint32_t)t->mac[2] << 16 |
-		       (uint32_t)t->mac[3] << 24;
-	else if (off == HV_TRAPNET_R_MAC_HI)
-		*val = (uint32_t)t->mac[4] | (uint32_t)t->mac[5] << 8;
-	else if (off == HV_TRAPNET_R_MTU)
-		*val = t->mtu;
-	else if (off == HV_TRAPNET_R_LINK)
-		*val = link_up(t);
-	else if (off == HV_TRAPNET_R_TX_LEN)
-		*val = t->tx_len;
-	else if (off == HV_TRAPNET_R_TX_STATUS)
-		*val = t->tx_status;
-	else if (off == HV_TRAPNET_R_RX_LEN)
-		*val = t->rx_len;
-	else if (off == HV_TRAPNET_R_RX_STATUS)
-		*val = t->rx_status;
-	else if (off == HV_TRAPNET_R_RX_FRAME)
-		*val = t->rx_frame;
-	else if (off == HV_TRAPNET_R_ISR)
-		*val = t->isr;
-	else if (off == HV_TRAPNET_R_IER)
-		*val = t->ier;
-	else if (off == HV_TRAPNET_R_VECTOR)
-		*val = t->vector;
-	else
-		return false;
-	if (size == 4)
-		*val &= 0xffffffffu;
-	return true;
+	return (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
 }
 
-static bool write_reg(struct trapnet_dev *t, uint64_t off, unsigned size, uint64_t v)
+static uint64_t mac_hi(const void *dev)
 {
-	unsigned sh;
+	const uint8_t *m = ((const struct trapnet_dev *)dev)->mac;
 
-	if (mmio_reg64(off, HV_TRAPNET_R_TX_ADDR, size, &sh))
-		mmio_write64(&t->tx_addr, v, size, sh);
-	else if (mmio_reg64(off, HV_TRAPNET_R_RX_ADDR, size, &sh))
-		mmio_write64(&t->rx_addr, v, size, sh);
-	else if (size != 4)
-		return false;
-	else if (off == HV_TRAPNET_R_TX_LEN)
-		t->tx_len = (uint32_t)v;
-	else if (off == HV_TRAPNET_R_RX_LEN)
-		t->rx_len = (uint32_t)v;
-	else if (off == HV_TRAPNET_R_TX_CMD && v == HV_TRAPNET_CMD_SEND)
-		command(t, &t->tx_status, HV_TRAPNET_INT_TX, PEND_TX);
-	else if (off == HV_TRAPNET_R_RX_CMD && v == HV_TRAPNET_CMD_POST)
-		command(t, &t->rx_status, HV_TRAPNET_INT_RX, PEND_RX);
-	else if (off == HV_TRAPNET_R_ISR)
-		t->isr &= ~(uint32_t)v;
-	else if (off == HV_TRAPNET_R_IER)
-		t->ier = (uint32_t)v & (HV_TRAPNET_INT_TX | HV_TRAPNET_INT_RX | HV_TRAPNET_INT_LINK);
-	else
-		return false;
-	return true;
+	return (uint32_t)m[4] | (uint32_t)m[5] << 8;
 }
 
-void trapnet_dev_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size)
+static uint64_t mtu(const void *dev)
 {
-	struct trapnet_dev *t = opaque;
-	bool ok;
-
-	/* One access at a time, whichever vCPU makes it, against the I/O thread's finishes. */
-	pthread_mutex_lock(&t->lock);
-	ok = is_write ? write_reg(t, off, size, *val) : read_reg(t, off, size, val);
-	if (!ok) {
-		/* Reserved offsets, read-only registers, odd widths, unknown commands. */
-		t->st.bad_accesses++;
-		if (!is_write)
-			*val = 0;
-	}
-	pthread_mutex_unlock(&t->lock);
+	return ((const struct trapnet_dev *)dev)->mtu;
 }
 
-/* ---- setup --------------------------------------------------------------------------- */
-
-int trapnet_dev_init(struct trapnet_dev *t, unsigned index, uint64_t base,
-		     const struct guest_mem *mem, const struct net *net, const uint8_t mac[6])
+static uint64_t link_reg(const void *dev)
 {
+	return link_up(dev);
+}
+
+#define U32(field) TRAP_U32(struct trapnet_dev, field)
+#define U64(field) TRAP_U64(struct trapnet_dev, field)
+
+static const struct trap_reg regs[] = {
+	{ .off = HV_TRAPNET_R_MAGIC, .kind = TRAP_REG_CONST, .arg = HV_TRAPNET_MAGIC },
+	{ .off = HV_TRAPNET_R_VERSION, .kind = TRAP_REG_CONST, .arg = HV_TRAPNET_VERSION },
+	{ .off = HV_TRAPNET_R_MAC_LO, .kind = TRAP_REG_FN, .get = mac_lo },
+	{ .off = HV_TRAPNET_R_MAC_HI, .kind = TRAP_REG_FN, .get = mac_hi },
+	{ .off = HV_TRAPNET_R_MTU, .kind = TRAP_REG_FN, .get = mtu },
+	{ .off = HV_TRAPNET_R_LINK, .kind = TRAP_REG_FN, .get = link_reg },
+	{ .off = HV_TRAPNET_R_TX_ADDR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(tx_addr) },
+	{ .off = HV_TRAPNET_R_TX_LEN, .kind = TRAP_REG_RW, .arg = U32(tx_len) },
+	{ .off = HV_TRAPNET_R_TX_CMD, .kind = TRAP_REG_CMD, .chan = TRAPNET_TX,
+	  .arg = HV_TRAPNET_CMD_SEND },
+	{ .off = HV_TRAPNET_R_TX_STATUS, .kind = TRAP_REG_STATUS, .chan = TRAPNET_TX },
+	{ .off = HV_TRAPNET_R_RX_ADDR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(rx_addr) },
+	{ .off = HV_TRAPNET_R_RX_LEN, .kind = TRAP_REG_RW, .arg = U32(rx_len) },
+	{ .off = HV_TRAPNET_R_RX_CMD, .kind = TRAP_REG_CMD, .chan = TRAPNET_RX,
+	  .arg = HV_TRAPNET_CMD_POST },
+	{ .off = HV_TRAPNET_R_RX_STATUS, .kind = TRAP_REG_STATUS, .chan = TRAPNET_RX },
+	{ .off = HV_TRAPNET_R_RX_FRAME, .kind = TRAP_REG_RO, .arg = U32(rx_frame) },
+	{ .off = HV_TRAPNET_R_ISR, .kind = TRAP_REG_ISR },
+	{ .off = HV_TRAPNET_R_IER, .kind = TRAP_REG_IER },
+	{ .off = HV_TRAPNET_R_VECTOR, .kind = TRAP_REG_VECTOR },
+};
+
+/* ---- setup and reports --------------------------------------------------------------- */
+
+static int open_net(void *dev, unsigned index, const char *opt, const char *arg, char *err,
+		    size_t errlen)
+{
+	struct trapnet_dev *t = dev;
+	struct net_spec spec;
 	int rc;
 
-	memset(t, 0, sizeof(*t));
-	t->index = index;
-	t->mem = mem;
-	t->net = *net;
-	memcpy(t->mac, mac, 6);
-	t->mtu = HV_NET_DEFAULT_MTU;
-	t->base = base;
-	t->vector = TRAPNET_VEC_BASE + index;
-	t->link_up = true;
-	t->rx_status = HV_TRAPNET_ST_IDLE;
-	rc = io_source_open(&t->src, &t->irq_fd);
+	rc = net_parse_spec(opt, arg, &spec, err, errlen);
 	if (rc)
 		return rc;
-	rc = -pthread_mutex_init(&t->lock, NULL);
-	if (rc) {
-		io_source_close(&t->src, &t->irq_fd);
+	rc = net_open(&t->net, &spec, err, errlen);
+	if (rc)
 		return rc;
-	}
-	t->src.kick = on_kick;
+	net_spec_mac(&spec, 1, index, t->mac);
+	t->mtu = HV_NET_DEFAULT_MTU;
+	t->link_up = true;
 	return 0;
 }
 
-void trapnet_dev_destroy(struct trapnet_dev *t)
+static void close_net(void *dev)
 {
-	io_source_close(&t->src, &t->irq_fd);
-	pthread_mutex_destroy(&t->lock);
-	net_close(&t->net);
+	net_close(&((struct trapnet_dev *)dev)->net);
 }
 
-void trapnet_dev_desc(const struct trapnet_dev *t, struct hv_dev_desc *d)
+static void desc(const void *dev, struct hv_dev_desc *d)
 {
+	const struct trapnet_dev *t = dev;
+
 	*d = (struct hv_dev_desc){
-		.type = HV_DEV_TRAPNET, .index = (uint16_t)t->index,
+		.type = HV_DEV_TRAPNET, .index = (uint16_t)t->tr.index,
 		.flags = link_up(t) ? HV_DEV_F_LINK_UP : 0,
-		.base = t->base, .len = HV_TRAPNET_WINDOW, .irq = t->vector,
 	};
 	memcpy(d->cfg.net.mac, t->mac, 6);
 	d->cfg.net.mtu = t->mtu;
-}
-
-/* ---- the device kind: --trap-net ----------------------------------------------------- */
-
-static int wire(void *dev, struct kvm_vm *kvm)
-{
-	struct trapnet_dev *t = dev;
-	int gsi = kvm_irqfd_msi(kvm, t->vector, t->irq_fd);
-
-	return gsi < 0 ? gsi : 0;
 }
 
 static void update_desc(const void *dev, struct hv_dev_desc *d)
@@ -367,83 +238,51 @@ static void describe(FILE *f, const void *dev)
 {
 	const struct trapnet_dev *t = dev;
 
-	fprintf(f, "hv: trapnet%u: %s %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, "
-		   "MMIO 0x%llx, vector %u\n",
-		t->index, t->net.ops->name, t->net.name, t->mac[0], t->mac[1], t->mac[2],
-		t->mac[3], t->mac[4], t->mac[5], t->mtu, (unsigned long long)t->base, t->vector);
+	fprintf(f, "%s %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u", t->net.ops->name,
+		t->net.name, t->mac[0], t->mac[1], t->mac[2], t->mac[3], t->mac[4], t->mac[5],
+		t->mtu);
 }
 
 static void print_stats(FILE *f, const void *dev)
 {
 	const struct trapnet_dev *t = dev;
-	const struct trapnet_dev_stats *s = &t->st;
+	const struct trapnet_dev_stats *rx = &t->st[TRAPNET_RX], *tx = &t->st[TRAPNET_TX];
 
-	fprintf(f, "  trapnet%u (%s): link %s; rx %llu frames, %llu bytes, %llu dropped, "
-		   "%llu bad, %llu errors; tx %llu frames, %llu bytes, %llu bad, %llu errors; "
-		   "%llu while busy, %llu bad register accesses, %llu interrupts\n",
-		t->index, t->net.name, link_up(t) ? "up" : "down",
-		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
-		(unsigned long long)t->net.lost, (unsigned long long)s->rx_bad,
-		(unsigned long long)s->rx_errors, (unsigned long long)s->tx_frames,
-		(unsigned long long)s->tx_bytes, (unsigned long long)s->tx_bad,
-		(unsigned long long)s->tx_errors, (unsigned long long)s->busy_writes, (unsigned long long)s->bad_accesses,
-		(unsigned long long)s->irqs);
+	fprintf(f, "%s): link %s; rx %llu frames, %llu bytes, %llu dropped, %llu bad, %llu errors; "
+		   "tx %llu frames, %llu bytes, %llu bad, %llu errors; ",
+		t->net.name, link_up(t) ? "up" : "down", (unsigned long long)rx->frames,
+		(unsigned long long)rx->bytes, (unsigned long long)t->net.lost,
+		(unsigned long long)rx->bad, (unsigned long long)rx->errors,
+		(unsigned long long)tx->frames, (unsigned long long)tx->bytes,
+		(unsigned long long)tx->bad, (unsigned long long)tx->errors);
 }
+
+static const struct trap_ops trapnet_ops = {
+	.size = sizeof(struct trapnet_dev),
+	.window = HV_TRAPNET_WINDOW,
+	.vec_base = TRAPNET_VEC_BASE,
+	.regs = regs,
+	.nr_regs = sizeof(regs) / sizeof(regs[0]),
+	.int_mask = HV_TRAPNET_INT_TX | HV_TRAPNET_INT_RX | HV_TRAPNET_INT_LINK,
+	.nr_chan = TRAPNET_NR_CHAN,
+	.chan = {
+		[TRAPNET_RX] = { .int_bit = HV_TRAPNET_INT_RX, .idle = HV_TRAPNET_ST_IDLE },
+		[TRAPNET_TX] = { .int_bit = HV_TRAPNET_INT_TX, .idle = 0 },
+	},
+	.signal_err = HV_NET_S_IOERR,
+	.open = open_net,
+	.close = close_net,
+	.desc = desc,
+	.latch = latch,
+	.run = run,
+	.finished = finished,
+	.describe = describe,
+	.print_stats = print_stats,
+};
 
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
-	struct io_source *src;
-	struct net_spec spec;
-	struct trapnet_dev *t;
-	struct hv_dev_desc d;
-	struct net net;
-	uint8_t mac[6];
-	uint64_t base;
-	int rc;
-
-	rc = net_parse_spec(trapnet_dev_kind.option, arg, &spec, err, errlen);
-	if (rc)
-		return rc;
-	if (vm_alloc_mmio(vm, HV_TRAPNET_WINDOW, &base))
-		return err_msg(-ENOSPC, err, errlen, "trapnet%u: no MMIO window left", index);
-	rc = net_open(&net, &spec, err, errlen);
-	if (rc)
-		return rc;
-	net_spec_mac(&spec, 1, index, mac);
-	t = calloc(1, sizeof(*t));
-	rc = t ? trapnet_dev_init(t, index, base, &vm->mem, &net, mac) : -ENOMEM;
-	if (rc) {
-		net_close(&net);
-		free(t);
-		return err_msg(rc, err, errlen, "trapnet%u: cannot set up: %s", index,
-			       strerror(-rc));
-	}
-	trapnet_dev_desc(t, &d);
-	rc = io_bus_register(&vm->mmio, t->base, HV_TRAPNET_WINDOW, trapnet_dev_mmio, t,
-			     "trapnet");
-	if (rc) {
-		err_msg(rc, err, errlen, "trapnet%u: cannot map its window: %s", index,
-			strerror(-rc));
-	} else {
-		src = &t->src;
-		rc = vm_add_device(vm, &trapnet_dev_kind, index, t, &d, &src, 1);
-		if (rc) {
-			io_bus_unregister(&vm->mmio, t->base); /* nothing may point at t */
-			err_msg(rc, err, errlen, "trapnet%u: cannot set up: %s", index,
-				strerror(-rc));
-		}
-	}
-	if (rc) {
-		trapnet_dev_destroy(t);
-		free(t);
-	}
-	return rc;
-}
-
-static void destroy(void *dev)
-{
-	trapnet_dev_destroy(dev);
-	free(dev);
+	return trap_create(vm, &trapnet_dev_kind, &trapnet_ops, index, arg, err, errlen);
 }
 
 const struct device_kind trapnet_dev_kind = {
@@ -456,9 +295,6 @@ const struct device_kind trapnet_dev_kind = {
 		 "                     way at a time).  Repeatable.\n",
 	.check = net_check_arg,
 	.add = add,
-	.wire = wire,
 	.update_desc = update_desc,
-	.describe = describe,
-	.print_stats = print_stats,
-	.destroy = destroy,
+	TRAP_KIND_HOOKS,
 };

@@ -50,10 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_vm_init(&f, RAM, &dev, 1);
 	t = fuzz_vm_dev(&f, &trapblk_dev_kind, 0);
-	r = (struct fuzz_regs){ regs, sizeof(regs) / sizeof(regs[0]), t->base, HV_TRAPBLK_WINDOW };
+	r = (struct fuzz_regs){ regs, sizeof(regs) / sizeof(regs[0]), t->tr.base, HV_TRAPBLK_WINDOW };
 	fuzz_mmio_run(&f, &r, &in, command);
 	/* Whatever the guest did, its last command ended within that last turn. */
-	if (__atomic_load_n(&t->status, __ATOMIC_ACQUIRE) & HV_TRAPBLK_ST_BUSY) {
+	if (__atomic_load_n(&t->tr.status[0], __ATOMIC_ACQUIRE) & HV_TRAPBLK_ST_BUSY) {
 		fprintf(stderr, "fuzz: the controller stays busy\n");
 		abort();
 	}

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv_net.h"
+#include "hv_trapnet.h"
 #include "fuzz_mmio.h"
 #include "trap/trapnet_dev.h"
 
@@ -62,10 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_vm_init(&f, RAM, &dev, 1);
 	t = fuzz_vm_dev(&f, &trapnet_dev_kind, 0);
-	r = (struct fuzz_regs){ regs, sizeof(regs) / sizeof(regs[0]), t->base, HV_TRAPNET_WINDOW };
+	r = (struct fuzz_regs){ regs, sizeof(regs) / sizeof(regs[0]), t->tr.base, HV_TRAPNET_WINDOW };
 	fuzz_mmio_run(&f, &r, &in, command);
 	/* Whatever the guest did, its last command ended within that last turn. */
-	if (__atomic_load_n(&t->tx_status, __ATOMIC_ACQUIRE) & HV_TRAPNET_ST_BUSY) {
+	if (__atomic_load_n(&t->tr.status[TRAPNET_TX], __ATOMIC_ACQUIRE) & HV_TRAPNET_ST_BUSY) {
 		fprintf(stderr, "fuzz: a send stays busy\n");
 		abort();
 	}

@@ -90,7 +90,7 @@ static void wr(struct fx *f, uint64_t off, uint64_t v, unsigned size)
 static uint32_t command(struct fx *f, uint32_t cmd, uint64_t sector, uint32_t count, uint64_t dma)
 {
 	struct trapblk_dev *t = TRAP(f);
-	struct pollfd p = { .fd = t->irq_fd, .events = POLLIN };
+	struct pollfd p = { .fd = t->tr.irq_fd, .events = POLLIN };
 	uint64_t v;
 
 	wr(f, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE, 4);
@@ -100,7 +100,7 @@ static uint32_t command(struct fx *f, uint32_t cmd, uint64_t sector, uint32_t co
 	wr(f, HV_TRAPBLK_R_DMA + 4, dma >> 32, 4);
 	wr(f, HV_TRAPBLK_R_CMD, cmd, 4);
 	CU_ASSERT_EQUAL_FATAL(poll(&p, 1, 5000), 1);
-	CU_ASSERT_EQUAL(eventfd_read(t->irq_fd, &v), 0);
+	CU_ASSERT_EQUAL(eventfd_read(t->tr.irq_fd, &v), 0);
 	CU_ASSERT_EQUAL(v, 1); /* one interrupt, this command's (the eventfd adds them up) */
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), HV_TRAPBLK_INT_DONE);
 	wr(f, HV_TRAPBLK_R_ISR, HV_TRAPBLK_INT_DONE, 4); /* acknowledge */
@@ -140,7 +140,7 @@ static void test_registers_identify(void)
 	wr(f, HV_TRAPBLK_R_MAGIC, 0, 4);
 	wr(f, HV_TRAPBLK_R_CAPACITY, 1, 8);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_CAPACITY, 8), 2048);
-	CU_ASSERT_EQUAL(TRAP(f)->st.bad_accesses, 5);
+	CU_ASSERT_EQUAL(TRAP(f)->tr.st.bad_accesses, 5);
 	fx_destroy(f);
 	free(f);
 }
@@ -162,7 +162,7 @@ static void test_read_write(void)
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_WRITE, 100, 8, BUF), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_FLUSH, 0, 0, 0), HV_BLK_S_OK);
 	CU_ASSERT_TRUE(image_is(f, f->data));
-	CU_ASSERT_EQUAL(TRAP(f)->st.irqs, 3);
+	CU_ASSERT_EQUAL(TRAP(f)->tr.st.irqs, 3);
 	fx_destroy(f);
 	free(f);
 }
@@ -225,7 +225,7 @@ static void test_busy_and_ier(void)
 		usleep(1000);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_STATUS, 4), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), HV_TRAPBLK_INT_DONE);
-	CU_ASSERT_EQUAL(t->st.irqs, 0);
+	CU_ASSERT_EQUAL(t->tr.st.irqs, 0);
 	/* The next command, interrupts on, raises exactly one MSI: none was left over. */
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_READ, 0, 1, BUF), HV_BLK_S_OK);
 	/* With the I/O thread stopped a command stays busy; a second is ignored. */
@@ -234,8 +234,8 @@ static void test_busy_and_ier(void)
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_STATUS, 4), HV_TRAPBLK_ST_BUSY);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_ISR, 4), 0); /* a new command clears DONE */
 	wr(f, HV_TRAPBLK_R_CMD, HV_TRAPBLK_CMD_WRITE, 4);
-	CU_ASSERT_EQUAL(t->st.busy_writes, 1);
-	CU_ASSERT_EQUAL(t->cmd, HV_TRAPBLK_CMD_READ);
+	CU_ASSERT_EQUAL(t->tr.st.busy_writes, 1);
+	CU_ASSERT_EQUAL(t->run_cmd, HV_TRAPBLK_CMD_READ);
 	fx_destroy(f);
 	free(f);
 }
@@ -283,8 +283,8 @@ static void test_io_errors(void)
 
 	/* The I/O thread cannot be told (its eventfd is gone): done at once, IOERR. */
 	ut_iothread_stop(&f->vm->io);
-	close(t->src.fd);
-	t->src.fd = -1;
+	close(t->tr.src.fd);
+	t->tr.src.fd = -1;
 	CU_ASSERT_EQUAL(command(f, R, 0, 1, BUF), HV_BLK_S_IOERR);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 0);
 	CU_ASSERT_EQUAL(t->st.io_errors, 6);
@@ -321,7 +321,7 @@ static void test_status_isr_together(void)
 	const struct ut_trap_cmd c = {
 		&f->vm->mmio, HV_MMIO_BASE, HV_TRAPBLK_R_CMD, HV_TRAPBLK_CMD_READ,
 		HV_TRAPBLK_R_STATUS, HV_TRAPBLK_R_ISR, HV_TRAPBLK_ST_BUSY, HV_TRAPBLK_INT_DONE,
-		t->irq_fd, f->vm->io.tid,
+		t->tr.irq_fd, f->vm->io.tid,
 	};
 	struct ut_trap_race r;
 
@@ -331,7 +331,7 @@ static void test_status_isr_together(void)
 	wr(f, HV_TRAPBLK_R_DMA, BUF, 8);
 	r = ut_trap_race(&c, UT_TRAP_RACE_CMDS);
 	CU_ASSERT_EQUAL(t->st.cmds, r.cmds);
-	CU_ASSERT_EQUAL(t->st.busy_writes, 0);
+	CU_ASSERT_EQUAL(t->tr.st.busy_writes, 0);
 	ut_vm_free(f->vm);
 	free(f);
 }

@@ -41,15 +41,15 @@ static void test_status_isr_together(void)
 	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_MAGIC), HV_TRAPNET_MAGIC);
 	c = (struct ut_trap_cmd){ &vm->mmio, HV_MMIO_BASE, HV_TRAPNET_R_TX_CMD, HV_TRAPNET_CMD_SEND,
 				  HV_TRAPNET_R_TX_STATUS, HV_TRAPNET_R_ISR, HV_TRAPNET_ST_BUSY,
-				  HV_TRAPNET_INT_TX, t->irq_fd, vm->io.tid };
+				  HV_TRAPNET_INT_TX, t->tr.irq_fd, vm->io.tid };
 	wr(vm, HV_TRAPNET_R_IER, HV_TRAPNET_INT_TX);
 	wr(vm, HV_TRAPNET_R_TX_ADDR, BUF);
 	wr(vm, HV_TRAPNET_R_TX_ADDR + 4, 0);
 	wr(vm, HV_TRAPNET_R_TX_LEN, 60);
 	r = ut_trap_race(&c, UT_TRAP_RACE_CMDS);
 	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_TX_STATUS), HV_NET_S_OK);
-	CU_ASSERT_EQUAL(t->st.tx_frames, r.cmds);
-	CU_ASSERT_EQUAL(t->st.busy_writes, 0);
+	CU_ASSERT_EQUAL(t->st[TRAPNET_TX].frames, r.cmds);
+	CU_ASSERT_EQUAL(t->tr.st.busy_writes, 0);
 	ut_vm_free(vm);
 }
 

@@ -1,0 +1,159 @@
+/*
+ * The transport under both trap-and-emulate devices, as pvq is under the PV
+ * devices (and kvmtool's virtio/mmio.c under virtio/blk.c): the register
+ * window on the MMIO bus and its lock, bad-access counting, the register
+ * width rules, the interrupt status and enable registers and the MSI behind
+ * them (irqfd), and the hand-off of a command the vCPU thread latched to
+ * the I/O thread (an eventfd, served as an io_source).  A device supplies a
+ * table of its registers and what a command does (struct trap_ops).
+ *
+ * A command runs on a channel (the block controller has one, the NIC one
+ * each way): writing its command register, while the channel is not busy,
+ * latches the operands, clears the channel's ISR bit, sets its status to
+ * exactly TRAP_ST_BUSY and signals the I/O thread; the I/O thread runs it
+ * and ends it with trap_finish(), which sets the result, the ISR bit and
+ * the MSI in one critical section, so they change together for the guest.
+ */
+#ifndef HV_TRAP_TRANSPORT_H
+#define HV_TRAP_TRANSPORT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hv_abi.h"
+#include "io/iothread.h"
+#include "kvm/guest_mem.h"
+
+struct vm;
+struct kvm_vm;
+struct device_kind;
+
+#define TRAP_ST_BUSY (1u << 31) /* a channel's status while its command runs */
+#define TRAP_MAX_CHAN 2
+#define TRAP_CMD_ANY UINT64_MAX /* a command register that takes any value */
+
+enum trap_reg_kind {
+	TRAP_REG_CONST = 1, /* RO: .arg */
+	TRAP_REG_RO,        /* RO: the device's field at offset .arg (TRAP_U32/TRAP_U64) */
+	TRAP_REG_RW,        /* RW: the same, written as stored */
+	TRAP_REG_FN,        /* RO: .get(dev) */
+	TRAP_REG_CMD,       /* WO: writing .arg (or anything: TRAP_CMD_ANY) starts .chan's command;
+	                       any other value is a bad access */
+	TRAP_REG_STATUS,    /* RO: .chan's status: exactly TRAP_ST_BUSY while it runs, then its result */
+	TRAP_REG_ISR,       /* RW1C: interrupt status */
+	TRAP_REG_IER,       /* RW: interrupt enables, of the bits trap_ops.int_mask names */
+	TRAP_REG_VECTOR,    /* RO: the vector the MSI carries */
+};
+
+/*
+ * One register of a device's window.  A 32-bit register takes 4-byte
+ * accesses at its offset; a wide (64-bit) one an 8-byte access at its offset
+ * or 4-byte halves at off and off + 4.  Anything else (reserved offsets,
+ * read-only registers written, write-only ones read, odd widths) is a bad
+ * access: counted, a read yields zero, a write does nothing.
+ */
+struct trap_reg {
+	uint32_t off;
+	uint8_t kind; /* enum trap_reg_kind */
+	bool wide;
+	uint8_t chan;
+	uint64_t arg;
+	uint64_t (*get)(const void *dev);
+};
+
+/* The .arg of a field register: its offset in the device, checked to be of that width. */
+#define TRAP_U32(type, field) _Generic(((type *)0)->field, uint32_t: offsetof(type, field))
+#define TRAP_U64(type, field) _Generic(((type *)0)->field, uint64_t: offsetof(type, field))
+
+/*
+ * What a device supplies.  Its struct embeds a struct trap_transport as its
+ * first member, so the device pointer (void *dev below, and the device
+ * table's) is also the transport's.
+ */
+struct trap_ops {
+	size_t size;        /* of the device */
+	uint64_t window;    /* bytes of MMIO */
+	uint32_t vec_base;  /* instance i raises vector vec_base + i */
+	const struct trap_reg *regs;
+	unsigned nr_regs;
+	uint32_t int_mask;  /* the ISR bits there are */
+	unsigned nr_chan;   /* the I/O thread runs channel 0's command first */
+	struct trap_chan {
+		uint32_t int_bit; /* the ISR bit its commands' ends set */
+		uint32_t idle;    /* its status before any command */
+	} chan[TRAP_MAX_CHAN];
+	uint32_t signal_err; /* the result of a command the I/O thread cannot be told of */
+
+	/* Opens the backend from the option's argument; 0, or -errno with a reason in err. */
+	int (*open)(void *dev, unsigned index, const char *opt, const char *arg, char *err,
+		    size_t errlen);
+	void (*close)(void *dev);
+	/* The device-table entry but for base, len and irq, which the transport fills. */
+	void (*desc)(const void *dev, struct hv_dev_desc *d);
+	/* vCPU thread, under the lock: a command v on chan starts; latch its operands. */
+	void (*latch)(void *dev, unsigned chan, uint64_t v);
+	/* I/O thread: run chan's latched command; it ends with trap_finish(). */
+	void (*run)(void *dev, unsigned chan, struct ioeng *e);
+	/* Under the lock, as chan's command ends: the device's stats and result registers. */
+	void (*finished)(void *dev, unsigned chan, uint32_t result, uint32_t len);
+	/* What --verbose and --stats say of the device between the transport's parts. */
+	void (*describe)(FILE *f, const void *dev);
+	void (*print_stats)(FILE *f, const void *dev);
+};
+
+struct trap_stats {
+	uint64_t busy_writes, bad_accesses, irqs;
+};
+
+struct trap_transport {
+	const struct trap_ops *ops;
+	const struct device_kind *kind;
+	unsigned index;           /* <kind name><index> */
+	const struct guest_mem *mem;
+	uint64_t base;            /* MMIO gpa of the window */
+	uint32_t vector;
+	struct io_source src;     /* the vCPU thread signals a latched command */
+	int irq_fd;               /* signalled to raise the MSI (an irqfd once wired) */
+
+	/*
+	 * The device's registers and stats too: under lock, taken by each MMIO
+	 * access (any vCPU) and by the I/O thread to take commands and end them.
+	 */
+	pthread_mutex_t lock;
+	uint32_t isr, ier;
+	uint32_t status[TRAP_MAX_CHAN];
+	uint32_t pending;         /* channels latched and not yet taken: bit c for chan c */
+	struct trap_stats st;
+};
+
+/*
+ * The device kind's add: instance index of kind with ops, from its option's
+ * argument: its window, its backend, its transport, published with
+ * vm_add_device().  0, or -errno and a one-line reason in err.
+ */
+int trap_create(struct vm *vm, const struct device_kind *kind, const struct trap_ops *ops,
+		unsigned index, const char *arg, char *err, size_t errlen);
+
+/* The MMIO handler for a window (an io_bus handler; opaque = the device). */
+void trap_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);
+
+/* I/O thread: ends chan's command with result (len: bytes it moved). */
+void trap_finish(struct trap_transport *tr, unsigned chan, uint32_t result, uint32_t len);
+
+/* Sets ISR bits and raises the MSI for those IER enables (a link change). */
+void trap_raise(struct trap_transport *tr, uint32_t bits);
+
+/* What every trap device kind takes from the transport (device.h): its hooks. */
+int trap_wire(void *dev, struct kvm_vm *kvm);
+void trap_describe(FILE *f, const void *dev);
+void trap_print_stats(FILE *f, const void *dev);
+void trap_destroy(void *dev);
+
+#define TRAP_KIND_HOOKS                                                                      \
+	.wire = trap_wire, .describe = trap_describe, .print_stats = trap_print_stats,       \
+	.destroy = trap_destroy
+
+#endif
