@@ -59,6 +59,23 @@ static void finish_locked(struct trap_transport *tr, unsigned chan, uint32_t res
 	raise_locked(tr, tr->ops->chan[chan].int_bit);
 }
 
+/* Under the lock: copies channel c's operands (and the command, v) for the I/O thread. */
+static void latch(struct trap_transport *tr, unsigned c, uint64_t v)
+{
+	for (const struct trap_reg *r = tr->ops->regs; r < tr->ops->regs + tr->ops->nr_regs; r++) {
+		char *to = (char *)tr + r->latch;
+
+		if (!r->latch || r->chan != c)
+			continue;
+		if (r->kind == TRAP_REG_CMD)
+			*(uint32_t *)to = (uint32_t)v;
+		else if (r->wide)
+			*(uint64_t *)to = *(const uint64_t *)((char *)tr + r->arg);
+		else
+			*(uint32_t *)to = *(const uint32_t *)((char *)tr + r->arg);
+	}
+}
+
 /* Under the lock: latch the operands and hand the command over, unless one runs. */
 static bool command(struct trap_transport *tr, const struct trap_reg *r, uint64_t v)
 {
@@ -70,13 +87,14 @@ static bool command(struct trap_transport *tr, const struct trap_reg *r, uint64_
 		tr->st.busy_writes++; /* one at a time: ignored, as hardware would */
 		return true;
 	}
-	tr->ops->latch(tr, c, v);
+	tr->st.cmds[c]++;
+	latch(tr, c, v);
 	tr->isr &= ~tr->ops->chan[c].int_bit;
 	tr->status[c] = TRAP_ST_BUSY;
 	tr->pending |= 1u << c;
 	if (eventfd_write(tr->src.fd, 1) < 0) {
 		tr->pending &= ~(1u << c); /* nothing will run it: it is over */
-		finish_locked(tr, c, tr->ops->signal_err, 0);
+		finish_locked(tr, c, tr->ops->chan[c].signal_err, 0);
 	}
 	return true;
 }
@@ -178,9 +196,9 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 	pending = tr->pending;
 	tr->pending = 0;
 	pthread_mutex_unlock(&tr->lock);
-	for (unsigned c = 0; c < tr->ops->nr_chan; c++)
+	for (unsigned c = 0; c < tr->nr_chan; c++)
 		if (pending & 1u << c)
-			tr->ops->run(tr, c, e);
+			tr->ops->chan[c].run(tr, e);
 }
 
 void trap_finish(struct trap_transport *tr, unsigned chan, uint32_t result, uint32_t len)
@@ -209,8 +227,10 @@ static int init(struct trap_transport *tr, const struct device_kind *kind,
 	tr->index = index;
 	tr->base = base;
 	tr->vector = ops->vec_base + index;
-	for (unsigned c = 0; c < ops->nr_chan; c++)
-		tr->status[c] = ops->chan[c].idle;
+	while (tr->nr_chan < TRAP_MAX_CHAN && ops->chan[tr->nr_chan].run) {
+		tr->status[tr->nr_chan] = ops->chan[tr->nr_chan].idle;
+		tr->nr_chan++;
+	}
 	rc = io_source_open(&tr->src, &tr->irq_fd);
 	if (rc)
 		return rc;
@@ -234,22 +254,21 @@ void trap_destroy(void *dev)
 }
 
 /* Maps the window and publishes the device; on failure nothing points at it. */
-static int publish(struct trap_transport *tr, struct vm *vm, char *err, size_t errlen)
+static int publish(struct trap_transport *tr, struct vm *vm, struct hv_dev_desc *d, char *err,
+		   size_t errlen)
 {
 	const char *name = tr->kind->name;
 	struct io_source *src = &tr->src;
-	struct hv_dev_desc d = { 0 };
 	int rc;
 
-	tr->ops->desc(tr, &d);
-	d.base = tr->base;
-	d.len = tr->ops->window;
-	d.irq = tr->vector;
+	d->base = tr->base;
+	d->len = tr->ops->window;
+	d->irq = tr->vector;
 	rc = io_bus_register(&vm->mmio, tr->base, tr->ops->window, trap_mmio, tr, name);
 	if (rc)
 		return err_msg(rc, err, errlen, "%s%u: cannot map its window: %s", name, tr->index,
 			       strerror(-rc));
-	rc = vm_add_device(vm, tr->kind, tr->index, tr, &d, &src, 1);
+	rc = vm_add_device(vm, tr->kind, tr->index, tr, d, &src, 1);
 	if (rc) {
 		io_bus_unregister(&vm->mmio, tr->base);
 		return err_msg(rc, err, errlen, "%s%u: cannot set up: %s", name, tr->index,
@@ -259,8 +278,9 @@ static int publish(struct trap_transport *tr, struct vm *vm, char *err, size_t e
 }
 
 int trap_create(struct vm *vm, const struct device_kind *kind, const struct trap_ops *ops,
-		unsigned index, const char *arg, char *err, size_t errlen)
+		unsigned index, const void *arg, char *err, size_t errlen)
 {
+	struct hv_dev_desc d = { 0 };
 	struct trap_transport *tr;
 	uint64_t base;
 	int rc;
@@ -273,7 +293,7 @@ int trap_create(struct vm *vm, const struct device_kind *kind, const struct trap
 		return err_msg(-ENOMEM, err, errlen, "%s%u: cannot set up: %s", kind->name, index,
 			       strerror(ENOMEM));
 	tr->mem = &vm->mem;
-	rc = ops->open(tr, index, kind->option, arg, err, errlen);
+	rc = ops->open(tr, index, arg, &d, err, errlen);
 	if (rc) {
 		free(tr);
 		return rc;
@@ -285,7 +305,7 @@ int trap_create(struct vm *vm, const struct device_kind *kind, const struct trap
 		return err_msg(rc, err, errlen, "%s%u: cannot set up: %s", kind->name, index,
 			       strerror(-rc));
 	}
-	rc = publish(tr, vm, err, errlen);
+	rc = publish(tr, vm, &d, err, errlen);
 	if (rc)
 		trap_destroy(tr);
 	return rc;

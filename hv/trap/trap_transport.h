@@ -38,10 +38,11 @@ struct device_kind;
 enum trap_reg_kind {
 	TRAP_REG_CONST = 1, /* RO: .arg */
 	TRAP_REG_RO,        /* RO: the device's field at offset .arg (TRAP_U32/TRAP_U64) */
-	TRAP_REG_RW,        /* RW: the same, written as stored */
+	TRAP_REG_RW,        /* RW: the same, written as stored; with .latch, an operand
+	                       of .chan's command */
 	TRAP_REG_FN,        /* RO: .get(dev) */
-	TRAP_REG_CMD,       /* WO: writing .arg (or anything: TRAP_CMD_ANY) starts .chan's command;
-	                       any other value is a bad access */
+	TRAP_REG_CMD,       /* WO: writing .arg (or anything: TRAP_CMD_ANY) starts .chan's command
+	                       (the value kept at .latch, if any); any other value is a bad access */
 	TRAP_REG_STATUS,    /* RO: .chan's status: exactly TRAP_ST_BUSY while it runs, then its result */
 	TRAP_REG_ISR,       /* RW1C: interrupt status */
 	TRAP_REG_IER,       /* RW: interrupt enables, of the bits trap_ops.int_mask names */
@@ -61,12 +62,21 @@ struct trap_reg {
 	bool wide;
 	uint8_t chan;
 	uint64_t arg;
+	/*
+	 * Optional: where the device keeps the value the I/O thread runs the
+	 * command with (a field of the register's width), copied as the
+	 * command starts: the vCPU writes it only while the channel is not
+	 * busy, the I/O thread reads it only while it is.
+	 */
+	size_t latch;
 	uint64_t (*get)(const void *dev);
 };
 
-/* The .arg of a field register: its offset in the device, checked to be of that width. */
+/* The .arg or .latch of a field register: its offset in the device, checked to be of that width. */
 #define TRAP_U32(type, field) _Generic(((type *)0)->field, uint32_t: offsetof(type, field))
 #define TRAP_U64(type, field) _Generic(((type *)0)->field, uint64_t: offsetof(type, field))
+
+#define TRAP_REGS(table) .regs = (table), .nr_regs = sizeof(table) / sizeof((table)[0])
 
 /*
  * What a device supplies.  Its struct embeds a struct trap_transport as its
@@ -77,34 +87,36 @@ struct trap_ops {
 	size_t size;        /* of the device */
 	uint64_t window;    /* bytes of MMIO */
 	uint32_t vec_base;  /* instance i raises vector vec_base + i */
-	const struct trap_reg *regs;
+	const struct trap_reg *regs; /* TRAP_REGS(table) */
 	unsigned nr_regs;
 	uint32_t int_mask;  /* the ISR bits there are */
-	unsigned nr_chan;   /* the I/O thread runs channel 0's command first */
-	struct trap_chan {
-		uint32_t int_bit; /* the ISR bit its commands' ends set */
-		uint32_t idle;    /* its status before any command */
-	} chan[TRAP_MAX_CHAN];
-	uint32_t signal_err; /* the result of a command the I/O thread cannot be told of */
 
-	/* Opens the backend from the option's argument; 0, or -errno with a reason in err. */
-	int (*open)(void *dev, unsigned index, const char *opt, const char *arg, char *err,
+	/*
+	 * Opens the backend from what the kind's add parsed of its argument,
+	 * and fills the device-table entry but for base, len and irq (the
+	 * transport's).  0, or -errno with a reason in err.
+	 */
+	int (*open)(void *dev, unsigned index, const void *arg, struct hv_dev_desc *d, char *err,
 		    size_t errlen);
 	void (*close)(void *dev);
-	/* The device-table entry but for base, len and irq, which the transport fills. */
-	void (*desc)(const void *dev, struct hv_dev_desc *d);
-	/* vCPU thread, under the lock: a command v on chan starts; latch its operands. */
-	void (*latch)(void *dev, unsigned chan, uint64_t v);
-	/* I/O thread: run chan's latched command; it ends with trap_finish(). */
-	void (*run)(void *dev, unsigned chan, struct ioeng *e);
 	/* Under the lock, as chan's command ends: the device's stats and result registers. */
 	void (*finished)(void *dev, unsigned chan, uint32_t result, uint32_t len);
 	/* What --verbose and --stats say of the device between the transport's parts. */
 	void (*describe)(FILE *f, const void *dev);
 	void (*print_stats)(FILE *f, const void *dev);
+
+	/* The channels, up to the first without run; the I/O thread runs channel 0's first. */
+	struct trap_chan {
+		uint32_t int_bit;    /* the ISR bit its commands' ends set */
+		uint32_t idle;       /* its status before any command */
+		uint32_t signal_err; /* the result of a command the I/O thread cannot be told of */
+		/* I/O thread: run its latched command, which ends with trap_finish(). */
+		void (*run)(void *dev, struct ioeng *e);
+	} chan[TRAP_MAX_CHAN];
 };
 
 struct trap_stats {
+	uint64_t cmds[TRAP_MAX_CHAN]; /* commands started */
 	uint64_t busy_writes, bad_accesses, irqs;
 };
 
@@ -125,17 +137,19 @@ struct trap_transport {
 	pthread_mutex_t lock;
 	uint32_t isr, ier;
 	uint32_t status[TRAP_MAX_CHAN];
+	unsigned nr_chan;
 	uint32_t pending;         /* channels latched and not yet taken: bit c for chan c */
 	struct trap_stats st;
 };
 
 /*
- * The device kind's add: instance index of kind with ops, from its option's
- * argument: its window, its backend, its transport, published with
- * vm_add_device().  0, or -errno and a one-line reason in err.
+ * The device kind's add: instance index of kind with ops, from what add
+ * parsed of its option's argument (for ops->open): its window, its backend,
+ * its transport, published with vm_add_device().  0, or -errno and a
+ * one-line reason in err.
  */
 int trap_create(struct vm *vm, const struct device_kind *kind, const struct trap_ops *ops,
-		unsigned index, const char *arg, char *err, size_t errlen);
+		unsigned index, const void *arg, char *err, size_t errlen);
 
 /* The MMIO handler for a window (an io_bus handler; opaque = the device). */
 void trap_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);

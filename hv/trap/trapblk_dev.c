@@ -69,8 +69,8 @@ static void identify(struct trapblk_dev *t)
 		finish(t, HV_BLK_S_OK, sizeof(id));
 }
 
-/* I/O thread: the latched command (trap_ops.run). */
-static void run(void *dev, unsigned chan, struct ioeng *e)
+/* I/O thread: the command latched at CMD (trap_chan.run). */
+static void run(void *dev, struct ioeng *e)
 {
 	struct trapblk_dev *t = dev;
 	uint64_t bytes = (uint64_t)t->run_count * HV_BLK_SECTOR;
@@ -78,7 +78,6 @@ static void run(void *dev, unsigned chan, struct ioeng *e)
 	uint32_t st;
 	int rc;
 
-	(void)chan;
 	t->op.cb = io_done;
 	switch (t->run_cmd) {
 	case HV_TRAPBLK_CMD_READ:
@@ -106,19 +105,6 @@ static void run(void *dev, unsigned chan, struct ioeng *e)
 		finish(t, HV_BLK_S_IOERR, 0);
 }
 
-/* vCPU thread, under the lock: CMD written while not busy (trap_ops.latch). */
-static void latch(void *dev, unsigned chan, uint64_t cmd)
-{
-	struct trapblk_dev *t = dev;
-
-	(void)chan;
-	t->st.cmds++;
-	t->run_cmd = (uint32_t)cmd;
-	t->run_sector = t->sector;
-	t->run_dma = t->dma;
-	t->run_count = t->count;
-}
-
 static uint64_t flags(const void *dev)
 {
 	return ((const struct trapblk_dev *)dev)->disk.ro ? HV_TRAPBLK_F_RO : 0;
@@ -131,11 +117,14 @@ static const struct trap_reg regs[] = {
 	{ .off = HV_TRAPBLK_R_MAGIC, .kind = TRAP_REG_CONST, .arg = HV_TRAPBLK_MAGIC },
 	{ .off = HV_TRAPBLK_R_VERSION, .kind = TRAP_REG_CONST, .arg = HV_TRAPBLK_VERSION },
 	{ .off = HV_TRAPBLK_R_CAPACITY, .kind = TRAP_REG_RO, .wide = true, .arg = U64(disk.sectors) },
-	{ .off = HV_TRAPBLK_R_SECTOR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(sector) },
-	{ .off = HV_TRAPBLK_R_COUNT, .kind = TRAP_REG_RW, .arg = U32(count) },
+	{ .off = HV_TRAPBLK_R_SECTOR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(sector),
+	  .latch = U64(run_sector) },
+	{ .off = HV_TRAPBLK_R_COUNT, .kind = TRAP_REG_RW, .arg = U32(count),
+	  .latch = U32(run_count) },
 	{ .off = HV_TRAPBLK_R_FLAGS, .kind = TRAP_REG_FN, .get = flags },
-	{ .off = HV_TRAPBLK_R_DMA, .kind = TRAP_REG_RW, .wide = true, .arg = U64(dma) },
-	{ .off = HV_TRAPBLK_R_CMD, .kind = TRAP_REG_CMD, .arg = TRAP_CMD_ANY },
+	{ .off = HV_TRAPBLK_R_DMA, .kind = TRAP_REG_RW, .wide = true, .arg = U64(dma),
+	  .latch = U64(run_dma) },
+	{ .off = HV_TRAPBLK_R_CMD, .kind = TRAP_REG_CMD, .arg = TRAP_CMD_ANY, .latch = U32(run_cmd) },
 	{ .off = HV_TRAPBLK_R_STATUS, .kind = TRAP_REG_STATUS },
 	{ .off = HV_TRAPBLK_R_ISR, .kind = TRAP_REG_ISR },
 	{ .off = HV_TRAPBLK_R_IER, .kind = TRAP_REG_IER },
@@ -145,23 +134,20 @@ static const struct trap_reg regs[] = {
 
 /* ---- setup and reports ------------------------------------------------------ */
 
-static int open_disk(void *dev, unsigned index, const char *opt, const char *arg, char *err,
-		     size_t errlen)
+static int open_disk(void *dev, unsigned index, const void *arg, struct hv_dev_desc *d,
+		     char *err, size_t errlen)
 {
-	(void)index;
-	return disk_open_arg(&((struct trapblk_dev *)dev)->disk, opt, arg, err, errlen);
+	struct trapblk_dev *t = dev;
+	int rc = disk_open_arg(&t->disk, trapblk_dev_kind.option, arg, err, errlen);
+
+	if (rc == 0)
+		disk_desc(&t->disk, HV_DEV_TRAPBLK, index, d);
+	return rc;
 }
 
 static void close_disk(void *dev)
 {
 	disk_close(&((struct trapblk_dev *)dev)->disk);
-}
-
-static void desc(const void *dev, struct hv_dev_desc *d)
-{
-	const struct trapblk_dev *t = dev;
-
-	disk_desc(&t->disk, HV_DEV_TRAPBLK, t->tr.index, d);
 }
 
 static void describe(FILE *f, const void *dev)
@@ -178,7 +164,7 @@ static void print_stats(FILE *f, const void *dev)
 
 	fprintf(f, "%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, ",
 		t->disk.name, disk_mode(&t->disk), t->disk.ro ? ", ro" : "",
-		(unsigned long long)t->st.cmds, (unsigned long long)t->st.bytes,
+		(unsigned long long)t->tr.st.cmds[0], (unsigned long long)t->st.bytes,
 		(unsigned long long)t->st.bad_cmds, (unsigned long long)t->st.io_errors);
 }
 
@@ -186,20 +172,14 @@ static const struct trap_ops trapblk_ops = {
 	.size = sizeof(struct trapblk_dev),
 	.window = HV_TRAPBLK_WINDOW,
 	.vec_base = TRAPBLK_VEC_BASE,
-	.regs = regs,
-	.nr_regs = sizeof(regs) / sizeof(regs[0]),
+	TRAP_REGS(regs),
 	.int_mask = HV_TRAPBLK_INT_DONE,
-	.nr_chan = 1,
-	.chan = { { .int_bit = HV_TRAPBLK_INT_DONE, .idle = 0 } },
-	.signal_err = HV_BLK_S_IOERR,
 	.open = open_disk,
 	.close = close_disk,
-	.desc = desc,
-	.latch = latch,
-	.run = run,
 	.finished = finished,
 	.describe = describe,
 	.print_stats = print_stats,
+	.chan = { { .int_bit = HV_TRAPBLK_INT_DONE, .signal_err = HV_BLK_S_IOERR, .run = run } },
 };
 
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)

@@ -18,7 +18,7 @@
 #define TRAPBLK_VEC_BASE 0x60
 
 struct trapblk_dev_stats {
-	uint64_t cmds, bad_cmds, io_errors, bytes;
+	uint64_t bad_cmds, io_errors, bytes; /* commands: tr.st.cmds[0] */
 };
 
 struct trapblk_dev {
@@ -31,7 +31,7 @@ struct trapblk_dev {
 	struct trapblk_dev_stats st;
 
 	/*
-	 * The command latched at CMD while not busy, which the I/O thread runs:
+	 * The command the I/O thread runs, latched at CMD (trap_reg.latch):
 	 * the vCPU writes it only while STATUS is not busy, the I/O thread
 	 * reads it only while it is.
 	 */

@@ -72,8 +72,9 @@ static void rx_done(struct ioeng_op *op, int res)
 }
 
 /* The latched send: the same rules as a PV TX request of one segment. */
-static void start_tx(struct trapnet_dev *t, struct ioeng *e)
+static void start_tx(void *dev, struct ioeng *e)
 {
+	struct trapnet_dev *t = dev;
 	void *p = NULL;
 
 	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
@@ -94,8 +95,9 @@ static void start_tx(struct trapnet_dev *t, struct ioeng *e)
 }
 
 /* The latched buffer: big enough for a whole frame, inside RAM. */
-static void start_rx(struct trapnet_dev *t, struct ioeng *e)
+static void start_rx(void *dev, struct ioeng *e)
 {
+	struct trapnet_dev *t = dev;
 	void *p = NULL;
 
 	if (t->rx_run_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN &&
@@ -115,31 +117,7 @@ static void start_rx(struct trapnet_dev *t, struct ioeng *e)
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_IOERR, 0);
 }
 
-/* trap_ops.run: the transport runs RX before TX, so a frame sent now may come straight back. */
-static void run(void *dev, unsigned chan, struct ioeng *e)
-{
-	if (chan == TRAPNET_RX)
-		start_rx(dev, e);
-	else
-		start_tx(dev, e);
-}
-
 /* ---- vCPU thread: registers ---------------------------------------------------------- */
-
-/* Under the lock: SEND or POST written while not busy (trap_ops.latch). */
-static void latch(void *dev, unsigned chan, uint64_t v)
-{
-	struct trapnet_dev *t = dev;
-
-	(void)v;
-	if (chan == TRAPNET_TX) {
-		t->tx_run_addr = t->tx_addr;
-		t->tx_run_len = t->tx_len;
-	} else {
-		t->rx_run_addr = t->rx_addr;
-		t->rx_run_len = t->rx_len;
-	}
-}
 
 static uint64_t mac_lo(const void *dev)
 {
@@ -175,13 +153,17 @@ static const struct trap_reg regs[] = {
 	{ .off = HV_TRAPNET_R_MAC_HI, .kind = TRAP_REG_FN, .get = mac_hi },
 	{ .off = HV_TRAPNET_R_MTU, .kind = TRAP_REG_FN, .get = mtu },
 	{ .off = HV_TRAPNET_R_LINK, .kind = TRAP_REG_FN, .get = link_reg },
-	{ .off = HV_TRAPNET_R_TX_ADDR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(tx_addr) },
-	{ .off = HV_TRAPNET_R_TX_LEN, .kind = TRAP_REG_RW, .arg = U32(tx_len) },
+	{ .off = HV_TRAPNET_R_TX_ADDR, .kind = TRAP_REG_RW, .wide = true, .chan = TRAPNET_TX,
+	  .arg = U64(tx_addr), .latch = U64(tx_run_addr) },
+	{ .off = HV_TRAPNET_R_TX_LEN, .kind = TRAP_REG_RW, .chan = TRAPNET_TX, .arg = U32(tx_len),
+	  .latch = U32(tx_run_len) },
 	{ .off = HV_TRAPNET_R_TX_CMD, .kind = TRAP_REG_CMD, .chan = TRAPNET_TX,
 	  .arg = HV_TRAPNET_CMD_SEND },
 	{ .off = HV_TRAPNET_R_TX_STATUS, .kind = TRAP_REG_STATUS, .chan = TRAPNET_TX },
-	{ .off = HV_TRAPNET_R_RX_ADDR, .kind = TRAP_REG_RW, .wide = true, .arg = U64(rx_addr) },
-	{ .off = HV_TRAPNET_R_RX_LEN, .kind = TRAP_REG_RW, .arg = U32(rx_len) },
+	{ .off = HV_TRAPNET_R_RX_ADDR, .kind = TRAP_REG_RW, .wide = true, .chan = TRAPNET_RX,
+	  .arg = U64(rx_addr), .latch = U64(rx_run_addr) },
+	{ .off = HV_TRAPNET_R_RX_LEN, .kind = TRAP_REG_RW, .chan = TRAPNET_RX, .arg = U32(rx_len),
+	  .latch = U32(rx_run_len) },
 	{ .off = HV_TRAPNET_R_RX_CMD, .kind = TRAP_REG_CMD, .chan = TRAPNET_RX,
 	  .arg = HV_TRAPNET_CMD_POST },
 	{ .off = HV_TRAPNET_R_RX_STATUS, .kind = TRAP_REG_STATUS, .chan = TRAPNET_RX },
@@ -193,40 +175,29 @@ static const struct trap_reg regs[] = {
 
 /* ---- setup and reports --------------------------------------------------------------- */
 
-static int open_net(void *dev, unsigned index, const char *opt, const char *arg, char *err,
-		    size_t errlen)
+static int open_net(void *dev, unsigned index, const void *arg, struct hv_dev_desc *d,
+		    char *err, size_t errlen)
 {
 	struct trapnet_dev *t = dev;
-	struct net_spec spec;
-	int rc;
+	const struct net_spec *spec = arg;
+	int rc = net_open(&t->net, spec, err, errlen);
 
-	rc = net_parse_spec(opt, arg, &spec, err, errlen);
 	if (rc)
 		return rc;
-	rc = net_open(&t->net, &spec, err, errlen);
-	if (rc)
-		return rc;
-	net_spec_mac(&spec, 1, index, t->mac);
+	net_spec_mac(spec, 1, index, t->mac);
 	t->mtu = HV_NET_DEFAULT_MTU;
 	t->link_up = true;
+	d->type = HV_DEV_TRAPNET;
+	d->index = (uint16_t)index;
+	d->flags = HV_DEV_F_LINK_UP;
+	memcpy(d->cfg.net.mac, t->mac, 6);
+	d->cfg.net.mtu = t->mtu;
 	return 0;
 }
 
 static void close_net(void *dev)
 {
 	net_close(&((struct trapnet_dev *)dev)->net);
-}
-
-static void desc(const void *dev, struct hv_dev_desc *d)
-{
-	const struct trapnet_dev *t = dev;
-
-	*d = (struct hv_dev_desc){
-		.type = HV_DEV_TRAPNET, .index = (uint16_t)t->tr.index,
-		.flags = link_up(t) ? HV_DEV_F_LINK_UP : 0,
-	};
-	memcpy(d->cfg.net.mac, t->mac, 6);
-	d->cfg.net.mtu = t->mtu;
 }
 
 static void update_desc(const void *dev, struct hv_dev_desc *d)
@@ -261,28 +232,29 @@ static const struct trap_ops trapnet_ops = {
 	.size = sizeof(struct trapnet_dev),
 	.window = HV_TRAPNET_WINDOW,
 	.vec_base = TRAPNET_VEC_BASE,
-	.regs = regs,
-	.nr_regs = sizeof(regs) / sizeof(regs[0]),
+	TRAP_REGS(regs),
 	.int_mask = HV_TRAPNET_INT_TX | HV_TRAPNET_INT_RX | HV_TRAPNET_INT_LINK,
-	.nr_chan = TRAPNET_NR_CHAN,
-	.chan = {
-		[TRAPNET_RX] = { .int_bit = HV_TRAPNET_INT_RX, .idle = HV_TRAPNET_ST_IDLE },
-		[TRAPNET_TX] = { .int_bit = HV_TRAPNET_INT_TX, .idle = 0 },
-	},
-	.signal_err = HV_NET_S_IOERR,
 	.open = open_net,
 	.close = close_net,
-	.desc = desc,
-	.latch = latch,
-	.run = run,
 	.finished = finished,
 	.describe = describe,
 	.print_stats = print_stats,
+	.chan = {
+		/* The buffer first: a frame sent now may come straight back (loop). */
+		[TRAPNET_RX] = { .int_bit = HV_TRAPNET_INT_RX, .idle = HV_TRAPNET_ST_IDLE,
+				 .signal_err = HV_NET_S_IOERR, .run = start_rx },
+		[TRAPNET_TX] = { .int_bit = HV_TRAPNET_INT_TX, .signal_err = HV_NET_S_IOERR,
+				 .run = start_tx },
+	},
 };
 
+/* The argument is parsed before anything is taken (the window, the backend). */
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
-	return trap_create(vm, &trapnet_dev_kind, &trapnet_ops, index, arg, err, errlen);
+	struct net_spec spec;
+	int rc = net_parse_spec(trapnet_dev_kind.option, arg, &spec, err, errlen);
+
+	return rc ? rc : trap_create(vm, &trapnet_dev_kind, &trapnet_ops, index, &spec, err, errlen);
 }
 
 const struct device_kind trapnet_dev_kind = {

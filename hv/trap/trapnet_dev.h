@@ -40,9 +40,9 @@ struct trapnet_dev {
 	struct trapnet_dev_stats st[TRAPNET_NR_CHAN];
 
 	/*
-	 * The send and the buffer latched at TX_CMD and RX_CMD, which the I/O
-	 * thread runs: the vCPU writes one only while its status is not busy,
-	 * the I/O thread reads it only while it is.
+	 * The send and the buffer the I/O thread runs, latched at TX_CMD and
+	 * RX_CMD (trap_reg.latch): the vCPU writes one only while its status
+	 * is not busy, the I/O thread reads it only while it is.
 	 */
 	uint64_t tx_run_addr, rx_run_addr;
 	uint32_t tx_run_len, rx_run_len;

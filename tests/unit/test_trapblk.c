@@ -330,7 +330,7 @@ static void test_status_isr_together(void)
 	wr(f, HV_TRAPBLK_R_COUNT, 1, 4);
 	wr(f, HV_TRAPBLK_R_DMA, BUF, 8);
 	r = ut_trap_race(&c, UT_TRAP_RACE_CMDS);
-	CU_ASSERT_EQUAL(t->st.cmds, r.cmds);
+	CU_ASSERT_EQUAL(t->tr.st.cmds[0], r.cmds);
 	CU_ASSERT_EQUAL(t->tr.st.busy_writes, 0);
 	ut_vm_free(f->vm);
 	free(f);

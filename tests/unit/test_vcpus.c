@@ -173,8 +173,8 @@ static void test_trap_two_vcpus(void)
 	CU_ASSERT_TRUE(EVENTUALLY(({
 		io_bus_access(&vm->mmio, HV_MMIO_BASE + HV_TRAPBLK_R_STATUS, false, &val, 4);
 		!(val & HV_TRAPBLK_ST_BUSY); })));
-	CU_ASSERT_EQUAL(t->st.cmds + t->tr.st.busy_writes, v[0].writes + v[1].writes);
-	CU_ASSERT_EQUAL(t->st.bytes, t->st.cmds * 512);
+	CU_ASSERT_EQUAL(t->tr.st.cmds[0] + t->tr.st.busy_writes, v[0].writes + v[1].writes);
+	CU_ASSERT_EQUAL(t->st.bytes, t->tr.st.cmds[0] * 512);
 	CU_ASSERT_EQUAL(t->st.bad_cmds + t->st.io_errors, 0);
 	ut_vm_free(vm);
 }
