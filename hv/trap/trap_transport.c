@@ -38,6 +38,12 @@ static const struct trap_reg *find(const struct trap_ops *ops, uint64_t off, uns
 	return NULL;
 }
 
+/* The device's field at offset off (the device starts with tr); only for a field register. */
+static void *field(const struct trap_transport *tr, size_t off)
+{
+	return (char *)tr + off;
+}
+
 /* Under the lock: sets ISR bits and raises the MSI for those IER enables. */
 static void raise_locked(struct trap_transport *tr, uint32_t bits)
 {
@@ -63,16 +69,14 @@ static void finish_locked(struct trap_transport *tr, unsigned chan, uint32_t res
 static void latch(struct trap_transport *tr, unsigned c, uint64_t v)
 {
 	for (const struct trap_reg *r = tr->ops->regs; r < tr->ops->regs + tr->ops->nr_regs; r++) {
-		char *to = (char *)tr + r->latch;
-
 		if (!r->latch || r->chan != c)
 			continue;
 		if (r->kind == TRAP_REG_CMD)
-			*(uint32_t *)to = (uint32_t)v;
+			*(uint32_t *)field(tr, r->latch) = (uint32_t)v;
 		else if (r->wide)
-			*(uint64_t *)to = *(const uint64_t *)((char *)tr + r->arg);
+			*(uint64_t *)field(tr, r->latch) = *(const uint64_t *)field(tr, r->arg);
 		else
-			*(uint32_t *)to = *(const uint32_t *)((char *)tr + r->arg);
+			*(uint32_t *)field(tr, r->latch) = *(const uint32_t *)field(tr, r->arg);
 	}
 }
 
@@ -102,7 +106,6 @@ static bool command(struct trap_transport *tr, const struct trap_reg *r, uint64_
 static bool read_reg(const struct trap_transport *tr, const struct trap_reg *r, unsigned size,
 		     unsigned shift, uint64_t *val)
 {
-	const char *field = (const char *)tr + r->arg; /* the device starts with tr */
 	uint64_t v;
 
 	switch (r->kind) {
@@ -111,7 +114,10 @@ static bool read_reg(const struct trap_transport *tr, const struct trap_reg *r, 
 		break;
 	case TRAP_REG_RO:
 	case TRAP_REG_RW:
-		v = r->wide ? *(const uint64_t *)field : *(const uint32_t *)field;
+		if (r->wide)
+			v = *(const uint64_t *)field(tr, r->arg);
+		else
+			v = *(const uint32_t *)field(tr, r->arg);
 		break;
 	case TRAP_REG_FN:
 		v = r->get(tr);
@@ -140,15 +146,16 @@ static bool read_reg(const struct trap_transport *tr, const struct trap_reg *r, 
 static bool write_reg(struct trap_transport *tr, const struct trap_reg *r, unsigned size,
 		      unsigned shift, uint64_t v)
 {
-	char *field = (char *)tr + r->arg;
-	uint64_t mask = size == 8 ? ~0ull : 0xffffffffull << shift;
+	uint64_t mask = size == 8 ? ~0ull : 0xffffffffull << shift, *f;
 
 	switch (r->kind) {
 	case TRAP_REG_RW:
-		if (r->wide) /* all 8 bytes, or the half written */
-			*(uint64_t *)field = (*(uint64_t *)field & ~mask) | ((v << shift) & mask);
-		else
-			*(uint32_t *)field = (uint32_t)v;
+		if (r->wide) { /* all 8 bytes, or the half written */
+			f = field(tr, r->arg);
+			*f = (*f & ~mask) | ((v << shift) & mask);
+		} else {
+			*(uint32_t *)field(tr, r->arg) = (uint32_t)v;
+		}
 		return true;
 	case TRAP_REG_CMD:
 		return command(tr, r, v);
