@@ -35,15 +35,18 @@ struct device_kind;
 #define TRAP_MAX_CHAN 2
 #define TRAP_CMD_ANY UINT64_MAX /* a command register that takes any value */
 
+/* What a register is; .arg, .chan and .latch are those of struct trap_reg. */
 enum trap_reg_kind {
 	TRAP_REG_CONST = 1, /* RO: .arg */
 	TRAP_REG_RO,        /* RO: the device's field at offset .arg (TRAP_U32/TRAP_U64) */
-	TRAP_REG_RW,        /* RW: the same, written as stored; with .latch, an operand
+	TRAP_REG_RW,        /* RW: the same, stored as written; with .latch, an operand
 	                       of .chan's command */
 	TRAP_REG_FN,        /* RO: .get(dev) */
-	TRAP_REG_CMD,       /* WO: writing .arg (or anything: TRAP_CMD_ANY) starts .chan's command
-	                       (the value kept at .latch, if any); any other value is a bad access */
-	TRAP_REG_STATUS,    /* RO: .chan's status: exactly TRAP_ST_BUSY while it runs, then its result */
+	TRAP_REG_CMD,       /* WO: writing .arg (any value: TRAP_CMD_ANY) starts .chan's
+	                       command, the value kept at .latch if any; any other value
+	                       is a bad access */
+	TRAP_REG_STATUS,    /* RO: .chan's status: exactly TRAP_ST_BUSY while its command
+	                       runs, then the result */
 	TRAP_REG_ISR,       /* RW1C: interrupt status */
 	TRAP_REG_IER,       /* RW: interrupt enables, of the bits trap_ops.int_mask names */
 	TRAP_REG_VECTOR,    /* RO: the vector the MSI carries */
@@ -72,7 +75,7 @@ struct trap_reg {
 	uint64_t (*get)(const void *dev);
 };
 
-/* The .arg or .latch of a field register: its offset in the device, checked to be of that width. */
+/* A field register's .arg or .latch: the field's offset in the device, of that width. */
 #define TRAP_U32(type, field) _Generic(((type *)0)->field, uint32_t: offsetof(type, field))
 #define TRAP_U64(type, field) _Generic(((type *)0)->field, uint64_t: offsetof(type, field))
 
