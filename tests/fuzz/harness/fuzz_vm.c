@@ -222,7 +222,10 @@ static void wrap(struct fuzz_vm *f, const struct device_kind *kind, void *dev)
 				     .net = member(dev, l->net) };
 	if (be->disk) {
 		be->orig.disk = be->disk->ops;
-		be->checked.disk = (struct disk_ops){ "checked", checked_rw, checked_flush };
+		be->checked.disk = *be->disk->ops;
+		be->checked.disk.name = "checked";
+		be->checked.disk.rw = checked_rw;
+		be->checked.disk.flush = checked_flush;
 		be->disk->ops = &be->checked.disk;
 	} else {
 		be->orig.net = be->net->ops;
