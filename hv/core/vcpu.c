@@ -47,6 +47,30 @@ int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
 	return 0;
 }
 
+/* Only to interrupt KVM_RUN: the flag and immediate_exit were set before it was sent. */
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_prepare_stop(struct vcpu *v)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	v->thread = pthread_self();
+	sigemptyset(&sa.sa_mask);
+	return sigaction(VCPU_STOP_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
+}
+
+void vcpu_request_stop(struct vcpu *v)
+{
+	__atomic_store_n(&v->stop_requested, 1, __ATOMIC_RELEASE);
+	/* A vCPU between two KVM_RUNs leaves its next one at once... */
+	__atomic_store_n(&v->kvm->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	/* ...and one inside KVM_RUN (a guest halted, waiting for I/O) is interrupted. */
+	pthread_kill(v->thread, VCPU_STOP_SIGNAL);
+}
+
 static const char *const exit_names[EXIT_REASONS] = {
 	[KVM_EXIT_UNKNOWN] = "unknown",
 	[KVM_EXIT_EXCEPTION] = "exception",
@@ -261,6 +285,8 @@ enum run_result vcpu_run(struct vcpu *v)
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->st.exits[KVM_EXIT_INTR]++;
+				if (__atomic_load_n(&v->stop_requested, __ATOMIC_ACQUIRE))
+					return RUN_STOPPED;
 				if (v->timed_out)
 					return RUN_TIMEOUT;
 				continue;

@@ -120,13 +120,13 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Spins up to spin_ns for new ring entries or disk completions, taking
+ * Polls up to io_poll_ns for new ring entries or disk completions, taking
  * requests without doorbells meanwhile: a wake-up saved per batch, paid
  * for with CPU.  True if it found work.
  */
-static bool spin_for_work(struct iothread *it)
+static bool poll_for_work(struct iothread *it)
 {
-	uint64_t deadline = now_ns() + it->spin_ns;
+	uint64_t deadline = now_ns() + it->io_poll_ns;
 	bool found = false;
 	unsigned i;
 
@@ -155,24 +155,37 @@ static bool want_doorbells(struct iothread *it)
 	return raced;
 }
 
-static int step(struct iothread *it, int wait)
+int iothread_step(struct iothread *it, int wait)
 {
-	int rc = ioeng_run(&it->eng, wait);
+	int n = ioeng_run(&it->eng, wait);
 
-	if (rc < 0) {
-		it->error = rc;
-		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
-		return rc;
-	}
+	if (n < 0)
+		return n;
 	rearm_all(it);
 	publish_all(it);
-	return 0;
+	return n;
+}
+
+/*
+ * ioeng_run retried what can be (EINTR, EAGAIN, EBUSY); anything else
+ * leaves the ring unusable, and with it every queue: ending here silently
+ * would hang the guest and make each detach wait its full timeout, so the
+ * owner is told to end the VM.
+ */
+static void fail(struct iothread *it, int rc)
+{
+	it->error = rc;
+	if (it->on_fail)
+		it->on_fail(it->on_fail_arg);
+	else
+		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
 }
 
 static void *loop(void *arg)
 {
 	struct iothread *it = arg;
 	unsigned i;
+	int rc = 0;
 
 	it->start_rc = it->on_start ? it->on_start(it->on_start_arg) : 0;
 	sem_post(&it->on_start_done);
@@ -180,21 +193,22 @@ static void *loop(void *arg)
 		return NULL;
 	for (i = 0; i < it->nr_src; i++)
 		await_signal(it->src[i]);
-	while (!it->stopping && !it->error) {
-		if (it->spin_ns) {
+	while (!it->stopping && rc >= 0) {
+		if (it->io_poll_ns) {
 			/* A stop taken here must not be followed by a wait: none would end it. */
-			if (step(it, 0) || it->stopping)
+			rc = iothread_step(it, 0);
+			if (rc < 0 || it->stopping)
 				break;
-			if (spin_for_work(it) || want_doorbells(it))
+			if (poll_for_work(it) || want_doorbells(it))
 				continue;
 		}
-		if (step(it, 1))
-			break;
+		rc = iothread_step(it, 1);
 	}
 	/* Every write the guest was told about must be in the file before hv exits. */
-	while (it->eng.inflight && !it->error)
-		if (step(it, 1))
-			break;
+	while (rc >= 0 && it->eng.inflight)
+		rc = iothread_step(it, 1);
+	if (rc < 0)
+		fail(it, rc);
 	return NULL;
 }
 

@@ -68,9 +68,9 @@ static void tx_count(void *arg, uint32_t status)
 		(*done)++;
 }
 
-static void host_with_nic(struct pv_host *h, const char *arg, uint64_t spin_ns)
+static void host_with_nic(struct pv_host *h, const char *arg, uint64_t io_poll_ns)
 {
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, NULL, 0, spin_ns), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, NULL, 0, io_poll_ns), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic(h, arg), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_start(h), 0);
 }
@@ -111,14 +111,14 @@ static void loop_frames(struct pv_host *h, struct pvnet_fe *fe, struct rx_log *l
 	}
 }
 
-static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t spin_ns)
+static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t io_poll_ns)
 {
 	struct rx_log log = { .in_order = true };
 	struct pvnet_fe_config cfg = { 64, 64, rx_vec, tx_vec, start, rx_check, &log };
 	struct pv_host h;
 	struct pvnet_fe fe;
 
-	host_with_nic(&h, "loop", spin_ns);
+	host_with_nic(&h, "loop", io_poll_ns);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
 	CU_ASSERT_TRUE(pvnet_fe_link_up(&fe));
 	CU_ASSERT_EQUAL(fe.mtu, HV_NET_DEFAULT_MTU);
@@ -165,8 +165,8 @@ static void test_index_wrap(void)
 	roundtrip(RX_VEC, 0, 0xffffffffu - 500, 0);
 }
 
-/* hv's I/O thread spinning for work (--io-poll): no doorbells needed meanwhile. */
-static void test_spinning(void)
+/* hv's I/O thread polling for work (--io-poll): no doorbells needed meanwhile. */
+static void test_io_poll(void)
 {
 	roundtrip(RX_VEC, 0, 0, 200000);
 }
@@ -727,7 +727,7 @@ int suite_pvnet(void)
 		{ "loop: 3000 frames, polling", test_loop_poll },
 		{ "loop: TX completion interrupts too", test_loop_tx_irq },
 		{ "ring indices across 2^32", test_index_wrap },
-		{ "I/O thread spinning for work", test_spinning },
+		{ "I/O thread polling for work (--io-poll)", test_io_poll },
 		{ "guest that never reposts RX buffers", test_rx_not_reposted },
 		{ "RX grace restarts after a refill", test_rx_grace_restarts },
 		{ "one doorbell per turn: RX's goes with TX's", test_one_doorbell_per_turn },
