@@ -29,21 +29,22 @@ static void on_signal(struct ioeng_op *op, int res)
 
 /*
  * Queues the read that takes the source's next signal.  With the engine
- * full it is retried after the next batch (rearm_all), which frees room:
- * giving up would end the thread and with it the wait for I/O in flight.
+ * full it is retried after the next batch (requeue_doorbell_reads), which
+ * frees room: giving up would end the thread and with it the wait for I/O
+ * in flight.
  */
 static void await_signal(struct io_source *s)
 {
 	s->op.cb = on_signal;
-	s->rearm = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
+	s->doorbell_read_refused = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
 }
 
-static void rearm_all(struct iothread *it)
+static void requeue_doorbell_reads(struct iothread *it)
 {
 	unsigned i;
 
 	for (i = 0; i < it->nr_src; i++)
-		if (it->src[i]->rearm)
+		if (it->src[i]->doorbell_read_refused)
 			await_signal(it->src[i]);
 }
 
@@ -161,7 +162,7 @@ int iothread_step(struct iothread *it, int wait)
 
 	if (n < 0)
 		return n;
-	rearm_all(it);
+	requeue_doorbell_reads(it);
 	publish_all(it);
 	return n;
 }

@@ -30,7 +30,7 @@ struct io_source {
 	uint64_t count;
 	struct ioeng_op op;
 	struct iothread *it;
-	bool rearm;  /* its next signal's read is not queued yet (the engine was full) */
+	bool doorbell_read_refused; /* its next signal's read is not queued yet (engine full) */
 	uint64_t kicks;
 };
 

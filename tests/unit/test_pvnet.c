@@ -6,6 +6,7 @@
  * KVM is missing; pv_host.c plays the guest OS.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -678,6 +679,97 @@ static void test_loop_overlap(void)
 }
 
 /*
+ * A backend whose every receive ends at once with fake_res: a frame of that
+ * many bytes, or that error; FAKE_FULL: it cannot even start (the engine
+ * is full).  Only the I/O thread calls it, while the test waits.
+ */
+#define FAKE_FULL (-100000)
+static int fake_res;
+
+static int fake_recv(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
+		     struct ioeng_op *op)
+{
+	(void)n, (void)cnt;
+	if (fake_res == FAKE_FULL)
+		return -EBUSY;
+	if (fake_res > 0)
+		memset(iov[0].iov_base, 0xab, (size_t)fake_res);
+	ioeng_complete(e, op, fake_res);
+	return 0;
+}
+
+/*
+ * Each receive error the guest is told of is counted in --stats, by kind:
+ * its counter reaches the buffers the guest got back with that status.
+ */
+static void rx_error_counted(int res, size_t counter, const char *name, uint32_t status)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
+	const struct net_spec spec = { .ops = &net_loop_ops };
+	struct net_ops fake_ops = net_loop_ops;
+	const struct pvnet_back_stats *st;
+	char err[256], *line = NULL, want[64];
+	struct pvnet_fe fe;
+	struct pv_host h;
+	struct net net;
+	size_t len = 0;
+	uint64_t n;
+	FILE *f;
+
+	fake_res = res;
+	fake_ops.recv = fake_recv;
+	CU_ASSERT_EQUAL_FATAL(net_open(&net, &spec, err, sizeof(err)), 0);
+	net.ops = &fake_ops;
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	st = &h.nic[0]->st;
+	n = 0;
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe),
+				   (n = __atomic_load_n((const uint64_t *)((const char *)st + counter),
+							__ATOMIC_ACQUIRE)) >= 3)));
+	/* The guest saw them all as errors of that status, no frame. */
+	CU_ASSERT_EQUAL(log.frames, 0);
+	CU_ASSERT_TRUE(status == HV_NET_S_LINK_DOWN ? fe.st.rx_held > 0 : fe.st.rx_errors > 0);
+	/* None counted under another kind. */
+	CU_ASSERT_EQUAL(__atomic_load_n(&st->rx_link_down, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&st->rx_runts, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&st->rx_errors, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&st->rx_engine_full, __ATOMIC_ACQUIRE) -
+			__atomic_load_n((const uint64_t *)((const char *)st + counter),
+					__ATOMIC_ACQUIRE), 0);
+	pvnet_fe_detach(&fe);
+	/* And --stats says so. */
+	f = open_memstream(&line, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vm_print_stats(f, h.vm);
+	fclose(f);
+	snprintf(want, sizeof(want), " %llu %s,",
+		 (unsigned long long)__atomic_load_n((const uint64_t *)((const char *)st + counter),
+						     __ATOMIC_ACQUIRE), name);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, want));
+	if (!strstr(line, want))
+		fprintf(stderr, "\n  no '%s' in: %s\n", want, line);
+	free(line);
+	pv_host_destroy(&h);
+}
+
+static void test_rx_errors_counted(void)
+{
+	rx_error_counted(10, offsetof(struct pvnet_back_stats, rx_runts), "runts",
+			 HV_NET_S_IOERR);
+	rx_error_counted(-EIO, offsetof(struct pvnet_back_stats, rx_errors), "errors",
+			 HV_NET_S_IOERR);
+	rx_error_counted(FAKE_FULL, offsetof(struct pvnet_back_stats, rx_engine_full),
+			 "engine full", HV_NET_S_IOERR);
+	/* A backend gone (a deleted tap): that receive, then every buffer posted after. */
+	rx_error_counted(-ENODEV, offsetof(struct pvnet_back_stats, rx_link_down), "link down",
+			 HV_NET_S_LINK_DOWN);
+}
+
+/*
  * One table picks the backend by prefix; each owns its state, which its
  * close frees (frames the loop still holds: LeakSanitizer sees any left).
  */
@@ -739,6 +831,8 @@ int suite_pvnet(void)
 		{ "attach checks", test_attach_checks },
 		{ "loop: sent from memory overlapping the receive buffer", test_loop_overlap },
 		{ "backends: one table by prefix, each closes its own state", test_backend_table },
+		{ "rx errors (runt, host error, engine full, link down) counted in --stats",
+		  test_rx_errors_counted },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvnet", t);
