@@ -12,6 +12,7 @@
 
 #include "kvm/boot.h"
 #include "core/cli.h"
+#include "core/log.h"
 #include "kvm/elf_load.h"
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
@@ -275,6 +276,7 @@ static int run(const struct hv_config *cfg)
 	vcpu_arm_timeout(&v, 0);
 	/* Writes in flight land in the images before hv reports and exits. */
 	iothread_stop(&vm->io);
+	log_drain(&log_stderr); /* what the I/O thread said, before hv's last words */
 	console_flush(&vm->console);
 	switch (res) {
 	case RUN_GUEST_EXIT:

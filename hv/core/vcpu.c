@@ -1,5 +1,6 @@
 /* vCPU run loop with table-driven exit dispatch. */
 #include "core/vcpu.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -282,6 +283,7 @@ enum run_result vcpu_run(struct vcpu *v)
 		int rc = ioctl(v->kvm->vcpu_fd, KVM_RUN, 0);
 
 		v->vm->hv_exits++; /* every return from KVM_RUN, for HV_HC_EXIT_COUNT */
+		log_drain_pending(&log_stderr); /* the I/O thread's lines: it may not write them */
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->st.exits[KVM_EXIT_INTR]++;

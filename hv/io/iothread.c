@@ -1,5 +1,6 @@
 /* The I/O thread's loop: wait on the ring, dispatch, publish, repeat. */
 #include "io/iothread.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -179,7 +180,7 @@ static void fail(struct iothread *it, int rc)
 	if (it->on_fail)
 		it->on_fail(it->on_fail_arg);
 	else
-		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
+		log_printf(&log_stderr, "I/O thread: io_uring failed: %s", strerror(-rc));
 }
 
 static void *loop(void *arg)
@@ -188,6 +189,7 @@ static void *loop(void *arg)
 	unsigned i;
 	int rc = 0;
 
+	log_queue_this_thread(); /* its lines wait for a thread that may block on stderr */
 	it->start_rc = it->on_start ? it->on_start(it->on_start_arg) : 0;
 	sem_post(&it->on_start_done);
 	if (it->start_rc)

@@ -1,5 +1,6 @@
 /* PV NIC backend: what RX buffers and TX frames mean; the rings are pvq's. */
 #include "pv/pvnet_back.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -39,7 +40,7 @@ static bool link_up(const struct pvnet_back *n)
 static void link_down(struct pvnet_back *n)
 {
 	if (__atomic_exchange_n(&n->link_up, false, __ATOMIC_ACQ_REL))
-		fprintf(stderr, "hv: pvnet%u: %s is gone: link down\n", n->index, n->net.name);
+		log_printf(&log_stderr, "pvnet%u: %s is gone: link down", n->index, n->net.name);
 }
 
 static struct ioeng *engine(struct pvnet_back *n)

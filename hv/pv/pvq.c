@@ -257,7 +257,7 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	q->port = port;
 	q->irq_gsi = -1;
 	q->detach_timeout_ms = PVQ_DETACH_TIMEOUT_MS;
-	rc = ratelimit_init(&q->log, stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
+	rc = ratelimit_init(&q->log, &log_stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
 	if (rc)
 		return rc;
 	q->detach_ack = eventfd(0, EFD_CLOEXEC);
