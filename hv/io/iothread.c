@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/eventfd.h>
@@ -24,6 +25,9 @@ static void on_signal(struct ioeng_op *op, int res)
 		/* Released: whoever sees this count sees all the earlier kicks did. */
 		__atomic_fetch_add(&s->kicks, 1, __ATOMIC_RELEASE);
 		s->kick(s, &s->it->eng);
+		/* The test hook: the ring is unusable from here, as one failed for good. */
+		if (s->it->fail_probe)
+			s->it->eng.ring.enter_ring_fd = -1;
 	}
 	await_signal(s);
 }
@@ -238,6 +242,7 @@ int iothread_start(struct iothread *it)
 		return rc;
 	if (sem_init(&it->on_start_done, 0, 0) < 0)
 		return -errno;
+	it->fail_probe = !!getenv("HV_IO_FAIL_PROBE");
 	/* Signals (the --timeout alarm) belong to the vCPU thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

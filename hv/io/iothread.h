@@ -62,6 +62,13 @@ struct iothread {
 	 */
 	void (*on_fail)(void *arg);
 	void *on_fail_arg;
+	/*
+	 * The test hook: with HV_IO_FAIL_PROBE set in the environment, once the
+	 * first doorbell is served io_uring_enter gets a bad fd, an engine
+	 * error nothing retries (the integration test of on_fail).  It grants
+	 * nothing: whoever sets hv's environment could as well kill it.
+	 */
+	bool fail_probe;
 };
 
 /*
