@@ -33,6 +33,8 @@ static const uint32_t vcpu_ioctls[] = {
  * the VM must stop (VCPU_STOP_SIGNAL, vcpu.h).
  */
 static const uint32_t own_signals[] = { SIGABRT, SIGUSR1 };
+/* abort() with SIGABRT blocked (the I/O thread blocks all) resets it to SIG_DFL first. */
+static const uint32_t abort_signal[] = { SIGABRT };
 
 #define ANY(n) { .nr = (n), .test = SB_ANY }
 /* Memory may be mapped, never made executable: no new code in a confined hv. */
@@ -47,7 +49,8 @@ static const uint32_t own_signals[] = { SIGABRT, SIGUSR1 };
  * --timeout SIGALRM), restart_syscall (a wait resumed after SIGSTOP and
  * SIGCONT), exit_group (exit, and the SIGSYS reporter itself), and what
  * abort() makes: rt_sigprocmask (musl's raise blocks signals around it,
- * pthread_exit too) and tkill of SIGABRT.
+ * pthread_exit too), tkill of SIGABRT, and rt_sigaction of SIGABRT alone
+ * (back to SIG_DFL, where the first raise found it blocked).
  */
 #define COMMON                                                                       \
 	ANY(__NR_write), ANY(__NR_writev), ANY(__NR_futex),                          \
@@ -56,7 +59,9 @@ static const uint32_t own_signals[] = { SIGABRT, SIGUSR1 };
 	ANY(__NR_brk), ANY(__NR_rt_sigreturn), ANY(__NR_restart_syscall),            \
 	ANY(__NR_exit_group), ANY(__NR_rt_sigprocmask),                              \
 	{ .nr = __NR_tkill, .test = SB_ARG_IN, .arg = 1, .vals = own_signals,        \
-	  .nr_vals = ARRAY_SIZE(own_signals) }
+	  .nr_vals = ARRAY_SIZE(own_signals) },                                      \
+	{ .nr = __NR_rt_sigaction, .test = SB_ARG_IN, .arg = 0, .vals = abort_signal, \
+	  .nr_vals = ARRAY_SIZE(abort_signal) }
 
 static const struct sandbox_rule vcpu_rules[] = {
 	{ .nr = __NR_ioctl, .test = SB_ARG_IN, .arg = 1, .vals = vcpu_ioctls,

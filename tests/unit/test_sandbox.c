@@ -11,6 +11,7 @@
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -202,29 +203,51 @@ static void test_refused(void)
 }
 
 /*
- * What musl's abort() does (raise): block signals, tkill itself SIGABRT,
- * restore the mask, at which the signal is delivered.  Made as raw calls:
- * this binary's libc may make others (glibc's tgkill).
+ * What musl's abort() does, as raw calls (this binary's libc may make
+ * others, glibc's tgkill): raise (block signals, tkill itself, restore);
+ * if that did not end it (SIGABRT blocked, as on the I/O thread, which
+ * blocks every signal), block all, SIGABRT back to SIG_DFL, tkill again,
+ * unblock SIGABRT, at which it is delivered.
  */
-static int musl_abort_with(int sig)
-{
-	uint64_t all = ~0ull, old = 0;
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
 
+static int musl_abort_with(int sig, bool io_thread_mask)
+{
+	uint64_t all = ~0ull, old = 0, abrt = 1ull << (SIGABRT - 1);
+	const struct k_sigaction dfl = { .handler = SIG_DFL };
+
+	if (io_thread_mask) /* all but SIGSYS, which sandbox_enter unblocks */
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &(uint64_t){ ~(1ull << (SIGSYS - 1)) },
+			NULL, sizeof(all));
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
 	syscall(SYS_tkill, child_tid, sig);
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
-	return 0; /* only with sig blocked or ignored */
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof(all));
+	syscall(SYS_rt_sigaction, SIGABRT, &dfl, NULL, sizeof(all));
+	syscall(SYS_tkill, child_tid, SIGABRT);
+	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &abrt, NULL, sizeof(abrt));
+	return 0; /* not reached */
 }
 
 static int musl_abort(void)
 {
-	return musl_abort_with(SIGABRT);
+	return musl_abort_with(SIGABRT, false);
+}
+
+static int musl_abort_masked(void)
+{
+	return musl_abort_with(SIGABRT, true);
 }
 
 /* Any other signal to a thread is no business of either thread. */
 static int tkill_term(void)
 {
-	return musl_abort_with(SIGTERM);
+	return musl_abort_with(SIGTERM, false);
 }
 
 /* abort() in either thread ends the child by SIGABRT, not by the sandbox (159). */
@@ -233,7 +256,7 @@ static void test_abort_is_abort(void)
 	unsigned t;
 
 	for (t = 0; t < SANDBOX_THREADS; t++) {
-		struct outcome o = confined(t, musl_abort);
+		struct outcome o = confined(t, t == SANDBOX_IO ? musl_abort_masked : musl_abort);
 
 		CU_ASSERT_EQUAL(o.status, 1000 + SIGABRT);
 		if (o.status != 1000 + SIGABRT)
