@@ -3,18 +3,28 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hv_blk.h"
 #include "core/util.h"
+
+/* Every backend, by the prefix that selects it; the file backend, with none, last. */
+static const struct disk_ops *const backends[] = { &disk_null_ops, &disk_file_ops };
+
+static const struct disk_ops *backend_of(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < ARRAY_SIZE(backends); i++)
+		if (!strncmp(path, backends[i]->prefix, strlen(backends[i]->prefix)))
+			return backends[i];
+	return backends[ARRAY_SIZE(backends) - 1];
+}
 
 int disk_parse_spec(const char *opt, const char *s, struct disk_spec *spec, char *err,
 		   size_t errlen)
 {
 	size_t n = strlen(s);
-	uint64_t size;
 
 	memset(spec, 0, sizeof(*spec));
 	if (n >= 3 && !strcmp(s + n - 3, ",ro")) {
@@ -28,16 +38,8 @@ int disk_parse_spec(const char *opt, const char *s, struct disk_spec *spec, char
 			    sizeof(spec->path) - 1);
 	memcpy(spec->path, s, n);
 	spec->path[n] = '\0';
-	if (!strncmp(spec->path, "null:", 5)) {
-		if (parse_size(spec->path + 5, &size) || size == 0)
-			return err_msg(-EINVAL, err, errlen, "%s: '%s' is not a size (try null:1G)",
-				    opt, spec->path + 5);
-		if (size % 512)
-			return err_msg(-EINVAL, err, errlen, "%s: null size %s is not a multiple of 512",
-				    opt, spec->path + 5);
-		spec->null_size = size;
-	}
-	return 0;
+	spec->ops = backend_of(spec->path);
+	return spec->ops->parse ? spec->ops->parse(opt, spec, err, errlen) : 0;
 }
 
 int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen)
@@ -45,22 +47,12 @@ int disk_open(struct disk *d, const struct disk_spec *spec, char *err, size_t er
 	int rc;
 
 	memset(d, 0, sizeof(*d));
-	d->fd = -1;
 	d->ro = spec->ro;
-	if (spec->null_size) {
-		if (spec->null_size % HV_BLK_SECTOR)
-			return err_msg(-EINVAL, err, errlen,
-				    "null:%llu: size is not a multiple of %u bytes",
-				    (unsigned long long)spec->null_size, HV_BLK_SECTOR);
-		d->ops = &disk_null_ops;
-		d->size = spec->null_size;
-		snprintf(d->name, sizeof(d->name), "null");
-	} else {
-		rc = disk_file_open(d, spec->path, err, errlen);
-		if (rc) {
-			disk_close(d);
-			return rc;
-		}
+	d->ops = spec->ops ? spec->ops : backend_of(spec->path);
+	rc = d->ops->open(d, spec, err, errlen);
+	if (rc) {
+		disk_close(d);
+		return rc;
 	}
 	d->sectors = d->size / HV_BLK_SECTOR;
 	return 0;
@@ -91,9 +83,9 @@ void disk_desc(const struct disk *d, uint16_t type, unsigned index, struct hv_de
 
 void disk_close(struct disk *d)
 {
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = -1;
+	if (d->ops && d->ops->close)
+		d->ops->close(d);
+	d->priv = NULL;
 }
 
 const char *disk_mode(const struct disk *d)

@@ -1,10 +1,13 @@
 /*
  * Disk images behind hv's block devices.  A device model sees one interface,
- * struct disk_ops (read/write with iovecs, flush), with two backends: a raw
- * file or block device through io_uring (disk_file.c: O_DIRECT when the file
- * system allows it, buffered otherwise) and null (disk_null.c: every request
- * completes at once, reads return zeros, no file).  Opening validates
- * everything a guest request will later be checked against.
+ * struct disk_ops (read/write with iovecs, flush, close), with two backends,
+ * chosen from one table by the prefix of --disk's argument: a raw file or
+ * block device through io_uring (disk_file.c: O_DIRECT when the file system
+ * allows it, buffered otherwise; any path without a prefix) and null
+ * (disk_null.c, "null:SIZE": every request completes at once, reads return
+ * zeros, no file).  Each backend keeps its own state behind disk.priv, as
+ * kvmtool's struct disk_image_operations.  Opening validates everything a
+ * guest request will later be checked against.
  */
 #ifndef HV_DISK_H
 #define HV_DISK_H
@@ -19,27 +22,36 @@
 
 #define DISK_PATH_MAX 4096
 
-/* What the command line asked for: `PATH[,ro]` or `null:SIZE[,ro]`. */
-struct disk_spec {
-	char path[DISK_PATH_MAX];
-	bool ro;
-	uint64_t null_size; /* > 0: the null backend of this many bytes */
-};
-
 struct disk;
+struct disk_spec;
 
 struct disk_ops {
-	const char *name; /* for --verbose and --stats: "file", "null" */
+	const char *name;   /* for --verbose and --stats: "file", "null" */
+	const char *prefix; /* what selects it in the argument, "null:"; NULL: any other path */
+	/* Optional: checks the spec's path (prefix included) without side effects; 0 or -EINVAL. */
+	int (*parse)(const char *opt, struct disk_spec *spec, char *err, size_t errlen);
+	/* Sets up d (ro already set) from spec: size, name, its private state; 0 or -errno. */
+	int (*open)(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen);
 	/* Starts a read or write of iov[0..n) at byte offset off; 0 or -EBUSY (ring full). */
 	int (*rw)(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
 		  unsigned n, uint64_t off, struct ioeng_op *op);
 	/* Makes completed writes durable; 0 or -EBUSY. */
 	int (*flush)(struct ioeng *e, const struct disk *d, struct ioeng_op *op);
+	/* Frees the private state, also of a failed open; disk_close calls it once. */
+	void (*close)(struct disk *d);
+};
+
+/* What the command line asked for: `PATH[,ro]` or `null:SIZE[,ro]`. */
+struct disk_spec {
+	char path[DISK_PATH_MAX];
+	bool ro;
+	const struct disk_ops *ops; /* the backend its prefix selects */
+	uint64_t null_size; /* the null backend's size in bytes */
 };
 
 struct disk {
 	const struct disk_ops *ops;
-	int fd;             /* -1 without a file */
+	void *priv;         /* the backend's own state (disk_file.c: its file) */
 	uint64_t size;      /* bytes, a multiple of 512 */
 	uint64_t sectors;
 	bool ro;
@@ -70,7 +82,6 @@ void disk_close(struct disk *d);
 
 /* The two backends (disk_file.c, disk_null.c). */
 extern const struct disk_ops disk_file_ops, disk_null_ops;
-int disk_file_open(struct disk *d, const char *path, char *err, size_t errlen);
 
 static inline int disk_rw(struct ioeng *e, const struct disk *d, bool write,
 			  const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)

@@ -18,6 +18,16 @@
 #include "hv_blk.h"
 #include "core/util.h"
 
+/* The backend's own state: the open image. */
+struct file_disk {
+	int fd;
+};
+
+static int fd_of(const struct disk *d)
+{
+	return ((const struct file_disk *)d->priv)->fd;
+}
+
 static void set_name(struct disk *d, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -59,14 +69,21 @@ static int not_an_image(char *err, size_t errlen, const char *path, mode_t m)
 		    kind(m));
 }
 
-int disk_file_open(struct disk *d, const char *path, char *err, size_t errlen)
+static int file_open(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen)
 {
 	/* O_NONBLOCK until the type is known: opening a FIFO read-only would wait for a writer. */
 	int flags = (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NONBLOCK;
+	const char *path = spec->path;
+	struct file_disk *f;
 	struct stat st;
 	int fd, rc;
 
 	set_name(d, path);
+	f = malloc(sizeof(*f));
+	if (!f)
+		return err_msg(-ENOMEM, err, errlen, "%s: out of memory", path);
+	f->fd = -1;
+	d->priv = f;
 
 	fd = open(path, flags | O_DIRECT);
 	if (fd >= 0 && direct_works(fd)) {
@@ -87,8 +104,7 @@ int disk_file_open(struct disk *d, const char *path, char *err, size_t errlen)
 				    path, strerror(-rc));
 		return err_msg(rc, err, errlen, "%s: cannot open: %s", path, strerror(-rc));
 	}
-	d->fd = fd;
-	d->ops = &disk_file_ops;
+	f->fd = fd;
 	if (fstat(fd, &st) < 0)
 		return err_msg(-errno, err, errlen, "%s: cannot stat: %s", path, strerror(errno));
 	if (S_ISREG(st.st_mode)) {
@@ -121,6 +137,16 @@ int disk_file_open(struct disk *d, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+static void file_close(struct disk *d)
+{
+	struct file_disk *f = d->priv;
+
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f);
+}
 
 static int file_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
 		   unsigned n, uint64_t off, struct ioeng_op *op)
@@ -130,9 +156,9 @@ static int file_rw(struct ioeng *e, const struct disk *d, bool write, const stru
 	if (!sqe)
 		return -EBUSY;
 	if (write)
-		io_uring_prep_writev(sqe, d->fd, iov, n, off);
+		io_uring_prep_writev(sqe, fd_of(d), iov, n, off);
 	else
-		io_uring_prep_readv(sqe, d->fd, iov, n, off);
+		io_uring_prep_readv(sqe, fd_of(d), iov, n, off);
 	ioeng_queue(e, sqe, op);
 	return 0;
 }
@@ -143,9 +169,11 @@ static int file_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
+	io_uring_prep_fsync(sqe, fd_of(d), IORING_FSYNC_DATASYNC);
 	ioeng_queue(e, sqe, op);
 	return 0;
 }
 
-const struct disk_ops disk_file_ops = { "file", file_rw, file_flush };
+const struct disk_ops disk_file_ops = {
+	.name = "file", .open = file_open, .rw = file_rw, .flush = file_flush, .close = file_close,
+};

@@ -3,9 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/util.h"
 
@@ -36,21 +34,42 @@ static int parse_mac(const char *s, size_t n, uint8_t mac[6])
 	return mac[0] & 1 ? -EINVAL : 0; /* the group bit: not a station address */
 }
 
+/* Every backend, by its prefix. */
+static const struct net_ops *const backends[] = { &net_tap_ops, &net_loop_ops };
+
+/*
+ * The backend whose prefix s[0..n) starts with: a prefix ending in ':'
+ * takes a name after it, any other is the whole argument.
+ */
+static const struct net_ops *backend_of(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(backends); i++) {
+		const char *p = backends[i]->prefix;
+		size_t len = strlen(p);
+
+		if (p[len - 1] == ':' ? n > len && !strncmp(s, p, len) : n == len && !strncmp(s, p, n))
+			return backends[i];
+	}
+	return NULL;
+}
+
 int net_parse_spec(const char *opt, const char *s, struct net_spec *spec, char *err,
 		   size_t errlen)
 {
 	const char *comma = strchr(s, ',');
-	size_t n = comma ? (size_t)(comma - s) : strlen(s);
+	size_t n = comma ? (size_t)(comma - s) : strlen(s), len;
 
 	memset(spec, 0, sizeof(*spec));
-	if (n == 4 && !strncmp(s, "loop", 4)) {
-		spec->loop = true;
-	} else if (n > 4 && !strncmp(s, "tap:", 4)) {
-		if (n - 4 >= IFNAMSIZ)
+	spec->ops = backend_of(s, n);
+	if (spec->ops) {
+		len = strlen(spec->ops->prefix);
+		if (n - len >= IFNAMSIZ)
 			return err_msg(-EINVAL, err, errlen,
 				       "%s: interface name '%.*s' longer than %d bytes", opt,
-				       (int)(n - 4), s + 4, IFNAMSIZ - 1);
-		memcpy(spec->ifname, s + 4, n - 4);
+				       (int)(n - len), s + len, IFNAMSIZ - 1);
+		memcpy(spec->ifname, s + len, n - len);
 	} else {
 		return err_msg(-EINVAL, err, errlen, "%s: '%.*s' is not tap:IFNAME or loop", opt,
 			       (int)n, s);
@@ -77,25 +96,21 @@ int net_check_arg(const char *opt, const char *arg, char *err, size_t errlen)
 
 int net_open(struct net *n, const struct net_spec *spec, char *err, size_t errlen)
 {
+	int rc;
+
 	memset(n, 0, sizeof(*n));
-	n->fd = -1;
-	if (spec->loop) {
-		n->ops = &net_loop_ops;
-		snprintf(n->name, sizeof(n->name), "loop");
-		return 0;
-	}
-	return net_tap_open(n, spec->ifname, err, errlen);
+	n->ops = spec->ops;
+	rc = n->ops->open(n, spec, err, errlen);
+	if (rc)
+		net_close(n);
+	return rc;
 }
 
 void net_close(struct net *n)
 {
-	if (n->fd >= 0)
-		close(n->fd);
-	n->fd = -1;
-	for (; n->nr_queued; n->nr_queued--) {
-		free(n->queued[n->q_head].data);
-		n->q_head = (n->q_head + 1) % NET_LOOP_QUEUED;
-	}
+	if (n->ops && n->ops->close && n->priv)
+		n->ops->close(n);
+	n->priv = NULL;
 }
 
 bool net_gone(int res)

@@ -1,11 +1,13 @@
 /*
  * Network backends behind hv's NICs.  A device model sees one interface,
  * struct net_ops (send one frame from iovecs, receive one frame into
- * iovecs, cancel a receive), with two backends: a tap interface through
- * io_uring (net_tap.c: frames move between the tap's file descriptor and
- * guest RAM with no copy in hv) and loop (net_loop.c: every frame sent comes
- * back as received, with no kernel network stack: for interface-only tests
- * and benchmarks).
+ * iovecs, cancel a receive, close), with two backends chosen from one
+ * table by the argument's prefix: a tap interface through io_uring
+ * ("tap:IFNAME", net_tap.c: frames move between the tap's file descriptor
+ * and guest RAM with no copy in hv) and loop ("loop", net_loop.c: every
+ * frame sent comes back as received, with no kernel network stack: for
+ * interface-only tests and benchmarks).  Each keeps its own state behind
+ * net.priv.
  */
 #ifndef HV_NET_H_
 #define HV_NET_H_
@@ -18,19 +20,17 @@
 
 #include "io/ioeng.h"
 
-/* What the command line asked for: `tap:IFNAME[,mac=M]` or `loop[,mac=M]`. */
-struct net_spec {
-	char ifname[IFNAMSIZ]; /* empty for loop */
-	bool loop;
-	bool mac_set;
-	uint8_t mac[6];
-};
-
 struct net;
+struct net_spec;
 
 struct net_ops {
 	const char *name;      /* "tap", "loop" */
+	const char *prefix;    /* what selects it: "tap:" (a name follows), "loop" (all of it) */
 	unsigned recv_depth;   /* receives worth keeping posted at once */
+	/* Sets up n (its name, its private state) for spec; 0 or -errno with the reason in err. */
+	int (*open)(struct net *n, const struct net_spec *spec, char *err, size_t errlen);
+	/* Frees the private state; net_close calls it once. */
+	void (*close)(struct net *n);
 	/* Sends the frame in iov[0..cnt); op completes with its length or -errno. */
 	int (*send)(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 		    struct ioeng_op *op);
@@ -45,27 +45,19 @@ struct net_ops {
 	int (*cancel)(struct ioeng *e, struct net *n, struct ioeng_op *op);
 };
 
-#define NET_LOOP_PARKED 64  /* receives the loop backend holds */
-#define NET_LOOP_QUEUED 256 /* frames it holds while nobody receives, as a tap's queue */
+/* What the command line asked for: `tap:IFNAME[,mac=M]` or `loop[,mac=M]`. */
+struct net_spec {
+	const struct net_ops *ops; /* the backend its prefix selects */
+	char ifname[IFNAMSIZ];     /* what follows the prefix: the tap's name; empty for loop */
+	bool mac_set;
+	uint8_t mac[6];
+};
 
 struct net {
 	const struct net_ops *ops;
-	int fd;               /* the tap, or -1 */
+	void *priv;           /* the backend's own state */
 	char name[IFNAMSIZ];  /* the interface, or "loop" */
-	/* loop: receives waiting for a frame, oldest first */
-	struct net_parked {
-		struct ioeng_op *op;
-		const struct iovec *iov;
-		unsigned cnt;
-	} parked[NET_LOOP_PARKED];
-	unsigned nr_parked;
-	/* loop: frames sent while no receive was posted, oldest first */
-	struct net_queued {
-		uint8_t *data;
-		uint32_t len;
-	} queued[NET_LOOP_QUEUED];
-	unsigned q_head, nr_queued;
-	uint64_t lost; /* frames the backend lost (loop: its queue was full) */
+	uint64_t lost;        /* frames the backend lost (loop: its queue was full) */
 };
 
 /* Parses an option argument without side effects; 0 or -EINVAL and err naming opt. */
@@ -83,7 +75,9 @@ void net_close(struct net *n);
 
 /* The two backends (net_tap.c, net_loop.c). */
 extern const struct net_ops net_tap_ops, net_loop_ops;
-int net_tap_open(struct net *n, const char *ifname, char *err, size_t errlen);
+
+/* A tap backend on fd, already attached (or a socket that carries one frame a message). */
+int net_tap_adopt(struct net *n, int fd, const char *name);
 
 static inline int net_send(struct ioeng *e, struct net *n, const struct iovec *iov,
 			   unsigned cnt, struct ioeng_op *op)

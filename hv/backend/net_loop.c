@@ -9,8 +9,50 @@
 #include "backend/net.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define LOOP_PARKED 64  /* receives the loop holds */
+#define LOOP_QUEUED 256 /* frames it holds while nobody receives, as a tap's queue */
+
+/* The loop's own state. */
+struct loop_net {
+	/* receives waiting for a frame, oldest first */
+	struct loop_parked {
+		struct ioeng_op *op;
+		const struct iovec *iov;
+		unsigned cnt;
+	} parked[LOOP_PARKED];
+	unsigned nr_parked;
+	/* frames sent while no receive was posted, oldest first */
+	struct loop_queued {
+		uint8_t *data;
+		uint32_t len;
+	} queued[LOOP_QUEUED];
+	unsigned q_head, nr_queued;
+};
+
+static int loop_open(struct net *n, const struct net_spec *spec, char *err, size_t errlen)
+{
+	(void)spec, (void)err, (void)errlen;
+	n->priv = calloc(1, sizeof(struct loop_net));
+	if (!n->priv)
+		return -ENOMEM;
+	snprintf(n->name, sizeof(n->name), "loop");
+	return 0;
+}
+
+static void loop_close(struct net *n)
+{
+	struct loop_net *l = n->priv;
+
+	for (; l->nr_queued; l->nr_queued--) {
+		free(l->queued[l->q_head].data);
+		l->q_head = (l->q_head + 1) % LOOP_QUEUED;
+	}
+	free(l);
+}
 
 /* Copies the frame in src into dst; returns the bytes dst took. */
 static uint32_t copy_frame(const struct iovec *dst, unsigned dcnt, const struct iovec *src,
@@ -39,14 +81,14 @@ static uint32_t copy_frame(const struct iovec *dst, unsigned dcnt, const struct 
 }
 
 /* Keeps a copy of the frame for the next receive; false if the queue is full. */
-static bool enqueue(struct net *n, const struct iovec *iov, unsigned cnt, uint32_t len)
+static bool enqueue(struct loop_net *n, const struct iovec *iov, unsigned cnt, uint32_t len)
 {
-	struct net_queued *q;
+	struct loop_queued *q;
 	struct iovec to;
 
-	if (n->nr_queued == NET_LOOP_QUEUED)
+	if (n->nr_queued == LOOP_QUEUED)
 		return false;
-	q = &n->queued[(n->q_head + n->nr_queued) % NET_LOOP_QUEUED];
+	q = &n->queued[(n->q_head + n->nr_queued) % LOOP_QUEUED];
 	q->data = malloc(len);
 	if (!q->data)
 		return false;
@@ -56,47 +98,51 @@ static bool enqueue(struct net *n, const struct iovec *iov, unsigned cnt, uint32
 	return true;
 }
 
-static int loop_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
+static int loop_send(struct ioeng *e, struct net *net, const struct iovec *iov, unsigned cnt,
 		     struct ioeng_op *op)
 {
+	struct loop_net *n = net->priv;
 	uint32_t len = 0;
 	unsigned i;
 
 	for (i = 0; i < cnt; i++)
 		len += (uint32_t)iov[i].iov_len;
 	if (n->nr_parked) {
-		struct net_parked r = n->parked[0];
+		struct loop_parked r = n->parked[0];
 		memmove(n->parked, n->parked + 1, --n->nr_parked * sizeof(n->parked[0]));
 		ioeng_complete(e, r.op, (int)copy_frame(r.iov, r.cnt, iov, cnt));
 	} else if (!enqueue(n, iov, cnt, len)) {
-		n->lost++;
+		net->lost++;
 	}
 	ioeng_complete(e, op, (int)len);
 	return 0;
 }
 
-static int loop_recv(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
+static int loop_recv(struct ioeng *e, struct net *net, const struct iovec *iov, unsigned cnt,
 		     struct ioeng_op *op)
 {
+	struct loop_net *n = net->priv;
+
 	if (n->nr_queued) {
-		struct net_queued *q = &n->queued[n->q_head];
+		struct loop_queued *q = &n->queued[n->q_head];
 		const struct iovec from = { q->data, q->len };
 
 		ioeng_complete(e, op, (int)copy_frame(iov, cnt, &from, 1));
 		free(q->data);
 		q->data = NULL;
-		n->q_head = (n->q_head + 1) % NET_LOOP_QUEUED;
+		n->q_head = (n->q_head + 1) % LOOP_QUEUED;
 		n->nr_queued--;
 		return 0;
 	}
-	if (n->nr_parked == NET_LOOP_PARKED)
+	if (n->nr_parked == LOOP_PARKED)
 		return -EBUSY;
-	n->parked[n->nr_parked++] = (struct net_parked){ op, iov, cnt };
+	n->parked[n->nr_parked++] = (struct loop_parked){ op, iov, cnt };
 	return 0;
 }
 
-static int loop_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op)
+static int loop_cancel(struct ioeng *e, struct net *net, struct ioeng_op *op)
 {
+	struct loop_net *n = net->priv;
 	unsigned i;
 
 	for (i = 0; i < n->nr_parked; i++)
@@ -113,5 +159,7 @@ static int loop_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op)
  * Parked receives cost nothing: as many as it holds, less one for a NIC's
  * scratch receive, so no frame finds none while buffers are posted.
  */
-const struct net_ops net_loop_ops = { "loop", NET_LOOP_PARKED - 1, loop_send, loop_recv,
-				      loop_cancel };
+const struct net_ops net_loop_ops = {
+	.name = "loop", .prefix = "loop", .recv_depth = LOOP_PARKED - 1, .open = loop_open,
+	.close = loop_close, .send = loop_send, .recv = loop_recv, .cancel = loop_cancel,
+};

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -17,8 +18,40 @@
 
 #define TUN_DEV "/dev/net/tun"
 
-int net_tap_open(struct net *n, const char *ifname, char *err, size_t errlen)
+/* The tap's own state: its file descriptor. */
+struct tap_net {
+	int fd;
+};
+
+static int fd_of(const struct net *n)
 {
+	return ((const struct tap_net *)n->priv)->fd;
+}
+
+int net_tap_adopt(struct net *n, int fd, const char *name)
+{
+	struct tap_net *t = malloc(sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->fd = fd;
+	n->priv = t;
+	n->ops = &net_tap_ops;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	return 0;
+}
+
+static void tap_close(struct net *n)
+{
+	struct tap_net *t = n->priv;
+
+	close(t->fd);
+	free(t);
+}
+
+static int tap_open(struct net *n, const struct net_spec *spec, char *err, size_t errlen)
+{
+	const char *ifname = spec->ifname;
 	struct ifreq ifr;
 	int fd, rc;
 
@@ -50,8 +83,11 @@ int net_tap_open(struct net *n, const char *ifname, char *err, size_t errlen)
 		return err_msg(rc, err, errlen, "tap:%s: cannot attach: %s", ifname,
 			       strerror(-rc));
 	}
-	n->fd = fd;
-	n->ops = &net_tap_ops;
+	rc = net_tap_adopt(n, fd, ifname);
+	if (rc) {
+		close(fd);
+		return err_msg(rc, err, errlen, "tap:%s: out of memory", ifname);
+	}
 	return 0;
 }
 
@@ -62,7 +98,7 @@ static int tap_send(struct ioeng *e, struct net *n, const struct iovec *iov, uns
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_writev(sqe, n->fd, iov, cnt, 0);
+	io_uring_prep_writev(sqe, fd_of(n), iov, cnt, 0);
 	ioeng_queue(e, sqe, op);
 	return 0;
 }
@@ -74,7 +110,7 @@ static int tap_recv(struct ioeng *e, struct net *n, const struct iovec *iov, uns
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_readv(sqe, n->fd, iov, cnt, 0);
+	io_uring_prep_readv(sqe, fd_of(n), iov, cnt, 0);
 	ioeng_queue_wait(e, sqe, op); /* a quiet tap: it may wait for ever */
 	return 0;
 }
@@ -89,4 +125,7 @@ static int tap_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op)
  * Eight receives: each pending read on the tap is woken by every frame, so
  * more would only add wake-ups; the tap queues frames meanwhile.
  */
-const struct net_ops net_tap_ops = { "tap", 8, tap_send, tap_recv, tap_cancel };
+const struct net_ops net_tap_ops = {
+	.name = "tap", .prefix = "tap:", .recv_depth = 8, .open = tap_open, .close = tap_close,
+	.send = tap_send, .recv = tap_recv, .cancel = tap_cancel,
+};

@@ -12,6 +12,7 @@
 
 #include "kvm/boot.h"
 #include "core/cli.h"
+#include "core/log.h"
 #include "kvm/elf_load.h"
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
@@ -26,7 +27,7 @@ enum {
 	HV_EXIT_HOST = 1,     /* KVM unavailable or refused the VM */
 	HV_EXIT_USAGE = 2,    /* bad arguments or input files */
 	HV_EXIT_TIMEOUT = 124,
-	HV_EXIT_FATAL = 125,  /* the guest crashed the VM */
+	HV_EXIT_FATAL = 125,  /* the guest crashed the VM, or hv could no longer serve it */
 	HV_EXIT_SANDBOX = SANDBOX_EXIT_STATUS, /* a forbidden system call (sandbox.c exits) */
 };
 
@@ -109,7 +110,7 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 		fprintf(stderr, "hv: cannot set up devices: %s\n", strerror(-rc));
 		return -1;
 	}
-	vm->io.spin_ns = cfg->io_poll_us * 1000;
+	vm->io.io_poll_ns = cfg->io_poll_us * 1000;
 	for (i = 0; i < cfg->nr_dev; i++) {
 		const struct device_kind *k = cfg->dev[i].kind;
 		unsigned j, index = 0;
@@ -181,6 +182,12 @@ static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
 	return 0;
 }
 
+/* The I/O thread cannot go on (its io_uring failed): the vCPU thread ends the VM. */
+static void io_thread_failed(void *arg)
+{
+	vcpu_request_stop(arg);
+}
+
 /* First thing on the I/O thread: a name for ps and /proc, then its filter. */
 static int io_thread_begin(void *arg)
 {
@@ -237,6 +244,14 @@ static int run(const struct hv_config *cfg)
 		goto out;
 	vm->io.on_start = io_thread_begin;
 	vm->io.on_start_arg = (void *)cfg;
+	status = vcpu_prepare_stop(&v);
+	if (status) {
+		fprintf(stderr, "hv: cannot set up the vCPU's stop signal: %s\n", strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	vm->io.on_fail = io_thread_failed;
+	vm->io.on_fail_arg = &v;
 	status = vm_start_io(vm);
 	if (status) {
 		fprintf(stderr, "hv: cannot start the I/O thread: %s\n", strerror(-status));
@@ -261,6 +276,7 @@ static int run(const struct hv_config *cfg)
 	vcpu_arm_timeout(&v, 0);
 	/* Writes in flight land in the images before hv reports and exits. */
 	iothread_stop(&vm->io);
+	log_drain(&log_stderr); /* what the I/O thread said, before hv's last words */
 	console_flush(&vm->console);
 	switch (res) {
 	case RUN_GUEST_EXIT:
@@ -276,6 +292,11 @@ static int run(const struct hv_config *cfg)
 		if (cfg->verbose)
 			vcpu_print_state(&v, stderr);
 		status = HV_EXIT_TIMEOUT;
+		break;
+	case RUN_STOPPED:
+		fprintf(stderr, "hv: I/O thread failed (io_uring: %s): the VM is stopped\n",
+			strerror(-vm->io.error));
+		status = HV_EXIT_FATAL;
 		break;
 	default:
 		status = HV_EXIT_FATAL;

@@ -2,6 +2,7 @@
 #include "core/ratelimit.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <time.h>
 
 static uint64_t now_ns(void)
@@ -12,7 +13,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int ratelimit_init(struct ratelimit *rl, FILE *out, unsigned burst, uint64_t interval_ms)
+int ratelimit_init(struct ratelimit *rl, struct log_sink *out, unsigned burst,
+		   uint64_t interval_ms)
 {
 	*rl = (struct ratelimit){ .out = out, .burst = burst,
 				  .interval_ns = interval_ms * 1000000u, .start_ns = now_ns() };
@@ -26,10 +28,12 @@ void ratelimit_destroy(struct ratelimit *rl)
 
 bool ratelimit_log(struct ratelimit *rl, const char *fmt, ...)
 {
-	uint64_t now = now_ns();
+	uint64_t now = now_ns(), dropped = 0;
+	char before[64] = "";
 	bool print;
 	va_list ap;
 
+	/* Decided under the lock, written after: a write may wait, the other thread must not. */
 	pthread_mutex_lock(&rl->lock);
 	if (now - rl->start_ns >= rl->interval_ns) {
 		rl->start_ns = now;
@@ -38,29 +42,34 @@ bool ratelimit_log(struct ratelimit *rl, const char *fmt, ...)
 	print = rl->printed < rl->burst;
 	if (print) {
 		rl->printed++;
-		if (rl->suppressed)
-			fprintf(rl->out, "hv: %llu similar messages suppressed\n",
-				(unsigned long long)rl->suppressed);
+		dropped = rl->suppressed;
 		rl->suppressed = 0;
-		fputs("hv: ", rl->out);
-		va_start(ap, fmt);
-		vfprintf(rl->out, fmt, ap);
-		va_end(ap);
-		fputc('\n', rl->out);
 	} else {
 		rl->suppressed++;
 		rl->suppressed_total++;
 	}
 	pthread_mutex_unlock(&rl->lock);
-	return print;
+	if (!print)
+		return false;
+	if (dropped)
+		snprintf(before, sizeof(before), "hv: %llu similar messages suppressed\n",
+			 (unsigned long long)dropped);
+	/* Both lines in one write: another thread's cannot come between. */
+	va_start(ap, fmt);
+	log_vprintf(rl->out, before, fmt, ap);
+	va_end(ap);
+	return true;
 }
 
 void ratelimit_flush(struct ratelimit *rl, const char *who)
 {
+	uint64_t dropped;
+
 	pthread_mutex_lock(&rl->lock);
-	if (rl->suppressed)
-		fprintf(rl->out, "hv: %s: %llu more messages suppressed\n", who,
-			(unsigned long long)rl->suppressed);
+	dropped = rl->suppressed;
 	rl->suppressed = 0;
 	pthread_mutex_unlock(&rl->lock);
+	if (dropped)
+		log_printf(rl->out, "%s: %llu more messages suppressed", who,
+			   (unsigned long long)dropped);
 }

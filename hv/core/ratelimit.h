@@ -4,7 +4,8 @@
  * not be able to fill the host's log (or its disk, or slow hv down on a
  * slow terminal): each limiter prints at most `burst` lines per interval,
  * counts the rest, and says how many it dropped with the next line it
- * prints and when it is flushed (as Firecracker's logger does).
+ * prints and when it is flushed (as Firecracker's logger does).  Lines go
+ * to a log sink (log.h): one write each, never a wait on the I/O thread.
  */
 #ifndef HV_RATELIMIT_H
 #define HV_RATELIMIT_H
@@ -12,14 +13,15 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+
+#include "core/log.h"
 
 #define RATELIMIT_BURST 5
 #define RATELIMIT_INTERVAL_MS 5000
 
 struct ratelimit {
 	pthread_mutex_t lock;      /* vCPU threads and the I/O thread log alike */
-	FILE *out;                 /* stderr, or a test's file */
+	struct log_sink *out;      /* &log_stderr, or a test's */
 	uint64_t interval_ns;
 	unsigned burst;
 	uint64_t start_ns;         /* of the current interval */
@@ -29,7 +31,8 @@ struct ratelimit {
 };
 
 /* burst lines per interval_ms into out; 0 or -errno. */
-int ratelimit_init(struct ratelimit *rl, FILE *out, unsigned burst, uint64_t interval_ms);
+int ratelimit_init(struct ratelimit *rl, struct log_sink *out, unsigned burst,
+		   uint64_t interval_ms);
 void ratelimit_destroy(struct ratelimit *rl);
 
 /*

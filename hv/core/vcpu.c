@@ -1,5 +1,6 @@
 /* vCPU run loop with table-driven exit dispatch. */
 #include "core/vcpu.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -45,6 +46,30 @@ int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
 	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Only to interrupt KVM_RUN: the flag and immediate_exit were set before it was sent. */
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+}
+
+int vcpu_prepare_stop(struct vcpu *v)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	v->thread = pthread_self();
+	sigemptyset(&sa.sa_mask);
+	return sigaction(VCPU_STOP_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
+}
+
+void vcpu_request_stop(struct vcpu *v)
+{
+	__atomic_store_n(&v->stop_requested, 1, __ATOMIC_RELEASE);
+	/* A vCPU between two KVM_RUNs leaves its next one at once... */
+	__atomic_store_n(&v->kvm->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	/* ...and one inside KVM_RUN (a guest halted, waiting for I/O) is interrupted. */
+	pthread_kill(v->thread, VCPU_STOP_SIGNAL);
 }
 
 static const char *const exit_names[EXIT_REASONS] = {
@@ -258,9 +283,12 @@ enum run_result vcpu_run(struct vcpu *v)
 		int rc = ioctl(v->kvm->vcpu_fd, KVM_RUN, 0);
 
 		v->vm->hv_exits++; /* every return from KVM_RUN, for HV_HC_EXIT_COUNT */
+		log_drain_pending(&log_stderr); /* the I/O thread's lines: it may not write them */
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->st.exits[KVM_EXIT_INTR]++;
+				if (__atomic_load_n(&v->stop_requested, __ATOMIC_ACQUIRE))
+					return RUN_STOPPED;
 				if (v->timed_out)
 					return RUN_TIMEOUT;
 				continue;

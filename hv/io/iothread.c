@@ -1,11 +1,13 @@
 /* The I/O thread's loop: wait on the ring, dispatch, publish, repeat. */
 #include "io/iothread.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/eventfd.h>
@@ -23,27 +25,31 @@ static void on_signal(struct ioeng_op *op, int res)
 		/* Released: whoever sees this count sees all the earlier kicks did. */
 		__atomic_fetch_add(&s->kicks, 1, __ATOMIC_RELEASE);
 		s->kick(s, &s->it->eng);
+		/* The test hook: the ring is unusable from here, as one failed for good. */
+		if (s->it->fail_probe)
+			s->it->eng.ring.enter_ring_fd = -1;
 	}
 	await_signal(s);
 }
 
 /*
  * Queues the read that takes the source's next signal.  With the engine
- * full it is retried after the next batch (rearm_all), which frees room:
- * giving up would end the thread and with it the wait for I/O in flight.
+ * full it is retried after the next batch (requeue_doorbell_reads), which
+ * frees room: giving up would end the thread and with it the wait for I/O
+ * in flight.
  */
 static void await_signal(struct io_source *s)
 {
 	s->op.cb = on_signal;
-	s->rearm = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
+	s->doorbell_read_refused = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
 }
 
-static void rearm_all(struct iothread *it)
+static void requeue_doorbell_reads(struct iothread *it)
 {
 	unsigned i;
 
 	for (i = 0; i < it->nr_src; i++)
-		if (it->src[i]->rearm)
+		if (it->src[i]->doorbell_read_refused)
 			await_signal(it->src[i]);
 }
 
@@ -120,13 +126,13 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Spins up to spin_ns for new ring entries or disk completions, taking
+ * Polls up to io_poll_ns for new ring entries or disk completions, taking
  * requests without doorbells meanwhile: a wake-up saved per batch, paid
  * for with CPU.  True if it found work.
  */
-static bool spin_for_work(struct iothread *it)
+static bool poll_for_work(struct iothread *it)
 {
-	uint64_t deadline = now_ns() + it->spin_ns;
+	uint64_t deadline = now_ns() + it->io_poll_ns;
 	bool found = false;
 	unsigned i;
 
@@ -155,46 +161,61 @@ static bool want_doorbells(struct iothread *it)
 	return raced;
 }
 
-static int step(struct iothread *it, int wait)
+int iothread_step(struct iothread *it, int wait)
 {
-	int rc = ioeng_run(&it->eng, wait);
+	int n = ioeng_run(&it->eng, wait);
 
-	if (rc < 0) {
-		it->error = rc;
-		fprintf(stderr, "hv: I/O thread: io_uring failed: %s\n", strerror(-rc));
-		return rc;
-	}
-	rearm_all(it);
+	if (n < 0)
+		return n;
+	requeue_doorbell_reads(it);
 	publish_all(it);
-	return 0;
+	return n;
+}
+
+/*
+ * ioeng_run retried what can be (EINTR, EAGAIN, EBUSY); anything else
+ * leaves the ring unusable, and with it every queue: ending here silently
+ * would hang the guest and make each detach wait its full timeout, so the
+ * owner is told to end the VM.
+ */
+static void fail(struct iothread *it, int rc)
+{
+	it->error = rc;
+	if (it->on_fail)
+		it->on_fail(it->on_fail_arg);
+	else
+		log_printf(&log_stderr, "I/O thread: io_uring failed: %s", strerror(-rc));
 }
 
 static void *loop(void *arg)
 {
 	struct iothread *it = arg;
 	unsigned i;
+	int rc = 0;
 
+	log_queue_this_thread(); /* its lines wait for a thread that may block on stderr */
 	it->start_rc = it->on_start ? it->on_start(it->on_start_arg) : 0;
 	sem_post(&it->on_start_done);
 	if (it->start_rc)
 		return NULL;
 	for (i = 0; i < it->nr_src; i++)
 		await_signal(it->src[i]);
-	while (!it->stopping && !it->error) {
-		if (it->spin_ns) {
+	while (!it->stopping && rc >= 0) {
+		if (it->io_poll_ns) {
 			/* A stop taken here must not be followed by a wait: none would end it. */
-			if (step(it, 0) || it->stopping)
+			rc = iothread_step(it, 0);
+			if (rc < 0 || it->stopping)
 				break;
-			if (spin_for_work(it) || want_doorbells(it))
+			if (poll_for_work(it) || want_doorbells(it))
 				continue;
 		}
-		if (step(it, 1))
-			break;
+		rc = iothread_step(it, 1);
 	}
 	/* Every write the guest was told about must be in the file before hv exits. */
-	while (it->eng.inflight && !it->error)
-		if (step(it, 1))
-			break;
+	while (rc >= 0 && it->eng.inflight)
+		rc = iothread_step(it, 1);
+	if (rc < 0)
+		fail(it, rc);
 	return NULL;
 }
 
@@ -221,6 +242,7 @@ int iothread_start(struct iothread *it)
 		return rc;
 	if (sem_init(&it->on_start_done, 0, 0) < 0)
 		return -errno;
+	it->fail_probe = !!getenv("HV_IO_FAIL_PROBE");
 	/* Signals (the --timeout alarm) belong to the vCPU thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

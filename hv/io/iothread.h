@@ -21,7 +21,7 @@ struct io_source {
 	void (*kick)(struct io_source *s, struct ioeng *e);
 	/* After every batch of completions: publish them, signal the guest. */
 	void (*publish)(struct io_source *s, struct ioeng *e);
-	/* Optional, for a thread that spins for work (--io-poll): take new work
+	/* Optional, for a thread that polls for work (--io-poll): take new work
 	 * without a doorbell (true if any), and, before sleeping, ask for
 	 * doorbells again (true if work raced in). */
 	bool (*take_work)(struct io_source *s, struct ioeng *e);
@@ -30,7 +30,7 @@ struct io_source {
 	uint64_t count;
 	struct ioeng_op op;
 	struct iothread *it;
-	bool rearm;  /* its next signal's read is not queued yet (the engine was full) */
+	bool doorbell_read_refused; /* its next signal's read is not queued yet (engine full) */
 	uint64_t kicks;
 };
 
@@ -45,7 +45,7 @@ struct iothread {
 	struct io_source *src[IOTHREAD_MAX_SRC];
 	unsigned nr_src;
 	int error; /* -errno if the thread died of an engine error */
-	uint64_t spin_ns; /* spin this long for work before sleeping (--io-poll; 0: never) */
+	uint64_t io_poll_ns; /* poll this long for work before sleeping (--io-poll; 0: never) */
 	/*
 	 * Optional: runs first on the new thread (hv confines it there); a
 	 * nonzero result ends the thread, and iothread_start() returns it.
@@ -54,6 +54,21 @@ struct iothread {
 	void *on_start_arg;
 	int start_rc;
 	sem_t on_start_done; /* posted once on_start has run */
+	/*
+	 * Optional: runs on the thread when it ends for an engine error it
+	 * cannot retry (error says which): every queue has stopped answering,
+	 * so the owner must end the VM (hv: status 125).  Without it the
+	 * thread says so on stderr.
+	 */
+	void (*on_fail)(void *arg);
+	void *on_fail_arg;
+	/*
+	 * The test hook: with HV_IO_FAIL_PROBE set in the environment, once the
+	 * first doorbell is served io_uring_enter gets a bad fd, an engine
+	 * error nothing retries (the integration test of on_fail).  It grants
+	 * nothing: whoever sets hv's environment could as well kill it.
+	 */
+	bool fail_probe;
 };
 
 /*
@@ -72,6 +87,15 @@ int iothread_add(struct iothread *it, struct io_source *s);
  * host may reserve io_uring to some.  0 or -errno.
  */
 int iothread_open(struct iothread *it);
+/*
+ * One turn of the thread's loop, on the calling thread: submits what is
+ * queued, runs completions (waiting for one if wait is set and none is
+ * ready), re-queues the doorbell reads the full engine refused, and lets
+ * every source publish.  The callbacks run, or -errno: an engine error that
+ * ioeng_run could not retry.  The fuzz harness turns it by hand.
+ */
+int iothread_step(struct iothread *it, int wait);
+
 /* Opens the ring, creates the thread, waits for its on_start; 0 or -errno. */
 int iothread_start(struct iothread *it);
 /* Stops taking doorbells, waits for every disk op in flight, joins. */

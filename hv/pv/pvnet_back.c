@@ -1,5 +1,6 @@
 /* PV NIC backend: what RX buffers and TX frames mean; the rings are pvq's. */
 #include "pv/pvnet_back.h"
+#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -39,7 +40,7 @@ static bool link_up(const struct pvnet_back *n)
 static void link_down(struct pvnet_back *n)
 {
 	if (__atomic_exchange_n(&n->link_up, false, __ATOMIC_ACQ_REL))
-		fprintf(stderr, "hv: pvnet%u: %s is gone: link down\n", n->index, n->net.name);
+		log_printf(&log_stderr, "pvnet%u: %s is gone: link down", n->index, n->net.name);
 }
 
 static struct ioeng *engine(struct pvnet_back *n)
@@ -55,27 +56,39 @@ static bool overlaps_rings(const struct pvnet_back *n, uint64_t gpa, uint64_t le
 
 /* ---- RX ------------------------------------------------------------------------ */
 
-static void rx_done(struct ioeng_op *op, int res)
+/* Gives the buffer of r back to the guest with status and len; r is free again. */
+static void rx_give_back(struct pvnet_back *n, struct pvnet_back_rx *r, uint32_t status,
+			 uint32_t len)
 {
-	struct pvnet_back_rx *r = container_of(op, struct pvnet_back_rx, op);
-	struct pvnet_back *n = r->n;
-	struct hv_net_rxc c = { .id = r->id, .status = HV_NET_S_OK };
+	const struct hv_net_rxc c = { .id = r->id, .status = status, .len = len };
 
-	if (res >= HV_NET_MIN_FRAME) {
-		c.len = (uint32_t)res;
-		stat_add(&n->st.rx_frames, 1);
-		stat_add(&n->st.rx_bytes, (uint32_t)res);
-	} else if (res == -ECANCELED || net_gone(res)) {
-		if (res != -ECANCELED)
-			link_down(n);
-		c.status = HV_NET_S_LINK_DOWN;
-	} else {
-		c.status = HV_NET_S_IOERR; /* a runt, or the host's error */
-	}
 	r->busy = false;
 	r->next_free = n->rx_free;
 	n->rx_free = r;
 	pvq_complete(&n->rxq, &c);
+}
+
+static void rx_done(struct ioeng_op *op, int res)
+{
+	struct pvnet_back_rx *r = container_of(op, struct pvnet_back_rx, op);
+	struct pvnet_back *n = r->n;
+
+	if (res >= HV_NET_MIN_FRAME) {
+		stat_add(&n->st.rx_frames, 1);
+		stat_add(&n->st.rx_bytes, (uint32_t)res);
+		rx_give_back(n, r, HV_NET_S_OK, (uint32_t)res);
+		return;
+	}
+	if (res == -ECANCELED) {
+		/* a detach ended it: the guest's doing, no error */
+	} else if (net_gone(res)) {
+		link_down(n);
+		stat_add(&n->st.rx_link_down, 1);
+	} else {
+		stat_add(res >= 0 ? &n->st.rx_runts : &n->st.rx_errors, 1);
+	}
+	rx_give_back(n, r, res == -ECANCELED || net_gone(res) ? HV_NET_S_LINK_DOWN : HV_NET_S_IOERR,
+		     0);
 }
 
 /* One empty buffer taken from the RX ring (pvq copied it): receive into it. */
@@ -95,6 +108,7 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 		return;
 	}
 	if (!link_up(n)) {
+		stat_add(&n->st.rx_link_down, 1);
 		c.status = HV_NET_S_LINK_DOWN;
 		pvq_complete(q, &c);
 		return;
@@ -107,12 +121,15 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	*r = (struct pvnet_back_rx){ .n = n, .id = b->id, .busy = true,
 				     .iov = { p, b->len } };
 	r->op.cb = rx_done;
-	if (net_recv(e, &n->net, &r->iov, 1, &r->op))
-		rx_done(&r->op, -EAGAIN); /* the engine is full: this buffer comes back unused */
+	if (net_recv(e, &n->net, &r->iov, 1, &r->op)) {
+		/* The engine is full: this buffer comes back unused. */
+		stat_add(&n->st.rx_engine_full, 1);
+		rx_give_back(n, r, HV_NET_S_IOERR, 0);
+	}
 }
 
-/* Reads the next frame into scratch, to be dropped. */
-static void arm_scratch(struct pvnet_back *n, struct ioeng *e);
+/* Posts a receive into scratch: the next frame is read there, to be dropped. */
+static void arm_scratch_recv(struct pvnet_back *n, struct ioeng *e);
 
 static void scratch_done(struct ioeng_op *op, int res)
 {
@@ -129,11 +146,11 @@ static void scratch_done(struct ioeng_op *op, int res)
 	 * compete with them for the next frames.
 	 */
 	if (res != -ECANCELED && pvq_state(&n->rxq) == PVQ_ACTIVE && !n->rxq.inflight)
-		arm_scratch(n, engine(n));
+		arm_scratch_recv(n, engine(n));
 	pvq_service(&n->rxq, engine(n));
 }
 
-static void arm_scratch(struct pvnet_back *n, struct ioeng *e)
+static void arm_scratch_recv(struct pvnet_back *n, struct ioeng *e)
 {
 	if (n->scratch_busy || !link_up(n))
 		return;
@@ -145,22 +162,31 @@ static void arm_scratch(struct pvnet_back *n, struct ioeng *e)
 static void rx_idle(struct pvq *q, struct ioeng *e);
 
 /* Still no buffer after the grace time: read what arrives into scratch, drop it. */
-static void starve_done(struct ioeng_op *op, int res)
+static void grace_timer_done(struct ioeng_op *op, int res)
 {
-	struct pvnet_back *n = container_of(op, struct pvnet_back, starve_op);
+	struct pvnet_back *n = container_of(op, struct pvnet_back, grace_timer_op);
 
-	n->starve_armed = false;
+	n->grace_timer_armed = false;
 	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight)
 		return; /* a detach cancelled it, or the guest's buffers are held */
 	/*
 	 * Buffers came and went since the timer was armed: the dry spell began
 	 * later, so it gets a grace of its own before frames are dropped.
 	 */
-	if (n->rx_taken != n->starve_taken) {
+	if (n->rx_taken != n->grace_timer_taken) {
 		rx_idle(&n->rxq, engine(n));
 		return;
 	}
-	arm_scratch(n, engine(n));
+	arm_scratch_recv(n, engine(n));
+}
+
+/* Starts the grace timer: frames are dropped only if no buffer comes before it ends. */
+static void arm_rx_grace_timer(struct pvnet_back *n, struct ioeng *e)
+{
+	n->grace_timer_taken = n->rx_taken;
+	n->grace_timer_ts = (struct __kernel_timespec){ .tv_nsec = PVNET_RX_STARVE_MS * 1000000ll };
+	n->grace_timer_op.cb = grace_timer_done;
+	n->grace_timer_armed = ioeng_timeout(e, &n->grace_timer_ts, &n->grace_timer_op) == 0;
 }
 
 /*
@@ -173,12 +199,9 @@ static void rx_idle(struct pvq *q, struct ioeng *e)
 {
 	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
 
-	if (n->scratch_busy || n->starve_armed || !link_up(n))
+	if (n->scratch_busy || n->grace_timer_armed || !link_up(n))
 		return;
-	n->starve_taken = n->rx_taken;
-	n->starve_ts = (struct __kernel_timespec){ .tv_nsec = PVNET_RX_STARVE_MS * 1000000ll };
-	n->starve_op.cb = starve_done;
-	n->starve_armed = ioeng_timeout(e, &n->starve_ts, &n->starve_op) == 0;
+	arm_rx_grace_timer(n, e);
 }
 
 /* A detach: receives wait for frames that may never come, so end them. */
@@ -192,8 +215,8 @@ static void rx_quiesce(struct pvq *q, struct ioeng *e)
 			net_cancel(e, &n->net, &n->rx[i].op);
 	if (n->scratch_busy)
 		net_cancel(e, &n->net, &n->scratch_op);
-	if (n->starve_armed)
-		ioeng_cancel(e, &n->starve_op);
+	if (n->grace_timer_armed)
+		ioeng_cancel(e, &n->grace_timer_op);
 }
 
 /* ---- TX ------------------------------------------------------------------------ */
@@ -454,12 +477,15 @@ static void print_stats(FILE *f, const void *dev)
 	const struct pvnet_back_stats *s = &n->st;
 
 	fprintf(f, "  pvnet%u (%s): link %s; rx %s, %llu frames, %llu bytes, %llu dropped, "
-		   "%llu bad buffers, %llu doorbells, %llu interrupts, %llu suppressed; "
+		   "%llu bad buffers, %llu link down, %llu runts, %llu errors, %llu engine full, "
+		   "%llu doorbells, %llu interrupts, %llu suppressed; "
 		   "tx %s, %llu frames, %llu bytes, %llu bad, %llu errors, %llu doorbells, "
 		   "%llu interrupts, %llu suppressed\n",
 		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
 		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
+		(unsigned long long)s->rx_link_down, (unsigned long long)s->rx_runts,
+		(unsigned long long)s->rx_errors, (unsigned long long)s->rx_engine_full,
 		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
 		(unsigned long long)n->rxq.irqs_suppressed, pvq_state_name(&n->txq),
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,

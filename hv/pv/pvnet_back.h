@@ -28,6 +28,13 @@ struct pvnet_back_tx;
 
 struct pvnet_back_stats {
 	uint64_t rx_frames, rx_bytes, rx_dropped, rx_bad;
+	/*
+	 * Buffers given back to the guest with an error status: the link was
+	 * down (HV_NET_S_LINK_DOWN; a detach's cancels are not counted), a runt
+	 * frame or the host's error (HV_NET_S_IOERR), the engine full so no
+	 * receive could start (HV_NET_S_IOERR).
+	 */
+	uint64_t rx_link_down, rx_runts, rx_errors, rx_engine_full;
 	uint64_t tx_frames, tx_bytes, tx_bad, tx_errors;
 };
 
@@ -44,10 +51,10 @@ struct pvnet_back {
 	/* dropping what arrives while no buffer is posted, after a grace time */
 	uint8_t *scratch;
 	struct iovec scratch_iov;
-	struct ioeng_op scratch_op, starve_op;
-	struct __kernel_timespec starve_ts;
-	bool scratch_busy, starve_armed;
-	uint64_t rx_taken, starve_taken; /* buffers taken: in all, and when the timer was armed */
+	struct ioeng_op scratch_op, grace_timer_op;
+	struct __kernel_timespec grace_timer_ts;
+	bool scratch_busy, grace_timer_armed; /* a receive into scratch, the grace timer */
+	uint64_t rx_taken, grace_timer_taken; /* buffers taken: in all, and when the timer was armed */
 	struct pvnet_back_stats st;
 };
 

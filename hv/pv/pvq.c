@@ -75,7 +75,7 @@ static bool want_doorbell(struct pvq *q)
 /*
  * Takes every new submission there is room for; with doorbell, then asks for
  * a doorbell for the next one (and re-checks).  Without (the I/O thread is
- * spinning for work) the event index stays behind, so the guest rings no
+ * polling for work) the event index stays behind, so the guest rings no
  * doorbell meanwhile.
  */
 static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
@@ -192,17 +192,17 @@ static bool detaching(struct pvq *q, struct ioeng *e)
 void pvq_service(struct pvq *q, struct ioeng *e)
 {
 	if (!detaching(q, e) && pvq_state(q) == PVQ_ACTIVE)
-		service(q, e, q->src.it->spin_ns == 0);
+		service(q, e, q->src.it->io_poll_ns == 0);
 }
 
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
-	/* A spinning I/O thread asks for doorbells only before it sleeps. */
+	/* A polling I/O thread (--io-poll) asks for doorbells only before it sleeps. */
 	pvq_service(container_of(s, struct pvq, src), e);
 }
 
 /*
- * Spinning for work: new submissions taken without a doorbell; true only
+ * Polling for work (--io-poll): new submissions taken without a doorbell; true only
  * if some were taken.  Entries a stalled queue cannot take (no completion
  * room) are no work: counting them would spin a CPU for ever.
  */
@@ -257,7 +257,7 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	q->port = port;
 	q->irq_gsi = -1;
 	q->detach_timeout_ms = PVQ_DETACH_TIMEOUT_MS;
-	rc = ratelimit_init(&q->log, stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
+	rc = ratelimit_init(&q->log, &log_stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
 	if (rc)
 		return rc;
 	q->detach_ack = eventfd(0, EFD_CLOEXEC);

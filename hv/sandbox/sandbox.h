@@ -41,8 +41,10 @@ int sandbox_enter(enum sandbox_thread t);
  * probe name ("vcpu", "io"), the calling thread tries openat("/"), a call
  * no thread may make once confined.  Under the sandbox hv then dies with the
  * message; without (--no-sandbox) the open works and one line on stderr
- * says so.  It opens nothing else and grants nothing: whoever sets hv's
- * environment could as well kill it.
+ * says so.  "vcpu-abort" or "io-abort": that thread calls abort(), which
+ * must end hv as an abort (SIGABRT), not as a sandbox stop.  It opens
+ * nothing else and grants nothing: whoever sets hv's environment could as
+ * well kill it.
  */
 void sandbox_probe(enum sandbox_thread t);
 

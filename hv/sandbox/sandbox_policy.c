@@ -8,6 +8,7 @@
 #include "sandbox/sandbox_policy.h"
 
 #include <linux/kvm.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -25,6 +26,16 @@ static const uint32_t vcpu_ioctls[] = {
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC,
 };
 
+/*
+ * Signals a thread may send to a thread (tkill: musl's raise and
+ * pthread_kill): SIGABRT, so that abort() ends hv as an abort (6, a core),
+ * not as a sandbox stop; and the I/O thread's word to the vCPU thread that
+ * the VM must stop (VCPU_STOP_SIGNAL, vcpu.h).
+ */
+static const uint32_t own_signals[] = { SIGABRT, SIGUSR1 };
+/* abort() with SIGABRT blocked (the I/O thread blocks all) resets it to SIG_DFL first. */
+static const uint32_t abort_signal[] = { SIGABRT };
+
 #define ANY(n) { .nr = (n), .test = SB_ANY }
 /* Memory may be mapped, never made executable: no new code in a confined hv. */
 #define NO_EXEC(n) { .nr = (n), .test = SB_ARG_CLEAR, .arg = 2, .mask = PROT_EXEC }
@@ -36,14 +47,21 @@ static const uint32_t vcpu_ioctls[] = {
  * its metadata areas, madvise and munmap on free), futex (locks,
  * pthread_join, the I/O thread's start handshake), signal returns (the
  * --timeout SIGALRM), restart_syscall (a wait resumed after SIGSTOP and
- * SIGCONT), and exit_group (exit, and the SIGSYS reporter itself).
+ * SIGCONT), exit_group (exit, and the SIGSYS reporter itself), and what
+ * abort() makes: rt_sigprocmask (musl's raise blocks signals around it,
+ * pthread_exit too), tkill of SIGABRT, and rt_sigaction of SIGABRT alone
+ * (back to SIG_DFL, where the first raise found it blocked).
  */
 #define COMMON                                                                       \
 	ANY(__NR_write), ANY(__NR_writev), ANY(__NR_futex),                          \
 	ANY(__NR_clock_gettime) /* hc_time_ns, --io-poll: the vDSO's fallback */,    \
 	NO_EXEC(__NR_mmap), NO_EXEC(__NR_mprotect), ANY(__NR_munmap), ANY(__NR_madvise), \
 	ANY(__NR_brk), ANY(__NR_rt_sigreturn), ANY(__NR_restart_syscall),            \
-	ANY(__NR_exit_group)
+	ANY(__NR_exit_group), ANY(__NR_rt_sigprocmask),                              \
+	{ .nr = __NR_tkill, .test = SB_ARG_IN, .arg = 1, .vals = own_signals,        \
+	  .nr_vals = ARRAY_SIZE(own_signals) },                                      \
+	{ .nr = __NR_rt_sigaction, .test = SB_ARG_IN, .arg = 0, .vals = abort_signal, \
+	  .nr_vals = ARRAY_SIZE(abort_signal) }
 
 static const struct sandbox_rule vcpu_rules[] = {
 	{ .nr = __NR_ioctl, .test = SB_ARG_IN, .arg = 1, .vals = vcpu_ioctls,
@@ -62,7 +80,6 @@ static const struct sandbox_rule io_rules[] = {
 	ANY(__NR_io_uring_enter), /* every disk, tap and doorbell operation (the ring is
 				     restricted to hv's opcodes: ioeng.c) */
 	COMMON,
-	ANY(__NR_rt_sigprocmask), /* musl's pthread_exit blocks signals while it exits */
 	ANY(__NR_exit),           /* the thread's own end */
 };
 

@@ -58,9 +58,9 @@ static void tx_entry(struct fuzz_vm *f, struct fuzz_in *in, void *entry, uint32_
  */
 static void starve(struct fuzz_vm *f, struct pvnet_back *n)
 {
-	if (!n->starve_armed || ioeng_cancel(&f->vm->io.eng, &n->starve_op))
+	if (!n->grace_timer_armed || ioeng_cancel(&f->vm->io.eng, &n->grace_timer_op))
 		return;
-	while (n->starve_armed)
+	while (n->grace_timer_armed)
 		if (ioeng_run(&f->vm->io.eng, 1) < 0)
 			abort();
 	fuzz_vm_io(f);

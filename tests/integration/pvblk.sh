@@ -23,6 +23,13 @@ check blk-doorbell-ioeventfd-msi-irqfd "$TMP/blk-sha256.err" "pvblk0 .* [1-9][0-
 grep -q "unclaimed" "$TMP/blk-sha256.err" && fail blk-doorbell-not-to-hv "$(grep unclaimed "$TMP/blk-sha256.err")"
 check blk-poll-no-interrupts "$TMP/blk-sha256-poll.err" "pvblk0 .* 0 interrupts"
 
+# The I/O thread's io_uring failing for good (the HV_IO_FAIL_PROBE hook: after the first
+# doorbell) stops the VM with 125 and one line, though the guest waits halted for its I/O
+# (not 124: it would have hung to --timeout).
+HV_IO_FAIL_PROBE=1 run blk-io-thread-fails 60 "$HV" run --timeout 40 --disk "$TMP/a.img" "$KERNEL" -- sha256 pvblk0
+expect blk-io-thread-fails 125 \
+	"^hv: I/O thread failed \(io_uring: Bad file descriptor\): the VM is stopped$" err
+
 cp "$TMP/b.img" "$TMP/b.orig"
 run blk-copy 60 "$HV" run --timeout 50 --disk "$TMP/a.img" --disk "$TMP/b.img" "$KERNEL" -- copy pvblk0 pvblk1
 expect blk-copy 0 "copy: 8388608 bytes pvblk0 -> pvblk1, flushed" out

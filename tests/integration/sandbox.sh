@@ -50,6 +50,14 @@ HV_SANDBOX_PROBE=vcpu run sandbox-probe-vcpu 30 "$HV" run --timeout 20 "$KERNEL"
 expect sandbox-probe-vcpu 159 "^hv: sandbox: forbidden system call 257 \(openat\) in the vCPU thread; hv stops$" err
 HV_SANDBOX_PROBE=io run sandbox-probe-io 30 "$HV" run --timeout 20 --disk null:1M "$KERNEL" -- hello
 expect sandbox-probe-io 159 "^hv: sandbox: forbidden system call 257 \(openat\) in the I/O thread; hv stops$" err
+# abort() in either thread is an abort (134: SIGABRT), not a sandbox stop (159): musl's
+# abort blocks signals and tkills itself, both on every thread's list.
+HV_SANDBOX_PROBE=vcpu-abort run sandbox-abort-vcpu 30 "$HV" run --timeout 20 "$KERNEL" -- hello
+expect sandbox-abort-vcpu 134
+grep -q "forbidden system call" "$TMP/sandbox-abort-vcpu.err" && fail sandbox-abort-vcpu-silent \
+	"$(head -1 "$TMP/sandbox-abort-vcpu.err")" || pass sandbox-abort-vcpu-silent
+HV_SANDBOX_PROBE=io-abort run sandbox-abort-io 30 "$HV" run --timeout 20 --disk null:1M "$KERNEL" -- hello
+expect sandbox-abort-io 134
 # The same hook without the sandbox: the open works and the guest runs to its end.
 HV_SANDBOX_PROBE=vcpu run sandbox-probe-off 30 "$HV" run --no-sandbox --timeout 20 "$KERNEL" -- hello
 expect sandbox-probe-off 0 "probe: openat in the vCPU thread succeeded \(no sandbox\)" err \

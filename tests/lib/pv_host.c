@@ -125,7 +125,7 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 			add_queue(h, &h->disk[i]->q);
 		}
 	}
-	h->vm->io.spin_ns = io_poll_ns;
+	h->vm->io.io_poll_ns = io_poll_ns;
 	h->next = DMA_BASE;
 	h->os = (struct pv_os){
 		.ctx = h, .dma_alloc = dma_alloc, .dma_free = dma_free,

@@ -81,8 +81,10 @@ static void test_spec_grammar(void)
 	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "null:1M,ro", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(spec.ro);
 	CU_ASSERT_EQUAL(spec.null_size, 1u << 20);
+	CU_ASSERT_PTR_EQUAL(spec.ops, &disk_null_ops);
 	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "/a,b/c.img", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(spec.path, "/a,b/c.img");
+	CU_ASSERT_PTR_EQUAL(spec.ops, &disk_file_ops); /* no prefix: a file */
 	CU_ASSERT_FALSE(spec.ro);
 }
 
@@ -107,6 +109,7 @@ static void test_open_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "size 1000 is not a multiple of 512"));
 	CU_ASSERT_EQUAL(ftruncate(fd, 4096), 0);
 	CU_ASSERT_EQUAL_FATAL(disk_open(&d, &spec, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(d.priv); /* the file backend's own state */
 	CU_ASSERT_EQUAL(d.sectors, 8);
 	CU_ASSERT_FALSE(d.ro);
 	{

@@ -4,6 +4,7 @@
  * in io_uring or busy-polling (--io-poll).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ static uint64_t kicks(struct counter *c)
  * Starts a thread with one source, kicks it twice (each heard, also while
  * the thread busy-polls), stops it (within 5 s).
  */
-static void kick_then_stop(uint64_t spin_ns)
+static void kick_then_stop(uint64_t io_poll_ns)
 {
 	struct iothread it;
 	struct counter c = { .kicks = 0 };
@@ -42,14 +43,14 @@ static void kick_then_stop(uint64_t spin_ns)
 	CU_ASSERT_EQUAL_FATAL(io_source_open(&c.src, &c.irq_fd), 0);
 	c.src.kick = count_kick;
 	CU_ASSERT_EQUAL_FATAL(iothread_add(&it, &c.src), 0);
-	it.spin_ns = spin_ns;
+	it.io_poll_ns = io_poll_ns;
 	CU_ASSERT_EQUAL_FATAL(iothread_start(&it), 0);
 	CU_ASSERT_EQUAL(iothread_add(&it, &c.src), -ENOSPC); /* too late once started */
 	for (uint64_t n = 1; n <= 2; n++) {
 		CU_ASSERT_EQUAL(eventfd_write(c.src.fd, 1), 0);
 		CU_ASSERT_TRUE(EVENTUALLY(kicks(&c) == n));
 	}
-	/* With spin_ns, the thread is now spinning for work, for far longer than this takes. */
+	/* With io_poll_ns, the thread is now polling for work, for far longer than this takes. */
 	ut_iothread_stop(&it);
 	iothread_destroy(&it);
 	io_source_close(&c.src, &c.irq_fd);
@@ -136,12 +137,54 @@ static void test_engine_full(void)
 	free(f);
 }
 
+static void note_fail(void *arg)
+{
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * An io_uring error the engine cannot retry (here: its ring fd no longer
+ * an io_uring, io_uring_enter says EOPNOTSUPP) ends the thread with the
+ * error recorded and its owner told, once: it never ends silently.
+ */
+static void test_engine_error(void)
+{
+	struct iothread it;
+	struct counter c = { .kicks = 0 };
+	int failed = 0, null_fd;
+
+	CU_ASSERT_EQUAL_FATAL(iothread_init(&it), 0);
+	CU_ASSERT_EQUAL_FATAL(io_source_open(&c.src, &c.irq_fd), 0);
+	c.src.kick = count_kick;
+	CU_ASSERT_EQUAL_FATAL(iothread_add(&it, &c.src), 0);
+	it.on_fail = note_fail;
+	it.on_fail_arg = &failed;
+	CU_ASSERT_EQUAL_FATAL(iothread_start(&it), 0);
+	CU_ASSERT_EQUAL(eventfd_write(c.src.fd, 1), 0);
+	CU_ASSERT_TRUE(EVENTUALLY(kicks(&c) == 1));
+	CU_ASSERT_EQUAL(__atomic_load_n(&failed, __ATOMIC_ACQUIRE), 0);
+	/* The thread sleeps in io_uring_enter on the old file; its next call meets /dev/null. */
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(null_fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(dup2(null_fd, it.eng.ring.ring_fd), it.eng.ring.ring_fd);
+	close(null_fd);
+	CU_ASSERT_EQUAL(eventfd_write(c.src.fd, 1), 0);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&failed, __ATOMIC_ACQUIRE) == 1));
+	CU_ASSERT_EQUAL(it.error, -EOPNOTSUPP);
+	CU_ASSERT_EQUAL(kicks(&c), 2); /* the kick that woke it was served first */
+	ut_iothread_stop(&it); /* joins a thread already ended */
+	CU_ASSERT_EQUAL(__atomic_load_n(&failed, __ATOMIC_ACQUIRE), 1);
+	iothread_destroy(&it);
+	io_source_close(&c.src, &c.irq_fd);
+}
+
 int suite_iothread(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "kicks, then a stop while asleep", test_stop_asleep },
 		{ "kicks, then a stop while busy-polling", test_stop_polling },
 		{ "an engine full to its completion ring: re-arm retried", test_engine_full },
+		{ "an io_uring error it cannot retry: the owner is told", test_engine_error },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("iothread", tests);

@@ -6,6 +6,7 @@
  * KVM is missing; pv_host.c plays the guest OS.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,9 @@ static void tx_count(void *arg, uint32_t status)
 		(*done)++;
 }
 
-static void host_with_nic(struct pv_host *h, const char *arg, uint64_t spin_ns)
+static void host_with_nic(struct pv_host *h, const char *arg, uint64_t io_poll_ns)
 {
-	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, NULL, 0, spin_ns), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(h, MEM, NULL, 0, io_poll_ns), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic(h, arg), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_start(h), 0);
 }
@@ -111,14 +112,14 @@ static void loop_frames(struct pv_host *h, struct pvnet_fe *fe, struct rx_log *l
 	}
 }
 
-static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t spin_ns)
+static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t io_poll_ns)
 {
 	struct rx_log log = { .in_order = true };
 	struct pvnet_fe_config cfg = { 64, 64, rx_vec, tx_vec, start, rx_check, &log };
 	struct pv_host h;
 	struct pvnet_fe fe;
 
-	host_with_nic(&h, "loop", spin_ns);
+	host_with_nic(&h, "loop", io_poll_ns);
 	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
 	CU_ASSERT_TRUE(pvnet_fe_link_up(&fe));
 	CU_ASSERT_EQUAL(fe.mtu, HV_NET_DEFAULT_MTU);
@@ -165,8 +166,8 @@ static void test_index_wrap(void)
 	roundtrip(RX_VEC, 0, 0xffffffffu - 500, 0);
 }
 
-/* hv's I/O thread spinning for work (--io-poll): no doorbells needed meanwhile. */
-static void test_spinning(void)
+/* hv's I/O thread polling for work (--io-poll): no doorbells needed meanwhile. */
+static void test_io_poll(void)
 {
 	roundtrip(RX_VEC, 0, 0, 200000);
 }
@@ -534,7 +535,7 @@ static void test_socketpair_as_tap(void)
 {
 	struct rx_log log = { .in_order = true };
 	struct pvnet_fe_config cfg = { 32, 64, RX_VEC, 0, 0, rx_check, &log };
-	struct net net = { .ops = &net_tap_ops, .name = "sp" };
+	struct net net = { 0 };
 	const struct timeval limit = { .tv_sec = 5 }; /* a lost frame fails, never hangs */
 	uint8_t *buf, got[MAX_FRAME + 8], want[MAX_FRAME];
 	uint32_t done = 0, i, ok = 0;
@@ -544,7 +545,7 @@ static void test_socketpair_as_tap(void)
 
 	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
 	CU_ASSERT_EQUAL_FATAL(setsockopt(sp[1], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)), 0);
-	net.fd = sp[0];
+	CU_ASSERT_EQUAL_FATAL(net_tap_adopt(&net, sp[0], "sp"), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
@@ -593,13 +594,13 @@ static void test_detach_quiet_wire(void)
 {
 	struct rx_log log = { .in_order = true };
 	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
-	struct net net = { .ops = &net_tap_ops, .name = "sp" };
+	struct net net = { 0 };
 	struct pv_host h;
 	struct pvnet_fe fe;
 	int sp[2];
 
 	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
-	net.fd = sp[0];
+	CU_ASSERT_EQUAL_FATAL(net_tap_adopt(&net, sp[0], "sp"), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
 	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
@@ -654,7 +655,7 @@ static void op_ignore(struct ioeng_op *op, int res)
 
 static void test_loop_overlap(void)
 {
-	const struct net_spec spec = { .loop = true };
+	const struct net_spec spec = { .ops = &net_loop_ops };
 	struct ioeng_op rx = { .cb = op_ignore }, tx = { .cb = op_ignore };
 	uint8_t mem[3 * MAX_FRAME], want[100];
 	struct iovec to = { mem + 7, MAX_FRAME }, from = { mem, sizeof(want) };
@@ -677,6 +678,140 @@ static void test_loop_overlap(void)
 	ioeng_exit(&e);
 }
 
+/*
+ * A backend whose every receive ends at once with fake_res: a frame of that
+ * many bytes, or that error; FAKE_FULL: it cannot even start (the engine
+ * is full).  Only the I/O thread calls it, while the test waits.
+ */
+#define FAKE_FULL (-100000)
+static int fake_res;
+
+static int fake_recv(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
+		     struct ioeng_op *op)
+{
+	(void)n, (void)cnt;
+	if (fake_res == FAKE_FULL)
+		return -EBUSY;
+	if (fake_res > 0)
+		memset(iov[0].iov_base, 0xab, (size_t)fake_res);
+	ioeng_complete(e, op, fake_res);
+	return 0;
+}
+
+/*
+ * Each receive error the guest is told of is counted in --stats, by kind:
+ * its counter reaches the buffers the guest got back with that status.
+ */
+static void rx_error_counted(int res, size_t counter, const char *name, uint32_t status)
+{
+	struct rx_log log = { .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
+	const struct net_spec spec = { .ops = &net_loop_ops };
+	struct net_ops fake_ops = net_loop_ops;
+	const struct pvnet_back_stats *st;
+	char err[256], *line = NULL, want[64];
+	struct pvnet_fe fe;
+	struct pv_host h;
+	struct net net;
+	size_t len = 0;
+	uint64_t n;
+	FILE *f;
+
+	fake_res = res;
+	fake_ops.recv = fake_recv;
+	CU_ASSERT_EQUAL_FATAL(net_open(&net, &spec, err, sizeof(err)), 0);
+	net.ops = &fake_ops;
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	st = &h.nic[0]->st;
+	n = 0;
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe),
+				   (n = __atomic_load_n((const uint64_t *)((const char *)st + counter),
+							__ATOMIC_ACQUIRE)) >= 3)));
+	/* The guest saw them all as errors of that status, no frame. */
+	CU_ASSERT_EQUAL(log.frames, 0);
+	CU_ASSERT_TRUE(status == HV_NET_S_LINK_DOWN ? fe.st.rx_held > 0 : fe.st.rx_errors > 0);
+	/* None counted under another kind. */
+	CU_ASSERT_EQUAL(__atomic_load_n(&st->rx_link_down, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&st->rx_runts, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&st->rx_errors, __ATOMIC_ACQUIRE) +
+			__atomic_load_n(&st->rx_engine_full, __ATOMIC_ACQUIRE) -
+			__atomic_load_n((const uint64_t *)((const char *)st + counter),
+					__ATOMIC_ACQUIRE), 0);
+	pvnet_fe_detach(&fe);
+	/* And --stats says so. */
+	f = open_memstream(&line, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vm_print_stats(f, h.vm);
+	fclose(f);
+	snprintf(want, sizeof(want), " %llu %s,",
+		 (unsigned long long)__atomic_load_n((const uint64_t *)((const char *)st + counter),
+						     __ATOMIC_ACQUIRE), name);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, want));
+	if (!strstr(line, want))
+		fprintf(stderr, "\n  no '%s' in: %s\n", want, line);
+	free(line);
+	pv_host_destroy(&h);
+}
+
+static void test_rx_errors_counted(void)
+{
+	rx_error_counted(10, offsetof(struct pvnet_back_stats, rx_runts), "runts",
+			 HV_NET_S_IOERR);
+	rx_error_counted(-EIO, offsetof(struct pvnet_back_stats, rx_errors), "errors",
+			 HV_NET_S_IOERR);
+	rx_error_counted(FAKE_FULL, offsetof(struct pvnet_back_stats, rx_engine_full),
+			 "engine full", HV_NET_S_IOERR);
+	/* A backend gone (a deleted tap): that receive, then every buffer posted after. */
+	rx_error_counted(-ENODEV, offsetof(struct pvnet_back_stats, rx_link_down), "link down",
+			 HV_NET_S_LINK_DOWN);
+}
+
+/*
+ * One table picks the backend by prefix; each owns its state, which its
+ * close frees (frames the loop still holds: LeakSanitizer sees any left).
+ */
+static void test_backend_table(void)
+{
+	struct ioeng_op tx[3] = { { .cb = op_ignore }, { .cb = op_ignore }, { .cb = op_ignore } };
+	uint8_t frame[60] = { 1 };
+	struct iovec from = { frame, sizeof(frame) };
+	struct net_spec spec;
+	struct ioeng e;
+	struct net n;
+	char err[256];
+	unsigned i;
+
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "tap:hv0,mac=02:00:00:00:00:01", &spec, err,
+				       sizeof(err)), 0);
+	CU_ASSERT_PTR_EQUAL(spec.ops, &net_tap_ops);
+	CU_ASSERT_STRING_EQUAL(spec.ifname, "hv0");
+	CU_ASSERT_TRUE(spec.mac_set);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "loop", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_EQUAL(spec.ops, &net_loop_ops);
+	CU_ASSERT_STRING_EQUAL(spec.ifname, "");
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "loopy", &spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "tap:", &spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "tap:0123456789abcdef", &spec, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than 15 bytes"));
+
+	CU_ASSERT_EQUAL_FATAL(ioeng_init(&e, 8), 0);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "loop", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(net_open(&n, &spec, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(n.priv);
+	CU_ASSERT_STRING_EQUAL(n.name, "loop");
+	for (i = 0; i < 3; i++) /* nobody receives: the loop keeps copies */
+		CU_ASSERT_EQUAL(net_send(&e, &n, &from, 1, &tx[i]), 0);
+	CU_ASSERT_EQUAL(ioeng_run(&e, 0), 3);
+	net_close(&n);
+	CU_ASSERT_PTR_NULL(n.priv);
+	net_close(&n); /* twice is harmless */
+	ioeng_exit(&e);
+}
+
 int suite_pvnet(void)
 {
 	static const CU_TestInfo t[] = {
@@ -684,7 +819,7 @@ int suite_pvnet(void)
 		{ "loop: 3000 frames, polling", test_loop_poll },
 		{ "loop: TX completion interrupts too", test_loop_tx_irq },
 		{ "ring indices across 2^32", test_index_wrap },
-		{ "I/O thread spinning for work", test_spinning },
+		{ "I/O thread polling for work (--io-poll)", test_io_poll },
 		{ "guest that never reposts RX buffers", test_rx_not_reposted },
 		{ "RX grace restarts after a refill", test_rx_grace_restarts },
 		{ "one doorbell per turn: RX's goes with TX's", test_one_doorbell_per_turn },
@@ -695,6 +830,9 @@ int suite_pvnet(void)
 		{ "detach with receives waiting", test_detach_quiet_wire },
 		{ "attach checks", test_attach_checks },
 		{ "loop: sent from memory overlapping the receive buffer", test_loop_overlap },
+		{ "backends: one table by prefix, each closes its own state", test_backend_table },
+		{ "rx errors (runt, host error, engine full, link down) counted in --stats",
+		  test_rx_errors_counted },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvnet", t);

@@ -4,13 +4,16 @@
  * and one that breaks its ring over and over to flood hv's log.  The test
  * calls what the I/O thread would, so it chooses every interleaving.
  */
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "pv/pvq.h"
 #include "suites.h"
 #include "ut.h"
@@ -26,6 +29,7 @@ struct fx {
 	struct iothread it; /* never started: only what pvq reads of it */
 	struct ioeng eng;   /* no ring: only its room */
 	struct pvq q;
+	struct log_sink sink; /* the test's log file, when it gives one */
 	unsigned taken, refills, refill_max;
 };
 
@@ -65,8 +69,10 @@ static struct fx *fx_init(FILE *log)
 	f->eng.cap = 512;
 	CU_ASSERT_FATAL(pvq_init(&f->q, "pvqtest", 0x600, &f->mem, 64, 16, refill_start) == 0);
 	CU_ASSERT_FATAL(iothread_add(&f->it, &f->q.src) == 0);
-	if (log)
-		f->q.log.out = log;
+	if (log) {
+		CU_ASSERT_FATAL(log_sink_init(&f->sink, fileno(log)) == 0);
+		f->q.log.out = &f->sink;
+	}
 	CU_ASSERT_FATAL(pvq_attach(&f->q, &s, NULL) == 0);
 	return f;
 }
@@ -74,6 +80,8 @@ static struct fx *fx_init(FILE *log)
 static void fx_destroy(struct fx *f)
 {
 	pvq_destroy(&f->q);
+	if (f->q.log.out == &f->sink)
+		log_sink_destroy(&f->sink);
 	iothread_destroy(&f->it);
 	gm_destroy(&f->mem);
 	free(f);
@@ -183,12 +191,14 @@ static void test_log_flood(void)
 static void test_ratelimit_interval(void)
 {
 	FILE *log = tmpfile();
+	struct log_sink sink;
 	struct ratelimit rl;
 	char last[256];
 	int printed = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
-	CU_ASSERT_EQUAL_FATAL(ratelimit_init(&rl, log, 3, 200), 0);
+	CU_ASSERT_EQUAL_FATAL(log_sink_init(&sink, fileno(log)), 0);
+	CU_ASSERT_EQUAL_FATAL(ratelimit_init(&rl, &sink, 3, 200), 0);
 	for (int i = 0; i < 50; i++)
 		printed += ratelimit_log(&rl, "line %d", i);
 	CU_ASSERT_EQUAL(printed, 3);
@@ -206,7 +216,218 @@ static void test_ratelimit_interval(void)
 	ratelimit_flush(&rl, "x"); /* nothing dropped since: nothing to say */
 	CU_ASSERT_EQUAL(lines(log, last, sizeof(last)), 5);
 	ratelimit_destroy(&rl);
+	log_sink_destroy(&sink);
 	fclose(log);
+}
+
+/* ---- the log sink: one write per event, the I/O thread never waits on it ---------- */
+
+#define PAD "................................................................" \
+	    "................................................................"
+#define LINES 3000
+
+struct writer {
+	struct ratelimit *rl;
+	bool queue_only; /* as the I/O thread */
+	char tag;
+	unsigned count;
+};
+
+static void *write_lines(void *arg)
+{
+	struct writer *w = arg;
+
+	if (w->queue_only)
+		log_queue_this_thread();
+	for (w->count = 0; w->count < LINES; w->count++)
+		ratelimit_log(w->rl, "%c %u %s", w->tag, w->count, PAD);
+	return NULL;
+}
+
+/* Reads the pipe's read end into a growing buffer until EOF. */
+struct reader {
+	int fd;
+	char *buf;
+	size_t len;
+};
+
+static void *read_all(void *arg)
+{
+	struct reader *r = arg;
+	size_t cap = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (r->len + 65536 > cap) {
+			cap = cap ? 2 * cap : 1 << 20;
+			r->buf = realloc(r->buf, cap + 1);
+			if (!r->buf)
+				return NULL;
+		}
+		n = read(r->fd, r->buf + r->len, cap - r->len);
+		if (n <= 0)
+			break;
+		r->len += (size_t)n;
+	}
+	r->buf[r->len] = 0;
+	return NULL;
+}
+
+/*
+ * Two threads log at once through one limiter into one pipe (as hv's vCPU
+ * and I/O threads into stderr): every line arrives whole; the I/O thread's
+ * lines are all there, less the ones it counted as dropped.
+ */
+static void test_log_no_interleave(void)
+{
+	struct writer a = { .queue_only = true, .tag = 'A' }, b = { .tag = 'B' };
+	struct reader r = { 0 };
+	struct log_sink sink;
+	struct ratelimit rl;
+	pthread_t ta, tb, tr;
+	unsigned seen[2] = { 0, 0 }, bad = 0;
+	int p[2];
+	char *line, *save;
+
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	r.fd = p[0];
+	CU_ASSERT_EQUAL_FATAL(log_sink_init(&sink, p[1]), 0);
+	CU_ASSERT_EQUAL_FATAL(ratelimit_init(&rl, &sink, 1000000, 100000), 0);
+	a.rl = b.rl = &rl;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&tr, NULL, read_all, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&ta, NULL, write_lines, &a), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&tb, NULL, write_lines, &b), 0);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	log_drain(&sink); /* what A queued after B's last line: hv's end does the same */
+	close(p[1]);
+	pthread_join(tr, NULL);
+	close(p[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.buf);
+	for (line = strtok_r(r.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char tag;
+		unsigned n;
+		int end = 0;
+
+		if (strstr(line, "log lines dropped"))
+			continue;
+		if (sscanf(line, "hv: %c %u " PAD "%n", &tag, &n, &end) != 2 || line[end] ||
+		    (tag != 'A' && tag != 'B')) {
+			if (!bad++)
+				fprintf(stderr, "\n  a broken line: '%.80s'\n", line);
+			continue;
+		}
+		seen[tag - 'A']++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(seen[1], LINES);
+	CU_ASSERT_EQUAL(seen[0] + sink.dropped, LINES);
+	free(r.buf);
+	ratelimit_destroy(&rl);
+	log_sink_destroy(&sink);
+}
+
+static bool pipe_empty(int fd)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	return poll(&pf, 1, 0) == 0;
+}
+
+struct flood {
+	struct log_sink *sink;
+	unsigned events;
+	int read_fd; /* the pipe's other end, to unstick a writer */
+};
+
+static void *flood_queue(void *arg)
+{
+	struct flood *f = arg;
+	unsigned i;
+
+	log_queue_this_thread();
+	for (i = 0; i < f->events; i++)
+		log_printf(f->sink, "event %u", i);
+	return NULL;
+}
+
+static void flood_join(void *arg)
+{
+	pthread_t *t = arg;
+
+	pthread_join(*t, NULL);
+}
+
+static void run_flood(void *arg)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, flood_queue, arg) == 0)
+		flood_join(&t);
+}
+
+/* Empties the pipe whose read end (non-blocking) is at arg. */
+static void unstick_pipe(void *arg)
+{
+	char buf[65536];
+	int fd = *(int *)arg;
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void unstick_flood(void *arg)
+{
+	unstick_pipe(&((struct flood *)arg)->read_fd);
+}
+
+/*
+ * A queue-only thread (the I/O thread) never writes: with the pipe full,
+ * where any write would wait, it still returns at once; what does not fit
+ * the queue is dropped and counted, and said by the next drain.
+ */
+static void test_log_queue_full(void)
+{
+	struct log_sink sink;
+	struct flood f = { &sink, LOG_QUEUE_LINES + 5, -1 };
+	char buf[LOG_QUEUE_LINES * 64 + 256], *last;
+	int p[2], fl;
+	ssize_t n, got = 0;
+	unsigned count = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pipe2(p, O_CLOEXEC), 0);
+	CU_ASSERT_EQUAL(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	CU_ASSERT_EQUAL_FATAL(log_sink_init(&sink, p[1]), 0);
+	/* Fill the pipe (the test's own, non-blocking for a moment), then block it again. */
+	fl = fcntl(p[1], F_GETFL);
+	CU_ASSERT_EQUAL(fcntl(p[1], F_SETFL, fl | O_NONBLOCK), 0);
+	while (write(p[1], PAD, sizeof(PAD) - 1) > 0)
+		;
+	CU_ASSERT_EQUAL(fcntl(p[1], F_SETFL, fl), 0);
+	f.read_fd = p[0];
+	if (!ut_returns_within(run_flood, unstick_flood, &f, 5))
+		CU_FAIL("a queue-only thread waited on a full pipe");
+	CU_ASSERT_EQUAL(sink.nr, LOG_QUEUE_LINES);
+	CU_ASSERT_EQUAL(sink.dropped, 5);
+	/* Nothing of it was written: empty the pipe, and nothing more is there. */
+	unstick_pipe(&p[0]);
+	CU_ASSERT_TRUE(pipe_empty(p[0]));
+	/* A thread that may block writes them out, oldest first, then the count. */
+	log_drain(&sink);
+	while ((n = read(p[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
+		got += n;
+	buf[got] = 0;
+	CU_ASSERT(strncmp(buf, "hv: event 0\n", 12) == 0);
+	for (last = buf; (last = strchr(last, '\n')) && last[1]; last++)
+		count++;
+	CU_ASSERT_EQUAL(count, LOG_QUEUE_LINES); /* then the note, the last line */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "hv: event 63\nhv: 5 log lines dropped"));
+	CU_ASSERT_EQUAL(sink.nr, 0);
+	log_drain(&sink); /* said once */
+	CU_ASSERT_TRUE(pipe_empty(p[0]));
+	close(p[0]);
+	close(p[1]);
+	log_sink_destroy(&sink);
 }
 
 int suite_pvq(void)
@@ -215,6 +436,9 @@ int suite_pvq(void)
 		{ "one pass takes a ring's worth, then yields", test_drain_bounded },
 		{ "a guest breaking its queue cannot flood the log", test_log_flood },
 		{ "rate limit: a new interval, the count of dropped lines", test_ratelimit_interval },
+		{ "log: two threads' lines never interleave", test_log_no_interleave },
+		{ "log: the I/O thread never waits; a full queue drops and counts",
+		  test_log_queue_full },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvq", tests);

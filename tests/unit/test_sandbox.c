@@ -7,8 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/audit.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -33,6 +37,9 @@ struct outcome {
 /* The child's status when a call it expected to pass was refused by the kernel instead. */
 #define CHILD_UNEXPECTED 77
 
+/* The child's thread id, taken before its filter applies (gettid is not on any list). */
+static pid_t child_tid;
+
 /*
  * Runs fn in a child under thread t's filter (none if t == SANDBOX_THREADS);
  * the child then exits 0 through exit_group, which every filter allows.
@@ -49,6 +56,10 @@ static struct outcome confined(enum sandbox_thread t, int (*fn)(void))
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		const struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core); /* an abort here leaves no core file */
+		child_tid = (pid_t)syscall(SYS_gettid);
 		dup2(p[1], STDERR_FILENO);
 		if (sandbox_init() || (t < SANDBOX_THREADS && sandbox_enter(t)))
 			syscall(SYS_exit_group, 99);
@@ -191,6 +202,75 @@ static void test_refused(void)
 	}
 }
 
+/*
+ * What musl's abort() does, as raw calls (this binary's libc may make
+ * others, glibc's tgkill): raise (block signals, tkill itself, restore);
+ * if that did not end it (SIGABRT blocked, as on the I/O thread, which
+ * blocks every signal), block all, SIGABRT back to SIG_DFL, tkill again,
+ * unblock SIGABRT, at which it is delivered.
+ */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static int musl_abort_with(int sig, bool io_thread_mask)
+{
+	uint64_t all = ~0ull, old = 0, abrt = 1ull << (SIGABRT - 1);
+	const struct k_sigaction dfl = { .handler = SIG_DFL };
+
+	if (io_thread_mask) /* all but SIGSYS, which sandbox_enter unblocks */
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &(uint64_t){ ~(1ull << (SIGSYS - 1)) },
+			NULL, sizeof(all));
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all));
+	syscall(SYS_tkill, child_tid, sig);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, NULL, sizeof(all));
+	syscall(SYS_rt_sigaction, SIGABRT, &dfl, NULL, sizeof(all));
+	syscall(SYS_tkill, child_tid, SIGABRT);
+	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &abrt, NULL, sizeof(abrt));
+	return 0; /* not reached */
+}
+
+static int musl_abort(void)
+{
+	return musl_abort_with(SIGABRT, false);
+}
+
+static int musl_abort_masked(void)
+{
+	return musl_abort_with(SIGABRT, true);
+}
+
+/* Any other signal to a thread is no business of either thread. */
+static int tkill_term(void)
+{
+	return musl_abort_with(SIGTERM, false);
+}
+
+/* abort() in either thread ends the child by SIGABRT, not by the sandbox (159). */
+static void test_abort_is_abort(void)
+{
+	unsigned t;
+
+	for (t = 0; t < SANDBOX_THREADS; t++) {
+		struct outcome o = confined(t, t == SANDBOX_IO ? musl_abort_masked : musl_abort);
+
+		CU_ASSERT_EQUAL(o.status, 1000 + SIGABRT);
+		if (o.status != 1000 + SIGABRT)
+			fprintf(stderr, "\n  %s thread: status %d, stderr: %s\n",
+				sandbox_policies[t].thread, o.status, o.err);
+		/*
+		 * Refused, with SIGSYS blocked as raise blocks it: the kernel then
+		 * kills with SIGSYS itself, before the reporter can say a word.
+		 */
+		o = confined(t, tkill_term);
+		CU_ASSERT_EQUAL(o.status, 1000 + SIGSYS);
+	}
+}
+
 static void test_io_allowed(void)
 {
 	struct outcome o = confined(SANDBOX_IO, uring_enter);
@@ -211,18 +291,70 @@ static int i386_getpid(void)
 	return rax <= 0;
 }
 
+/*
+ * Runs a compiled filter on d as the kernel's seccomp would: classic BPF,
+ * only the instructions sandbox_build emits (any other fails the test).
+ */
+static uint32_t run_filter(const struct sock_filter *prog, int len, const struct seccomp_data *d)
+{
+	uint32_t a = 0, word;
+	int pc = 0;
+
+	while (pc >= 0 && pc < len) {
+		const struct sock_filter *f = &prog[pc++];
+
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k > sizeof(*d) - 4 || f->k % 4) {
+				CU_FAIL("a load outside struct seccomp_data");
+				return 0;
+			}
+			memcpy(&word, (const uint8_t *)d + f->k, 4);
+			a = word;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += a & f->k ? f->jt : f->jf;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			CU_FAIL("an instruction this evaluator does not know");
+			return 0;
+		}
+	}
+	CU_FAIL("the program ran off its end");
+	return 0;
+}
+
 static void test_other_abi(void)
 {
-	struct outcome o = confined(SANDBOX_THREADS, i386_getpid);
+	struct sock_filter prog[SANDBOX_MAX_INSNS];
+	/* 20: writev on x86-64, allowed to both threads; getpid on i386. */
+	struct seccomp_data d = { .nr = 20, .arch = AUDIT_ARCH_X86_64 };
+	struct outcome o;
+	unsigned t;
 
-	/* Kernels built or booted without IA32 emulation fault int 0x80: nothing to refuse. */
-	if (o.status != 0) {
-		fprintf(stderr, "\n  (no i386 system calls on this kernel: int 0x80 faults, "
-				"status %d; the test host VM has them)\n", o.status);
-		return;
+	for (t = 0; t < SANDBOX_THREADS; t++) {
+		int n = sandbox_build(&sandbox_policies[t], prog, SANDBOX_MAX_INSNS);
+
+		CU_ASSERT_FATAL(n > 0);
+		d.arch = AUDIT_ARCH_X86_64;
+		CU_ASSERT_EQUAL(run_filter(prog, n, &d), SECCOMP_RET_ALLOW);
+		d.arch = AUDIT_ARCH_I386;
+		CU_ASSERT_EQUAL(run_filter(prog, n, &d), SECCOMP_RET_TRAP);
+		d.nr = __NR_openat;
+		d.arch = AUDIT_ARCH_X86_64;
+		CU_ASSERT_EQUAL(run_filter(prog, n, &d), SECCOMP_RET_TRAP);
+		d.nr = 20;
 	}
+	/* And through the kernel, where int 0x80 makes i386 calls (the test host VM). */
+	o = confined(SANDBOX_THREADS, i386_getpid);
+	if (o.status != 0)
+		return; /* without IA32 emulation int 0x80 faults: the filter run above stands */
 	o = confined(SANDBOX_VCPU, i386_getpid);
-
 	assert_refused(&o, "forbidden system call 20 (not an x86-64 call: another ABI) in the "
 			   "vCPU thread");
 }
@@ -296,6 +428,7 @@ int suite_sandbox(void)
 		{ "I/O thread: io_uring_enter passes", test_io_allowed },
 		{ "forbidden calls stop hv with the message, per thread", test_refused },
 		{ "an i386 call through int 0x80 is refused", test_other_abi },
+		{ "abort() in either thread is an abort, not a sandbox stop", test_abort_is_abort },
 		{ "program size limits", test_build_limits },
 		{ "io_uring refuses what hv does not use", test_ring_restricted },
 		{ "privilege drop: no capabilities, no_new_privs", test_drop_all },

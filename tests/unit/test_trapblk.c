@@ -43,7 +43,7 @@ static void fx_init(struct fx *f, const char *extra_spec, uint64_t spin_ns)
 	ut_image_make(f->path, f->data, sizeof(f->data));
 	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
 	CU_ASSERT_FATAL(vm_create_device(f->vm, &trapblk_dev_kind, 0, s, err, sizeof(err)) == 0);
-	f->vm->io.spin_ns = spin_ns;
+	f->vm->io.io_poll_ns = spin_ns;
 	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
 }
 

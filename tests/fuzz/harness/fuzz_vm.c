@@ -222,7 +222,10 @@ static void wrap(struct fuzz_vm *f, const struct device_kind *kind, void *dev)
 				     .net = member(dev, l->net) };
 	if (be->disk) {
 		be->orig.disk = be->disk->ops;
-		be->checked.disk = (struct disk_ops){ "checked", checked_rw, checked_flush };
+		be->checked.disk = *be->disk->ops;
+		be->checked.disk.name = "checked";
+		be->checked.disk.rw = checked_rw;
+		be->checked.disk.flush = checked_flush;
 		be->disk->ops = &be->checked.disk;
 	} else {
 		be->orig.net = be->net->ops;
@@ -383,15 +386,6 @@ void fuzz_vm_destroy(struct fuzz_vm *f)
 	checking = NULL;
 }
 
-static void publish_all(struct iothread *it)
-{
-	unsigned i;
-
-	for (i = 0; i < it->nr_src; i++)
-		if (it->src[i]->publish)
-			it->src[i]->publish(it->src[i], &it->eng);
-}
-
 void fuzz_vm_io(struct fuzz_vm *f)
 {
 	struct iothread *it = &f->vm->io;
@@ -411,12 +405,14 @@ void fuzz_vm_io(struct fuzz_vm *f)
 				s->kick(s, &it->eng);
 			}
 		}
-	/* Until nothing hv started is in flight (waits, like network reads, excepted). */
+	/*
+	 * The thread's own turns, until nothing hv started is in flight (waits,
+	 * like network reads, excepted).
+	 */
 	for (round = 0; round < 256; round++) {
-		int n = ioeng_run(&it->eng, it->eng.inflight > 0);
+		int n = iothread_step(it, it->eng.inflight > 0);
 		if (n < 0)
 			harness_failed("io_uring run", n);
-		publish_all(it);
 		if (n == 0 && !it->eng.inflight)
 			return;
 	}

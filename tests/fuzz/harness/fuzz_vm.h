@@ -66,8 +66,9 @@ void fuzz_vm_destroy(struct fuzz_vm *f);
 
 /*
  * One turn of the I/O thread: every doorbell or command signalled since the
- * last turn is served, then completions run and are published until nothing
- * is in flight, as the real thread would before sleeping.
+ * last turn is served, then the thread's own step (iothread_step) runs
+ * completions and publishes them until nothing is in flight, as the real
+ * thread would before sleeping.
  */
 void fuzz_vm_io(struct fuzz_vm *f);
 
