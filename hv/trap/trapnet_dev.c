@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/log.h"
 #include "core/util.h"
 
 _Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
@@ -16,7 +17,7 @@ static bool link_up(const struct trapnet_dev *t)
 static void link_down(struct trapnet_dev *t)
 {
 	if (__atomic_exchange_n(&t->link_up, false, __ATOMIC_ACQ_REL)) {
-		fprintf(stderr, "hv: trapnet%u: %s is gone: link down\n", t->tr.index, t->net.name);
+		log_printf(&log_stderr, "trapnet%u: %s is gone: link down", t->tr.index, t->net.name);
 		trap_raise(&t->tr, HV_TRAPNET_INT_LINK);
 	}
 }
