@@ -171,14 +171,20 @@ static int checked_send(struct ioeng *e, struct net *n, const struct iovec *iov,
 	return backend_of(n)->orig.net->send(e, n, iov, cnt, op);
 }
 
-/* True if [gpa, +len) overlaps a ring hv holds for the queue. */
+/*
+ * True if [gpa, +len) overlaps a ring hv still serves for the queue.  A
+ * detach that timed out leaves q->sq set until the guest retries it, but
+ * once the I/O thread has acked it (state DETACHED) hv never touches those
+ * rings again: that memory is the guest's, and a receive into it is allowed.
+ */
 static bool on_rings(const struct pvq *q, uint64_t gpa, uint64_t len)
 {
 	const struct hv_queue_setup *s = &q->setup;
 	uint64_t sq_end = s->sq_gpa + hv_ring_bytes(s->sq_size, q->sq_esize);
 	uint64_t cq_end = s->cq_gpa + hv_ring_bytes(s->cq_size, q->cq_esize);
 
-	return q->sq && ((gpa < sq_end && s->sq_gpa < gpa + len) ||
+	return q->sq && pvq_state(q) != PVQ_DETACHED &&
+	       ((gpa < sq_end && s->sq_gpa < gpa + len) ||
 			 (gpa < cq_end && s->cq_gpa < gpa + len));
 }
 
