@@ -93,6 +93,8 @@ elif [ ! -x "$NOFLUSH" ]; then
 	fail durability-power-cut "$NOFLUSH missing: run make $NOFLUSH (make test and make integration build it)"
 else
 	# A 64 MiB data device; the log holds every write and must not fill up.
+	# The images are small (each cut's copy holds what was written); the
+	# no-op FLUSH runs fastest and gets twice the room, to be caught writing.
 	truncate -s 64M "$D/data"
 	truncate -s 512M "$D/log"
 	DM=hv-durability-$$ status=""
@@ -102,7 +104,8 @@ else
 			dmsetup mknodes "$DM" &&
 			mkfs.ext4 -q -b 4096 -N 64 -E nodiscard,lazy_itable_init=0 "/dev/mapper/$DM" &&
 			mount -t ext4 -o commit=300 "/dev/mapper/$DM" "$D/fs" &&
-			head -c 8M /dev/zero | tee "$D/fs/pv.img" >"$D/fs/noflush.img" &&
+			head -c 8M /dev/zero >"$D/fs/pv.img" &&
+			head -c 16M /dev/zero >"$D/fs/noflush.img" &&
 			truncate -s 8M "$D/fs/sparse.img" &&
 			fallocate -l 8M "$D/fs/trap.img" &&
 			sync -f "$D/fs/pv.img"
