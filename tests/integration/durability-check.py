@@ -18,15 +18,16 @@ of entries, sector size), then from byte SECTORSIZE on one entry per sector
 (sector, count, flags, length of a mark's name, the name) followed by the
 data of a write.  The target logs a write only once a FLUSH after its
 completion has completed (a FUA write at its completion), so the log up to a
-mark is exactly what a disk whose volatile cache is lost at that moment
-holds.  The test sets mark "NAME:N" after round NAME's guest printed
+mark is what a disk that loses every unflushed write holds after a power
+cut at that moment: the worst a real disk may do.  The test sets mark "NAME:N" after round NAME's guest printed
 "durwrite: acked N": N is a lower bound of what was acknowledged before it.
 
 At each such mark a copy of the replayed device gets its journal recovered
 (debugfs's journal_run, as a mount would) and the image is read out of it:
 records 0..N must be intact, and every other sector zero or its own intact
 record (never torn, never another's).  The replay itself is checked against
-DATA: at its end (after unmount) it must equal it.  Each record is checked
+DATA: at its end (after unmount) it must equal it, and DATA's images must
+hold every acknowledged record of their round.  Each record is checked
 (magic, number, seed, SHA-256) once, on the image as DATA holds it; a cut's
 sectors are then compared with those (the test host VM runs this under an
 emulator, where a loop over every sector of every cut takes minutes).
