@@ -23,7 +23,9 @@ cut at that moment: the worst a real disk may do.  The test sets mark "NAME:N" a
 "durwrite: acked N": N is a lower bound of what was acknowledged before it.
 
 At each such mark a copy of the replayed device gets its journal recovered
-(debugfs's journal_run, as a mount would) and the image is read out of it:
+(debugfs's journal_run, as a mount would) and the image is read out of it
+(one debugfs run per cut: only its command line can skip the checksums of
+bitmaps that the journal has not yet replayed):
 records 0..N must be intact, and every other sector zero or its own intact
 record (never torn, never another's).  The replay itself is checked against
 DATA: at its end (after unmount) it must equal it, and DATA's images must
@@ -161,14 +163,24 @@ class Device:
         return size
 
 
-def debugfs(cmds, work):
-    """Runs debugfs's commands (one per line); returns what it printed."""
+def debugfs(opts, cmds, work):
+    """Runs debugfs OPTS... with its commands (one per line); returns the last
+    lines it printed, for a message."""
     script = os.path.join(work, "debugfs.cmds")
     with open(script, "w") as f:
         f.write("\n".join(cmds) + "\n")
-    r = subprocess.run(["debugfs", "-f", script], stdin=subprocess.DEVNULL,
+    r = subprocess.run(["debugfs", "-f", script] + opts, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return r.stdout.decode(errors="replace")
+    return " | ".join(r.stdout.decode(errors="replace").strip().splitlines()[-3:])
+
+
+def recover_and_dump(copy, image, dump, work):
+    """A mount's first step: the journal replayed (debugfs's journal_run; -n:
+    until then the bitmaps on disk may not match their checksums, which the
+    journal holds), then the file system opened again, checksums verified,
+    and the image dumped."""
+    return debugfs(["-n", "-w", copy], ["journal_run", "close", "open %s" % copy,
+                                         "dump %s %s" % (image, dump), "close"], work)
 
 
 def slurp(path):
@@ -209,16 +221,9 @@ def main(argv):
             ok = False
     del dev
 
-    # One debugfs run: the images as the unmounted file system holds them,
-    # then each cut's, its journal recovered first.
-    cmds = ["open %s" % data_path]
-    cmds += ["dump %s %s" % (r["image"], os.path.join(work, name + ".final"))
-             for name, r in rounds.items()]
-    cmds.append("close")
-    for c in cuts:
-        cmds += ["open -w %s.img" % c["path"], "journal_run",
-                 "dump %s %s.data" % (rounds[c["round"]]["image"], c["path"]), "close"]
-    said = " | ".join(debugfs(cmds, work).strip().splitlines()[-3:])
+    # The images as the unmounted file system holds them.
+    said = debugfs([data_path], ["dump %s %s" % (r["image"], os.path.join(work, name + ".final"))
+                                 for name, r in rounds.items()], work)
     for name, r in rounds.items():
         r["final"] = slurp(os.path.join(work, name + ".final"))
         if r["final"] is None:
@@ -231,6 +236,7 @@ def main(argv):
             r["bad"].append("unmounted: %s" % (why or "records to %d of %d" % (r["top"], r["last"])))
     for c in cuts:
         r = rounds[c["round"]]
+        said = recover_and_dump(c["path"] + ".img", r["image"], c["path"] + ".data", work)
         os.unlink(c["path"] + ".img")
         img = slurp(c["path"] + ".data")
         r["cuts"] = r.get("cuts", 0) + 1
