@@ -16,7 +16,13 @@
 #                   httpd, and iperf2 against its lwiperf server
 #   gdb             fault injection into a real KVM ioctl (the attach rollback test)
 #   util-linux      setpriv: tests run hv as an unprivileged user, or as root
-#                   without capabilities (the sandbox tests)
+#                   without capabilities (the sandbox tests); fallocate (the
+#                   durability test's preallocated image)
+#   mount           losetup: the durability test's loop devices
+#   dmsetup, e2fsprogs
+#                   the durability test's power cuts: device-mapper's log-writes
+#                   target under an ext4 file system (mkfs.ext4), whose journal
+#                   debugfs recovers at each cut
 #   clang, libclang-rt-14-dev
 #                   the fuzz targets (tests/fuzz/): clang's -fsanitize=fuzzer links
 #                   libFuzzer, ASan and UBSan from libclang-rt-14-dev, which
@@ -27,7 +33,7 @@
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
-	qemu-system-x86 busybox-static iproute2 gdb util-linux xz-utils curl iperf
+	qemu-system-x86 busybox-static iproute2 gdb util-linux mount dmsetup e2fsprogs xz-utils curl iperf
 	clang libclang-rt-14-dev"
 
 missing=""

@@ -6,8 +6,8 @@
 #include "sha256.h"
 
 /*
- * The record in sector k (tests/integration/faults-check.py checks its
- * header and checksum on the image after hv was killed):
+ * The record in sector k (tests/integration/durability-check.py checks its
+ * header and checksum on the image after each simulated power cut):
  *   bytes   0..7    DUR_MAGIC
  *   bytes   8..15   k, little-endian
  *   bytes  16..23   the run's seed
@@ -51,8 +51,8 @@ static void record(uint8_t *p, uint64_t k, uint64_t seed)
  * durwrite DEV SEED: from sector 0 on, batches of 1..16 records, each batch
  * one write request and then a flush; "durwrite: acked N" only once both
  * completed OK, so every record up to N must be on the image whatever
- * happens to hv after that line.  Runs until the device is full (or hv is
- * killed: that is the point).
+ * happens after that line, a power cut included.  Runs until the device is
+ * full (or hv is killed).
  */
 int cmd_durwrite(const struct hv_boot_info *bi, int argc, char **argv)
 {

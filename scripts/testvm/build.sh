@@ -10,11 +10,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=build/testvm
 # Modules in load order (from modinfo -F depends): KVM on SVM, 9p over virtio
-# for the shared file systems, tun/veth/bridge for network tests.
+# for the shared file systems, tun/veth/bridge for network tests; ext4 (with
+# the crc32c its metadata checksums take), loop and device-mapper's
+# log-writes target for the durability test's power cuts.
 MODULES="irqbypass kvm ccp kvm-amd
 	virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	netfs fscache 9pnet 9pnet_virtio 9p
-	tun veth llc stp bridge"
+	tun veth llc stp bridge
+	crc32c_generic crc16 mbcache jbd2 ext4 loop dm-mod dm-log-writes"
 
 die() { echo "testvm-build: $*" >&2; exit 1; }
 

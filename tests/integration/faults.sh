@@ -1,9 +1,8 @@
 # shellcheck shell=bash
-# Faults: hv killed with SIGKILL while a guest writes and flushes (every
-# acknowledged record must be on the image), a full file system under the
-# image, a guest flooding hv's hypercall port, doorbells and trap registers
-# (hv's memory flat, another guest still served), and two guests at once
-# that must find nothing of each other.  Image checks: faults-check.py.
+# Faults: a full file system under the image, a guest flooding hv's
+# hypercall port, doorbells and trap registers (hv's memory flat, another
+# guest still served), and two guests at once that must find nothing of each
+# other.  Image checks: faults-check.py.  (Durability: durability.sh.)
 FCHECK="python3 tests/integration/faults-check.py"
 
 # Process starts are slow in the test host VM (tenths of a second each), and
@@ -40,50 +39,6 @@ rss() {
 		[ "$k" = VmRSS: ] && { RSS=$v; return; }
 	done 2>/dev/null <"/proc/$1/status"
 }
-
-# ---- kill -9 while writing ---------------------------------------------------
-# Each round boots a guest writing durwrite's records (batches of 1..16
-# sectors, each write flushed before "durwrite: acked N"), waits for its
-# first acknowledgement, lets it write for a random 0..499 ms more, and
-# kills hv with SIGKILL.  The disk path turns with the round: PV with
-# interrupts, PV polling, the trap controller.  FAULT_ROUNDS=N changes the
-# number of rounds (50) for a quicker look.
-ROUNDS=${FAULT_ROUNDS:-50}
-: >"$TMP/dur.list"
-killed=0 delays=0 unkilled=""
-imgs=()
-for ((i = 0; i < ROUNDS; i++)); do imgs+=("$TMP/dur$i.img"); done
-truncate -s 8M "${imgs[@]}"
-for ((i = 0; i < ROUNDS; i++)); do
-	img=$TMP/dur$i.img out=$TMP/dur$i.out
-	seed=$((RANDOM << 15 | RANDOM))
-	case $((i % 3)) in
-	0) disk=(--disk "$img") dev=pvblk0 params=() ;;
-	1) disk=(--disk "$img") dev=pvblk0 params=(poll=all) ;;
-	*) disk=(--trap-disk "$img") dev=trapblk0 params=() ;;
-	esac
-	"$HV" run --timeout 60 "${disk[@]}" "$KERNEL" -- "${params[@]}" durwrite "$dev" "$seed" \
-		>"$out" 2>"$TMP/dur$i.err" &
-	pid=$!
-	wait_for "$out" "durwrite: acked" "$pid"
-	ms=$((RANDOM % 500))
-	delays=$((delays + ms))
-	nap "0.$(printf %03d "$ms")"
-	kill -9 "$pid" 2>/dev/null
-	{ wait "$pid"; } 2>/dev/null # no "Killed" line from the shell: that is the plan
-	rc=$?
-	[ "$rc" = 137 ] && killed=$((killed + 1)) || unkilled="$unkilled round $i: exit $rc $(tail -c 200 "$TMP/dur$i.err" | tr '\n' '|');"
-	echo "$img $seed $out" >>"$TMP/dur.list"
-done
-$FCHECK durable "$TMP/dur.list" >"$TMP/durable.out" 2>&1
-RC=$?
-if [ "$RC" = 0 ] && [ "$killed" = "$ROUNDS" ]; then
-	pass "faults-kill9-durable ($ROUNDS rounds, mean kill delay $((delays / ROUNDS)) ms after the first ack; $(tail -1 "$TMP/durable.out"))"
-else
-	fail faults-kill9-durable "killed $killed of $ROUNDS mid-write;$unkilled" \
-		"$(grep -v ': acked' "$TMP/durable.out" | head -5 | tr '\n' '|')"
-fi
-rm -f "$TMP"/dur*.img
 
 # ---- a full file system under the image ----------------------------------------
 # A 4 MiB tmpfs holds two 8 MiB sparse images (one for the PV path, one for
