@@ -44,7 +44,7 @@ exec 3< <(timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m
 	-display none -monitor none -no-reboot -nic none \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel "$top/build/testvm/vmlinux" -initrd "$top/build/testvm/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 hvtest.dir=$top hvtest.run=$payload" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check hvtest.dir=$top hvtest.run=$payload" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$top,mount_tag=checkout,security_model=none,multidevs=remap" \
 	</dev/null 2>&1; echo "@@testvm-qemu-exit $?")
