@@ -7,7 +7,9 @@ As a command, for the bash drivers:
                                   backend is read from hv --stats output in FILEs
   benchlib.py failure PATH WORKLOAD REP WHY FILE...
                                   one failure record as a JSON line, with the
-                                  last lines of each FILE"""
+                                  last lines of each FILE
+  benchlib.py failures RESULTS.json
+                                  how many failures RESULTS.json lists"""
 import datetime, json, os, platform, re, statistics, sys
 
 BACKEND_LINE = re.compile(r"hv: stats: KVM backend (.+?)\s*$")
@@ -137,6 +139,8 @@ def main(argv):
         path, workload, rep, why = argv[1:5]
         print(json.dumps({"path": path, "workload": workload or None, "rep": int(rep),
                           "why": why, "tails": {f: tail(f) for f in argv[5:]}}))
+    elif len(argv) == 2 and argv[0] == "failures":
+        print(len(json.load(open(argv[1]))["failures"]))
     else:
         sys.exit(__doc__)
 

@@ -60,6 +60,15 @@ mut_rc=${PIPESTATUS[0]}
 read -r m_pass m_fail < <(sed -n 's/^mutants: \([0-9]*\) match, \([0-9]*\) do not$/\1 \2/p' "$logs/mutants")
 [ -n "${m_pass:-}" ] || { echo "mutant check did not report (exit status $mut_rc)"; m_pass=0 m_fail=1; }
 
+# make bench's chart drawn from a small results file with a row missing:
+# every bar under its own workload, legends and title as the data say.
+echo
+python3 scripts/bench-chart-test.py | tee "$logs/chart"
+chart_rc=${PIPESTATUS[0]}
+read -r c_pass c_fail < <(sed -n 's/^chart: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/chart")
+[ -n "${c_pass:-}" ] || { echo "chart checks did not report (exit status $chart_rc)"; c_pass=0 c_fail=1; }
+m_pass=$((m_pass + c_pass)) m_fail=$((m_fail + c_fail))
+
 echo
 if [ "$KVM_WHERE" = local ]; then
 	echo "integration: on this machine: $KVM_WHY"
@@ -93,7 +102,7 @@ fail=$((u_fail + f_fail + m_fail + i_fail + p_fail))
 # overwritten by every later VM run, so the figure is kept here).
 vm_run=null
 [ "$KVM_WHERE" = vm ] && [ -s build/testvm/last-run.json ] && vm_run=$(cat build/testvm/last-run.json)
-printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s", "testvm": %s, "kinds": {"unit": [%d, %d], "fuzz": [%d, %d], "mutants": [%d, %d], "integration": [%d, %d, %d], "pvm": [%d, %d]}}\n' \
+printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s", "testvm": %s, "kinds": {"unit": [%d, %d], "fuzz": [%d, %d], "tools": [%d, %d], "integration": [%d, %d, %d], "pvm": [%d, %d]}}\n' \
 	"$secs" "$KVM_WHERE" "$KVM_WHY" "$pass" "$fail" "$i_skip" "$(date -u +%FT%TZ)" "$vm_run" \
 	"$u_pass" "$u_fail" "$f_pass" "$f_fail" "$m_pass" "$m_fail" "$i_pass" "$i_fail" "$i_skip" \
 	"$p_pass" "$p_fail" >build/test-times.json
@@ -102,9 +111,9 @@ printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, 
 echo
 echo "unit tests (CUnit, ASan+UBSan and TSan): $u_pass passed, $u_fail failed"
 echo "fuzz targets: $f_pass passed, $f_fail failed"
-echo "mutant expressions: $m_pass passed, $m_fail failed"
+echo "tool checks (mutant expressions, chart layout): $m_pass passed, $m_fail failed"
 echo "integration checks: $i_pass passed, $i_fail failed, $i_skip skipped"
 [ "$KVM_PVM" = 1 ] && echo "pvm smoke: $p_pass passed, $p_fail failed"
 echo "tests: $pass passed, $fail failed, $i_skip skipped ($secs s)"
-[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$mut_rc" -eq 0 ] &&
+[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$mut_rc" -eq 0 ] && [ "$chart_rc" -eq 0 ] &&
 	[ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$fail" -eq 0 ]
