@@ -8,10 +8,10 @@
 set terminal pngcairo size 1100,800 noenhanced font ",10"
 set output base.".png"
 set style fill solid 0.8 border -1
-set key top left
-# Headroom above the tallest bar for the key.
+# The key beside the plot, so it never covers a bar.
+set key outside right top
 set grid ytics
-set offsets 0, 0, graph 0.3, 0
+set offsets 0, 0, graph 0.05, 0
 set xrange [-0.5:nwork - 0.5]
 set xtics rotate by -20
 set multiplot layout (panels + 0),1 title title
