@@ -32,29 +32,7 @@ measure() {
 		times+=($(((t1 - t0) / 1000)))
 	done
 	[ "$rc" -eq 0 ] && { "$HV" run --stats --timeout 120 "$KERNEL" -- hello >"$log.out" 2>"$log.err" || rc=$?; }
-	python3 - "$out" "$RUNS" "$rc" "$log.err" "${times[@]}" <<'PY'
-import json, re, statistics, sys
-sys.dont_write_bytecode = True
-sys.path.insert(0, "scripts")
-import benchlib
-out, runs, rc, err, times = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], \
-    [int(t) for t in sys.argv[5:]]
-o = {"where": benchlib.where([err]), "command": "hv run build/guest-kernel.elf -- hello",
-     "runs": runs}
-if rc or len(times) != runs:
-    o["error"] = "a boot failed with exit status %d: %s" % (rc, " | ".join(benchlib.tail(err, 3)))
-else:
-    o.update(wall_us_median=int(statistics.median(times)), wall_us_min=min(times),
-             wall_us_max=max(times), wall_us=times)
-    m = re.search(r"peak rss (\d+) KiB, guest RAM resident (\d+) KiB, hv.s own (-?\d+) KiB",
-                  open(err).read())
-    if m:
-        o.update(peak_rss_kib=int(m[1]), guest_resident_kib=int(m[2]), hv_own_kib=int(m[3]))
-    else:
-        o["error"] = "no memory line in hv --stats"
-json.dump(o, open(out, "w"), indent=1)
-sys.exit(1 if "error" in o else 0)
-PY
+	python3 scripts/bench-boot.py measure "$out" "$RUNS" "$rc" "$log.err" "${times[@]}"
 	rc=$?
 	rm -f "$log.out" "$log.err"
 	return "$rc"
@@ -86,21 +64,6 @@ else
 	[ -f "$B/boot-testvm.json" ] && parts+=("$B/boot-testvm.json")
 fi
 
-python3 - "$B/boot.json" "${parts[@]}" <<'PY'
-import json, sys
-ms = [json.load(open(f)) for f in sys.argv[2:]]
-json.dump({"measurements": ms}, open(sys.argv[1], "w"), indent=1)
-print('boot: "hv run build/guest-kernel.elf -- hello"')
-for m in ms:
-    w = m["where"]
-    print("  %s (KVM backend %s, kernel %s):" % (w["label"], w["backend"], w["kernel"]))
-    if "error" in m:
-        print("    FAILED: " + m["error"])
-        continue
-    print("    wall time over %d runs: median %d us, min %d us, max %d us" % (
-        m["runs"], m["wall_us_median"], m["wall_us_min"], m["wall_us_max"]))
-    print("    peak RSS %d KiB = guest RAM touched %d KiB + hv's own %d KiB" % (
-        m["peak_rss_kib"], m["guest_resident_kib"], m["hv_own_kib"]))
-PY
+python3 scripts/bench-boot.py report "$B/boot.json" "${parts[@]}"
 [ "$rc" -eq 0 ] && echo "bench-boot: wrote $B/boot.json"
 exit "$rc"

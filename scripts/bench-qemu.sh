@@ -33,9 +33,7 @@ peer_setup() {
 	# cache=none is O_DIRECT: where the image's file system refuses it (hv
 	# then goes buffered too), QEMU's page-cache mode.
 	local cache=none aio=native
-	python3 -c 'import mmap, os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
-os.preadv(fd, [mmap.mmap(-1, 4096)], 0)' "$img" 2>/dev/null || cache=writeback
+	python3 scripts/benchlib.py direct "$img" 2>/dev/null || cache=writeback
 	# io_uring when this QEMU is built with it (Debian links liburing).
 	ldd "$(command -v qemu-system-x86_64)" | grep -q liburing && aio=io_uring
 	[ "$cache" = writeback ] && [ "$aio" = native ] && aio=threads # native needs O_DIRECT

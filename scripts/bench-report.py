@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Aggregates scripts/bench.sh's raw outputs: median and spread per (path, workload),
-OUT.json, a table on stdout, and OUT.dat for gnuplot.  Reads only the runs that
+OUT.json and a table on stdout (the chart: scripts/bench-chart.py).  Reads only the runs that
 worked (failed ones were renamed *.failed by bench.sh and listed in
 failures.jsonl; they go into the JSON's "failures").
 usage: bench-report.py RAW_DIR OUT SECONDS REPS     (OUT: build/bench/results)"""
@@ -278,17 +278,3 @@ print("cpu-bound (SHA-256, cpubench): guest/native time ratio %s" %
 for x in failures:
     print("FAILED: %s run %s: %s" % (" ".join(filter(None, [x["path"], x["workload"]])),
                                       x["rep"], x["why"]))
-
-# gnuplot data: one row per workload, columns per path (latency, exits per I/O);
-# none, so no chart, when no block row ran.
-if not results:
-    sys.exit(0)
-with open(out + ".dat", "w") as d:
-    d.write("workload " + " ".join("%s_lat %s_exits" % (p, p) for p in PATHS) + "\n")
-    for w in WORKLOADS:
-        row = [w]
-        for p in PATHS:
-            r = next((x for x in results if x["path"] == p and x["workload"] == w), None)
-            row.append(f(r and r["lat_us_mean"], "{:.2f}"))
-            row.append(f(r and r["exits_per_io"], "{:.3f}"))
-        d.write(" ".join(row) + "\n")

@@ -140,20 +140,15 @@ echo "bench: measured in $(($(date +%s) - start)) s"
 
 # The report and the chart come from whatever ran; the report lists the failures.
 rc=0
-rm -f "$B/$name.json" "$B/$name.dat" "$B/$name.png"
+rm -f "$B/$name.json" "$B/$name.chart" "$B/$name.png"
 python3 scripts/bench-report.py "$RAW" "$B/$name" "$secs" "$reps" || rc=1
-if [ -f "$B/$name.dat" ]; then
-	# Exits exist only for guest rows (columns 9 to 17, odd): no chart of them without one.
-	guests=$(awk 'NR > 1 { for (i = 9; i <= 17; i += 2) if ($i != "-") { print; next } }' "$B/$name.dat" | wc -l)
-	where=$(python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))["machine"]
-print("%s, %s" % (m["label"], m["backend"] or "no guest ran"))' "$B/$name.json" | tr -d "'")
-	gnuplot -e "base='$B/$name'; guests=$guests; where='$where'" scripts/bench.gp 2>"$RAW/gnuplot.err" ||
-		{ echo "bench: gnuplot failed:" >&2; cat "$RAW/gnuplot.err" >&2; rc=1; }
+if [ -f "$B/$name.json" ]; then
+	python3 scripts/bench-chart.py "$B/$name" 2>"$RAW/gnuplot.err" ||
+		{ echo "bench: the chart failed:" >&2; cat "$RAW/gnuplot.err" >&2; rc=1; }
 fi
 [ "$rc" = 0 ] && echo "bench: wrote $B/$name.json$([ -f "$B/$name.png" ] && echo " and $B/$name.png")"
 # The report may add failures of its own (cpubench digests that differ).
-nfail=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["failures"]))' \
-	"$B/$name.json" 2>/dev/null || echo "?")
+nfail=$(python3 scripts/benchlib.py failures "$B/$name.json" 2>/dev/null || echo "?")
 if [ "$nfail" != 0 ]; then
 	echo "bench: $nfail failure(s), listed under \"failures\" in $B/$name.json: exit status 1" >&2
 	rc=1

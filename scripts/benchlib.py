@@ -7,7 +7,11 @@ As a command, for the bash drivers:
                                   backend is read from hv --stats output in FILEs
   benchlib.py failure PATH WORKLOAD REP WHY FILE...
                                   one failure record as a JSON line, with the
-                                  last lines of each FILE"""
+                                  last lines of each FILE
+  benchlib.py failures RESULTS.json
+                                  how many failures RESULTS.json lists
+  benchlib.py direct FILE         exit status 0 if FILE reads with O_DIRECT
+                                  (a 4 KiB aligned read at offset 0)"""
 import datetime, json, os, platform, re, statistics, sys
 
 BACKEND_LINE = re.compile(r"hv: stats: KVM backend (.+?)\s*$")
@@ -137,6 +141,13 @@ def main(argv):
         path, workload, rep, why = argv[1:5]
         print(json.dumps({"path": path, "workload": workload or None, "rep": int(rep),
                           "why": why, "tails": {f: tail(f) for f in argv[5:]}}))
+    elif len(argv) == 2 and argv[0] == "direct":
+        import mmap
+        fd = os.open(argv[1], os.O_RDONLY | os.O_DIRECT)
+        os.preadv(fd, [mmap.mmap(-1, 4096)], 0)
+        os.close(fd)
+    elif len(argv) == 2 and argv[0] == "failures":
+        print(len(json.load(open(argv[1]))["failures"]))
     else:
         sys.exit(__doc__)
 

@@ -67,24 +67,7 @@ tar -xJf "$OUT/dl/$TARBALL" -C "$OUT/src-tree.tmp" --strip-components=1
 # lwiperf's error callback closes a pcb lwIP has already freed (a remote
 # reset, a refused connect: a double free).  Later releases forget the pcb
 # first; so does this.  The script fails if the code is not as expected.
-python3 - "$OUT/src-tree.tmp/src/apps/lwiperf/lwiperf.c" <<'PY' || die "cannot apply the lwiperf fix"
-import sys
-path = sys.argv[1]
-src = open(path).read()
-fixes = [
-    ("  LWIP_UNUSED_ARG(err);\n  lwiperf_tcp_close(conn, LWIPERF_TCP_ABORTED_REMOTE);",
-     "  LWIP_UNUSED_ARG(err);\n  /* hv: the pcb is freed already */\n"
-     "  conn->conn_pcb = NULL;\n  conn->server_pcb = NULL;\n"
-     "  lwiperf_tcp_close(conn, LWIPERF_TCP_ABORTED_REMOTE);"),
-    ("  } else {\n    /* no conn pcb, this is the listener pcb */",
-     "  } else if (conn->server_pcb != NULL) {\n    /* no conn pcb, this is the listener pcb */"),
-]
-for old, new in fixes:
-    if src.count(old) != 1:
-        sys.exit(1)
-    src = src.replace(old, new)
-open(path, "w").write(src)
-PY
+python3 scripts/lwiperf-fix.py "$OUT/src-tree.tmp/src/apps/lwiperf/lwiperf.c" || die "cannot apply the lwiperf fix"
 rm -rf "$OUT/src-tree"
 mv "$OUT/src-tree.tmp" "$OUT/src-tree"
 echo "fetch-lwip: lwIP $VERSION in $OUT/src-tree" >&2

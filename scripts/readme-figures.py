@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Copies measured figures into README.md: the text between
-<!-- generated:NAME begin --> and <!-- generated:NAME end --> is replaced by
-tables rendered from the files the measuring scripts wrote.  This is the only
-writer of those blocks; no figure in them is typed by hand.
+"""Copies measured figures into README.md, BENCHMARKS.md and SECURITY.md: the
+text between <!-- generated:NAME begin --> and <!-- generated:NAME end --> is
+replaced by tables rendered from the files the measuring scripts wrote.  This
+is the only writer of those blocks; no figure in them is typed by hand.
 
   NAME     from
   testvm   build/testvm/last-run.json (scripts/testvm/run.sh), build/test-times.json (make test)
@@ -15,10 +15,16 @@ writer of those blocks; no figure in them is typed by hand.
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
   fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
 
-Every table names its file, its date and where it ran; a missing file is said
-to be "not measured".  Every row a script produced is shown.
-usage: scripts/readme-figures.py [--check] [--only NAME]... [README]
-  --check  change nothing; exit 1 if README's blocks differ from the files
+  summary-bench, summary-peers, summary-net (README.md): the side-by-side table
+           of bench, peers (with its aims line) and net, with their source
+           and a link to the full block in BENCHMARKS.md
+
+Every table names its file, its date and where it ran.  When none of a
+block's files exists (a fresh clone), the block keeps what an earlier run
+wrote, and the script says so; an empty block says "not measured".  Every
+row a script produced is shown.
+usage: scripts/readme-figures.py [--check] [--only NAME]...
+  --check  change nothing; exit 1 if a block differs from the files
   --only   render only the named blocks (the others are left as they are)"""
 import json, os, re, sys
 
@@ -445,6 +451,47 @@ def block_exits():
 BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
           "net": block_net, "peers": block_peers, "exits": block_exits,
           "io-poll": block_iopoll, "fuzz": block_fuzz}
+# The files a block is rendered from: when none exists, the block keeps what an
+# earlier run wrote into it (a fresh clone has no build/ results), unless it
+# is empty.  testvm: make test's own file, without which its row would be lost.
+SOURCES = {"testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
+           "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
+           "fuzz": (FUZZ,)}
+# README's summaries: one small table per question, cut from a full block in
+# BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
+# any line starting with EXTRA), with the full block's source and a link.
+SUMMARIES = {
+    "summary-bench": ("bench", "Mean latency per workload, side by side (same file):", None,
+                      "trap-vs-hypercall"),
+    "summary-peers": ("peers", None, "Aims, ", "beside-qemu-and-linux"),
+    "summary-net": ("net", "Side by side (same run):", None, "network"),
+}
+DOCS = ("README.md", "BENCHMARKS.md", "SECURITY.md")
+
+
+def summary(name, full):
+    """The summary block NAME from its full block's lines."""
+    block, caption, extra, anchor = SUMMARIES[name]
+    if not full or not full[0].startswith("From `"):
+        return full  # "not measured": say the same
+    src = full[0].split("): ", 1)[0] + ")"
+    start = full.index(caption) + 1 if caption in full else 1
+    rows = []
+    for line in full[start:]:
+        if line.startswith("|"):
+            rows.append(line)
+        elif rows:
+            break
+    out = ["%s. The full tables and how to read them: [BENCHMARKS.md](BENCHMARKS.md#%s)." % (
+        src, anchor), ""] + rows
+    if extra:
+        out += [""] + [l for l in full if l.startswith(extra)]
+    return out
+
+
+def marker(name):
+    return re.compile(r"(<!-- generated:%s begin -->\n)(.*?)(<!-- generated:%s end -->)" % (
+        re.escape(name), re.escape(name)), re.S)
 
 
 def main(argv):
@@ -453,35 +500,50 @@ def main(argv):
     only = []
     while "--only" in argv:
         i = argv.index("--only")
-        if i + 1 >= len(argv) or argv[i + 1] not in BLOCKS:
+        if i + 1 >= len(argv) or argv[i + 1] not in list(BLOCKS) + list(SUMMARIES):
             sys.exit(__doc__)
         only.append(argv.pop(i + 1))
         argv.pop(i)
-    if len(argv) > 1 or any(a.startswith("-") for a in argv):
+    if argv:
         sys.exit(__doc__)
-    readme = os.path.abspath(argv[0]) if argv else "README.md"
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # build/ is here
-    text = new = open(readme).read()
+    texts = {f: open(f).read() for f in DOCS}
+    new = dict(texts)
+    lines, kept = {}, []
     for name, render in BLOCKS.items():
-        if only and name not in only:
-            continue
-        pat = re.compile(r"(<!-- generated:%s begin -->\n).*?(<!-- generated:%s end -->)" % (
-            re.escape(name), re.escape(name)), re.S)
-        if not pat.search(new):
-            sys.exit("readme-figures: %s has no generated:%s markers" % (readme, name))
-        body = "\n".join(render()) + "\n"
-        new = pat.sub(lambda m: m.group(1) + body + m.group(2), new, count=1)
+        have = [m.group(2) for t in texts.values() for m in [marker(name).search(t)] if m]
+        if not have:
+            sys.exit("readme-figures: no generated:%s markers in %s" % (name, ", ".join(DOCS)))
+        if (only and name not in only) or (
+                not any(os.path.exists(f) for f in SOURCES[name]) and have[0].strip()):
+            lines[name] = have[0].rstrip("\n").split("\n")
+            if not only or name in only:
+                kept.append(name)
+        else:
+            lines[name] = render()
+    for name in SUMMARIES:
+        lines[name] = summary(name, lines[SUMMARIES[name][0]])
+    for f in DOCS:
+        for name, body in lines.items():
+            pat = marker(name)
+            if pat.search(new[f]):
+                text = "\n".join(body) + "\n"
+                new[f] = pat.sub(lambda m: m.group(1) + text + m.group(3), new[f], count=1)
+    if kept:
+        print("readme-figures: no result file for %s: kept as written by an earlier run" %
+              ", ".join(kept), file=sys.stderr)
+    changed = [f for f in DOCS if new[f] != texts[f]]
     if check:
-        if new != text:
-            print("readme-figures: %s differs from the measured files" % readme, file=sys.stderr)
+        if changed:
+            print("readme-figures: %s differ from the measured files" % ", ".join(changed),
+                  file=sys.stderr)
             return 1
         return 0
-    if new != text:
-        tmp = readme + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(new)
-        os.replace(tmp, readme)  # never a half-written README
-    print("readme-figures: %s: %s" % (readme, "updated" if new != text else "unchanged"))
+    for f in changed:
+        with open(f + ".tmp", "w") as fh:
+            fh.write(new[f])
+        os.replace(f + ".tmp", f)  # never a half-written document
+    print("readme-figures: %s" % ("updated " + ", ".join(changed) if changed else "unchanged"))
     return 0
 
 

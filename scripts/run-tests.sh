@@ -3,8 +3,8 @@
 # integration tests under real KVM: on this machine's /dev/kvm when it is VMX
 # or SVM, otherwise inside the test host VM (scripts/testvm/run.sh).  On a PVM
 # host, one smoke test also boots a guest on the local /dev/kvm.  Prints each
-# suite's own summary, then one closing line with the totals; exits non-zero
-# if anything failed.
+# suite's own summary, then each kind's count and one closing line with the
+# totals; exits non-zero if anything failed.
 set -u
 cd "$(dirname "$0")/.."
 . scripts/kvm-host.sh
@@ -19,6 +19,10 @@ read -r u_ran u_pass u_fail < <(awk '$1 == "tests" { print $3, $4, $5 }' "$logs/
 if [ -z "${u_ran:-}" ]; then
 	echo "unit tests did not report (exit status $unit_rc)"
 	u_pass=0 u_fail=1
+elif [ "$unit_rc" -ne 0 ] && [ "$u_fail" -eq 0 ]; then
+	# ASan/LeakSanitizer report at exit, after CUnit's summary line.
+	echo "unit tests: a report after the summary (exit status $unit_rc)"
+	u_fail=1
 fi
 
 # The same tests under ThreadSanitizer: any data race stops the run and fails
@@ -48,6 +52,23 @@ fuzz_rc=${PIPESTATUS[0]}
 read -r f_pass f_fail < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/fuzz")
 [ -n "${f_pass:-}" ] || { echo "fuzz targets did not report (exit status $fuzz_rc)"; f_pass=0 f_fail=1; }
 
+# Each mutant's expression still changes its file (tests/fuzz/mutants.sh), so
+# the claim that every fuzz target catches its mutant cannot rot silently.
+echo
+tests/fuzz/mutants.sh --check | tee "$logs/mutants"
+mut_rc=${PIPESTATUS[0]}
+read -r m_pass m_fail < <(sed -n 's/^mutants: \([0-9]*\) match, \([0-9]*\) do not$/\1 \2/p' "$logs/mutants")
+[ -n "${m_pass:-}" ] || { echo "mutant check did not report (exit status $mut_rc)"; m_pass=0 m_fail=1; }
+
+# make bench's chart drawn from a small results file with a row missing:
+# every bar under its own workload, legends and title as the data say.
+echo
+python3 scripts/bench-chart-test.py | tee "$logs/chart"
+chart_rc=${PIPESTATUS[0]}
+read -r c_pass c_fail < <(sed -n 's/^chart: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/chart")
+[ -n "${c_pass:-}" ] || { echo "chart checks did not report (exit status $chart_rc)"; c_pass=0 c_fail=1; }
+m_pass=$((m_pass + c_pass)) m_fail=$((m_fail + c_fail))
+
 echo
 if [ "$KVM_WHERE" = local ]; then
 	echo "integration: on this machine: $KVM_WHY"
@@ -74,16 +95,25 @@ if [ "$KVM_PVM" = 1 ]; then
 fi
 
 secs=$(($(date +%s) - start))
+pass=$((u_pass + f_pass + m_pass + i_pass + p_pass))
+fail=$((u_fail + f_fail + m_fail + i_fail + p_fail))
 # For the README (scripts/readme-figures.py): how long the whole suite took,
 # where, and the test host VM's own boot time in this run (last-run.json is
 # overwritten by every later VM run, so the figure is kept here).
 vm_run=null
 [ "$KVM_WHERE" = vm ] && [ -s build/testvm/last-run.json ] && vm_run=$(cat build/testvm/last-run.json)
-printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s", "testvm": %s}\n' \
-	"$secs" "$KVM_WHERE" "$KVM_WHY" "$((u_pass + f_pass + i_pass + p_pass))" \
-	"$((u_fail + f_fail + i_fail + p_fail))" \
-	"$i_skip" "$(date -u +%FT%TZ)" "$vm_run" >build/test-times.json
+printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, "skipped": %d, "date": "%s", "testvm": %s, "kinds": {"unit": [%d, %d], "fuzz": [%d, %d], "tools": [%d, %d], "integration": [%d, %d, %d], "pvm": [%d, %d]}}\n' \
+	"$secs" "$KVM_WHERE" "$KVM_WHY" "$pass" "$fail" "$i_skip" "$(date -u +%FT%TZ)" "$vm_run" \
+	"$u_pass" "$u_fail" "$f_pass" "$f_fail" "$m_pass" "$m_fail" "$i_pass" "$i_fail" "$i_skip" \
+	"$p_pass" "$p_fail" >build/test-times.json
+# Each kind apart (a CUnit test, a fuzz target over its corpus, a mutant's
+# expression and an integration check are not the same size), then the total.
 echo
-echo "tests: $((u_pass + f_pass + i_pass + p_pass)) passed, $((u_fail + f_fail + i_fail + p_fail)) failed, $i_skip skipped ($secs s)"
-[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] &&
-	[ "$pvm_rc" -eq 0 ] && [ "$((u_fail + f_fail + i_fail + p_fail))" -eq 0 ]
+echo "unit tests (CUnit, ASan+UBSan and TSan): $u_pass passed, $u_fail failed"
+echo "fuzz targets: $f_pass passed, $f_fail failed"
+echo "tool checks (mutant expressions, chart layout): $m_pass passed, $m_fail failed"
+echo "integration checks: $i_pass passed, $i_fail failed, $i_skip skipped"
+[ "$KVM_PVM" = 1 ] && echo "pvm smoke: $p_pass passed, $p_fail failed"
+echo "tests: $pass passed, $fail failed, $i_skip skipped ($secs s)"
+[ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$mut_rc" -eq 0 ] && [ "$chart_rc" -eq 0 ] &&
+	[ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$fail" -eq 0 ]

@@ -68,16 +68,7 @@ MODDIR=$tmp/root/lib/modules/$KVER
 
 # vmlinux: the xz stream inside vmlinuz (the method of the kernel's
 # scripts/extract-vmlinux), so QEMU boots it through PVH without decompressing.
-python3 - "$tmp/root/boot/vmlinuz-$KVER" "$OUT/vmlinux.tmp" <<'PY' || die "no ELF in the xz stream of vmlinuz-$KVER"
-import lzma, sys
-data = open(sys.argv[1], "rb").read()
-off = data.find(b"\xfd7zXZ\x00")
-# The decompressor stops at the end of the stream and ignores what follows.
-elf = lzma.LZMADecompressor().decompress(data[off:]) if off >= 0 else b""
-if elf[:4] != b"\x7fELF":
-    sys.exit(1)
-open(sys.argv[2], "wb").write(elf)
-PY
+python3 scripts/testvm/extract-vmlinux.py "$tmp/root/boot/vmlinuz-$KVER" "$OUT/vmlinux.tmp" || die "no ELF in the xz stream of vmlinuz-$KVER"
 mv "$OUT/vmlinux.tmp" "$OUT/vmlinux"
 
 # initramfs: busybox, the modules in load order, /init.

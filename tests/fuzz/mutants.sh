@@ -6,26 +6,47 @@
 # touched, so nothing stale is linked later) whatever happens.  Prints one
 # line per mutant, how long the target took to catch it; exits 1 if any
 # mutant survived.  Not part of make test: it rebuilds, and takes minutes.
-#   usage: tests/fuzz/mutants.sh [S [TARGET...]]
+# With --check it only shows that every expression still changes its file
+# (on a copy; nothing is built or touched), one line per mutant and a
+# closing "mutants: N match, N do not" line: make test runs that, so a
+# renamed field cannot quietly turn a mutant into a no-op.
+#   usage: tests/fuzz/mutants.sh [S [TARGET...]] | tests/fuzz/mutants.sh --check
 set -u
 cd "$(dirname "$0")/../.."
-secs=${1:-30}
-shift $(($# > 0))
-only=" $* "
 
 # target @ file @ sed expression (one check out) @ what the target must then catch
 MUTANTS=(
 	'pvblk@hv/pv/pvblk_back.c@s/p = gm_range(b->q.mem, s->gpa, s->len);/p = (uint8_t *)b->q.mem->host + s->gpa;/@a segment outside guest RAM'
 	'pvblk@hv/pv/pvblk_back.c@s/if (r->op == HV_BLK_OP_WRITE \&\& b->disk.ro)/if (0)/@a write to a read-only disk'
 	'pvblk@hv/pv/pvq.c@s/if (!gm_range(q->mem, s->sq_gpa, sq_len) || !gm_range(q->mem, s->cq_gpa, cq_len))/if (0)/@rings outside guest RAM'
-	'trapblk@hv/trap/trapblk_dev.c@s/!disk_range_ok(\&t->disk, t->cmd_sector, bytes)/0/@sectors past the end of the image'
-	'trapnet@hv/trap/trapnet_dev.c@s/if (t->rx_cmd_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN \&\&/if (1 \&\&/@a receive buffer too small for a frame'
+	'trapblk@hv/trap/trapblk_dev.c@s/!disk_range_ok(\&t->disk, t->run_sector, bytes)/0/@sectors past the end of the image'
+	'trapnet@hv/trap/trapnet_dev.c@s/if (t->rx_run_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN \&\&/if (1 \&\&/@a receive buffer too small for a frame'
 	'pvnet@hv/pv/pvnet_back.c@s/if (!p || overlaps_rings(n, b->gpa, b->len)) {/if (!p || (overlaps_rings(n, b->gpa, b->len) \&\& 0)) {/@a receive buffer over the NIC'"'"'s rings'
 	'pvnet@hv/pv/pvnet_back.c@s/total > (uint64_t)n->mtu + HV_NET_ETH_HLEN/0/@a frame longer than the MTU'
 	'hypercall@hv/kvm/guest_mem.c@s/if (gpa > gm->size || len > gm->size - gpa)/if (gpa > gm->size || len > UINT64_MAX - gpa)/@a guest range running past the end of RAM'
 	'elf@hv/kvm/elf_load.c@s/if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)/if (ph->p_offset > size)/@segment data past the end of the file'
 	'cli@hv/core/cli.c@s/if (v % HV_MEM_ALIGN)/if (0)/@--mem not a multiple of 2M'
 )
+
+if [ "${1:-}" = --check ]; then
+	match=0 stale=0
+	for m in "${MUTANTS[@]}"; do
+		IFS='@' read -r target file expr what <<<"$m"
+		if [ -f "$file" ] && ! sed "$expr" "$file" | cmp -s - "$file"; then
+			echo "mutants: $target: matches $file ($what)"
+			match=$((match + 1))
+		else
+			echo "mutants: $target: the expression no longer matches $file: $expr"
+			stale=$((stale + 1))
+		fi
+	done
+	echo "mutants: $match match, $stale do not"
+	[ "$stale" -eq 0 ]
+	exit
+fi
+secs=${1:-30}
+shift $(($# > 0))
+only=" $* "
 
 restore() {
 	[ -n "${saved:-}" ] && cp "$saved" "$file" && touch "$file"

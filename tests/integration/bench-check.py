@@ -2,6 +2,7 @@
 """Sanity of make bench's results.json, for the integration tests (speed is not
 asserted, only that the figures exist and mean something):
   bench-check.py [--file RESULTS.json] PATH...
+  bench-check.py --native NATIVE.json   (native-blkbench --json: 4 workloads, IOPS > 0)
 PATH: the rows that must be there (native, loopback-pv, loopback-pv-poll, pv,
 pv-poll, trap; net: the network rows).  Checks: where it ran is recorded; no run failed; each PATH has
 at least 4 workloads with positive IOPS, MB/s and latency; native and loopback
@@ -135,6 +136,14 @@ def check(d, paths):
 
 def main(argv):
     path = "build/bench/results.json"
+    if argv[:1] == ["--native"] and len(argv) == 2:
+        try:  # native-blkbench --json: its 4 workloads, each with positive IOPS
+            r = json.load(open(argv[1]))
+            assert len(r) == 4 and all(x["iops"] > 0 for x in r), "not 4 workloads with positive IOPS"
+        except (OSError, ValueError, KeyError, TypeError, AssertionError) as e:
+            print("bench-check: %s: %s" % (argv[1], e), file=sys.stderr)
+            return 1
+        return 0
     if argv[:1] == ["--file"] and len(argv) >= 2:
         path, argv = argv[1], argv[2:]
     if not argv or argv[0].startswith("-"):

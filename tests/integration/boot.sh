@@ -15,17 +15,7 @@ run stats 30 "$HV" run --stats --timeout 20 "$KERNEL" -- hello
 expect stats 0 "KVM backend (VMX|SVM)" err "exits to hv [1-9]" err "hv  exit  io +[1-9]" err \
 	"hypercall console_write +[1-9]" err "kvm vcpu  exits +[1-9]" err
 # --stats agrees with itself: io exits = hypercalls + port accesses; hypercalls = their sum by name.
-python3 - "$TMP/stats.err" <<'PY' 2>"$TMP/stats-sums.err" && pass stats-consistent || fail stats-consistent "$(tail -1 "$TMP/stats-sums.err")"
-import re, sys
-t = open(sys.argv[1]).read()
-num = lambda pat: [int(x) for x in re.findall(pat, t, re.M)]
-io, = num(r"hv  exit  io +(\d+)$")
-hc, = num(r"hv  hypercalls (\d+) ")
-by_name = sum(num(r"hv  hypercall +[a-z_]+ +(\d+)$"))
-pio = sum(num(r"hv  pio +\S+ +(\d+)$")) + sum(num(r"unclaimed pio (\d+)"))
-assert hc == by_name, "hypercalls %d, by name %d" % (hc, by_name)
-assert io == hc + pio, "io exits %d, hypercalls %d + port accesses %d" % (io, hc, pio)
-PY
+python3 tests/integration/stats-check.py "$TMP/stats.err" 2>"$TMP/stats-sums.err" && pass stats-consistent || fail stats-consistent "$(tail -1 "$TMP/stats-sums.err")"
 
 # The guest's status passes through; one that collides with hv's own is marked on stderr.
 for st in 0 3 1 2 124 125; do

@@ -61,48 +61,15 @@ guest_bg() {
 guest_wait() { wait "$BG"; RC=$?; }
 
 bytes_check() { # FILE N: the httpd's /bytes/N body, byte i = i % 251
-	python3 - "$1" "$2" <<'PY'
-import sys
-d = open(sys.argv[1], "rb").read()
-n = int(sys.argv[2])
-assert len(d) == n, "%d bytes, want %d" % (len(d), n)
-assert d == bytes(i % 251 for i in range(n)), "content differs"
-PY
+	python3 tests/integration/net-check.py bytes "$1" "$2"
 }
 
 tcp_echo() { # BYTES: sends random bytes to the guest's tcpecho and compares what comes back
-	in_ns python3 - "$GUEST" "$1" <<'PY'
-import os, socket, sys, threading
-data = os.urandom(int(sys.argv[2]))
-s = socket.create_connection((sys.argv[1], 7), timeout=60)
-got = bytearray()
-def reader():
-    while len(got) < len(data):
-        b = s.recv(65536)
-        if not b:
-            break
-        got.extend(b)
-t = threading.Thread(target=reader)
-t.start()
-s.sendall(data)
-t.join(90)
-s.close()
-assert bytes(got) == data, "echoed %d of %d bytes, %s" % (len(got), len(data),
-       "equal so far" if data.startswith(bytes(got)) else "different")
-PY
+	in_ns python3 tests/integration/net-check.py tcp-echo "$GUEST" "$1"
 }
 
 udp_echo() { # COUNT: datagrams of random size and content, each echoed intact
-	in_ns python3 - "$GUEST" "$1" <<'PY'
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(5)
-for i in range(int(sys.argv[2])):
-    d = os.urandom(1 + (i * 97) % 1400)
-    s.sendto(d, (sys.argv[1], 7))
-    got, _ = s.recvfrom(2048)
-    assert got == d, "datagram %d differs" % i
-PY
+	in_ns python3 tests/integration/net-check.py udp-echo "$GUEST" "$1"
 }
 
 # ip=dhcp: busybox's DHCP server on the tap leases 10.0.0.50..59 with the

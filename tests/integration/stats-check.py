@@ -1,0 +1,14 @@
+#!/usr/bin/env python3
+"""hv --stats agrees with itself (tests/integration/boot.sh): io exits =
+hypercalls + port accesses; hypercalls = their sum by name.  Exit status 1
+and the reason on stderr otherwise.
+usage: stats-check.py STATS_STDERR"""
+import re, sys
+t = open(sys.argv[1]).read()
+num = lambda pat: [int(x) for x in re.findall(pat, t, re.M)]
+io, = num(r"hv  exit  io +(\d+)$")
+hc, = num(r"hv  hypercalls (\d+) ")
+by_name = sum(num(r"hv  hypercall +[a-z_]+ +(\d+)$"))
+pio = sum(num(r"hv  pio +\S+ +(\d+)$")) + sum(num(r"unclaimed pio (\d+)"))
+assert hc == by_name, "hypercalls %d, by name %d" % (hc, by_name)
+assert io == hc + pio, "io exits %d, hypercalls %d + port accesses %d" % (io, hc, pio)
