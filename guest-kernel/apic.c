@@ -32,18 +32,18 @@ void apic_eoi(void)
 	plat_wrmsr(X2APIC_EOI, 0);
 }
 
-static bool on_timer(struct trap_frame *f)
+static bool on_timer(struct trap_frame *f, void *ctx)
 {
-	(void)f;
+	(void)f, (void)ctx;
 	timer_irqs++;
 	timer_fired = 1;
 	apic_eoi();
 	return true;
 }
 
-static bool on_spurious(struct trap_frame *f)
+static bool on_spurious(struct trap_frame *f, void *ctx)
 {
-	(void)f;
+	(void)f, (void)ctx;
 	return true; /* no EOI for a spurious vector */
 }
 
@@ -74,8 +74,8 @@ int apic_init(void)
 	plat_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	plat_wrmsr(X2APIC_SVR, 0x100 | VEC_SPURIOUS);
 	plat_wrmsr(X2APIC_TIMER_DIV, 0xb); /* divide by 1 */
-	trap_set_handler(VEC_TIMER, on_timer);
-	trap_set_handler(VEC_SPURIOUS, on_spurious);
+	trap_set_handler(VEC_TIMER, on_timer, NULL);
+	trap_set_handler(VEC_SPURIOUS, on_spurious, NULL);
 	return 0;
 }
 

@@ -74,7 +74,8 @@ int pvblk_fe_detach(struct pvblk_fe *d);
 /*
  * Queues a request (r->id is the driver's: leave it).  Nothing reaches hv
  * until pvblk_fe_kick(), so a batch costs at most one doorbell.  0, or
- * -HV_EAGAIN while depth requests are outstanding.
+ * -HV_EAGAIN while depth requests are outstanding.  Detached (or after a
+ * failed attach) it completes at once with HV_BLK_S_IOERR.
  */
 int pvblk_fe_submit(struct pvblk_fe *d, struct hv_blk_req *r, pvblk_fe_done fn, void *arg);
 void pvblk_fe_kick(struct pvblk_fe *d);
@@ -90,7 +91,12 @@ void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag);
 void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64_t sector,
 		   void *buf, uint32_t bytes);
 
-/* The device as the synchronous loop (blk_sync.h) drives it. */
+/*
+ * The front end's one ops table for blk_sync.h (drv: the struct pvblk_fe),
+ * which the guest's block layer uses too; and the device as the
+ * synchronous loop drives it.
+ */
+extern const struct blk_sync_ops pvblk_fe_blk_ops;
 void pvblk_fe_sync_dev(struct pvblk_fe *d, struct blk_sync_dev *s);
 
 /*

@@ -8,6 +8,7 @@
 
 #include "boot_args.h"
 #include "hypercall.h"
+#include "lib.h"
 #include "mm.h"
 #include "platform.h"
 #include "trap.h"
@@ -74,11 +75,15 @@ const struct pv_os pv_os_guest = {
 	.wait = os_wait,
 };
 
-uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, uint32_t vector,
-			    trap_fn handler)
+uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, trap_fn handler,
+			    void *ctx)
 {
+	uint32_t v;
+
 	if (boot_args_names(b, "poll", name))
 		return 0;
-	trap_set_handler(vector, handler);
-	return vector;
+	v = trap_alloc_vector(handler, ctx);
+	if (!v)
+		printf("%s: no interrupt vector left: polling\n", name);
+	return v;
 }

@@ -13,8 +13,7 @@
 #include "pvblk_fe.h"
 #include "trap.h"
 
-#define PVBLK_VEC_BASE 0x40 /* pvblk<n> completes on vector 0x40 + n */
-#define PVBLK_QUEUE 64      /* entries per ring */
+#define PVBLK_QUEUE 64 /* entries per ring */
 
 struct pvblk_glue {
 	struct blkdev blk;
@@ -22,59 +21,29 @@ struct pvblk_glue {
 	uint32_t dev_index;      /* in the boot info's device table */
 	struct hv_dev_desc desc; /* as the boot info gave it: a reattach needs it again */
 	uint32_t vector;         /* completion interrupt; 0: waiters take completions */
-	bool dead;               /* a reattach failed: every request fails with IOERR */
 };
 
-/* The attached devices; the interrupt handler finds its device here by vector. */
+/* The attached devices. */
 static struct {
 	struct pvblk_glue dev[HV_MAX_DEVS_PER_KIND];
 	unsigned n;
 } pv;
 
-static bool on_irq(struct trap_frame *f)
+static bool on_irq(struct trap_frame *f, void *ctx)
 {
-	unsigned i;
-
-	for (i = 0; i < pv.n; i++)
-		if (pv.dev[i].vector == f->vector)
-			pvblk_fe_interrupt(&pv.dev[i].fe);
+	(void)f;
+	pvblk_fe_interrupt(ctx);
 	apic_eoi();
 	return true;
 }
 
-static int pv_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
-		     blk_done_fn fn, void *arg)
+static void pv_info(const struct blkdev *d, char *buf, unsigned len)
 {
-	struct pvblk_glue *g = d->priv;
-	struct hv_blk_req r;
-
-	if (g->dead) {
-		fn(arg, HV_BLK_S_IOERR, 0);
-		return 0;
-	}
-	pvblk_fe_prep(&g->fe, &r, op, sector, buf, bytes);
-	return pvblk_fe_submit(&g->fe, &r, fn, arg);
-}
-
-static void pv_kick(struct blkdev *d)
-{
-	pvblk_fe_kick(&((struct pvblk_glue *)d->priv)->fe);
-}
-
-static void pv_wait(struct blkdev *d, const volatile int *flag)
-{
-	pvblk_fe_wait(&((struct pvblk_glue *)d->priv)->fe, flag);
-}
-
-static void pv_info(struct blkdev *d, char *buf, unsigned len)
-{
-	struct pvblk_glue *g = d->priv;
+	const struct pvblk_glue *g = d->priv;
 
 	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u", g->fe.polling ? "polling"
 				: "interrupts", g->fe.depth, g->fe.port, g->vector);
 }
-
-static const struct blkdev_ops pv_ops = { pv_submit, pv_kick, pv_wait, pv_info };
 
 /* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */
 static int attach_queue(struct pvblk_glue *g)
@@ -100,7 +69,7 @@ void pvblk_glue_probe(const struct boot_args *b)
 		snprintf(g->blk.name, sizeof(g->blk.name), "pvblk%u", desc->index);
 		g->dev_index = i;
 		g->desc = *desc;
-		g->vector = pv_os_guest_vector(b, g->blk.name, PVBLK_VEC_BASE + desc->index, on_irq);
+		g->vector = pv_os_guest_vector(b, g->blk.name, on_irq, &g->fe);
 		rc = attach_queue(g);
 		if (rc) {
 			printf("pvblk: %s: attach failed (%d)\n", g->blk.name, rc);
@@ -111,8 +80,8 @@ void pvblk_glue_probe(const struct boot_args *b)
 		g->blk.sector_size = g->fe.sector_size;
 		g->blk.ro = g->fe.ro;
 		g->blk.max_depth = g->fe.depth;
-		g->blk.progress = &g->fe.progress;
-		g->blk.ops = &pv_ops;
+		pvblk_fe_sync_dev(&g->fe, &g->blk.io);
+		g->blk.info = pv_info;
 		g->blk.priv = g;
 		blkdev_register(&g->blk);
 		pv.n++;
@@ -121,7 +90,7 @@ void pvblk_glue_probe(const struct boot_args *b)
 
 static struct pvblk_glue *glue_of(struct blkdev *d)
 {
-	return d && d->ops == &pv_ops ? d->priv : NULL;
+	return d && d->io.ops == &pvblk_fe_blk_ops ? d->priv : NULL;
 }
 
 struct pvblk_fe *pvblk_glue_fe(struct blkdev *d)
@@ -141,10 +110,8 @@ int pvblk_glue_reattach(struct blkdev *d)
 		return -HV_EINVAL;
 	plat_irq_disable(); /* no completion interrupt may see a half-built front end */
 	rc = pvblk_fe_detach(&g->fe);
-	if (!rc) {
-		rc = attach_queue(g);
-		g->dead = rc != 0; /* detached and not attached again: fail, never scribble */
-	}
+	if (!rc)
+		rc = attach_queue(g); /* failed: the front end fails every request */
 	if (irq)
 		plat_irq_enable();
 	return rc;

@@ -97,9 +97,9 @@ static void issue(struct run *r, struct slot *s)
 	s->done = 0;
 	s->busy = true;
 	s->t0 = clock_ticks();
-	while (r->d->ops->submit(r->d, r->w->op, sector, s->buf, r->w->bs, slot_done, s)) {
-		r->d->ops->kick(r->d);
-		r->d->ops->wait(r->d, &any_done);
+	while (blkdev_submit(r->d, r->w->op, sector, s->buf, r->w->bs, slot_done, s)) {
+		blkdev_kick(r->d);
+		blkdev_wait(r->d, &any_done);
 	}
 }
 
@@ -111,10 +111,10 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 
 	for (i = 0; i < r->qd; i++)
 		issue(r, &r->slot[i]);
-	r->d->ops->kick(r->d);
+	blkdev_kick(r->d);
 	while (busy) {
 		while (!any_done)
-			r->d->ops->wait(r->d, &any_done);
+			blkdev_wait(r->d, &any_done);
 		any_done = 0;
 		now = clock_ticks();
 		for (i = 0; i < r->qd; i++) {
@@ -136,7 +136,7 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 			else
 				busy--;
 		}
-		r->d->ops->kick(r->d);
+		blkdev_kick(r->d);
 	}
 	return clock_ticks() - start;
 }

@@ -156,19 +156,57 @@ static void test_cq_arm(void)
 	arena_reset();
 	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 16, 4, 16, UINT32_MAX), 0);
 	CU_ASSERT_PTR_NULL(pv_ring_cq_peek(&r));
-	CU_ASSERT_FALSE(pv_ring_cq_arm(&r)); /* empty: armed, nothing raced */
+	CU_ASSERT_FALSE(pv_ring_cq_arm_irq(&r)); /* empty: armed, nothing raced */
 	old = prod;
 	*(uint32_t *)(r.cqe + (prod & 3) * 16) = 42;
 	prod++;
 	hv_ring_store_release(&r.cq->prod, prod);
 	CU_ASSERT_TRUE(hv_ring_need_event(r.cq->event, prod, old)); /* interrupt */
-	CU_ASSERT_TRUE(pv_ring_cq_arm(&r)); /* arming now sees the entry: re-poll */
+	CU_ASSERT_TRUE(pv_ring_cq_arm_irq(&r)); /* arming now sees the entry: re-poll */
 	CU_ASSERT_EQUAL(*(const uint32_t *)pv_ring_cq_peek(&r), 42);
 	pv_ring_cq_pop(&r);
 	CU_ASSERT_EQUAL(r.cq->cons, 0u); /* wrapped */
 	/* Not re-armed: hv's next completion must not interrupt. */
 	old = prod++;
 	CU_ASSERT_FALSE(hv_ring_need_event(r.cq->event, prod, old));
+}
+
+/*
+ * Polling with the completion interrupt muted: hv's completions, in batches
+ * of any size up to the ring, across the 2^32 wrap, never ask for one; each
+ * is taken (copied, released) once; re-arming asks again and sees a raced one.
+ */
+static void test_cq_take_mute(void)
+{
+	struct pv_ring r;
+	uint32_t prod = UINT32_MAX - 9, old, got[2] = { 0, 0 }, want = 0, batch;
+
+	arena_reset();
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 16, 4, 16, prod), 0);
+	CU_ASSERT_FALSE(pv_ring_cq_ready(&r));
+	CU_ASSERT_FALSE(pv_ring_cq_take(&r, got, 8));
+	pv_ring_cq_mute_irq(&r);
+	for (batch = 1; batch <= 4; batch++) {
+		uint32_t i;
+
+		old = prod;
+		for (i = 0; i < batch; i++, prod++)
+			*(uint32_t *)(r.cqe + (prod & 3) * 16) = prod * 7;
+		hv_ring_store_release(&r.cq->prod, prod);
+		CU_ASSERT_FALSE(hv_ring_need_event(r.cq->event, prod, old)); /* muted */
+		CU_ASSERT_TRUE(pv_ring_cq_ready(&r));
+		for (i = 0; i < batch; i++, want++) {
+			CU_ASSERT_TRUE(pv_ring_cq_take(&r, got, 8));
+			CU_ASSERT_EQUAL(got[0], (UINT32_MAX - 9 + want) * 7);
+		}
+		CU_ASSERT_FALSE(pv_ring_cq_take(&r, got, 8));
+		CU_ASSERT_EQUAL(r.cq->cons, prod);
+	}
+	CU_ASSERT_FALSE(pv_ring_cq_arm_irq(&r)); /* armed again, nothing raced */
+	old = prod++;
+	hv_ring_store_release(&r.cq->prod, prod);
+	CU_ASSERT_TRUE(hv_ring_need_event(r.cq->event, prod, old)); /* interrupts again */
+	CU_ASSERT_TRUE(pv_ring_cq_arm_irq(&r)); /* and a re-check sees it */
 }
 
 static void test_need_event(void)
@@ -188,6 +226,7 @@ int suite_ring(void)
 		{ "full, empty and the 2^32 wrap", test_wrap_full_empty },
 		{ "submission event index suppresses doorbells", test_sq_event_suppression },
 		{ "completion event index and re-arm race", test_cq_arm },
+		{ "completion take, interrupt muted while polling", test_cq_take_mute },
 		{ "need_event across the wrap", test_need_event },
 		CU_TEST_INFO_NULL,
 	};
