@@ -26,6 +26,7 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 	d->sector_size = desc->sector_size ? desc->sector_size : HV_BLK_SECTOR;
 	d->ro = desc->flags & HV_DEV_F_RO;
 	d->polling = cfg->vector == 0;
+	pv_poll_init(&d->poll, d->polling || !os->now_ns ? 0 : cfg->poll_cap_ns, cfg->poll_fixed);
 	rc = pv_ring_alloc(&d->ring, os, cfg->queue_size, sizeof(struct hv_blk_req),
 			   cfg->queue_size, sizeof(struct hv_blk_cpl), cfg->start_index);
 	if (rc)
@@ -138,12 +139,48 @@ void pvblk_fe_interrupt(struct pvblk_fe *d)
 	while (attached(d) && pv_ring_cq_arm_irq(&d->ring));
 }
 
+static bool cq_ready(void *d)
+{
+	return pv_ring_cq_ready(&((struct pvblk_fe *)d)->ring);
+}
+
+static void cq_take(void *d)
+{
+	pvblk_fe_poll(d);
+}
+
 void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
 {
-	if (d->polling)
+	const struct pv_os *os = d->os;
+	uint64_t start = 0;
+	bool polled;
+
+	if (d->polling) {
 		pvblk_fe_poll(d);
-	else
-		d->os->wait(d->os->ctx, flag);
+		return;
+	}
+	polled = !*flag && attached(d) && pv_poll_wanted(&d->poll);
+	if (polled) {
+		bool done;
+
+		pv_ring_cq_mute_irq(&d->ring);
+		done = pv_poll_spin(&d->poll, os, cq_ready, cq_take, d, flag, &start);
+		/*
+		 * The final re-check: a completion published while the interrupt
+		 * was suppressed raised none, and none will come for it.
+		 */
+		while (pv_ring_cq_arm_irq(&d->ring))
+			pvblk_fe_poll(d);
+		if (done)
+			return;
+		if (*flag) { /* the re-check caught it: as if a halt had been short */
+			pv_poll_slept(&d->poll, os->now_ns(os->ctx) - start);
+			return;
+		}
+	}
+	os->wait(os->ctx, flag);
+	if (polled)
+		pv_poll_slept(&d->poll, os->now_ns(os->ctx) - start);
 }
 
 void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64_t sector,

@@ -14,6 +14,7 @@
 #include "hv_blk.h"
 #include "blk_sync.h"
 #include "pv_os.h"
+#include "pv_poll.h"
 #include "pv_ring.h"
 
 #define PVBLK_FE_MAX_DEPTH 256
@@ -46,6 +47,7 @@ struct pvblk_fe {
 	uint32_t outstanding;
 	uint32_t free_head;
 	volatile int progress;   /* set whenever a completion is consumed */
+	struct pv_poll poll;     /* interrupt mode: the window a waiter polls before it halts */
 	struct pvblk_fe_slot slot[PVBLK_FE_MAX_DEPTH];
 	struct pvblk_fe_stats st;
 };
@@ -54,6 +56,8 @@ struct pvblk_fe_config {
 	uint32_t queue_size;     /* entries per ring, power of two <= PVBLK_FE_MAX_DEPTH */
 	uint32_t vector;         /* completion interrupt; 0 selects polling */
 	uint32_t start_index;    /* first ring index (tests start near 2^32) */
+	uint32_t poll_cap_ns;    /* interrupt mode: poll window cap before a halt; 0: none */
+	bool poll_fixed;         /* the window stays at the cap (tests) */
 };
 
 /*
@@ -84,7 +88,11 @@ void pvblk_fe_kick(struct pvblk_fe *d);
 unsigned pvblk_fe_poll(struct pvblk_fe *d);
 /* The completion interrupt's handler. */
 void pvblk_fe_interrupt(struct pvblk_fe *d);
-/* Waits for progress: spins (polling) or sleeps until an interrupt. */
+/*
+ * Waits for progress: spins (polling mode), or polls the completion ring
+ * with its interrupt suppressed for the adaptive window (pv_poll.h), re-arms
+ * it with a final re-check, and sleeps until an interrupt.
+ */
 void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag);
 
 /* Fills r for a read or write of one contiguous buffer. */

@@ -23,11 +23,39 @@ struct pvblk_glue {
 	uint32_t vector;         /* completion interrupt; 0: waiters take completions */
 };
 
-/* The attached devices. */
+/* The attached devices, and the poll window's cap every queue gets. */
 static struct {
 	struct pvblk_glue dev[HV_MAX_DEVS_PER_KIND];
 	unsigned n;
+	uint32_t poll_cap_ns;
+	bool poll_fixed;
 } pv;
+
+/*
+ * The kernel parameter haltpoll=NS caps the window a waiter polls before it
+ * halts (0: never; default PV_POLL_DEFAULT_CAP_NS); haltpoll=NS,fixed pins
+ * it there, for tests of the re-arm.
+ */
+static void poll_param(const struct boot_args *b)
+{
+	const char *v = boot_args_param(b, "haltpoll");
+	char num[24];
+	uint64_t ns;
+	unsigned i;
+
+	pv.poll_cap_ns = PV_POLL_DEFAULT_CAP_NS;
+	if (!v)
+		return;
+	for (i = 0; v[i] && v[i] != ',' && i + 1 < sizeof(num); i++)
+		num[i] = v[i];
+	num[i] = 0;
+	if (parse_u64(num, &ns) || ns > 100000000 || (v[i] && strcmp(v + i, ",fixed"))) {
+		printf("pvblk: haltpoll=%s: want NS (at most 100000000) or NS,fixed\n", v);
+		return;
+	}
+	pv.poll_cap_ns = (uint32_t)ns;
+	pv.poll_fixed = v[i] != 0;
+}
 
 static bool on_irq(struct trap_frame *f, void *ctx)
 {
@@ -41,14 +69,15 @@ static void pv_info(const struct blkdev *d, char *buf, unsigned len)
 {
 	const struct pvblk_glue *g = d->priv;
 
-	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u", g->fe.polling ? "polling"
-				: "interrupts", g->fe.depth, g->fe.port, g->vector);
+	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u, poll window %u/%u ns",
+		 g->fe.polling ? "polling" : "interrupts", g->fe.depth, g->fe.port, g->vector,
+		 g->fe.poll.window_ns, g->fe.poll.cap_ns);
 }
 
 /* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */
 static int attach_queue(struct pvblk_glue *g)
 {
-	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0 };
+	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0, pv.poll_cap_ns, pv.poll_fixed };
 
 	return pvblk_fe_init(&g->fe, &pv_os_guest, g->dev_index, &g->desc, &cfg);
 }
@@ -58,6 +87,7 @@ void pvblk_glue_probe(const struct boot_args *b)
 	const struct hv_dev_desc *desc;
 	uint32_t i;
 
+	poll_param(b);
 	for (i = 0; (desc = boot_args_dev(b, HV_DEV_PVBLK, &i)); i++) {
 		struct pvblk_glue *g;
 		int rc;

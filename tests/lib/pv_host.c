@@ -1,12 +1,13 @@
 /* The host OS interface for the PV drivers under test (see pv_host.h). */
 #include "pv_host.h"
 
-
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #define DMA_BASE (8ull << 20) /* below: room for hostile tests to aim at */
 
@@ -89,6 +90,24 @@ static void wait_irq(void *ctx, const volatile int *flag)
 		}
 }
 
+static uint64_t now_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The kernel took this thread's CPU for another: an involuntary switch. */
+static uint64_t preempted(void *ctx)
+{
+	struct rusage ru;
+
+	(void)ctx;
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? (uint64_t)ru.ru_nivcsw : 0;
+}
+
 static void add_queue(struct pv_host *h, struct pvq *q)
 {
 	h->queue[h->nr_queue++] = (struct pv_host_queue){ q, NULL, NULL };
@@ -131,6 +150,7 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 		.ctx = h, .dma_alloc = dma_alloc, .dma_free = dma_free,
 		.virt_to_phys = virt_to_phys, .hypercall = hypercall, .notify = notify,
 		.irq_save = irq_save, .irq_restore = irq_restore, .wait = wait_irq,
+		.now_ns = now_ns, .preempted = preempted,
 	};
 	/* With no disks the test adds NICs first, then starts the thread itself. */
 	return rc || !n ? rc : pv_host_start(h);
@@ -246,7 +266,14 @@ int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
 int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32_t qsize,
 		   uint32_t vector, uint32_t start)
 {
-	const struct pvblk_fe_config cfg = { qsize, vector, start };
+	const struct pvblk_fe_config cfg = { qsize, vector, start, 0, false };
+
+	return pv_host_attach_cfg(h, fe, unit, &cfg);
+}
+
+int pv_host_attach_cfg(struct pv_host *h, struct pvblk_fe *fe, unsigned unit,
+		       const struct pvblk_fe_config *cfg)
+{
 	int idx = dev_index(h, HV_DEV_PVBLK, unit);
 	struct pv_host_queue *q;
 
@@ -254,7 +281,7 @@ int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32
 		return -HV_ENOENT;
 	q = host_queue(h, &h->disk[unit]->q);
 	*q = (struct pv_host_queue){ q->q, blk_irq, fe };
-	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], &cfg);
+	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], cfg);
 }
 
 void *pv_host_alloc(struct pv_host *h, size_t n)
