@@ -62,22 +62,18 @@ static inline void relax(void)
 }
 
 bool pv_poll_spin(struct pv_poll *p, const struct pv_os *os, bool (*ready)(void *arg),
-		  void (*take)(void *arg), void *arg, const volatile int *flag,
+		  unsigned (*take)(void *arg), void *arg, const volatile int *flag,
 		  uint64_t *start_ns)
 {
 	/* A probe from 0 polls up to the cap: it is rare, and must be able to pay. */
 	uint64_t window = p->window_ns ? p->window_ns : p->cap_ns;
 	uint64_t preempted = os->preempted(os->ctx), t0 = os->now_ns(os->ctx), t;
-	bool taken_away;
+	bool taken_away, over = false;
 
 	*start_ns = t0;
 	p->st.polls++;
-	for (;;) {
-		if (ready(arg)) {
-			take(arg);
-			if (*flag)
-				break;
-		}
+	/* Over at the first completion taken, as a halt is over at the first interrupt. */
+	while (!(over = *flag || (ready(arg) && take(arg)))) {
 		if (os->now_ns(os->ctx) - t0 >= window)
 			break;
 		relax();
@@ -85,7 +81,7 @@ bool pv_poll_spin(struct pv_poll *p, const struct pv_os *os, bool (*ready)(void 
 	t = os->now_ns(os->ctx) - t0;
 	p->st.poll_ns += t;
 	taken_away = os->preempted(os->ctx) != preempted;
-	if (!*flag) {
+	if (!over) {
 		p->st.missed++;
 		p->missed_taken_away = taken_away; /* pv_poll_slept decides */
 		return false;

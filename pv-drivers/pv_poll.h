@@ -57,14 +57,15 @@ void pv_poll_init(struct pv_poll *p, uint32_t cap_ns, bool fixed);
 
 /*
  * One wait: polls up to the window with ready(arg) (one cheap look at the
- * ring) and take(arg) (takes completions, setting *flag when the waiter's
- * has come), adapts the window, and returns true if *flag is set.  The
+ * ring) and take(arg) (takes completions, returns how many), adapts the
+ * window, and returns true once *flag is set or a completion was taken
+ * (the wait is over, as a halt is over at the first interrupt).  The
  * caller suppresses the ring's interrupt before and re-arms it (with its
  * final re-check) after, then sleeps if this returned false and calls
- * pv_poll_slept with how long the whole wait took.
+ * pv_poll_slept with how long the whole wait took (from *start_ns).
  */
 bool pv_poll_spin(struct pv_poll *p, const struct pv_os *os, bool (*ready)(void *arg),
-		  void (*take)(void *arg), void *arg, const volatile int *flag,
+		  unsigned (*take)(void *arg), void *arg, const volatile int *flag,
 		  uint64_t *start_ns);
 /* Whether the next wait polls at all (window or a due probe); counts the probe. */
 bool pv_poll_wanted(struct pv_poll *p);

@@ -144,9 +144,9 @@ static bool cq_ready(void *d)
 	return pv_ring_cq_ready(&((struct pvblk_fe *)d)->ring);
 }
 
-static void cq_take(void *d)
+static unsigned cq_take(void *d)
 {
-	pvblk_fe_poll(d);
+	return pvblk_fe_poll(d);
 }
 
 void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
@@ -161,6 +161,7 @@ void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
 	}
 	polled = !*flag && attached(d) && pv_poll_wanted(&d->poll);
 	if (polled) {
+		unsigned taken = 0;
 		bool done;
 
 		pv_ring_cq_mute_irq(&d->ring);
@@ -170,10 +171,10 @@ void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
 		 * was suppressed raised none, and none will come for it.
 		 */
 		while (pv_ring_cq_arm_irq(&d->ring))
-			pvblk_fe_poll(d);
+			taken += pvblk_fe_poll(d);
 		if (done)
 			return;
-		if (*flag) { /* the re-check caught it: as if a halt had been short */
+		if (taken || *flag) { /* the re-check caught it: as if a halt had been short */
 			pv_poll_slept(&d->poll, os->now_ns(os->ctx) - start);
 			return;
 		}

@@ -157,6 +157,29 @@ static void t_interrupts(void)
 	check(dt >= 10000000 && dt < 1000000000ull, what);
 }
 
+/*
+ * PV EOI, where KVM offers it: negotiated, and the timer's interrupts
+ * acknowledged by the memory write, none by the x2APIC EOI write (an exit).
+ */
+static void t_pv_eoi(void)
+{
+	struct apic_eoi_stats e0 = apic_eoi_stats(), e1;
+	char what[112];
+	int i;
+
+	if (!e0.offered) {
+		check(!e0.on, "pv eoi: not offered by the hypervisor, not used");
+		return;
+	}
+	check(e0.on, "pv eoi: offered by KVM and enabled");
+	for (i = 0; i < 20; i++)
+		sleep_ns(100000);
+	e1 = apic_eoi_stats();
+	snprintf(what, sizeof(what), "pv eoi: 20 timer interrupts, %lu EOIs by memory, %lu by MSR",
+		 e1.by_memory - e0.by_memory, e1.by_msr - e0.by_msr);
+	check(e1.by_memory - e0.by_memory >= 20 && e1.by_msr - e0.by_msr <= 1, what);
+}
+
 static void t_allocators(void)
 {
 	uint64_t free0 = pmm_free_pages(), a = pmm_alloc(), b = pmm_alloc();
@@ -251,6 +274,7 @@ int cmd_selftest(const struct hv_boot_info *bi, int argc, char **argv)
 	t_tsc();
 	t_page_fault();
 	t_interrupts();
+	t_pv_eoi();
 	t_allocators();
 	t_hypercall_errors(bi);
 	t_not_emulated(host_ns);

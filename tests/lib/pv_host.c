@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -214,8 +215,32 @@ int pv_host_add_nic_on(struct pv_host *h, const struct net *net)
 	return add_nic(h);
 }
 
+static void blk_irq(void *fe);
+
+/* PV_HOST_HALTPOLL_NS set: each disk's poll window as its waits left it (for benchmarks). */
+static void report_poll(const struct pv_host *h)
+{
+	unsigned i;
+
+	if (!getenv("PV_HOST_HALTPOLL_NS"))
+		return;
+	for (i = 0; i < h->nr_queue; i++) {
+		const struct pvblk_fe *fe = h->queue[i].fe;
+
+		if (h->queue[i].irq != blk_irq || !fe)
+			continue;
+		fprintf(stderr, "pv_host: pvblk%u poll window %u of %u ns: %llu polls, %llu paid, "
+			"%llu unpaid, %llu missed, %llu us polling\n", fe->unit, fe->poll.window_ns,
+			fe->poll.cap_ns, (unsigned long long)fe->poll.st.polls,
+			(unsigned long long)fe->poll.st.paid, (unsigned long long)fe->poll.st.unpaid,
+			(unsigned long long)fe->poll.st.missed,
+			(unsigned long long)fe->poll.st.poll_ns / 1000);
+	}
+}
+
 void pv_host_destroy(struct pv_host *h)
 {
+	report_poll(h);
 	vm_destroy_devices(h->vm);
 	gm_destroy(&h->vm->mem);
 	free(h->vm);
@@ -266,7 +291,9 @@ int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
 int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32_t qsize,
 		   uint32_t vector, uint32_t start)
 {
-	const struct pvblk_fe_config cfg = { qsize, vector, start, 0, false };
+	const char *cap = getenv("PV_HOST_HALTPOLL_NS"); /* benchmarks: a poll window */
+	const struct pvblk_fe_config cfg = { qsize, vector, start,
+					     cap ? (uint32_t)strtoul(cap, NULL, 10) : 0, false };
 
 	return pv_host_attach_cfg(h, fe, unit, &cfg);
 }

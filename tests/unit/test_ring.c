@@ -246,10 +246,11 @@ static bool sim_ready(void *arg)
 	return true;
 }
 
-static void sim_take(void *arg)
+static unsigned sim_take(void *arg)
 {
 	(void)arg;
 	sim.flag = 1;
+	return 1;
 }
 
 static const struct pv_os sim_os = { .now_ns = sim_now, .preempted = sim_preempted };
