@@ -103,6 +103,8 @@ void pvblk_glue_probe(const struct boot_args *b)
 		rc = attach_queue(g);
 		if (rc) {
 			printf("pvblk: %s: attach failed (%d)\n", g->blk.name, rc);
+			if (g->vector)
+				trap_set_handler(g->vector, NULL, NULL); /* free for the next */
 			continue;
 		}
 		g->blk.path = g->vector ? "pv" : "pv-poll";

@@ -240,6 +240,8 @@ void pvnet_glue_probe(const struct boot_args *b)
 		rc = attach_queues(g);
 		if (rc) {
 			printf("pvnet: %s: attach failed (%d)\n", g->nd.name, rc);
+			if (g->vector)
+				trap_set_handler(g->vector, NULL, NULL); /* free for the next */
 			continue;
 		}
 		g->nd.path = g->vector ? "pv" : "pv-poll";
@@ -251,6 +253,8 @@ void pvnet_glue_probe(const struct boot_args *b)
 		if (netdev_register(&g->nd)) {
 			printf("pvnet: %s: lwIP refused the interface\n", g->nd.name);
 			pvnet_fe_detach(&g->fe);
+			if (g->vector)
+				trap_set_handler(g->vector, NULL, NULL);
 			continue;
 		}
 		pv.n++;

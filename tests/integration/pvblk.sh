@@ -80,7 +80,9 @@ expect blkbench-smoke 0 'blkbench-json: \{"path":"pv","workload":"randread-4k-qd
 	'"workload":"randread-4k-qd1".*"kvm_exits":[1-9][0-9]*,"kvm_irqs":[1-9][0-9]*,"kinds":\{"io":[1-9][0-9]*,"mmio":0,"halt":[0-9]+,' out
 
 # Fewer exits per I/O, the guest's side.  PV EOI: the completions are
-# acknowledged by a memory write, (nearly) none by the x2APIC EOI write.  The
+# acknowledged by a memory write; at most 1 in 20 by the x2APIC EOI write
+# (KVM falls back to it when another interrupt is pending; without PV EOI
+# every one is).  The
 # poll window: on one CPU (the test host VM) a completion comes only when
 # the host takes the poller's CPU, so polling never pays and the window
 # must close by itself.
@@ -90,7 +92,7 @@ run blk-pv-eoi 60 "$HV" run --timeout 50 --disk "$TMP/a.img" "$KERNEL" -- \
 expect blk-pv-eoi 0 '"workload":"randread-4k-qd1".*"eoi_msr":[0-9]+' out
 ios=$(json_num ios "$TMP/blk-pv-eoi.out") eoi_msr=$(json_num eoi_msr "$TMP/blk-pv-eoi.out")
 eoi_pv=$(json_num eoi_pv "$TMP/blk-pv-eoi.out")
-if [ -n "$ios" ] && [ "${ios:-0}" -ge 100 ] && [ $((eoi_msr * 50)) -le "$ios" ] &&
+if [ -n "$ios" ] && [ "${ios:-0}" -ge 100 ] && [ $((eoi_msr * 20)) -le "$ios" ] &&
 	[ $((eoi_pv * 10)) -ge $((ios * 9)) ]; then
 	pass blk-pv-eoi-used
 else
