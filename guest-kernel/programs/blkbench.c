@@ -221,21 +221,23 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 	poll_json(poll, &poll0, polls, sizeof(polls));
 	/* Exits by kind and interrupts as counts over the workload: the host's
 	 * report divides them by ios, as it does for other VMMs' guests. */
-	if (json)
+	if (json) {
+		/* Two calls: printf formats at most 512 bytes at a time; the line is one. */
 		printf("blkbench-json: {\"path\":\"%s\",\"workload\":\"%s\",\"device\":\"%s\","
 		       "\"qd\":%u,\"ios\":%lu,\"errors\":%lu,\"iops\":%s,\"mbps\":%s,"
 		       "\"lat_us_mean\":%s,\"lat_us_p99\":%s,\"exits_per_io\":%s,"
 		       "\"hv_exits_per_io\":%s,\"cpu_us_per_io\":%s,\"kvm_exits\":%ld,"
-		       "\"kvm_irqs\":%ld,\"kinds\":%s,\"eoi_pv\":%lu,\"eoi_msr\":%lu,"
-		       "\"poll\":%s}\n",
+		       "\"kvm_irqs\":%ld,\"kinds\":%s,",
 		       d->path, w->name, d->name, r.qd, r.ios, r.errors, iops, mbps, mean, p99, xkvm,
-		       xhv, cpu, (long)x.kvm_exits, (long)x.kvm_irqs, kinds,
+		       xhv, cpu, (long)x.kvm_exits, (long)x.kvm_irqs, kinds);
+		printf("\"eoi_pv\":%lu,\"eoi_msr\":%lu,\"poll\":%s}\n",
 		       eoi1.by_memory - eoi0.by_memory, eoi1.by_msr - eoi0.by_msr, polls);
-	else
+	} else {
 		printf("%-8s %-18s qd %-2u %9s IOPS %9s MB/s  lat mean %9s us p99 %9s us  "
 		       "exits/io %6s (to hv %6s) cpu/io %7s us%s\n",
 		       d->path, w->name, r.qd, iops, mbps, mean, p99, xkvm, xhv, cpu,
 		       r.errors ? "  ERRORS" : "");
+	}
 	return r.errors ? 1 : 0;
 }
 
