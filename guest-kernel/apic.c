@@ -4,6 +4,7 @@
  */
 #include "apic.h"
 #include "hypercall.h"
+#include "kvm_para.h"
 #include "lib.h"
 #include "platform.h"
 #include "trap.h"
@@ -22,28 +23,60 @@
 #define X2APIC_TIMER_DIV 0x83e
 #define LVT_MASKED (1u << 16)
 #define ICR_NMI (4u << 8) /* delivery mode NMI, physical destination, edge */
+#define MSR_KVM_PV_EOI_EN 0x4b564d04
+#define PV_EOI_ENABLE 1ull
 
 static uint64_t ticks_per_us;
 static volatile uint64_t timer_irqs;
 static volatile int timer_fired;
 
+/*
+ * PV EOI: KVM sets bit 0 of this word when it injects an interrupt that
+ * nothing else waits behind; the guest then acknowledges by clearing the
+ * bit, a memory write, and KVM completes the EOI at its next look, instead
+ * of an x2APIC EOI write that exits.  4-byte aligned, in RAM mapped 1:1.
+ */
+static volatile uint32_t pv_eoi_word __attribute__((aligned(4)));
+static struct apic_eoi_stats eoi;
+
+void apic_pv_eoi_init(bool want)
+{
+	eoi.offered = kvm_para_has(KVM_FEATURE_PV_EOI);
+	if (!want || !eoi.offered)
+		return;
+	pv_eoi_word = 0;
+	plat_wrmsr(MSR_KVM_PV_EOI_EN, (uint64_t)(uintptr_t)&pv_eoi_word | PV_EOI_ENABLE);
+	eoi.on = true;
+}
+
 void apic_eoi(void)
 {
+	/* Locked test-and-clear: KVM may set the bit for a nested interrupt meanwhile. */
+	if (eoi.on && (__atomic_fetch_and(&pv_eoi_word, ~1u, __ATOMIC_SEQ_CST) & 1)) {
+		eoi.by_memory++;
+		return;
+	}
+	eoi.by_msr++;
 	plat_wrmsr(X2APIC_EOI, 0);
 }
 
-static bool on_timer(struct trap_frame *f)
+struct apic_eoi_stats apic_eoi_stats(void)
 {
-	(void)f;
+	return eoi;
+}
+
+static bool on_timer(struct trap_frame *f, void *ctx)
+{
+	(void)f, (void)ctx;
 	timer_irqs++;
 	timer_fired = 1;
 	apic_eoi();
 	return true;
 }
 
-static bool on_spurious(struct trap_frame *f)
+static bool on_spurious(struct trap_frame *f, void *ctx)
 {
-	(void)f;
+	(void)f, (void)ctx;
 	return true; /* no EOI for a spurious vector */
 }
 
@@ -74,8 +107,8 @@ int apic_init(void)
 	plat_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	plat_wrmsr(X2APIC_SVR, 0x100 | VEC_SPURIOUS);
 	plat_wrmsr(X2APIC_TIMER_DIV, 0xb); /* divide by 1 */
-	trap_set_handler(VEC_TIMER, on_timer);
-	trap_set_handler(VEC_SPURIOUS, on_spurious);
+	trap_set_handler(VEC_TIMER, on_timer, NULL);
+	trap_set_handler(VEC_SPURIOUS, on_spurious, NULL);
 	return 0;
 }
 

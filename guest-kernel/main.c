@@ -7,6 +7,7 @@
 #include "console.h"
 #include "drivers.h"
 #include "hypercall.h"
+#include "kvm_para.h"
 #include "lib.h"
 #include "mm.h"
 #include "netstack.h"
@@ -39,6 +40,9 @@ void kmain(const struct hv_boot_info *bi)
 		die("out of memory building page tables");
 	heap_init();
 	apic_init();
+	apic_pv_eoi_init(!boot_args_param(&args, "pveoi") ||
+			 strcmp(boot_args_param(&args, "pveoi"), "off"));
+	kvm_steal_init(); /* the poll window's witness of a host that took the CPU */
 	plat_irq_enable();
 	console_use_hypercall(1);
 

@@ -3,7 +3,10 @@
 #include "lib.h"
 #include "trap.h"
 
-static trap_fn handlers[NVEC];
+static struct {
+	trap_fn fn;
+	void *ctx;
+} handlers[NVEC];
 static uint64_t counts[NVEC];
 
 static const char *const names[32] = {
@@ -21,10 +24,24 @@ const char *trap_name(unsigned v)
 	return "interrupt";
 }
 
-void trap_set_handler(unsigned vector, trap_fn fn)
+void trap_set_handler(unsigned vector, trap_fn fn, void *ctx)
 {
-	if (vector < NVEC)
-		handlers[vector] = fn;
+	if (vector < NVEC) {
+		handlers[vector].fn = fn;
+		handlers[vector].ctx = ctx;
+	}
+}
+
+unsigned trap_alloc_vector(trap_fn fn, void *ctx)
+{
+	unsigned v;
+
+	for (v = VEC_DEV_FIRST; v <= VEC_DEV_LAST; v++)
+		if (!handlers[v].fn) {
+			trap_set_handler(v, fn, ctx);
+			return v;
+		}
+	return 0;
 }
 
 uint64_t trap_count(unsigned vector)
@@ -58,7 +75,7 @@ void trap_dispatch(struct trap_frame *f)
 	unsigned v = (unsigned)(f->vector & (NVEC - 1));
 
 	counts[v]++;
-	if (handlers[v] && handlers[v](f))
+	if (handlers[v].fn && handlers[v].fn(f, handlers[v].ctx))
 		return;
 	if (v < 32)
 		trap_fatal(f);

@@ -31,6 +31,14 @@ struct pv_os {
 	 * without losing a wake-up that races with the check.
 	 */
 	void (*wait)(void *ctx, const volatile int *flag);
+	/* A monotonic clock, for the poll window (pv_poll.h). */
+	uint64_t (*now_ns)(void *ctx);
+	/*
+	 * A figure that moves whenever the host took this CPU away from the
+	 * driver to run something else (KVM's steal time; the thread's
+	 * involuntary context switches); constant if the OS cannot tell.
+	 */
+	uint64_t (*preempted)(void *ctx);
 };
 
 #endif

@@ -75,6 +75,27 @@ bool pv_ring_sq_publish(struct pv_ring *r)
 	return true;
 }
 
+int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_index,
+		       uint16_t queue, uint32_t vector)
+{
+	struct hv_queue_setup *setup;
+	uint64_t pa;
+	int64_t port;
+
+	setup = os->dma_alloc(os->ctx, sizeof(*setup), &pa);
+	if (!setup)
+		return -HV_ENOMEM;
+	*setup = (struct hv_queue_setup){
+		.sq_gpa = r->sq_pa, .cq_gpa = r->cq_pa, .sq_size = r->sq_size,
+		.cq_size = r->cq_size, .vector = vector, .queue = queue,
+	};
+	if (vector)
+		pv_ring_cq_arm_irq(r);
+	port = os->hypercall(os->ctx, HV_HC_QUEUE_ATTACH, dev_index, pa);
+	os->dma_free(os->ctx, setup, sizeof(*setup));
+	return port;
+}
+
 const void *pv_ring_cq_peek(struct pv_ring *r)
 {
 	if (hv_ring_load_acquire(&r->cq->prod) == r->cq_cons)
@@ -88,7 +109,32 @@ void pv_ring_cq_pop(struct pv_ring *r)
 	hv_ring_store_release(&r->cq->cons, r->cq_cons);
 }
 
-bool pv_ring_cq_arm(struct pv_ring *r)
+bool pv_ring_cq_take(struct pv_ring *r, void *out, uint32_t bytes)
+{
+	const void *e = pv_ring_cq_peek(r);
+
+	if (!e)
+		return false;
+	hv_ring_copy_entry(out, e, bytes);
+	pv_ring_cq_pop(r);
+	return true;
+}
+
+bool pv_ring_cq_ready(struct pv_ring *r)
+{
+	return hv_ring_load_acquire(&r->cq->prod) != r->cq_cons;
+}
+
+void pv_ring_cq_mute_irq(struct pv_ring *r)
+{
+	/*
+	 * hv interrupts when event lies in [old prod, new prod): an event far
+	 * behind the consumer never does until the ring has wrapped halfway.
+	 */
+	__atomic_store_n(&r->cq->event, r->cq_cons - 0x80000000u, __ATOMIC_RELAXED);
+}
+
+bool pv_ring_cq_arm_irq(struct pv_ring *r)
 {
 	__atomic_store_n(&r->cq->event, r->cq_cons, __ATOMIC_RELAXED);
 	hv_ring_fence();

@@ -39,14 +39,37 @@ void pv_ring_sq_push(struct pv_ring *r);
 /* Makes pushed entries visible; true if hv asked to be notified of them. */
 bool pv_ring_sq_publish(struct pv_ring *r);
 
+/*
+ * Attaches the rings as queue `queue` of device dev_index (HV_HC_QUEUE_ATTACH),
+ * completions on vector (0: none, the driver polls).  With a vector the
+ * completion interrupt is enabled before hv sees the rings.  The notify
+ * port (>= 0) or -HV_E*.
+ */
+int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_index,
+		       uint16_t queue, uint32_t vector);
+
 /* The oldest unconsumed completion, or NULL. */
 const void *pv_ring_cq_peek(struct pv_ring *r);
 /* Releases it (its slot may be reused by hv at once). */
 void pv_ring_cq_pop(struct pv_ring *r);
 /*
- * Asks hv for an interrupt at the next completion; returns true if one
- * arrived meanwhile (the caller must consume again, or it may never be told).
+ * Takes one completion: copies the oldest into out (a multiple of 8 bytes,
+ * at most the entry size) and releases its slot.  False if there is none.
  */
-bool pv_ring_cq_arm(struct pv_ring *r);
+bool pv_ring_cq_take(struct pv_ring *r, void *out, uint32_t bytes);
+/* True if a completion is waiting (a cheap look for pollers: one load). */
+bool pv_ring_cq_ready(struct pv_ring *r);
+/*
+ * Enables the completion interrupt: asks hv for one at the next completion
+ * (event index = consumer).  Returns true if one arrived meanwhile (the
+ * caller must consume again, or it may never be told).
+ */
+bool pv_ring_cq_arm_irq(struct pv_ring *r);
+/*
+ * Suppresses it while the guest polls: moves the event index half a ring
+ * behind, so hv's need-event test fails for the next 2^31 completions.
+ * Re-enable with pv_ring_cq_arm_irq (and consume again if it says so).
+ */
+void pv_ring_cq_mute_irq(struct pv_ring *r);
 
 #endif

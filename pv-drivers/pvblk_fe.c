@@ -3,11 +3,15 @@
 
 #define NO_SLOT 0xffffffffu
 
+/* False once detached or after a failed attach: the rings are gone. */
+static bool attached(const struct pvblk_fe *d)
+{
+	return d->ring.sq != 0;
+}
+
 int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index,
 		  const struct hv_dev_desc *desc, const struct pvblk_fe_config *cfg)
 {
-	struct hv_queue_setup *setup;
-	uint64_t setup_pa;
 	int64_t port;
 	uint32_t i;
 	int rc;
@@ -22,6 +26,7 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 	d->sector_size = desc->sector_size ? desc->sector_size : HV_BLK_SECTOR;
 	d->ro = desc->flags & HV_DEV_F_RO;
 	d->polling = cfg->vector == 0;
+	pv_poll_init(&d->poll, d->polling || !os->now_ns ? 0 : cfg->poll_cap_ns, cfg->poll_fixed);
 	rc = pv_ring_alloc(&d->ring, os, cfg->queue_size, sizeof(struct hv_blk_req),
 			   cfg->queue_size, sizeof(struct hv_blk_cpl), cfg->start_index);
 	if (rc)
@@ -31,19 +36,7 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 		d->slot[i].next_free = i + 1 < d->depth ? i + 1 : NO_SLOT;
 	d->free_head = 0;
 
-	setup = os->dma_alloc(os->ctx, sizeof(*setup), &setup_pa);
-	if (!setup) {
-		pv_ring_free(&d->ring, os);
-		return -HV_ENOMEM;
-	}
-	setup->sq_gpa = d->ring.sq_pa;
-	setup->cq_gpa = d->ring.cq_pa;
-	setup->sq_size = setup->cq_size = cfg->queue_size;
-	setup->vector = cfg->vector;
-	if (!d->polling)
-		pv_ring_cq_arm(&d->ring);
-	port = os->hypercall(os->ctx, HV_HC_QUEUE_ATTACH, dev_index, setup_pa);
-	os->dma_free(os->ctx, setup, sizeof(*setup));
+	port = pv_ring_attach(&d->ring, os, dev_index, 0, cfg->vector);
 	if (port < 0) {
 		pv_ring_free(&d->ring, os);
 		return (int)port;
@@ -70,6 +63,11 @@ int pvblk_fe_submit(struct pvblk_fe *d, struct hv_blk_req *r, pvblk_fe_done fn, 
 	struct hv_blk_req *slot;
 	uint32_t tag = d->free_head;
 
+	if (!attached(d)) { /* detached, or a re-attach failed: fail, never scribble */
+		os->irq_restore(os->ctx, flags);
+		fn(arg, HV_BLK_S_IOERR, 0);
+		return 0;
+	}
 	/* Never more outstanding than completion slots: hv relies on it. */
 	slot = tag == NO_SLOT ? 0 : pv_ring_sq_slot(&d->ring);
 	if (!slot) {
@@ -106,15 +104,12 @@ unsigned pvblk_fe_poll(struct pvblk_fe *d)
 {
 	const struct pv_os *os = d->os;
 	uint64_t flags = os->irq_save(os->ctx);
-	const struct hv_blk_cpl *c;
+	struct hv_blk_cpl cpl;
 	unsigned n = 0;
 
-	while ((c = pv_ring_cq_peek(&d->ring))) {
-		struct hv_blk_cpl cpl;
+	while (attached(d) && pv_ring_cq_take(&d->ring, &cpl, sizeof(cpl))) {
 		struct pvblk_fe_slot *s;
 
-		hv_ring_copy_entry(&cpl, c, sizeof(cpl));
-		pv_ring_cq_pop(&d->ring);
 		if (cpl.id >= d->depth || !d->slot[cpl.id].busy) {
 			d->st.bogus_cpl++;
 			continue;
@@ -141,15 +136,52 @@ void pvblk_fe_interrupt(struct pvblk_fe *d)
 	d->st.interrupts++;
 	do
 		pvblk_fe_poll(d);
-	while (pv_ring_cq_arm(&d->ring));
+	while (attached(d) && pv_ring_cq_arm_irq(&d->ring));
+}
+
+static bool cq_ready(void *d)
+{
+	return pv_ring_cq_ready(&((struct pvblk_fe *)d)->ring);
+}
+
+static unsigned cq_take(void *d)
+{
+	return pvblk_fe_poll(d);
 }
 
 void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
 {
-	if (d->polling)
+	const struct pv_os *os = d->os;
+	uint64_t start = 0;
+	bool polled;
+
+	if (d->polling) {
 		pvblk_fe_poll(d);
-	else
-		d->os->wait(d->os->ctx, flag);
+		return;
+	}
+	polled = !*flag && attached(d) && pv_poll_wanted(&d->poll);
+	if (polled) {
+		unsigned taken = 0;
+		bool done;
+
+		pv_ring_cq_mute_irq(&d->ring);
+		done = pv_poll_spin(&d->poll, os, cq_ready, cq_take, d, flag, &start);
+		/*
+		 * The final re-check: a completion published while the interrupt
+		 * was suppressed raised none, and none will come for it.
+		 */
+		while (pv_ring_cq_arm_irq(&d->ring))
+			taken += pvblk_fe_poll(d);
+		if (done)
+			return;
+		if (taken || *flag) { /* the re-check caught it: as if a halt had been short */
+			pv_poll_slept(&d->poll, os->now_ns(os->ctx) - start);
+			return;
+		}
+	}
+	os->wait(os->ctx, flag);
+	if (polled)
+		pv_poll_slept(&d->poll, os->now_ns(os->ctx) - start);
 }
 
 void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64_t sector,
@@ -163,7 +195,7 @@ void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64
 	r->seg[0].len = bytes;
 }
 
-/* The front end as blk_sync sees it: the one synchronous loop (blk_sync.c). */
+/* The front end as blk_sync sees it (drv is the pvblk_fe): its one ops table. */
 static int sync_submit(void *drv, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
 		       blk_sync_done_fn fn, void *arg)
 {
@@ -184,11 +216,11 @@ static void sync_wait(void *drv, const volatile int *flag)
 	pvblk_fe_wait(drv, flag);
 }
 
-static const struct blk_sync_ops sync_ops = { sync_submit, sync_kick, sync_wait };
+const struct blk_sync_ops pvblk_fe_blk_ops = { sync_submit, sync_kick, sync_wait };
 
 void pvblk_fe_sync_dev(struct pvblk_fe *d, struct blk_sync_dev *s)
 {
-	*s = (struct blk_sync_dev){ &sync_ops, d, &d->progress, HV_BLK_MAX_BYTES };
+	*s = (struct blk_sync_dev){ &pvblk_fe_blk_ops, d, &d->progress, HV_BLK_MAX_BYTES };
 }
 
 uint32_t pvblk_fe_rw(struct pvblk_fe *d, uint32_t op, uint64_t sector, void *buf,

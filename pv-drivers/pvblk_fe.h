@@ -14,6 +14,7 @@
 #include "hv_blk.h"
 #include "blk_sync.h"
 #include "pv_os.h"
+#include "pv_poll.h"
 #include "pv_ring.h"
 
 #define PVBLK_FE_MAX_DEPTH 256
@@ -46,6 +47,7 @@ struct pvblk_fe {
 	uint32_t outstanding;
 	uint32_t free_head;
 	volatile int progress;   /* set whenever a completion is consumed */
+	struct pv_poll poll;     /* interrupt mode: the window a waiter polls before it halts */
 	struct pvblk_fe_slot slot[PVBLK_FE_MAX_DEPTH];
 	struct pvblk_fe_stats st;
 };
@@ -54,6 +56,8 @@ struct pvblk_fe_config {
 	uint32_t queue_size;     /* entries per ring, power of two <= PVBLK_FE_MAX_DEPTH */
 	uint32_t vector;         /* completion interrupt; 0 selects polling */
 	uint32_t start_index;    /* first ring index (tests start near 2^32) */
+	uint32_t poll_cap_ns;    /* interrupt mode: poll window cap before a halt; 0: none */
+	bool poll_fixed;         /* the window stays at the cap (tests) */
 };
 
 /*
@@ -74,7 +78,8 @@ int pvblk_fe_detach(struct pvblk_fe *d);
 /*
  * Queues a request (r->id is the driver's: leave it).  Nothing reaches hv
  * until pvblk_fe_kick(), so a batch costs at most one doorbell.  0, or
- * -HV_EAGAIN while depth requests are outstanding.
+ * -HV_EAGAIN while depth requests are outstanding.  Detached (or after a
+ * failed attach) it completes at once with HV_BLK_S_IOERR.
  */
 int pvblk_fe_submit(struct pvblk_fe *d, struct hv_blk_req *r, pvblk_fe_done fn, void *arg);
 void pvblk_fe_kick(struct pvblk_fe *d);
@@ -83,14 +88,23 @@ void pvblk_fe_kick(struct pvblk_fe *d);
 unsigned pvblk_fe_poll(struct pvblk_fe *d);
 /* The completion interrupt's handler. */
 void pvblk_fe_interrupt(struct pvblk_fe *d);
-/* Waits for progress: spins (polling) or sleeps until an interrupt. */
+/*
+ * Waits for progress: spins (polling mode), or polls the completion ring
+ * with its interrupt suppressed for the adaptive window (pv_poll.h), re-arms
+ * it with a final re-check, and sleeps until an interrupt.
+ */
 void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag);
 
 /* Fills r for a read or write of one contiguous buffer. */
 void pvblk_fe_prep(struct pvblk_fe *d, struct hv_blk_req *r, uint32_t op, uint64_t sector,
 		   void *buf, uint32_t bytes);
 
-/* The device as the synchronous loop (blk_sync.h) drives it. */
+/*
+ * The front end's one ops table for blk_sync.h (drv: the struct pvblk_fe),
+ * which the guest's block layer uses too; and the device as the
+ * synchronous loop drives it.
+ */
+extern const struct blk_sync_ops pvblk_fe_blk_ops;
 void pvblk_fe_sync_dev(struct pvblk_fe *d, struct blk_sync_dev *s);
 
 /*

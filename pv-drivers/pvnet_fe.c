@@ -33,7 +33,7 @@ static void publish(struct pvnet_fe *n, struct pv_ring *r, uint16_t port)
 
 /*
  * Reposted RX buffers are published at once, but the doorbell hv asked for
- * waits for the next kick, arm, poll or wait: a TX doorbell has hv take
+ * waits for the next kick, arm_irqs, poll or wait: a TX doorbell has hv take
  * new RX buffers too (PROTOCOL.md), so a guest that answers what it received
  * rings once, not twice.
  */
@@ -49,27 +49,6 @@ static void ring_rx_bell(struct pvnet_fe *n)
 		n->rx_bell = false;
 		notify(n, &n->rx, n->rx_port);
 	}
-}
-
-static int64_t attach(struct pvnet_fe *n, struct pv_ring *r, uint16_t queue, uint32_t vector)
-{
-	const struct pv_os *os = n->os;
-	struct hv_queue_setup *setup;
-	uint64_t pa;
-	int64_t port;
-
-	setup = os->dma_alloc(os->ctx, sizeof(*setup), &pa);
-	if (!setup)
-		return -HV_ENOMEM;
-	*setup = (struct hv_queue_setup){
-		.sq_gpa = r->sq_pa, .cq_gpa = r->cq_pa, .sq_size = r->sq_size,
-		.cq_size = r->cq_size, .vector = vector, .queue = queue,
-	};
-	if (vector)
-		pv_ring_cq_arm(r);
-	port = os->hypercall(os->ctx, HV_HC_QUEUE_ATTACH, n->dev_index, pa);
-	os->dma_free(os->ctx, setup, sizeof(*setup));
-	return port;
 }
 
 static void free_all(struct pvnet_fe *n)
@@ -130,12 +109,12 @@ int pvnet_fe_init(struct pvnet_fe *n, const struct pv_os *os, uint32_t dev_index
 	 */
 	for (i = 0; i < n->rx_depth; i++)
 		post_rx(n, i);
-	rx_port = attach(n, &n->rx, HV_NET_Q_RX, cfg->rx_vector);
+	rx_port = pv_ring_attach(&n->rx, os, dev_index, HV_NET_Q_RX, cfg->rx_vector);
 	if (rx_port < 0) {
 		free_all(n);
 		return (int)rx_port;
 	}
-	tx_port = attach(n, &n->tx, HV_NET_Q_TX, cfg->tx_vector);
+	tx_port = pv_ring_attach(&n->tx, os, dev_index, HV_NET_Q_TX, cfg->tx_vector);
 	if (tx_port < 0) {
 		os->hypercall(os->ctx, HV_HC_QUEUE_DETACH, dev_index, HV_NET_Q_RX);
 		free_all(n);
@@ -223,14 +202,10 @@ void pvnet_fe_kick(struct pvnet_fe *n)
 /* Received frames: each to the callback, its buffer straight back to hv. */
 static unsigned take_rx(struct pvnet_fe *n)
 {
-	const void *e;
+	struct hv_net_rxc c;
 	unsigned count = 0;
 
-	while ((e = pv_ring_cq_peek(&n->rx))) {
-		struct hv_net_rxc c;
-
-		hv_ring_copy_entry(&c, e, sizeof(c));
-		pv_ring_cq_pop(&n->rx);
+	while (pv_ring_cq_take(&n->rx, &c, sizeof(c))) {
 		count++;
 		if (c.id >= n->rx_depth) {
 			n->st.bogus_cpl++;
@@ -257,15 +232,12 @@ static unsigned take_rx(struct pvnet_fe *n)
 /* TX completions: the frame's buffers are the caller's again. */
 static unsigned take_tx(struct pvnet_fe *n)
 {
-	const void *e;
+	struct hv_net_txc c;
 	unsigned count = 0;
 
-	while ((e = pv_ring_cq_peek(&n->tx))) {
+	while (pv_ring_cq_take(&n->tx, &c, sizeof(c))) {
 		struct pvnet_fe_tx_slot *s;
-		struct hv_net_txc c;
 
-		hv_ring_copy_entry(&c, e, sizeof(c));
-		pv_ring_cq_pop(&n->tx);
 		if (c.id >= n->tx_depth || !n->tx_slot[c.id].busy) {
 			n->st.bogus_cpl++;
 			continue;
@@ -298,7 +270,7 @@ unsigned pvnet_fe_poll(struct pvnet_fe *n)
 	return count;
 }
 
-bool pvnet_fe_arm(struct pvnet_fe *n)
+bool pvnet_fe_arm_irqs(struct pvnet_fe *n)
 {
 	const struct pv_os *os = n->os;
 	uint64_t flags = os->irq_save(os->ctx);
@@ -308,9 +280,9 @@ bool pvnet_fe_arm(struct pvnet_fe *n)
 	os->irq_restore(os->ctx, flags);
 
 	if (!n->rx_polled)
-		raced |= pv_ring_cq_arm(&n->rx);
+		raced |= pv_ring_cq_arm_irq(&n->rx);
 	if (!n->tx_polled)
-		raced |= pv_ring_cq_arm(&n->tx);
+		raced |= pv_ring_cq_arm_irq(&n->tx);
 	return raced;
 }
 
@@ -319,7 +291,7 @@ void pvnet_fe_rx_interrupt(struct pvnet_fe *n)
 	n->st.rx_interrupts++;
 	do
 		pvnet_fe_poll(n);
-	while (pv_ring_cq_arm(&n->rx));
+	while (pv_ring_cq_arm_irq(&n->rx));
 }
 
 void pvnet_fe_tx_interrupt(struct pvnet_fe *n)
@@ -327,7 +299,7 @@ void pvnet_fe_tx_interrupt(struct pvnet_fe *n)
 	n->st.tx_interrupts++;
 	do
 		pvnet_fe_poll(n);
-	while (pv_ring_cq_arm(&n->tx));
+	while (pv_ring_cq_arm_irq(&n->tx));
 }
 
 void pvnet_fe_wait(struct pvnet_fe *n, const volatile int *flag)

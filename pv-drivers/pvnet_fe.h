@@ -107,14 +107,14 @@ void pvnet_fe_kick(struct pvnet_fe *n);
 /*
  * Takes received frames (the callback, then the buffer goes back to hv) and
  * TX completions; returns how many of both.  The RX doorbell for the
- * buffers given back waits for the next kick, arm, poll or wait.
+ * buffers given back waits for the next kick, arm_irqs, poll or wait.
  */
 unsigned pvnet_fe_poll(struct pvnet_fe *n);
 /*
  * Before sleeping on interrupts: asks hv for one at the next RX (and TX, if
  * not polled) completion; true if one arrived meanwhile (poll again first).
  */
-bool pvnet_fe_arm(struct pvnet_fe *n);
+bool pvnet_fe_arm_irqs(struct pvnet_fe *n);
 /* The queues' interrupt handlers: take everything, re-enable the interrupt. */
 void pvnet_fe_rx_interrupt(struct pvnet_fe *n);
 void pvnet_fe_tx_interrupt(struct pvnet_fe *n);

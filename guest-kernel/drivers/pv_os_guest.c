@@ -8,9 +8,12 @@
 
 #include "boot_args.h"
 #include "hypercall.h"
+#include "kvm_para.h"
+#include "lib.h"
 #include "mm.h"
 #include "platform.h"
 #include "trap.h"
+#include "tsc.h"
 
 static void *os_dma_alloc(void *ctx, size_t n, uint64_t *pa)
 {
@@ -67,18 +70,34 @@ static void os_wait(void *ctx, const volatile int *flag)
 	trap_wait(flag);
 }
 
+static uint64_t os_now_ns(void *ctx)
+{
+	(void)ctx;
+	return tsc_to_ns(rdtsc(), tsc_ticks_per_us());
+}
+
+static uint64_t os_preempted(void *ctx)
+{
+	(void)ctx;
+	return kvm_steal_ns();
+}
+
 const struct pv_os pv_os_guest = {
 	.dma_alloc = os_dma_alloc, .dma_free = os_dma_free,
 	.virt_to_phys = os_virt_to_phys, .hypercall = os_hypercall,
 	.notify = os_notify, .irq_save = os_irq_save, .irq_restore = os_irq_restore,
-	.wait = os_wait,
+	.wait = os_wait, .now_ns = os_now_ns, .preempted = os_preempted,
 };
 
-uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, uint32_t vector,
-			    trap_fn handler)
+uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, trap_fn handler,
+			    void *ctx)
 {
+	uint32_t v;
+
 	if (boot_args_names(b, "poll", name))
 		return 0;
-	trap_set_handler(vector, handler);
-	return vector;
+	v = trap_alloc_vector(handler, ctx);
+	if (!v)
+		printf("%s: no interrupt vector left: polling\n", name);
+	return v;
 }

@@ -13,8 +13,7 @@
 #include "pvblk_fe.h"
 #include "trap.h"
 
-#define PVBLK_VEC_BASE 0x40 /* pvblk<n> completes on vector 0x40 + n */
-#define PVBLK_QUEUE 64      /* entries per ring */
+#define PVBLK_QUEUE 64 /* entries per ring */
 
 struct pvblk_glue {
 	struct blkdev blk;
@@ -22,64 +21,63 @@ struct pvblk_glue {
 	uint32_t dev_index;      /* in the boot info's device table */
 	struct hv_dev_desc desc; /* as the boot info gave it: a reattach needs it again */
 	uint32_t vector;         /* completion interrupt; 0: waiters take completions */
-	bool dead;               /* a reattach failed: every request fails with IOERR */
 };
 
-/* The attached devices; the interrupt handler finds its device here by vector. */
+/* The attached devices, and the poll window's cap every queue gets. */
 static struct {
 	struct pvblk_glue dev[HV_MAX_DEVS_PER_KIND];
 	unsigned n;
+	uint32_t poll_cap_ns;
+	bool poll_fixed;
 } pv;
 
-static bool on_irq(struct trap_frame *f)
+/*
+ * The kernel parameter haltpoll=NS caps the window a waiter polls before it
+ * halts (0: never; default PV_POLL_DEFAULT_CAP_NS); haltpoll=NS,fixed pins
+ * it there, for tests of the re-arm.
+ */
+static void poll_param(const struct boot_args *b)
 {
+	const char *v = boot_args_param(b, "haltpoll");
+	char num[24];
+	uint64_t ns;
 	unsigned i;
 
-	for (i = 0; i < pv.n; i++)
-		if (pv.dev[i].vector == f->vector)
-			pvblk_fe_interrupt(&pv.dev[i].fe);
+	pv.poll_cap_ns = PV_POLL_DEFAULT_CAP_NS;
+	if (!v)
+		return;
+	for (i = 0; v[i] && v[i] != ',' && i + 1 < sizeof(num); i++)
+		num[i] = v[i];
+	num[i] = 0;
+	if (parse_u64(num, &ns) || ns > 100000000 || (v[i] && strcmp(v + i, ",fixed"))) {
+		printf("pvblk: haltpoll=%s: want NS (at most 100000000) or NS,fixed\n", v);
+		return;
+	}
+	pv.poll_cap_ns = (uint32_t)ns;
+	pv.poll_fixed = v[i] != 0;
+}
+
+static bool on_irq(struct trap_frame *f, void *ctx)
+{
+	(void)f;
+	pvblk_fe_interrupt(ctx);
 	apic_eoi();
 	return true;
 }
 
-static int pv_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
-		     blk_done_fn fn, void *arg)
+static void pv_info(const struct blkdev *d, char *buf, unsigned len)
 {
-	struct pvblk_glue *g = d->priv;
-	struct hv_blk_req r;
+	const struct pvblk_glue *g = d->priv;
 
-	if (g->dead) {
-		fn(arg, HV_BLK_S_IOERR, 0);
-		return 0;
-	}
-	pvblk_fe_prep(&g->fe, &r, op, sector, buf, bytes);
-	return pvblk_fe_submit(&g->fe, &r, fn, arg);
+	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u, poll window %u/%u ns",
+		 g->fe.polling ? "polling" : "interrupts", g->fe.depth, g->fe.port, g->vector,
+		 g->fe.poll.window_ns, g->fe.poll.cap_ns);
 }
-
-static void pv_kick(struct blkdev *d)
-{
-	pvblk_fe_kick(&((struct pvblk_glue *)d->priv)->fe);
-}
-
-static void pv_wait(struct blkdev *d, const volatile int *flag)
-{
-	pvblk_fe_wait(&((struct pvblk_glue *)d->priv)->fe, flag);
-}
-
-static void pv_info(struct blkdev *d, char *buf, unsigned len)
-{
-	struct pvblk_glue *g = d->priv;
-
-	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u", g->fe.polling ? "polling"
-				: "interrupts", g->fe.depth, g->fe.port, g->vector);
-}
-
-static const struct blkdev_ops pv_ops = { pv_submit, pv_kick, pv_wait, pv_info };
 
 /* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */
 static int attach_queue(struct pvblk_glue *g)
 {
-	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0 };
+	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0, pv.poll_cap_ns, pv.poll_fixed };
 
 	return pvblk_fe_init(&g->fe, &pv_os_guest, g->dev_index, &g->desc, &cfg);
 }
@@ -89,6 +87,7 @@ void pvblk_glue_probe(const struct boot_args *b)
 	const struct hv_dev_desc *desc;
 	uint32_t i;
 
+	poll_param(b);
 	for (i = 0; (desc = boot_args_dev(b, HV_DEV_PVBLK, &i)); i++) {
 		struct pvblk_glue *g;
 		int rc;
@@ -100,10 +99,12 @@ void pvblk_glue_probe(const struct boot_args *b)
 		snprintf(g->blk.name, sizeof(g->blk.name), "pvblk%u", desc->index);
 		g->dev_index = i;
 		g->desc = *desc;
-		g->vector = pv_os_guest_vector(b, g->blk.name, PVBLK_VEC_BASE + desc->index, on_irq);
+		g->vector = pv_os_guest_vector(b, g->blk.name, on_irq, &g->fe);
 		rc = attach_queue(g);
 		if (rc) {
 			printf("pvblk: %s: attach failed (%d)\n", g->blk.name, rc);
+			if (g->vector)
+				trap_set_handler(g->vector, NULL, NULL); /* free for the next */
 			continue;
 		}
 		g->blk.path = g->vector ? "pv" : "pv-poll";
@@ -111,8 +112,8 @@ void pvblk_glue_probe(const struct boot_args *b)
 		g->blk.sector_size = g->fe.sector_size;
 		g->blk.ro = g->fe.ro;
 		g->blk.max_depth = g->fe.depth;
-		g->blk.progress = &g->fe.progress;
-		g->blk.ops = &pv_ops;
+		pvblk_fe_sync_dev(&g->fe, &g->blk.io);
+		g->blk.info = pv_info;
 		g->blk.priv = g;
 		blkdev_register(&g->blk);
 		pv.n++;
@@ -121,7 +122,7 @@ void pvblk_glue_probe(const struct boot_args *b)
 
 static struct pvblk_glue *glue_of(struct blkdev *d)
 {
-	return d && d->ops == &pv_ops ? d->priv : NULL;
+	return d && d->io.ops == &pvblk_fe_blk_ops ? d->priv : NULL;
 }
 
 struct pvblk_fe *pvblk_glue_fe(struct blkdev *d)
@@ -141,10 +142,8 @@ int pvblk_glue_reattach(struct blkdev *d)
 		return -HV_EINVAL;
 	plat_irq_disable(); /* no completion interrupt may see a half-built front end */
 	rc = pvblk_fe_detach(&g->fe);
-	if (!rc) {
-		rc = attach_queue(g);
-		g->dead = rc != 0; /* detached and not attached again: fail, never scribble */
-	}
+	if (!rc)
+		rc = attach_queue(g); /* failed: the front end fails every request */
 	if (irq)
 		plat_irq_enable();
 	return rc;

@@ -17,8 +17,7 @@
 #include "pvnet_fe.h"
 #include "trap.h"
 
-#define PVNET_VEC_BASE 0x48 /* pvnet<n> receives on 0x48 + n (0x40 + n is pvblk<n>'s) */
-#define PVNET_DEPTH 256     /* entries per ring, both queues */
+#define PVNET_DEPTH 256 /* entries per ring, both queues */
 #define TX_FULL_WAIT_NS 2000000000ull /* a TX ring that stays full this long: drop */
 #define LINK_WATCH_MS 1000            /* how often a lost link is asked after */
 
@@ -32,20 +31,16 @@ struct pvnet_glue {
 	bool link_lost;          /* detached because hv said the link is down: watched */
 };
 
-/* The attached NICs; the interrupt handler finds its NIC here by vector. */
+/* The attached NICs. */
 static struct {
 	struct pvnet_glue dev[HV_MAX_NICS_PER_KIND];
 	unsigned n;
 } pv;
 
-static bool on_irq(struct trap_frame *f)
+static bool on_irq(struct trap_frame *f, void *ctx)
 {
-	unsigned i;
-
-	/* lwIP runs only in the loop: the handler just wakes it. */
-	for (i = 0; i < pv.n; i++)
-		if (pv.dev[i].vector == f->vector)
-			netdev_irq(&pv.dev[i].nd);
+	(void)f;
+	netdev_irq(ctx); /* lwIP runs only in the loop: the handler just wakes it */
 	apic_eoi();
 	return true;
 }
@@ -120,7 +115,7 @@ static err_t pv_send(struct netdev *d, struct pbuf *p)
 	return ERR_OK;
 }
 
-static void pv_flush(struct netdev *d)
+static void pv_kick(struct netdev *d)
 {
 	struct pvnet_glue *g = d->priv;
 
@@ -172,14 +167,14 @@ static unsigned pv_poll(struct netdev *d)
 	return n;
 }
 
-static bool pv_arm(struct netdev *d)
+static bool pv_arm_irq(struct netdev *d)
 {
 	struct pvnet_glue *g = d->priv;
 
 	if (g->dead)
 		return false;
 	/* Polled: never halt.  Otherwise ask for an interrupt at the next frame. */
-	return !g->vector || pvnet_fe_arm(&g->fe);
+	return !g->vector || pvnet_fe_arm_irqs(&g->fe);
 }
 
 static unsigned pv_tx_inflight(struct netdev *d)
@@ -211,7 +206,7 @@ static void pv_info(struct netdev *d, char *buf, unsigned len)
 }
 
 static const struct netdev_ops pv_ops = {
-	pv_send, pv_flush, pv_poll, pv_arm, pv_tx_inflight, pv_link_up, pv_info,
+	pv_send, pv_kick, pv_poll, pv_arm_irq, pv_tx_inflight, pv_link_up, pv_info,
 };
 
 /* Gives the front end fresh rings on both of g's queues; 0 or -HV_E*. */
@@ -241,10 +236,12 @@ void pvnet_glue_probe(const struct boot_args *b)
 		snprintf(g->nd.name, sizeof(g->nd.name), "pvnet%u", desc->index);
 		g->dev_index = i;
 		g->desc = *desc;
-		g->vector = pv_os_guest_vector(b, g->nd.name, PVNET_VEC_BASE + desc->index, on_irq);
+		g->vector = pv_os_guest_vector(b, g->nd.name, on_irq, &g->nd);
 		rc = attach_queues(g);
 		if (rc) {
 			printf("pvnet: %s: attach failed (%d)\n", g->nd.name, rc);
+			if (g->vector)
+				trap_set_handler(g->vector, NULL, NULL); /* free for the next */
 			continue;
 		}
 		g->nd.path = g->vector ? "pv" : "pv-poll";
@@ -256,6 +253,8 @@ void pvnet_glue_probe(const struct boot_args *b)
 		if (netdev_register(&g->nd)) {
 			printf("pvnet: %s: lwIP refused the interface\n", g->nd.name);
 			pvnet_fe_detach(&g->fe);
+			if (g->vector)
+				trap_set_handler(g->vector, NULL, NULL);
 			continue;
 		}
 		pv.n++;

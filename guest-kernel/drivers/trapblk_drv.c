@@ -27,7 +27,7 @@ struct trapblk_drv {
 	volatile int progress;
 };
 
-/* The controllers found; the interrupt handler finds its controller here by vector. */
+/* The controllers found. */
 static struct {
 	struct trapblk_drv dev[HV_MAX_DEVS_PER_KIND];
 	unsigned n;
@@ -50,15 +50,13 @@ static void complete(struct trapblk_drv *t)
 	fn(t->arg, st & 0xff, bytes);
 }
 
-static bool on_irq(struct trap_frame *f)
+static bool on_irq(struct trap_frame *f, void *ctx)
 {
-	unsigned i;
+	struct trapblk_drv *t = ctx;
 
-	for (i = 0; i < ctls.n; i++)
-		if (ctls.dev[i].vector == f->vector) {
-			ctls.dev[i].irqs++;
-			complete(&ctls.dev[i]);
-		}
+	(void)f;
+	t->irqs++;
+	complete(t);
 	apic_eoi();
 	return true;
 }
@@ -69,10 +67,11 @@ static const uint32_t op_cmd[] = {
 	[HV_BLK_OP_FLUSH] = HV_TRAPBLK_CMD_FLUSH,
 };
 
-static int trap_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
-		       uint32_t bytes, blk_done_fn fn, void *arg)
+/* The ops table (blk_sync.h): drv is the struct trapblk_drv. */
+static int trap_submit(void *drv, uint32_t op, uint64_t sector, void *buf, uint32_t bytes,
+		       blk_done_fn fn, void *arg)
 {
-	struct trapblk_drv *t = d->priv;
+	struct trapblk_drv *t = drv;
 	bool irq = plat_irq_enabled();
 	int rc = 0;
 
@@ -96,26 +95,26 @@ static int trap_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf
 	return rc;
 }
 
-static void trap_kick(struct blkdev *d)
+static void trap_kick(void *drv)
 {
-	(void)d; /* the CMD write already started it: hardware has no batching */
+	(void)drv; /* the CMD write already started it: hardware has no batching */
 }
 
-static void trap_wait_op(struct blkdev *d, const volatile int *flag)
+static void trap_wait_op(void *drv, const volatile int *flag)
 {
-	(void)d;
+	(void)drv;
 	trap_wait(flag); /* completions come only by interrupt */
 }
 
-static void trap_info(struct blkdev *d, char *buf, unsigned len)
+static const struct blk_sync_ops trap_ops = { trap_submit, trap_kick, trap_wait_op };
+
+static void trap_info(const struct blkdev *d, char *buf, unsigned len)
 {
-	struct trapblk_drv *t = d->priv;
+	const struct trapblk_drv *t = d->priv;
 
 	snprintf(buf, len, "MMIO 0x%lx, vector %u, one request at a time",
 		 (uint64_t)(uintptr_t)t->regs, t->vector);
 }
-
-static const struct blkdev_ops trap_ops = { trap_submit, trap_kick, trap_wait_op, trap_info };
 
 void trapblk_drv_probe(const struct boot_args *b)
 {
@@ -146,15 +145,15 @@ void trapblk_drv_probe(const struct boot_args *b)
 			printf("trapblk: %s: bad interrupt vector %u\n", t->blk.name, t->vector);
 			continue;
 		}
-		trap_set_handler(t->vector, on_irq);
+		trap_set_handler(t->vector, on_irq, t);
 		mmio_wr32(t->regs, HV_TRAPBLK_R_IER, HV_TRAPBLK_INT_DONE);
 		t->blk.path = "trap";
 		t->blk.sectors = mmio_rd64(t->regs, HV_TRAPBLK_R_CAPACITY);
 		t->blk.sector_size = HV_BLK_SECTOR;
 		t->blk.ro = mmio_rd32(t->regs, HV_TRAPBLK_R_FLAGS) & HV_TRAPBLK_F_RO;
 		t->blk.max_depth = 1;
-		t->blk.progress = &t->progress;
-		t->blk.ops = &trap_ops;
+		t->blk.io = (struct blk_sync_dev){ &trap_ops, t, &t->progress, HV_BLK_MAX_BYTES };
+		t->blk.info = trap_info;
 		t->blk.priv = t;
 		blkdev_register(&t->blk);
 		ctls.n++;
@@ -163,5 +162,5 @@ void trapblk_drv_probe(const struct boot_args *b)
 
 volatile uint8_t *trapblk_drv_regs(struct blkdev *d)
 {
-	return d && d->ops == &trap_ops ? ((struct trapblk_drv *)d->priv)->regs : NULL;
+	return d && d->io.ops == &trap_ops ? ((struct trapblk_drv *)d->priv)->regs : NULL;
 }

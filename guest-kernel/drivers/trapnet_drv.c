@@ -33,22 +33,20 @@ struct trapnet_drv {
 	uint64_t spurious;
 };
 
-/* The controllers found; the interrupt handler finds its controller here by vector. */
+/* The controllers found. */
 static struct {
 	struct trapnet_drv dev[HV_MAX_NICS_PER_KIND];
 	unsigned n;
 } ctls;
 
-static bool on_irq(struct trap_frame *f)
+static bool on_irq(struct trap_frame *f, void *ctx)
 {
-	unsigned i;
+	struct trapnet_drv *t = ctx;
 
 	/* lwIP runs only in the loop: the handler notes the interrupt, no register read. */
-	for (i = 0; i < ctls.n; i++)
-		if (ctls.dev[i].vector == f->vector) {
-			ctls.dev[i].irq = 1;
-			netdev_irq(&ctls.dev[i].nd);
-		}
+	(void)f;
+	t->irq = 1;
+	netdev_irq(&t->nd);
 	apic_eoi();
 	return true;
 }
@@ -144,12 +142,12 @@ static err_t trap_send(struct netdev *d, struct pbuf *p)
 	return ERR_OK;
 }
 
-static void trap_flush(struct netdev *d)
+static void trap_kick(struct netdev *d)
 {
 	(void)d; /* the TX_CMD write already started it: hardware has no batching */
 }
 
-static bool trap_arm(struct netdev *d)
+static bool trap_arm_irq(struct netdev *d)
 {
 	/* IER stays enabled: every event interrupts; nothing to arm. */
 	return ((struct trapnet_drv *)d->priv)->irq;
@@ -174,7 +172,7 @@ static void trap_info(struct netdev *d, char *buf, unsigned len)
 }
 
 static const struct netdev_ops trap_ops = {
-	trap_send, trap_flush, trap_poll, trap_arm, trap_tx_inflight, trap_link_up, trap_info,
+	trap_send, trap_kick, trap_poll, trap_arm_irq, trap_tx_inflight, trap_link_up, trap_info,
 };
 
 /* Maps and checks the register window; false (and a message) if it is no trap NIC. */
@@ -241,7 +239,7 @@ void trapnet_drv_probe(const struct boot_args *b)
 		mmio_wr64(t->regs, HV_TRAPNET_R_TX_ADDR, (uint64_t)(uintptr_t)t->tx_buf); /* 1:1 */
 		mmio_wr64(t->regs, HV_TRAPNET_R_RX_ADDR, (uint64_t)(uintptr_t)t->rx_buf);
 		mmio_wr32(t->regs, HV_TRAPNET_R_RX_LEN, t->buf_len);
-		trap_set_handler(t->vector, on_irq);
+		trap_set_handler(t->vector, on_irq, t);
 		mmio_wr32(t->regs, HV_TRAPNET_R_IER,
 			  HV_TRAPNET_INT_TX | HV_TRAPNET_INT_RX | HV_TRAPNET_INT_LINK);
 		ctls.n++;

@@ -2,10 +2,26 @@
 #ifndef GK_APIC_H
 #define GK_APIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 int apic_init(void);
+/*
+ * Acknowledges the interrupt being handled: by PV EOI (a memory write)
+ * when KVM said that is enough for this one, else by the x2APIC EOI write.
+ */
 void apic_eoi(void);
+/*
+ * Uses KVM's PV EOI (KVM_FEATURE_PV_EOI, MSR_KVM_PV_EOI_EN) if offered and
+ * want (the kernel parameter pveoi=off says not): an interrupt nothing else
+ * waits behind is then acknowledged without an exit.
+ */
+void apic_pv_eoi_init(bool want);
+struct apic_eoi_stats {
+	bool offered, on;
+	uint64_t by_memory, by_msr; /* EOIs done by PV EOI / by the x2APIC write (an exit) */
+};
+struct apic_eoi_stats apic_eoi_stats(void);
 /* Sends an NMI to this CPU through the interrupt command register. */
 void apic_self_nmi(void);
 /* Timer ticks per microsecond, as calibrated against hv's clock. */

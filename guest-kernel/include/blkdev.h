@@ -15,26 +15,17 @@
 /* status: HV_BLK_S_*; runs in interrupt context in interrupt mode. */
 typedef blk_sync_done_fn blk_done_fn;
 
-struct blkdev;
-
-struct blkdev_ops {
-	/*
-	 * Queues a read or write of bytes (a multiple of 512, at most
-	 * HV_BLK_MAX_BYTES) at sector, to/from physically contiguous buf, or
-	 * a flush (HV_BLK_OP_FLUSH, no buf).  0, or -HV_EAGAIN when full.
-	 */
-	int (*submit)(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
-		      uint32_t bytes, blk_done_fn fn, void *arg);
-	/* Hands what submit queued to the device: one notification per batch at most. */
-	void (*kick)(struct blkdev *d);
-	/*
-	 * One step towards *flag: takes completions, or sleeps until an
-	 * interrupt unless *flag is already set.  Callers loop on their flag.
-	 */
-	void (*wait)(struct blkdev *d, const volatile int *flag);
-	void (*info)(struct blkdev *d, char *buf, unsigned len); /* driver's details */
-};
-
+/*
+ * A disk.  Its driver's one ops table (blk_sync.h) moves its requests, for
+ * the programs and for the synchronous helpers alike: io.ops->submit queues
+ * a read or write of bytes (a multiple of 512, at most HV_BLK_MAX_BYTES) at
+ * sector, to/from physically contiguous buf, or a flush (HV_BLK_OP_FLUSH,
+ * no buf), 0 or -HV_EAGAIN when full; kick hands what was queued to the
+ * device (one notification per batch at most); wait is one step towards
+ * *flag (takes completions, or sleeps until an interrupt unless *flag is
+ * set: callers loop on their flag).  The driver sets *io.progress on every
+ * completion.
+ */
 struct blkdev {
 	char name[16];       /* pvblk0, trapblk0, ... */
 	const char *path;    /* "pv", "pv-poll", "trap": how requests reach hv */
@@ -42,11 +33,27 @@ struct blkdev {
 	uint32_t sector_size;
 	bool ro;
 	unsigned max_depth;  /* requests in flight at most */
-	volatile int *progress; /* the driver sets *progress on every completion */
-	const struct blkdev_ops *ops;
+	struct blk_sync_dev io;
+	void (*info)(const struct blkdev *d, char *buf, unsigned len); /* driver's details */
 	void *priv;
 	struct blkdev *next; /* the block layer's: registration order */
 };
+
+static inline int blkdev_submit(struct blkdev *d, uint32_t op, uint64_t sector, void *buf,
+				uint32_t bytes, blk_done_fn fn, void *arg)
+{
+	return d->io.ops->submit(d->io.drv, op, sector, buf, bytes, fn, arg);
+}
+
+static inline void blkdev_kick(struct blkdev *d)
+{
+	d->io.ops->kick(d->io.drv);
+}
+
+static inline void blkdev_wait(struct blkdev *d, const volatile int *flag)
+{
+	d->io.ops->wait(d->io.drv, flag);
+}
 
 /* Adds d to the devices programs can name; d lives as long as the kernel. */
 void blkdev_register(struct blkdev *d);

@@ -22,21 +22,21 @@ struct netdev_ops {
 	 * Queues frame p (a pbuf chain, 14..MTU+14 bytes) for sending; the
 	 * driver takes its own reference (pbuf_ref) if it sends from p's
 	 * memory, and drops it when the device is done.  Nothing need reach
-	 * the device before flush.  ERR_OK, or ERR_MEM / ERR_IF: dropped.
+	 * the device before kick.  ERR_OK, or ERR_MEM / ERR_IF: dropped.
 	 */
 	err_t (*send)(struct netdev *d, struct pbuf *p);
 	/* Hands what send queued to the device (a doorbell, if the device wants one). */
-	void (*flush)(struct netdev *d);
+	void (*kick)(struct netdev *d);
 	/*
 	 * Takes what the device has done: each received frame to
 	 * netdev_rx_frame, each finished send released.  Returns how many.
 	 */
 	unsigned (*poll)(struct netdev *d);
 	/*
-	 * Before the loop halts: asks the device to interrupt at its next
+	 * Before the loop halts: enables the device's interrupt for its next
 	 * received frame; true if work arrived meanwhile (poll, do not halt).
 	 */
-	bool (*arm)(struct netdev *d);
+	bool (*arm_irq)(struct netdev *d);
 	/* Frames handed to the device and not yet done with (sent or failed). */
 	unsigned (*tx_inflight)(struct netdev *d);
 	/* The link state as the device reports it now. */
@@ -79,10 +79,17 @@ struct netdev *netdev_next(const struct netdev *d);
 struct netdev *netdev_of(struct netif *n);
 
 /*
- * Runs ops->poll, then gives the frames it queued to lwIP (netif.input,
- * which a program may replace to see raw frames: netloop).  The loop's.
+ * The network loop's one path to a NIC (netstack_loop.c): netdev_poll runs
+ * ops->poll, then gives the frames it queued to lwIP (netif.input, which a
+ * program may replace to see raw frames: netloop).  netdev_kick hands the
+ * device what lwIP sent; netdev_arm_irq, before a halt, enables its
+ * interrupt and says whether work is already waiting (a frame queued for
+ * lwIP counts); netdev_tx_inflight counts frames the device still holds.
  */
 unsigned netdev_poll(struct netdev *d);
+void netdev_kick(struct netdev *d);
+bool netdev_arm_irq(struct netdev *d);
+unsigned netdev_tx_inflight(struct netdev *d);
 /*
  * For ops->poll: copies a received frame into a pbuf and queues it for
  * lwIP (or counts a drop).  Never from an interrupt handler.

@@ -15,11 +15,12 @@ struct boot_args;
 extern const struct pv_os pv_os_guest;
 
 /*
- * The interrupt vector of PV device name: vector, with handler installed,
- * or 0 when the kernel parameter poll= names the device (poll=all, or
- * poll=pvblk0,pvnet1): it then gets no interrupt and its waiters poll.
+ * The interrupt vector of PV device name: one from trap_alloc_vector, with
+ * handler installed for ctx, or 0 when the kernel parameter poll= names the
+ * device (poll=all, or poll=pvblk0,pvnet1) or no vector is left: it then
+ * gets no interrupt and its waiters poll.
  */
-uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, uint32_t vector,
-			    trap_fn handler);
+uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, trap_fn handler,
+			    void *ctx);
 
 #endif

@@ -123,6 +123,21 @@ unsigned netdev_poll(struct netdev *d)
 	return n;
 }
 
+void netdev_kick(struct netdev *d)
+{
+	d->ops->kick(d);
+}
+
+bool netdev_arm_irq(struct netdev *d)
+{
+	return d->ops->arm_irq(d) || d->rxq_head != d->rxq_tail;
+}
+
+unsigned netdev_tx_inflight(struct netdev *d)
+{
+	return d->ops->tx_inflight(d);
+}
+
 void netdev_irq(struct netdev *d)
 {
 	d->st.irqs++;

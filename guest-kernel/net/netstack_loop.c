@@ -36,7 +36,7 @@ unsigned net_poll(void)
 		n += netdev_poll(d);
 	sys_check_timeouts();
 	for (d = netdev_next(NULL); d; d = netdev_next(d))
-		d->ops->flush(d);
+		netdev_kick(d);
 	return n;
 }
 
@@ -66,7 +66,7 @@ void net_wait(uint64_t deadline_ns)
 	 */
 	plat_irq_disable();
 	for (d = netdev_next(NULL); d; d = netdev_next(d))
-		work |= d->ops->arm(d) || d->rxq_head != d->rxq_tail;
+		work |= netdev_arm_irq(d);
 	ns = work || wake ? 0 : sleep_for(deadline_ns);
 	if (ns) {
 		apic_timer_start_ns(ns);
@@ -85,7 +85,7 @@ static bool busy(void)
 		if (pcb->state != TIME_WAIT)
 			return true;
 	for (d = netdev_next(NULL); d; d = netdev_next(d))
-		if (d->ops->tx_inflight(d))
+		if (netdev_tx_inflight(d))
 			return true;
 	return false;
 }

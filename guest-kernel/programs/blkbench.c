@@ -1,10 +1,13 @@
 /* blkbench: fixed-time block workloads on any disk, with IOPS, latency and exits per I/O. */
+#include "apic.h"
 #include "blkdev.h"
 #include "blkworkloads.h"
 #include "exitspan.h"
 #include "hypercall.h"
 #include "lib.h"
 #include "programs.h"
+#include "pvblk_glue.h"
+#include "pvblk_fe.h"
 #include "tsc.h"
 
 /*
@@ -97,9 +100,9 @@ static void issue(struct run *r, struct slot *s)
 	s->done = 0;
 	s->busy = true;
 	s->t0 = clock_ticks();
-	while (r->d->ops->submit(r->d, r->w->op, sector, s->buf, r->w->bs, slot_done, s)) {
-		r->d->ops->kick(r->d);
-		r->d->ops->wait(r->d, &any_done);
+	while (blkdev_submit(r->d, r->w->op, sector, s->buf, r->w->bs, slot_done, s)) {
+		blkdev_kick(r->d);
+		blkdev_wait(r->d, &any_done);
 	}
 }
 
@@ -111,10 +114,10 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 
 	for (i = 0; i < r->qd; i++)
 		issue(r, &r->slot[i]);
-	r->d->ops->kick(r->d);
+	blkdev_kick(r->d);
 	while (busy) {
 		while (!any_done)
-			r->d->ops->wait(r->d, &any_done);
+			blkdev_wait(r->d, &any_done);
 		any_done = 0;
 		now = clock_ticks();
 		for (i = 0; i < r->qd; i++) {
@@ -136,9 +139,24 @@ static uint64_t run_for(struct run *r, uint64_t ticks, uint64_t per_us)
 			else
 				busy--;
 		}
-		r->d->ops->kick(r->d);
+		blkdev_kick(r->d);
 	}
 	return clock_ticks() - start;
+}
+
+/* The PV queue's poll window over the span (pv_poll.h), as JSON; {} for other disks. */
+static void poll_json(const struct pv_poll *p, const struct pv_poll_stats *s0, char *buf,
+		      unsigned len)
+{
+	if (!p) {
+		snprintf(buf, len, "{}");
+		return;
+	}
+	snprintf(buf, len, "{\"cap_ns\":%u,\"window_ns\":%u,\"polls\":%lu,\"paid\":%lu,"
+		 "\"unpaid\":%lu,\"missed\":%lu,\"grown\":%lu,\"shrunk\":%lu,\"ns\":%lu}",
+		 p->cap_ns, p->window_ns, p->st.polls - s0->polls, p->st.paid - s0->paid,
+		 p->st.unpaid - s0->unpaid, p->st.missed - s0->missed, p->st.grown - s0->grown,
+		 p->st.shrunk - s0->shrunk, p->st.poll_ns - s0->poll_ns);
 }
 
 /* v * 100 as "int.frac" with two decimals. */
@@ -152,6 +170,11 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 	static struct run r;
 	struct hv_exit_count e0;
 	struct exit_span x;
+	struct apic_eoi_stats eoi0, eoi1;
+	const struct pvblk_fe *fe = pvblk_glue_fe(d);
+	const struct pv_poll *poll = fe ? &fe->poll : NULL;
+	struct pv_poll_stats poll0 = poll ? poll->st : (struct pv_poll_stats){ 0 };
+	char polls[192];
 	uint64_t per_us = tsc_ticks_per_us(), elapsed_ns, elapsed_us, kvm, mean_ns, p99_ns;
 	char iops[24], mbps[24], mean[24], p99[24], xkvm[24], xhv[24], cpu[24], kinds[256];
 	unsigned i;
@@ -173,9 +196,11 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 			return 1;
 		memset(r.slot[i].buf, 0xa5 ^ (int)i, w->bs);
 	}
+	eoi0 = apic_eoi_stats();
 	exit_span_begin(&e0);
 	elapsed_ns = tsc_to_ns(run_for(&r, ms * 1000 * per_us, per_us), per_us);
 	exit_span_end(&e0, &x);
+	eoi1 = apic_eoi_stats();
 	for (i = 0; i < r.qd; i++)
 		blkdev_buf_free(r.slot[i].buf, w->bs);
 
@@ -193,21 +218,26 @@ static int bench_one(struct blkdev *d, const struct blk_workload *w, uint64_t ms
 	if (x.kvm_exits < 0)
 		snprintf(xkvm, sizeof(xkvm), "-1");
 	exit_span_kinds_json(&x, kinds, sizeof(kinds));
+	poll_json(poll, &poll0, polls, sizeof(polls));
 	/* Exits by kind and interrupts as counts over the workload: the host's
 	 * report divides them by ios, as it does for other VMMs' guests. */
-	if (json)
+	if (json) {
+		/* Two calls: printf formats at most 512 bytes at a time; the line is one. */
 		printf("blkbench-json: {\"path\":\"%s\",\"workload\":\"%s\",\"device\":\"%s\","
 		       "\"qd\":%u,\"ios\":%lu,\"errors\":%lu,\"iops\":%s,\"mbps\":%s,"
 		       "\"lat_us_mean\":%s,\"lat_us_p99\":%s,\"exits_per_io\":%s,"
 		       "\"hv_exits_per_io\":%s,\"cpu_us_per_io\":%s,\"kvm_exits\":%ld,"
-		       "\"kvm_irqs\":%ld,\"kinds\":%s}\n",
+		       "\"kvm_irqs\":%ld,\"kinds\":%s,",
 		       d->path, w->name, d->name, r.qd, r.ios, r.errors, iops, mbps, mean, p99, xkvm,
 		       xhv, cpu, (long)x.kvm_exits, (long)x.kvm_irqs, kinds);
-	else
+		printf("\"eoi_pv\":%lu,\"eoi_msr\":%lu,\"poll\":%s}\n",
+		       eoi1.by_memory - eoi0.by_memory, eoi1.by_msr - eoi0.by_msr, polls);
+	} else {
 		printf("%-8s %-18s qd %-2u %9s IOPS %9s MB/s  lat mean %9s us p99 %9s us  "
 		       "exits/io %6s (to hv %6s) cpu/io %7s us%s\n",
 		       d->path, w->name, r.qd, iops, mbps, mean, p99, xkvm, xhv, cpu,
 		       r.errors ? "  ERRORS" : "");
+	}
 	return r.errors ? 1 : 0;
 }
 

@@ -15,7 +15,7 @@ int cmd_blkinfo(const struct hv_boot_info *bi, int argc, char **argv)
 	if (!blkdev_next(NULL))
 		printf("blkinfo: no block devices (hv run --disk IMAGE ...)\n");
 	for (d = blkdev_next(NULL); d; d = blkdev_next(d)) {
-		d->ops->info(d, info, sizeof(info));
+		d->info(d, info, sizeof(info));
 		printf("%-10s %10lu sectors %8lu MiB  sector %u  %s  path %-7s %s\n", d->name,
 		       d->sectors, d->sectors * d->sector_size >> 20, d->sector_size,
 		       d->ro ? "ro" : "rw", d->path, info);

@@ -93,16 +93,16 @@ int cmd_blkverify(const struct hv_boot_info *bi, int argc, char **argv)
 					*(uint64_t *)(v[i].buf + j) = xorshift(&seed);
 				memcpy(shadow + v[i].blk * BLK, v[i].buf, BLK);
 			}
-			while (d->ops->submit(d, v[i].write ? HV_BLK_OP_WRITE : HV_BLK_OP_READ,
-					      v[i].blk * (BLK / HV_BLK_SECTOR), v[i].buf, BLK,
-					      vio_done, &v[i])) {
-				d->ops->kick(d);
-				d->ops->wait(d, &round.done);
+			while (blkdev_submit(d, v[i].write ? HV_BLK_OP_WRITE : HV_BLK_OP_READ,
+					   v[i].blk * (BLK / HV_BLK_SECTOR), v[i].buf, BLK,
+					   vio_done, &v[i])) {
+				blkdev_kick(d);
+				blkdev_wait(d, &round.done);
 			}
 		}
-		d->ops->kick(d);
+		blkdev_kick(d);
 		while (!round.all)
-			d->ops->wait(d, &round.all);
+			blkdev_wait(d, &round.all);
 		for (i = 0; i < qd; i++) {
 			bad += v[i].status != HV_BLK_S_OK;
 			if (!v[i].write && memcmp(v[i].buf, shadow + v[i].blk * BLK, BLK))

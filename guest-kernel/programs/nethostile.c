@@ -300,10 +300,10 @@ static void still_works(struct tally *t, struct netdev *d, bool loop, uint8_t *f
 	p->payload = frame;
 	tally_true(t, "the driver queues a frame", d->netif.linkoutput(&d->netif, p) == ERR_OK);
 	pbuf_free(p);
-	while ((d->ops->tx_inflight(d) || (loop && d->st.rx_frames == rx)) &&
+	while ((netdev_tx_inflight(d) || (loop && d->st.rx_frames == rx)) &&
 	       net_now_ns() < deadline)
 		net_wait(deadline);
-	tally_true(t, "hv sent it", !d->ops->tx_inflight(d) && d->st.tx_errors == errors);
+	tally_true(t, "hv sent it", !netdev_tx_inflight(d) && d->st.tx_errors == errors);
 	if (loop)
 		tally_true(t, "it came back", d->st.rx_frames > rx);
 }

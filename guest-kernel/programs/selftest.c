@@ -48,8 +48,9 @@ static void t_boot_info(const struct hv_boot_info *bi)
 /* #UD from ud2: taken through the IDT on the kernel's stack and returned from. */
 static volatile uint64_t ud_cs, ud_rip;
 
-static bool on_ud(struct trap_frame *f)
+static bool on_ud(struct trap_frame *f, void *ctx)
 {
+	(void)ctx;
 	ud_cs = f->cs;
 	ud_rip = f->rip;
 	f->rip += PLAT_UD_LEN;
@@ -60,9 +61,9 @@ static void t_invalid_opcode(void)
 {
 	uint64_t before = trap_count(VEC_UD);
 
-	trap_set_handler(VEC_UD, on_ud);
+	trap_set_handler(VEC_UD, on_ud, NULL);
 	plat_invalid_insn();
-	trap_set_handler(VEC_UD, NULL);
+	trap_set_handler(VEC_UD, NULL, NULL);
 	check(trap_count(VEC_UD) == before + 1 && ud_cs == GDT_KCODE &&
 		      ud_rip >= (uint64_t)(uintptr_t)plat_invalid_insn,
 	      "exception: invalid opcode taken (CS, RIP) and returned from");
@@ -71,8 +72,9 @@ static void t_invalid_opcode(void)
 /* An NMI runs on its own IST stack, whatever the interrupted stack was. */
 static volatile bool nmi_on_ist;
 
-static bool on_nmi(struct trap_frame *f)
+static bool on_nmi(struct trap_frame *f, void *ctx)
 {
+	(void)ctx;
 	nmi_on_ist = plat_on_event_stack(VEC_NMI, f);
 	return true;
 }
@@ -81,11 +83,11 @@ static void t_nmi(void)
 {
 	uint64_t before = trap_count(VEC_NMI), t0 = hv_time_ns();
 
-	trap_set_handler(VEC_NMI, on_nmi);
+	trap_set_handler(VEC_NMI, on_nmi, NULL);
 	apic_self_nmi();
 	while (trap_count(VEC_NMI) == before && hv_time_ns() - t0 < 1000000000ull)
 		;
-	trap_set_handler(VEC_NMI, NULL);
+	trap_set_handler(VEC_NMI, NULL, NULL);
 	check(trap_count(VEC_NMI) == before + 1 && nmi_on_ist,
 	      "exception: self-NMI taken on its IST stack and returned from");
 }
@@ -108,8 +110,9 @@ static void t_tsc(void)
 /* The page-fault test unmaps one page; the handler maps it back and resumes. */
 static volatile uint64_t pf_addr, pf_cr2, pf_err;
 
-static bool on_pf(struct trap_frame *f)
+static bool on_pf(struct trap_frame *f, void *ctx)
 {
+	(void)ctx;
 	if (f->cr2 != pf_addr)
 		return false; /* a real fault: let it be fatal */
 	pf_cr2 = f->cr2;
@@ -124,10 +127,10 @@ static void t_page_fault(void)
 	uint64_t before = trap_count(VEC_PF);
 
 	pf_addr = page + 8;
-	trap_set_handler(VEC_PF, on_pf);
+	trap_set_handler(VEC_PF, on_pf, NULL);
 	paging_set_present(page, 0);
 	*(volatile uint64_t *)(uintptr_t)(page + 8) = 0x1234; /* faults, then retries */
-	trap_set_handler(VEC_PF, NULL);
+	trap_set_handler(VEC_PF, NULL, NULL);
 	check(trap_count(VEC_PF) == before + 1 && pf_cr2 == page + 8,
 	      "exception: page fault taken with CR2 and returned from");
 	check((pf_err & 2) && *(volatile uint64_t *)(uintptr_t)(page + 8) == 0x1234,
@@ -152,6 +155,29 @@ static void t_interrupts(void)
 	snprintf(what, sizeof(what), "timer: sleep 10 ms lasted %lu us (10 ms to 1 s; %lu ticks/us)",
 		 dt / 1000, apic_ticks_per_us());
 	check(dt >= 10000000 && dt < 1000000000ull, what);
+}
+
+/*
+ * PV EOI, where KVM offers it: negotiated, and the timer's interrupts
+ * acknowledged by the memory write, none by the x2APIC EOI write (an exit).
+ */
+static void t_pv_eoi(void)
+{
+	struct apic_eoi_stats e0 = apic_eoi_stats(), e1;
+	char what[112];
+	int i;
+
+	if (!e0.offered) {
+		check(!e0.on, "pv eoi: not offered by the hypervisor, not used");
+		return;
+	}
+	check(e0.on, "pv eoi: offered by KVM and enabled");
+	for (i = 0; i < 20; i++)
+		sleep_ns(100000);
+	e1 = apic_eoi_stats();
+	snprintf(what, sizeof(what), "pv eoi: 20 timer interrupts, %lu EOIs by memory, %lu by MSR",
+		 e1.by_memory - e0.by_memory, e1.by_msr - e0.by_msr);
+	check(e1.by_memory - e0.by_memory >= 20 && e1.by_msr - e0.by_msr <= 1, what);
 }
 
 static void t_allocators(void)
@@ -248,6 +274,7 @@ int cmd_selftest(const struct hv_boot_info *bi, int argc, char **argv)
 	t_tsc();
 	t_page_fault();
 	t_interrupts();
+	t_pv_eoi();
 	t_allocators();
 	t_hypercall_errors(bi);
 	t_not_emulated(host_ns);

@@ -1,12 +1,14 @@
 /* The host OS interface for the PV drivers under test (see pv_host.h). */
 #include "pv_host.h"
 
-
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #define DMA_BASE (8ull << 20) /* below: room for hostile tests to aim at */
 
@@ -89,6 +91,24 @@ static void wait_irq(void *ctx, const volatile int *flag)
 		}
 }
 
+static uint64_t now_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The kernel took this thread's CPU for another: an involuntary switch. */
+static uint64_t preempted(void *ctx)
+{
+	struct rusage ru;
+
+	(void)ctx;
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? (uint64_t)ru.ru_nivcsw : 0;
+}
+
 static void add_queue(struct pv_host *h, struct pvq *q)
 {
 	h->queue[h->nr_queue++] = (struct pv_host_queue){ q, NULL, NULL };
@@ -131,6 +151,7 @@ int pv_host_init(struct pv_host *h, uint64_t mem, const char *const *disks, unsi
 		.ctx = h, .dma_alloc = dma_alloc, .dma_free = dma_free,
 		.virt_to_phys = virt_to_phys, .hypercall = hypercall, .notify = notify,
 		.irq_save = irq_save, .irq_restore = irq_restore, .wait = wait_irq,
+		.now_ns = now_ns, .preempted = preempted,
 	};
 	/* With no disks the test adds NICs first, then starts the thread itself. */
 	return rc || !n ? rc : pv_host_start(h);
@@ -194,8 +215,32 @@ int pv_host_add_nic_on(struct pv_host *h, const struct net *net)
 	return add_nic(h);
 }
 
+static void blk_irq(void *fe);
+
+/* PV_HOST_HALTPOLL_NS set: each disk's poll window as its waits left it (for benchmarks). */
+static void report_poll(const struct pv_host *h)
+{
+	unsigned i;
+
+	if (!getenv("PV_HOST_HALTPOLL_NS"))
+		return;
+	for (i = 0; i < h->nr_queue; i++) {
+		const struct pvblk_fe *fe = h->queue[i].fe;
+
+		if (h->queue[i].irq != blk_irq || !fe)
+			continue;
+		fprintf(stderr, "pv_host: pvblk%u poll window %u of %u ns: %llu polls, %llu paid, "
+			"%llu unpaid, %llu missed, %llu us polling\n", fe->unit, fe->poll.window_ns,
+			fe->poll.cap_ns, (unsigned long long)fe->poll.st.polls,
+			(unsigned long long)fe->poll.st.paid, (unsigned long long)fe->poll.st.unpaid,
+			(unsigned long long)fe->poll.st.missed,
+			(unsigned long long)fe->poll.st.poll_ns / 1000);
+	}
+}
+
 void pv_host_destroy(struct pv_host *h)
 {
+	report_poll(h);
 	vm_destroy_devices(h->vm);
 	gm_destroy(&h->vm->mem);
 	free(h->vm);
@@ -246,7 +291,16 @@ int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
 int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32_t qsize,
 		   uint32_t vector, uint32_t start)
 {
-	const struct pvblk_fe_config cfg = { qsize, vector, start };
+	const char *cap = getenv("PV_HOST_HALTPOLL_NS"); /* benchmarks: a poll window */
+	const struct pvblk_fe_config cfg = { qsize, vector, start,
+					     cap ? (uint32_t)strtoul(cap, NULL, 10) : 0, false };
+
+	return pv_host_attach_cfg(h, fe, unit, &cfg);
+}
+
+int pv_host_attach_cfg(struct pv_host *h, struct pvblk_fe *fe, unsigned unit,
+		       const struct pvblk_fe_config *cfg)
+{
 	int idx = dev_index(h, HV_DEV_PVBLK, unit);
 	struct pv_host_queue *q;
 
@@ -254,7 +308,7 @@ int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32
 		return -HV_ENOENT;
 	q = host_queue(h, &h->disk[unit]->q);
 	*q = (struct pv_host_queue){ q->q, blk_irq, fe };
-	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], &cfg);
+	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], cfg);
 }
 
 void *pv_host_alloc(struct pv_host *h, size_t n)

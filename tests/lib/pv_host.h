@@ -58,9 +58,15 @@ int pv_host_start(struct pv_host *h);
 int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
 		       const struct pvnet_fe_config *cfg);
 
-/* Attaches pvblk unit through the driver; 0 or -HV_E*. */
+/*
+ * Attaches pvblk unit through the driver; 0 or -HV_E*.  No poll window
+ * unless the environment's PV_HOST_HALTPOLL_NS gives its cap (benchmarks:
+ * pv_host_destroy then reports the window); pv_host_attach_cfg sets one.
+ */
 int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32_t qsize,
 		   uint32_t vector, uint32_t start);
+int pv_host_attach_cfg(struct pv_host *h, struct pvblk_fe *fe, unsigned unit,
+		       const struct pvblk_fe_config *cfg);
 
 /* Guest RAM the driver can use for data. */
 void *pv_host_alloc(struct pv_host *h, size_t n);

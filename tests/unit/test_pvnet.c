@@ -288,7 +288,7 @@ static void test_rx_grace_restarts(void)
 	fill_rx_ring(&fe, buf, 0, 8, &done); /* dry: hv's grace timer runs */
 	usleep(PVNET_RX_STARVE_MS * 1000 * 6 / 10);
 	pvnet_fe_poll(&fe);
-	pvnet_fe_arm(&fe); /* the buffers back, taken by hv ... */
+	pvnet_fe_arm_irqs(&fe); /* the buffers back, taken by hv ... */
 	log = (struct rx_log){ .next = 100, .in_order = true };
 	fill_rx_ring(&fe, buf, 100, 8, &done); /* ... and filled: dry again */
 	dry = mono_ns();
@@ -351,7 +351,7 @@ static void test_one_doorbell_per_turn(void)
 	fill_rx_ring(&fe, buf, 200, 8, &done);
 	pvnet_fe_poll(&fe);
 	bells = fe.st.notifies;
-	pvnet_fe_arm(&fe);
+	pvnet_fe_arm_irqs(&fe);
 	CU_ASSERT_EQUAL(fe.st.notifies, bells + 1);
 	CU_ASSERT_EQUAL(log.frames, 8);
 	CU_ASSERT_EQUAL(log.bad, 0);

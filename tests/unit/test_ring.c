@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "pv_host.h"
+#include "pv_poll.h"
 #include "pv_ring.h"
 #include "suites.h"
 
@@ -156,19 +160,264 @@ static void test_cq_arm(void)
 	arena_reset();
 	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 16, 4, 16, UINT32_MAX), 0);
 	CU_ASSERT_PTR_NULL(pv_ring_cq_peek(&r));
-	CU_ASSERT_FALSE(pv_ring_cq_arm(&r)); /* empty: armed, nothing raced */
+	CU_ASSERT_FALSE(pv_ring_cq_arm_irq(&r)); /* empty: armed, nothing raced */
 	old = prod;
 	*(uint32_t *)(r.cqe + (prod & 3) * 16) = 42;
 	prod++;
 	hv_ring_store_release(&r.cq->prod, prod);
 	CU_ASSERT_TRUE(hv_ring_need_event(r.cq->event, prod, old)); /* interrupt */
-	CU_ASSERT_TRUE(pv_ring_cq_arm(&r)); /* arming now sees the entry: re-poll */
+	CU_ASSERT_TRUE(pv_ring_cq_arm_irq(&r)); /* arming now sees the entry: re-poll */
 	CU_ASSERT_EQUAL(*(const uint32_t *)pv_ring_cq_peek(&r), 42);
 	pv_ring_cq_pop(&r);
 	CU_ASSERT_EQUAL(r.cq->cons, 0u); /* wrapped */
 	/* Not re-armed: hv's next completion must not interrupt. */
 	old = prod++;
 	CU_ASSERT_FALSE(hv_ring_need_event(r.cq->event, prod, old));
+}
+
+/*
+ * Polling with the completion interrupt muted: hv's completions, in batches
+ * of any size up to the ring, across the 2^32 wrap, never ask for one; each
+ * is taken (copied, released) once; re-arming asks again and sees a raced one.
+ */
+static void test_cq_take_mute(void)
+{
+	struct pv_ring r;
+	uint32_t prod = UINT32_MAX - 9, old, got[2] = { 0, 0 }, want = 0, batch;
+
+	arena_reset();
+	CU_ASSERT_EQUAL_FATAL(pv_ring_alloc(&r, &os, 4, 16, 4, 16, prod), 0);
+	CU_ASSERT_FALSE(pv_ring_cq_ready(&r));
+	CU_ASSERT_FALSE(pv_ring_cq_take(&r, got, 8));
+	pv_ring_cq_mute_irq(&r);
+	for (batch = 1; batch <= 4; batch++) {
+		uint32_t i;
+
+		old = prod;
+		for (i = 0; i < batch; i++, prod++)
+			*(uint32_t *)(r.cqe + (prod & 3) * 16) = prod * 7;
+		hv_ring_store_release(&r.cq->prod, prod);
+		CU_ASSERT_FALSE(hv_ring_need_event(r.cq->event, prod, old)); /* muted */
+		CU_ASSERT_TRUE(pv_ring_cq_ready(&r));
+		for (i = 0; i < batch; i++, want++) {
+			CU_ASSERT_TRUE(pv_ring_cq_take(&r, got, 8));
+			CU_ASSERT_EQUAL(got[0], (UINT32_MAX - 9 + want) * 7);
+		}
+		CU_ASSERT_FALSE(pv_ring_cq_take(&r, got, 8));
+		CU_ASSERT_EQUAL(r.cq->cons, prod);
+	}
+	CU_ASSERT_FALSE(pv_ring_cq_arm_irq(&r)); /* armed again, nothing raced */
+	old = prod++;
+	hv_ring_store_release(&r.cq->prod, prod);
+	CU_ASSERT_TRUE(hv_ring_need_event(r.cq->event, prod, old)); /* interrupts again */
+	CU_ASSERT_TRUE(pv_ring_cq_arm_irq(&r)); /* and a re-check sees it */
+}
+
+/*
+ * The poll window's logic on a simulated CPU: a clock that moves 1 us per
+ * look, and a completion that lands lat_ns after the wait starts, either by
+ * itself (another CPU produced it) or only by taking this CPU away.
+ */
+static struct sim {
+	uint64_t now, due, preempted;
+	bool needs_cpu;          /* one CPU: the producer runs only if it takes ours */
+	volatile int flag;
+} sim;
+
+static uint64_t sim_now(void *ctx)
+{
+	(void)ctx;
+	return sim.now += 1000;
+}
+
+static uint64_t sim_preempted(void *ctx)
+{
+	(void)ctx;
+	return sim.preempted;
+}
+
+static bool sim_ready(void *arg)
+{
+	(void)arg;
+	if (sim.now < sim.due)
+		return false;
+	if (sim.needs_cpu && !sim.flag)
+		sim.preempted++; /* the host ran the producer on our CPU: an exit */
+	return true;
+}
+
+static unsigned sim_take(void *arg)
+{
+	(void)arg;
+	sim.flag = 1;
+	return 1;
+}
+
+static const struct pv_os sim_os = { .now_ns = sim_now, .preempted = sim_preempted };
+
+/* One wait as pvblk_fe_wait makes it: poll if wanted, else (or then) sleep until due. */
+static void sim_wait(struct pv_poll *p, uint64_t lat_ns)
+{
+	uint64_t start;
+
+	sim.flag = 0;
+	sim.due = sim.now + lat_ns;
+	if (!pv_poll_wanted(p)) {
+		sim.now = sim.due;
+		return;
+	}
+	if (pv_poll_spin(p, &sim_os, sim_ready, sim_take, NULL, &sim.flag, &start))
+		return;
+	if (sim.now < sim.due)
+		sim.now = sim.due; /* asleep until the interrupt */
+	pv_poll_slept(p, sim.now - start);
+}
+
+static void test_poll_window_adapts(void)
+{
+	struct pv_poll p;
+	uint64_t polls;
+	int i;
+
+	/* One CPU: the completion comes only by preempting the poller: to 0. */
+	memset(&sim, 0, sizeof(sim));
+	sim.needs_cpu = true;
+	pv_poll_init(&p, 200000, false);
+	CU_ASSERT_EQUAL(p.window_ns, 50000);
+	for (i = 0; i < 200; i++)
+		sim_wait(&p, 30000);
+	CU_ASSERT_EQUAL(p.window_ns, 0);
+	CU_ASSERT_EQUAL(p.st.paid, 0);
+	CU_ASSERT_TRUE(p.st.unpaid > 0);
+	polls = p.st.polls;
+	for (i = 0; i < 10000; i++)
+		sim_wait(&p, 30000);
+	CU_ASSERT_EQUAL(p.window_ns, 0);
+	CU_ASSERT_TRUE(p.st.polls - polls <= 8); /* probes, ever rarer */
+
+	/* Another CPU produces it: the window grows from 0 to cover 120 us ... */
+	sim.needs_cpu = false;
+	for (i = 0; i < 20000 && p.window_ns < 120000; i++)
+		sim_wait(&p, 120000);
+	CU_ASSERT_TRUE(p.window_ns >= 120000 && p.window_ns <= 200000);
+	polls = p.st.paid;
+	for (i = 0; i < 100; i++)
+		sim_wait(&p, 120000);
+	CU_ASSERT_EQUAL(p.st.paid - polls, 100); /* ... and every wait is a poll that paid */
+	/* Waits longer than the cap: polling cannot catch them, it shrinks to 0. */
+	for (i = 0; i < 100; i++)
+		sim_wait(&p, 1000000);
+	CU_ASSERT_EQUAL(p.window_ns, 0);
+
+	/* Cap 0: never polls.  Fixed: never adapts. */
+	pv_poll_init(&p, 0, false);
+	for (i = 0; i < 10; i++)
+		sim_wait(&p, 1000);
+	CU_ASSERT_EQUAL(p.st.polls, 0);
+	pv_poll_init(&p, 20000, true);
+	sim.needs_cpu = true;
+	for (i = 0; i < 50; i++)
+		sim_wait(&p, 5000);
+	CU_ASSERT_EQUAL(p.window_ns, 20000);
+	CU_ASSERT_EQUAL(p.st.polls, 50);
+}
+
+/*
+ * The final re-check, through hv's real back end: the completion is
+ * published after the waiter's last look and while its interrupt is
+ * suppressed, so no interrupt comes for it.  Without the re-check at the
+ * re-arm the waiter would halt for ever (here: wait_irq's 5 s, timed out).
+ */
+static struct {
+	struct pvblk_fe *fe;
+	unsigned calls;
+	bool landed;
+} late;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The window's clock: at its first deadline look, ring, wait for hv, say the window is over. */
+static uint64_t late_now(void *ctx)
+{
+	uint64_t t = mono_ns(), end = t + 2000000000u;
+
+	(void)ctx;
+	if (late.fe && ++late.calls == 2) {
+		pvblk_fe_kick(late.fe);
+		while (hv_ring_load_acquire(&late.fe->ring.cq->prod) == late.fe->ring.cq_cons &&
+		       mono_ns() < end)
+			;
+		late.landed = hv_ring_load_acquire(&late.fe->ring.cq->prod) != late.fe->ring.cq_cons;
+		return t + 1000000000u;
+	}
+	return t;
+}
+
+static void count_done(void *arg, uint32_t status, uint32_t bytes)
+{
+	(void)bytes;
+	*(volatile int *)arg = status == HV_BLK_S_OK ? 1 : 2;
+}
+
+static void test_poll_final_recheck(void)
+{
+	static const char *const disks[] = { "null:1M" };
+	const struct pvblk_fe_config cfg = { 8, 0x40, 0, 500000, true };
+	struct pv_host h;
+	struct pvblk_fe fe;
+	struct hv_blk_req r;
+	volatile int done = 0;
+	uint64_t irqs;
+	void *buf;
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, 16 << 20, disks, 1, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_cfg(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 4096);
+	h.os.now_ns = late_now;
+	late.fe = &fe;
+	late.calls = 0;
+	irqs = h.disk[0]->q.irqs;
+	pvblk_fe_prep(&fe, &r, HV_BLK_OP_READ, 0, buf, 4096);
+	CU_ASSERT_EQUAL_FATAL(pvblk_fe_submit(&fe, &r, count_done, (void *)&done), 0);
+	pvblk_fe_wait(&fe, &done); /* not kicked: the clock rings, mid-window */
+	late.fe = NULL;
+	CU_ASSERT_TRUE(late.landed);
+	CU_ASSERT_EQUAL(done, 1);               /* taken by the re-check ... */
+	CU_ASSERT_EQUAL(h.disk[0]->q.irqs, irqs); /* ... as no interrupt came for it */
+	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
+	CU_ASSERT_EQUAL(fe.poll.st.polls, 1);
+	pv_host_destroy(&h);
+}
+
+/*
+ * With hv's I/O thread on another CPU, polling pays: synchronous reads are
+ * taken by the poller, the CPU kept, and the window stays open.
+ */
+static void test_poll_pays_on_two_cpus(void)
+{
+	static const char *const disks[] = { "null:1M" };
+	const struct pvblk_fe_config cfg = { 8, 0x40, 0, 2000000, false };
+	struct pv_host h;
+	struct pvblk_fe fe;
+	void *buf;
+	int i, bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, 16 << 20, disks, 1, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_cfg(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, 4096);
+	for (i = 0; i < 300; i++)
+		bad += pvblk_fe_rw(&fe, HV_BLK_OP_READ, (uint64_t)i % 256 * 8, buf, 4096) !=
+		       HV_BLK_S_OK;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_TRUE(fe.poll.st.paid > 0);
+	CU_ASSERT_EQUAL(h.wait_timeouts, 0);
+	pv_host_destroy(&h);
 }
 
 static void test_need_event(void)
@@ -188,6 +437,10 @@ int suite_ring(void)
 		{ "full, empty and the 2^32 wrap", test_wrap_full_empty },
 		{ "submission event index suppresses doorbells", test_sq_event_suppression },
 		{ "completion event index and re-arm race", test_cq_arm },
+		{ "completion take, interrupt muted while polling", test_cq_take_mute },
+		{ "poll window: to 0 on one CPU, grows where polling pays", test_poll_window_adapts },
+		{ "poll window: the final re-check takes a muted completion", test_poll_final_recheck },
+		{ "poll window: pays with hv's I/O thread on another CPU", test_poll_pays_on_two_cpus },
 		{ "need_event across the wrap", test_need_event },
 		CU_TEST_INFO_NULL,
 	};
