@@ -118,7 +118,7 @@ $(BUILD)/guest-kernel.elf: $(GK_OBJS) guest-kernel/kernel.ld
 # hv with its disk FLUSH a no-op (disk_file.c's fdatasync made a write of no
 # bytes, which completes OK): tests/integration/durability.sh shows that its
 # power cuts catch it.  The build fails if the expression no longer matches.
-NOFLUSH_SED := s/io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);/io_uring_prep_writev(sqe, d->fd, NULL, 0, 0);/
+NOFLUSH_SED := s/io_uring_prep_fsync(sqe, fd_of(d), IORING_FSYNC_DATASYNC);/io_uring_prep_writev(sqe, fd_of(d), NULL, 0, 0);/
 $(BUILD)/tests/hv-noflush: hv/backend/disk_file.c $(HV_OBJS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@ (FLUSH a no-op)")
