@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
+#include <time.h>
 
 enum { CONTINUE = 0, STOP = 1 };
 typedef int (*exit_fn)(struct vcpu *v);
@@ -17,28 +18,45 @@ typedef int (*exit_fn)(struct vcpu *v);
  */
 static struct vcpu *volatile alarm_target;
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
 static void on_alarm(int sig)
 {
 	struct vcpu *v = alarm_target;
 
 	(void)sig;
 	if (v) {
-		v->timed_out = 1;
+		if (!v->watch || (v->deadline_ns && now_ns() >= v->deadline_ns))
+			v->timed_out = 1;
 		/* Makes the current or next KVM_RUN return -EINTR at once. */
 		v->kvm->run->immediate_exit = 1;
 	}
 }
 
+static struct timeval tv_ms(uint64_t ms)
+{
+	return (struct timeval){ .tv_sec = (time_t)(ms / 1000),
+				 .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+}
+
 int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = {
-		.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 },
-	};
+	struct itimerval it = { .it_value = tv_ms(ms) };
 
-	if (!ms) { /* disarm */
+	if (!ms && !v->watch) { /* disarm */
 		alarm_target = NULL;
 		return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
+	}
+	if (v->watch) {
+		v->deadline_ns = ms ? now_ns() + ms * 1000000ull : 0;
+		it.it_value = it.it_interval = tv_ms(VCPU_WATCH_MS);
 	}
 	alarm_target = v;
 	sigemptyset(&sa.sa_mask);
@@ -166,7 +184,7 @@ static int exit_io(struct vcpu *v)
 		if (!wr)
 			memcpy(data, &val, run->io.size);
 	}
-	return CONTINUE;
+	return v->vm->reset_requested ? STOP : CONTINUE;
 }
 
 static int exit_mmio(struct vcpu *v)
@@ -237,6 +255,30 @@ static int exit_unhandled(struct vcpu *v)
 	return STOP;
 }
 
+/* Linux's poweroff with no ACPI: halted with interrupts off, for good. */
+static bool halted_for_good(struct vcpu *v)
+{
+	struct kvm_mp_state ms;
+	struct kvm_regs r;
+
+	return ioctl(v->kvm->vcpu_fd, KVM_GET_MP_STATE, &ms) == 0 &&
+	       ms.mp_state == KVM_MP_STATE_HALTED &&
+	       ioctl(v->kvm->vcpu_fd, KVM_GET_REGS, &r) == 0 && !(r.rflags & (1u << 9));
+}
+
+/* After a SIGALRM tick: a reason to stop, or RUN_GUEST_EXIT to go on. */
+static enum run_result watch(struct vcpu *v)
+{
+	v->kvm->run->immediate_exit = 0; /* a tick arriving now only costs one more look */
+	if (v->timed_out)
+		return RUN_TIMEOUT;
+	if (v->vm->quit_requested)
+		return RUN_QUIT;
+	if (v->watch && halted_for_good(v))
+		return RUN_POWEROFF;
+	return RUN_GUEST_EXIT;
+}
+
 static const exit_fn exit_table[EXIT_REASONS] = {
 	[KVM_EXIT_IO] = exit_io,
 	[KVM_EXIT_MMIO] = exit_mmio,
@@ -260,9 +302,10 @@ enum run_result vcpu_run(struct vcpu *v)
 		v->vm->hv_exits++; /* every return from KVM_RUN, for HV_HC_EXIT_COUNT */
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
+				enum run_result why = watch(v);
 				v->st.exits[KVM_EXIT_INTR]++;
-				if (v->timed_out)
-					return RUN_TIMEOUT;
+				if (why != RUN_GUEST_EXIT)
+					return why;
 				continue;
 			}
 			char what[64];
@@ -277,6 +320,7 @@ enum run_result vcpu_run(struct vcpu *v)
 		fn = reason < EXIT_REASONS && exit_table[reason] ? exit_table[reason]
 								  : exit_unhandled;
 		if (fn(v) == STOP)
-			return v->vm->exit_requested ? RUN_GUEST_EXIT : RUN_FATAL;
+			return v->vm->reset_requested ? RUN_RESET
+			       : v->vm->exit_requested ? RUN_GUEST_EXIT : RUN_FATAL;
 	}
 }

@@ -16,7 +16,13 @@ enum run_result {
 	RUN_GUEST_EXIT = 0, /* the guest called HV_HC_EXIT */
 	RUN_TIMEOUT,        /* --timeout expired */
 	RUN_FATAL,          /* triple fault, failed entry, unhandled exit */
+	RUN_RESET,          /* the guest reset the machine (Linux: reboot, panic=-1) */
+	RUN_POWEROFF,       /* the vCPU halted with interrupts off (Linux: poweroff, halt) */
+	RUN_QUIT,           /* the console's quit keys */
 };
+
+/* How often a Linux guest's vCPU is looked at for poweroff and the quit keys. */
+#define VCPU_WATCH_MS 100
 
 #define EXIT_REASONS 64 /* KVM_EXIT_* numbers hv counts */
 
@@ -32,6 +38,14 @@ struct vcpu {
 	struct vm *vm;
 	struct vcpu_stats st;
 	volatile int timed_out; /* set from the SIGALRM handler */
+	/*
+	 * Linux ends in `cli; hlt` with no ACPI, and a halted vCPU never leaves
+	 * KVM_RUN: with watch set, SIGALRM interrupts it every VCPU_WATCH_MS to
+	 * look (and to see the console's quit keys).  hv's own kernel exits by
+	 * hypercall and is not watched: no extra exits in its counts.
+	 */
+	bool watch;
+	uint64_t deadline_ns; /* --timeout on CLOCK_MONOTONIC, 0: none */
 };
 
 /* Runs until the guest exits, times out or fails; reports fatal exits on stderr. */
@@ -43,7 +57,11 @@ void vcpu_print_state(struct vcpu *v, FILE *f);
 /* Name of a KVM_EXIT_* reason, for reports and --stats. */
 const char *vcpu_exit_name(unsigned reason);
 
-/* Arms a timer that stops vcpu_run after ms; 0 disarms it.  0 or -errno. */
+/*
+ * Arms a timer that stops vcpu_run after ms (0: never) and, with v->watch,
+ * ticks every VCPU_WATCH_MS; vcpu_arm_timeout(v, 0) with no watch disarms
+ * it.  0 or -errno.
+ */
 int vcpu_arm_timeout(struct vcpu *v, uint64_t ms);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/vm.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,7 +111,7 @@ void vm_print_stats(FILE *f, const struct vm *vm)
 			vm->dev[i].kind->print_stats(f, vm->dev[i].dev);
 		}
 	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
-		(unsigned long long)vm->uart.tx_bytes, (unsigned long long)vm->console_hc_bytes);
+		(unsigned long long)vm->console.dev_bytes, (unsigned long long)vm->console_hc_bytes);
 }
 
 void vm_destroy_devices(struct vm *vm)
@@ -122,6 +123,8 @@ void vm_destroy_devices(struct vm *vm)
 		if (vm->dev[i].kind)
 			vm->dev[i].kind->destroy(vm->dev[i].dev);
 	vm->nr_dev = 0;
+	free(vm->platform);
+	vm->platform = NULL;
 }
 
 static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
@@ -138,23 +141,19 @@ static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
 
 int vm_init_devices(struct vm *vm, int console_fd)
 {
-	struct hv_dev_desc uart = {
-		.type = HV_DEV_UART, .base = HV_UART_PORT, .len = HV_UART_LEN,
-	};
+	char err[128];
+	unsigned i;
 	int rc;
 
 	rc = iothread_init(&vm->io);
 	if (rc)
 		return rc;
 	console_init(&vm->console, console_fd);
-	uart_init(&vm->uart, console_sink, &vm->console);
 	hc_register_core(&vm->hc);
-	rc = io_bus_register(&vm->pio, HV_UART_PORT, HV_UART_LEN, uart_io,
-			     &vm->uart, "uart");
-	if (!rc)
-		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
-				     "hypercall-port-misuse");
-	if (!rc)
-		rc = vm_add_device(vm, NULL, 0, &vm->uart, &uart, NULL, 0);
+	rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm, "hypercall-port-misuse");
+	/* Kinds with no option: one each on every machine, first in the table. */
+	for (i = 0; !rc && i < device_kinds_count; i++)
+		if (!device_kinds[i]->option)
+			rc = vm_create_device(vm, device_kinds[i], 0, NULL, err, sizeof(err));
 	return rc;
 }

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* One RAM for every run, zeroed before each: fresh pages cost more than a load. */
 	static uint8_t *ram, *zero;
-	struct guest_mem gm = { ram, RAM };
+	struct guest_mem gm = { ram, RAM, RAM };
 	struct elf_info info;
 	char err[ERR_MAX] = "";
 	int rc;
