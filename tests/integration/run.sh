@@ -11,6 +11,7 @@
 #   sandbox    seccomp filters per thread, privilege drop, --chroot, --uid
 #   bench      benchmark smoke tests
 #   faults     kill -9 mid-write, a full file system, floods, two guests at once
+#   linux      Debian's kernel: PVH and bzImage boots, console, platform, ends, bad inputs
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -19,7 +20,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults linux"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do
