@@ -44,10 +44,15 @@ static const char usage_tail[] =
 	"                     forbidden call stops hv with status 159 and says which)\n"
 	"  -h, --help         this text\n"
 	"\n"
+	"console: a Linux guest's ttyS0 is hv's stdin and stdout; on a terminal hv\n"
+	"puts it in raw mode while the guest runs: Ctrl-A x quits (status 0), Ctrl-A\n"
+	"Ctrl-A sends Ctrl-A.  At the end of piped input hv stops reading.\n"
+	"\n"
 	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
 	"refuses the VM, 2 for bad usage or input, 124 on --timeout, 125 when the\n"
 	"VM fails (triple fault, unhandled exit), 159 on a forbidden system call\n"
-	"(the sandbox); hv's own 1, 2, 124, 125 and 159 come\n"
+	"(the sandbox); Linux: 0 on poweroff or halt, 123 on reboot (and on a\n"
+	"panic with panic=-1, which reboots); hv's own 1, 2, 123, 124, 125 and 159 come\n"
 	"with a reason on stderr, and a guest status equal to one of them with\n"
 	"'hv: guest exited with status N'.\n";
 

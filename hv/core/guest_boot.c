@@ -11,7 +11,7 @@
 #include "core/util.h"
 #include "kvm/boot.h"
 #include "x86/cpuid.h"
-#include "x86/i8042.h"
+#include "x86/legacy.h"
 #include "x86/mptable.h"
 
 #define INITRD_MAX_BYTES (64ull << 30) /* more than any RAM hv gives: the fit check speaks */
@@ -84,8 +84,8 @@ int guest_boot_finish(struct vm *vm, const struct hv_config *cfg, struct guest_b
 		b->cr3 = boot_setup(vm, &b->ki, cfg->cmdline);
 		return b->cr3 ? 0 : err_msg(-EINVAL, err, errlen, "command line too long");
 	}
-	rc = i8042_add(vm);
-	return rc ? err_msg(rc, err, errlen, "keyboard controller: %s", strerror(-rc)) : 0;
+	rc = legacy_add(vm);
+	return rc ? err_msg(rc, err, errlen, "legacy ports: %s", strerror(-rc)) : 0;
 }
 
 int guest_boot_vcpu(struct kvm_vm *k, const struct guest_boot *b, char *err, size_t errlen)

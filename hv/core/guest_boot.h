@@ -31,7 +31,7 @@ struct guest_boot {
 int guest_boot_load(struct vm *vm, const struct hv_config *cfg, const void *image, size_t size,
 		    struct guest_boot *b, char *err, size_t errlen);
 
-/* Once the devices exist: hv's boot info and page tables, or Linux's keyboard controller. */
+/* Once the devices exist: hv's boot info and page tables, or the legacy PC ports Linux uses. */
 int guest_boot_finish(struct vm *vm, const struct hv_config *cfg, struct guest_boot *b,
 		      char *err, size_t errlen);
 

@@ -25,7 +25,7 @@
 enum {
 	HV_EXIT_HOST = 1,     /* KVM unavailable or refused the VM */
 	HV_EXIT_USAGE = 2,    /* bad arguments or input files */
-	HV_EXIT_RESET = 3,    /* Linux: reboot, or a panic with panic=-1 (a reset, as both) */
+	HV_EXIT_RESET = 123,  /* Linux: reboot, or a panic with panic=-1 (a reset, as both) */
 	HV_EXIT_TIMEOUT = 124,
 	HV_EXIT_FATAL = 125,  /* the guest crashed the VM */
 	HV_EXIT_SANDBOX = SANDBOX_EXIT_STATUS, /* a forbidden system call (sandbox.c exits) */

@@ -33,7 +33,7 @@ struct vm {
 	struct io_bus mmio; /* trapped MMIO windows */
 	struct hc_table hc;
 	struct console console;
-	void *platform;     /* state of hv/x86's legacy ports for Linux (i8042.c), or NULL */
+	void *platform;     /* state of the legacy PC ports for Linux (x86/legacy.c), or NULL */
 
 	struct hv_dev_desc desc[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
 	struct vm_device dev[HV_BOOT_MAX_DEV];

@@ -5,7 +5,8 @@
  * unclaimed 0xff), the controller-configuration byte and self-test answer
  * (so the i8042 driver gives up at once instead of timing out), and command
  * 0xFE, the reset line: Linux's `reboot=k` and its fallback reboot.  Ports
- * 0x60 and 0x64 on vm->pio; a reset sets vm->reset_requested.
+ * 0x60 and 0x64 (x86/legacy.c registers them); a reset sets
+ * vm->reset_requested.
  */
 #ifndef HV_X86_I8042_H
 #define HV_X86_I8042_H
@@ -27,8 +28,8 @@ struct i8042 {
 	uint8_t pending;  /* a command waiting for its data byte (0x60), or 0 */
 };
 
-/* Registers the controller's two ports on vm->pio (state in vm->platform); 0 or -errno. */
-int i8042_add(struct vm *vm);
+/* Sets up k for vm (a reset ends it). */
+void i8042_init(struct i8042 *k, struct vm *vm);
 
 /* io_bus handler for both ports (opaque: struct i8042; off: the port - 0x60). */
 void i8042_io(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigned size);

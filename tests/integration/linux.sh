@@ -1,7 +1,7 @@
 # Linux on hv (sourced by run.sh): Debian's stock kernel through the PVH entry
 # (build/testvm/vmlinux) and the 64-bit boot protocol (build/linux/bzImage),
 # a busybox shell fed on standard input, the platform seen from inside, the
-# clean ends (poweroff 0, reboot and panic=-1 3), and the inputs hv refuses.
+# clean ends (poweroff 0, reboot and panic=-1 123), and the inputs hv refuses.
 LX_VMLINUX=build/testvm/vmlinux
 LX_BZIMAGE=build/linux/bzImage
 LX_INITRD=build/linux/initramfs.cpio.gz
@@ -61,19 +61,19 @@ check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@t
 	'@@clocksource kvm-clock'
 lx_memcheck linux-pvh $((256 * 1024))
 
-# bzImage with 4 GiB (RAM split around the hole below 4 GiB): reboot ends hv with 3.
+# bzImage with 4 GiB (RAM split around the hole below 4 GiB): reboot ends hv with 123.
 lx_script "reboot -f" >"$TMP/bz.in"
 lx_run linux-bzimage 300 "$TMP/bz.in" --verbose --mem 4G --initrd "$LX_INITRD" "$LX_BZIMAGE" -- $LX_ARGS
-expect linux-bzimage 3 '@@hv-linux-init' out '@@sum 42' out '64-bit boot protocol' err \
-	'reset the machine \(reboot\): status 3' err
+expect linux-bzimage 123 '@@hv-linux-init' out '@@sum 42' out '64-bit boot protocol' err \
+	'reset the machine \(reboot\): status 123' err
 check linux-bzimage-platform "$TMP/linux-bzimage.out" '@@kvmclock y1' '@@ioapic y1' \
 	'@@ttyS0 y1' '@@clocksource kvm-clock'
 lx_memcheck linux-bzimage $((4 * 1024 * 1024))
 
-# A panic with panic=-1 resets: status 3, at once rather than at --timeout.
+# A panic with panic=-1 resets: status 123, at once rather than at --timeout.
 printf 'echo c > /proc/sysrq-trigger\n' >"$TMP/panic.in"
 lx_run linux-panic 240 "$TMP/panic.in" --timeout 200 --mem 128M --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
-expect linux-panic 3 'Kernel panic' out 'status 3' err
+expect linux-panic 123 'Kernel panic' out 'status 123' err
 
 # Inputs hv refuses before it starts a VM: one line on stderr, status 2.
 lx_bad() { # NAME PATTERN HV-ARGS...
