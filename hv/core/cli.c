@@ -12,7 +12,7 @@
 #include "core/util.h"
 
 static const char usage_head[] =
-	"usage: hv run [options] [--initrd FILE] KERNEL [-- GUEST-ARGS...]\n"
+	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
 	"       hv --version | --help\n"
 	"\n"
 	"Runs KERNEL as a guest under KVM: hv's own kernel (an ELF64 executable), or\n"

@@ -89,9 +89,10 @@ static const struct { uint32_t index; uint64_t data; } boot_msrs[] = {
 
 static int set_boot_msrs(struct kvm_vm *k, char *err, size_t errlen)
 {
-	struct {
+	/* struct kvm_msrs ends in a flexible array: the entries follow it in one buffer. */
+	union {
 		struct kvm_msrs h;
-		struct kvm_msr_entry e[NR_BOOT_MSRS];
+		uint8_t bytes[sizeof(struct kvm_msrs) + NR_BOOT_MSRS * sizeof(struct kvm_msr_entry)];
 	} m;
 	unsigned i;
 	int n;
@@ -99,8 +100,8 @@ static int set_boot_msrs(struct kvm_vm *k, char *err, size_t errlen)
 	memset(&m, 0, sizeof(m));
 	m.h.nmsrs = NR_BOOT_MSRS;
 	for (i = 0; i < NR_BOOT_MSRS; i++) {
-		m.e[i].index = boot_msrs[i].index;
-		m.e[i].data = boot_msrs[i].data;
+		m.h.entries[i].index = boot_msrs[i].index;
+		m.h.entries[i].data = boot_msrs[i].data;
 	}
 	n = ioctl(k->vcpu_fd, KVM_SET_MSRS, &m);
 	if (n < 0 || n != (int)NR_BOOT_MSRS) {
