@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "core/vcpu.h"
 #include "core/vm.h"
 
 /*
@@ -165,19 +166,12 @@ int console_in_init(struct console_in *ci, struct vm *vm, int fd)
 
 int console_in_start(struct console_in *ci)
 {
-	sigset_t all, old;
+	sigset_t old;
 	int rc;
 
 	if (ci->stop_fd < 0)
 		return 0;
-	/* Signals are the vCPU thread's: SIGALRM must interrupt its KVM_RUN.  Not
-	 * SIGSYS: a forbidden call must still reach the sandbox's reporter. */
-	sigemptyset(&all);
-	sigaddset(&all, SIGALRM);
-	sigaddset(&all, SIGTERM);
-	sigaddset(&all, SIGHUP);
-	sigaddset(&all, SIGQUIT);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	vcpu_signals_block(&old);
 	rc = -pthread_create(&ci->tid, NULL, thread_main, ci);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	ci->started = !rc;

@@ -2,6 +2,7 @@
 #include "core/vcpu.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,19 @@ static struct timeval tv_ms(uint64_t ms)
 {
 	return (struct timeval){ .tv_sec = (time_t)(ms / 1000),
 				 .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+}
+
+void vcpu_signals_block(sigset_t *old)
+{
+	sigset_t set;
+
+	/* Not SIGSYS: a forbidden call must still reach the sandbox's reporter. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
 int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)

@@ -6,6 +6,7 @@
 #ifndef HV_VCPU_H
 #define HV_VCPU_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 

@@ -4,8 +4,10 @@
  * kinds' operations (device.h); nothing here knows a kind by name.
  */
 #include "core/vm.h"
+#include "core/vcpu.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,8 +90,16 @@ int vm_open_io(struct vm *vm)
 
 int vm_start_io(struct vm *vm)
 {
+	sigset_t old;
+	int rc;
+
 	/* The stop source is always there: more means a device needs the thread. */
-	return vm->io.nr_src > 1 ? iothread_start(&vm->io) : 0;
+	if (vm->io.nr_src <= 1)
+		return 0;
+	vcpu_signals_block(&old); /* process signals are the vCPU thread's */
+	rc = iothread_start(&vm->io);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 void vm_describe_devices(FILE *f, const struct vm *vm)

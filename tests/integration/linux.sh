@@ -75,6 +75,32 @@ printf 'echo c > /proc/sysrq-trigger\n' >"$TMP/panic.in"
 lx_run linux-panic 240 "$TMP/panic.in" --timeout 200 --mem 128M --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
 expect linux-panic 123 'Kernel panic' out 'status 123' err
 
+# On a terminal (script(1) gives hv one): raw mode while the guest runs,
+# Ctrl-A x quits with status 0, and the terminal is cooked again afterwards.
+# The test host VM mounts no devpts: a private one in a mount namespace.
+lx_pty() { # COMMAND: runs the shell COMMAND on a pseudo-terminal
+	if script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+		script -qec "$1" /dev/null
+		return
+	fi
+	[ "$(id -u)" = 0 ] || { echo "no pseudo-terminals, and not root to mount them"; return 77; }
+	unshare -m sh -c 'mkdir -p /dev/pts && { [ -e /dev/ptmx ] || touch /dev/ptmx; } &&
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
+		mount --bind /dev/pts/ptmx /dev/ptmx && exec script -qec "$1" /dev/null' sh "$1"
+}
+printf '\001x' >"$TMP/quit.in"
+timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"$HV run --mem 128M --initrd $LX_INITRD \
+	$LX_VMLINUX -- $LX_ARGS; echo hv-status=\\\$?; stty -a\"" <"$TMP/quit.in" \
+	>"$TMP/linux-quit-key.out" 2>&1
+RC=$?
+touch "$TMP/linux-quit-key.err"
+if [ "$RC" = 77 ]; then
+	skip linux-quit-key
+else
+	expect linux-quit-key 0 'quit from the console \(Ctrl-A x\)' out 'hv-status=0' out \
+		'[^-]icanon' out '[^-]echo ' out
+fi
+
 # Inputs hv refuses before it starts a VM: one line on stderr, status 2.
 lx_bad() { # NAME PATTERN HV-ARGS...
 	local name=$1 pat=$2

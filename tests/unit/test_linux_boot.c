@@ -11,6 +11,7 @@
 
 #include "hv_abi.h"
 #include "kvm/guest_mem.h"
+#include "elf_hdr.h"
 #include "suites.h"
 #include "x86/linux_boot.h"
 #include "x86/mptable.h"
@@ -107,16 +108,8 @@ static void make_vmlinux(struct vmlinux *m, unsigned note_bytes)
 	uint64_t entry = PVH_ENTRY;
 
 	memset(m, 0, sizeof(*m));
-	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
-	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	m->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	m->eh.e_type = ET_EXEC;
-	m->eh.e_machine = EM_X86_64;
-	m->eh.e_entry = 0xffffffff81000000ull; /* the 64-bit entry: not hv's to use */
-	m->eh.e_phoff = offsetof(struct vmlinux, ph);
-	m->eh.e_phentsize = sizeof(Elf64_Phdr);
-	m->eh.e_phnum = 3;
+	/* e_entry: the 64-bit entry, not hv's to use */
+	ut_elf_header(&m->eh, 0xffffffff81000000ull, offsetof(struct vmlinux, ph), 3);
 	m->ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
 		.p_offset = offsetof(struct vmlinux, text), .p_vaddr = 0xffffffff81000000ull,
 		.p_paddr = PADDR, .p_filesz = sizeof(m->text), .p_memsz = 4096 };
