@@ -59,6 +59,14 @@ void vcpu_print_state(struct vcpu *v, FILE *f);
 const char *vcpu_exit_name(unsigned reason);
 
 /*
+ * Blocks on the calling thread the signals that are the vCPU thread's
+ * (SIGALRM must interrupt its KVM_RUN; SIGTERM, SIGHUP and SIGQUIT restore
+ * the terminal with a call only its filter allows), so that a thread it
+ * creates now inherits them blocked; *old is the mask to restore after.
+ */
+void vcpu_signals_block(sigset_t *old);
+
+/*
  * Arms a timer that stops vcpu_run after ms (0: never) and, with v->watch,
  * ticks every VCPU_WATCH_MS; vcpu_arm_timeout(v, 0) with no watch disarms
  * it.  0 or -errno.
