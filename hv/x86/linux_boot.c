@@ -252,8 +252,14 @@ int linux_load(const struct guest_mem *gm, const void *image, size_t size, const
 	       size_t initrd_size, const char *cmdline, struct linux_entry *out, char *err,
 	       size_t errlen)
 {
+	size_t n = strlen(cmdline);
+
 	memset(out, 0, sizeof(*out));
 	out->kind = linux_probe(image, size);
+	if (n >= LX_CMDLINE_MAX) /* before any loading: the kernel's own limit is checked later */
+		return err_msg(-EINVAL, err, errlen,
+			       "the command line is %zu bytes; Linux takes at most %u", n,
+			       LX_CMDLINE_MAX - 1);
 	if (gm->size < LX_MIN_MEM)
 		return err_msg(-ERANGE, err, errlen, "Linux needs at least %llu MiB of --mem",
 			       LX_MIN_MEM >> 20);

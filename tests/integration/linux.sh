@@ -105,7 +105,7 @@ fi
 lx_bad() { # NAME PATTERN HV-ARGS...
 	local name=$1 pat=$2
 	shift 2
-	run "$name" 30 "$HV" run "$@"
+	run "$name" 120 "$HV" run "$@" # loads a 60 MB kernel over 9p in the test host VM
 	expect "$name" 2 "$pat" err
 	[ "$(wc -l <"$TMP/$name.err")" -eq 1 ] && pass "$name-one-line" ||
 		fail "$name-one-line" "stderr has $(wc -l <"$TMP/$name.err") lines"
