@@ -119,8 +119,10 @@ static void *thread_main(void *arg)
 	struct console_in *ci = arg;
 	char buf[UINT8_MAX], out[UINT8_MAX];
 
-	if (ci->on_start && ci->on_start(ci->on_start_arg))
-		return NULL;
+	if (ci->on_start && ci->on_start(ci->on_start_arg)) {
+		__atomic_store_n(&ci->parked, 1, __ATOMIC_RELEASE);
+		return NULL; /* unconfined (its filter failed): it may end */
+	}
 	while (wait_for(ci, ci->fd)) {
 		ssize_t r = read(ci->fd, buf, sizeof(buf));
 		unsigned i, n = 0;
@@ -142,8 +144,10 @@ static void *thread_main(void *arg)
 	}
 	/*
 	 * Parked, never returning: a thread's end needs calls (rt_sigprocmask,
-	 * exit) its sandbox filter does not allow; hv's exit ends it.
+	 * exit) its sandbox filter does not allow; hv's exit ends it.  Once
+	 * parked it touches nothing of the VM, so the devices may go.
 	 */
+	__atomic_store_n(&ci->parked, 1, __ATOMIC_RELEASE);
 	for (;;)
 		poll(NULL, 0, -1);
 	return NULL;
@@ -186,6 +190,9 @@ void console_in_stop(struct console_in *ci)
 	if (ci->started && write(ci->stop_fd, &one, sizeof(one)) < 0) {
 		/* cannot fail on a fresh eventfd */
 	}
+	/* It waits on stop_fd wherever it blocks (input, room), so this is short. */
+	while (ci->started && !__atomic_load_n(&ci->parked, __ATOMIC_ACQUIRE))
+		poll(NULL, 0, 1);
 	ci->started = false;
 	restore_tty();
 }

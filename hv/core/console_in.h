@@ -26,6 +26,7 @@ struct console_in {
 	int stop_fd;   /* eventfd: console_in_stop */
 	bool tty, started;
 	bool escape;   /* the last key was the escape */
+	int parked;    /* set by the thread once it no longer touches the VM */
 	pthread_t tid;
 	int (*on_start)(void *arg); /* runs first on the thread (the sandbox); nonzero ends it */
 	void *on_start_arg;
@@ -40,7 +41,10 @@ int console_in_init(struct console_in *ci, struct vm *vm, int fd);
 /* Starts the thread; 0 or -errno. */
 int console_in_start(struct console_in *ci);
 
-/* Stops the thread feeding the guest (it parks), restores the terminal.  Idempotent. */
+/*
+ * Stops the thread feeding the guest and waits until it parked (it then
+ * touches no device), restores the terminal.  Idempotent.
+ */
 void console_in_stop(struct console_in *ci);
 
 /*
