@@ -235,8 +235,9 @@ static int run(const struct hv_config *cfg)
 	v.vm = vm;
 	v.watch = boot.lx.kind != LINUX_NONE; /* poweroff and the quit keys (vcpu.h) */
 	/* Linux reads the console: hv's standard input reaches its UART. */
-	if (v.watch && console_in_init(&ci, vm, STDIN_FILENO)) {
-		fprintf(stderr, "hv: cannot set up console input: %s\n", strerror(errno));
+	status = v.watch ? console_in_init(&ci, vm, STDIN_FILENO) : 0;
+	if (status) {
+		fprintf(stderr, "hv: cannot set up console input: %s\n", strerror(-status));
 		status = HV_EXIT_HOST;
 		goto out;
 	}
