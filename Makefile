@@ -133,6 +133,12 @@ TESTVM := $(BUILD)/testvm/initramfs.cpio.gz
 $(TESTVM): scripts/testvm/build.sh scripts/testvm/init $(DEPS)
 	$(Q)scripts/testvm/build.sh
 
+# Linux on hv: Debian's bzImage (from the test host VM's kernel package) and a
+# busybox initramfs; the vmlinux is the test host VM's.
+LINUX_IMG := $(BUILD)/linux/initramfs.cpio.gz
+$(LINUX_IMG): scripts/linux/build.sh scripts/linux/init $(TESTVM)
+	$(Q)scripts/linux/build.sh
+
 # ---- the peer guest: Debian's Linux with fio and iperf, for make bench's QEMU rows ----
 PEERS_IMG := $(BUILD)/peers/initramfs.cpio.gz
 $(PEERS_IMG): scripts/peers/build.sh scripts/peers/libs.py scripts/peers/init tests/bench/net-rr.c \
@@ -255,10 +261,11 @@ unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan
 
 TEST_DEPS := $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan all $(BUILD)/tests/host-cpuloop \
 	     $(BUILD)/tests/hv-noflush $(BENCH_TOOLS) $(PEERS_IMG) \
-	     $(TESTVM) $(FUZZ_BINS)
+	     $(TESTVM) $(LINUX_IMG) $(FUZZ_BINS)
 
 # The integration suite alone, on this machine's /dev/kvm (which must be VMX/SVM).
-integration: all $(BUILD)/tests/host-cpuloop $(BUILD)/tests/hv-noflush $(BENCH_TOOLS) $(PEERS_IMG)
+integration: all $(BUILD)/tests/host-cpuloop $(BUILD)/tests/hv-noflush $(BENCH_TOOLS) $(PEERS_IMG) \
+	     $(LINUX_IMG)
 	tests/integration/run.sh
 
 # Both suites run even if the first fails; the target fails if either did.

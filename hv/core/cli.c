@@ -15,10 +15,14 @@ static const char usage_head[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
 	"       hv --version | --help\n"
 	"\n"
-	"Runs KERNEL, an ELF64 x86-64 executable, as a guest under KVM.\n"
-	"GUEST-ARGS become the guest's command line.\n"
+	"Runs KERNEL as a guest under KVM: hv's own kernel (an ELF64 executable), or\n"
+	"Linux, as a vmlinux (ELF with a PVH entry note) or a bzImage (64-bit boot\n"
+	"protocol).  GUEST-ARGS, joined by spaces, become the kernel's command line\n"
+	"(or --cmdline STRING; not both), for either kind of kernel.\n"
 	"\n"
 	"options:\n"
+	"  --initrd FILE      Linux: an initramfs, handed to the kernel in RAM\n"
+	"  --cmdline STRING   the kernel's command line, as one argument\n"
 	"  --mem SIZE         guest RAM (default 64M; suffixes K, M, G; 4M to 64G,\n"
 	"                     a multiple of 2M)\n"
 	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n";
@@ -40,10 +44,15 @@ static const char usage_tail[] =
 	"                     forbidden call stops hv with status 159 and says which)\n"
 	"  -h, --help         this text\n"
 	"\n"
+	"console: a Linux guest's ttyS0 is hv's stdin and stdout; on a terminal hv\n"
+	"puts it in raw mode while the guest runs: Ctrl-A x quits (status 0), Ctrl-A\n"
+	"Ctrl-A sends Ctrl-A.  At the end of piped input hv stops reading.\n"
+	"\n"
 	"exit status: the guest's own (HV_HC_EXIT), 1 when KVM is unavailable or\n"
 	"refuses the VM, 2 for bad usage or input, 124 on --timeout, 125 when the\n"
 	"VM fails (triple fault, unhandled exit), 159 on a forbidden system call\n"
-	"(the sandbox); hv's own 1, 2, 124, 125 and 159 come\n"
+	"(the sandbox); Linux: 0 on poweroff or halt, 123 on reboot (and on a\n"
+	"panic with panic=-1, which reboots); hv's own 1, 2, 123, 124, 125 and 159 come\n"
 	"with a reason on stderr, and a guest status equal to one of them with\n"
 	"'hv: guest exited with status N'.\n";
 
@@ -58,6 +67,24 @@ void cli_print_usage(FILE *f)
 }
 
 typedef int (*opt_fn)(struct hv_config *cfg, const char *arg, char *err, size_t errlen);
+
+static int opt_initrd(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg)
+		return err_msg(-EINVAL, err, errlen, "--initrd: empty file name");
+	cfg->initrd = arg;
+	return 0;
+}
+
+static int opt_cmdline(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (strlen(arg) >= sizeof(cfg->cmdline))
+		return err_msg(-EINVAL, err, errlen, "--cmdline exceeds %zu bytes",
+			       sizeof(cfg->cmdline) - 1);
+	strcpy(cfg->cmdline, arg);
+	cfg->has_cmdline = true;
+	return 0;
+}
 
 static int opt_mem(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
@@ -147,6 +174,8 @@ static const struct cli_opt {
 	size_t flag; /* offsetof the bool, when fn is NULL */
 } opts[] = {
 	{ "--mem", true, opt_mem, 0 },
+	{ "--initrd", true, opt_initrd, 0 },
+	{ "--cmdline", true, opt_cmdline, 0 },
 	{ "--timeout", true, opt_timeout, 0 },
 	{ "--io-poll", true, opt_io_poll, 0 },
 	{ "--stats", false, NULL, offsetof(struct hv_config, stats) },
@@ -179,7 +208,8 @@ static const struct device_kind *find_kind(const char *a, size_t n)
 	unsigned i;
 
 	for (i = 0; i < device_kinds_count; i++)
-		if (strlen(device_kinds[i]->option) == n && !strncmp(a, device_kinds[i]->option, n))
+		if (device_kinds[i]->option && strlen(device_kinds[i]->option) == n &&
+		    !strncmp(a, device_kinds[i]->option, n))
 			return device_kinds[i];
 	return NULL;
 }
@@ -254,6 +284,11 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 		if (!strcmp(a, "--")) {
 			if (!cfg->kernel)
 				return err_msg(-EINVAL, err, errlen, "no KERNEL given before '--'");
+			if (cfg->has_cmdline && i + 1 < argc)
+				return err_msg(-EINVAL, err, errlen,
+					       "--cmdline and guest arguments after '--': give one");
+			if (cfg->has_cmdline)
+				return CLI_RUN;
 			return join_guest_args(cfg, argc, argv, i + 1, err, errlen) ? -EINVAL
 										   : CLI_RUN;
 		}

@@ -25,6 +25,8 @@ struct cli_device {
 
 struct hv_config {
 	const char *kernel;
+	const char *initrd;  /* --initrd FILE (Linux), or NULL */
+	bool has_cmdline;    /* --cmdline given: cmdline holds it */
 	uint64_t mem;        /* bytes */
 	uint64_t timeout_ms; /* 0: none */
 	uint64_t io_poll_us; /* --io-poll: I/O thread busy-polls this long (0: never) */

@@ -9,6 +9,22 @@ void console_init(struct console *c, int fd)
 {
 	c->fd = fd;
 	c->n = 0;
+	c->dev_bytes = 0;
+	c->rx = NULL;
+	c->rx_opaque = NULL;
+	c->rx_room_fd = -1;
+}
+
+void console_set_input(struct console *c, console_rx_fn rx, void *opaque, int room_fd)
+{
+	c->rx = rx;
+	c->rx_opaque = opaque;
+	c->rx_room_fd = room_fd;
+}
+
+void console_flush_sink(void *opaque)
+{
+	console_flush(opaque);
 }
 
 void console_flush(struct console *c)
@@ -44,5 +60,8 @@ void console_put(struct console *c, const char *s, uint64_t len)
 
 void console_sink(void *opaque, const char *s, unsigned len)
 {
-	console_put(opaque, s, len);
+	struct console *c = opaque;
+
+	c->dev_bytes += len;
+	console_put(c, s, len);
 }

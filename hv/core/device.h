@@ -31,7 +31,8 @@ struct queue_ops {
 
 struct device_kind {
 	const char *name;   /* instances are <name>0, <name>1, ... */
-	const char *option; /* the option that adds one, e.g. "--disk" */
+	const char *option; /* the option that adds one, e.g. "--disk"; NULL: every
+			       machine has one (index 0), added by vm_init_devices */
 	unsigned max;       /* instances at most: <name>0 to <name>(max - 1) */
 	const char *usage;  /* its lines of hv --help, each ending in '\n' */
 	/*
@@ -39,7 +40,7 @@ struct device_kind {
 	 * the whole command line is refused before anything is opened.  0, or
 	 * -EINVAL and a reason in err that names opt.
 	 */
-	int (*check)(const char *opt, const char *arg, char *err, size_t errlen);
+	int (*check)(const char *opt, const char *arg, char *err, size_t errlen); /* with option */
 	/*
 	 * Creates instance index from its argument and publishes it with
 	 * vm_add_device().  0, or -errno and a one-line reason in err (no

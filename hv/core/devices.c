@@ -11,9 +11,11 @@
 #include "pv/pvnet_back.h"
 #include "trap/trapblk_dev.h"
 #include "trap/trapnet_dev.h"
+#include "trap/uart.h"
 #include "core/util.h"
 
 const struct device_kind *const device_kinds[] = {
+	&uart_kind, /* no option: every machine has one, device 0 */
 	&pvblk_back_kind,
 	&trapblk_dev_kind,
 	&pvnet_back_kind,
@@ -26,7 +28,7 @@ const struct device_kind *device_kind_by_option(const char *opt)
 	unsigned i;
 
 	for (i = 0; i < device_kinds_count; i++)
-		if (!strcmp(device_kinds[i]->option, opt))
+		if (device_kinds[i]->option && !strcmp(device_kinds[i]->option, opt))
 			return device_kinds[i];
 	return NULL;
 }

@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kvm/boot.h"
 #include "core/cli.h"
+#include "core/console_in.h"
+#include "core/guest_boot.h"
 #include "core/log.h"
-#include "kvm/elf_load.h"
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_jail.h"
@@ -26,6 +26,7 @@
 enum {
 	HV_EXIT_HOST = 1,     /* KVM unavailable or refused the VM */
 	HV_EXIT_USAGE = 2,    /* bad arguments or input files */
+	HV_EXIT_RESET = 123,  /* Linux: reboot, or a panic with panic=-1 (a reset, as both) */
 	HV_EXIT_TIMEOUT = 124,
 	HV_EXIT_FATAL = 125,  /* the guest crashed the VM, or hv could no longer serve it */
 	HV_EXIT_SANDBOX = SANDBOX_EXIT_STATUS, /* a forbidden system call (sandbox.c exits) */
@@ -33,7 +34,8 @@ enum {
 
 static bool is_hv_status(int status)
 {
-	return status == HV_EXIT_HOST || status == HV_EXIT_USAGE || status == HV_EXIT_TIMEOUT ||
+	return status == HV_EXIT_HOST || status == HV_EXIT_USAGE || status == HV_EXIT_RESET ||
+	       status == HV_EXIT_TIMEOUT ||
 	       status == HV_EXIT_FATAL || status == HV_EXIT_SANDBOX;
 }
 
@@ -76,11 +78,9 @@ static int map_kernel(const char *path, struct image *img)
 }
 
 /* Everything that can be refused before KVM is touched: input errors, status 2. */
-static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
-		   uint64_t *cr3)
+static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot *boot)
 {
 	struct image img;
-	struct elf_info ki;
 	char err[ERR_MAX];
 	struct stat st;
 	unsigned i;
@@ -92,14 +92,7 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 	}
 	if (map_kernel(cfg->kernel, &img))
 		return -1;
-	rc = gm_init(&vm->mem, cfg->mem);
-	if (rc) {
-		fprintf(stderr, "hv: cannot map %llu MiB of guest RAM: %s\n",
-			(unsigned long long)(cfg->mem >> 20), strerror(-rc));
-		munmap(img.p, img.size);
-		return -1;
-	}
-	rc = elf_load(&vm->mem, img.p, img.size, HV_BOOT_AREA_END, &ki, err, sizeof(err));
+	rc = guest_boot_load(vm, cfg, img.p, img.size, boot, err, sizeof(err));
 	munmap(img.p, img.size);
 	if (rc) {
 		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
@@ -124,12 +117,10 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, uint64_t *entry,
 	}
 	if (cfg->verbose)
 		vm_describe_devices(stderr, vm);
-	*cr3 = boot_setup(vm, &ki, cfg->cmdline);
-	*entry = ki.entry;
-	if (cfg->verbose)
-		fprintf(stderr, "hv: kernel %s: [0x%llx, 0x%llx) entry 0x%llx; RAM %llu MiB\n",
-			cfg->kernel, (unsigned long long)ki.lo, (unsigned long long)ki.hi,
-			(unsigned long long)ki.entry, (unsigned long long)(cfg->mem >> 20));
+	if (guest_boot_finish(vm, cfg, boot, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -185,7 +176,20 @@ static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
 /* The I/O thread cannot go on (its io_uring failed): the vCPU thread ends the VM. */
 static void io_thread_failed(void *arg)
 {
-	vcpu_request_stop(arg);
+	vcpu_request_stop(arg, RUN_STOPPED);
+}
+
+/* The console's quit keys: the vCPU thread ends the VM at once, whatever the guest does. */
+static void console_quit(void *arg)
+{
+	vcpu_request_stop(arg, RUN_QUIT);
+}
+
+/* First thing on the console input thread: the vCPU thread's filter (read, poll, write). */
+static int console_thread_begin(void *arg)
+{
+	prctl(PR_SET_NAME, "hv-console", 0, 0, 0);
+	return enter_sandbox(arg, SANDBOX_VCPU);
 }
 
 /* First thing on the I/O thread: a name for ps and /proc, then its filter. */
@@ -200,7 +204,8 @@ static int run(const struct hv_config *cfg)
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct kvm_vm kvm;
 	struct vcpu v;
-	uint64_t entry, cr3;
+	struct guest_boot boot;
+	struct console_in ci = { .stop_fd = -1 };
 	enum run_result res;
 	char err[256];
 	int status;
@@ -209,7 +214,7 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
-	if (prepare(cfg, vm, &entry, &cr3)) {
+	if (prepare(cfg, vm, &boot)) {
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
@@ -217,7 +222,7 @@ static int run(const struct hv_config *cfg)
 	}
 	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
 	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
-	    kvm_vcpu_boot_state(&kvm, entry, HV_BOOT_INFO_GPA, cr3, err, sizeof(err))) {
+	    guest_boot_vcpu(&kvm, &boot, err, sizeof(err))) {
 		fprintf(stderr, "hv: %s\n", err);
 		kvm_vm_destroy(&kvm);
 		vm_destroy_devices(vm);
@@ -225,8 +230,10 @@ static int run(const struct hv_config *cfg)
 		free(vm);
 		return HV_EXIT_HOST;
 	}
-	if (cfg->verbose)
+	if (cfg->verbose) {
 		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
+		guest_boot_describe(stderr, cfg, &boot, &kvm);
+	}
 	vm->kvm = &kvm;
 	status = vm_wire_kvm(vm);
 	if (status) {
@@ -239,6 +246,18 @@ static int run(const struct hv_config *cfg)
 	memset(&v, 0, sizeof(v));
 	v.kvm = &kvm;
 	v.vm = vm;
+	v.watch = boot.lx.kind != LINUX_NONE; /* poweroff and the quit keys (vcpu.h) */
+	/* Linux reads the console: hv's standard input reaches its UART. */
+	status = v.watch ? console_in_init(&ci, vm, STDIN_FILENO) : 0;
+	if (status) {
+		fprintf(stderr, "hv: cannot set up console input: %s\n", strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	ci.on_start = console_thread_begin;
+	ci.on_start_arg = (void *)cfg;
+	ci.on_quit = console_quit;
+	ci.on_quit_arg = &v;
 	status = confine(cfg, vm);
 	if (status)
 		goto out;
@@ -258,12 +277,18 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	if (console_in_start(&ci)) {
+		fprintf(stderr, "hv: cannot start the console input thread\n");
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 	if (vcpu_arm_timeout(&v, cfg->timeout_ms)) {
 		fprintf(stderr, "hv: cannot arm --timeout: %s\n", strerror(errno));
 		status = HV_EXIT_HOST;
 		goto out;
 	}
 	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
+		v.watch = false;
 		vcpu_arm_timeout(&v, 0);
 		status = HV_EXIT_HOST;
 		goto out;
@@ -273,7 +298,9 @@ static int run(const struct hv_config *cfg)
 			"on: each thread under its own seccomp allowlist, io_uring restricted, "
 			"no capabilities, no_new_privs");
 	res = vcpu_run(&v);
+	v.watch = false;
 	vcpu_arm_timeout(&v, 0);
+	console_in_stop(&ci);
 	/* Writes in flight land in the images before hv reports and exits. */
 	iothread_stop(&vm->io);
 	log_drain(&log_stderr); /* what the I/O thread said, before hv's last words */
@@ -284,6 +311,19 @@ static int run(const struct hv_config *cfg)
 		/* A status hv also uses is marked, so scripts can tell the two apart. */
 		if (cfg->verbose || is_hv_status(status))
 			fprintf(stderr, "hv: guest exited with status %d\n", status);
+		break;
+	case RUN_RESET:
+		fprintf(stderr, "hv: guest reset the machine (reboot): status %d\n", HV_EXIT_RESET);
+		status = HV_EXIT_RESET;
+		break;
+	case RUN_POWEROFF:
+		if (cfg->verbose)
+			fprintf(stderr, "hv: guest powered off (halted with interrupts off)\n");
+		status = 0;
+		break;
+	case RUN_QUIT:
+		fprintf(stderr, "hv: quit from the console (Ctrl-A x)\n");
+		status = 0;
 		break;
 	case RUN_TIMEOUT:
 		fprintf(stderr, "hv: guest killed after --timeout %llu.%03llu s\n",
@@ -305,6 +345,7 @@ static int run(const struct hv_config *cfg)
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
+	console_in_stop(&ci);
 	vm_destroy_devices(vm);
 	kvm_vm_destroy(&kvm);
 	gm_destroy(&vm->mem);

@@ -3,11 +3,13 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
+#include <time.h>
 
 enum { CONTINUE = 0, STOP = 1 };
 typedef int (*exit_fn)(struct vcpu *v);
@@ -18,28 +20,58 @@ typedef int (*exit_fn)(struct vcpu *v);
  */
 static struct vcpu *volatile alarm_target;
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
 static void on_alarm(int sig)
 {
 	struct vcpu *v = alarm_target;
 
 	(void)sig;
 	if (v) {
-		v->timed_out = 1;
+		if (!v->watch || (v->deadline_ns && now_ns() >= v->deadline_ns))
+			v->timed_out = 1;
 		/* Makes the current or next KVM_RUN return -EINTR at once. */
 		v->kvm->run->immediate_exit = 1;
 	}
 }
 
+static struct timeval tv_ms(uint64_t ms)
+{
+	return (struct timeval){ .tv_sec = (time_t)(ms / 1000),
+				 .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+}
+
+void vcpu_signals_block(sigset_t *old)
+{
+	sigset_t set;
+
+	/* Not SIGSYS: a forbidden call must still reach the sandbox's reporter. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
 int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = {
-		.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 },
-	};
+	struct itimerval it = { .it_value = tv_ms(ms) };
 
-	if (!ms) { /* disarm */
+	if (!ms && !v->watch) { /* disarm */
 		alarm_target = NULL;
 		return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
+	}
+	if (v->watch) {
+		v->deadline_ns = ms ? now_ns() + ms * 1000000ull : 0;
+		it.it_value = it.it_interval = tv_ms(VCPU_WATCH_MS);
 	}
 	alarm_target = v;
 	sigemptyset(&sa.sa_mask);
@@ -63,11 +95,19 @@ int vcpu_prepare_stop(struct vcpu *v)
 	return sigaction(VCPU_STOP_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
 }
 
-void vcpu_request_stop(struct vcpu *v)
+void vcpu_request_stop(struct vcpu *v, enum run_result why)
 {
-	__atomic_store_n(&v->stop_requested, 1, __ATOMIC_RELEASE);
-	/* A vCPU between two KVM_RUNs leaves its next one at once... */
-	__atomic_store_n(&v->kvm->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	int none = 0;
+
+	/* The first reason wins (an I/O failure stays one if the quit keys follow). */
+	__atomic_compare_exchange_n(&v->stop_requested, &none, (int)why, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	/*
+	 * A vCPU between two KVM_RUNs leaves its next one at once.  Sequentially
+	 * consistent with watch(), which clears immediate_exit and then loads the
+	 * request: either it sees the request or this store comes after its clear.
+	 */
+	__atomic_store_n(&v->kvm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	/* ...and one inside KVM_RUN (a guest halted, waiting for I/O) is interrupted. */
 	pthread_kill(v->thread, VCPU_STOP_SIGNAL);
 }
@@ -191,7 +231,7 @@ static int exit_io(struct vcpu *v)
 		if (!wr)
 			memcpy(data, &val, run->io.size);
 	}
-	return CONTINUE;
+	return v->vm->reset_requested ? STOP : CONTINUE;
 }
 
 static int exit_mmio(struct vcpu *v)
@@ -262,6 +302,34 @@ static int exit_unhandled(struct vcpu *v)
 	return STOP;
 }
 
+/* Linux's poweroff with no ACPI: halted with interrupts off, for good. */
+static bool halted_for_good(struct vcpu *v)
+{
+	struct kvm_mp_state ms;
+	struct kvm_regs r;
+
+	return ioctl(v->kvm->vcpu_fd, KVM_GET_MP_STATE, &ms) == 0 &&
+	       ms.mp_state == KVM_MP_STATE_HALTED &&
+	       ioctl(v->kvm->vcpu_fd, KVM_GET_REGS, &r) == 0 && !(r.rflags & (1u << 9));
+}
+
+/* After a SIGALRM tick: a reason to stop, or RUN_GUEST_EXIT to go on. */
+static enum run_result watch(struct vcpu *v)
+{
+	int stop;
+
+	/* A tick arriving now only costs one more look; a request, see vcpu_request_stop. */
+	__atomic_store_n(&v->kvm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	stop = __atomic_load_n(&v->stop_requested, __ATOMIC_SEQ_CST);
+	if (stop)
+		return (enum run_result)stop;
+	if (v->timed_out)
+		return RUN_TIMEOUT;
+	if (v->watch && halted_for_good(v))
+		return RUN_POWEROFF;
+	return RUN_GUEST_EXIT;
+}
+
 static const exit_fn exit_table[EXIT_REASONS] = {
 	[KVM_EXIT_IO] = exit_io,
 	[KVM_EXIT_MMIO] = exit_mmio,
@@ -286,11 +354,10 @@ enum run_result vcpu_run(struct vcpu *v)
 		log_drain_pending(&log_stderr); /* the I/O thread's lines: it may not write them */
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
+				enum run_result why = watch(v);
 				v->st.exits[KVM_EXIT_INTR]++;
-				if (__atomic_load_n(&v->stop_requested, __ATOMIC_ACQUIRE))
-					return RUN_STOPPED;
-				if (v->timed_out)
-					return RUN_TIMEOUT;
+				if (why != RUN_GUEST_EXIT)
+					return why;
 				continue;
 			}
 			char what[64];
@@ -305,6 +372,7 @@ enum run_result vcpu_run(struct vcpu *v)
 		fn = reason < EXIT_REASONS && exit_table[reason] ? exit_table[reason]
 								  : exit_unhandled;
 		if (fn(v) == STOP)
-			return v->vm->exit_requested ? RUN_GUEST_EXIT : RUN_FATAL;
+			return v->vm->reset_requested ? RUN_RESET
+			       : v->vm->exit_requested ? RUN_GUEST_EXIT : RUN_FATAL;
 	}
 }

@@ -4,8 +4,11 @@
  * kinds' operations (device.h); nothing here knows a kind by name.
  */
 #include "core/vm.h"
+#include "core/vcpu.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,8 +90,16 @@ int vm_open_io(struct vm *vm)
 
 int vm_start_io(struct vm *vm)
 {
+	sigset_t old;
+	int rc;
+
 	/* The stop source is always there: more means a device needs the thread. */
-	return vm->io.nr_src > 1 ? iothread_start(&vm->io) : 0;
+	if (vm->io.nr_src <= 1)
+		return 0;
+	vcpu_signals_block(&old); /* process signals are the vCPU thread's */
+	rc = iothread_start(&vm->io);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 void vm_describe_devices(FILE *f, const struct vm *vm)
@@ -110,7 +121,7 @@ void vm_print_stats(FILE *f, const struct vm *vm)
 			vm->dev[i].kind->print_stats(f, vm->dev[i].dev);
 		}
 	fprintf(f, "hv: stats: hv  console bytes uart %llu hypercall %llu\n",
-		(unsigned long long)vm->uart.tx_bytes, (unsigned long long)vm->console_hc_bytes);
+		(unsigned long long)vm->console.dev_bytes, (unsigned long long)vm->console_hc_bytes);
 }
 
 void vm_destroy_devices(struct vm *vm)
@@ -122,6 +133,8 @@ void vm_destroy_devices(struct vm *vm)
 		if (vm->dev[i].kind)
 			vm->dev[i].kind->destroy(vm->dev[i].dev);
 	vm->nr_dev = 0;
+	free(vm->platform);
+	vm->platform = NULL;
 }
 
 static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
@@ -138,23 +151,19 @@ static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,
 
 int vm_init_devices(struct vm *vm, int console_fd)
 {
-	struct hv_dev_desc uart = {
-		.type = HV_DEV_UART, .base = HV_UART_PORT, .len = HV_UART_LEN,
-	};
+	char err[128];
+	unsigned i;
 	int rc;
 
 	rc = iothread_init(&vm->io);
 	if (rc)
 		return rc;
 	console_init(&vm->console, console_fd);
-	uart_init(&vm->uart, console_sink, &vm->console);
 	hc_register_core(&vm->hc);
-	rc = io_bus_register(&vm->pio, HV_UART_PORT, HV_UART_LEN, uart_io,
-			     &vm->uart, "uart");
-	if (!rc)
-		rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm,
-				     "hypercall-port-misuse");
-	if (!rc)
-		rc = vm_add_device(vm, NULL, 0, &vm->uart, &uart, NULL, 0);
+	rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm, "hypercall-port-misuse");
+	/* Kinds with no option: one each on every machine, first in the table. */
+	for (i = 0; !rc && i < device_kinds_count; i++)
+		if (!device_kinds[i]->option)
+			rc = vm_create_device(vm, device_kinds[i], 0, NULL, err, sizeof(err));
 	return rc;
 }

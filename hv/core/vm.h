@@ -17,24 +17,23 @@
 #include "core/hypercall.h"
 #include "core/io_bus.h"
 #include "io/iothread.h"
-#include "trap/uart.h"
 
 struct kvm_vm;
 
 /* One entry of the device table; the same index as the guest's hv_dev_desc. */
 struct vm_device {
-	const struct device_kind *kind; /* NULL for the UART every machine has */
+	const struct device_kind *kind;
 	void *dev;
 	unsigned index;                 /* <kind name><index> */
 };
 
 struct vm {
 	struct guest_mem mem;
-	struct io_bus pio;  /* port I/O: UART, hypercall port */
+	struct io_bus pio;  /* port I/O: UART, hypercall port, Linux's keyboard controller */
 	struct io_bus mmio; /* trapped MMIO windows */
 	struct hc_table hc;
 	struct console console;
-	struct uart uart;
+	void *platform;     /* state of the legacy PC ports for Linux (x86/legacy.c), or NULL */
 
 	struct hv_dev_desc desc[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
 	struct vm_device dev[HV_BOOT_MAX_DEV];
@@ -47,13 +46,15 @@ struct vm {
 
 	uint64_t console_hc_bytes; /* bytes written through HV_HC_CONSOLE_WRITE */
 	uint64_t hv_exits;         /* returns from KVM_RUN: exits that reached hv */
-	bool exit_requested;       /* set by HV_HC_EXIT */
+	bool exit_requested;       /* set by HV_HC_EXIT, or a reset */
+	bool reset_requested;      /* the guest reset the machine (Linux's reboot) */
 	int exit_status;
 };
 
 /*
  * Sets up what every guest has, before KVM is involved: console output to
- * console_fd, the UART, the core hypercalls.  0 or -errno.
+ * console_fd, the devices of the kinds with no option (the UART), the core
+ * hypercalls.  0 or -errno.
  */
 int vm_init_devices(struct vm *vm, int console_fd);
 

@@ -8,19 +8,6 @@
 #define PTE_PS (1ull << 7)
 #define PAGE 4096ull
 
-/* A segment descriptor: base, 20-bit limit, access byte, flags nibble (G, D/B, L, AVL). */
-#define DESC(base, limit, access, flags)                                            \
-	(((limit) & 0xffffull) | ((uint64_t)(base) & 0xffffff) << 16 |               \
-	 (uint64_t)(access) << 40 | (((limit) >> 16) & 0xfull) << 48 |               \
-	 (uint64_t)(flags) << 52 | (((uint64_t)(base) >> 24) & 0xff) << 56)
-#define ACC_CODE 0x9b /* present, DPL 0, code, execute/read, accessed */
-#define ACC_DATA 0x93 /* present, DPL 0, data, read/write, accessed */
-#define ACC_TSS_BUSY 0x8b /* present, DPL 0, busy 64-bit TSS (what TR must hold) */
-#define FL_G 0x8
-#define FL_DB 0x4
-#define FL_L 0x2
-#define TSS_LIMIT 0x67 /* 104 bytes: no I/O bitmap */
-
 const uint64_t boot_gdt[BOOT_GDT_ENTRIES] = {
 	[HV_BOOT_SEL_CODE / 8] = DESC(0, 0xfffff, ACC_CODE, FL_G | FL_L),
 	[HV_BOOT_SEL_DATA / 8] = DESC(0, 0xfffff, ACC_DATA, FL_G | FL_DB),
@@ -42,7 +29,7 @@ static void add_mem(struct hv_boot_info *bi, uint64_t base, uint64_t end, uint32
  * PML4[0] -> PDPT; PDPT[i] -> PD i; each PD maps 1 GiB in 2 MiB pages.  No
  * U/S bit: the kernel runs in supervisor mode (safe under SMEP).
  */
-static uint64_t build_page_tables(struct guest_mem *gm)
+uint64_t boot_page_tables(const struct guest_mem *gm)
 {
 	uint64_t map = gm->size < BOOT_IDMAP_MAX ? gm->size : BOOT_IDMAP_MAX;
 	uint64_t pml4 = HV_BOOT_PT_GPA, pdpt = pml4 + PAGE, pd = pdpt + PAGE;
@@ -93,5 +80,5 @@ uint64_t boot_setup(struct vm *vm, const struct elf_info *ki, const char *cmdlin
 	memcpy(gm_range(&vm->mem, HV_BOOT_GDT_GPA, sizeof(boot_gdt)), boot_gdt, sizeof(boot_gdt));
 	bi->nr_dev = vm->nr_dev;
 	memcpy(bi->dev, vm->desc, vm->nr_dev * sizeof(vm->desc[0]));
-	return build_page_tables(&vm->mem);
+	return boot_page_tables(&vm->mem);
 }

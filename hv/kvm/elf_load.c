@@ -4,6 +4,7 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,13 +41,13 @@ static int check_ehdr(const Elf64_Ehdr *eh, size_t size, char *err, size_t errle
 }
 
 static int check_load(const Elf64_Phdr *ph, unsigned i, size_t size,
-		      const struct guest_mem *gm, uint64_t min_gpa,
+		      const struct guest_mem *gm, uint64_t min_gpa, bool by_paddr,
 		      char *err, size_t errlen)
 {
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
 		return err_msg(-ENOEXEC, err, errlen,
 			    "segment %u: data lies past the end of the file", i);
-	if (ph->p_vaddr != ph->p_paddr)
+	if (!by_paddr && ph->p_vaddr != ph->p_paddr)
 		return err_msg(-ENOEXEC, err, errlen,
 			    "segment %u: virtual address 0x%llx differs from physical 0x%llx "
 			    "(hv enters with memory mapped 1:1)", i,
@@ -65,8 +66,64 @@ static int check_load(const Elf64_Phdr *ph, unsigned i, size_t size,
 	return 0;
 }
 
-int elf_load(const struct guest_mem *gm, const void *image, size_t size,
-	     uint64_t min_gpa, struct elf_info *out, char *err, size_t errlen)
+/* Xen's ELF note for a PVH kernel's 32-bit physical entry point. */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+/*
+ * The PVH entry from the notes in [off, off + len) of img: 0 and *entry,
+ * or -ENOENT.  Every field is bounds-checked against len.
+ */
+static int find_pvh_note(const uint8_t *img, uint64_t off, uint64_t len, uint64_t *entry)
+{
+	uint64_t pos = 0;
+
+	while (len - pos >= 12) {
+		uint32_t nh[3];
+		uint64_t name, desc, next;
+
+		memcpy(nh, img + off + pos, sizeof(nh));
+		name = pos + 12;
+		desc = name + (((uint64_t)nh[0] + 3) & ~3ull);
+		next = desc + (((uint64_t)nh[1] + 3) & ~3ull);
+		if (next > len)
+			break;
+		if (nh[2] == XEN_ELFNOTE_PHYS32_ENTRY && nh[0] == 4 &&
+		    !memcmp(img + off + name, "Xen", 4) && (nh[1] == 4 || nh[1] == 8)) {
+			/* newer kernels write 4 bytes, older ones (6.1) 8 */
+			uint64_t v = 0;
+			memcpy(&v, img + off + desc, nh[1]);
+			*entry = v;
+			return 0;
+		}
+		pos = next;
+	}
+	return -ENOENT;
+}
+
+int elf_pvh_entry(const void *image, size_t size, uint64_t *entry)
+{
+	const uint8_t *img = image;
+	Elf64_Ehdr eh;
+	unsigned i;
+
+	if (size < sizeof(eh))
+		return -ENOEXEC;
+	memcpy(&eh, img, sizeof(eh));
+	if (check_ehdr(&eh, size, NULL, 0))
+		return -ENOEXEC;
+	for (i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, img + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_NOTE || ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+			continue;
+		if (!find_pvh_note(img, ph.p_offset, ph.p_filesz, entry))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int load(const struct guest_mem *gm, const void *image, size_t size, uint64_t min_gpa,
+		bool by_paddr, uint64_t entry, struct elf_info *out, char *err, size_t errlen)
 {
 	const uint8_t *img = image;
 	Elf64_Phdr ph[ELF_MAX_PHDRS];
@@ -96,7 +153,7 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 				    "segment %u: file size exceeds memory size", i);
 		if (ph[i].p_memsz == 0) /* loads nothing: where it points does not matter */
 			continue;
-		rc = check_load(&ph[i], i, size, gm, min_gpa, err, errlen);
+		rc = check_load(&ph[i], i, size, gm, min_gpa, by_paddr, err, errlen);
 		if (rc)
 			return rc;
 		nload++;
@@ -104,8 +161,8 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 			info.lo = ph[i].p_paddr;
 		if (ph[i].p_paddr + ph[i].p_memsz > info.hi)
 			info.hi = ph[i].p_paddr + ph[i].p_memsz;
-		if ((ph[i].p_flags & PF_X) && eh->e_entry >= ph[i].p_paddr &&
-		    eh->e_entry - ph[i].p_paddr < ph[i].p_memsz)
+		if ((ph[i].p_flags & PF_X) && entry >= ph[i].p_paddr &&
+		    entry - ph[i].p_paddr < ph[i].p_memsz)
 			entry_ok = 1;
 	}
 	if (!nload)
@@ -113,7 +170,7 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 	if (!entry_ok)
 		return err_msg(-ENOEXEC, err, errlen,
 			    "entry point 0x%llx is not inside an executable segment",
-			    (unsigned long long)eh->e_entry);
+			    (unsigned long long)entry);
 
 	/* Pass 2: copy; the ranges were checked above. */
 	for (i = 0; i < eh->e_phnum; i++) {
@@ -124,7 +181,28 @@ int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 		memcpy(dst, img + ph[i].p_offset, ph[i].p_filesz);
 		memset(dst + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
 	}
-	info.entry = eh->e_entry;
+	info.entry = entry;
 	*out = info;
 	return 0;
+}
+
+int elf_load(const struct guest_mem *gm, const void *image, size_t size,
+	     uint64_t min_gpa, struct elf_info *out, char *err, size_t errlen)
+{
+	Elf64_Ehdr eh;
+
+	if (size >= sizeof(eh))
+		memcpy(&eh, image, sizeof(eh));
+	return load(gm, image, size, min_gpa, false, size >= sizeof(eh) ? eh.e_entry : 0,
+		    out, err, errlen);
+}
+
+int elf_load_pvh(const struct guest_mem *gm, const void *image, size_t size,
+		 uint64_t min_gpa, struct elf_info *out, char *err, size_t errlen)
+{
+	uint64_t entry;
+
+	if (elf_pvh_entry(image, size, &entry))
+		return err_msg(-ENOEXEC, err, errlen, "no PVH entry note");
+	return load(gm, image, size, min_gpa, true, entry, out, err, errlen);
 }

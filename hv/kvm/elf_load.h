@@ -23,4 +23,18 @@ struct elf_info {
 int elf_load(const struct guest_mem *gm, const void *image, size_t size,
 	     uint64_t min_gpa, struct elf_info *out, char *err, size_t errlen);
 
+/*
+ * A Linux vmlinux: the entry of its PVH note (XEN_ELFNOTE_PHYS32_ENTRY, a
+ * 4- or 8-byte value).  0, -ENOEXEC (not an x86-64 ELF executable) or
+ * -ENOENT (no such note).
+ */
+int elf_pvh_entry(const void *image, size_t size, uint64_t *entry);
+
+/*
+ * As elf_load, for a kernel with a PVH note: segments go to their physical
+ * addresses whatever their virtual ones, and out->entry is the PVH entry.
+ */
+int elf_load_pvh(const struct guest_mem *gm, const void *image, size_t size,
+		 uint64_t min_gpa, struct elf_info *out, char *err, size_t errlen);
+
 #endif

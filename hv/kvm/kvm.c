@@ -1,6 +1,7 @@
 /* /dev/kvm: VM, memory, irqchip, vCPU, and KVM's binary statistics. */
 #include "kvm/kvm.h"
 #include "core/util.h"
+#include "x86/cpuid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,10 +56,9 @@ static const struct { long cap; const char *what; } required_caps[] = {
 int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_t errlen)
 {
 	const char *dev = getenv("HV_KVM_DEV") ? getenv("HV_KVM_DEV") : KVM_DEV_PATH;
-	struct kvm_userspace_memory_region slot = {
-		.slot = 0, .guest_phys_addr = 0,
-		.memory_size = gm->size, .userspace_addr = (uint64_t)(uintptr_t)gm->host,
-	};
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct gm_region reg[2];
+	unsigned nr = gm_regions(gm, reg);
 	size_t i;
 	int v;
 
@@ -88,9 +88,21 @@ int kvm_vm_create(struct kvm_vm *k, const struct guest_mem *gm, char *err, size_
 		return err_msg(-errno, err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return err_msg(-errno, err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-	if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
-		return err_msg(-errno, err, errlen, "KVM_SET_USER_MEMORY_REGION (%llu MiB): %s",
-			    (unsigned long long)(gm->size >> 20), strerror(errno));
+	/* The PIT needs the irqchip first; Linux calibrates against it and uses it
+	 * until the local APIC timer runs.  Port 0x61 (speaker) is KVM's too. */
+	if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return err_msg(-errno, err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+	for (i = 0; i < nr; i++) {
+		struct kvm_userspace_memory_region slot = {
+			.slot = (uint32_t)i, .guest_phys_addr = reg[i].gpa, .memory_size = reg[i].len,
+			.userspace_addr = (uint64_t)(uintptr_t)reg[i].host,
+		};
+		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+			return err_msg(-errno, err, errlen,
+				       "KVM_SET_USER_MEMORY_REGION (%llu MiB at 0x%llx): %s",
+				       (unsigned long long)(reg[i].len >> 20),
+				       (unsigned long long)reg[i].gpa, strerror(errno));
+	}
 	kvm_stats_open(&k->vm_stats, k->vm_fd); /* optional: --stats says if absent */
 	return 0;
 }
@@ -108,6 +120,8 @@ static void note_features(struct kvm_cpu_features *f, const struct kvm_cpuid2 *c
 			f->leaf1_edx = e->edx;
 		} else if (e->function == 0x80000001) {
 			f->ext1_edx = e->edx;
+		} else if (e->function == CPUID_KVM_FEATURES) {
+			f->kvm_features = e->eax;
 		}
 	}
 }
@@ -120,14 +134,17 @@ static int set_cpuid(struct kvm_vm *k, char *err, size_t errlen)
 
 	if (!c)
 		return err_msg(-ENOMEM, err, errlen, "out of memory");
-	c->nent = MAX_ENT;
-	/* What KVM supports is what the guest sees (x2APIC included). */
+	c->nent = MAX_ENT - 2; /* room for hv's own leaves */
+	/* What KVM supports, as the one builder edits it (x86/cpuid.c). */
 	if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
 		rc = err_msg(-errno, err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	else if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
-		rc = err_msg(-errno, err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
-	else
+	if (!rc) {
 		note_features(&k->cpu, c);
+		if (cpuid_build(c, MAX_ENT))
+			rc = err_msg(-ENOSPC, err, errlen, "CPUID: no room for hv's leaves");
+	}
+	if (!rc && ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		rc = err_msg(-errno, err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	free(c);
 	return rc;
 }

@@ -35,12 +35,17 @@ struct kvm_stats {
 };
 
 #define KVM_MAX_MSI_ROUTES 32
-#define KVM_MSI_GSI_BASE 32 /* above the IOAPIC's pins; hv routes only MSIs */
+#define KVM_MSI_GSI_BASE 32 /* above the IOAPIC's pins */
+#define KVM_IOAPIC_PINS 24
+#define KVM_PIC_PINS 16
+/* KVM's default routes (PIC and IOAPIC pins) kept in every table, then hv's MSIs. */
+#define KVM_MAX_ROUTES (KVM_PIC_PINS + KVM_IOAPIC_PINS + KVM_MAX_MSI_ROUTES)
 
 /* CPUID words the vCPU was given that decide its entry state (kvm_boot_x86.c). */
 struct kvm_cpu_features {
 	uint32_t leaf1_ecx, leaf1_edx; /* CPUID 1 */
 	uint32_t ext1_edx;             /* CPUID 0x80000001 */
+	uint32_t kvm_features;         /* KVM's supported 0x40000001 EAX, before hv hides any */
 };
 
 struct kvm_vm {
@@ -78,6 +83,14 @@ int kvm_vcpu_create(struct kvm_vm *k, char *err, size_t errlen);
 int kvm_vcpu_boot_state(struct kvm_vm *k, uint64_t entry, uint64_t boot_info,
 			uint64_t cr3, char *err, size_t errlen);
 
+struct linux_entry;
+/*
+ * Sets the boot MSRs and Linux's entry state (e->kind: PVH's 32-bit entry or
+ * the 64-bit boot protocol's), segments from linux_gdt.  0 or -errno and err.
+ */
+int kvm_vcpu_linux_state(struct kvm_vm *k, const struct linux_entry *e, char *err,
+			 size_t errlen);
+
 void kvm_vm_destroy(struct kvm_vm *k);
 
 /*
@@ -86,6 +99,14 @@ void kvm_vm_destroy(struct kvm_vm *k);
  * raises an MSI with the given vector at vCPU 0's local APIC.  0 or -errno.
  */
 int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd, bool assign);
+/*
+ * The routing table hv hands KVM_SET_GSI_ROUTING: KVM's default PIC and
+ * IOAPIC routes (GSI i to IOAPIC pin i, GSI 0-15 also to the PICs), then
+ * every MSI route.  out has room for KVM_MAX_ROUTES; returns the count.
+ */
+unsigned kvm_irq_routes(const struct kvm_vm *k, struct kvm_irq_routing_entry *out);
+/* Signalling fd raises IOAPIC pin gsi (an edge: a legacy device's interrupt).  0 or -errno. */
+int kvm_irqfd_gsi(struct kvm_vm *k, uint32_t gsi, int fd);
 /* Returns the GSI the route took (for kvm_irqfd_msi_remove), or -errno. */
 int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd);
 /* Unbinds fd from gsi and drops the route; 0 or -errno. */

@@ -23,20 +23,50 @@ int kvm_ioeventfd_pio(struct kvm_vm *k, uint16_t port, unsigned len, int fd, boo
 	return ioctl(k->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
 }
 
-/* KVM_SET_GSI_ROUTING replaces the whole table: hand it every MSI so far. */
+static struct kvm_irq_routing_entry irqchip_route(uint32_t gsi, uint32_t chip, uint32_t pin)
+{
+	return (struct kvm_irq_routing_entry){
+		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+		.u.irqchip = { .irqchip = chip, .pin = pin },
+	};
+}
+
+unsigned kvm_irq_routes(const struct kvm_vm *k, struct kvm_irq_routing_entry *out)
+{
+	unsigned n = 0, i;
+
+	/* KVM's own default table (irq_comm.c): the PICs for 0-15, the IOAPIC for all 24. */
+	for (i = 0; i < KVM_IOAPIC_PINS; i++) {
+		if (i < KVM_PIC_PINS)
+			out[n++] = irqchip_route(i, i < 8 ? KVM_IRQCHIP_PIC_MASTER
+							  : KVM_IRQCHIP_PIC_SLAVE, i % 8);
+		out[n++] = irqchip_route(i, KVM_IRQCHIP_IOAPIC, i);
+	}
+	memcpy(out + n, k->msi, k->nr_msi * sizeof(k->msi[0]));
+	return n + k->nr_msi;
+}
+
+/* KVM_SET_GSI_ROUTING replaces the whole table: hand it the defaults and every MSI. */
 static int set_routing(struct kvm_vm *k)
 {
-	size_t sz = sizeof(struct kvm_irq_routing) + k->nr_msi * sizeof(k->msi[0]);
+	size_t sz = sizeof(struct kvm_irq_routing) + KVM_MAX_ROUTES * sizeof(k->msi[0]);
 	struct kvm_irq_routing *r = calloc(1, sz);
 	int rc;
 
 	if (!r)
 		return -ENOMEM;
-	r->nr = k->nr_msi;
-	memcpy(r->entries, k->msi, k->nr_msi * sizeof(k->msi[0]));
+	r->nr = kvm_irq_routes(k, r->entries);
 	rc = ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, r) < 0 ? -errno : 0;
 	free(r);
 	return rc;
+}
+
+int kvm_irqfd_gsi(struct kvm_vm *k, uint32_t gsi, int fd)
+{
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
+
+	/* The default routes send GSI gsi to IOAPIC pin gsi; no table change needed. */
+	return ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
 }
 
 static bool gsi_used(const struct kvm_vm *k, uint32_t gsi)

@@ -9,6 +9,7 @@
 
 #include <linux/kvm.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -24,6 +25,7 @@ static const uint32_t vcpu_ioctls[] = {
 	KVM_RUN,
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC,
+	TCSETS, /* the console's terminal out of raw mode at exit (console_in.c) */
 };
 
 /*

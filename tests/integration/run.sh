@@ -12,6 +12,7 @@
 #   bench      benchmark smoke tests
 #   faults     a full file system, floods, two guests at once
 #   durability power cuts (dm-log-writes) under guests writing and flushing
+#   linux      Debian's kernel: PVH and bzImage boots, console, platform, ends, bad inputs
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -20,7 +21,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do

@@ -197,9 +197,30 @@ static void test_long_cmdline(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "guest arguments exceed"));
 }
 
+/* Linux's options: --initrd, and --cmdline as the other way to give the command line. */
+static void test_linux_options(void)
+{
+	struct hv_config c;
+	char err[256];
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--initrd", "rd.gz", "vmlinux", "--", "console=ttyS0",
+			      "quiet"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.initrd, "rd.gz");
+	CU_ASSERT_STRING_EQUAL(c.cmdline, "console=ttyS0 quiet");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--cmdline", "console=ttyS0 quiet", "vmlinux"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.cmdline, "console=ttyS0 quiet");
+	CU_ASSERT_PTR_NULL(c.initrd);
+	/* "--" with nothing after it keeps --cmdline's line */
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--cmdline=a b", "k", "--"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.cmdline, "a b");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--cmdline", "a", "k", "--", "b"), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "give one"));
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--initrd=", "k"), -EINVAL);
+}
+
 int suite_cli(void)
 {
 	static const CU_TestInfo t[] = {
+		{ "--initrd and --cmdline", test_linux_options },
 		{ "sizes", test_sizes },
 		{ "seconds", test_seconds },
 		{ "run with options and guest args", test_run },

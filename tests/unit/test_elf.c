@@ -10,6 +10,7 @@
 
 #include "hv_abi.h"
 #include "kvm/elf_load.h"
+#include "elf_hdr.h"
 #include "suites.h"
 
 #define MEM (4u << 20)
@@ -30,18 +31,7 @@ static uint8_t want[MEM]; /* what guest RAM must hold after the load */
 static void make(struct img *m)
 {
 	memset(m, 0, sizeof(*m));
-	memcpy(m->eh.e_ident, ELFMAG, SELFMAG);
-	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
-	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	m->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	m->eh.e_type = ET_EXEC;
-	m->eh.e_machine = EM_X86_64;
-	m->eh.e_version = EV_CURRENT;
-	m->eh.e_entry = LOAD + 4;
-	m->eh.e_phoff = offsetof(struct img, ph);
-	m->eh.e_ehsize = sizeof(Elf64_Ehdr);
-	m->eh.e_phentsize = sizeof(Elf64_Phdr);
-	m->eh.e_phnum = 2;
+	ut_elf_header(&m->eh, LOAD + 4, offsetof(struct img, ph), 2);
 	m->ph[0] = (Elf64_Phdr){
 		.p_type = PT_LOAD, .p_flags = PF_R | PF_X,
 		.p_offset = offsetof(struct img, code), .p_vaddr = LOAD, .p_paddr = LOAD,

@@ -1,5 +1,7 @@
 /* 16550 model as a polled driver sees it. */
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "suites.h"
 #include "trap/uart.h"
@@ -112,9 +114,82 @@ static void test_wide_access(void)
 	CU_ASSERT_EQUAL(rd(&u, 6), 0xb0);
 }
 
+/* Edges signalled on an eventfd so far (reads and clears the count). */
+static uint64_t edges(int fd)
+{
+	uint64_t n = 0;
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	return n;
+}
+
+/* Linux's 8250 as it runs: THRE interrupts while it sends, IIR taking them. */
+static void test_thre_interrupts(void)
+{
+	struct uart u;
+	nout = 0;
+	uart_init(&u, sink, NULL);
+	u.irq_fd = eventfd(0, EFD_NONBLOCK);
+	CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x01);     /* nothing pending */
+	wr(&u, 1, 0x02);                              /* THRI on, THR empty: an edge */
+	CU_ASSERT_EQUAL(edges(u.irq_fd), 1);
+	CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x02);     /* THRE, and the read takes it */
+	CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x01);
+	wr(&u, 0, 'a');                               /* sent at once: THRE again, a new edge */
+	CU_ASSERT_EQUAL(edges(u.irq_fd), 1);
+	wr(&u, 0, 'b');                               /* the line is still high: no edge */
+	CU_ASSERT_EQUAL(edges(u.irq_fd), 0);
+	wr(&u, 1, 0x00);                              /* the driver stops: line low */
+	CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x01);
+	CU_ASSERT_EQUAL(nout, 2);
+	close(u.irq_fd);
+}
+
+/* Received bytes: held until the driver listens, 16 at most, DR and RDI while there. */
+static void test_receive(void)
+{
+	char in[40];
+	struct uart u;
+	unsigned i;
+	uint64_t room;
+
+	uart_init(&u, sink, NULL);
+	u.irq_fd = eventfd(0, EFD_NONBLOCK);
+	u.room_fd = eventfd(0, EFD_NONBLOCK);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (char)('A' + i);
+	CU_ASSERT_EQUAL(uart_receive(&u, in, sizeof(in)), 0); /* nobody listening */
+	wr(&u, 1, 0x01);                                       /* RDI, but OUT2 off */
+	CU_ASSERT_EQUAL(uart_receive(&u, in, sizeof(in)), 0);
+	wr(&u, 4, 0x18);                                       /* OUT2 in loopback: no */
+	CU_ASSERT_EQUAL(uart_receive(&u, in, sizeof(in)), 0);
+	wr(&u, 4, 0x08);                                       /* OUT2: listening */
+	CU_ASSERT_EQUAL(edges(u.room_fd), 1);                  /* room is signalled */
+	CU_ASSERT_EQUAL(uart_receive(&u, in, sizeof(in)), 16); /* the FIFO's worth */
+	CU_ASSERT_EQUAL(uart_receive(&u, in + 16, 4), 0);      /* full: nothing dropped */
+	CU_ASSERT_EQUAL(edges(u.irq_fd), 1);
+	CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x04);               /* received data */
+	CU_ASSERT(rd(&u, 5) & 0x01);
+	for (i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(rd(&u, 0), 'A' + i);
+	CU_ASSERT_FALSE(rd(&u, 5) & 0x01);
+	CU_ASSERT_EQUAL(rd(&u, 2) & 0x0f, 0x01);
+	room = edges(u.room_fd);
+	CU_ASSERT(room >= 1);                                  /* empty: room again */
+	CU_ASSERT_EQUAL(uart_receive(&u, in + 16, 4), 4);
+	CU_ASSERT_EQUAL(rd(&u, 0), 'Q');
+	wr(&u, 2, 0x03);                                       /* FCR clears the FIFO */
+	CU_ASSERT_FALSE(rd(&u, 5) & 0x01);
+	CU_ASSERT_EQUAL(u.rx_bytes, 20);
+	close(u.irq_fd);
+	close(u.room_fd);
+}
+
 int suite_uart(void)
 {
 	static const CU_TestInfo t[] = {
+		{ "THR-empty interrupts as edges", test_thre_interrupts },
+		{ "receive FIFO, the listening gate, room", test_receive },
 		{ "polled transmit", test_polled_tx },
 		{ "divisor latch", test_divisor_latch },
 		{ "scratch and loopback", test_scratch_loopback },

@@ -284,7 +284,7 @@ void fuzz_vm_init(struct fuzz_vm *f, uint64_t ram, const struct fuzz_dev *devs, 
 	if (!kept.ram)
 		harness_failed("guest RAM", ENOMEM);
 	memset(kept.ram, 0, ram);
-	f->vm->mem = (struct guest_mem){ kept.ram, ram };
+	f->vm->mem = (struct guest_mem){ kept.ram, ram, ram }; /* one block: no PC hole */
 	rc = vm_init_devices(f->vm, f->null_fd);
 	if (rc)
 		harness_failed("vm_init_devices", rc);

@@ -1,0 +1,124 @@
+# Linux on hv (sourced by run.sh): Debian's stock kernel through the PVH entry
+# (build/testvm/vmlinux) and the 64-bit boot protocol (build/linux/bzImage),
+# a busybox shell fed on standard input, the platform seen from inside, the
+# clean ends (poweroff 0, reboot and panic=-1 123), and the inputs hv refuses.
+LX_VMLINUX=build/testvm/vmlinux
+LX_BZIMAGE=build/linux/bzImage
+LX_INITRD=build/linux/initramfs.cpio.gz
+LX_ARGS="console=ttyS0 quiet panic=-1 reboot=k"
+
+# lx_run NAME LIMIT INPUT HV-ARGS...: hv run with INPUT (a file) on standard input.
+lx_run() {
+	local name=$1 limit=$2 input=$3
+	shift 3
+	timeout -k 5 "$limit" "$HV" run "$@" <"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	RC=$?
+}
+
+# The script the guest's shell runs; each answer is computed in the guest, so
+# the echo of the input itself never matches.
+lx_script() {
+	local end=$1
+	cat <<SCRIPT
+echo "@@sum \$((40 + 2))"
+dmesg | grep -q 'kvm-clock: Using msrs' && echo "@@kvmclock y\$((1))"
+dmesg | grep -q 'IOAPIC\[0\]: apic_id .* GSI 0-23' && echo "@@ioapic y\$((1))"
+grep -q 'IO-APIC *4-edge *ttyS0' /proc/interrupts && echo "@@ttyS0 y\$((1))"
+echo "@@clocksource \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "@@memtotal \$(awk '/MemTotal/ { print \$2 }' /proc/meminfo)"
+echo "@@reserved \$(dmesg | sed -n 's/.*Memory: .*available (.* \([0-9]*\)K reserved.*/\1/p')"
+$end
+SCRIPT
+}
+
+# MemTotal within 5% of --mem less what the kernel reserved (dmesg's "Memory:" line).
+lx_memcheck() {
+	local name=$1 mem_kib=$2 total reserved want
+	total=$(sed -n 's/.*@@memtotal \([0-9]*\).*/\1/p' "$TMP/$name.out" | tail -1)
+	reserved=$(sed -n 's/.*@@reserved \([0-9]*\).*/\1/p' "$TMP/$name.out" | tail -1)
+	if [ -z "$total" ] || [ -z "$reserved" ]; then
+		fail "$name-memtotal" "no MemTotal or reservation in the guest's answers"
+		return
+	fi
+	want=$((mem_kib - reserved))
+	if [ $((total * 100)) -ge $((want * 95)) ] && [ $((total * 100)) -le $((want * 105)) ]; then
+		pass "$name-memtotal"
+	else
+		fail "$name-memtotal" "MemTotal $total KiB, --mem less reservations $want KiB"
+	fi
+}
+
+for f in "$LX_VMLINUX" "$LX_BZIMAGE" "$LX_INITRD"; do
+	[ -s "$f" ] || { fail linux-images "$f missing: make $LX_INITRD"; return 0 2>/dev/null || exit 1; }
+done
+
+# PVH: boot to the shell, the platform from inside, poweroff ends hv with 0.
+lx_script "poweroff -f" >"$TMP/pvh.in"
+lx_run linux-pvh 240 "$TMP/pvh.in" --verbose --mem 256M --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
+expect linux-pvh 0 '@@hv-linux-init' out '@@sum 42' out 'PVH entry' err \
+	'guest powered off' err
+check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@ttyS0 y1' \
+	'@@clocksource kvm-clock'
+lx_memcheck linux-pvh $((256 * 1024))
+
+# bzImage with 4 GiB (RAM split around the hole below 4 GiB): reboot ends hv with 123.
+lx_script "reboot -f" >"$TMP/bz.in"
+lx_run linux-bzimage 300 "$TMP/bz.in" --verbose --mem 4G --initrd "$LX_INITRD" "$LX_BZIMAGE" -- $LX_ARGS
+expect linux-bzimage 123 '@@hv-linux-init' out '@@sum 42' out '64-bit boot protocol' err \
+	'reset the machine \(reboot\): status 123' err
+check linux-bzimage-platform "$TMP/linux-bzimage.out" '@@kvmclock y1' '@@ioapic y1' \
+	'@@ttyS0 y1' '@@clocksource kvm-clock'
+lx_memcheck linux-bzimage $((4 * 1024 * 1024))
+
+# A panic with panic=-1 resets: status 123, at once rather than at --timeout.
+printf 'echo c > /proc/sysrq-trigger\n' >"$TMP/panic.in"
+lx_run linux-panic 240 "$TMP/panic.in" --timeout 200 --mem 128M --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
+expect linux-panic 123 'Kernel panic' out 'status 123' err
+
+# On a terminal (script(1) gives hv one): raw mode while the guest runs,
+# Ctrl-A x quits with status 0, and the terminal is cooked again afterwards.
+# The test host VM mounts no devpts: a private one in a mount namespace.
+lx_pty() { # COMMAND: runs the shell COMMAND on a pseudo-terminal
+	if script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+		script -qec "$1" /dev/null
+		return
+	fi
+	[ "$(id -u)" = 0 ] || { echo "no pseudo-terminals, and not root to mount them"; return 77; }
+	unshare -m sh -c 'mkdir -p /dev/pts && { [ -e /dev/ptmx ] || touch /dev/ptmx; } &&
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
+		mount --bind /dev/pts/ptmx /dev/ptmx && exec script -qec "$1" /dev/null' sh "$1"
+}
+printf '\001x' >"$TMP/quit.in"
+timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"$HV run --mem 128M --initrd $LX_INITRD \
+	$LX_VMLINUX -- $LX_ARGS; echo hv-status=\\\$?; stty -a\"" <"$TMP/quit.in" \
+	>"$TMP/linux-quit-key.out" 2>&1
+RC=$?
+touch "$TMP/linux-quit-key.err"
+if [ "$RC" = 77 ]; then
+	skip linux-quit-key
+else
+	expect linux-quit-key 0 'quit from the console \(Ctrl-A x\)' out 'hv-status=0' out \
+		'[^-]icanon' out '[^-]echo ' out
+fi
+
+# Inputs hv refuses before it starts a VM: one line on stderr, status 2.
+lx_bad() { # NAME PATTERN HV-ARGS...
+	local name=$1 pat=$2
+	shift 2
+	run "$name" 120 "$HV" run "$@" # loads a 60 MB kernel over 9p in the test host VM
+	expect "$name" 2 "$pat" err
+	[ "$(wc -l <"$TMP/$name.err")" -eq 1 ] && pass "$name-one-line" ||
+		fail "$name-one-line" "stderr has $(wc -l <"$TMP/$name.err") lines"
+}
+head -c 1000000 "$LX_VMLINUX" >"$TMP/trunc.vmlinux"
+lx_bad linux-truncated-vmlinux 'past the end of the file|truncated' --mem 256M "$TMP/trunc.vmlinux"
+head -c 100000 "$LX_BZIMAGE" >"$TMP/trunc.bzImage"
+lx_bad linux-truncated-bzimage 'bzImage is truncated' --mem 256M "$TMP/trunc.bzImage"
+cp "$LX_BZIMAGE" "$TMP/old.bzImage"
+printf '\x09\x02' | dd of="$TMP/old.bzImage" bs=1 seek=$((0x206)) conv=notrunc status=none
+lx_bad linux-old-protocol 'boot protocol 2.09 .*too old|boot protocol 2.09' --mem 256M "$TMP/old.bzImage"
+truncate -s 200M "$TMP/big.initrd"
+lx_bad linux-initrd-too-big 'initrd .* does not fit' --mem 128M --initrd "$TMP/big.initrd" "$LX_VMLINUX"
+lx_bad linux-cmdline-too-long 'command line is [0-9]+ bytes' --mem 256M "$LX_VMLINUX" -- "$(head -c 3000 /dev/zero | tr '\0' x)"
+lx_bad linux-too-little-mem 'Linux needs at least 128 MiB' --mem 64M "$LX_VMLINUX"
+lx_bad linux-initrd-for-hv '--initrd is for Linux' --initrd "$LX_INITRD" "$KERNEL"
