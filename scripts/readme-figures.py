@@ -13,6 +13,7 @@ is the only writer of those blocks; no figure in them is typed by hand.
   exits    build/bench/results.json   (one 4 KiB read, exit by exit) and the published
            per-exit costs in scripts/exit-costs.json (a model, labelled as one)
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
+  linux-boot build/linux/boot.json    (scripts/linux/measure-boot.sh: Linux's boot, hv beside QEMU)
   fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
 
   summary-bench, summary-peers, summary-net (README.md): the side-by-side table
@@ -26,10 +27,11 @@ row a script produced is shown.
 usage: scripts/readme-figures.py [--check] [--only NAME]...
   --check  change nothing; exit 1 if a block differs from the files
   --only   render only the named blocks (the others are left as they are)"""
-import json, os, re, sys
+import json, os, re, sys, time
 
 LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
 BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
+LINUX_BOOT = "build/linux/boot.json"
 FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
 COSTS = "scripts/exit-costs.json"
 
@@ -129,6 +131,28 @@ def block_boot():
             "peak RSS (one more boot, `--stats`)." % BOOT, ""] + table(
         ["where", "date", "runs", "median ms", "min ms", "max ms", "peak RSS KiB",
          "guest RAM touched KiB", "hv's own KiB"], rows)
+
+
+def block_linux_boot():
+    d = load(LINUX_BOOT)
+    if not d:
+        return not_measured(LINUX_BOOT, "run `scripts/linux/measure-boot.sh RUNS`")
+    date = d.get("date") or time.strftime("written %Y-%m-%dT%H:%M:%SZ",
+                                          time.gmtime(os.path.getmtime(LINUX_BOOT)))
+    med = d["to_init_median_ms"]
+    rss = d.get("hv_rss_beyond_guest_ram_kib") or []
+    rows = [["hv (PVH entry)", "{:,}".format(med["hv"]), " ".join(map(str, d["to_init_ms"]["hv"]))],
+            ["QEMU `-M microvm,acpi=off -accel kvm`", "{:,}".format(med["qemu"]),
+             " ".join(map(str, d["to_init_ms"]["qemu"]))],
+            ["hv / QEMU", "{:.3f}".format(d["hv_over_qemu"]), ""]]
+    return ["From `%s` (%s; %s; %d run%s each, `--mem %s`, `%s`): time from the process's "
+            "start to Linux's `/init`, the same kernel and initramfs on both, one after the "
+            "other in one run; absolute times are the emulator's, compare the ratio." % (
+                LINUX_BOOT, date, d.get("where"), d["runs"], "" if d["runs"] == 1 else "s",
+                d.get("mem"), d.get("cmdline")), ""] + table(
+        ["VMM", "median ms to /init", "each run, ms"], rows) + [
+        "", "hv's own resident memory beyond guest RAM with Linux running (`--stats`): %s KiB." % (
+            " / ".join(map(str, rss)) if rss else "not measured")]
 
 
 def block_bench():
@@ -450,13 +474,13 @@ def block_exits():
 
 BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
           "net": block_net, "peers": block_peers, "exits": block_exits,
-          "io-poll": block_iopoll, "fuzz": block_fuzz}
+          "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
-           "fuzz": (FUZZ,)}
+           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.

@@ -75,6 +75,7 @@ def main():
         if os.environ.get("HV_TESTVM") else platform.node(),
         "kernel": os.path.realpath(VMLINUX), "initrd": INITRD, "cmdline": ARGS, "mem": MEM,
         "runs": runs,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "to_init_ms": rows, "to_init_median_ms": med,
         "hv_over_qemu": round(med["hv"] / med["qemu"], 3),
         "hv_rss_beyond_guest_ram_kib": rss,
