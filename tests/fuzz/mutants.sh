@@ -24,6 +24,7 @@ MUTANTS=(
 	'pvnet@hv/pv/pvnet_back.c@s/if (!p || overlaps_rings(n, b->gpa, b->len)) {/if (!p || (overlaps_rings(n, b->gpa, b->len) \&\& 0)) {/@a receive buffer over the NIC'"'"'s rings'
 	'pvnet@hv/pv/pvnet_back.c@s/total > (uint64_t)n->mtu + HV_NET_ETH_HLEN/0/@a frame longer than the MTU'
 	'hypercall@hv/kvm/guest_mem.c@s/if (gpa > size || len > size - gpa)/if (gpa > size || len > UINT64_MAX - gpa)/@a guest range running past the end of RAM'
+	'guest_mem@hv/kvm/guest_mem.c@s/if (gpa >= GM_HIGH_BASE \&\& gm->low != gm->size)/if (gpa >= GM_HOLE_START \&\& gm->low != gm->size)/@a range in the PC hole below 4 GiB'
 	'elf@hv/kvm/elf_load.c@s/if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)/if (ph->p_offset > size)/@segment data past the end of the file'
 	'cli@hv/core/cli.c@s/if (v % HV_MEM_ALIGN)/if (0)/@--mem not a multiple of 2M'
 )
