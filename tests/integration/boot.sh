@@ -23,7 +23,11 @@ for st in 0 3 1 2 124 125; do
 	case $st in
 	1 | 2 | 124 | 125) expect exit-status-$st $st "^hv: guest exited with status $st$" err ;;
 	*) expect exit-status-$st $st
-	   [ -s "$TMP/exit-status-$st.err" ] && fail exit-status-$st-quiet "stderr: $(head -1 "$TMP/exit-status-$st.err")" ;;
+	   if [ -s "$TMP/exit-status-$st.err" ]; then
+		fail exit-status-$st-quiet "stderr: $(head -1 "$TMP/exit-status-$st.err")"
+	   else
+		pass exit-status-$st-quiet
+	   fi ;;
 	esac
 done
 

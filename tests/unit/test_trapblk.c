@@ -30,8 +30,8 @@ struct fx {
 	uint8_t data[1 << 20]; /* the image as created */
 };
 
-/* A VM with one trap disk over a fresh 1 MiB image; its I/O thread spins spin_ns for work. */
-static void fx_init(struct fx *f, const char *extra_spec, uint64_t spin_ns)
+/* A VM with one trap disk over a fresh 1 MiB image; its I/O thread polls io_poll_ns for work. */
+static void fx_init(struct fx *f, const char *extra_spec, uint64_t io_poll_ns)
 {
 	char err[256], s[96];
 
@@ -43,7 +43,7 @@ static void fx_init(struct fx *f, const char *extra_spec, uint64_t spin_ns)
 	ut_image_make(f->path, f->data, sizeof(f->data));
 	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
 	CU_ASSERT_FATAL(vm_create_device(f->vm, &trapblk_dev_kind, 0, s, err, sizeof(err)) == 0);
-	f->vm->io.io_poll_ns = spin_ns;
+	f->vm->io.io_poll_ns = io_poll_ns;
 	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
 }
 
