@@ -24,12 +24,12 @@ LIMIT_S = 600
 
 
 def run(cmd):
-    """Runs cmd with 'reboot -f' on stdin; seconds to MARKER on stdout (None if never), output."""
+    """Runs cmd, 'reboot -f' on stdin once /init is up; seconds to MARKER on stdout (None
+    if never), output.  Not before: QEMU's UART drops what arrives before Linux's driver
+    listens (hv holds it), and a lost 'reboot' would leave the guest running."""
     start = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
-    p.stdin.write(b"reboot -f\n")
-    p.stdin.flush()
     out, seen = b"", None
     while True:
         left = LIMIT_S - (time.monotonic() - start)
@@ -45,6 +45,8 @@ def run(cmd):
         out += chunk
         if seen is None and MARKER in out:
             seen = time.monotonic() - start
+            p.stdin.write(b"reboot -f\n")
+            p.stdin.flush()
     p.wait()
     return seen, out.decode(errors="replace"), p.returncode
 
