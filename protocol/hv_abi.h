@@ -14,8 +14,11 @@
  * 2: device descriptors carry a type-specific config block (NICs), queue
  * setups name a queue and features, detach names a queue.
  * 3: struct hv_exit_count carries KVM's exit counts by kind.
+ * 4: PV devices are PCI functions with MSI-X (section "PCI functions"
+ *    below); queue setups name an MSI-X entry instead of a raw vector; the
+ *    PV disk has HV_BLK_OP_WRITE_FUA; the PV NIC raises a link-change event.
  */
-#define HV_ABI_VERSION 3
+#define HV_ABI_VERSION 4
 
 /*
  * Hypercall convention (PROTOCOL.md, "Hypercalls").
@@ -126,10 +129,12 @@ struct hv_dev_desc {
 	uint16_t type;     /* enum hv_dev_type */
 	uint16_t index;    /* instance number within its type: pvblk<index> */
 	uint32_t flags;    /* HV_DEV_F_* */
-	uint64_t base;     /* port number or MMIO gpa, per type */
-	uint64_t len;      /* size of the register window in bytes */
+	uint64_t base;     /* port number or MMIO gpa, per type; PV devices:
+	                      gpa of BAR 0 (MSI-X table at 0, PBA at HV_PCI_PBA_OFF) */
+	uint64_t len;      /* size of the register window (BAR 0) in bytes */
 	uint64_t capacity; /* block devices: size in 512-byte sectors */
-	uint32_t irq;      /* interrupt vector the device raises, 0 if none */
+	uint32_t irq;      /* trap devices: interrupt vector they raise, 0 if none;
+	                      PV devices: MSI-X table entries of their PCI function */
 	uint32_t sector_size; /* block devices: bytes per sector (512) */
 	union {            /* per type; zero where unused */
 		struct {
@@ -191,6 +196,37 @@ _Static_assert(sizeof(struct hv_dev_desc) == 56, "hv_dev_desc layout is ABI");
 _Static_assert(sizeof(struct hv_mem_region) == 24, "hv_mem_region layout is ABI");
 
 #endif /* !__ASSEMBLER__ */
+
+/*
+ * PCI functions (PROTOCOL.md, "PCI functions").  Each PV device is also a
+ * function on PCI bus 0, reached through configuration mechanism #1 (ports
+ * 0xCF8/0xCFC), behind a host bridge of class 0x0600 at 00:00.0, so that an
+ * OS finds it, binds a driver by vendor and device ID and gets MSI-X vectors
+ * without firmware tables.  Rings, doorbells and hypercalls are unchanged:
+ * the function only carries identity and interrupts.
+ *
+ *   vendor HV_PCI_VENDOR, device HV_PCI_DEV_*, class per device type;
+ *   subsystem vendor HV_PCI_VENDOR, subsystem ID = the device's position in
+ *   the HV_HC_DEV_INFO table (the index hypercalls take);
+ *   BAR 0: 32-bit memory, HV_PCI_BAR_SIZE bytes, placed by hv below 4 GiB:
+ *   the MSI-X table (16 bytes per entry) at offset 0, the pending-bit
+ *   array at HV_PCI_PBA_OFF; no INTx (interrupt pin 0).
+ *
+ * hv_queue_setup.msix names the entry whose message a queue's completions
+ * send.  Entries start masked, as the PCI spec says; a masked entry's
+ * messages set its pending bit and are sent when it is unmasked.
+ */
+#define HV_PCI_CONF_ADDR 0xcf8
+#define HV_PCI_CONF_DATA 0xcfc
+#define HV_PCI_VENDOR 0x4876     /* "Hv"; not PCI-SIG assigned: binding also
+                                    needs hv's CPUID signature */
+#define HV_PCI_DEV_HOST 0x0000   /* the host bridge, 00:00.0 */
+#define HV_PCI_DEV_PVBLK 0x0001
+#define HV_PCI_DEV_PVNET 0x0002
+#define HV_PCI_BAR_SIZE 0x1000
+#define HV_PCI_PBA_OFF 0x800
+#define HV_PCI_MMIO_BASE 0xe0000000ull /* BARs from here, below the IOAPIC */
+#define HV_PCI_MSIX_MAX 64        /* entries per function */
 
 /* The 16550 UART every guest gets. */
 #define HV_UART_PORT 0x3f8

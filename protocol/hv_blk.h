@@ -19,6 +19,8 @@ enum hv_blk_op {
 	HV_BLK_OP_READ = 0,  /* device -> guest memory */
 	HV_BLK_OP_WRITE = 1, /* guest memory -> device */
 	HV_BLK_OP_FLUSH = 2, /* make completed writes durable; no segments */
+	HV_BLK_OP_WRITE_FUA = 3, /* a write that is durable when it completes
+	                            (forced unit access); not earlier writes */
 };
 
 enum hv_blk_status {

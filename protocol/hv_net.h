@@ -18,6 +18,15 @@
 #define HV_NET_Q_RX 0
 #define HV_NET_Q_TX 1
 #define HV_NET_NR_QUEUES 2
+/*
+ * MSI-X entries of a PV NIC's PCI function: the queues' usual choices, and
+ * the link event, sent whenever HV_DEV_F_LINK_UP changes (the guest rereads
+ * its descriptor with HV_HC_DEV_INFO).  A PV disk has one entry per queue.
+ */
+#define HV_NET_MSIX_RX 0
+#define HV_NET_MSIX_TX 1
+#define HV_NET_MSIX_LINK 2
+#define HV_NET_MSIX_ENTRIES 3
 
 #define HV_NET_ETH_HLEN 14            /* destination, source, ethertype */
 #define HV_NET_MIN_FRAME 14           /* a frame is at least an Ethernet header */

@@ -109,19 +109,22 @@ static inline void hv_ring_copy_entry(void *dst, const void *src, size_t bytes)
  * validates it and answers with the queue's notify port (>= 0) or -HV_E*.
  * From then on a 32-bit write of any value to that port is the doorbell
  * ("the submission ring has new entries"); completions arrive as the
- * interrupt vector asked for, or not at all with vector 0 (polling).
+ * message of the device's MSI-X entry msix, or not at all with
+ * HV_MSIX_NONE (polling).
  */
 struct hv_queue_setup {
 	uint64_t sq_gpa;   /* HV_RING_ALIGN-aligned; hv_ring_bytes(sq_size, entry) */
 	uint64_t cq_gpa;   /* likewise, not overlapping the submission ring */
 	uint32_t sq_size;  /* entries, a power of two in [HV_RING_MIN, HV_RING_MAX] */
 	uint32_t cq_size;  /* likewise; must be >= sq_size */
-	uint32_t vector;   /* completion interrupt vector 32..254, or 0: no interrupts */
+	uint32_t msix;     /* MSI-X entry of the device's PCI function that
+	                      completions signal, or HV_MSIX_NONE: no interrupts */
 	uint16_t queue;    /* which of the device's queues: 0 for a disk; HV_NET_Q_* */
 	uint16_t reserved; /* 0 */
 	uint64_t features; /* device features the driver accepts (a subset of the offer) */
 };
 
+#define HV_MSIX_NONE 0xffffffffu
 _Static_assert(sizeof(struct hv_queue_setup) == 40, "hv_queue_setup layout is ABI");
 #endif /* !__ASSEMBLER__ */
 
