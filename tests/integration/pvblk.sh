@@ -68,11 +68,11 @@ expect blk-reattach-100 0 "pvblk0: 0 of 100 attaches failed; then a 4 KiB read: 
 
 # A KVM wiring failure during attach, made real: gdb points the third
 # KVM_IOEVENTFD (the boot's attach, blkreattach's detach, then its first
-# attach) at fd -1, so the ioctl fails with EBADF.  hv must report it,
-# refuse that attach, and take the next.
-ioev_line=$(grep -n "return ioctl(k->vm_fd, KVM_IOEVENTFD, &io)" hv/kvm/kvm_irq.c | cut -d: -f1)
-run blk-attach-rollback 180 gdb -q -batch -nx -ex "set confirm off" -ex "break kvm_irq.c:$ioev_line" \
-	-ex run -ex continue -ex continue -ex "set var io.fd = -1" -ex delete -ex continue \
+# attach) at fd -1 (struct kvm_ioeventfd's fd is at offset 20), so the ioctl
+# fails with EBADF.  hv must report it, refuse that attach, and take the next.
+run blk-attach-rollback 180 gdb -q -batch -nx -ex "set confirm off" \
+	-ex 'break ioctl if $rsi == 0x4040ae79' -ex run -ex continue -ex continue \
+	-ex 'set var *(int *)($rdx + 20) = -1' -ex delete -ex continue \
 	--args "$HV" run --timeout 150 --disk "$TMP/a.img" "$KERNEL" -- blkreattach pvblk0 3
 expect blk-attach-rollback 0 "pvblk0: cannot wire the queue into KVM: Bad file descriptor" err \
 	"pvblk0 attach 1: failed \(-5\)" out "pvblk0 attach 2: ok" out \
