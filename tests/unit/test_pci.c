@@ -4,6 +4,7 @@
  * the I/O thread, through msix_signal.  Config reads and writes of every
  * width, BAR sizing and moves, entries' mask and pending bits.
  */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -314,6 +315,26 @@ static void test_msix_race(void)
 	msix_destroy(&m);
 }
 
+/* A route update KVM refuses leaves the table as KVM has it; an unknown GSI is refused. */
+static void test_route_set(void)
+{
+	struct kvm_vm *k = calloc(1, sizeof(*k));
+	const struct kvm_msi_msg m = { 0xfee01000u, 0, 0x41 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	k->irq_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	k->vm_fd = -1; /* every KVM ioctl fails */
+	k->msi[k->nr_msi++] = (struct kvm_irq_routing_entry){
+		.gsi = KVM_MSI_GSI_BASE, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = 0xfee00000u, .data = 0x40 } };
+	CU_ASSERT_EQUAL(kvm_msi_route_set(k, KVM_MSI_GSI_BASE + 1, &m), -ENOENT);
+	CU_ASSERT_EQUAL(kvm_msi_route_set(k, KVM_MSI_GSI_BASE, &m), -EBADF);
+	CU_ASSERT_EQUAL(k->msi[0].u.msi.address_lo, 0xfee00000u);
+	CU_ASSERT_EQUAL(k->msi[0].u.msi.data, 0x40);
+	CU_ASSERT_EQUAL(k->nr_msi, 1);
+	free(k);
+}
+
 int suite_pci(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -323,6 +344,7 @@ int suite_pci(void)
 		{ "BAR 0: sizing, moves, memory decoding", test_bar },
 		{ "MSI-X: masks, pending bits, the PBA, odd accesses", test_msix },
 		{ "MSI-X: signals racing the guest's mask and unmask", test_msix_race },
+		{ "an MSI route update KVM refuses changes nothing", test_route_set },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pci", tests);
