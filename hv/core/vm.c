@@ -5,6 +5,7 @@
  */
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/util.h"
 #include "pci/pci.h"
 
 #include <errno.h>
@@ -24,9 +25,8 @@ int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index,
 
 	if (vm->nr_dev == HV_BOOT_MAX_DEV || vm->io.nr_src + nr_src > IOTHREAD_MAX_SRC)
 		return -ENOSPC;
-	/* hv's own kernel has RAM in one block: it must leave BAR space free. */
 	if (pci && gm_range(&vm->mem, HV_PCI_MMIO_BASE, 1))
-		return -ERANGE;
+		return -ERANGE; /* vm_create_device says why */
 	if (pci) {
 		/* Subsystem ID = the index HV_HC_DEV_INFO and the queue hypercalls take. */
 		struct pci_func *f = vm->pci ? pci_add_pv(vm->pci, pci->device, pci->class,
@@ -49,7 +49,14 @@ int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index,
 int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned index,
 		     const char *arg, char *err, size_t errlen)
 {
-	int rc = kind->add(vm, index, arg, err, errlen);
+	int rc;
+
+	/* hv's own kernel has RAM in one block from 0: the BARs would lie in it. */
+	if (device_pci_of(kind) && gm_range(&vm->mem, HV_PCI_MMIO_BASE, 1))
+		return err_msg(-ERANGE, err, errlen, "%s%u: a PV device's PCI BAR lies at 0x%llx, "
+			       "inside guest RAM: with hv's kernel, --mem at most %lluM",
+			       kind->name, index, HV_PCI_MMIO_BASE, HV_PCI_MMIO_BASE >> 20);
+	rc = kind->add(vm, index, arg, err, errlen);
 
 	if (!rc && kind->register_hypercalls)
 		kind->register_hypercalls(&vm->hc);

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include "core/vm.h"
 #include "pci/pci.h"
+#include "pv/pvblk_back.h"
 #include "suites.h"
 
 #define BAR0 HV_PCI_MMIO_BASE
@@ -335,6 +337,38 @@ static void test_route_set(void)
 	free(k);
 }
 
+/*
+ * hv's kernel has RAM in one block from 0: with more than 3.5 GiB a PV
+ * device's BAR would lie in RAM, so hv refuses the device with a reason.
+ * At 3.5 GiB the function is placed, and the table carries its BAR.
+ */
+static void test_bar_not_in_ram(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+	CU_ASSERT_EQUAL_FATAL(gm_init(&vm->mem, HV_PCI_MMIO_BASE + (2u << 20)), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_init_devices(vm, 1), 0);
+	CU_ASSERT_EQUAL(vm_create_device(vm, &pvblk_back_kind, 0, "null:1M", err, sizeof(err)),
+			-ERANGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pvblk0: a PV device's PCI BAR lies at 0xe0000000, "
+				      "inside guest RAM: with hv's kernel, --mem at most 3584M"));
+	CU_ASSERT_EQUAL(vm->nr_dev, 1); /* the UART only */
+	vm_destroy_devices(vm);
+	gm_destroy(&vm->mem);
+	memset(vm, 0, sizeof(*vm));
+	CU_ASSERT_EQUAL_FATAL(gm_init(&vm->mem, HV_PCI_MMIO_BASE), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_init_devices(vm, 1), 0);
+	CU_ASSERT_EQUAL(vm_create_device(vm, &pvblk_back_kind, 0, "null:1M", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(vm->desc[1].base, HV_PCI_MMIO_BASE);
+	CU_ASSERT_EQUAL(vm->desc[1].len, HV_PCI_BAR_SIZE);
+	CU_ASSERT_EQUAL(vm->desc[1].irq, 1);
+	vm_destroy_devices(vm);
+	gm_destroy(&vm->mem);
+	free(vm);
+}
+
 int suite_pci(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -345,6 +379,7 @@ int suite_pci(void)
 		{ "MSI-X: masks, pending bits, the PBA, odd accesses", test_msix },
 		{ "MSI-X: signals racing the guest's mask and unmask", test_msix_race },
 		{ "an MSI route update KVM refuses changes nothing", test_route_set },
+		{ "a PV device's BAR never lies in hv's kernel's RAM", test_bar_not_in_ram },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pci", tests);
