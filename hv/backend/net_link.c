@@ -110,9 +110,10 @@ static void on_message(struct io_source *s, struct ioeng *e)
 	}
 	if (s->res == -EINTR || s->res == -EAGAIN)
 		return;
-	if (s->res < 0) {
+	if (s->res <= 0) {
+		/* A netlink socket never ends (0) or fails so: this would repeat for ever. */
 		log_printf(&log_stderr, "%s: %s: cannot watch the link any more: %s", l->dev,
-			   l->ifname, strerror(-s->res));
+			   l->ifname, s->res ? strerror(-s->res) : "end of file");
 		s->ended = true;
 		return;
 	}
