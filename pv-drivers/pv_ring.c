@@ -87,7 +87,7 @@ int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_i
 		return -HV_ENOMEM;
 	*setup = (struct hv_queue_setup){
 		.sq_gpa = r->sq_pa, .cq_gpa = r->cq_pa, .sq_size = r->sq_size,
-		.cq_size = r->cq_size, .msix = vector, .queue = queue,
+		.cq_size = r->cq_size, .vector = vector, .queue = queue,
 	};
 	if (vector)
 		pv_ring_cq_arm_irq(r);

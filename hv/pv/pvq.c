@@ -140,7 +140,7 @@ static void publish(struct pvq *q)
 	hv_ring_store_release(&q->cq->prod, q->cq_prod);
 	hv_ring_fence();
 	event = __atomic_load_n(&q->cq->event, __ATOMIC_RELAXED);
-	if (q->setup.msix && hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
+	if (q->setup.vector && hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
 		if (eventfd_write(q->irq_fd, 1) == 0)
 			q->irqs++;
 	} else {
@@ -315,7 +315,7 @@ int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s)
 	if (s->reserved || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
 	    s->cq_size < s->sq_size)
 		return -HV_EINVAL;
-	if (s->msix && (s->msix < 32 || s->msix > 254))
+	if (s->vector && (s->vector < 32 || s->vector > 254))
 		return -HV_EINVAL;
 	if (s->sq_gpa % HV_RING_ALIGN || s->cq_gpa % HV_RING_ALIGN)
 		return -HV_EINVAL;
@@ -333,8 +333,8 @@ static int wire(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kv
 {
 	int rc = kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, true);
 
-	if (!rc && s->msix) {
-		q->irq_gsi = kvm_irqfd_msi(kvm, s->msix, q->irq_fd);
+	if (!rc && s->vector) {
+		q->irq_gsi = kvm_irqfd_msi(kvm, s->vector, q->irq_fd);
 		rc = q->irq_gsi < 0 ? q->irq_gsi : 0;
 		if (rc) /* leave nothing behind: a later attach may succeed */
 			kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);

@@ -131,7 +131,7 @@ static struct async io1(struct pvblk_fe *fe, uint32_t op, uint64_t sector, void 
 
 /* A fresh queue setup for raw attach calls, away from the driver's rings. */
 static const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000,
-					     .sq_size = 8, .cq_size = 8, .msix = VEC };
+					     .sq_size = 8, .cq_size = 8, .vector = VEC };
 
 /* HV_HC_QUEUE_ATTACH of device dev with this setup, as a guest would make it. */
 static int64_t attach_raw(struct pv_host *h, uint64_t dev, const struct hv_queue_setup *s)
@@ -209,7 +209,7 @@ static void test_attach_checks(void)
 
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 #define TRY(sq, cq, sqs, cqs, vec, ...) attach_raw(&h, 1, &(struct hv_queue_setup){ \
-	.sq_gpa = (sq), .cq_gpa = (cq), .sq_size = (sqs), .cq_size = (cqs), .msix = (vec), \
+	.sq_gpa = (sq), .cq_gpa = (cq), .sq_size = (sqs), .cq_size = (cqs), .vector = (vec), \
 	__VA_ARGS__ })
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 6, 8, VEC, .queue = 0), -HV_EINVAL);  /* not 2^n */
 	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 16, 8, VEC, .queue = 0), -HV_EINVAL); /* cq < sq */
