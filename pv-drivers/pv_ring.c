@@ -76,7 +76,7 @@ bool pv_ring_sq_publish(struct pv_ring *r)
 }
 
 int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_index,
-		       uint16_t queue, uint32_t vector)
+		       uint16_t queue, uint32_t msix)
 {
 	struct hv_queue_setup *setup;
 	uint64_t pa;
@@ -87,9 +87,9 @@ int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_i
 		return -HV_ENOMEM;
 	*setup = (struct hv_queue_setup){
 		.sq_gpa = r->sq_pa, .cq_gpa = r->cq_pa, .sq_size = r->sq_size,
-		.cq_size = r->cq_size, .vector = vector, .queue = queue,
+		.cq_size = r->cq_size, .msix = msix, .queue = queue,
 	};
-	if (vector)
+	if (msix != HV_MSIX_NONE)
 		pv_ring_cq_arm_irq(r);
 	port = os->hypercall(os->ctx, HV_HC_QUEUE_ATTACH, dev_index, pa);
 	os->dma_free(os->ctx, setup, sizeof(*setup));

@@ -41,12 +41,12 @@ bool pv_ring_sq_publish(struct pv_ring *r);
 
 /*
  * Attaches the rings as queue `queue` of device dev_index (HV_HC_QUEUE_ATTACH),
- * completions on vector (0: none, the driver polls).  With a vector the
- * completion interrupt is enabled before hv sees the rings.  The notify
- * port (>= 0) or -HV_E*.
+ * completions on the device's MSI-X entry msix (HV_MSIX_NONE: none, the
+ * driver polls).  With an entry the completion interrupt is enabled before
+ * hv sees the rings.  The notify port (>= 0) or -HV_E*.
  */
 int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_index,
-		       uint16_t queue, uint32_t vector);
+		       uint16_t queue, uint32_t msix);
 
 /* The oldest unconsumed completion, or NULL. */
 const void *pv_ring_cq_peek(struct pv_ring *r);
