@@ -17,10 +17,12 @@ PKGS=$OUT/pkgs # one unpacked tree per .deb: libs.py knows which package owns a 
 INIT=scripts/peers/init
 HV_KO=build/linux/modules/hv_pv.ko
 # Modules (dependencies from their .modinfo added first): virtio over PCI,
-# the virtio disk and NIC, AHCI with the SCSI disk, e1000.
+# the virtio disk and NIC, AHCI with the SCSI disk, e1000; ext4 (and the
+# crc32c its metadata checksums take) for the file system tests on hv's disk.
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
 	virtio_blk failover net_failover virtio_net
-	scsi_common scsi_mod libata libahci ahci sd_mod e1000"
+	scsi_common scsi_mod libata libahci ahci sd_mod e1000
+	crc32c_generic ext4"
 
 die() { echo "peers-build: $*" >&2; exit 1; }
 
