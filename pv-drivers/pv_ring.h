@@ -41,9 +41,11 @@ bool pv_ring_sq_publish(struct pv_ring *r);
 
 /*
  * Attaches the rings as queue `queue` of device dev_index (HV_HC_QUEUE_ATTACH),
- * completions on the device's MSI-X entry msix (HV_MSIX_NONE: none, the
- * driver polls).  With an entry the completion interrupt is enabled before
- * hv sees the rings.  The notify port (>= 0) or -HV_E*.
+ * completions signalling MSI-X entry msix of the device's PCI function
+ * (HV_MSIX_NONE: none, the driver polls).  With an entry the completion
+ * interrupt is enabled before hv sees the rings; the OS has programmed and
+ * unmasked the entry.  The notify
+ * port (>= 0) or -HV_E*.
  */
 int64_t pv_ring_attach(struct pv_ring *r, const struct pv_os *os, uint32_t dev_index,
 		       uint16_t queue, uint32_t msix);
