@@ -322,14 +322,12 @@ static void hvb_free_queues(struct hvb_dev *d)
 	d->nr_queues = 0;
 }
 
+/* The queues' rings, interrupts and attachments (d->q is allocated). */
 static int hvb_setup_queues(struct hvb_dev *d, unsigned int nr)
 {
 	unsigned int i;
 	int err;
 
-	d->q = kcalloc(nr, sizeof(*d->q), GFP_KERNEL);
-	if (!d->q)
-		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
 		struct hvb_queue *q = &d->q[i];
 
@@ -448,7 +446,9 @@ static int hvb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = pci_alloc_irq_vectors(pdev, nq, nq, PCI_IRQ_MSIX);
 	if (err < 0)
 		goto disable;
-	err = hvb_setup_disk(d, nq);
+	/* Before the disk: its hardware contexts point at their queues. */
+	d->q = kcalloc(nq, sizeof(*d->q), GFP_KERNEL);
+	err = d->q ? hvb_setup_disk(d, nq) : -ENOMEM;
 	if (err)
 		goto vectors;
 	err = hvb_setup_queues(d, nq);
@@ -465,6 +465,7 @@ queues:
 	hvb_free_queues(d);
 	hvb_free_disk(d);
 vectors:
+	kfree(d->q);
 	pci_free_irq_vectors(pdev);
 disable:
 	pci_disable_device(pdev);
