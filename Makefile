@@ -145,6 +145,23 @@ $(PEERS_IMG): scripts/peers/build.sh scripts/peers/libs.py scripts/peers/init te
 		$(TESTVM) $(DEPS)
 	$(Q)scripts/peers/build.sh
 
+# ---- Linux kernel modules for hv's PV disk and NIC (pv-drivers/linux/) --------
+# Built out of tree against the headers of the test host VM's kernel
+# (scripts/linux/headers.sh unpacks them under build/linux/headers/); kbuild
+# writes beside its sources, so the build folder holds symlinks to them.
+LXMOD_DIR := $(BUILD)/linux/modules
+LXMOD_KO  := $(LXMOD_DIR)/hv_pv.ko
+LXMOD_C   := $(wildcard pv-drivers/linux/*.c) pv-drivers/pv_ring.c
+$(LXMOD_KO): $(LXMOD_C) $(wildcard pv-drivers/linux/*.h pv-drivers/linux/include/*.h) \
+		pv-drivers/linux/Kbuild pv-drivers/pv_ring.h pv-drivers/pv_os.h $(wildcard protocol/*.h) \
+		scripts/linux/headers.sh $(TESTVM)
+	$(Q)kdir=$$(scripts/linux/headers.sh) && mkdir -p $(LXMOD_DIR) && \
+		ln -sf $(abspath $(LXMOD_C) pv-drivers/linux/Kbuild) $(LXMOD_DIR)/ && \
+		$(MAKE) -s -C $$kdir M=$(abspath $(LXMOD_DIR)) HV_TREE=$(CURDIR) modules && touch $@
+$(PEERS_IMG): $(LXMOD_KO)
+.PHONY: modules
+modules: $(LXMOD_KO)
+
 $(BUILD)/tests/host-cpuloop: tests/integration/host-cpuloop.c guest-kernel/include/cpuloop.h $(DEPS)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
