@@ -150,6 +150,11 @@ def cli(*argv):
     return b"\x00".join(a.encode() for a in argv)
 
 
+def http(method, target, headers=(), body=b""):
+    head = "%s %s HTTP/1.1\r\n" % (method, target) + "".join("%s: %s\r\n" % h for h in headers)
+    return head.encode() + b"\r\n" + body
+
+
 SEEDS = {
     "pvblk": {"null": pvblk(0), "memfd": pvblk(2), "null-ro": pvblk(1)},
     "pvnet": {"loop": pvnet()},
@@ -165,6 +170,15 @@ SEEDS = {
                        "tap:tap0", "--io-poll", "100", "--stats", "--verbose", "k.elf", "--",
                        "selftest", "x"),
             "bad": cli("run", "--mem", "3M", "--disk", "null:7", "k")},
+    "http": {"get-vm": http("GET", "/vm", [("Host", "localhost"), ("Accept", "*/*")]),
+             "metrics-json": http("GET", "/metrics?format=json", [("Accept", "application/json")]),
+             "pause": http("PUT", "/actions", [("Content-Type", "application/json"),
+                                               ("Content-Length", "23")],
+                           b'{"action_type":"pause"}'),
+             "chunked": http("PUT", "/actions", [("Transfer-Encoding", "chunked")],
+                             b"5\r\nhello\r\n0\r\n\r\n"),
+             "no-length": http("PUT", "/actions"),
+             "pipelined": http("GET", "/vm") + http("GET", "/metrics")},
 }
 
 
