@@ -26,14 +26,20 @@ static bool is_field_byte(unsigned char c)
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-static const char *find(const char *p, const char *end, const char *what)
+/* The first what in [p, end), byte for byte or ignoring case; NULL if none. */
+static const char *search(const char *p, const char *end, const char *what, bool any_case)
 {
 	size_t n = strlen(what);
 
 	for (; (size_t)(end - p) >= n; p++)
-		if (!memcmp(p, what, n))
+		if (any_case ? !strncasecmp(p, what, n) : !memcmp(p, what, n))
 			return p;
 	return NULL;
+}
+
+static const char *find(const char *p, const char *end, const char *what)
+{
+	return search(p, end, what, false);
 }
 
 /* The request line, p to end (its CRLF excluded). */
@@ -86,17 +92,6 @@ static bool name_is(const char *name, size_t n, const char *want)
 	return strlen(want) == n && !strncasecmp(name, want, n);
 }
 
-/* Case-insensitive search for a media type in an Accept value. */
-static const char *find_ci(const char *p, const char *end, const char *what)
-{
-	size_t n = strlen(what);
-
-	for (; (size_t)(end - p) >= n; p++)
-		if (!strncasecmp(p, what, n))
-			return p;
-	return NULL;
-}
-
 static int parse_header(const char *p, const char *end, struct http_req *r)
 {
 	const char *colon = memchr(p, ':', (size_t)(end - p)), *v, *t;
@@ -137,7 +132,8 @@ static int parse_header(const char *p, const char *end, struct http_req *r)
 		return refuse(r, 501, "Transfer codings (chunked) are not supported: "
 				      "send the body with a Content-Length.");
 	} else if (name_is(p, n, "Accept")) {
-		const char *j = find_ci(v, end, "application/json"), *x = find_ci(v, end, "text/plain");
+		const char *j = search(v, end, "application/json", true),
+			   *x = search(v, end, "text/plain", true);
 
 		r->accept = j && (!x || j < x) ? HTTP_ACCEPT_JSON : x ? HTTP_ACCEPT_TEXT
 									  : HTTP_ACCEPT_ANY;
