@@ -217,6 +217,20 @@ static int api_thread_begin(struct api_server *s, void *arg)
 	return enter_sandbox_with(arg, SANDBOX_API, extra, n);
 }
 
+/*
+ * --api-sock: the socket exists before the sandbox and --chroot (the API
+ * thread opens nothing); a path hv may not take is bad input, status 2.
+ */
+static int open_api(const struct hv_config *cfg, struct api_server *api)
+{
+	char err[ERR_MAX];
+
+	if (!cfg->api_sock || !api_server_open(api, cfg->api_sock, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "hv: %s\n", err);
+	return -1;
+}
+
 static int run(const struct hv_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -233,10 +247,7 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
-	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
-	if (prepare(cfg, vm, &boot) ||
-	    (cfg->api_sock && api_server_open(&api, cfg->api_sock, err, sizeof(err)) &&
-	     fprintf(stderr, "hv: %s\n", err))) {
+	if (prepare(cfg, vm, &boot) || open_api(cfg, &api)) {
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
