@@ -30,11 +30,15 @@
 #                   libFuzzer.a, not needed with -fsanitize=fuzzer)
 #   xz-utils        unpacks lwIP's source tarball (scripts/fetch-lwip.sh; apt-get
 #                   source fetches it, from the machine's own Debian mirror)
+#   patch           applies Debian's own patches to cJSON's source (scripts/fetch-cjson.sh)
+#   python3-prometheus-client
+#                   the control API test parses GET /metrics with the reference
+#                   parser of Prometheus' text format (tests/integration/api.sh)
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
 	qemu-system-x86 busybox-static iproute2 gdb util-linux mount dmsetup e2fsprogs xz-utils curl iperf
-	clang libclang-rt-14-dev"
+	clang libclang-rt-14-dev patch python3-prometheus-client"
 
 missing=""
 for p in $PKGS; do

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/ctl.h"
+#include "api/server.h"
 #include "core/cli.h"
 #include "core/console_in.h"
 #include "core/guest_boot.h"
@@ -158,10 +160,11 @@ static int confine(const struct hv_config *cfg, struct vm *vm)
 	return 0;
 }
 
-/* A thread's start under the sandbox: its own filter, then the test hook. */
-static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
+/* A thread's start under the sandbox: its own filter (and extra rules), then the test hook. */
+static int enter_sandbox_with(const struct hv_config *cfg, enum sandbox_thread t,
+			      const struct sandbox_rule *extra, unsigned nr_extra)
 {
-	int rc = cfg->no_sandbox ? 0 : sandbox_enter(t);
+	int rc = cfg->no_sandbox ? 0 : sandbox_enter_with(t, extra, nr_extra);
 
 	if (rc) {
 		fprintf(stderr, "hv: sandbox: cannot confine the %s thread with seccomp: %s "
@@ -171,6 +174,11 @@ static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
 	}
 	sandbox_probe(t);
 	return 0;
+}
+
+static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
+{
+	return enter_sandbox_with(cfg, t, NULL, 0);
 }
 
 /* The I/O thread cannot go on (its io_uring failed): the vCPU thread ends the VM. */
@@ -199,6 +207,30 @@ static int io_thread_begin(void *arg)
 	return enter_sandbox(arg, SANDBOX_IO);
 }
 
+/* First thing on the control API's thread: a name, its filter with the socket's removal. */
+static int api_thread_begin(struct api_server *s, void *arg)
+{
+	struct sandbox_rule extra[2];
+	unsigned n = api_server_sandbox_rules(s, extra);
+
+	prctl(PR_SET_NAME, "hv-api", 0, 0, 0);
+	return enter_sandbox_with(arg, SANDBOX_API, extra, n);
+}
+
+/*
+ * --api-sock: the socket exists before the sandbox and --chroot (the API
+ * thread opens nothing); a path hv may not take is bad input, status 2.
+ */
+static int open_api(const struct hv_config *cfg, struct api_server *api)
+{
+	char err[ERR_MAX];
+
+	if (!cfg->api_sock || !api_server_open(api, cfg->api_sock, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "hv: %s\n", err);
+	return -1;
+}
+
 static int run(const struct hv_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -206,6 +238,7 @@ static int run(const struct hv_config *cfg)
 	struct vcpu v;
 	struct guest_boot boot;
 	struct console_in ci = { .stop_fd = -1 };
+	struct api_server api = { .listen_fd = -1, .stop_fd = -1, .dir_fd = -1 };
 	enum run_result res;
 	char err[256];
 	int status;
@@ -214,7 +247,7 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
-	if (prepare(cfg, vm, &boot)) {
+	if (prepare(cfg, vm, &boot) || open_api(cfg, &api)) {
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
@@ -224,6 +257,7 @@ static int run(const struct hv_config *cfg)
 	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
 	    guest_boot_vcpu(&kvm, &boot, err, sizeof(err))) {
 		fprintf(stderr, "hv: %s\n", err);
+		api_server_stop(&api);
 		kvm_vm_destroy(&kvm);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
@@ -277,6 +311,14 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	api.api = (struct api){ cfg, vm, &v, cfg->api_sock };
+	api.on_start = api_thread_begin;
+	api.on_start_arg = (void *)cfg;
+	if (cfg->api_sock && api_server_start(&api)) {
+		fprintf(stderr, "hv: cannot start the control API's thread\n");
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 	if (console_in_start(&ci)) {
 		fprintf(stderr, "hv: cannot start the console input thread\n");
 		status = HV_EXIT_HOST;
@@ -300,6 +342,7 @@ static int run(const struct hv_config *cfg)
 	res = vcpu_run(&v);
 	v.watch = false;
 	vcpu_arm_timeout(&v, 0);
+	api_server_stop(&api); /* after the reply it was writing, if any; the socket goes */
 	console_in_stop(&ci);
 	/* Writes in flight land in the images before hv reports and exits. */
 	iothread_stop(&vm->io);
@@ -333,6 +376,11 @@ static int run(const struct hv_config *cfg)
 			vcpu_print_state(&v, stderr);
 		status = HV_EXIT_TIMEOUT;
 		break;
+	case RUN_SHUTDOWN:
+		if (cfg->verbose)
+			fprintf(stderr, "hv: shut down through the control API\n");
+		status = 0;
+		break;
 	case RUN_STOPPED:
 		fprintf(stderr, "hv: I/O thread failed (io_uring: %s): the VM is stopped\n",
 			strerror(-vm->io.error));
@@ -345,6 +393,7 @@ static int run(const struct hv_config *cfg)
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
+	api_server_stop(&api);
 	console_in_stop(&ci);
 	vm_destroy_devices(vm);
 	kvm_vm_destroy(&kvm);
@@ -368,6 +417,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CLI_RUN:
 		return run(&cfg);
+	case CLI_CTL:
+		return api_ctl(cfg.ctl_sock, cfg.ctl_cmd, stdout, stderr);
 	default:
 		fprintf(stderr, "hv: %s\n", err);
 		return HV_EXIT_USAGE;

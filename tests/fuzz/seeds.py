@@ -186,6 +186,9 @@ def msix():
         bar(2, 3, 0x800, write=False) + bar(2, 3, 2 * 16 + 8, 0x40) + signal(1, 0) + \
         cf8(2, 0x40) + cfg(6, 1, 0xc000) + signal(2, 0) + cfg(6, 1, 0x8000)
     return p
+def http(method, target, headers=(), body=b""):
+    head = "%s %s HTTP/1.1\r\n" % (method, target) + "".join("%s: %s\r\n" % h for h in headers)
+    return head.encode() + b"\r\n" + body
 
 
 SEEDS = {
@@ -204,6 +207,15 @@ SEEDS = {
                        "tap:tap0", "--io-poll", "100", "--stats", "--verbose", "k.elf", "--",
                        "selftest", "x"),
             "bad": cli("run", "--mem", "3M", "--disk", "null:7", "k")},
+    "http": {"get-vm": http("GET", "/vm", [("Host", "localhost"), ("Accept", "*/*")]),
+             "metrics-json": http("GET", "/metrics?format=json", [("Accept", "application/json")]),
+             "pause": http("PUT", "/actions", [("Content-Type", "application/json"),
+                                               ("Content-Length", "23")],
+                           b'{"action_type":"pause"}'),
+             "chunked": http("PUT", "/actions", [("Transfer-Encoding", "chunked")],
+                             b"5\r\nhello\r\n0\r\n\r\n"),
+             "no-length": http("PUT", "/actions"),
+             "pipelined": http("GET", "/vm") + http("GET", "/metrics")},
 }
 
 
