@@ -58,6 +58,8 @@ static const struct program programs[] = {
 	  cmd_flood },
 	{ "isolate", "MINE OTHER [SECONDS]: mark RAM, scan all RAM and MMIO for another guest",
 	  cmd_isolate },
+	{ "snapcount", "[STEPS] [WORK]: deterministic lines over time (snapshot tests)",
+	  cmd_snapcount },
 	{ "exit", "N: exit with status N (0..255)", cmd_exit },
 	{ "divzero", "divide by zero (shows the fatal-exception report)", cmd_divzero },
 	{ "spin", "loop forever (for --timeout)", cmd_spin },

@@ -17,6 +17,8 @@
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_jail.h"
+#include "snap/snap_hook.h"
+#include "snap/snapshot.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "core/vcpu.h"
@@ -77,8 +79,22 @@ static int map_kernel(const char *path, struct image *img)
 	return 0;
 }
 
+/* --restore: the snapshot's RAM instead of a kernel's image (snap/snapshot.h). */
+static int prepare_restore(const struct hv_config *cfg, struct vm *vm, struct snap_in *snap)
+{
+	char err[ERR_MAX];
+
+	if (snap_in_open(snap, cfg->restore, err, sizeof(err)) ||
+	    snap_map_memory(snap, vm, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything that can be refused before KVM is touched: input errors, status 2. */
-static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot *boot)
+static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot *boot,
+		   struct snap_in *snap)
 {
 	struct image img;
 	char err[ERR_MAX];
@@ -90,13 +106,18 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot
 		fprintf(stderr, "hv: --chroot %s: not a directory\n", cfg->chroot_dir);
 		return -1;
 	}
-	if (map_kernel(cfg->kernel, &img))
-		return -1;
-	rc = guest_boot_load(vm, cfg, img.p, img.size, boot, err, sizeof(err));
-	munmap(img.p, img.size);
-	if (rc) {
-		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
-		return -1;
+	if (cfg->restore) {
+		if (prepare_restore(cfg, vm, snap))
+			return -1;
+	} else {
+		if (map_kernel(cfg->kernel, &img))
+			return -1;
+		rc = guest_boot_load(vm, cfg, img.p, img.size, boot, err, sizeof(err));
+		munmap(img.p, img.size);
+		if (rc) {
+			fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
+			return -1;
+		}
 	}
 	rc = vm_init_devices(vm, STDOUT_FILENO);
 	if (rc) {
@@ -117,7 +138,12 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot
 	}
 	if (cfg->verbose)
 		vm_describe_devices(stderr, vm);
-	if (guest_boot_finish(vm, cfg, boot, err, sizeof(err))) {
+	if (cfg->restore) {
+		if (snap_check_devices(snap, vm, err, sizeof(err))) {
+			fprintf(stderr, "hv: --restore %s: %s\n", cfg->restore, err);
+			return -1;
+		}
+	} else if (guest_boot_finish(vm, cfg, boot, err, sizeof(err))) {
 		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
 		return -1;
 	}
@@ -204,7 +230,9 @@ static int run(const struct hv_config *cfg)
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct kvm_vm kvm;
 	struct vcpu v;
-	struct guest_boot boot;
+	struct guest_boot boot = { 0 };
+	struct snap_in snap = { .mem_fd = -1 };
+	struct snap_hook hook;
 	struct console_in ci = { .stop_fd = -1 };
 	enum run_result res;
 	char err[256];
@@ -214,7 +242,15 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
-	if (prepare(cfg, vm, &boot)) {
+	if (snap_hook_init(&hook, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		snap_hook_close(&hook);
+		free(vm);
+		return HV_EXIT_USAGE;
+	}
+	if (prepare(cfg, vm, &boot, &snap)) {
+		snap_hook_close(&hook);
+		snap_in_close(&snap);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
@@ -222,8 +258,11 @@ static int run(const struct hv_config *cfg)
 	}
 	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
 	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
-	    guest_boot_vcpu(&kvm, &boot, err, sizeof(err))) {
+	    (cfg->restore ? snap_restore_kvm(&snap, &kvm, err, sizeof(err))
+			  : guest_boot_vcpu(&kvm, &boot, err, sizeof(err)))) {
 		fprintf(stderr, "hv: %s\n", err);
+		snap_hook_close(&hook);
+		snap_in_close(&snap);
 		kvm_vm_destroy(&kvm);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
@@ -240,6 +279,13 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: cannot route device interrupts through KVM: %s\n",
 			strerror(-status));
 		status = HV_EXIT_HOST;
+		goto out;
+	}
+	status = cfg->restore ? snap_restore_devices(&snap, vm, err, sizeof(err)) : 0;
+	snap_in_close(&snap); /* RAM stays mapped: the mapping holds the file */
+	if (status) {
+		fprintf(stderr, "hv: --restore %s: %s\n", cfg->restore, err);
+		status = HV_EXIT_USAGE;
 		goto out;
 	}
 
@@ -277,6 +323,11 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	if (snap_hook_start(&hook, &v)) {
+		fprintf(stderr, "hv: HV_SNAPSHOT_TEST: cannot start its timer\n");
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 	if (console_in_start(&ci)) {
 		fprintf(stderr, "hv: cannot start the console input thread\n");
 		status = HV_EXIT_HOST;
@@ -305,7 +356,9 @@ static int run(const struct hv_config *cfg)
 	iothread_stop(&vm->io);
 	log_drain(&log_stderr); /* what the I/O thread said, before hv's last words */
 	console_flush(&vm->console);
-	switch (res) {
+	if (snap_hook_stop(&hook) && res == RUN_QUIT) /* TEST ONLY: snap_hook.h */
+		status = snap_hook_take(&hook, vm, &kvm);
+	else switch (res) {
 	case RUN_GUEST_EXIT:
 		status = vm->exit_status;
 		/* A status hv also uses is marked, so scripts can tell the two apart. */
@@ -345,6 +398,7 @@ static int run(const struct hv_config *cfg)
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
+	snap_hook_close(&hook);
 	console_in_stop(&ci);
 	vm_destroy_devices(vm);
 	kvm_vm_destroy(&kvm);

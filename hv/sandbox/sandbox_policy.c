@@ -26,6 +26,10 @@ static const uint32_t vcpu_ioctls[] = {
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC,
 	TCSETS, /* the console's terminal out of raw mode at exit (console_in.c) */
+	/* snapshot create (snap/snapshot.c): reads of the vCPU's and VM's state only */
+	KVM_CHECK_EXTENSION, KVM_GET_MSR_INDEX_LIST, KVM_GET_MSRS, KVM_GET_CPUID2,
+	KVM_GET_TSC_KHZ, KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS,
+	KVM_GET_VCPU_EVENTS, KVM_GET_PIT2, KVM_GET_CLOCK, KVM_GET_IRQCHIP,
 };
 
 /*
