@@ -75,7 +75,11 @@ bool snap_hook_stop(struct snap_hook *h)
 		fprintf(stderr, "hv: HV_SNAPSHOT_TEST: cannot stop its timer: %s\n", strerror(errno));
 	pthread_join(h->thread, NULL);
 	h->started = false;
-	return __atomic_load_n(&h->fired, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&h->fired, __ATOMIC_SEQ_CST)) {
+		fprintf(stderr, "hv: HV_SNAPSHOT_TEST: the guest ended before the snapshot\n");
+		return false;
+	}
+	return true;
 }
 
 int snap_hook_take(struct snap_hook *h, struct vm *vm, struct kvm_vm *k)

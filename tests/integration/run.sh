@@ -13,6 +13,7 @@
 #   faults     a full file system, floods, two guests at once
 #   durability power cuts (dm-log-writes) under guests writing and flushing
 #   linux      Debian's kernel: PVH and bzImage boots, console, platform, ends, bad inputs
+#   snapshot   snapshot and restore: a program cut and resumed twice, bad files, blkverify
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -21,7 +22,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux snapshot"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do
