@@ -100,8 +100,10 @@ static int write_all(int fd, const void *p, uint64_t len)
 	return 0;
 }
 
-static int save_devices(struct snap_writer *w, const struct vm *vm, char *err, size_t errlen)
+int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size_t errlen)
 {
+	struct snap_vm_rec vr = { vm->mem.size, vm->mem.low, vm->nr_dev, vm->nr_notify_ports,
+				  vm->mmio_next };
 	uint8_t buf[sizeof(struct snap_dev_rec) + SNAP_DEV_REC_MAX];
 	unsigned i;
 
@@ -126,14 +128,13 @@ static int save_devices(struct snap_writer *w, const struct vm *vm, char *err, s
 		memcpy(buf, &r, sizeof(r));
 		snapw_add(w, SNAP_SEC_DEVICE, i, buf, sizeof(r) + len);
 	}
+	snapw_add(w, SNAP_SEC_VM, 0, &vr, sizeof(vr));
 	return 0;
 }
 
 int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char *err,
 		size_t errlen)
 {
-	struct snap_vm_rec vr = { vm->mem.size, vm->mem.low, vm->nr_dev, vm->nr_notify_ports,
-				  vm->mmio_next };
 	struct snap_writer w;
 	unsigned i;
 	int rc;
@@ -155,9 +156,8 @@ int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char 
 		snapw_add(&w, save_order[i], 0, p, len);
 		free(p);
 	}
-	rc = save_devices(&w, vm, err, errlen);
+	rc = snap_add_machine(&w, vm, err, errlen);
 	if (!rc) {
-		snapw_add(&w, SNAP_SEC_VM, 0, &vr, sizeof(vr));
 		rc = snapw_finish(&w);
 		if (rc)
 			err_msg(rc, err, errlen, "cannot build the state file: %s", strerror(-rc));

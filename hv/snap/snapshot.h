@@ -59,6 +59,12 @@ void snap_out_close(struct snap_out *o);
 int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char *err,
 		size_t errlen);
 
+/*
+ * The machine's own sections: each device's (its kind's save) and the VM
+ * record; every kind must have save.  0, or -errno and one line in err.
+ */
+int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size_t errlen);
+
 /* A snapshot being restored: the checked state file and the RAM file. */
 struct snap_in {
 	uint8_t *file;
