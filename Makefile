@@ -57,6 +57,15 @@ $(BUILD)/hv-obj/sandbox/sandbox.o $(BUILD)/ut-obj/hv/sandbox/sandbox.o \
 $(BUILD)/lb-obj/hv/sandbox/sandbox.o $(BUILD)/ut-tsan-obj/hv/sandbox/sandbox.o \
 $(BUILD)/fuzz-obj/hv/sandbox/sandbox.o: $(HV_GEN)/syscall_names.h
 
+# cJSON, the control API's JSON (hv/api/), from Debian's source package:
+# scripts/fetch-cjson.sh puts cJSON.c and .h under build/gen/cjson/, which
+# every build of the API's objects (hv, unit tests, fuzz, loopback) needs.
+CJSON_H := $(HV_GEN)/cjson/cJSON.h
+$(CJSON_H): scripts/fetch-cjson.sh $(DEPS)
+	$(Q)scripts/fetch-cjson.sh $(BUILD)/cjson $(@D)
+$(foreach d,hv-obj ut-obj/hv lb-obj/hv ut-tsan-obj/hv fuzz-obj/hv,$(patsubst hv/%.c,$(BUILD)/$(d)/%.o,$(wildcard hv/api/*.c))) \
+$(BUILD)/ut-obj/tests/unit/test_api.o $(BUILD)/ut-tsan-obj/tests/unit/test_api.o: $(CJSON_H)
+
 $(BUILD)/hv-obj/%.o: hv/%.c $(MUSL_INC)/.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")

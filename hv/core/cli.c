@@ -13,6 +13,7 @@
 
 static const char usage_head[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
+	"       hv ctl SOCK vm|pause|resume|shutdown|metrics|metrics-json\n"
 	"       hv --version | --help\n"
 	"\n"
 	"Runs KERNEL as a guest under KVM: hv's own kernel (an ELF64 executable), or\n"
@@ -44,6 +45,11 @@ static const char usage_tail[] =
 	"                     (by default each thread runs under its own allowlist of\n"
 	"                     system calls, with no capabilities and no_new_privs; a\n"
 	"                     forbidden call stops hv with status 159 and says which)\n"
+	"  --api-sock PATH    serve the control API (HTTP/1.1, JSON) on a Unix socket\n"
+	"                     at PATH, owner-only (0600): GET /vm, PUT /actions (pause,\n"
+	"                     resume, shutdown), GET /metrics (docs/API.md); removed at\n"
+	"                     exit.  hv ctl PATH COMMAND is its client: prints the reply,\n"
+	"                     exits 1 on an HTTP error\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"console: a Linux guest's ttyS0 is hv's stdin and stdout; on a terminal hv\n"
@@ -127,6 +133,17 @@ static int opt_io_poll(struct hv_config *cfg, const char *arg, char *err, size_t
 	return 0;
 }
 
+static int opt_api_sock(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg)
+		return err_msg(-EINVAL, err, errlen, "--api-sock: no path given");
+	if (strlen(arg) > CLI_SOCK_PATH_MAX)
+		return err_msg(-EINVAL, err, errlen, "--api-sock: a socket path is at most %d bytes",
+			       CLI_SOCK_PATH_MAX);
+	cfg->api_sock = arg;
+	return 0;
+}
+
 static int opt_chroot(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	if (!*arg)
@@ -193,6 +210,7 @@ static const struct cli_opt {
 	{ "--no-sandbox", false, NULL, offsetof(struct hv_config, no_sandbox) },
 	{ "--chroot", true, opt_chroot, 0 },
 	{ "--uid", true, opt_uid, 0 },
+	{ "--api-sock", true, opt_api_sock, 0 },
 	{ "--restore", true, opt_restore, 0 },
 };
 
@@ -283,6 +301,14 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 		return CLI_HELP;
 	if (!strcmp(argv[1], "--version"))
 		return CLI_VERSION;
+	if (!strcmp(argv[1], "ctl")) {
+		if (argc != 4)
+			return err_msg(-EINVAL, err, errlen, "usage: hv ctl SOCK COMMAND (COMMAND: vm, "
+				       "pause, resume, shutdown, metrics, metrics-json)");
+		cfg->ctl_sock = argv[2];
+		cfg->ctl_cmd = argv[3];
+		return CLI_CTL;
+	}
 	if (strcmp(argv[1], "run"))
 		return err_msg(-EINVAL, err, errlen, "unknown command '%s' (try 'hv --help')", argv[1]);
 

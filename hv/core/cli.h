@@ -1,6 +1,7 @@
 /*
  * Command-line parsing: argv -> struct hv_config, with no side effects, so the
- * whole grammar is unit-tested.  `hv run [options] KERNEL [-- GUEST-ARGS...]`.
+ * whole grammar is unit-tested.  `hv run [options] KERNEL [-- GUEST-ARGS...]`,
+ * `hv ctl SOCK COMMAND`.
  */
 #ifndef HV_CLI_H
 #define HV_CLI_H
@@ -15,6 +16,7 @@
 struct device_kind;
 
 #define HV_VERSION_STRING "0.2.0"
+#define CLI_SOCK_PATH_MAX 107 /* a Unix socket's path: sun_path less its NUL */
 #define CLI_MAX_DEVS (HV_BOOT_MAX_DEV - 1) /* device options in all: the UART takes one */
 
 /* A device option, in command-line order: the kind and its argument (from argv). */
@@ -36,6 +38,8 @@ struct hv_config {
 	bool no_sandbox;        /* --no-sandbox: no seccomp filters, privileges kept */
 	const char *chroot_dir; /* --chroot DIR (from argv), or NULL */
 	bool set_ids;           /* --uid UID[:GID] */
+	const char *api_sock;   /* --api-sock PATH (from argv), or NULL: no control API */
+	const char *ctl_sock, *ctl_cmd; /* hv ctl SOCK COMMAND */
 	uint32_t uid, gid;
 	char cmdline[4096];  /* guest arguments joined by spaces */
 	struct cli_device dev[CLI_MAX_DEVS]; /* --disk, --trap-disk, ...: checked, not opened */
@@ -46,6 +50,7 @@ enum cli_action {
 	CLI_RUN = 0,
 	CLI_HELP = 1,
 	CLI_VERSION = 2,
+	CLI_CTL = 3, /* hv ctl SOCK COMMAND: a client of a running hv's control API */
 };
 
 /*

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/ctl.h"
+#include "api/server.h"
 #include "core/cli.h"
 #include "core/console_in.h"
 #include "core/guest_boot.h"
@@ -17,7 +19,7 @@
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_jail.h"
-#include "snap/snap_hook.h"
+#include "snap/snap_api.h"
 #include "snap/snapshot.h"
 #include "core/stats.h"
 #include "core/util.h"
@@ -184,10 +186,11 @@ static int confine(const struct hv_config *cfg, struct vm *vm)
 	return 0;
 }
 
-/* A thread's start under the sandbox: its own filter, then the test hook. */
-static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
+/* A thread's start under the sandbox: its own filter (and extra rules), then the test hook. */
+static int enter_sandbox_with(const struct hv_config *cfg, enum sandbox_thread t,
+			      const struct sandbox_rule *extra, unsigned nr_extra)
 {
-	int rc = cfg->no_sandbox ? 0 : sandbox_enter(t);
+	int rc = cfg->no_sandbox ? 0 : sandbox_enter_with(t, extra, nr_extra);
 
 	if (rc) {
 		fprintf(stderr, "hv: sandbox: cannot confine the %s thread with seccomp: %s "
@@ -197,6 +200,11 @@ static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
 	}
 	sandbox_probe(t);
 	return 0;
+}
+
+static int enter_sandbox(const struct hv_config *cfg, enum sandbox_thread t)
+{
+	return enter_sandbox_with(cfg, t, NULL, 0);
 }
 
 /* The I/O thread cannot go on (its io_uring failed): the vCPU thread ends the VM. */
@@ -225,6 +233,18 @@ static int io_thread_begin(void *arg)
 	return enter_sandbox(arg, SANDBOX_IO);
 }
 
+/* First thing on the control API's thread: a name, its filter with the socket's removal. */
+static int api_thread_begin(struct api_server *s, void *arg)
+{
+	struct sandbox_rule extra[2 + SNAP_API_RULES];
+	unsigned n = api_server_sandbox_rules(s, extra);
+
+	n += snap_api_sandbox_rules(extra + n); /* PUT /snapshot/create */
+
+	prctl(PR_SET_NAME, "hv-api", 0, 0, 0);
+	return enter_sandbox_with(arg, SANDBOX_API, extra, n);
+}
+
 static int run(const struct hv_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -232,8 +252,8 @@ static int run(const struct hv_config *cfg)
 	struct vcpu v;
 	struct guest_boot boot = { 0 };
 	struct snap_in snap = { .mem_fd = -1 };
-	struct snap_hook hook;
 	struct console_in ci = { .stop_fd = -1 };
+	struct api_server api = { .listen_fd = -1, .stop_fd = -1, .dir_fd = -1 };
 	enum run_result res;
 	char err[256];
 	int status;
@@ -242,14 +262,10 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
-	if (snap_hook_init(&hook, err, sizeof(err))) {
-		fprintf(stderr, "hv: %s\n", err);
-		snap_hook_close(&hook);
-		free(vm);
-		return HV_EXIT_USAGE;
-	}
-	if (prepare(cfg, vm, &boot, &snap)) {
-		snap_hook_close(&hook);
+	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
+	if (prepare(cfg, vm, &boot, &snap) ||
+	    (cfg->api_sock && api_server_open(&api, cfg->api_sock, err, sizeof(err)) &&
+	     fprintf(stderr, "hv: %s\n", err))) {
 		snap_in_close(&snap);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
@@ -261,8 +277,8 @@ static int run(const struct hv_config *cfg)
 	    (cfg->restore ? snap_restore_kvm(&snap, &kvm, err, sizeof(err))
 			  : guest_boot_vcpu(&kvm, &boot, err, sizeof(err)))) {
 		fprintf(stderr, "hv: %s\n", err);
-		snap_hook_close(&hook);
 		snap_in_close(&snap);
+		api_server_stop(&api);
 		kvm_vm_destroy(&kvm);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
@@ -323,8 +339,11 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
-	if (snap_hook_start(&hook, &v)) {
-		fprintf(stderr, "hv: HV_SNAPSHOT_TEST: cannot start its timer\n");
+	api.api = (struct api){ cfg, vm, &v, cfg->api_sock };
+	api.on_start = api_thread_begin;
+	api.on_start_arg = (void *)cfg;
+	if (cfg->api_sock && api_server_start(&api)) {
+		fprintf(stderr, "hv: cannot start the control API's thread\n");
 		status = HV_EXIT_HOST;
 		goto out;
 	}
@@ -351,14 +370,13 @@ static int run(const struct hv_config *cfg)
 	res = vcpu_run(&v);
 	v.watch = false;
 	vcpu_arm_timeout(&v, 0);
+	api_server_stop(&api); /* after the reply it was writing, if any; the socket goes */
 	console_in_stop(&ci);
 	/* Writes in flight land in the images before hv reports and exits. */
 	iothread_stop(&vm->io);
 	log_drain(&log_stderr); /* what the I/O thread said, before hv's last words */
 	console_flush(&vm->console);
-	if (snap_hook_stop(&hook) && res == RUN_QUIT) /* TEST ONLY: snap_hook.h */
-		status = snap_hook_take(&hook, vm, &kvm);
-	else switch (res) {
+	switch (res) {
 	case RUN_GUEST_EXIT:
 		status = vm->exit_status;
 		/* A status hv also uses is marked, so scripts can tell the two apart. */
@@ -386,6 +404,11 @@ static int run(const struct hv_config *cfg)
 			vcpu_print_state(&v, stderr);
 		status = HV_EXIT_TIMEOUT;
 		break;
+	case RUN_SHUTDOWN:
+		if (cfg->verbose)
+			fprintf(stderr, "hv: shut down through the control API\n");
+		status = 0;
+		break;
 	case RUN_STOPPED:
 		fprintf(stderr, "hv: I/O thread failed (io_uring: %s): the VM is stopped\n",
 			strerror(-vm->io.error));
@@ -398,7 +421,7 @@ static int run(const struct hv_config *cfg)
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
-	snap_hook_close(&hook);
+	api_server_stop(&api);
 	console_in_stop(&ci);
 	vm_destroy_devices(vm);
 	kvm_vm_destroy(&kvm);
@@ -422,6 +445,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CLI_RUN:
 		return run(&cfg);
+	case CLI_CTL:
+		return api_ctl(cfg.ctl_sock, cfg.ctl_cmd, stdout, stderr);
 	default:
 		fprintf(stderr, "hv: %s\n", err);
 		return HV_EXIT_USAGE;

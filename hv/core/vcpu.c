@@ -1,6 +1,7 @@
 /* vCPU run loop with table-driven exit dispatch. */
 #include "core/vcpu.h"
 #include "core/log.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -89,10 +90,38 @@ static void on_stop_signal(int sig)
 int vcpu_prepare_stop(struct vcpu *v)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
+	pthread_condattr_t ca;
+	int rc;
 
 	v->thread = pthread_self();
+	/* Monotonic: a wall-clock step must not stretch a pause's wait. */
+	rc = pthread_condattr_init(&ca);
+	rc = rc ? rc : pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = rc ? rc : pthread_cond_init(&v->park_cond, &ca);
+	if (rc)
+		return -rc;
+	pthread_condattr_destroy(&ca);
+	rc = pthread_mutex_init(&v->park_lock, NULL);
+	if (rc)
+		return -rc;
 	sigemptyset(&sa.sa_mask);
 	return sigaction(VCPU_STOP_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
+}
+
+/*
+ * hv's one vCPU kick: the run loop leaves KVM_RUN (or does not enter the
+ * next one) and looks at its requests in watch().
+ */
+static void kick(struct vcpu *v)
+{
+	/*
+	 * A vCPU between two KVM_RUNs leaves its next one at once.  Sequentially
+	 * consistent with watch(), which clears immediate_exit and then loads the
+	 * request: either it sees the request or this store comes after its clear.
+	 */
+	__atomic_store_n(&v->kvm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	/* ...and one inside KVM_RUN (a guest halted, waiting for I/O) is interrupted. */
+	pthread_kill(v->thread, VCPU_STOP_SIGNAL);
 }
 
 void vcpu_request_stop(struct vcpu *v, enum run_result why)
@@ -102,14 +131,125 @@ void vcpu_request_stop(struct vcpu *v, enum run_result why)
 	/* The first reason wins (an I/O failure stays one if the quit keys follow). */
 	__atomic_compare_exchange_n(&v->stop_requested, &none, (int)why, false, __ATOMIC_SEQ_CST,
 				    __ATOMIC_SEQ_CST);
-	/*
-	 * A vCPU between two KVM_RUNs leaves its next one at once.  Sequentially
-	 * consistent with watch(), which clears immediate_exit and then loads the
-	 * request: either it sees the request or this store comes after its clear.
-	 */
-	__atomic_store_n(&v->kvm->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	/* ...and one inside KVM_RUN (a guest halted, waiting for I/O) is interrupted. */
-	pthread_kill(v->thread, VCPU_STOP_SIGNAL);
+	kick(v);
+	/* A parked vCPU wakes to stop. */
+	pthread_mutex_lock(&v->park_lock);
+	pthread_cond_broadcast(&v->park_cond);
+	pthread_mutex_unlock(&v->park_lock);
+}
+
+/* How long vcpu_resume waits to see the vCPU leave its park. */
+#define VCPU_RESUME_WAIT_MS 1000
+
+static bool stopping(struct vcpu *v)
+{
+	return __atomic_load_n(&v->stop_requested, __ATOMIC_SEQ_CST) != 0;
+}
+
+static struct timespec ts_after_ms(unsigned ms)
+{
+	uint64_t t = now_ns() + (uint64_t)ms * 1000000ull;
+
+	return (struct timespec){ .tv_sec = (time_t)(t / 1000000000ull),
+				  .tv_nsec = (long)(t % 1000000000ull) };
+}
+
+int vcpu_pause(struct vcpu *v, unsigned timeout_ms)
+{
+	struct timespec until = ts_after_ms(timeout_ms);
+	int rc = 0;
+
+	pthread_mutex_lock(&v->park_lock);
+	if (v->ended || stopping(v))
+		rc = -ESRCH;
+	else if (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST))
+		rc = -EBUSY;
+	if (rc) {
+		pthread_mutex_unlock(&v->park_lock);
+		return rc;
+	}
+	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
+	kick(v);
+	while (!v->parked && !v->ended && !stopping(v) && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
+	if (!v->parked) { /* it ended, or is stuck in an exit handler: no pause */
+		__atomic_store_n(&v->pause_wanted, 0, __ATOMIC_SEQ_CST);
+		rc = rc == ETIMEDOUT ? -ETIMEDOUT : -ESRCH;
+	} else {
+		rc = 0;
+	}
+	pthread_mutex_unlock(&v->park_lock);
+	return rc;
+}
+
+int vcpu_resume(struct vcpu *v)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&v->park_lock);
+	if (v->ended || stopping(v))
+		rc = -ESRCH;
+	else if (!v->parked)
+		rc = -EBUSY;
+	else {
+		struct timespec until = ts_after_ms(VCPU_RESUME_WAIT_MS);
+
+		__atomic_store_n(&v->pause_wanted, 0, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&v->park_cond);
+		/* Until it is on its way: GET /vm right after says running. */
+		while (v->parked && !rc)
+			rc = pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&v->park_lock);
+	return rc;
+}
+
+enum vcpu_state vcpu_state(struct vcpu *v)
+{
+	enum vcpu_state s;
+
+	pthread_mutex_lock(&v->park_lock);
+	s = v->ended || stopping(v) ? VCPU_EXITING : v->parked ? VCPU_PAUSED : VCPU_RUNNING;
+	pthread_mutex_unlock(&v->park_lock);
+	return s;
+}
+
+uint64_t vcpu_paused_ns(struct vcpu *v)
+{
+	uint64_t ns;
+
+	pthread_mutex_lock(&v->park_lock);
+	ns = v->paused_ns;
+	pthread_mutex_unlock(&v->park_lock);
+	return ns;
+}
+
+/*
+ * On the vCPU thread, out of KVM_RUN: parks until resumed or stopped.
+ * KVM_KVMCLOCK_CTRL first (where KVM has it: -EINVAL when the guest set up
+ * no kvmclock) tells the guest the pause was the host's: its watchdog does
+ * not report the gap as a soft lockup.  The thread sleeps: paused time is
+ * not guest CPU time.  --timeout still ends a paused VM (SIGALRM's flag is
+ * looked at every VCPU_WATCH_MS).
+ */
+static void park(struct vcpu *v)
+{
+	uint64_t t0 = now_ns();
+
+	ioctl(v->kvm->vcpu_fd, KVM_KVMCLOCK_CTRL, 0);
+	pthread_mutex_lock(&v->park_lock);
+	v->parked = true;
+	pthread_cond_broadcast(&v->park_cond);
+	while (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST) && !stopping(v) &&
+	       !v->timed_out) {
+		struct timespec until = ts_after_ms(VCPU_WATCH_MS);
+		pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
+	}
+	v->parked = false;
+	v->paused_ns += now_ns() - t0;
+	pthread_cond_broadcast(&v->park_cond);
+	pthread_mutex_unlock(&v->park_lock);
 }
 
 static const char *const exit_names[EXIT_REASONS] = {
@@ -205,7 +345,7 @@ static void do_hypercall(struct vcpu *v)
 	struct kvm_regs *r = &run->s.regs.regs;
 	const uint64_t a[HC_NARGS] = { r->rdi, r->rsi, r->r8, r->r9, r->r10 };
 
-	v->st.hypercalls++;
+	stat_add(&v->st.hypercalls, 1);
 	r->rax = (uint64_t)hc_dispatch(v->vm, r->rax, a);
 	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
@@ -227,7 +367,7 @@ static int exit_io(struct vcpu *v)
 		if (wr)
 			memcpy(&val, data, run->io.size);
 		if (!io_bus_access(&v->vm->pio, run->io.port, wr, &val, run->io.size))
-			v->st.unclaimed_pio++;
+			stat_add(&v->st.unclaimed_pio, 1);
 		if (!wr)
 			memcpy(data, &val, run->io.size);
 	}
@@ -242,11 +382,11 @@ static int exit_mmio(struct vcpu *v)
 
 	if (len > 8) /* KVM never sends more; a bus cannot take it */
 		len = 8;
-	v->st.mmio_width[len >= 8 ? 3 : len >= 4 ? 2 : len >= 2 ? 1 : 0]++;
+	stat_add(&v->st.mmio_width[len >= 8 ? 3 : len >= 4 ? 2 : len >= 2 ? 1 : 0], 1);
 	if (run->mmio.is_write)
 		memcpy(&val, run->mmio.data, len);
 	if (!io_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.is_write, &val, len))
-		v->st.unclaimed_mmio++;
+		stat_add(&v->st.unclaimed_mmio, 1);
 	if (!run->mmio.is_write)
 		memcpy(run->mmio.data, &val, len);
 	return CONTINUE;
@@ -320,6 +460,8 @@ static enum run_result watch(struct vcpu *v)
 
 	/* A tick arriving now only costs one more look; a request, see vcpu_request_stop. */
 	__atomic_store_n(&v->kvm->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST))
+		park(v);
 	stop = __atomic_load_n(&v->stop_requested, __ATOMIC_SEQ_CST);
 	if (stop)
 		return (enum run_result)stop;
@@ -340,7 +482,24 @@ static const exit_fn exit_table[EXIT_REASONS] = {
 	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
 };
 
+/* vcpu_run's end, seen by vcpu_pause, vcpu_resume and vcpu_state. */
+static enum run_result ended(struct vcpu *v, enum run_result why)
+{
+	pthread_mutex_lock(&v->park_lock);
+	v->ended = true;
+	pthread_cond_broadcast(&v->park_cond);
+	pthread_mutex_unlock(&v->park_lock);
+	return why;
+}
+
+static enum run_result run_loop(struct vcpu *v);
+
 enum run_result vcpu_run(struct vcpu *v)
+{
+	return ended(v, run_loop(v));
+}
+
+static enum run_result run_loop(struct vcpu *v)
 {
 	struct kvm_run *run = v->kvm->run;
 
@@ -355,7 +514,7 @@ enum run_result vcpu_run(struct vcpu *v)
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				enum run_result why = watch(v);
-				v->st.exits[KVM_EXIT_INTR]++;
+				stat_add(&v->st.exits[KVM_EXIT_INTR], 1);
 				if (why != RUN_GUEST_EXIT)
 					return why;
 				continue;
@@ -368,7 +527,7 @@ enum run_result vcpu_run(struct vcpu *v)
 		}
 		reason = run->exit_reason;
 		if (reason < EXIT_REASONS)
-			v->st.exits[reason]++;
+			stat_add(&v->st.exits[reason], 1);
 		fn = reason < EXIT_REASONS && exit_table[reason] ? exit_table[reason]
 								  : exit_unhandled;
 		if (fn(v) == STOP)

@@ -22,6 +22,14 @@ enum run_result {
 	RUN_RESET,          /* the guest reset the machine (Linux: reboot, panic=-1) */
 	RUN_POWEROFF,       /* the vCPU halted with interrupts off (Linux: poweroff, halt) */
 	RUN_QUIT,           /* the console's quit keys */
+	RUN_SHUTDOWN,       /* asked to end through the control API (PUT /actions shutdown) */
+};
+
+/* What the control API reports: GET /vm's "state". */
+enum vcpu_state {
+	VCPU_RUNNING = 0,
+	VCPU_PAUSED,  /* parked out of KVM_RUN by vcpu_pause, until vcpu_resume */
+	VCPU_EXITING, /* a stop was asked for, or vcpu_run returned */
 };
 
 /* What vcpu_request_stop sends to interrupt KVM_RUN (the sandbox allows it). */
@@ -32,6 +40,11 @@ enum run_result {
 
 #define EXIT_REASONS 64 /* KVM_EXIT_* numbers hv counts */
 
+/*
+ * Written by the vCPU thread alone with stat_add (util.h: an atomic store,
+ * a plain move on x86-64, no locked add); other threads (the control API's
+ * metrics) read them with atomic loads.
+ */
 struct vcpu_stats {
 	uint64_t exits[EXIT_REASONS]; /* exits that reached hv, by KVM_EXIT_* */
 	uint64_t hypercalls;
@@ -46,6 +59,18 @@ struct vcpu {
 	volatile int timed_out; /* set from the SIGALRM handler */
 	int stop_requested;     /* atomic: the run_result vcpu_request_stop asked for, 0: none */
 	pthread_t thread;       /* the vCPU thread, once vcpu_prepare_stop ran */
+	/*
+	 * Pause: pause_wanted (atomic) is set and the vCPU kicked like a stop;
+	 * it parks on park_cond with parked set until pause_wanted is cleared or
+	 * a stop is asked for.  park_lock is taken only on pause, resume and
+	 * stop requests, never on the run loop's path.
+	 */
+	int pause_wanted;
+	bool parked;        /* under park_lock */
+	bool ended;         /* under park_lock: vcpu_run returned */
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
+	uint64_t paused_ns; /* under park_lock: time spent parked, in all */
 	/*
 	 * Linux ends in `cli; hlt` with no ACPI, and a halted vCPU never leaves
 	 * KVM_RUN: with watch set, SIGALRM interrupts it every VCPU_WATCH_MS to
@@ -66,17 +91,39 @@ void vcpu_print_state(struct vcpu *v, FILE *f);
 const char *vcpu_exit_name(unsigned reason);
 
 /*
- * On the vCPU thread, before any other thread may call vcpu_request_stop:
- * records the thread and handles VCPU_STOP_SIGNAL.  0 or -errno.
+ * On the vCPU thread, before any other thread may call vcpu_request_stop,
+ * vcpu_pause or vcpu_resume: records the thread, handles VCPU_STOP_SIGNAL,
+ * sets up the pause's lock.  0 or -errno.
  */
 int vcpu_prepare_stop(struct vcpu *v);
 
 /*
  * From another thread (the I/O thread when it fails, the console's quit
- * keys): vcpu_run returns why (RUN_STOPPED, RUN_QUIT), out of KVM_RUN if it
- * is in it.  The first reason asked for wins.  This is hv's one vCPU kick.
+ * keys, the control API's shutdown): vcpu_run returns why (RUN_STOPPED,
+ * RUN_QUIT, RUN_SHUTDOWN), out of KVM_RUN if it is in it, or parked.  The
+ * first reason asked for wins.  This and vcpu_pause share hv's one vCPU
+ * kick.
  */
 void vcpu_request_stop(struct vcpu *v, enum run_result why);
+
+/*
+ * From another thread (the control API, the gdb stub later): takes the vCPU
+ * out of KVM_RUN with the same kick as vcpu_request_stop and waits until it
+ * is parked (KVM_KVMCLOCK_CTRL told first, where KVM has it, so the guest
+ * does not take the pause for a soft lockup).  The I/O thread goes on
+ * completing what is in flight.  0, -EBUSY if paused already, -ESRCH if the
+ * VM is ending, -ETIMEDOUT if the vCPU did not park within timeout_ms.
+ */
+int vcpu_pause(struct vcpu *v, unsigned timeout_ms);
+
+/* Unparks a paused vCPU.  0, -EBUSY if it is not paused, -ESRCH if ending. */
+int vcpu_resume(struct vcpu *v);
+
+/* Running, paused or exiting; any thread. */
+enum vcpu_state vcpu_state(struct vcpu *v);
+
+/* Nanoseconds the vCPU has spent parked so far (any thread). */
+uint64_t vcpu_paused_ns(struct vcpu *v);
 
 /*
  * Blocks on the calling thread the signals that are the vCPU thread's

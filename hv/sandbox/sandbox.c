@@ -169,14 +169,31 @@ int sandbox_init(void)
 
 int sandbox_enter(enum sandbox_thread t)
 {
-	struct sock_filter prog[SANDBOX_MAX_INSNS];
-	int n = sandbox_build(&sandbox_policies[t], prog, SANDBOX_MAX_INSNS);
-	struct sock_fprog fp = { .len = (unsigned short)n, .filter = prog };
-	sigset_t sys;
-	int rc;
+	return sandbox_enter_with(t, NULL, 0);
+}
 
+int sandbox_enter_with(enum sandbox_thread t, const struct sandbox_rule *extra, unsigned nr_extra)
+{
+	const struct sandbox_policy *base = &sandbox_policies[t];
+	struct sandbox_rule rules[SANDBOX_MAX_EXTRA + 64];
+	struct sandbox_policy p = *base;
+	struct sock_filter prog[SANDBOX_MAX_INSNS];
+	struct sock_fprog fp;
+	sigset_t sys;
+	int n, rc;
+
+	if (nr_extra) {
+		if (nr_extra > SANDBOX_MAX_EXTRA || base->nr_rules > ARRAY_SIZE(rules) - nr_extra)
+			return -E2BIG;
+		memcpy(rules, extra, nr_extra * sizeof(*extra));
+		memcpy(rules + nr_extra, base->rules, base->nr_rules * sizeof(*rules));
+		p.rules = rules;
+		p.nr_rules = base->nr_rules + nr_extra;
+	}
+	n = sandbox_build(&p, prog, SANDBOX_MAX_INSNS);
 	if (n < 0)
 		return n;
+	fp = (struct sock_fprog){ .len = (unsigned short)n, .filter = prog };
 	/*
 	 * A blocked SIGSYS would reset the handler and kill hv without a word
 	 * (the I/O thread blocks every signal): this one stays deliverable.

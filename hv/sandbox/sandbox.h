@@ -36,12 +36,22 @@ int sandbox_init(void);
  */
 int sandbox_enter(enum sandbox_thread t);
 
+/* Rules a thread may add to its policy at entry (values known only at run time). */
+#define SANDBOX_MAX_EXTRA 6
+
+/*
+ * sandbox_enter with extra rules (at most SANDBOX_MAX_EXTRA) tested
+ * before t's own: the control API's unlinkat of its socket, relative to
+ * the one directory fd it holds.  0 or -errno (-E2BIG: too many).
+ */
+int sandbox_enter_with(enum sandbox_thread t, const struct sandbox_rule *extra, unsigned nr_extra);
+
 /*
  * The test hook: when the environment variable HV_SANDBOX_PROBE is t's
- * probe name ("vcpu", "io"), the calling thread tries openat("/"), a call
+ * probe name ("vcpu", "io", "api"), the calling thread tries openat("/"), a call
  * no thread may make once confined.  Under the sandbox hv then dies with the
  * message; without (--no-sandbox) the open works and one line on stderr
- * says so.  "vcpu-abort" or "io-abort": that thread calls abort(), which
+ * says so.  "vcpu-abort", "io-abort" or "api-abort": that thread calls abort(), which
  * must end hv as an abort (SIGABRT), not as a sandbox stop.  It opens
  * nothing else and grants nothing: whoever sets hv's environment could as
  * well kill it.

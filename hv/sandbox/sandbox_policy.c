@@ -25,11 +25,8 @@ static const uint32_t vcpu_ioctls[] = {
 	KVM_RUN,
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC,
+	KVM_KVMCLOCK_CTRL, /* a pause (the control API): the guest's kvmclock is told */
 	TCSETS, /* the console's terminal out of raw mode at exit (console_in.c) */
-	/* snapshot create (snap/snapshot.c): reads of the vCPU's and VM's state only */
-	KVM_CHECK_EXTENSION, KVM_GET_MSR_INDEX_LIST, KVM_GET_MSRS, KVM_GET_CPUID2,
-	KVM_GET_TSC_KHZ, KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS,
-	KVM_GET_VCPU_EVENTS, KVM_GET_PIT2, KVM_GET_CLOCK, KVM_GET_IRQCHIP,
 };
 
 /*
@@ -89,7 +86,26 @@ static const struct sandbox_rule io_rules[] = {
 	ANY(__NR_exit),           /* the thread's own end */
 };
 
+/*
+ * The control API's thread: one connection at a time on the socket it was
+ * handed (accept4, poll with its deadline, read, send with MSG_NOSIGNAL,
+ * shutdown, close), the metrics (KVM's statistics fds: pread64; hv's CPU
+ * time: getrusage; open_memstream's growth: mremap), pause and resume
+ * (futex, and the vCPU kick's tkill, in COMMON).  Nothing opens or creates:
+ * the socket's removal at exit (unlinkat, newfstatat to check it is still
+ * hv's) is allowed only relative to the socket's directory fd, a rule
+ * hv/api/server.c adds when it enters (sandbox_enter_with).
+ */
+static const struct sandbox_rule api_rules[] = {
+	ANY(__NR_poll), ANY(__NR_read), ANY(__NR_accept4), ANY(__NR_sendto),
+	COMMON,
+	ANY(__NR_close), ANY(__NR_shutdown),
+	ANY(__NR_pread64), ANY(__NR_getrusage), ANY(__NR_mremap),
+	ANY(__NR_exit), /* the thread's own end */
+};
+
 const struct sandbox_policy sandbox_policies[SANDBOX_THREADS] = {
 	[SANDBOX_VCPU] = { "vCPU", "vcpu", vcpu_rules, ARRAY_SIZE(vcpu_rules) },
 	[SANDBOX_IO] = { "I/O", "io", io_rules, ARRAY_SIZE(io_rules) },
+	[SANDBOX_API] = { "API", "api", api_rules, ARRAY_SIZE(api_rules) },
 };

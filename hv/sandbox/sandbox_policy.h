@@ -12,6 +12,7 @@
 enum sandbox_thread {
 	SANDBOX_VCPU = 0, /* the main thread: KVM_RUN, exits, hypercalls, the report at the end */
 	SANDBOX_IO,       /* the I/O thread: doorbells, io_uring, completions */
+	SANDBOX_API,      /* the control API (--api-sock): accept, read, answer, pause */
 	SANDBOX_THREADS,
 };
 
@@ -31,7 +32,7 @@ struct sandbox_rule {
 };
 
 struct sandbox_policy {
-	const char *thread; /* "vCPU", "I/O": for the message on a forbidden call */
+	const char *thread; /* "vCPU", "I/O", "API": for the message on a forbidden call */
 	const char *probe;  /* HV_SANDBOX_PROBE value that names this thread (the test hook) */
 	const struct sandbox_rule *rules;
 	unsigned nr_rules;

@@ -23,6 +23,7 @@
 #include "snap/snapshot.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "kvm/kvm.h"
+
+#define SNAP_PAGE 4096u
 
 static const unsigned save_order[] = {
 	KVM_STATE_MP_STATE, KVM_STATE_REGS, KVM_STATE_SREGS, KVM_STATE_XSAVE,
@@ -63,9 +66,9 @@ int snap_out_open(struct snap_out *o, const char *path, char *err, size_t errlen
 	o->state_fd = o->mem_fd = -1;
 	if (snprintf(mem, sizeof(mem), "%s%s", path, SNAP_MEM_SUFFIX) >= (int)sizeof(mem))
 		return err_msg(-ENAMETOOLONG, err, errlen, "snapshot %s: path too long", path);
-	o->state_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	o->state_fd = openat(AT_FDCWD, path, SNAP_OPEN_FLAGS, 0600);
 	if (o->state_fd >= 0)
-		o->mem_fd = open(mem, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		o->mem_fd = openat(AT_FDCWD, mem, SNAP_OPEN_FLAGS, 0600);
 	if (o->mem_fd < 0) {
 		int rc = -errno;
 		snap_out_close(o);
@@ -96,6 +99,49 @@ static int write_all(int fd, const void *p, uint64_t len)
 			return n < 0 ? -errno : -EIO;
 		b += n;
 		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	unsigned i;
+
+	for (i = 0; i < SNAP_PAGE / 8; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+/*
+ * RAM, with a hole for every page of zeros (most of a guest's RAM it never
+ * touched): the file is as large as RAM and costs only what was written.
+ * The last page is written always, so the file has its full length.
+ */
+static int write_ram(int fd, const struct guest_mem *gm)
+{
+	uint64_t off = 0, run = 0, size = gm->size;
+	int rc;
+
+	while (off < size) {
+		uint64_t n = 0;
+
+		while (off + n < size - SNAP_PAGE && page_is_zero(gm->host + off + n))
+			n += SNAP_PAGE;
+		if (n) {
+			if (lseek(fd, (off_t)n, SEEK_CUR) < 0)
+				return -errno;
+			off += n;
+		}
+		for (run = 0; off + run < size &&
+			      (off + run == size - SNAP_PAGE || !page_is_zero(gm->host + off + run));
+		     run += SNAP_PAGE)
+			;
+		rc = write_all(fd, gm->host + off, run);
+		if (rc)
+			return rc;
+		off += run;
 	}
 	return 0;
 }
@@ -168,7 +214,7 @@ int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char 
 	 * not a power cut, unless its owner syncs it.
 	 */
 	if (!rc) {
-		rc = write_all(o->mem_fd, vm->mem.host, vm->mem.size);
+		rc = write_ram(o->mem_fd, &vm->mem);
 		if (!rc)
 			rc = write_all(o->state_fd, w.buf, w.len);
 		if (rc)

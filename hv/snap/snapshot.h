@@ -8,6 +8,7 @@
 #ifndef HV_SNAPSHOT_H
 #define HV_SNAPSHOT_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,7 +42,10 @@ struct snap_dev_rec {
 	struct hv_dev_desc desc;  /* what the guest enumerated */
 };
 
-/* The two files of a snapshot being written, opened before hv confines itself. */
+/* How snap_out_open opens both files (openat): the one way the API thread may open. */
+#define SNAP_OPEN_FLAGS (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+
+/* The two files of a snapshot being written. */
 struct snap_out {
 	int state_fd, mem_fd;
 };

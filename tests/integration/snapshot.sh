@@ -3,11 +3,42 @@
 # and finished by two restores prints what an uninterrupted run prints; bad
 # state files and other devices are refused with one line and status 2; a
 # snapshot in the middle of blkverify (32 requests in flight per round)
-# finishes with every byte right.  Snapshots are taken with the test-only
-# trigger HV_SNAPSHOT_TEST=MS:PATH until the control API's PUT
-# /snapshot/create replaces it.
+# finishes with every byte right.  Snapshots are taken through the control
+# API: PUT /actions pause, then PUT /snapshot/create (curl on its socket).
 S=$TMP/snap
 mkdir -p "$S"
+
+# api_up SOCK: waits (10 s at most) until hv answers on its control socket.
+api_up() {
+	local i
+	for i in $(seq 100); do
+		curl -s -m 2 --unix-socket "$1" -o /dev/null http://hv/vm && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# snap_at NAME MS PATH HV-RUN-ARGS...: runs hv run with a control socket; MS
+# milliseconds after the socket is up, pauses the VM and snapshots it to
+# PATH (hv then exits).  Sets RC; the API's replies are in $TMP/NAME.api.
+snap_at() {
+	local name=$1 ms=$2 path=$3 sock=$TMP/$1.sock pid
+	shift 3
+	timeout -k 5 200 "$HV" run --api-sock "$sock" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	pid=$!
+	api_up "$sock"
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	{
+		curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "pause"}' \
+			http://hv/actions
+		echo
+		curl -sS -m 60 --unix-socket "$sock" -X PUT -d "{\"path\": \"$path\"}" \
+			http://hv/snapshot/create
+		echo
+	} >"$TMP/$name.api" 2>&1
+	wait "$pid"
+	RC=$?
+}
 
 # one_line NAME: passes if NAME's stderr is exactly one line.
 one_line() {
@@ -26,9 +57,8 @@ same() {
 steps=100
 run snap-whole 200 "$HV" run --timeout 180 "$KERNEL" -- snapcount $steps 8
 expect snap-whole 0 "^snapcount done$" out
-HV_SNAPSHOT_TEST=1500:$S/count run snap-create 200 "$HV" run --timeout 180 "$KERNEL" -- \
-	snapcount $steps 8
-expect snap-create 0 "^hv: snapshot written to $S/count\$" err
+snap_at snap-create 1500 "$S/count" --timeout 180 "$KERNEL" -- snapcount $steps 8
+expect snap-create 0 '^\{"path":"'"$S/count"'","mem_bytes":67108864,"create_ms":[0-9.]+,"state":"exiting"\}$' api
 # Mid-run: some lines before the snapshot, not all of them.
 if grep -q "^snapcount 1/" "$TMP/snap-create.out" && ! grep -q "done" "$TMP/snap-create.out"; then
 	pass snap-create-mid-run
@@ -47,6 +77,31 @@ cat "$TMP/snap-create.out" "$TMP/snap-restore-1.out" >"$S/joined.out"
 same snap-restore-equals-uninterrupted "$TMP/snap-whole.out" "$S/joined.out"
 # Private mapping: the guest's writes after restore never reach the file.
 same snap-mem-file-untouched "$S/count.mem.orig" "$S/count.mem"
+
+# The API's own refusals: not paused, no path; the VM goes on (resume), then is shut down.
+sock=$TMP/snap-api.sock
+timeout -k 5 100 "$HV" run --api-sock "$sock" --timeout 90 "$KERNEL" -- snapcount 100000 8 \
+	>"$TMP/snap-api.out" 2>"$TMP/snap-api.err" &
+pid=$!
+api_up "$sock"
+{
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d "{\"path\": \"$S/nope\"}" \
+		-w ' %{http_code}\n' http://hv/snapshot/create
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "pause"}' http://hv/actions
+	echo
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"file": "x"}' \
+		-w ' %{http_code}\n' http://hv/snapshot/create
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "resume"}' http://hv/actions
+	echo
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "shutdown"}' http://hv/actions
+	echo
+} >"$TMP/snap-api.replies" 2>&1
+wait "$pid"
+RC=$?
+expect snap-api 0 '^\{"error":"The VM is not paused: PUT /actions pause first."\} 409$' replies \
+	'^\{"error":"The body is not \{\\"path\\": \\"...\\"\} with a path."\} 400$' replies \
+	'^\{"state":"running"\}$' replies "^snapcount 1/" out
+[ -e "$S/nope" ] && fail snap-api-no-file "a refused create made $S/nope" || pass snap-api-no-file
 
 # ---- refused: one line, status 2 --------------------------------------------------
 sz=$(stat -c %s "$S/count")
@@ -83,10 +138,10 @@ one_line snap-device-mismatch
 
 # ---- blkverify: a snapshot with the disk's queue busy ---------------------------
 head -c $((8 << 20)) /dev/urandom >"$S/v.img"
-rounds=2000
-HV_SNAPSHOT_TEST=1500:$S/blk run snap-blk-create 200 "$HV" run --timeout 180 --mem 128M \
-	--disk "$S/v.img" "$KERNEL" -- blkverify pvblk0 $rounds
-expect snap-blk-create 0 "^hv: snapshot written to $S/blk\$" err
+rounds=6000
+snap_at snap-blk-create 500 "$S/blk" --timeout 180 --mem 128M --disk "$S/v.img" "$KERNEL" -- \
+	blkverify pvblk0 $rounds
+expect snap-blk-create 0 '"path":"'"$S/blk"'"' api
 grep -q "requests at depth" "$TMP/snap-blk-create.out" &&
 	fail snap-blk-create-mid-run "blkverify had finished before the snapshot" ||
 	pass snap-blk-create-mid-run
