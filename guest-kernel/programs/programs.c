@@ -60,6 +60,8 @@ static const struct program programs[] = {
 	  cmd_isolate },
 	{ "snapcount", "[STEPS] [WORK]: deterministic lines over time (snapshot tests)",
 	  cmd_snapcount },
+	{ "snapio", "DEV SECONDS [N]: N reads, a spin, N timed reads (snapshot benchmark)",
+	  cmd_snapio },
 	{ "exit", "N: exit with status N (0..255)", cmd_exit },
 	{ "divzero", "divide by zero (shows the fatal-exception report)", cmd_divzero },
 	{ "spin", "loop forever (for --timeout)", cmd_spin },

@@ -19,6 +19,7 @@
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_jail.h"
+#include "snap/phases.h"
 #include "snap/snap_api.h"
 #include "snap/snapshot.h"
 #include "core/stats.h"
@@ -252,6 +253,7 @@ static int run(const struct hv_config *cfg)
 	struct vcpu v;
 	struct guest_boot boot = { 0 };
 	struct snap_in snap = { .mem_fd = -1 };
+	struct phases ph = { 0 };
 	struct console_in ci = { .stop_fd = -1 };
 	struct api_server api = { .listen_fd = -1, .stop_fd = -1, .dir_fd = -1 };
 	enum run_result res;
@@ -262,8 +264,9 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
+	phase_mark(&ph, "start");
 	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
-	if (prepare(cfg, vm, &boot, &snap) ||
+	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files, RAM, devices"), 0) ||
 	    (cfg->api_sock && api_server_open(&api, cfg->api_sock, err, sizeof(err)) &&
 	     fprintf(stderr, "hv: %s\n", err))) {
 		snap_in_close(&snap);
@@ -273,7 +276,7 @@ static int run(const struct hv_config *cfg)
 		return HV_EXIT_USAGE;
 	}
 	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
-	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
+	    kvm_vcpu_create(&kvm, err, sizeof(err)) || (phase_mark(&ph, "KVM VM and vCPU"), 0) ||
 	    (cfg->restore ? snap_restore_kvm(&snap, &kvm, err, sizeof(err))
 			  : guest_boot_vcpu(&kvm, &boot, err, sizeof(err)))) {
 		fprintf(stderr, "hv: %s\n", err);
@@ -289,6 +292,7 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
 		guest_boot_describe(stderr, cfg, &boot, &kvm);
 	}
+	phase_mark(&ph, "vCPU state");
 	vm->kvm = &kvm;
 	status = vm_wire_kvm(vm);
 	if (status) {
@@ -299,6 +303,7 @@ static int run(const struct hv_config *cfg)
 	}
 	status = cfg->restore ? snap_restore_devices(&snap, vm, err, sizeof(err)) : 0;
 	snap_in_close(&snap); /* RAM stays mapped: the mapping holds the file */
+	phase_mark(&ph, "device wiring");
 	if (status) {
 		fprintf(stderr, "hv: --restore %s: %s\n", cfg->restore, err);
 		status = HV_EXIT_USAGE;
@@ -357,6 +362,7 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	phase_mark(&ph, "threads, sandbox");
 	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
 		v.watch = false;
 		vcpu_arm_timeout(&v, 0);
@@ -367,6 +373,8 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: sandbox: %s\n", cfg->no_sandbox ? "off (--no-sandbox)" :
 			"on: each thread under its own seccomp allowlist, io_uring restricted, "
 			"no capabilities, no_new_privs");
+	if (cfg->verbose)
+		phases_print(stderr, &ph, cfg->restore ? "restore" : "boot");
 	res = vcpu_run(&v);
 	v.watch = false;
 	vcpu_arm_timeout(&v, 0);

@@ -26,6 +26,8 @@ struct snap_pvq_rec {
 	uint32_t g_sq_cons, g_sq_event, g_cq_prod;
 };
 
+_Static_assert(sizeof(struct snap_pvq_rec) == 72, "snapshot queue record layout (docs/SNAPSHOT.md)");
+
 /*
  * A queue's record, with the I/O thread stopped (nothing in flight).
  * Fills r; 0, or -EBUSY while a request is still in flight.

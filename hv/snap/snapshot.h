@@ -42,6 +42,10 @@ struct snap_dev_rec {
 	struct hv_dev_desc desc;  /* what the guest enumerated */
 };
 
+/* The file's layout (docs/SNAPSHOT.md): these sizes are part of format version 1. */
+_Static_assert(sizeof(struct snap_vm_rec) == 32, "snapshot VM record layout");
+_Static_assert(sizeof(struct snap_dev_rec) == 80, "snapshot device record layout");
+
 /* How snap_out_open opens both files (openat): the one way the API thread may open. */
 #define SNAP_OPEN_FLAGS (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
 
