@@ -266,7 +266,7 @@ static int run(const struct hv_config *cfg)
 	}
 	phase_mark(&ph, "start");
 	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
-	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files, RAM, devices"), 0) ||
+	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files+RAM+devices"), 0) ||
 	    (cfg->api_sock && api_server_open(&api, cfg->api_sock, err, sizeof(err)) &&
 	     fprintf(stderr, "hv: %s\n", err))) {
 		snap_in_close(&snap);
@@ -276,7 +276,7 @@ static int run(const struct hv_config *cfg)
 		return HV_EXIT_USAGE;
 	}
 	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
-	    kvm_vcpu_create(&kvm, err, sizeof(err)) || (phase_mark(&ph, "KVM VM and vCPU"), 0) ||
+	    kvm_vcpu_create(&kvm, err, sizeof(err)) || (phase_mark(&ph, "KVM VM+vCPU"), 0) ||
 	    (cfg->restore ? snap_restore_kvm(&snap, &kvm, err, sizeof(err))
 			  : guest_boot_vcpu(&kvm, &boot, err, sizeof(err)))) {
 		fprintf(stderr, "hv: %s\n", err);
@@ -362,7 +362,7 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
-	phase_mark(&ph, "threads, sandbox");
+	phase_mark(&ph, "threads+sandbox");
 	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
 		v.watch = false;
 		vcpu_arm_timeout(&v, 0);
