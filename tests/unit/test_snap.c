@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/vm.h"
 #include "hv_abi.h"
 #include "pv/pvblk_back.h"
@@ -232,6 +233,24 @@ static void test_devices_checked(void)
 	unlink(path);
 }
 
+static void test_cli_restore(void)
+{
+	char *ok[] = { "hv", "run", "--restore", "s", "--disk", "a.img" };
+	char *kernel[] = { "hv", "run", "--restore", "s", "k.elf" };
+	char *empty[] = { "hv", "run", "--restore=" };
+	struct hv_config cfg;
+	char err[256];
+
+	CU_ASSERT_EQUAL(cli_parse(6, ok, &cfg, err, sizeof(err)), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(cfg.restore, "s");
+	CU_ASSERT_PTR_NULL(cfg.kernel);
+	CU_ASSERT_EQUAL(cfg.nr_dev, 1);
+	CU_ASSERT_EQUAL(cli_parse(5, kernel, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--restore resumes a snapshot: give no KERNEL");
+	CU_ASSERT_EQUAL(cli_parse(3, empty, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--restore: no snapshot given");
+}
+
 int suite_snap(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -242,6 +261,7 @@ int suite_snap(void)
 		{ "other versions, foreign files, trailing bytes", test_versions_and_foreign },
 		{ "crafted sections with a good checksum", test_crafted_sections },
 		{ "devices on the command line checked", test_devices_checked },
+		{ "hv run --restore on the command line", test_cli_restore },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("snapshot file", tests);
