@@ -72,8 +72,10 @@ void snap_api_create(struct api *a, const struct http_req *r, struct api_reply *
 	rc = snap_create(a->vm, a->vcpu->kvm, &files, err, sizeof(err));
 	snap_out_close(&files);
 	vcpu_request_stop(a->vcpu, RUN_SHUTDOWN);
-	if (rc)
+	if (rc) {
+		fprintf(stderr, "hv: snapshot %s: %s; the VM is stopped\n", path, err);
 		return api_error(out, 500, err);
+	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "path", path);
 	cJSON_AddNumberToObject(o, "mem_bytes", (double)a->vm->mem.size);
