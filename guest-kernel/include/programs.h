@@ -22,6 +22,7 @@ struct blkdev *program_dev_arg(int argc, char **argv, int i, const char *usage);
 program_fn cmd_demo, cmd_hello, cmd_exitcost;              /* demo.c */
 program_fn cmd_exit, cmd_divzero, cmd_spin;                /* control.c */
 program_fn cmd_selftest;                                   /* selftest.c */
+program_fn cmd_snapcount, cmd_snapio;                      /* snapcount.c */
 program_fn cmd_blkinfo, cmd_sha256, cmd_copy, cmd_blkwrite; /* blktools.c */
 program_fn cmd_blkverify;                                  /* blkverify.c */
 program_fn cmd_blkreattach;                                /* blkreattach.c */

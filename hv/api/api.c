@@ -11,6 +11,7 @@
 #include "core/cli.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "snap/snap_api.h"
 
 /* How long PUT /actions pause waits for the vCPU to park. */
 #define API_PAUSE_TIMEOUT_MS 2000
@@ -265,6 +266,7 @@ const struct api_endpoint api_endpoints[] = {
 	{ "GET", "/vm", get_vm, "The VM's state and the configuration hv run was given." },
 	{ "PUT", "/actions", put_actions, "Pause, resume or shut down the VM." },
 	{ "GET", "/metrics", get_metrics, "Counters: Prometheus text, or JSON." },
+	{ "PUT", "/snapshot/create", snap_api_create, "On a paused VM: drain I/O, write the snapshot, end." },
 };
 const unsigned api_endpoints_count = sizeof(api_endpoints) / sizeof(api_endpoints[0]);
 

@@ -26,7 +26,9 @@ static const char usage_head[] =
 	"  --cmdline STRING   the kernel's command line, as one argument\n"
 	"  --mem SIZE         guest RAM (default 64M; suffixes K, M, G; 4M to 64G,\n"
 	"                     a multiple of 2M)\n"
-	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n";
+	"  --timeout SECONDS  kill the guest after SECONDS (decimal), exit 124\n"
+	"  --restore PATH     resume the snapshot PATH (and PATH.mem) instead of booting\n"
+	"                     a KERNEL; give the same device options (docs/SNAPSHOT.md)\n";
 
 static const char usage_tail[] =
 	"  --io-poll USECS    the I/O thread busy-polls the rings and io_uring this long\n"
@@ -183,6 +185,14 @@ bad:
 		       "--uid: '%s' is not UID or UID:GID (decimal numbers below 4294967295)", arg);
 }
 
+static int opt_restore(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg)
+		return err_msg(-EINVAL, err, errlen, "--restore: no snapshot given");
+	cfg->restore = arg;
+	return 0;
+}
+
 /* An option is a function of its value, or a flag: a bool of hv_config set to true. */
 static const struct cli_opt {
 	const char *name;
@@ -201,6 +211,7 @@ static const struct cli_opt {
 	{ "--chroot", true, opt_chroot, 0 },
 	{ "--uid", true, opt_uid, 0 },
 	{ "--api-sock", true, opt_api_sock, 0 },
+	{ "--restore", true, opt_restore, 0 },
 };
 
 /* The length of a's option name: "--disk=a.img" has the value inline. */
@@ -350,7 +361,9 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 		if (rc)
 			return rc;
 	}
-	if (!cfg->kernel)
+	if (cfg->restore && cfg->kernel)
+		return err_msg(-EINVAL, err, errlen, "--restore resumes a snapshot: give no KERNEL");
+	if (!cfg->kernel && !cfg->restore)
 		return err_msg(-EINVAL, err, errlen, "no KERNEL given (usage: hv run [options] KERNEL)");
 	return CLI_RUN;
 }

@@ -27,6 +27,7 @@ struct cli_device {
 
 struct hv_config {
 	const char *kernel;
+	const char *restore; /* --restore PATH: a snapshot instead of KERNEL */
 	const char *initrd;  /* --initrd FILE (Linux), or NULL */
 	bool has_cmdline;    /* --cmdline given: cmdline holds it */
 	uint64_t mem;        /* bytes */

@@ -59,6 +59,17 @@ struct device_kind {
 	/* Optional: registers the hypercalls of the kind's family (idempotent). */
 	void (*register_hypercalls)(struct hc_table *t);
 	const struct queue_ops *queue; /* NULL: no rings */
+	/*
+	 * Optional: snapshots (snap/snapshot.c, docs/SNAPSHOT.md).  save writes
+	 * the device's own record, at most cap bytes (*len: how many), once the
+	 * I/O thread has stopped with every request drained; load, on the
+	 * device made again from the same option, once KVM exists, puts it back
+	 * (queues attach again through queue->attach, as the hypercall does).
+	 * A kind without save cannot be snapshotted yet: create says so.
+	 * 0, or -errno (load: -EINVAL for a record it cannot take).
+	 */
+	int (*save)(const void *dev, void *rec, size_t cap, size_t *len);
+	int (*load)(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
 };
 
 struct msix;

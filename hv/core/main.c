@@ -19,6 +19,9 @@
 #include "kvm/kvm.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_jail.h"
+#include "snap/phases.h"
+#include "snap/snap_api.h"
+#include "snap/snapshot.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "core/vcpu.h"
@@ -79,8 +82,22 @@ static int map_kernel(const char *path, struct image *img)
 	return 0;
 }
 
+/* --restore: the snapshot's RAM instead of a kernel's image (snap/snapshot.h). */
+static int prepare_restore(const struct hv_config *cfg, struct vm *vm, struct snap_in *snap)
+{
+	char err[ERR_MAX];
+
+	if (snap_in_open(snap, cfg->restore, err, sizeof(err)) ||
+	    snap_map_memory(snap, vm, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything that can be refused before KVM is touched: input errors, status 2. */
-static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot *boot)
+static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot *boot,
+		   struct snap_in *snap)
 {
 	struct image img;
 	char err[ERR_MAX];
@@ -92,13 +109,18 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot
 		fprintf(stderr, "hv: --chroot %s: not a directory\n", cfg->chroot_dir);
 		return -1;
 	}
-	if (map_kernel(cfg->kernel, &img))
-		return -1;
-	rc = guest_boot_load(vm, cfg, img.p, img.size, boot, err, sizeof(err));
-	munmap(img.p, img.size);
-	if (rc) {
-		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
-		return -1;
+	if (cfg->restore) {
+		if (prepare_restore(cfg, vm, snap))
+			return -1;
+	} else {
+		if (map_kernel(cfg->kernel, &img))
+			return -1;
+		rc = guest_boot_load(vm, cfg, img.p, img.size, boot, err, sizeof(err));
+		munmap(img.p, img.size);
+		if (rc) {
+			fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
+			return -1;
+		}
 	}
 	rc = vm_init_devices(vm, STDOUT_FILENO);
 	if (rc) {
@@ -119,7 +141,12 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot
 	}
 	if (cfg->verbose)
 		vm_describe_devices(stderr, vm);
-	if (guest_boot_finish(vm, cfg, boot, err, sizeof(err))) {
+	if (cfg->restore) {
+		if (snap_check_devices(snap, vm, err, sizeof(err))) {
+			fprintf(stderr, "hv: --restore %s: %s\n", cfg->restore, err);
+			return -1;
+		}
+	} else if (guest_boot_finish(vm, cfg, boot, err, sizeof(err))) {
 		fprintf(stderr, "hv: %s: %s\n", cfg->kernel, err);
 		return -1;
 	}
@@ -210,8 +237,10 @@ static int io_thread_begin(void *arg)
 /* First thing on the control API's thread: a name, its filter with the socket's removal. */
 static int api_thread_begin(struct api_server *s, void *arg)
 {
-	struct sandbox_rule extra[2];
+	struct sandbox_rule extra[2 + SNAP_API_RULES];
 	unsigned n = api_server_sandbox_rules(s, extra);
+
+	n += snap_api_sandbox_rules(extra + n); /* PUT /snapshot/create */
 
 	prctl(PR_SET_NAME, "hv-api", 0, 0, 0);
 	return enter_sandbox_with(arg, SANDBOX_API, extra, n);
@@ -236,7 +265,9 @@ static int run(const struct hv_config *cfg)
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct kvm_vm kvm;
 	struct vcpu v;
-	struct guest_boot boot;
+	struct guest_boot boot = { 0 };
+	struct snap_in snap = { .mem_fd = -1 };
+	struct phases ph = { 0 };
 	struct console_in ci = { .stop_fd = -1 };
 	struct api_server api = { .listen_fd = -1, .stop_fd = -1, .dir_fd = -1 };
 	enum run_result res;
@@ -247,16 +278,22 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: out of memory\n");
 		return HV_EXIT_HOST;
 	}
-	if (prepare(cfg, vm, &boot) || open_api(cfg, &api)) {
+	phase_mark(&ph, "start");
+	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
+	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files+RAM+devices"), 0) ||
+	    open_api(cfg, &api)) {
+		snap_in_close(&snap);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
 		free(vm);
 		return HV_EXIT_USAGE;
 	}
 	if (kvm_vm_create(&kvm, &vm->mem, err, sizeof(err)) ||
-	    kvm_vcpu_create(&kvm, err, sizeof(err)) ||
-	    guest_boot_vcpu(&kvm, &boot, err, sizeof(err))) {
+	    kvm_vcpu_create(&kvm, err, sizeof(err)) || (phase_mark(&ph, "KVM VM+vCPU"), 0) ||
+	    (cfg->restore ? snap_restore_kvm(&snap, &kvm, err, sizeof(err))
+			  : guest_boot_vcpu(&kvm, &boot, err, sizeof(err)))) {
 		fprintf(stderr, "hv: %s\n", err);
+		snap_in_close(&snap);
 		api_server_stop(&api);
 		kvm_vm_destroy(&kvm);
 		vm_destroy_devices(vm);
@@ -268,12 +305,21 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: KVM backend: %s\n", kvm_backend_name(kvm.backend));
 		guest_boot_describe(stderr, cfg, &boot, &kvm);
 	}
+	phase_mark(&ph, "vCPU state");
 	vm->kvm = &kvm;
 	status = vm_wire_kvm(vm);
 	if (status) {
 		fprintf(stderr, "hv: cannot route device interrupts through KVM: %s\n",
 			strerror(-status));
 		status = HV_EXIT_HOST;
+		goto out;
+	}
+	status = cfg->restore ? snap_restore_devices(&snap, vm, err, sizeof(err)) : 0;
+	snap_in_close(&snap); /* RAM stays mapped: the mapping holds the file */
+	phase_mark(&ph, "device wiring");
+	if (status) {
+		fprintf(stderr, "hv: --restore %s: %s\n", cfg->restore, err);
+		status = HV_EXIT_USAGE;
 		goto out;
 	}
 
@@ -329,6 +375,7 @@ static int run(const struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	phase_mark(&ph, "threads+sandbox");
 	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
 		v.watch = false;
 		vcpu_arm_timeout(&v, 0);
@@ -339,6 +386,8 @@ static int run(const struct hv_config *cfg)
 		fprintf(stderr, "hv: sandbox: %s\n", cfg->no_sandbox ? "off (--no-sandbox)" :
 			"on: each thread under its own seccomp allowlist, io_uring restricted, "
 			"no capabilities, no_new_privs");
+	if (cfg->verbose)
+		phases_print(stderr, &ph, cfg->restore ? "restore" : "boot");
 	res = vcpu_run(&v);
 	v.watch = false;
 	vcpu_arm_timeout(&v, 0);

@@ -137,4 +137,39 @@ int kvm_stats_read(const struct kvm_stats *s, uint64_t *values);
 int kvm_stats_get(const struct kvm_stats *s, const char *name, uint64_t *value);
 void kvm_stats_close(struct kvm_stats *s);
 
+/*
+ * Snapshots (kvm_state.c): the pieces of the VM's and vCPU's state KVM
+ * holds, each read and written by its own ioctl.  The order is the
+ * caller's: KVM's rules are about order (snap/snapshot.c says which).
+ */
+enum kvm_state_id {
+	KVM_STATE_CPUID = 1,   /* KVM_GET/SET_CPUID2 */
+	KVM_STATE_TSC_KHZ,     /* KVM_GET/SET_TSC_KHZ: a u32 */
+	KVM_STATE_MSRS,        /* every MSR of KVM_GET_MSR_INDEX_LIST KVM_GET_MSRS reads */
+	KVM_STATE_MP_STATE,
+	KVM_STATE_REGS,
+	KVM_STATE_SREGS,
+	KVM_STATE_XSAVE,       /* at the size KVM_CAP_XSAVE2 reports (KVM_GET_XSAVE2) */
+	KVM_STATE_XCRS,
+	KVM_STATE_DEBUGREGS,
+	KVM_STATE_LAPIC,
+	KVM_STATE_VCPU_EVENTS,
+	KVM_STATE_PIT,         /* KVM_GET/SET_PIT2 */
+	KVM_STATE_CLOCK,       /* KVM_GET/SET_CLOCK; set with no flags: the clock resumes */
+	KVM_STATE_PIC_MASTER,  /* KVM_GET/SET_IRQCHIP */
+	KVM_STATE_PIC_SLAVE,
+	KVM_STATE_IOAPIC,
+	KVM_STATE_COUNT,
+};
+
+/* Reads piece id into a new buffer (*out, *len bytes; the caller frees it).  0 or -errno. */
+int kvm_state_get(const struct kvm_vm *k, unsigned id, void **out, size_t *len);
+/*
+ * Writes piece id from buf: its length and the counts inside it are
+ * checked first (-EINVAL).  MSRs KVM does not all take: -EPROTO.  0 or -errno.
+ */
+int kvm_state_set(const struct kvm_vm *k, unsigned id, const void *buf, size_t len);
+/* "local APIC", ... for messages. */
+const char *kvm_state_name(unsigned id);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "pv/queue.h"
 #include "core/vm.h"
+#include "snap/snap_dev.h"
 
 /* One request in flight: hv's copy of what the guest asked, and its iovecs. */
 struct pvblk_back_req {
@@ -298,4 +299,6 @@ const struct device_kind pvblk_back_kind = {
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,
+	.save = pvblk_snap_save, /* snap/snap_dev.c */
+	.load = pvblk_snap_load,
 };

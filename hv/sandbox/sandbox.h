@@ -37,7 +37,7 @@ int sandbox_init(void);
 int sandbox_enter(enum sandbox_thread t);
 
 /* Rules a thread may add to its policy at entry (values known only at run time). */
-#define SANDBOX_MAX_EXTRA 4
+#define SANDBOX_MAX_EXTRA 6
 
 /*
  * sandbox_enter with extra rules (at most SANDBOX_MAX_EXTRA) tested

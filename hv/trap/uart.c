@@ -10,6 +10,7 @@
 #include "core/device.h"
 #include "core/vm.h"
 #include "kvm/kvm.h"
+#include "snap/snap_dev.h"
 
 enum {
 	REG_DATA = 0, /* THR on write, RBR on read; DLL when DLAB */
@@ -287,4 +288,6 @@ const struct device_kind uart_kind = {
 	.describe = uart_describe,
 	.print_stats = uart_print_stats,
 	.destroy = uart_destroy,
+	.save = uart_snap_save, /* snap/snap_dev.c */
+	.load = uart_snap_load,
 };

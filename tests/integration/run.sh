@@ -15,6 +15,7 @@
 #   linux      Debian's kernel: PVH and bzImage boots, console, platform, ends, bad inputs
 #   linux-pv   hv's PV disk and NIC as Linux modules (hv_pv.ko): QEMU finds none; ext4, fio, NIC on hv
 #   api        the control API (--api-sock): pause/resume, metrics, errors, hv ctl
+#   snapshot   snapshot and restore: a program cut and resumed twice, bad files, blkverify
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -23,7 +24,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api snapshot"
 NO_KVM="cli elf disk-args"
 features=${*:-$ALL}
 for f in $features; do

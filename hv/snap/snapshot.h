@@ -1,0 +1,109 @@
+/*
+ * Snapshot and restore of a VM (docs/SNAPSHOT.md): what goes in the state
+ * file (snapfile.h is the container) and in what order it is read and
+ * written, and the guest's RAM in its own file, PATH.mem, which restore
+ * maps privately and lazily (it is never written).  Disk contents are not
+ * in a snapshot: a restore runs on the images as they are then.
+ */
+#ifndef HV_SNAPSHOT_H
+#define HV_SNAPSHOT_H
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv_abi.h"
+#include "snap/snapfile.h"
+
+struct vm;
+struct kvm_vm;
+
+/* Section types beyond the KVM pieces (enum kvm_state_id, 1 to 16). */
+enum {
+	SNAP_SEC_VM = 0x100,     /* struct snap_vm_rec */
+	SNAP_SEC_DEVICE = 0x101, /* inst: the device's table index; struct snap_dev_rec + its record */
+};
+
+#define SNAP_MEM_SUFFIX ".mem"
+#define SNAP_DEV_REC_MAX 1024 /* bytes of one device's own record */
+
+struct snap_vm_rec {
+	uint64_t mem_size;  /* bytes of RAM, PATH.mem's size */
+	uint64_t mem_low;   /* bytes below the PC hole (guest_mem.h) */
+	uint32_t nr_dev;    /* SNAP_SEC_DEVICE sections, 0 .. nr_dev - 1 */
+	uint32_t nr_notify_ports;
+	uint64_t mmio_next;
+};
+
+struct snap_dev_rec {
+	char kind[16];            /* the kind's name, "pvblk" */
+	uint32_t index;           /* pvblk<index> */
+	uint32_t rec_len;         /* bytes of the kind's record after this */
+	struct hv_dev_desc desc;  /* what the guest enumerated */
+};
+
+/* The file's layout (docs/SNAPSHOT.md): these sizes are part of format version 1. */
+_Static_assert(sizeof(struct snap_vm_rec) == 32, "snapshot VM record layout");
+_Static_assert(sizeof(struct snap_dev_rec) == 80, "snapshot device record layout");
+
+/* How snap_out_open opens both files (openat): the one way the API thread may open. */
+#define SNAP_OPEN_FLAGS (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC)
+
+/* The two files of a snapshot being written. */
+struct snap_out {
+	int state_fd, mem_fd;
+};
+
+/* Creates (truncates) PATH and PATH.mem, owner-only.  0, or -errno and one line in err. */
+int snap_out_open(struct snap_out *o, const char *path, char *err, size_t errlen);
+void snap_out_close(struct snap_out *o);
+
+/*
+ * Writes the snapshot of a VM whose vCPU is out of KVM_RUN (after one that
+ * returned EINTR, so pending port and MMIO completions are in) and whose
+ * I/O thread has stopped with every request drained.  The order of reads is
+ * KVM's (snapshot.c).  0, or -errno and one line in err.
+ */
+int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char *err,
+		size_t errlen);
+
+/*
+ * The machine's own sections: each device's (its kind's save) and the VM
+ * record; every kind must have save.  0, or -errno and one line in err.
+ */
+int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size_t errlen);
+
+/* A snapshot being restored: the checked state file and the RAM file. */
+struct snap_in {
+	uint8_t *file;
+	size_t len;
+	struct snap_reader r;
+	struct snap_vm_rec vm;
+	int mem_fd;
+};
+
+/*
+ * Reads and checks PATH (all of it: a truncated, corrupted, other-version
+ * or foreign file is refused) and opens PATH.mem, checking its size.  0, or
+ * -errno and one line in err (hv exits 2).
+ */
+int snap_in_open(struct snap_in *s, const char *path, char *err, size_t errlen);
+void snap_in_close(struct snap_in *s);
+
+/* Maps PATH.mem as the guest's RAM: private (never written back), faulted in lazily. */
+int snap_map_memory(const struct snap_in *s, struct vm *vm, char *err, size_t errlen);
+
+/*
+ * The devices made from this command line against the snapshot's: the
+ * same kinds, in the same order, that the guest would see the same (the
+ * descriptor: capacity, read-only, MAC, ports).  0, or -EINVAL and one line.
+ */
+int snap_check_devices(const struct snap_in *s, const struct vm *vm, char *err, size_t errlen);
+
+/* The VM's and vCPU's KVM state, in KVM's order (snapshot.c); 0, or -errno and err. */
+int snap_restore_kvm(const struct snap_in *s, struct kvm_vm *k, char *err, size_t errlen);
+
+/* Once the devices are wired into KVM: each device's record (queues attach again). */
+int snap_restore_devices(const struct snap_in *s, struct vm *vm, char *err, size_t errlen);
+
+#endif

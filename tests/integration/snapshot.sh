@@ -1,0 +1,161 @@
+# shellcheck shell=bash
+# Snapshot and restore (docs/SNAPSHOT.md): a guest program cut by a snapshot
+# and finished by two restores prints what an uninterrupted run prints; bad
+# state files and other devices are refused with one line and status 2; a
+# snapshot in the middle of blkverify (32 requests in flight per round)
+# finishes with every byte right.  Snapshots are taken through the control
+# API: PUT /actions pause, then PUT /snapshot/create (curl on its socket).
+S=$TMP/snap
+mkdir -p "$S"
+
+# api_up SOCK: waits (10 s at most) until hv answers on its control socket.
+api_up() {
+	local i
+	for i in $(seq 100); do
+		curl -s -m 2 --unix-socket "$1" -o /dev/null http://hv/vm && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# snap_at NAME MS PATH HV-RUN-ARGS...: runs hv run with a control socket; MS
+# milliseconds after the socket is up, pauses the VM and snapshots it to
+# PATH (hv then exits).  Sets RC; the API's replies are in $TMP/NAME.api.
+snap_at() {
+	local name=$1 ms=$2 path=$3 sock=$TMP/$1.sock pid
+	shift 3
+	timeout -k 5 200 "$HV" run --api-sock "$sock" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	pid=$!
+	api_up "$sock"
+	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	{
+		curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "pause"}' \
+			http://hv/actions
+		echo
+		curl -sS -m 60 --unix-socket "$sock" -X PUT -d "{\"path\": \"$path\"}" \
+			http://hv/snapshot/create
+		echo
+	} >"$TMP/$name.api" 2>&1
+	wait "$pid"
+	RC=$?
+}
+
+# one_line NAME: passes if NAME's stderr is exactly one line.
+one_line() {
+	local n
+	n=$(wc -l <"$TMP/$1.err")
+	[ "$n" -eq 1 ] && pass "$1-one-line" || fail "$1-one-line" "$n lines on stderr"
+}
+
+# same NAME A B: passes if files A and B are byte for byte the same, and not empty.
+same() {
+	[ -s "$2" ] && cmp -s "$2" "$3" && pass "$1" ||
+		fail "$1" "$2: $(stat -c %s "$2") bytes" "$(diff "$2" "$3" | head -4 | tr '\n' '|')"
+}
+
+# ---- a guest program: snapshot mid-run, restore twice ----------------------------
+steps=100
+run snap-whole 200 "$HV" run --timeout 180 "$KERNEL" -- snapcount $steps 8
+expect snap-whole 0 "^snapcount done$" out
+snap_at snap-create 1500 "$S/count" --timeout 180 "$KERNEL" -- snapcount $steps 8
+expect snap-create 0 '^\{"path":"'"$S/count"'","mem_bytes":67108864,"create_ms":[0-9.]+,"state":"exiting"\}$' api
+# Mid-run: some lines before the snapshot, not all of them.
+if grep -q "^snapcount 1/" "$TMP/snap-create.out" && ! grep -q "done" "$TMP/snap-create.out"; then
+	pass snap-create-mid-run
+else
+	fail snap-create-mid-run "$(wc -l <"$TMP/snap-create.out") lines before the snapshot"
+fi
+[ "$(stat -c %s "$S/count.mem")" = $((64 << 20)) ] && pass snap-mem-file ||
+	fail snap-mem-file "$(stat -c %s "$S/count.mem") bytes, want the 64 MiB of RAM"
+cp "$S/count.mem" "$S/count.mem.orig"
+for i in 1 2; do
+	run snap-restore-$i 200 "$HV" run --timeout 180 --restore "$S/count"
+	expect snap-restore-$i 0 "^snapcount done$" out
+done
+same snap-restores-agree "$TMP/snap-restore-1.out" "$TMP/snap-restore-2.out"
+cat "$TMP/snap-create.out" "$TMP/snap-restore-1.out" >"$S/joined.out"
+same snap-restore-equals-uninterrupted "$TMP/snap-whole.out" "$S/joined.out"
+# Private mapping: the guest's writes after restore never reach the file.
+same snap-mem-file-untouched "$S/count.mem.orig" "$S/count.mem"
+
+# The API's own refusals: not paused, no path; the VM goes on (resume), then is shut down.
+sock=$TMP/snap-api.sock
+timeout -k 5 100 "$HV" run --api-sock "$sock" --timeout 90 "$KERNEL" -- snapcount 100000 8 \
+	>"$TMP/snap-api.out" 2>"$TMP/snap-api.err" &
+pid=$!
+api_up "$sock"
+{
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d "{\"path\": \"$S/nope\"}" \
+		-w ' %{http_code}\n' http://hv/snapshot/create
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "pause"}' http://hv/actions
+	echo
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"file": "x"}' \
+		-w ' %{http_code}\n' http://hv/snapshot/create
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "resume"}' http://hv/actions
+	echo
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "shutdown"}' http://hv/actions
+	echo
+} >"$TMP/snap-api.replies" 2>&1
+wait "$pid"
+RC=$?
+expect snap-api 0 '^\{"error":"The VM is not paused: PUT /actions pause first."\} 409$' replies \
+	'^\{"error":"The body is not \{\\"path\\": \\"...\\"\} with a path."\} 400$' replies \
+	'^\{"state":"running"\}$' replies "^snapcount 1/" out
+[ -e "$S/nope" ] && fail snap-api-no-file "a refused create made $S/nope" || pass snap-api-no-file
+
+# ---- refused: one line, status 2 --------------------------------------------------
+sz=$(stat -c %s "$S/count")
+head -c $((sz / 2)) "$S/count" >"$S/trunc"
+cp "$S/count.mem" "$S/trunc.mem"
+run snap-truncated 30 "$HV" run --timeout 20 --restore "$S/trunc"
+expect snap-truncated 2 "^hv: --restore .*: truncated snapshot" err
+one_line snap-truncated
+
+cp "$S/count" "$S/bad"; cp "$S/count.mem" "$S/bad.mem"
+# One byte in the middle of the state, flipped.
+off=$((sz / 2))
+b=$(od -An -tu1 -j $off -N1 "$S/bad" | tr -d ' ')
+printf "$(printf '\\%03o' $(((b ^ 0x5a) & 255)))" | dd of="$S/bad" bs=1 seek=$off conv=notrunc status=none
+run snap-corrupted 30 "$HV" run --timeout 20 --restore "$S/bad"
+expect snap-corrupted 2 "^hv: --restore .*: corrupted snapshot \(checksum mismatch\)" err
+one_line snap-corrupted
+
+cp "$S/count" "$S/v2"; cp "$S/count.mem" "$S/v2.mem"
+printf '\002' | dd of="$S/v2" bs=1 seek=8 conv=notrunc status=none # the format version
+run snap-other-version 30 "$HV" run --timeout 20 --restore "$S/v2"
+expect snap-other-version 2 "^hv: --restore .*: snapshot format version 2, this hv reads version 1" err
+one_line snap-other-version
+
+cp "$KERNEL" "$S/elf"; cp "$S/count.mem" "$S/elf.mem"
+run snap-not-a-snapshot 30 "$HV" run --timeout 20 --restore "$S/elf"
+expect snap-not-a-snapshot 2 "^hv: --restore .*: not an hv snapshot" err
+one_line snap-not-a-snapshot
+
+head -c $((1 << 20)) /dev/zero >"$S/extra.img"
+run snap-device-mismatch 30 "$HV" run --timeout 20 --disk "$S/extra.img" --restore "$S/count"
+expect snap-device-mismatch 2 "^hv: --restore .*: the snapshot has 1 devices, this command line makes 2" err
+one_line snap-device-mismatch
+
+# ---- blkverify: a snapshot with the disk's queue busy ---------------------------
+head -c $((8 << 20)) /dev/urandom >"$S/v.img"
+rounds=6000
+snap_at snap-blk-create 500 "$S/blk" --timeout 180 --mem 128M --disk "$S/v.img" "$KERNEL" -- \
+	blkverify pvblk0 $rounds
+expect snap-blk-create 0 '"path":"'"$S/blk"'"' api
+grep -q "requests at depth" "$TMP/snap-blk-create.out" &&
+	fail snap-blk-create-mid-run "blkverify had finished before the snapshot" ||
+	pass snap-blk-create-mid-run
+# Disk contents are not in a snapshot: each restore gets the image as it was then.
+cp "$S/v.img" "$S/v2.img"
+run snap-blk-restore-1 200 "$HV" run --timeout 180 --disk "$S/v.img" --restore "$S/blk"
+expect snap-blk-restore-1 0 "blkverify: pvblk0: $((rounds * 32)) requests at depth 32, 0 mismatches" out \
+	"blkverify-sha256: $(sha "$S/v.img")" out
+run snap-blk-restore-2 200 "$HV" run --timeout 180 --disk "$S/v2.img" --restore "$S/blk"
+expect snap-blk-restore-2 0 "blkverify-sha256: $(sha "$S/v2.img")" out
+same snap-blk-restores-agree "$TMP/snap-blk-restore-1.out" "$TMP/snap-blk-restore-2.out"
+same snap-blk-images-agree "$S/v.img" "$S/v2.img"
+# A disk of another size is another device.
+head -c $((4 << 20)) /dev/urandom >"$S/small.img"
+run snap-blk-other-disk 30 "$HV" run --timeout 20 --disk "$S/small.img" --restore "$S/blk"
+expect snap-blk-other-disk 2 "^hv: --restore .*: pvblk0 differs from the snapshot's" err
+one_line snap-blk-other-disk

@@ -1,0 +1,268 @@
+/*
+ * The snapshot state file (hv/snap/snapfile.c) and the device check of
+ * --restore (snapshot.c): a file written is read back section by section;
+ * every shorter file, every one-byte corruption, another format or ABI
+ * version and a foreign file are refused with their one line; a crafted
+ * file with a good checksum but a section running past the end is refused
+ * too; devices on the command line must be the snapshot's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "core/vm.h"
+#include "hv_abi.h"
+#include "pv/pvblk_back.h"
+#include "snap/snap_dev.h"
+#include "snap/snapfile.h"
+#include "snap/snapshot.h"
+#include "suites.h"
+#include "ut.h"
+
+static void build(struct snap_writer *w)
+{
+	static const char a[] = "first section", b[5] = { 1, 2, 3, 4, 5 };
+
+	snapw_init(w);
+	CU_ASSERT_EQUAL(snapw_add(w, 7, 0, a, sizeof(a)), 0);
+	CU_ASSERT_EQUAL(snapw_add(w, 7, 1, b, sizeof(b)), 0);
+	CU_ASSERT_EQUAL(snapw_add(w, 9, 0, NULL, 0), 0);
+	CU_ASSERT_EQUAL(snapw_finish(w), 0);
+}
+
+static void test_crc32c(void)
+{
+	/* The check value of CRC-32C (Castagnoli) over "123456789". */
+	CU_ASSERT_EQUAL(snap_crc32c(0, "123456789", 9), 0xe3069283u);
+	/* In pieces, the same. */
+	CU_ASSERT_EQUAL(snap_crc32c(snap_crc32c(0, "1234", 4), "56789", 5), 0xe3069283u);
+}
+
+static void test_round_trip(void)
+{
+	struct snap_writer w;
+	struct snap_reader r;
+	char err[256];
+	const uint8_t *p;
+	size_t len;
+
+	build(&w);
+	CU_ASSERT_EQUAL(w.len % 8, 0);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r.nr, 3);
+	p = snapr_find(&r, 7, 0, &len);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(len, sizeof("first section"));
+	CU_ASSERT_STRING_EQUAL((const char *)p, "first section");
+	p = snapr_find(&r, 7, 1, &len);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(len, 5);
+	CU_ASSERT_EQUAL(p[4], 5);
+	CU_ASSERT_PTR_NOT_NULL(snapr_find(&r, 9, 0, &len));
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_PTR_NULL(snapr_find(&r, 7, 2, &len));
+	CU_ASSERT_PTR_NULL(snapr_find(&r, 8, 0, &len));
+	snapw_free(&w);
+}
+
+static void test_every_truncation(void)
+{
+	struct snap_writer w;
+	struct snap_reader r;
+	char err[256];
+	size_t n;
+
+	build(&w);
+	for (n = 0; n < w.len; n++) {
+		CU_ASSERT_EQUAL(snapr_open(&r, w.buf, n, err, sizeof(err)), -EINVAL);
+		CU_ASSERT(strstr(err, n < 6 ? "not an hv snapshot" : "truncated snapshot") != NULL);
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	}
+	snapw_free(&w);
+}
+
+static void test_every_byte_flipped(void)
+{
+	struct snap_writer w;
+	struct snap_reader r;
+	char err[256];
+	size_t i;
+
+	build(&w);
+	for (i = 0; i < w.len; i++) {
+		w.buf[i] ^= 0x10;
+		CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), -EINVAL);
+		w.buf[i] ^= 0x10;
+	}
+	CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), 0);
+	w.buf[w.len / 2] ^= 1;
+	snapr_open(&r, w.buf, w.len, err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(err, "corrupted snapshot (checksum mismatch)");
+	snapw_free(&w);
+}
+
+/* Rewrites the checksum after an edit: what someone crafting a file would do. */
+static void reseal(struct snap_writer *w)
+{
+	uint32_t crc = snap_crc32c(0, w->buf, w->len - 8);
+
+	memcpy(w->buf + w->len - 8, &crc, 4);
+}
+
+static void test_versions_and_foreign(void)
+{
+	struct snap_writer w;
+	struct snap_reader r;
+	struct snap_hdr h;
+	char err[256];
+	uint8_t *big;
+
+	build(&w);
+	memcpy(&h, w.buf, sizeof(h));
+	h.format = 2;
+	memcpy(w.buf, &h, sizeof(h));
+	reseal(&w);
+	CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "snapshot format version 2, this hv reads version 1");
+	h.format = SNAP_FORMAT_VERSION;
+	h.abi = HV_ABI_VERSION + 1;
+	memcpy(w.buf, &h, sizeof(h));
+	reseal(&w);
+	CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "hv ABI version") != NULL);
+	CU_ASSERT_EQUAL(snapr_open(&r, "\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+				       "\0\0\0\0\0\0\0", 36, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "not an hv snapshot (no magic)");
+	/* A good file with bytes after it is not that file. */
+	h.abi = HV_ABI_VERSION;
+	memcpy(w.buf, &h, sizeof(h));
+	reseal(&w);
+	big = calloc(1, w.len + 8);
+	memcpy(big, w.buf, w.len);
+	CU_ASSERT_EQUAL(snapr_open(&r, big, w.len + 8, err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "corrupted snapshot") != NULL);
+	free(big);
+	snapw_free(&w);
+}
+
+static void test_crafted_sections(void)
+{
+	struct snap_writer w;
+	struct snap_reader r;
+	struct snap_sec s;
+	char err[256];
+	uint64_t huge[] = { 1u << 20, UINT64_MAX, UINT64_MAX - 3, 200 };
+	size_t i;
+
+	for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		build(&w);
+		memcpy(&s, w.buf + sizeof(struct snap_hdr), sizeof(s));
+		s.len = huge[i];
+		memcpy(w.buf + sizeof(struct snap_hdr), &s, sizeof(s));
+		reseal(&w);
+		CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(err, "corrupted snapshot (bad section records)");
+		snapw_free(&w);
+	}
+	/* The header's count must be the records'. */
+	build(&w);
+	w.buf[24] = 4; /* nr_sections */
+	reseal(&w);
+	CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), -EINVAL);
+	snapw_free(&w);
+}
+
+/* A state file with only the VM record and one device record, as snap_create writes them. */
+static void fake_snapshot(struct snap_writer *w, const struct vm *vm, uint64_t capacity)
+{
+	struct snap_vm_rec vr = { vm->mem.size, vm->mem.low, vm->nr_dev, 0, 0 };
+	uint8_t buf[sizeof(struct snap_dev_rec) + SNAP_DEV_REC_MAX];
+	unsigned i;
+
+	snapw_init(w);
+	for (i = 0; i < vm->nr_dev; i++) {
+		struct snap_dev_rec d = { .index = vm->dev[i].index, .desc = vm->desc[i] };
+		size_t len = 0;
+
+		snprintf(d.kind, sizeof(d.kind), "%s", vm->dev[i].kind->name);
+		if (vm->dev[i].kind == &pvblk_back_kind)
+			d.desc.capacity = capacity;
+		CU_ASSERT_EQUAL(vm->dev[i].kind->save(vm->dev[i].dev, buf + sizeof(d),
+						      SNAP_DEV_REC_MAX, &len), 0);
+		d.rec_len = (uint32_t)len;
+		memcpy(buf, &d, sizeof(d));
+		snapw_add(w, SNAP_SEC_DEVICE, i, buf, sizeof(d) + len);
+	}
+	snapw_add(w, SNAP_SEC_VM, 0, &vr, sizeof(vr));
+	CU_ASSERT_EQUAL(snapw_finish(w), 0);
+}
+
+static void test_devices_checked(void)
+{
+	static uint8_t disk[64 << 10];
+	char path[UT_PATH_MAX], arg[UT_PATH_MAX + 8], err[512];
+	struct snap_writer w;
+	struct snap_in in = { .mem_fd = -1 };
+	struct vm *vm;
+
+	ut_image_make(path, disk, sizeof(disk));
+	snprintf(arg, sizeof(arg), "%s", path);
+	vm = ut_vm_with(1 << 20, &pvblk_back_kind, arg);
+	CU_ASSERT_FATAL(vm != NULL);
+	fake_snapshot(&w, vm, sizeof(disk) / 512);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&in.r, w.buf, w.len, err, sizeof(err)), 0);
+	in.vm.nr_dev = vm->nr_dev;
+	CU_ASSERT_EQUAL(snap_check_devices(&in, vm, err, sizeof(err)), 0);
+	/* A detached queue's record restores to a detached queue. */
+	CU_ASSERT_EQUAL(snap_restore_devices(&in, vm, err, sizeof(err)), 0);
+	snapw_free(&w);
+
+	fake_snapshot(&w, vm, sizeof(disk) / 512 * 2);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&in.r, w.buf, w.len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snap_check_devices(&in, vm, err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "differs from the snapshot's (capacity 256 sectors there, 128 here)")
+		  != NULL);
+	in.vm.nr_dev = vm->nr_dev + 1;
+	CU_ASSERT_EQUAL(snap_check_devices(&in, vm, err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "give the same --disk") != NULL);
+	snapw_free(&w);
+	ut_vm_free(vm);
+	unlink(path);
+}
+
+static void test_cli_restore(void)
+{
+	char *ok[] = { "hv", "run", "--restore", "s", "--disk", "a.img" };
+	char *kernel[] = { "hv", "run", "--restore", "s", "k.elf" };
+	char *empty[] = { "hv", "run", "--restore=" };
+	struct hv_config cfg;
+	char err[256];
+
+	CU_ASSERT_EQUAL(cli_parse(6, ok, &cfg, err, sizeof(err)), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(cfg.restore, "s");
+	CU_ASSERT_PTR_NULL(cfg.kernel);
+	CU_ASSERT_EQUAL(cfg.nr_dev, 1);
+	CU_ASSERT_EQUAL(cli_parse(5, kernel, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--restore resumes a snapshot: give no KERNEL");
+	CU_ASSERT_EQUAL(cli_parse(3, empty, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--restore: no snapshot given");
+}
+
+int suite_snap(void)
+{
+	static const CU_TestInfo tests[] = {
+		{ "CRC32C check value", test_crc32c },
+		{ "written, read back by section", test_round_trip },
+		{ "every truncation refused", test_every_truncation },
+		{ "every byte flipped refused", test_every_byte_flipped },
+		{ "other versions, foreign files, trailing bytes", test_versions_and_foreign },
+		{ "crafted sections with a good checksum", test_crafted_sections },
+		{ "devices on the command line checked", test_devices_checked },
+		{ "hv run --restore on the command line", test_cli_restore },
+		CU_TEST_INFO_NULL,
+	};
+	return add_suite("snapshot file", tests);
+}
