@@ -327,7 +327,7 @@ peers: $(PEERS_IMG)
 # hv beside QEMU + Linux in one run: native, hv's pv and trap, QEMU with
 # virtio and with emulated devices, disk and network, into build/bench/peers.json.
 bench-peers: all $(BENCH_TOOLS) $(PEERS_IMG)
-	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv trap net qemu-virtio qemu-emulated" --name peers \
+	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv trap net hv-linux qemu-virtio qemu-emulated" --name peers \
 		$(if $(BENCH_TIME),--time $(BENCH_TIME))
 
 clean:

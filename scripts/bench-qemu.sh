@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# Sourced by scripts/bench.sh: the peer rows of make bench, QEMU + Linux in
-# the same place as hv's guests (this machine's VMX/SVM KVM or the test host
-# VM's), on the same image, with the same workloads:
+# Sourced by scripts/bench.sh: the Linux rows of make bench, one Linux guest
+# (scripts/peers/) on hv and on QEMU in the same place as hv's guests (this
+# machine's VMX/SVM KVM or the test host VM's), on the same image, with the
+# same workloads:
+#   hv-linux       hv's PV disk and NIC (pv-drivers/linux), the same kernel and initramfs
 #   qemu-virtio    virtio-blk and virtio-net (QEMU's userspace backend, vhost=off)
 #   qemu-emulated  AHCI (ide-hd) and e1000
 # One QEMU boot per (path, round) runs every workload over the serial
@@ -51,7 +53,7 @@ peer_result() {
 	return 1
 }
 
-# qemu_guest PATH REP: one boot of PATH (qemu-virtio or qemu-emulated), every workload.
+# qemu_guest PATH REP: one boot of PATH (hv-linux, qemu-virtio or qemu-emulated), every workload.
 qemu_guest() {
 	local path=$1 rep=$2 w
 	# A boot that hangs is one recorded failure, inside the limits around it

@@ -15,15 +15,18 @@ if len(sys.argv) != 5:
 raw, out, secs, reps = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 WORKLOADS = ["null-4k-qd1", "randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8",
              "randwrite-4k-qd1"]
-PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap", "qemu-virtio",
-         "qemu-emulated"]
+PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap", "hv-linux",
+         "qemu-virtio", "qemu-emulated"]
 NO_VM = ("native", "loopback-pv", "loopback-pv-poll")  # no vCPU, so no exits to count
-PEERS = ("qemu-virtio", "qemu-emulated")  # QEMU + Linux (scripts/bench-qemu.sh)
+# Linux guests (scripts/bench-qemu.sh): the same kernel, initramfs and jobs on
+# hv's PV devices (hv-linux) and on QEMU's (qemu-*).
+PEERS = ("hv-linux", "qemu-virtio", "qemu-emulated")
 
 
 def system(path):
-    """Which software ran the row: hv, a peer VMM, or the host alone."""
-    return "native" if path == "native" else "qemu-linux" if path in PEERS else "hv"
+    """Which software ran the row: hv, hv or a peer VMM with Linux, or the host alone."""
+    return "native" if path == "native" else "hv-linux" if path == "hv-linux" else \
+        "qemu-linux" if path in PEERS else "hv"
 
 
 KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "exits_per_io", "hv_exits_per_io",
@@ -104,7 +107,7 @@ if cpu_native and cpu_guest:
                       statistics.median(c["ns"] for c in cpu_native), 3)
 
 # ---- network rows (scripts/bench-net.sh) ------------------------------------------
-NET_PATHS = ["native", "pv", "pv-poll", "trap", "qemu-virtio", "qemu-emulated"]
+NET_PATHS = ["native", "pv", "pv-poll", "trap", "hv-linux", "qemu-virtio", "qemu-emulated"]
 NET_WORKLOADS = ["tcp-h2g", "tcp-g2h", "udp-rr", "loop"]
 NET_KEYS = ["mbit_s", "p50_us", "p99_us", "mean_us", "rr_per_s", "frames_per_s", "frames",
             "exits_per_frame", "hv_exits_per_frame", "irqs_per_frame", "doorbells_per_frame",
@@ -209,14 +212,15 @@ doc = {
              "native and loopback-*, which have no vCPU. cpu_us_per_io: hv's (or the "
              "native tool's) user+system CPU time per I/O, guest time included. system: hv, "
              "qemu-linux (QEMU with Debian's kernel and fio in the guest, same KVM, same "
-             "image: qemu-virtio is virtio-blk, qemu-emulated AHCI; disk/engine say how) or "
-             "native. irqs_per_io: interrupts KVM injected. kinds_per_io: KVM's exits by "
+             "image: qemu-virtio is virtio-blk, qemu-emulated AHCI; disk/engine say how), "
+             "hv-linux (the same kernel, initramfs and fio jobs on hv's PV disk and NIC "
+             "through pv-drivers/linux) or native. irqs_per_io: interrupts KVM injected. kinds_per_io: KVM's exits by "
              "kind per I/O (its statistics io_exits, mmio_exits, halt_exits, irq_exits, "
              "irq_window_exits, hypercalls, signal_exits; other = the rest of all exits, "
              "e.g. MSR writes such as the x2APIC EOI; emul = instructions KVM emulated, "
-             "part of exits already counted). For qemu-linux rows the exits of the "
+             "part of exits already counted). For qemu-linux and hv-linux rows the exits of the "
              "serial-port handshake around each window (measured by an empty window) "
-             "are subtracted; QEMU's CPU time is the whole process's, guest included.",
+             "are subtracted; the VMM's CPU time is the whole process's, guest included.",
     "net_notes": "medians over runs. tcp-h2g: iperf -c from the host side into the guest "
                  "(rate as the sending iperf reports it); tcp-g2h: the guest's lwiperf client "
                  "(10 s, fixed in lwIP 2.1) into the host's iperf -s; native: the same tools "

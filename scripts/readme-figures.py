@@ -396,6 +396,75 @@ def block_peers():
     return out + failures([x for x in d.get("failures", []) if (x.get("path") or "").startswith("qemu")])
 
 
+LINUX_PAIR = ("hv-linux", "qemu-virtio")
+
+
+def block_linux_peers():
+    """The same Linux guest (kernel, initramfs, fio and iperf jobs) on hv's PV
+    devices and on QEMU's virtio, one run: per I/O and per frame, exit by exit."""
+    d = load(RESULTS)
+    if not d or not any(r.get("path") == "hv-linux" for r in d["results"] + d.get("net_results", [])):
+        return not_measured(RESULTS + "'s hv-linux rows", "run `make bench-peers` or `make bench`")
+    by = {(r["path"], r["workload"]): r for r in d["results"] + d.get("net_results", [])}
+    get = lambda p, w, k: (by.get((p, w)) or {}).get(k)
+    blk = next((r for r in d["results"] if r["path"] == "qemu-virtio" and r.get("disk")), None)
+    out = ["From `%s` (%s; %s): `make bench-peers`, %d runs per row, medians. Both rows boot "
+           "the same `vmlinux` (Debian's, the test host VM's), the same initramfs "
+           "(`scripts/peers/build.sh`: busybox, fio, iperf, Debian's virtio modules and hv's "
+           "`pv-drivers/linux` modules) and run the same fio and iperf jobs on the same "
+           "image and tap, on the same KVM; hv-linux uses hv's PV disk and NIC, qemu-virtio "
+           "QEMU's virtio-blk-pci and virtio-net-pci (%s). Exits are KVM's counts of each "
+           "VM (debugfs), less the serial handshake around each window; each block row less "
+           "its baseline, the same fio stopping after its first I/O. Times are %s." % (
+               RESULTS, d["date"], where(d["machine"]), d["runs"],
+               blk and "%s, fio engine %s" % (blk["disk"], blk.get("engine")) or "QEMU did not run",
+               "emulator times: compare within this table" if d["machine"].get("testvm")
+               else "this machine's"), ""]
+    rows, miss = [], []
+    ws = sorted({r["workload"] for r in d["results"] if r["path"] in LINUX_PAIR}, key=order)
+    for w in ws:
+        e = [get(p, w, "exits_per_io") for p in LINUX_PAIR]
+        if None not in e and e[0] >= e[1]:
+            miss.append(w)
+        rows.append([w] + [num(x, "{:.2f}") for x in e] + [ratio(*e)] +
+                    [num(get(p, w, "irqs_per_io"), "{:.2f}") for p in LINUX_PAIR] +
+                    [num(get(p, w, "cpu_us_per_io")) for p in LINUX_PAIR] +
+                    [num(get(p, w, "lat_us_mean")) for p in LINUX_PAIR] +
+                    [num(get(p, w, "lat_us_p99")) for p in LINUX_PAIR])
+    out += table(["workload", "exits/I/O hv-linux", "qemu-virtio", "hv/virtio",
+                  "irqs/I/O hv-linux", "qemu-virtio", "cpu µs/I/O hv-linux", "qemu-virtio",
+                  "mean µs hv-linux", "qemu-virtio", "p99 µs hv-linux", "qemu-virtio"], rows)
+    nrows, nmiss = [], []
+    for w, k, what in (("tcp-h2g", "mbit_s", "TCP host to guest"), ("tcp-g2h", "mbit_s", "TCP guest to host"),
+                       ("udp-rr", "p50_us", "UDP round trip")):
+        e = [get(p, w, "exits_per_frame") for p in LINUX_PAIR]
+        if None not in e and e[0] >= e[1]:
+            nmiss.append(w)
+        nrows.append([w, what] + [num(get(p, w, k)) for p in LINUX_PAIR] + [num(x, "{:.3f}") for x in e] +
+                     [ratio(*e)] + [num(get(p, w, "irqs_per_frame"), "{:.3f}") for p in LINUX_PAIR])
+    if any(get(p, w, "exits_per_frame") is not None for p in LINUX_PAIR for w in ("tcp-h2g", "tcp-g2h", "udp-rr")):
+        out += ["", "Network (Mbit/s for TCP, p50 µs for the round trip; a virtio-net frame may "
+                "carry up to 64 KiB with the TSO/GSO it negotiates with the tap, an hv PV NIC "
+                "frame one MTU):", ""]
+        out += table(["workload", "what", "hv-linux", "qemu-virtio", "exits/frame hv-linux",
+                      "qemu-virtio", "hv/virtio", "irqs/frame hv-linux", "qemu-virtio"], nrows)
+    verdict = lambda m: "**met**" if not m else "**not met** (%s)" % ", ".join(m)
+    out += ["", "Aims: fewer exits per I/O than virtio-blk at every depth: %s; fewer exits per "
+            "frame than virtio-net: %s." % (verdict(miss), verdict(nmiss))]
+    krows = []
+    kw = [w for w in ("randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8") if w in ws]
+    for k, stat, what in KIND_ROWS:
+        krows.append(["`%s`" % stat] + [num((get(p, w, "kinds_per_io") or {}).get(k), "{:.2f}")
+                                        for w in kw for p in LINUX_PAIR])
+    krows.append(["**all exits**"] + [num(get(p, w, "exits_per_io"), "{:.2f}") for w in kw for p in LINUX_PAIR])
+    krows.append(["interrupts injected"] + [num(get(p, w, "irqs_per_io"), "{:.2f}") for w in kw for p in LINUX_PAIR])
+    if kw:
+        out += ["", "Exit by exit, per I/O (KVM's statistics by kind; `other` is the rest of "
+                "all exits, mostly MSR writes: the x2APIC EOI and the TSC deadline timer):", ""]
+        out += table(["exit"] + ["%s %s" % (w, p) for w in kw for p in LINUX_PAIR], krows)
+    return out + failures([x for x in d.get("failures", []) if (x.get("path") or "") in LINUX_PAIR])
+
+
 # Exit kinds as KVM's statistics name them, and where each is handled.
 KIND_ROWS = [("io", "io_exits", "port I/O: in KVM when an ioeventfd matches, else out to the VMM"),
              ("mmio", "mmio_exits", "MMIO out to the VMM (user space)"),
@@ -474,13 +543,14 @@ def block_exits():
 
 BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
           "net": block_net, "peers": block_peers, "exits": block_exits,
-          "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot}
+          "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot,
+          "linux-peers": block_linux_peers}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
-           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,)}
+           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (RESULTS,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.

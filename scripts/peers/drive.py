@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""One QEMU boot of the Linux peer guest (scripts/peers/init) for make bench:
-every workload in turn over the serial handshake, KVM's exit counters and
-QEMU's CPU time snapshotted around each one, less what the window holds
-besides the workload.
+"""One boot of the Linux peer guest (scripts/peers/init) under QEMU or hv for
+make bench: every workload in turn over the serial handshake, KVM's exit
+counters and the VMM's CPU time snapshotted around each one, less what the
+window holds besides the workload.
 
-  drive.py --path qemu-virtio|qemu-emulated --rep N --raw DIR --image IMG
+  drive.py --path hv-linux|qemu-virtio|qemu-emulated --rep N --raw DIR --image IMG
            --drive-opts OPTS --ns NETNS --secs S --net-secs S --net-rr N
            [--timeout S]
 
-QEMU runs inside network namespace NETNS (its tap0 is 10.0.0.1; the guest
+The VMM (QEMU, or hv for hv-linux: the same kernel and initramfs on hv's PV
+disk and NIC) runs inside network namespace NETNS (its tap0 is 10.0.0.1; the guest
 10.0.0.2), its serial port on this process's pipes.  Per workload W it
 writes DIR/peer-PATH-W-REP.json (one JSON object) or, if W failed,
 DIR/peer-PATH-W-REP.why (the reason, one line), and the tools' own output
@@ -42,6 +43,8 @@ BLOCK = ["randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8", "randwrite-4
 BS_QD = {"randread-4k-qd1": (4096, 1), "randread-4k-qd32": (4096, 32),
          "seqread-128k-qd8": (131072, 8), "randwrite-4k-qd1": (4096, 1)}
 NET = ["tcp-h2g", "tcp-g2h", "udp-rr"]
+PATHS = ("hv-linux", "qemu-virtio", "qemu-emulated")
+HV_DISK = "hvblk0"  # the Linux name of hv's first PV disk (pv-drivers/linux)
 # KVM's debugfs files (VM level: the sum over vCPUs) and their names here.
 KINDS = benchlib.KIND_STATS  # the same kinds as hv's guest reports
 KVM_FILES = ["exits", "irq_injections"] + sorted(KINDS.values())
@@ -277,7 +280,7 @@ def block_result(a, name, d, base, text, base_text, engine):
     # Per I/O of the run less its baseline: fio's start-up and teardown, the
     # handshake and the baseline's own few I/Os are not the workload's.
     epi, ipi, kinds = per(d, base, ios - base_ios)
-    return {"system": "qemu-linux", "path": a.path, "workload": name, "qd": qd, "ios": ios,
+    return {"system": a.system, "path": a.path, "workload": name, "qd": qd, "ios": ios,
             "seconds": round(secs, 3), "iops": round(iops, 1), "mbps": round(iops * bs / 1e6, 2),
             "lat_us_mean": round(io["lat_ns"]["mean"] / 1e3, 2),
             "lat_us_p99": round(p99 / 1e3, 2), "lat_source": src,
@@ -287,12 +290,12 @@ def block_result(a, name, d, base, text, base_text, engine):
             "kinds_per_io": kinds, "baseline_exits": base["exits"], "baseline_ios": base_ios,
             "baseline": "the same fio stopping after its first I/O (--number_ios=1)",
             "disk": a.disk_label, "engine": engine,
-            "qemu": a.qemu_version, "guest_kernel": a.guest_kernel,
-            "window_s": round(d["t"], 3), "cpu_source": "QEMU /proc/PID/stat utime+stime"}
+            "vmm_version": a.vmm_version, "guest_kernel": a.guest_kernel,
+            "window_s": round(d["t"], 3), "cpu_source": a.vmm + " /proc/PID/stat utime+stime"}
 
 
 def net_result(a, name, d, idle, text):
-    r = {"system": "qemu-linux", "path": a.path, "workload": name, "mbit_s": None,
+    r = {"system": a.system, "path": a.path, "workload": name, "mbit_s": None,
          "p50_us": None, "p99_us": None, "mean_us": None, "rr_per_s": None}
     if name.startswith("tcp-"):
         m = [benchlib.IPERF_CSV.match(l) for l in text.splitlines()]
@@ -318,8 +321,8 @@ def net_result(a, name, d, idle, text):
               "cpu_us_per_frame": round(d["cpu_us"] / frames, 2) if frames else None,
               "kinds_per_frame": kinds, "handshake_exits": idle["exits"],
               "window_s": round(d["t"], 3), "nic": a.nic_label,
-              "qemu": a.qemu_version, "guest_kernel": a.guest_kernel,
-              "cpu_source": "QEMU /proc/PID/stat utime+stime"})
+              "vmm_version": a.vmm_version, "guest_kernel": a.guest_kernel,
+              "cpu_source": a.vmm + " /proc/PID/stat utime+stime"})
     return r
 
 
@@ -339,6 +342,16 @@ def qemu_cmd(a):
          "-device", nic + ",netdev=net0"]
 
 
+def hv_cmd(a):
+    """hv with the same kernel, initramfs and command line, its PV disk and
+    NIC (the modules scripts/peers/init loads find them; the virtio ones find
+    nothing), on the same image and the same tap."""
+    return ["ip", "netns", "exec", a.ns, a.hv, "run", "--mem", "256M",
+            "--initrd", a.initrd, "--disk", a.image + a.hv_disk_opts, "--net", "tap:tap0",
+            a.kernel, "--", "console=ttyS0 panic=-1 quiet loglevel=0 rootfstype=ramfs "
+            "peers.disk=" + HV_DISK]
+
+
 def main():
     ap = argparse.ArgumentParser()
     for o in ("--path", "--raw", "--image", "--drive-opts", "--ns", "--secs"):
@@ -349,10 +362,11 @@ def main():
     ap.add_argument("--kernel", default="build/testvm/vmlinux")
     ap.add_argument("--initrd", default="build/peers/initramfs.cpio.gz")
     ap.add_argument("--net-rr-bin", default="build/bench/net-rr")
+    ap.add_argument("--hv", default="build/hv")
     ap.add_argument("--timeout", type=float, default=1200, help="the whole boot, seconds")
     a = ap.parse_args()
-    if a.path not in ("qemu-virtio", "qemu-emulated"):
-        ap.error("--path: qemu-virtio or qemu-emulated, not '%s'" % a.path)
+    if a.path not in PATHS:
+        ap.error("--path: %s, not '%s'" % (" or ".join(PATHS), a.path))
     if not re.match(r"^[0-9]+(\.[0-9]+)?$", a.secs) or float(a.secs) <= 0:
         ap.error("--secs '%s' is not a positive number of seconds" % a.secs)
     workloads = BLOCK + NET
@@ -361,17 +375,22 @@ def main():
         for ext in (".json", ".why", ".show"):
             if os.path.exists(base(w) + ext):
                 os.unlink(base(w) + ext)
-    a.disk_label = ("virtio-blk " if a.path == "qemu-virtio" else "ahci ide-hd ") + \
+    hv = a.path == "hv-linux"
+    a.system, a.vmm = ("hv-linux", "hv") if hv else ("qemu-linux", "QEMU")
+    a.hv_disk_opts = ""
+    a.disk_label = "hv PV disk (io_uring)" if hv else \
+        ("virtio-blk " if a.path == "qemu-virtio" else "ahci ide-hd ") + \
         " ".join(o for o in a.drive_opts.split(",") if o.startswith(("cache=", "aio=")))
-    a.nic_label = "virtio-net (userspace, vhost=off)" if a.path == "qemu-virtio" \
-        else "e1000 (emulated)"
+    a.nic_label = "hv PV NIC (tap)" if hv else "virtio-net (userspace, vhost=off)" \
+        if a.path == "qemu-virtio" else "e1000 (emulated)"
     why = {}
-    # What ran, next to its figures: QEMU's version and the guest's kernel.
+    # What ran, next to its figures: the VMM's version and the guest's kernel.
     try:
-        a.qemu_version = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
-                                        text=True, timeout=30).stdout.splitlines()[0]
+        a.vmm_version = subprocess.run([a.hv if hv else "qemu-system-x86_64", "--version"],
+                                       capture_output=True, text=True,
+                                       timeout=30).stdout.splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
-        a.qemu_version = None
+        a.vmm_version = None
     try:
         a.guest_kernel = open(os.path.join(os.path.dirname(a.kernel), "kver")).read().strip()
     except OSError:
@@ -382,7 +401,7 @@ def main():
             if w not in why and not os.path.exists(base(w) + ".json"):
                 why[w] = reason
 
-    for f in (a.image, a.kernel, a.initrd, a.net_rr_bin):
+    for f in (a.image, a.kernel, a.initrd, a.net_rr_bin) + ((a.hv,) if hv else ()):
         if not os.path.isfile(f):
             fail_rest("%s missing" % f)
     g = None
@@ -398,7 +417,7 @@ def main():
     if not why:
         t0 = time.monotonic()
         try:
-            g = Guest(qemu_cmd(a), os.path.join(a.raw, "peer-%s-%d.console" % (a.path, a.rep)))
+            g = Guest(hv_cmd(a) if hv else qemu_cmd(a), os.path.join(a.raw, "peer-%s-%d.console" % (a.path, a.rep)))
             timer = threading.Timer(a.timeout, g.p.kill)
             timer.start()
             a.kdir = kvm_dir(g)
