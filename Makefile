@@ -63,7 +63,7 @@ $(BUILD)/fuzz-obj/hv/sandbox/sandbox.o: $(HV_GEN)/syscall_names.h
 CJSON_H := $(HV_GEN)/cjson/cJSON.h
 $(CJSON_H): scripts/fetch-cjson.sh $(DEPS)
 	$(Q)scripts/fetch-cjson.sh $(BUILD)/cjson $(@D)
-$(foreach d,hv-obj ut-obj/hv lb-obj/hv ut-tsan-obj/hv fuzz-obj/hv,$(patsubst hv/%.c,$(BUILD)/$(d)/%.o,$(wildcard hv/api/*.c))) \
+$(foreach d,hv-obj ut-obj/hv lb-obj/hv ut-tsan-obj/hv fuzz-obj/hv,$(patsubst hv/%.c,$(BUILD)/$(d)/%.o,$(wildcard hv/api/*.c hv/snap/snap_api.c))) \
 $(BUILD)/ut-obj/tests/unit/test_api.o $(BUILD)/ut-tsan-obj/tests/unit/test_api.o: $(CJSON_H)
 
 $(BUILD)/hv-obj/%.o: hv/%.c $(MUSL_INC)/.stamp
