@@ -18,16 +18,23 @@ api_up() {
 	return 1
 }
 
-# snap_at NAME MS PATH HV-RUN-ARGS...: runs hv run with a control socket; MS
-# milliseconds after the socket is up, pauses the VM and snapshots it to
-# PATH (hv then exits).  Sets RC; the API's replies are in $TMP/NAME.api.
+# snap_at NAME WHEN PATH HV-RUN-ARGS...: runs hv run with a control socket;
+# when the socket is up and then WHEN has passed (MS milliseconds, or +N: the
+# guest has printed N lines), pauses the VM and snapshots it to PATH (hv then
+# exits).  Sets RC; the API's replies are in $TMP/NAME.api.
 snap_at() {
-	local name=$1 ms=$2 path=$3 sock=$TMP/$1.sock pid
+	local name=$1 when=$2 path=$3 sock=$TMP/$1.sock pid i
 	shift 3
 	timeout -k 5 200 "$HV" run --api-sock "$sock" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	pid=$!
 	api_up "$sock"
-	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
+	case $when in
+	+*) for i in $(seq 1000); do
+		[ "$(wc -l <"$TMP/$name.out")" -ge "${when#+}" ] && break
+		sleep 0.02
+	    done ;;
+	*) sleep "$(printf '%d.%03d' $((when / 1000)) $((when % 1000)))" ;;
+	esac
 	{
 		curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "pause"}' \
 			http://hv/actions
@@ -54,10 +61,10 @@ same() {
 }
 
 # ---- a guest program: snapshot mid-run, restore twice ----------------------------
-steps=100
+steps=200
 run snap-whole 200 "$HV" run --timeout 180 "$KERNEL" -- snapcount $steps 8
 expect snap-whole 0 "^snapcount done$" out
-snap_at snap-create 1500 "$S/count" --timeout 180 "$KERNEL" -- snapcount $steps 8
+snap_at snap-create +5 "$S/count" --timeout 180 "$KERNEL" -- snapcount $steps 8
 expect snap-create 0 '^\{"path":"'"$S/count"'","mem_bytes":67108864,"create_ms":[0-9.]+,"state":"exiting"\}$' api
 # Mid-run: some lines before the snapshot, not all of them.
 if grep -q "^snapcount 1/" "$TMP/snap-create.out" && ! grep -q "done" "$TMP/snap-create.out"; then
@@ -65,6 +72,8 @@ if grep -q "^snapcount 1/" "$TMP/snap-create.out" && ! grep -q "done" "$TMP/snap
 else
 	fail snap-create-mid-run "$(wc -l <"$TMP/snap-create.out") lines before the snapshot"
 fi
+python3 tests/integration/snap-read.py "$S/count" >"$TMP/snap-format.out" 2>&1 &&
+	pass snap-format-as-documented || fail snap-format-as-documented "$(head -1 "$TMP/snap-format.out")"
 [ "$(stat -c %s "$S/count.mem")" = $((64 << 20)) ] && pass snap-mem-file ||
 	fail snap-mem-file "$(stat -c %s "$S/count.mem") bytes, want the 64 MiB of RAM"
 cp "$S/count.mem" "$S/count.mem.orig"
@@ -145,6 +154,16 @@ expect snap-blk-create 0 '"path":"'"$S/blk"'"' api
 grep -q "requests at depth" "$TMP/snap-blk-create.out" &&
 	fail snap-blk-create-mid-run "blkverify had finished before the snapshot" ||
 	pass snap-blk-create-mid-run
+# The file as docs/SNAPSHOT.md describes it, read by another program; and the
+# requests the guest was waiting on when the VM paused (blkverify keeps 32).
+if python3 tests/integration/snap-read.py "$S/blk" >"$TMP/snap-blk-read.out" 2>&1 &&
+	w=$(sed -n 's/^pvblk0 attached 1 waiting \([0-9]*\)$/\1/p' "$TMP/snap-blk-read.out") &&
+	[ -n "$w" ] && [ "$w" -ge 1 ] && [ "$w" -le 32 ]; then
+	pass snap-blk-requests-in-flight
+	echo "     pvblk0: the guest was waiting on $w requests at the snapshot"
+else
+	fail snap-blk-requests-in-flight "$(tr '\n' '|' <"$TMP/snap-blk-read.out")"
+fi
 # Disk contents are not in a snapshot: each restore gets the image as it was then.
 cp "$S/v.img" "$S/v2.img"
 run snap-blk-restore-1 200 "$HV" run --timeout 180 --disk "$S/v.img" --restore "$S/blk"
