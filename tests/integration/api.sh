@@ -169,7 +169,10 @@ done
 for mode in alone scraped; do
 	rm -f "$TMP/bench.sock"
 	# The scraper first: it waits for the socket, so it scrapes from hv's first moment.
-	[ $mode = scraped ] && "$API_PY" scrape "$TMP/bench.sock" 10 120 >"$TMP/api-scrapes" 2>&1 &
+	if [ $mode = scraped ]; then
+		"$API_PY" scrape "$TMP/bench.sock" 10 120 "$TMP/api-scraper-up" >"$TMP/api-scrapes" 2>&1 &
+		for j in $(seq 600); do [ -e "$TMP/api-scraper-up" ] && break; sleep 0.1; done
+	fi
 	"$HV" run --timeout 100 --disk null:64M --api-sock "$TMP/bench.sock" "$KERNEL" -- \
 		blkbench pvblk0 --time 8 --json randread-4k-qd1 >"$TMP/api-bench-$mode.out" 2>&1
 	wait
