@@ -220,7 +220,7 @@ uint64_t vcpu_paused_ns(struct vcpu *v)
 	uint64_t ns;
 
 	pthread_mutex_lock(&v->park_lock);
-	ns = v->paused_ns;
+	ns = v->paused_ns + (v->parked ? now_ns() - v->parked_since_ns : 0);
 	pthread_mutex_unlock(&v->park_lock);
 	return ns;
 }
@@ -235,10 +235,9 @@ uint64_t vcpu_paused_ns(struct vcpu *v)
  */
 static void park(struct vcpu *v)
 {
-	uint64_t t0 = now_ns();
-
 	ioctl(v->kvm->vcpu_fd, KVM_KVMCLOCK_CTRL, 0);
 	pthread_mutex_lock(&v->park_lock);
+	v->parked_since_ns = now_ns();
 	v->parked = true;
 	pthread_cond_broadcast(&v->park_cond);
 	while (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST) && !stopping(v) &&
@@ -247,7 +246,7 @@ static void park(struct vcpu *v)
 		pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
 	}
 	v->parked = false;
-	v->paused_ns += now_ns() - t0;
+	v->paused_ns += now_ns() - v->parked_since_ns;
 	pthread_cond_broadcast(&v->park_cond);
 	pthread_mutex_unlock(&v->park_lock);
 }

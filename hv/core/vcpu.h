@@ -70,7 +70,8 @@ struct vcpu {
 	bool ended;         /* under park_lock: vcpu_run returned */
 	pthread_mutex_t park_lock;
 	pthread_cond_t park_cond;
-	uint64_t paused_ns; /* under park_lock: time spent parked, in all */
+	uint64_t paused_ns; /* under park_lock: time spent parked, pauses that ended */
+	uint64_t parked_since_ns; /* under park_lock, while parked */
 	/*
 	 * Linux ends in `cli; hlt` with no ACPI, and a halted vCPU never leaves
 	 * KVM_RUN: with watch set, SIGALRM interrupts it every VCPU_WATCH_MS to
@@ -122,7 +123,7 @@ int vcpu_resume(struct vcpu *v);
 /* Running, paused or exiting; any thread. */
 enum vcpu_state vcpu_state(struct vcpu *v);
 
-/* Nanoseconds the vCPU has spent parked so far (any thread). */
+/* Nanoseconds the vCPU has spent parked so far, the pause under way included (any thread). */
 uint64_t vcpu_paused_ns(struct vcpu *v);
 
 /*

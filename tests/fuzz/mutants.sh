@@ -27,6 +27,7 @@ MUTANTS=(
 	'guest_mem@hv/kvm/guest_mem.c@s/if (gpa >= GM_HIGH_BASE \&\& gm->low != gm->size)/if (gpa >= GM_HOLE_START \&\& gm->low != gm->size)/@a range in the PC hole below 4 GiB'
 	'elf@hv/kvm/elf_load.c@s/if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)/if (ph->p_offset > size)/@segment data past the end of the file'
 	'cli@hv/core/cli.c@s/if (v % HV_MEM_ALIGN)/if (0)/@--mem not a multiple of 2M'
+	'http@hv/api/http.c@s/if (len > body_at + r->content_length)/if (0)/@bytes past the body taken as part of the request'
 )
 
 if [ "${1:-}" = --check ]; then

@@ -13,8 +13,9 @@
       starts hv, polls the socket until GET /vm answers; prints the
       milliseconds from exec to the first answer; leaves hv running (its
       pid on the second line).
-  api-client.py scrape SOCK HZ SECONDS
-      waits for SOCK to answer (started before hv), then GET /metrics HZ
+  api-client.py scrape SOCK HZ SECONDS READY
+      creates the file READY once running (python starts slowly in the test
+      host VM: start hv after it), waits for SOCK to answer, then GET /metrics HZ
       times a second until hv is gone or SECONDS pass; prints the count and
       the rate achieved.
 """
@@ -92,8 +93,9 @@ def cmd_startup(sock, argv):
     return 1
 
 
-def cmd_scrape(sock, hz, secs):
+def cmd_scrape(sock, hz, secs, ready):
     """Until SECONDS pass or the socket is gone (hv ended); a slow reply is retried."""
+    open(ready, "w").close()
     n = 0
     t_end = time.monotonic() + 60
     while time.monotonic() < t_end:
@@ -127,7 +129,7 @@ def main():
     if a[:1] == ["startup"] and a[2:3] == ["--"]:
         return cmd_startup(a[1], a[3:])
     if a[:1] == ["scrape"]:
-        return cmd_scrape(a[1], float(a[2]), float(a[3]))
+        return cmd_scrape(a[1], float(a[2]), float(a[3]), a[4])
     print(__doc__, file=sys.stderr)
     return 2
 

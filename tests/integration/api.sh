@@ -49,12 +49,21 @@ umask 022 # the socket must be 0600 whatever the umask
 ( "$HV" run --timeout 900 --disk null:1M --net loop --mem 32M --io-poll 10 --api-sock "$S" "$KERNEL" -- \
 	ip=10.99.0.2/24 ping 10.99.0.1 5000 --interval 200 \
 	>"$TMP/api-hv.out" 2>"$TMP/api-hv.err"; echo $? >"$TMP/api-hv.status" ) &
+api_sub=$!
 for i in $(seq 100); do [ -S "$S" ] && break; sleep 0.1; done
 if [ -S "$S" ] && [ "$(stat -c %a "$S")" = 600 ]; then pass api-socket-0600; else
 	fail api-socket-0600 "$(ls -l "$S" 2>&1)"; fi
 
 api_curl api-get-vm http://localhost/vm
 api_status api-get-vm 200 '"state":"running"'
+# It answered: the API thread has one filter, its own (made before the vCPU thread confines itself).
+hv_pid=$(pgrep -P "$api_sub" -x hv)
+for t in /proc/"$hv_pid"/task/*; do
+	[ "$(cat "$t/comm" 2>/dev/null)" = hv-api ] && grep -E '^(Seccomp|Seccomp_filters|NoNewPrivs):' "$t/status"
+done >"$TMP/api-thread.status"
+check api-thread-own-filter "$TMP/api-thread.status" '^Seccomp:[[:space:]]+2$' \
+	'^Seccomp_filters:[[:space:]]+1$' '^NoNewPrivs:[[:space:]]+1$'
+
 check api-get-vm-config "$TMP/api-get-vm.out" '"kernel":"build/guest-kernel.elf"' \
 	'"cmdline":"ip=10.99.0.2/24 ping 10.99.0.1 5000 --interval 200"' '"mem_bytes":33554432' '"io_poll_us":10' \
 	'"timeout_s":900' '"name":"pvblk0","kind":"pvblk","option":"--disk","arg":"null:1M"' \
@@ -169,7 +178,10 @@ done
 for mode in alone scraped; do
 	rm -f "$TMP/bench.sock"
 	# The scraper first: it waits for the socket, so it scrapes from hv's first moment.
-	[ $mode = scraped ] && "$API_PY" scrape "$TMP/bench.sock" 10 120 >"$TMP/api-scrapes" 2>&1 &
+	if [ $mode = scraped ]; then
+		"$API_PY" scrape "$TMP/bench.sock" 10 120 "$TMP/api-scraper-up" >"$TMP/api-scrapes" 2>&1 &
+		for j in $(seq 600); do [ -e "$TMP/api-scraper-up" ] && break; sleep 0.1; done
+	fi
 	"$HV" run --timeout 100 --disk null:64M --api-sock "$TMP/bench.sock" "$KERNEL" -- \
 		blkbench pvblk0 --time 8 --json randread-4k-qd1 >"$TMP/api-bench-$mode.out" 2>&1
 	wait
