@@ -25,7 +25,7 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 	d->sectors = desc->capacity;
 	d->sector_size = desc->sector_size ? desc->sector_size : HV_BLK_SECTOR;
 	d->ro = desc->flags & HV_DEV_F_RO;
-	d->polling = cfg->vector == 0;
+	d->polling = cfg->msix == HV_MSIX_NONE;
 	pv_poll_init(&d->poll, d->polling || !os->now_ns ? 0 : cfg->poll_cap_ns, cfg->poll_fixed);
 	rc = pv_ring_alloc(&d->ring, os, cfg->queue_size, sizeof(struct hv_blk_req),
 			   cfg->queue_size, sizeof(struct hv_blk_cpl), cfg->start_index);
@@ -36,7 +36,7 @@ int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index
 		d->slot[i].next_free = i + 1 < d->depth ? i + 1 : NO_SLOT;
 	d->free_head = 0;
 
-	port = pv_ring_attach(&d->ring, os, dev_index, 0, cfg->vector);
+	port = pv_ring_attach(&d->ring, os, dev_index, 0, cfg->msix);
 	if (port < 0) {
 		pv_ring_free(&d->ring, os);
 		return (int)port;

@@ -54,7 +54,7 @@ struct pvblk_fe {
 
 struct pvblk_fe_config {
 	uint32_t queue_size;     /* entries per ring, power of two <= PVBLK_FE_MAX_DEPTH */
-	uint32_t vector;         /* completion interrupt; 0 selects polling */
+	uint32_t msix;           /* MSI-X entry completions signal; HV_MSIX_NONE: polling */
 	uint32_t start_index;    /* first ring index (tests start near 2^32) */
 	uint32_t poll_cap_ns;    /* interrupt mode: poll window cap before a halt; 0: none */
 	bool poll_fixed;         /* the window stays at the cap (tests) */
@@ -62,7 +62,8 @@ struct pvblk_fe_config {
 
 /*
  * Attaches device dev_index (a HV_DEV_PVBLK entry, desc) with its rings.
- * In interrupt mode the OS routes cfg->vector to pvblk_fe_interrupt().
+ * In interrupt mode the OS routes MSI-X entry cfg->msix to
+ * pvblk_fe_interrupt().
  * 0 or -HV_E*.
  */
 int pvblk_fe_init(struct pvblk_fe *d, const struct pv_os *os, uint32_t dev_index,

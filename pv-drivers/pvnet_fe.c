@@ -81,8 +81,8 @@ int pvnet_fe_init(struct pvnet_fe *n, const struct pv_os *os, uint32_t dev_index
 	n->mtu = desc->cfg.net.mtu ? desc->cfg.net.mtu : HV_NET_DEFAULT_MTU;
 	n->rx_fn = cfg->rx;
 	n->rx_arg = cfg->rx_arg;
-	n->rx_polled = cfg->rx_vector == 0;
-	n->tx_polled = cfg->tx_vector == 0;
+	n->rx_polled = cfg->rx_msix == HV_MSIX_NONE;
+	n->tx_polled = cfg->tx_msix == HV_MSIX_NONE;
 	/* Whole cache lines per buffer, so no two buffers share one. */
 	n->buf_len = (n->mtu + HV_NET_ETH_HLEN + 63u) & ~63u;
 	n->rx_depth = cfg->rx_size;
@@ -109,12 +109,12 @@ int pvnet_fe_init(struct pvnet_fe *n, const struct pv_os *os, uint32_t dev_index
 	 */
 	for (i = 0; i < n->rx_depth; i++)
 		post_rx(n, i);
-	rx_port = pv_ring_attach(&n->rx, os, dev_index, HV_NET_Q_RX, cfg->rx_vector);
+	rx_port = pv_ring_attach(&n->rx, os, dev_index, HV_NET_Q_RX, cfg->rx_msix);
 	if (rx_port < 0) {
 		free_all(n);
 		return (int)rx_port;
 	}
-	tx_port = pv_ring_attach(&n->tx, os, dev_index, HV_NET_Q_TX, cfg->tx_vector);
+	tx_port = pv_ring_attach(&n->tx, os, dev_index, HV_NET_Q_TX, cfg->tx_msix);
 	if (tx_port < 0) {
 		os->hypercall(os->ctx, HV_HC_QUEUE_DETACH, dev_index, HV_NET_Q_RX);
 		free_all(n);

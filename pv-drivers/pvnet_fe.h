@@ -31,7 +31,7 @@ struct pvnet_fe_seg {
 
 struct pvnet_fe_config {
 	uint32_t rx_size, tx_size;     /* ring entries, powers of two <= PVNET_FE_MAX_DEPTH */
-	uint32_t rx_vector, tx_vector; /* interrupt vectors; 0: that queue is polled */
+	uint32_t rx_msix, tx_msix;     /* MSI-X entries (HV_NET_MSIX_*); HV_MSIX_NONE: polled */
 	uint32_t start_index;          /* first ring index (tests start near 2^32) */
 	pvnet_fe_rx_fn rx;             /* called for every received frame */
 	void *rx_arg;
@@ -76,7 +76,7 @@ struct pvnet_fe {
 /*
  * Attaches pvnet device dev_index (a HV_DEV_PVNET entry, desc): allocates
  * RX buffers of MTU + 14 bytes, fills the RX queue with them, attaches both
- * queues.  In interrupt mode the OS routes the vectors to
+ * queues.  In interrupt mode the OS routes the MSI-X entries to
  * pvnet_fe_rx_interrupt / pvnet_fe_tx_interrupt.  0 or -HV_E*.
  */
 int pvnet_fe_init(struct pvnet_fe *n, const struct pv_os *os, uint32_t dev_index,

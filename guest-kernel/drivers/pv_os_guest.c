@@ -11,6 +11,7 @@
 #include "kvm_para.h"
 #include "lib.h"
 #include "mm.h"
+#include "pci.h"
 #include "platform.h"
 #include "trap.h"
 #include "tsc.h"
@@ -89,15 +90,23 @@ const struct pv_os pv_os_guest = {
 	.wait = os_wait, .now_ns = os_now_ns, .preempted = os_preempted,
 };
 
-uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, trap_fn handler,
-			    void *ctx)
+uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, uint32_t dev_index,
+			    unsigned entry, trap_fn handler, void *ctx)
 {
+	struct pci_fn f;
 	uint32_t v;
 
 	if (boot_args_names(b, "poll", name))
 		return 0;
 	v = trap_alloc_vector(handler, ctx);
-	if (!v)
+	if (!v) {
 		printf("%s: no interrupt vector left: polling\n", name);
+		return 0;
+	}
+	if (pci_find_pv(dev_index, &f) || pci_msix_route(&f, entry, v)) {
+		printf("%s: no MSI-X entry %u: polling\n", name, entry);
+		trap_set_handler(v, NULL, NULL);
+		return 0;
+	}
 	return v;
 }

@@ -20,7 +20,7 @@ struct pvblk_glue {
 	struct pvblk_fe fe;
 	uint32_t dev_index;      /* in the boot info's device table */
 	struct hv_dev_desc desc; /* as the boot info gave it: a reattach needs it again */
-	uint32_t vector;         /* completion interrupt; 0: waiters take completions */
+	uint32_t vector;         /* completion interrupt (MSI-X entry 0); 0: waiters take completions */
 };
 
 /* The attached devices, and the poll window's cap every queue gets. */
@@ -77,7 +77,8 @@ static void pv_info(const struct blkdev *d, char *buf, unsigned len)
 /* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */
 static int attach_queue(struct pvblk_glue *g)
 {
-	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector, 0, pv.poll_cap_ns, pv.poll_fixed };
+	struct pvblk_fe_config cfg = { PVBLK_QUEUE, g->vector ? 0 : HV_MSIX_NONE, 0,
+				       pv.poll_cap_ns, pv.poll_fixed };
 
 	return pvblk_fe_init(&g->fe, &pv_os_guest, g->dev_index, &g->desc, &cfg);
 }
@@ -99,7 +100,7 @@ void pvblk_glue_probe(const struct boot_args *b)
 		snprintf(g->blk.name, sizeof(g->blk.name), "pvblk%u", desc->index);
 		g->dev_index = i;
 		g->desc = *desc;
-		g->vector = pv_os_guest_vector(b, g->blk.name, on_irq, &g->fe);
+		g->vector = pv_os_guest_vector(b, g->blk.name, i, 0, on_irq, &g->fe);
 		rc = attach_queue(g);
 		if (rc) {
 			printf("pvblk: %s: attach failed (%d)\n", g->blk.name, rc);

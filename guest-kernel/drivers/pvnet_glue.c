@@ -26,7 +26,7 @@ struct pvnet_glue {
 	struct pvnet_fe fe;
 	uint32_t dev_index;      /* in the boot info's device table */
 	struct hv_dev_desc desc; /* as the boot info gave it: a reattach needs it again */
-	uint32_t vector;         /* receive interrupt; 0: the loop polls */
+	uint32_t vector;         /* receive interrupt (MSI-X entry RX); 0: the loop polls */
 	bool dead;               /* detached (nethostile, link lost, a failed attach): drops frames */
 	bool link_lost;          /* detached because hv said the link is down: watched */
 };
@@ -213,8 +213,8 @@ static const struct netdev_ops pv_ops = {
 static int attach_queues(struct pvnet_glue *g)
 {
 	struct pvnet_fe_config cfg = {
-		.rx_size = PVNET_DEPTH, .tx_size = PVNET_DEPTH, .rx_vector = g->vector,
-		.tx_vector = 0, .rx = rx_frame, .rx_arg = g,
+		.rx_size = PVNET_DEPTH, .tx_size = PVNET_DEPTH, .rx_msix = g->vector ? HV_NET_MSIX_RX : HV_MSIX_NONE,
+		.tx_msix = HV_MSIX_NONE, .rx = rx_frame, .rx_arg = g,
 	};
 
 	return pvnet_fe_init(&g->fe, &pv_os_guest, g->dev_index, &g->desc, &cfg);
@@ -236,7 +236,7 @@ void pvnet_glue_probe(const struct boot_args *b)
 		snprintf(g->nd.name, sizeof(g->nd.name), "pvnet%u", desc->index);
 		g->dev_index = i;
 		g->desc = *desc;
-		g->vector = pv_os_guest_vector(b, g->nd.name, on_irq, &g->nd);
+		g->vector = pv_os_guest_vector(b, g->nd.name, i, HV_NET_MSIX_RX, on_irq, &g->nd);
 		rc = attach_queues(g);
 		if (rc) {
 			printf("pvnet: %s: attach failed (%d)\n", g->nd.name, rc);

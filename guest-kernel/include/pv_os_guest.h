@@ -15,12 +15,14 @@ struct boot_args;
 extern const struct pv_os pv_os_guest;
 
 /*
- * The interrupt vector of PV device name: one from trap_alloc_vector, with
- * handler installed for ctx, or 0 when the kernel parameter poll= names the
- * device (poll=all, or poll=pvblk0,pvnet1) or no vector is left: it then
- * gets no interrupt and its waiters poll.
+ * The interrupt vector of PV device name (device dev_index): one from
+ * trap_alloc_vector, with handler installed for ctx, that MSI-X entry of
+ * the device's PCI function now sends (pci.h); or 0 when the kernel
+ * parameter poll= names the device (poll=all, or poll=pvblk0,pvnet1), no
+ * vector is left or the function is not found: it then gets no interrupt
+ * and its waiters poll.
  */
-uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, trap_fn handler,
-			    void *ctx);
+uint32_t pv_os_guest_vector(const struct boot_args *b, const char *name, uint32_t dev_index,
+			    unsigned entry, trap_fn handler, void *ctx);
 
 #endif

@@ -61,6 +61,23 @@ struct device_kind {
 	const struct queue_ops *queue; /* NULL: no rings */
 };
 
+struct msix;
+/*
+ * A kind whose devices are also PCI functions with MSI-X (the PV devices,
+ * PROTOCOL.md "PCI functions"): vm_add_device gives each instance its
+ * function and hands the device its MSI-X table with bind.
+ */
+struct device_pci {
+	const struct device_kind *kind;
+	uint16_t device;       /* HV_PCI_DEV_* */
+	uint32_t class;        /* class code: base, subclass, prog-if */
+	unsigned msix_entries;
+	void (*bind)(void *dev, struct msix *m);
+};
+
+/* The PCI identity of kind's devices, or NULL (trap devices, the UART). */
+const struct device_pci *device_pci_of(const struct device_kind *kind);
+
 /* Every device kind hv has, in --help order. */
 extern const struct device_kind *const device_kinds[];
 extern const unsigned device_kinds_count;

@@ -5,6 +5,8 @@
  */
 #include "core/vm.h"
 #include "core/vcpu.h"
+#include "core/util.h"
+#include "pci/pci.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,21 +18,45 @@
 int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
 		  const struct hv_dev_desc *d, struct io_source *const *src, unsigned nr_src)
 {
+	const struct device_pci *pci = device_pci_of(kind);
+	struct hv_dev_desc desc = *d;
 	unsigned i;
+	int rc;
 
 	if (vm->nr_dev == HV_BOOT_MAX_DEV || vm->io.nr_src + nr_src > IOTHREAD_MAX_SRC)
 		return -ENOSPC;
+	if (pci && gm_range(&vm->mem, HV_PCI_MMIO_BASE, 1))
+		return -ERANGE; /* vm_create_device says why */
+	if (pci) {
+		/* Subsystem ID = the index HV_HC_DEV_INFO and the queue hypercalls take. */
+		struct pci_func *f = vm->pci ? pci_add_pv(vm->pci, pci->device, pci->class,
+							   (uint16_t)vm->nr_dev, pci->msix_entries,
+							   &rc) : NULL;
+		if (!f)
+			return vm->pci ? rc : -ENODEV;
+		pci->bind(dev, &f->msix);
+		desc.base = pci_bar0(f);
+		desc.len = HV_PCI_BAR_SIZE;
+		desc.irq = pci->msix_entries;
+	}
 	for (i = 0; i < nr_src; i++)
 		iothread_add(&vm->io, src[i]); /* cannot fail: room checked above */
 	vm->dev[vm->nr_dev] = (struct vm_device){ kind, dev, index };
-	vm->desc[vm->nr_dev++] = *d;
+	vm->desc[vm->nr_dev++] = desc;
 	return 0;
 }
 
 int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned index,
 		     const char *arg, char *err, size_t errlen)
 {
-	int rc = kind->add(vm, index, arg, err, errlen);
+	int rc;
+
+	/* hv's own kernel has RAM in one block from 0: the BARs would lie in it. */
+	if (device_pci_of(kind) && gm_range(&vm->mem, HV_PCI_MMIO_BASE, 1))
+		return err_msg(-ERANGE, err, errlen, "%s%u: a PV device's PCI BAR lies at 0x%llx, "
+			       "inside guest RAM: with hv's kernel, --mem at most %lluM",
+			       kind->name, index, HV_PCI_MMIO_BASE, HV_PCI_MMIO_BASE >> 20);
+	rc = kind->add(vm, index, arg, err, errlen);
 
 	if (!rc && kind->register_hypercalls)
 		kind->register_hypercalls(&vm->hc);
@@ -72,6 +98,9 @@ int vm_wire_kvm(struct vm *vm)
 	unsigned i;
 	int rc;
 
+	rc = vm->pci ? pci_wire(vm->pci, vm->kvm) : 0;
+	if (rc)
+		return rc;
 	for (i = 0; i < vm->nr_dev; i++) {
 		const struct device_kind *k = vm->dev[i].kind;
 		if (k && k->wire) {
@@ -133,6 +162,11 @@ void vm_destroy_devices(struct vm *vm)
 		if (vm->dev[i].kind)
 			vm->dev[i].kind->destroy(vm->dev[i].dev);
 	vm->nr_dev = 0;
+	if (vm->pci) {
+		pci_destroy(vm->pci);
+		free(vm->pci);
+		vm->pci = NULL;
+	}
 	free(vm->platform);
 	vm->platform = NULL;
 }
@@ -161,6 +195,9 @@ int vm_init_devices(struct vm *vm, int console_fd)
 	console_init(&vm->console, console_fd);
 	hc_register_core(&vm->hc);
 	rc = io_bus_register(&vm->pio, HV_HC_PORT, 4, hc_port_io, vm, "hypercall-port-misuse");
+	vm->pci = rc ? NULL : calloc(1, sizeof(*vm->pci));
+	if (!rc)
+		rc = vm->pci ? pci_bus_init(vm->pci, &vm->pio, &vm->mmio) : -ENOMEM;
 	/* Kinds with no option: one each on every machine, first in the table. */
 	for (i = 0; !rc && i < device_kinds_count; i++)
 		if (!device_kinds[i]->option)

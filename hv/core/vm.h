@@ -19,6 +19,7 @@
 #include "io/iothread.h"
 
 struct kvm_vm;
+struct pci_bus;
 
 /* One entry of the device table; the same index as the guest's hv_dev_desc. */
 struct vm_device {
@@ -34,6 +35,7 @@ struct vm {
 	struct hc_table hc;
 	struct console console;
 	void *platform;     /* state of the legacy PC ports for Linux (x86/legacy.c), or NULL */
+	struct pci_bus *pci; /* bus 0: the PV devices' functions (pci/pci.h) */
 
 	struct hv_dev_desc desc[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
 	struct vm_device dev[HV_BOOT_MAX_DEV];
@@ -69,7 +71,9 @@ int vm_create_device(struct vm *vm, const struct device_kind *kind, unsigned ind
 /*
  * For a kind's add: publishes a set-up device as the next table entry, d
  * for the guest and dev for hv; its nr_src event sources join the I/O
- * thread.  0 or -ENOSPC; nothing is added on failure.
+ * thread.  A PV device (device_pci_of) also gets its PCI function: d's base,
+ * len and irq become BAR 0's and the MSI-X entries'.  0 or -errno; nothing
+ * is added on failure.
  */
 int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
 		  const struct hv_dev_desc *d, struct io_source *const *src, unsigned nr_src);

@@ -34,7 +34,8 @@ struct kvm_stats {
 	uint64_t data_len;
 };
 
-#define KVM_MAX_MSI_ROUTES 32
+/* trap devices' vectors and every MSI-X entry of the PV devices' PCI functions */
+#define KVM_MAX_MSI_ROUTES 64
 #define KVM_MSI_GSI_BASE 32 /* above the IOAPIC's pins */
 #define KVM_IOAPIC_PINS 24
 #define KVM_PIC_PINS 16
@@ -109,6 +110,16 @@ unsigned kvm_irq_routes(const struct kvm_vm *k, struct kvm_irq_routing_entry *ou
 int kvm_irqfd_gsi(struct kvm_vm *k, uint32_t gsi, int fd);
 /* Returns the GSI the route took (for kvm_irqfd_msi_remove), or -errno. */
 int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd);
+/*
+ * The same for any MSI message (an MSI-X entry's address and data, as the
+ * guest wrote them: KVM delivers wherever they say).  The GSI or -errno.
+ */
+struct kvm_msi_msg {
+	uint32_t address_lo, address_hi, data;
+};
+int kvm_irqfd_msi_msg(struct kvm_vm *k, const struct kvm_msi_msg *m, int fd);
+/* Points an existing MSI route at a new message (KVM_SET_GSI_ROUTING); 0 or -errno. */
+int kvm_msi_route_set(struct kvm_vm *k, int gsi, const struct kvm_msi_msg *m);
 /* Unbinds fd from gsi and drops the route; 0 or -errno. */
 int kvm_irqfd_msi_remove(struct kvm_vm *k, int gsi, int fd);
 

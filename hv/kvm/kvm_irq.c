@@ -94,7 +94,14 @@ static void drop_route(struct kvm_vm *k, unsigned i)
 	k->msi[i] = k->msi[--k->nr_msi];
 }
 
-static int add_msi_locked(struct kvm_vm *k, uint32_t vector, int fd)
+static void set_msi(struct kvm_irq_routing_entry *e, const struct kvm_msi_msg *m)
+{
+	e->u.msi.address_lo = m->address_lo;
+	e->u.msi.address_hi = m->address_hi;
+	e->u.msi.data = m->data;
+}
+
+static int add_msi_locked(struct kvm_vm *k, const struct kvm_msi_msg *m, int fd)
 {
 	struct kvm_irq_routing_entry *e;
 	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd };
@@ -106,8 +113,7 @@ static int add_msi_locked(struct kvm_vm *k, uint32_t vector, int fd)
 	memset(e, 0, sizeof(*e));
 	e->gsi = free_gsi(k);
 	e->type = KVM_IRQ_ROUTING_MSI;
-	e->u.msi.address_lo = MSI_ADDR_APIC0;
-	e->u.msi.data = vector & 0xff; /* fixed, edge */
+	set_msi(e, m);
 	k->nr_msi++;
 	rc = set_routing(k);
 	if (rc) {
@@ -125,12 +131,39 @@ static int add_msi_locked(struct kvm_vm *k, uint32_t vector, int fd)
 }
 
 /* KVM_SET_GSI_ROUTING replaces the whole table: two callers at once would lose a route. */
-int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
+int kvm_irqfd_msi_msg(struct kvm_vm *k, const struct kvm_msi_msg *m, int fd)
 {
 	int rc;
 
 	pthread_mutex_lock(&k->irq_lock);
-	rc = add_msi_locked(k, vector, fd);
+	rc = add_msi_locked(k, m, fd);
+	pthread_mutex_unlock(&k->irq_lock);
+	return rc;
+}
+
+int kvm_irqfd_msi(struct kvm_vm *k, uint32_t vector, int fd)
+{
+	const struct kvm_msi_msg m = { MSI_ADDR_APIC0, 0, vector & 0xff }; /* fixed, edge */
+
+	return kvm_irqfd_msi_msg(k, &m, fd);
+}
+
+int kvm_msi_route_set(struct kvm_vm *k, int gsi, const struct kvm_msi_msg *m)
+{
+	struct kvm_irq_routing_entry old;
+	unsigned i;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&k->irq_lock);
+	for (i = 0; i < k->nr_msi; i++)
+		if (k->msi[i].gsi == (uint32_t)gsi) {
+			old = k->msi[i];
+			set_msi(&k->msi[i], m);
+			rc = set_routing(k);
+			if (rc) /* the table stays what KVM has */
+				k->msi[i] = old;
+			break;
+		}
 	pthread_mutex_unlock(&k->irq_lock);
 	return rc;
 }

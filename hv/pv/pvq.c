@@ -11,6 +11,7 @@
 
 #include "kvm/kvm.h"
 #include "core/ratelimit.h"
+#include "pci/msix.h"
 
 /* The guest broke the ring protocol: say so (rate-limited), stop serving this queue only. */
 static void queue_broken(struct pvq *q, const char *why, uint32_t have, uint32_t want)
@@ -140,8 +141,10 @@ static void publish(struct pvq *q)
 	hv_ring_store_release(&q->cq->prod, q->cq_prod);
 	hv_ring_fence();
 	event = __atomic_load_n(&q->cq->event, __ATOMIC_RELAXED);
-	if (q->setup.vector && hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
-		if (eventfd_write(q->irq_fd, 1) == 0)
+	if (q->setup.msix != HV_MSIX_NONE &&
+	    hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
+		/* Sent, or pending until the guest unmasks the entry: either way one interrupt. */
+		if (msix_signal(q->msix, q->setup.msix) == 0)
 			q->irqs++;
 	} else {
 		q->irqs_suppressed++;
@@ -255,7 +258,6 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	q->cq_esize = cq_esize;
 	q->start = start;
 	q->port = port;
-	q->irq_gsi = -1;
 	q->detach_timeout_ms = PVQ_DETACH_TIMEOUT_MS;
 	rc = ratelimit_init(&q->log, &log_stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
 	if (rc)
@@ -315,7 +317,8 @@ int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s)
 	if (s->reserved || !hv_ring_size_ok(s->sq_size) || !hv_ring_size_ok(s->cq_size) ||
 	    s->cq_size < s->sq_size)
 		return -HV_EINVAL;
-	if (s->vector && (s->vector < 32 || s->vector > 254))
+	/* Several queues may share an entry; it must be one the function has. */
+	if (s->msix != HV_MSIX_NONE && (!q->msix || s->msix >= q->msix->n))
 		return -HV_EINVAL;
 	if (s->sq_gpa % HV_RING_ALIGN || s->cq_gpa % HV_RING_ALIGN)
 		return -HV_EINVAL;
@@ -328,17 +331,14 @@ int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s)
 	return 0;
 }
 
-/* The doorbell as a KVM ioeventfd, completions as an MSI through an irqfd. */
-static int wire(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm)
+/*
+ * The doorbell as a KVM ioeventfd.  Completions need no wiring of their own:
+ * the MSI-X entry's route and irqfd exist from machine setup (msix_wire).
+ */
+static int wire(struct pvq *q, struct kvm_vm *kvm)
 {
 	int rc = kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, true);
 
-	if (!rc && s->vector) {
-		q->irq_gsi = kvm_irqfd_msi(kvm, s->vector, q->irq_fd);
-		rc = q->irq_gsi < 0 ? q->irq_gsi : 0;
-		if (rc) /* leave nothing behind: a later attach may succeed */
-			kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);
-	}
 	if (rc)
 		ratelimit_log(&q->log, "%s: cannot wire the queue into KVM: %s", q->name,
 			      strerror(-rc));
@@ -355,7 +355,7 @@ int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm
 	rc = pvq_check_setup(q, s);
 	if (rc)
 		return rc;
-	if (kvm && wire(q, s, kvm))
+	if (kvm && wire(q, kvm))
 		return -HV_EIO;
 	q->setup = *s;
 	q->sq = gm_range(q->mem, s->sq_gpa, sizeof(*q->sq));
@@ -400,12 +400,8 @@ int pvq_detach(struct pvq *q, struct kvm_vm *kvm)
 		return -HV_EBUSY; /* still pending: a retry waits again */
 	}
 	q->detach_pending = false;
-	if (kvm) {
+	if (kvm)
 		kvm_ioeventfd_pio(kvm, q->port, 4, q->src.fd, false);
-		if (q->irq_gsi >= 0)
-			kvm_irqfd_msi_remove(kvm, q->irq_gsi, q->irq_fd);
-	}
-	q->irq_gsi = -1;
 	q->sq = q->cq = NULL;
 	q->sqe = q->cqe = NULL;
 	/* The I/O thread has ignored the queue since its ack, until the next attach. */

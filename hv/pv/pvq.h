@@ -1,7 +1,7 @@
 /*
  * hv's end of one guest queue (protocol/hv_ring.h): the ring half every PV
- * device shares.  Attach validation and KVM wiring (ioeventfd doorbell,
- * irqfd MSI), copy-then-validate taking of submissions, completion posting
+ * device shares.  Attach validation and KVM wiring (ioeventfd doorbell; the
+ * completion interrupt is an entry of the device's MSI-X table), copy-then-validate taking of submissions, completion posting
  * with event-index suppression, broken-queue detection, flow control, and
  * the detach handshake with the I/O thread.  A device supplies only what
  * one submission means (pvq_start_fn) and when it completes.
@@ -21,6 +21,7 @@
 #define PVQ_MAX_ENTRY 256 /* bytes: the largest submission entry of any device */
 
 struct kvm_vm;
+struct msix;
 struct pvq;
 
 enum pvq_state {
@@ -49,8 +50,8 @@ struct pvq {
 	void (*pre)(struct pvq *q, struct ioeng *e);
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
-	int irq_fd;                /* signalled to raise the completion interrupt */
-	int irq_gsi;               /* its KVM route while attached, or -1 */
+	int irq_fd;                /* io_source_open's; unused: completions signal msix */
+	struct msix *msix;         /* the device's MSI-X table (set at setup), or NULL: none */
 	int state;                 /* enum pvq_state, atomic */
 	/*
 	 * The detach handshake: the vCPU thread sets detach_req 0 -> 1 (once
@@ -89,21 +90,23 @@ void pvq_destroy(struct pvq *q);
 
 /*
  * Everything about hv's copy of a setup the guest can get wrong (sizes,
- * vector, alignment, rings inside RAM, not overlapping), before anything
+ * MSI-X entry (one the table has, or HV_MSIX_NONE), alignment, rings inside RAM, not overlapping), before anything
  * changes: a device checks it before it allocates for the queue.  0 or -HV_E*.
  */
 int pvq_check_setup(const struct pvq *q, const struct hv_queue_setup *s);
 
 /*
- * Validates hv's copy of a setup (pvq_check_setup), wires the doorbell and interrupt into KVM (kvm may be
- * NULL in unit tests) and starts the rings empty at the guest's indices.
+ * Validates hv's copy of a setup (pvq_check_setup), wires the doorbell into
+ * KVM (kvm may be NULL in unit tests); completions then signal MSI-X entry
+ * s->msix and starts the rings empty at the guest's indices.
  * The device checks queue number and features first.  0 or -HV_E*.
  */
 int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm);
 
 /*
  * Lets go of the queue, attached or broken: waits until every taken
- * submission completed (their completions are dropped), unwires KVM.  0, or
+ * submission completed (their completions are dropped), unwires the
+ * doorbell; the queue no longer signals its MSI-X entry.  0, or
  * -HV_EBUSY after detach_timeout_ms (a retry waits again).
  */
 int pvq_detach(struct pvq *q, struct kvm_vm *kvm);

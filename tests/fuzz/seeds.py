@@ -150,7 +150,45 @@ def cli(*argv):
     return b"\x00".join(a.encode() for a in argv)
 
 
+# ---- msix: op % 4: 0 address register, 1 config data, 2 BAR access, 3 signal
+def cf8(slot, reg):
+    return b"\x00\x00" + small(slot) + bytes([reg])
+
+
+def cfg(port_off, width_index, value=0, write=True):
+    """0xCF8 + port_off; widths 1, 2, 4."""
+    return b"\x01" + bytes([port_off | width_index << 3 | (0x20 if write else 0)]) + \
+        struct.pack("<I", value)
+
+
+def bar(slot, width_index, off, value=0, write=True):
+    """BAR 0 of slot (1 disk, 2 NIC) + off; widths 1, 2, 4, 8."""
+    return b"\x02" + bytes([(slot - 1) | width_index << 1 | (8 if write else 0)]) + \
+        inside(off) + struct.pack("<Q", value)
+
+
+def signal(slot, entry):
+    return b"\x03" + bytes([slot - 1]) + small(entry)
+
+
+def msix():
+    """A guest's driver: sizes BAR 0, programs and unmasks entries, enables MSI-X,
+    the I/O thread signals, an entry masked and unmasked again, the PBA read."""
+    p = cf8(1, 0x04) + cfg(4, 1, 0) + cf8(1, 0x10) + cfg(4, 2, 0xffffffff) + \
+        cfg(4, 2, write=False) + cfg(4, 2, 0xe0000000) + cf8(1, 0x04) + cfg(4, 1, 2)
+    for slot, n in ((1, 1), (2, 3)):
+        for i in range(n):
+            p += bar(slot, 2, 16 * i, 0xfee00000) + bar(slot, 2, 16 * i + 8, 0x40 + i) + \
+                bar(slot, 2, 16 * i + 12, 0)
+        p += signal(slot, 0) + cf8(slot, 0x40) + cfg(6, 1, 0x8000)
+    p += signal(2, 2) + bar(2, 2, 2 * 16 + 12, 1) + signal(2, 2) + signal(2, 2) + \
+        bar(2, 3, 0x800, write=False) + bar(2, 3, 2 * 16 + 8, 0x40) + signal(1, 0) + \
+        cf8(2, 0x40) + cfg(6, 1, 0xc000) + signal(2, 0) + cfg(6, 1, 0x8000)
+    return p
+
+
 SEEDS = {
+    "msix": {"guest": msix()},
     "pvblk": {"null": pvblk(0), "memfd": pvblk(2), "null-ro": pvblk(1)},
     "pvnet": {"loop": pvnet()},
     "hypercall": {"machine": hypercall()},

@@ -61,6 +61,28 @@ check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@t
 	'@@clocksource kvm-clock'
 lx_memcheck linux-pvh $((256 * 1024))
 
+# PCI: a PV disk and a PV NIC are functions on bus 0 behind hv's host bridge
+# (configuration mechanism #1, no firmware tables); Linux keeps each BAR 0
+# where hv put it and reads the MSI-X capability (table size - 1: 0 and 2)
+# through the same ports.  Subsystem ID = the device's index (UART 0, disk 1, NIC 2).
+cat >"$TMP/pci.in" <<'SCRIPT'
+for d in /sys/bus/pci/devices/*; do echo "@@pci ${d##*/} $(cat $d/vendor) $(cat $d/device) $(cat $d/class) $(cat $d/subsystem_vendor) $(cat $d/subsystem_device) bar=$(head -1 $d/resource | cut -c11-18) cap=$(od -An -tx1 -j52 -N1 $d/config | tr -d ' ') id=$(od -An -tx1 -j64 -N1 $d/config | tr -d ' ') size=$(($(od -An -tu2 -j66 -N2 $d/config) & 2047))"; done
+grep -q 'e0000000-e0000fff : 0000:00:01.0' /proc/iomem && echo "@@iomem y$((1))"
+grep -q 'e0001000-e0001fff : 0000:00:02.0' /proc/iomem && echo "@@iomem-nic y$((1))"
+dmesg | grep -q 'PCI: Using configuration type 1 for base access' && echo "@@conf1 y$((1))"
+echo "@@pci-complaints $(dmesg | grep -ciE 'pci.*(conflict|claim|fail|error|bogus|invalid)')"
+echo "@@msi-bus $(cat /sys/bus/pci/devices/0000:00:01.0/msi_bus)"
+poweroff -f
+SCRIPT
+lx_run linux-pci 240 "$TMP/pci.in" --verbose --mem 256M --disk null:16M --net loop --initrd "$LX_INITRD" \
+	"$LX_VMLINUX" -- $LX_ARGS
+expect linux-pci 0 '@@hv-linux-init' out 'guest powered off' err
+check linux-pci-functions "$TMP/linux-pci.out" \
+	'@@pci 0000:00:00.0 0x4876 0x0000 0x060000 0x0000 0x0000 bar=00000000 cap=00' \
+	'@@pci 0000:00:01.0 0x4876 0x0001 0x018000 0x4876 0x0001 bar=e0000000 cap=40 id=11 size=0' \
+	'@@pci 0000:00:02.0 0x4876 0x0002 0x020000 0x4876 0x0002 bar=e0001000 cap=40 id=11 size=2' \
+	'@@iomem y1' '@@iomem-nic y1' '@@conf1 y1' '@@pci-complaints 0' '@@msi-bus 1'
+
 # bzImage with 4 GiB (RAM split around the hole below 4 GiB): reboot ends hv with 123.
 lx_script "reboot -f" >"$TMP/bz.in"
 lx_run linux-bzimage 300 "$TMP/bz.in" --verbose --mem 4G --initrd "$LX_INITRD" "$LX_BZIMAGE" -- $LX_ARGS

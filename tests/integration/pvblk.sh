@@ -61,17 +61,18 @@ run blk-hostile-ro 60 "$HV" run --timeout 50 --disk "$TMP/c.img,ro" "$KERNEL" --
 expect blk-hostile-ro 0 "write to a read-only disk +ok" out
 [ "$(sha "$TMP/c.img")" = "$before" ] || fail blk-hostile-ro-unchanged "the read-only image changed"
 
-# Detach and attach 100 times: nothing leaks (a leaked MSI route would run out
-# at 32, a leaked ioeventfd would make the next attach fail with EEXIST).
+# Detach and attach 100 times: nothing leaks (a leaked ioeventfd would make
+# the next attach fail with EEXIST; the MSI-X entry's route is the device's).
 run blk-reattach-100 120 "$HV" run --timeout 100 --disk "$TMP/a.img" "$KERNEL" -- blkreattach pvblk0 100
 expect blk-reattach-100 0 "pvblk0: 0 of 100 attaches failed; then a 4 KiB read: ok" out
 
-# A KVM wiring failure during attach, made real: gdb points the second
-# KVM_IRQFD at fd -1, so the ioctl fails with EBADF.  hv must roll back the
-# route and the ioeventfd, report it, refuse that attach, and take the next.
-irqfd_line=$(grep -n "if (ioctl(k->vm_fd, KVM_IRQFD, &irqfd) < 0) {" hv/kvm/kvm_irq.c | cut -d: -f1)
-run blk-attach-rollback 180 gdb -q -batch -nx -ex "set confirm off" -ex "break kvm_irq.c:$irqfd_line" \
-	-ex run -ex continue -ex "set var irqfd.fd = -1" -ex delete -ex continue \
+# A KVM wiring failure during attach, made real: gdb points the third
+# KVM_IOEVENTFD (the boot's attach, blkreattach's detach, then its first
+# attach) at fd -1 (struct kvm_ioeventfd's fd is at offset 20), so the ioctl
+# fails with EBADF.  hv must report it, refuse that attach, and take the next.
+run blk-attach-rollback 180 gdb -q -batch -nx -ex "set confirm off" \
+	-ex 'break ioctl if $rsi == 0x4040ae79' -ex run -ex continue -ex continue \
+	-ex 'set var *(int *)($rdx + 20) = -1' -ex delete -ex continue \
 	--args "$HV" run --timeout 150 --disk "$TMP/a.img" "$KERNEL" -- blkreattach pvblk0 3
 expect blk-attach-rollback 0 "pvblk0: cannot wire the queue into KVM: Bad file descriptor" err \
 	"pvblk0 attach 1: failed \(-5\)" out "pvblk0 attach 2: ok" out \

@@ -10,6 +10,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "pci/pci.h"
+
 #define DMA_BASE (8ull << 20) /* below: room for hostile tests to aim at */
 
 static void *dma_alloc(void *ctx, size_t n, uint64_t *pa)
@@ -78,8 +80,14 @@ static void wait_irq(void *ctx, const volatile int *flag)
 
 	if (*flag)
 		return;
-	for (i = 0; i < n; i++)
-		p[i] = (struct pollfd){ .fd = h->queue[i].q->irq_fd, .events = POLLIN };
+	for (i = 0; i < n; i++) {
+		const struct pvq *q = h->queue[i].q;
+
+		/* KVM's irqfd: the eventfd of the MSI-X entry the queue names. */
+		p[i] = (struct pollfd){ .fd = -1 };
+		if (pvq_attached(q) && q->setup.msix != HV_MSIX_NONE)
+			p[i] = (struct pollfd){ .fd = q->msix->fd[q->setup.msix], .events = POLLIN };
+	}
 	if (poll(p, n, 5000) <= 0) {
 		h->wait_timeouts++;
 		return;
@@ -258,6 +266,39 @@ static int dev_index(struct pv_host *h, uint16_t type, unsigned unit)
 	return -1;
 }
 
+/* A config dword of bus 0's slot, through ports 0xCF8/0xCFC as a guest reaches it. */
+static uint32_t cfg_io(struct pv_host *h, unsigned slot, unsigned reg, bool wr, uint32_t v)
+{
+	uint64_t a = 0x80000000u | slot << 11 | reg, val = v;
+
+	io_bus_access(&h->vm->pio, HV_PCI_CONF_ADDR, true, &a, 4);
+	io_bus_access(&h->vm->pio, HV_PCI_CONF_DATA, wr, &val, 4);
+	return (uint32_t)val;
+}
+
+/*
+ * What a guest driver does before it names MSI-X entries: finds the device's
+ * function (subsystem ID = its index), unmasks every entry (the message
+ * stays 0: there is no KVM to route it) and enables MSI-X.
+ */
+static int msix_on(struct pv_host *h, int idx)
+{
+	const struct hv_dev_desc *d = &h->vm->desc[idx];
+	uint64_t zero = 0;
+	unsigned slot, i;
+
+	for (slot = 1; slot < PCI_SLOTS; slot++)
+		if (cfg_io(h, slot, PCI_CFG_SUBVENDOR, false, 0) ==
+		    ((uint32_t)idx << 16 | HV_PCI_VENDOR))
+			break;
+	if (slot == PCI_SLOTS)
+		return -HV_ENOENT;
+	for (i = 0; i < d->irq; i++)
+		io_bus_access(&h->vm->mmio, d->base + 16 * i + 12, true, &zero, 4);
+	cfg_io(h, slot, PCI_CFG_MSIX, true, (uint32_t)PCI_MSIX_ENABLE << 16);
+	return 0;
+}
+
 static void blk_irq(void *fe)
 {
 	pvblk_fe_interrupt(fe);
@@ -285,6 +326,8 @@ int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
 	tx = host_queue(h, &h->nic[unit]->txq);
 	*rx = (struct pv_host_queue){ rx->q, net_rx_irq, fe };
 	*tx = (struct pv_host_queue){ tx->q, net_tx_irq, fe };
+	if (msix_on(h, idx))
+		return -HV_ENOENT;
 	return pvnet_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], cfg);
 }
 
@@ -292,7 +335,7 @@ int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32
 		   uint32_t vector, uint32_t start)
 {
 	const char *cap = getenv("PV_HOST_HALTPOLL_NS"); /* benchmarks: a poll window */
-	const struct pvblk_fe_config cfg = { qsize, vector, start,
+	const struct pvblk_fe_config cfg = { qsize, vector ? 0 : HV_MSIX_NONE, start,
 					     cap ? (uint32_t)strtoul(cap, NULL, 10) : 0, false };
 
 	return pv_host_attach_cfg(h, fe, unit, &cfg);
@@ -308,6 +351,8 @@ int pv_host_attach_cfg(struct pv_host *h, struct pvblk_fe *fe, unsigned unit,
 		return -HV_ENOENT;
 	q = host_queue(h, &h->disk[unit]->q);
 	*q = (struct pv_host_queue){ q->q, blk_irq, fe };
+	if (msix_on(h, idx))
+		return -HV_ENOENT;
 	return pvblk_fe_init(fe, &h->os, (uint32_t)idx, &h->vm->desc[idx], cfg);
 }
 

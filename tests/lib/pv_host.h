@@ -54,7 +54,7 @@ int pv_host_add_nic_on(struct pv_host *h, const struct net *net);
 /* Starts the I/O thread once every device is there; 0 or -errno. */
 int pv_host_start(struct pv_host *h);
 
-/* Attaches pvnet unit through the driver; 0 or -HV_E*. */
+/* Attaches pvnet unit through the driver (MSI-X on, as below); 0 or -HV_E*. */
 int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
 		       const struct pvnet_fe_config *cfg);
 
@@ -62,6 +62,9 @@ int pv_host_attach_nic(struct pv_host *h, struct pvnet_fe *fe, unsigned unit,
  * Attaches pvblk unit through the driver; 0 or -HV_E*.  No poll window
  * unless the environment's PV_HOST_HALTPOLL_NS gives its cap (benchmarks:
  * pv_host_destroy then reports the window); pv_host_attach_cfg sets one.
+ * vector nonzero: completions interrupt (MSI-X entry 0); 0: the driver polls.
+ * Both unmask the function's MSI-X entries and enable MSI-X first, as a
+ * guest's driver does.
  */
 int pv_host_attach(struct pv_host *h, struct pvblk_fe *fe, unsigned unit, uint32_t qsize,
 		   uint32_t vector, uint32_t start);

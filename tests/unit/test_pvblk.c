@@ -21,7 +21,8 @@
 #define IMG_SECTORS 2048 /* 1 MiB */
 #define IMG_BYTES (IMG_SECTORS * 512)
 #define MEM (32ull << 20)
-#define VEC 0x40
+#define VEC 0x40  /* pv_host_attach: interrupts (MSI-X entry 0, unmasked) */
+#define ENTRY 0   /* a disk's one MSI-X entry */
 #define SETUP_GPA 0x1000 /* where raw attach calls put their hv_queue_setup */
 
 struct img {
@@ -131,7 +132,7 @@ static struct async io1(struct pvblk_fe *fe, uint32_t op, uint64_t sector, void 
 
 /* A fresh queue setup for raw attach calls, away from the driver's rings. */
 static const struct hv_queue_setup fresh = { .sq_gpa = 0x100000, .cq_gpa = 0x200000,
-					     .sq_size = 8, .cq_size = 8, .vector = VEC };
+					     .sq_size = 8, .cq_size = 8, .msix = ENTRY };
 
 /* HV_HC_QUEUE_ATTACH of device dev with this setup, as a guest would make it. */
 static int64_t attach_raw(struct pv_host *h, uint64_t dev, const struct hv_queue_setup *s)
@@ -209,39 +210,39 @@ static void test_attach_checks(void)
 
 	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 1, 0), 0);
 #define TRY(sq, cq, sqs, cqs, vec, ...) attach_raw(&h, 1, &(struct hv_queue_setup){ \
-	.sq_gpa = (sq), .cq_gpa = (cq), .sq_size = (sqs), .cq_size = (cqs), .vector = (vec), \
+	.sq_gpa = (sq), .cq_gpa = (cq), .sq_size = (sqs), .cq_size = (cqs), .msix = (vec), \
 	__VA_ARGS__ })
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 6, 8, VEC, .queue = 0), -HV_EINVAL);  /* not 2^n */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 16, 8, VEC, .queue = 0), -HV_EINVAL); /* cq < sq */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8192, 8192, VEC, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 1, 2, VEC, .queue = 0), -HV_EINVAL);  /* sq below 2 */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 6, 8, ENTRY, .queue = 0), -HV_EINVAL);  /* not 2^n */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 16, 8, ENTRY, .queue = 0), -HV_EINVAL); /* cq < sq */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8192, 8192, ENTRY, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 1, 2, ENTRY, .queue = 0), -HV_EINVAL);  /* sq below 2 */
 	/* The completion ring's size: a power of two in 2..4096, at least sq_size. */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 12, VEC, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 0, VEC, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 1, VEC, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8192, VEC, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 0x80000000u, VEC, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100020, 0x200000, 8, 8, VEC, .queue = 0), -HV_EINVAL);  /* sq misaligned */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200020, 8, 8, VEC, .queue = 0), -HV_EINVAL);  /* cq misaligned */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 7, .queue = 0), -HV_EINVAL);    /* exception vector */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 255, .queue = 0), -HV_EINVAL);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .queue = 1), -HV_EINVAL);  /* a disk has queue 0 */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .reserved = 1), -HV_EINVAL); /* reserved */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .features = 1), -HV_EINVAL); /* no features */
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x100100, 8, 8, VEC, .queue = 0), -HV_EINVAL);  /* overlap */
-	CU_ASSERT_EQUAL(TRY(MEM - 128, 0x200000, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* past RAM */
-	CU_ASSERT_EQUAL(TRY(UINT64_MAX - 63, 0x200000, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* wraps */
-	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit + 64, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* cq past RAM */
-	CU_ASSERT_EQUAL(TRY(0x100000, MEM, 8, 8, VEC, .queue = 0), -HV_EFAULT);
-	CU_ASSERT_EQUAL(TRY(0x100000, UINT64_MAX - 63, 8, 8, VEC, .queue = 0), -HV_EFAULT); /* cq wraps */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 12, ENTRY, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 0, ENTRY, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 2, 1, ENTRY, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8192, ENTRY, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 0x80000000u, ENTRY, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100020, 0x200000, 8, 8, ENTRY, .queue = 0), -HV_EINVAL);  /* sq misaligned */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200020, 8, 8, ENTRY, .queue = 0), -HV_EINVAL);  /* cq misaligned */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, 1, .queue = 0), -HV_EINVAL);    /* a disk has entry 0 only */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, HV_MSIX_NONE - 1, .queue = 0), -HV_EINVAL);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, ENTRY, .queue = 1), -HV_EINVAL);  /* a disk has queue 0 */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, ENTRY, .reserved = 1), -HV_EINVAL); /* reserved */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, ENTRY, .features = 1), -HV_EINVAL); /* no features */
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x100100, 8, 8, ENTRY, .queue = 0), -HV_EINVAL);  /* overlap */
+	CU_ASSERT_EQUAL(TRY(MEM - 128, 0x200000, 8, 8, ENTRY, .queue = 0), -HV_EFAULT); /* past RAM */
+	CU_ASSERT_EQUAL(TRY(UINT64_MAX - 63, 0x200000, 8, 8, ENTRY, .queue = 0), -HV_EFAULT); /* wraps */
+	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit + 64, 8, 8, ENTRY, .queue = 0), -HV_EFAULT); /* cq past RAM */
+	CU_ASSERT_EQUAL(TRY(0x100000, MEM, 8, 8, ENTRY, .queue = 0), -HV_EFAULT);
+	CU_ASSERT_EQUAL(TRY(0x100000, UINT64_MAX - 63, 8, 8, ENTRY, .queue = 0), -HV_EFAULT); /* cq wraps */
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_far), -HV_EFAULT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_bad_dev), -HV_ENOENT);
 	CU_ASSERT_EQUAL(hc_dispatch(h.vm, HV_HC_QUEUE_ATTACH, a_uart), -HV_EINVAL);
 	CU_ASSERT_EQUAL(h.disk[0]->q.state, PVQ_DETACHED); /* none of that changed it */
 	CU_ASSERT_PTR_NULL(h.disk[0]->pool);
 	/* A completion ring that ends exactly at the end of RAM is fine. */
-	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit, 8, 8, VEC, .queue = 0), HV_NOTIFY_PORT_BASE);
-	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, VEC, .queue = 0), -HV_EBUSY);
+	CU_ASSERT_EQUAL(TRY(0x100000, cq_fit, 8, 8, ENTRY, .queue = 0), HV_NOTIFY_PORT_BASE);
+	CU_ASSERT_EQUAL(TRY(0x100000, 0x200000, 8, 8, ENTRY, .queue = 0), -HV_EBUSY);
 #undef TRY
 	pv_host_destroy(&h);
 }

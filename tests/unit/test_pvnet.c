@@ -20,8 +20,9 @@
 #include "ut.h"
 
 #define MEM (32ull << 20)
-#define RX_VEC 0x50
-#define TX_VEC 0x51
+#define RX_VEC HV_NET_MSIX_RX /* the MSI-X entries the queues signal */
+#define TX_VEC HV_NET_MSIX_TX
+#define POLL HV_MSIX_NONE
 #define MAX_FRAME (HV_NET_DEFAULT_MTU + HV_NET_ETH_HLEN)
 
 /* Frame n: its length and bytes follow from n, so a receiver can check it alone. */
@@ -137,7 +138,7 @@ static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t
 	 * buffers given back), not 32 or 64.
 	 */
 	CU_ASSERT(fe.st.notifies <= 2 * (3000 / 32 + 1) + 4);
-	if (rx_vec) { /* far fewer interrupts than frames, but some */
+	if (rx_vec != POLL) { /* far fewer interrupts than frames, but some */
 		CU_ASSERT(h.nic[0]->rxq.irqs > 0 && h.nic[0]->rxq.irqs < 3000);
 	} else {
 		CU_ASSERT_EQUAL(h.nic[0]->rxq.irqs, 0);
@@ -147,12 +148,12 @@ static void roundtrip(uint32_t rx_vec, uint32_t tx_vec, uint32_t start, uint64_t
 
 static void test_loop_irq(void)
 {
-	roundtrip(RX_VEC, 0, 0, 0);
+	roundtrip(RX_VEC, POLL, 0, 0);
 }
 
 static void test_loop_poll(void)
 {
-	roundtrip(0, 0, 0, 0);
+	roundtrip(POLL, POLL, 0, 0);
 }
 
 static void test_loop_tx_irq(void)
@@ -163,13 +164,13 @@ static void test_loop_tx_irq(void)
 /* Ring indices run across 2^32 on both queues. */
 static void test_index_wrap(void)
 {
-	roundtrip(RX_VEC, 0, 0xffffffffu - 500, 0);
+	roundtrip(RX_VEC, POLL, 0xffffffffu - 500, 0);
 }
 
 /* hv's I/O thread polling for work (--io-poll): no doorbells needed meanwhile. */
 static void test_io_poll(void)
 {
-	roundtrip(RX_VEC, 0, 0, 200000);
+	roundtrip(RX_VEC, POLL, 0, 200000);
 }
 
 /*
@@ -180,7 +181,7 @@ static void test_io_poll(void)
 static void test_rx_not_reposted(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 16, 256, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 16, 256, POLL, POLL, 0, rx_check, &log };
 	uint8_t *buf;
 	struct pv_host h;
 	struct pvnet_fe fe;
@@ -273,7 +274,7 @@ static uint64_t mono_ns(void)
 static void test_rx_grace_restarts(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 8, 64, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 8, 64, POLL, POLL, 0, rx_check, &log };
 	struct pvnet_fe_seg seg;
 	struct pv_host h;
 	struct pvnet_fe fe;
@@ -313,7 +314,7 @@ static void test_rx_grace_restarts(void)
 static void test_one_doorbell_per_turn(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 8, 64, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 8, 64, POLL, POLL, 0, rx_check, &log };
 	struct pvnet_fe_seg seg;
 	struct pv_host h;
 	struct pvnet_fe fe;
@@ -390,7 +391,7 @@ static uint32_t raw_txc(struct pv_host *h, struct pvnet_fe *fe, uint64_t want_id
 static void test_hostile_tx(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 16, 16, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 16, 16, POLL, POLL, 0, rx_check, &log };
 	struct pv_host h;
 	struct pvnet_fe fe;
 	uint8_t *buf;
@@ -454,7 +455,7 @@ static void test_hostile_tx(void)
 static void test_hostile_rx(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 16, 16, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 16, 16, POLL, POLL, 0, rx_check, &log };
 	struct pv_host h;
 	struct pvnet_fe fe;
 	struct pv_ring r;
@@ -507,7 +508,7 @@ static void test_hostile_rx(void)
 static void test_wild_index(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 16, 16, 0, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 16, 16, POLL, POLL, 0, rx_check, &log };
 	struct pv_host h;
 	struct pvnet_fe fe;
 
@@ -534,7 +535,7 @@ static void test_wild_index(void)
 static void test_socketpair_as_tap(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 32, 64, RX_VEC, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 32, 64, RX_VEC, POLL, 0, rx_check, &log };
 	struct net net = { 0 };
 	const struct timeval limit = { .tv_sec = 5 }; /* a lost frame fails, never hangs */
 	uint8_t *buf, got[MAX_FRAME + 8], want[MAX_FRAME];
@@ -608,7 +609,7 @@ static void test_socketpair_as_tap(void)
 static void test_detach_quiet_wire(void)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, POLL, 0, rx_check, &log };
 	struct net net = { 0 };
 	struct pv_host h;
 	struct pvnet_fe fe;
@@ -720,7 +721,7 @@ static int fake_recv(struct ioeng *e, struct net *n, const struct iovec *iov, un
 static void rx_error_counted(int res, size_t counter, const char *name, uint32_t status)
 {
 	struct rx_log log = { .in_order = true };
-	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
+	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, POLL, 0, rx_check, &log };
 	const struct net_spec spec = { .ops = &net_loop_ops };
 	struct net_ops fake_ops = net_loop_ops;
 	const struct pvnet_back_stats *st;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "pci/msix.h"
 #include "pv/pvq.h"
 #include "suites.h"
 #include "ut.h"
@@ -61,7 +62,7 @@ static struct hv_ring_ctl *ctl(struct fx *f, uint64_t gpa)
 static struct fx *fx_init(FILE *log)
 {
 	const struct hv_queue_setup s = { .sq_gpa = SQ_GPA, .cq_gpa = CQ_GPA, .sq_size = SIZE,
-					  .cq_size = SIZE };
+					  .cq_size = SIZE, .msix = HV_MSIX_NONE };
 	struct fx *f = calloc(1, sizeof(*f));
 
 	CU_ASSERT_FATAL(f && gm_init(&f->mem, MEM) == 0);
@@ -133,6 +134,72 @@ static void test_drain_bounded(void)
 	fx_destroy(f);
 }
 
+/* True if eventfd fd was signalled (and clears it). */
+static bool signalled(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+
+	return poll(&p, 1, 0) == 1 && eventfd_read(fd, &v) == 0 && v > 0;
+}
+
+/* Lets go of the queue as the vCPU and I/O threads would, one after the other. */
+static void detach_now(struct fx *f)
+{
+	f->q.detach_timeout_ms = 0;
+	if (pvq_detach(&f->q, NULL) == -HV_EBUSY) {
+		pvq_service(&f->q, &f->eng);
+		CU_ASSERT_EQUAL(pvq_detach(&f->q, NULL), 0);
+	}
+}
+
+/*
+ * A queue names an MSI-X entry of its device's table: one the table has
+ * (or none); its completions signal that entry, held pending while the
+ * entry is masked and sent when the guest unmasks it; two queues may share.
+ */
+static void test_msix_entry(void)
+{
+	struct hv_queue_setup s = { .sq_gpa = SQ_GPA, .cq_gpa = CQ_GPA, .sq_size = SIZE,
+				    .cq_size = SIZE, .msix = 3 };
+	struct fx *f = fx_init(NULL);
+	struct msix m;
+	uint64_t zero = 0;
+
+	detach_now(f);
+	CU_ASSERT_EQUAL(pvq_attach(&f->q, &s, NULL), -HV_EINVAL); /* no table at all */
+	CU_ASSERT_EQUAL_FATAL(msix_init(&m, 3), 0);
+	f->q.msix = &m;
+	CU_ASSERT_EQUAL(pvq_attach(&f->q, &s, NULL), -HV_EINVAL); /* entries 0..2 */
+	s.msix = HV_MSIX_NONE - 1;
+	CU_ASSERT_EQUAL(pvq_attach(&f->q, &s, NULL), -HV_EINVAL);
+	s.msix = 2;
+	CU_ASSERT_EQUAL_FATAL(pvq_attach(&f->q, &s, NULL), 0);
+	/* One completion, the guest's event index asking for it: MSI-X is off, so pending. */
+	hv_ring_store_release(&ctl(f, SQ_GPA)->prod, ctl(f, SQ_GPA)->prod + 1);
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, 1);
+	CU_ASSERT_EQUAL(f->q.irqs, 1);
+	CU_ASSERT_TRUE(msix_pending(&m, 2));
+	CU_ASSERT_FALSE(signalled(m.fd[2]));
+	msix_control(&m, true, false);
+	CU_ASSERT_TRUE(msix_pending(&m, 2)); /* the entry itself is still masked */
+	msix_bar_io(&m, 2 * MSIX_ENTRY_BYTES + 12, true, &zero, 4);
+	CU_ASSERT_FALSE(msix_pending(&m, 2));
+	CU_ASSERT_TRUE(signalled(m.fd[2]));
+	CU_ASSERT_FALSE(signalled(m.fd[0]) || signalled(m.fd[1]));
+	/* Unmasked: the next completion the guest asks for is sent at once. */
+	ctl(f, CQ_GPA)->event = ctl(f, CQ_GPA)->prod;
+	hv_ring_store_release(&ctl(f, SQ_GPA)->prod, ctl(f, SQ_GPA)->prod + 1);
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->q.irqs, 2);
+	CU_ASSERT_TRUE(signalled(m.fd[2]));
+	CU_ASSERT_EQUAL(m.sent, 2);
+	detach_now(f);
+	msix_destroy(&m);
+	fx_destroy(f);
+}
+
 /* Lines in a log file, and its last line in last. */
 static unsigned lines(FILE *log, char *last, size_t n)
 {
@@ -165,7 +232,8 @@ static void test_log_flood(void)
 	f->q.detach_timeout_ms = 0;
 	for (i = 0; i < 100; i++) {
 		const struct hv_queue_setup s = { .sq_gpa = SQ_GPA, .cq_gpa = CQ_GPA,
-						  .sq_size = SIZE, .cq_size = SIZE };
+						  .sq_size = SIZE, .cq_size = SIZE,
+						  .msix = HV_MSIX_NONE };
 		if (i)
 			CU_ASSERT_EQUAL_FATAL(pvq_attach(&f->q, &s, NULL), 0);
 		ctl(f, SQ_GPA)->prod += 1000; /* jumps: broken */
@@ -435,6 +503,7 @@ int suite_pvq(void)
 	static const CU_TestInfo tests[] = {
 		{ "one pass takes a ring's worth, then yields", test_drain_bounded },
 		{ "a guest breaking its queue cannot flood the log", test_log_flood },
+		{ "a queue signals the MSI-X entry it names", test_msix_entry },
 		{ "rate limit: a new interval, the count of dropped lines", test_ratelimit_interval },
 		{ "log: two threads' lines never interleave", test_log_no_interleave },
 		{ "log: the I/O thread never waits; a full queue drops and counts",

@@ -368,7 +368,7 @@ static void count_done(void *arg, uint32_t status, uint32_t bytes)
 static void test_poll_final_recheck(void)
 {
 	static const char *const disks[] = { "null:1M" };
-	const struct pvblk_fe_config cfg = { 8, 0x40, 0, 500000, true };
+	const struct pvblk_fe_config cfg = { 8, 0, 0, 500000, true };
 	struct pv_host h;
 	struct pvblk_fe fe;
 	struct hv_blk_req r;
@@ -402,7 +402,7 @@ static void test_poll_final_recheck(void)
 static void test_poll_pays_on_two_cpus(void)
 {
 	static const char *const disks[] = { "null:1M" };
-	const struct pvblk_fe_config cfg = { 8, 0x40, 0, 2000000, false };
+	const struct pvblk_fe_config cfg = { 8, 0, 0, 2000000, false };
 	struct pv_host h;
 	struct pvblk_fe fe;
 	void *buf;

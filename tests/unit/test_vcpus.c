@@ -46,7 +46,7 @@ static void put_setup(struct vm *vm, unsigned id)
 {
 	const struct hv_queue_setup s = {
 		.sq_gpa = 0x100000 + id * 0x100000, .cq_gpa = 0x180000 + id * 0x100000,
-		.sq_size = 8, .cq_size = 8, .vector = 0x40,
+		.sq_size = 8, .cq_size = 8, .msix = 0,
 	};
 
 	CU_ASSERT_EQUAL(gm_write(&vm->mem, setup_gpa(id), &s, sizeof(s)), 0);

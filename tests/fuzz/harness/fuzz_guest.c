@@ -31,14 +31,17 @@ static void attach(struct fuzz_ring *r, struct fuzz_in *in)
 {
 	uint64_t ram = fuzz_vm_ram_size(r->f), a[HC_NARGS] = { r->dev };
 	uint8_t odd = fi_u8(in); /* which fields go wrong on purpose */
-	struct hv_queue_setup s = { .vector = 0x40, .queue = r->queue };
+	struct hv_queue_setup s = { .msix = 0, .queue = r->queue };
 
 	s.sq_gpa = fuzz_aligned(in, ram, HV_RING_ALIGN);
 	s.cq_gpa = fuzz_aligned(in, ram, HV_RING_ALIGN);
 	s.sq_size = ring_size(in);
 	s.cq_size = ring_size(in);
-	if (odd & 1)
-		s.vector = (uint32_t)fuzz_val(in, 256);
+	if (odd & 1) { /* an MSI-X entry: one the function has, past its table, or none */
+		s.msix = (uint32_t)fuzz_val(in, 256);
+		if (s.msix == 255)
+			s.msix = HV_MSIX_NONE;
+	}
 	if (odd & 2)
 		s.queue = fi_u8(in);
 	if (odd & 4)

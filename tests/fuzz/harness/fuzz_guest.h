@@ -1,7 +1,7 @@
 /*
  * A hostile guest, for the fuzz targets: it writes its RAM at will, and on
  * its side of one hv queue it attaches
- * with a setup of the input's choosing (sizes, addresses, vector, queue
+ * with a setup of the input's choosing (sizes, addresses, MSI-X entry, queue
  * number, features, reserved fields, where the setup lies), writes
  * submission entries, moves its indices sanely or wildly, scribbles on the
  * indices hv owns, rings the doorbell and detaches.  A device target
