@@ -5,7 +5,9 @@
  * block device through io_uring (disk_file.c: O_DIRECT when the file system
  * allows it, buffered otherwise; any path without a prefix) and null
  * (disk_null.c, "null:SIZE": every request completes at once, reads return
- * zeros, no file).  Each backend keeps its own state behind disk.priv, as
+ * zeros, no file).  A write may ask to be durable when it completes
+ * (DISK_WRITE_FUA: RWF_DSYNC on the file; null has nothing to make durable).
+ * Each backend keeps its own state behind disk.priv, as
  * kvmtool's struct disk_image_operations.  Opening validates everything a
  * guest request will later be checked against.
  */
@@ -25,6 +27,13 @@
 struct disk;
 struct disk_spec;
 
+/* What disk_rw does. */
+enum disk_io {
+	DISK_READ = 0,
+	DISK_WRITE = 1,
+	DISK_WRITE_FUA = 2, /* a write durable when it completes (RWF_DSYNC); not earlier ones */
+};
+
 struct disk_ops {
 	const char *name;   /* for --verbose and --stats: "file", "null" */
 	const char *prefix; /* what selects it in the argument, "null:"; NULL: any other path */
@@ -32,8 +41,8 @@ struct disk_ops {
 	int (*parse)(const char *opt, struct disk_spec *spec, char *err, size_t errlen);
 	/* Sets up d (ro already set) from spec: size, name, its private state; 0 or -errno. */
 	int (*open)(struct disk *d, const struct disk_spec *spec, char *err, size_t errlen);
-	/* Starts a read or write of iov[0..n) at byte offset off; 0 or -EBUSY (ring full). */
-	int (*rw)(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
+	/* Starts a read or write (io) of iov[0..n) at byte offset off; 0 or -EBUSY (ring full). */
+	int (*rw)(struct ioeng *e, const struct disk *d, enum disk_io io, const struct iovec *iov,
 		  unsigned n, uint64_t off, struct ioeng_op *op);
 	/* Makes completed writes durable; 0 or -EBUSY. */
 	int (*flush)(struct ioeng *e, const struct disk *d, struct ioeng_op *op);
@@ -83,10 +92,10 @@ void disk_close(struct disk *d);
 /* The two backends (disk_file.c, disk_null.c). */
 extern const struct disk_ops disk_file_ops, disk_null_ops;
 
-static inline int disk_rw(struct ioeng *e, const struct disk *d, bool write,
+static inline int disk_rw(struct ioeng *e, const struct disk *d, enum disk_io io,
 			  const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)
 {
-	return d->ops->rw(e, d, write, iov, n, off, op);
+	return d->ops->rw(e, d, io, iov, n, off, op);
 }
 
 static inline int disk_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)

@@ -1,7 +1,7 @@
 /*
  * The file backend: a raw image file or block device, opened and validated
  * here, read and written through the I/O engine's io_uring straight from
- * guest memory; flush is fdatasync.
+ * guest memory; flush is fdatasync, a FUA write a write with RWF_DSYNC.
  */
 #include "backend/disk.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hv_blk.h"
@@ -148,17 +149,25 @@ static void file_close(struct disk *d)
 	free(f);
 }
 
-static int file_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
-		   unsigned n, uint64_t off, struct ioeng_op *op)
+static int file_rw(struct ioeng *e, const struct disk *d, enum disk_io io,
+		   const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)
 {
 	struct io_uring_sqe *sqe = ioeng_sqe(e);
 
 	if (!sqe)
 		return -EBUSY;
-	if (write)
-		io_uring_prep_writev(sqe, fd_of(d), iov, n, off);
-	else
+	if (io == DISK_READ) {
 		io_uring_prep_readv(sqe, fd_of(d), iov, n, off);
+	} else {
+		io_uring_prep_writev(sqe, fd_of(d), iov, n, off);
+		/*
+		 * The write and its own flush as one: the kernel completes it
+		 * only once durable (a FUA write, or a cache flush after it,
+		 * on O_DIRECT; written back and synced, buffered).
+		 */
+		if (io == DISK_WRITE_FUA)
+			sqe->rw_flags = RWF_DSYNC;
+	}
 	ioeng_queue(e, sqe, op);
 	return 0;
 }

@@ -41,15 +41,16 @@ static int null_open(struct disk *d, const struct disk_spec *spec, char *err, si
 	return 0;
 }
 
-static int null_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
-		   unsigned n, uint64_t off, struct ioeng_op *op)
+/* A FUA write is a write: nothing here is ever more or less durable. */
+static int null_rw(struct ioeng *e, const struct disk *d, enum disk_io io,
+		   const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)
 {
 	uint64_t bytes = 0;
 	unsigned i;
 
 	(void)d, (void)off;
 	for (i = 0; i < n; i++) {
-		if (!write)
+		if (io == DISK_READ)
 			memset(iov[i].iov_base, 0, iov[i].iov_len);
 		bytes += iov[i].iov_len;
 	}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -100,10 +101,26 @@ int net_open(struct net *n, const struct net_spec *spec, char *err, size_t errle
 
 	memset(n, 0, sizeof(*n));
 	n->ops = spec->ops;
+	rc = net_link_alloc(n);
+	if (rc)
+		return err_msg(rc, err, errlen, "%s%s: out of memory", n->ops->prefix, spec->ifname);
 	rc = n->ops->open(n, spec, err, errlen);
 	if (rc)
 		net_close(n);
+	else
+		snprintf(n->link->ifname, sizeof(n->link->ifname), "%s", n->name);
 	return rc;
+}
+
+int net_link_alloc(struct net *n)
+{
+	if (n->link)
+		return 0;
+	n->link = malloc(sizeof(*n->link));
+	if (!n->link)
+		return -ENOMEM;
+	net_link_init(n->link, n->name);
+	return 0;
 }
 
 void net_close(struct net *n)
@@ -111,6 +128,11 @@ void net_close(struct net *n)
 	if (n->ops && n->ops->close && n->priv)
 		n->ops->close(n);
 	n->priv = NULL;
+	if (n->link) {
+		net_link_close(n->link);
+		free(n->link);
+	}
+	n->link = NULL;
 }
 
 bool net_gone(int res)

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "backend/net_link.h"
 #include "io/ioeng.h"
 
 struct net;
@@ -58,6 +59,7 @@ struct net {
 	void *priv;           /* the backend's own state */
 	char name[IFNAMSIZ];  /* the interface, or "loop" */
 	uint64_t lost;        /* frames the backend lost (loop: its queue was full) */
+	struct net_link *link; /* its link (net_link.h), from net_open: every NIC has one */
 };
 
 /* Parses an option argument without side effects; 0 or -EINVAL and err naming opt. */
@@ -76,8 +78,14 @@ void net_close(struct net *n);
 /* The two backends (net_tap.c, net_loop.c). */
 extern const struct net_ops net_tap_ops, net_loop_ops;
 
-/* A tap backend on fd, already attached (or a socket that carries one frame a message). */
+/*
+ * A tap backend on fd, already attached (or a socket that carries one frame
+ * a message), its link up with nothing to watch.
+ */
 int net_tap_adopt(struct net *n, int fd, const char *name);
+
+/* Gives n a link, up, with nothing to watch, unless it has one; 0 or -ENOMEM. */
+int net_link_alloc(struct net *n);
 
 static inline int net_send(struct ioeng *e, struct net *n, const struct iovec *iov,
 			   unsigned cnt, struct ioeng_op *op)

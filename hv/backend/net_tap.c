@@ -30,14 +30,18 @@ static int fd_of(const struct net *n)
 
 int net_tap_adopt(struct net *n, int fd, const char *name)
 {
-	struct tap_net *t = malloc(sizeof(*t));
+	struct tap_net *t;
 
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	if (net_link_alloc(n))
+		return -ENOMEM;
+	snprintf(n->link->ifname, sizeof(n->link->ifname), "%s", name);
+	t = malloc(sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->fd = fd;
 	n->priv = t;
 	n->ops = &net_tap_ops;
-	snprintf(n->name, sizeof(n->name), "%s", name);
 	return 0;
 }
 
@@ -52,12 +56,13 @@ static void tap_close(struct net *n)
 static int tap_open(struct net *n, const struct net_spec *spec, char *err, size_t errlen)
 {
 	const char *ifname = spec->ifname;
+	unsigned ifindex = if_nametoindex(ifname);
 	struct ifreq ifr;
 	int fd, rc;
 
 	snprintf(n->name, sizeof(n->name), "%s", ifname);
 	/* TUNSETIFF would create a missing interface: refuse instead, it must exist. */
-	if (!if_nametoindex(ifname))
+	if (!ifindex)
 		return err_msg(-ENODEV, err, errlen,
 			       "tap:%s: no such interface (create it: ip tuntap add %s mode tap)",
 			       ifname, ifname);
@@ -88,7 +93,8 @@ static int tap_open(struct net *n, const struct net_spec *spec, char *err, size_
 		close(fd);
 		return err_msg(rc, err, errlen, "tap:%s: out of memory", ifname);
 	}
-	return 0;
+	/* Attached first: the tap has carrier only once someone holds it. */
+	return net_link_watch(n->link, (int)ifindex, err, errlen);
 }
 
 static int tap_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,

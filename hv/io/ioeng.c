@@ -13,9 +13,10 @@
  * or splice through it.
  */
 static const uint8_t ring_ops[] = {
-	IORING_OP_READ,         /* doorbell and wake-up eventfds (ioeng_wait_fd) */
+	IORING_OP_READ,         /* doorbell and wake-up eventfds (ioeng_wait_fd), a NIC's
+				   netlink socket (ioeng_wait_read) */
 	IORING_OP_READV,        /* disk reads, tap receives */
-	IORING_OP_WRITEV,       /* disk writes, tap sends */
+	IORING_OP_WRITEV,       /* disk writes, tap sends, a NIC's netlink link query */
 	IORING_OP_FSYNC,        /* disk flushes */
 	IORING_OP_TIMEOUT,      /* a NIC's wait for receive buffers (ioeng_timeout) */
 	IORING_OP_ASYNC_CANCEL, /* a tap receive given up (ioeng_cancel) */
@@ -146,16 +147,21 @@ void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res)
 	e->inflight++;
 }
 
-int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
+int ioeng_wait_read(struct ioeng *e, int fd, void *buf, unsigned len, struct ioeng_op *op)
 {
 	struct io_uring_sqe *sqe = ioeng_sqe(e);
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_read(sqe, fd, buf, sizeof(*buf), 0);
+	io_uring_prep_read(sqe, fd, buf, len, 0);
 	/* Not counted in inflight: a doorbell read stays pending for ever. */
 	ioeng_queue_wait(e, sqe, op);
 	return 0;
+}
+
+int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
+{
+	return ioeng_wait_read(e, fd, buf, sizeof(*buf), op);
 }
 
 bool ioeng_ready(struct ioeng *e)

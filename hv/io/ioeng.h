@@ -83,6 +83,8 @@ bool ioeng_ready(struct ioeng *e);
 
 /* Reads the 8-byte counter of eventfd fd into *buf when it is signalled. */
 int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op);
+/* The same for any readable fd (a netlink socket's next message): up to len bytes. */
+int ioeng_wait_read(struct ioeng *e, int fd, void *buf, unsigned len, struct ioeng_op *op);
 
 /*
  * Submits what is queued and runs callbacks: waits for at least one

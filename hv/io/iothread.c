@@ -21,7 +21,8 @@ static void on_signal(struct ioeng_op *op, int res)
 
 	if (s->it->stopping)
 		return;
-	if (res >= 0) {
+	s->res = res;
+	if (res >= 0 || s->buf) {
 		/* Released: whoever sees this count sees all the earlier kicks did. */
 		__atomic_fetch_add(&s->kicks, 1, __ATOMIC_RELEASE);
 		s->kick(s, &s->it->eng);
@@ -29,7 +30,8 @@ static void on_signal(struct ioeng_op *op, int res)
 		if (s->it->fail_probe)
 			s->it->eng.ring.enter_ring_fd = -1;
 	}
-	await_signal(s);
+	if (!s->ended)
+		await_signal(s);
 }
 
 /*
@@ -40,8 +42,12 @@ static void on_signal(struct ioeng_op *op, int res)
  */
 static void await_signal(struct io_source *s)
 {
+	struct ioeng *e = &s->it->eng;
+
 	s->op.cb = on_signal;
-	s->doorbell_read_refused = ioeng_wait_fd(&s->it->eng, s->fd, &s->count, &s->op) != 0;
+	s->doorbell_read_refused =
+		(s->buf ? ioeng_wait_read(e, s->fd, s->buf, s->buf_len, &s->op)
+			: ioeng_wait_fd(e, s->fd, &s->count, &s->op)) != 0;
 }
 
 static void requeue_doorbell_reads(struct iothread *it)

@@ -13,7 +13,8 @@
 
 #include "io/ioeng.h"
 
-#define IOTHREAD_MAX_SRC 40 /* the stop source, 8+8 disks, 4 PV NICs x 2, 4 trap NICs */
+/* the stop source, 8+8 disks, 4 PV NICs x 3 (two queues, the link), 4 trap NICs x 2 */
+#define IOTHREAD_MAX_SRC 40
 #define IOTHREAD_DEPTH 256
 
 struct io_source {
@@ -26,6 +27,16 @@ struct io_source {
 	 * doorbells again (true if work raced in). */
 	bool (*take_work)(struct io_source *s, struct ioeng *e);
 	bool (*want_doorbell)(struct io_source *s);
+	/*
+	 * Optional, for an fd that is no eventfd (a NIC's netlink socket): each
+	 * read lands in buf (up to buf_len bytes) instead of count, and kick
+	 * runs for every result, errors included, found in res; kick sets
+	 * ended to be read no more (an error that would repeat for ever).
+	 */
+	void *buf;
+	uint32_t buf_len;
+	int res;
+	bool ended;
 	/* the thread's */
 	uint64_t count;
 	struct ioeng_op op;

@@ -26,7 +26,7 @@ int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 	uint32_t i;
 
 	*bytes = 0;
-	if (r->op > HV_BLK_OP_FLUSH)
+	if (r->op > HV_BLK_OP_WRITE_FUA)
 		return HV_BLK_S_UNSUPP;
 	if (r->reserved)
 		return HV_BLK_S_BADREQ;
@@ -52,8 +52,8 @@ int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
 		return HV_BLK_S_BADREQ;
 	if (!disk_range_ok(&b->disk, r->sector, total))
 		return HV_BLK_S_BADREQ;
-	/* Only a well-formed write is refused for being one: malformed is BADREQ. */
-	if (r->op == HV_BLK_OP_WRITE && b->disk.ro)
+	/* Only a well-formed write (FUA or not) is refused for being one: malformed is BADREQ. */
+	if (r->op != HV_BLK_OP_READ && b->disk.ro)
 		return HV_BLK_S_RO;
 	*bytes = (uint32_t)total;
 	return HV_BLK_S_OK;
@@ -86,6 +86,13 @@ static void io_done(struct ioeng_op *op, int res)
 		post(r->b, r, HV_BLK_S_OK, (uint32_t)res);
 }
 
+/* What each transfer op asks of the disk (a checked request's op indexes it). */
+static const enum disk_io disk_io_of[] = {
+	[HV_BLK_OP_READ] = DISK_READ,
+	[HV_BLK_OP_WRITE] = DISK_WRITE,
+	[HV_BLK_OP_WRITE_FUA] = DISK_WRITE_FUA,
+};
+
 /* One request taken from the ring (pvq copied it): check it, start its I/O. */
 static void start(struct pvq *q, struct ioeng *e, const void *entry)
 {
@@ -106,7 +113,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	if (req->op == HV_BLK_OP_FLUSH)
 		rc = disk_flush(e, &b->disk, &r->op);
 	else
-		rc = disk_rw(e, &b->disk, req->op == HV_BLK_OP_WRITE, r->iov, req->nr_seg,
+		rc = disk_rw(e, &b->disk, disk_io_of[req->op], r->iov, req->nr_seg,
 			     req->sector * HV_BLK_SECTOR, &r->op);
 	if (rc)
 		post(b, r, HV_BLK_S_IOERR, 0);

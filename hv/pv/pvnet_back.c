@@ -1,6 +1,5 @@
 /* PV NIC backend: what RX buffers and TX frames mean; the rings are pvq's. */
 #include "pv/pvnet_back.h"
-#include "core/log.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -33,19 +32,33 @@ struct pvnet_back_tx {
 
 static bool link_up(const struct pvnet_back *n)
 {
-	return __atomic_load_n(&n->link_up, __ATOMIC_ACQUIRE);
+	return net_link_up(n->net.link);
 }
 
 /* The backend is gone (a deleted tap): the link is down for good. */
-static void link_down(struct pvnet_back *n)
+static void link_lost(struct pvnet_back *n)
 {
-	if (__atomic_exchange_n(&n->link_up, false, __ATOMIC_ACQ_REL))
-		log_printf(&log_stderr, "pvnet%u: %s is gone: link down", n->index, n->net.name);
+	net_link_lost(n->net.link);
 }
 
 static struct ioeng *engine(struct pvnet_back *n)
 {
 	return &n->rxq.src.it->eng;
+}
+
+/*
+ * The thread that noticed (the I/O thread): the link went down or up.  The
+ * guest hears of it; once up, a RX ring left without buffers while the
+ * link was down starts its starvation grace (13.6) as after a doorbell.
+ */
+static void link_changed(void *ctx, enum net_link_state now)
+{
+	struct pvnet_back *n = ctx;
+
+	if (n->link_event)
+		n->link_event(n->link_ctx);
+	if (now == NET_LINK_UP && n->rxq.src.it)
+		pvq_service(&n->rxq, engine(n));
 }
 
 /* A buffer may not overlap any ring of the NIC: hv would write frames over them. */
@@ -82,7 +95,7 @@ static void rx_done(struct ioeng_op *op, int res)
 	if (res == -ECANCELED) {
 		/* a detach ended it: the guest's doing, no error */
 	} else if (net_gone(res)) {
-		link_down(n);
+		link_lost(n);
 		stat_add(&n->st.rx_link_down, 1);
 	} else {
 		stat_add(res >= 0 ? &n->st.rx_runts : &n->st.rx_errors, 1);
@@ -107,7 +120,8 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 		pvq_complete(q, &c);
 		return;
 	}
-	if (!link_up(n)) {
+	/* A link that is only down keeps the buffer waiting: frames come once it is up. */
+	if (net_link_state(n->net.link) == NET_LINK_GONE) {
 		stat_add(&n->st.rx_link_down, 1);
 		c.status = HV_NET_S_LINK_DOWN;
 		pvq_complete(q, &c);
@@ -139,7 +153,7 @@ static void scratch_done(struct ioeng_op *op, int res)
 	if (res > 0)
 		stat_add(&n->st.rx_dropped, 1);
 	else if (net_gone(res))
-		link_down(n);
+		link_lost(n);
 	/*
 	 * Still starving: keep dropping.  Not once the guest's buffers are held
 	 * (rx_start's cancel can lose the race with a frame): scratch would
@@ -270,8 +284,10 @@ static void tx_done(struct ioeng_op *op, int res)
 
 	if (res >= 0 && (uint32_t)res == t->len) {
 		tx_post(t->n, t, HV_NET_S_OK, t->len);
-	} else if (res < 0 && net_gone(res)) {
-		link_down(t->n);
+	} else if (res < 0 && (net_gone(res) || !link_up(t->n))) {
+		/* Gone, or refused (EIO) by a tap the watch saw set down meanwhile. */
+		if (net_gone(res))
+			link_lost(t->n);
 		tx_post(t->n, t, HV_NET_S_LINK_DOWN, 0);
 	} else {
 		tx_post(t->n, t, HV_NET_S_IOERR, res > 0 ? (uint32_t)res : 0);
@@ -325,10 +341,10 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	n->net = *net;
 	memcpy(n->mac, mac, 6);
 	n->mtu = HV_NET_DEFAULT_MTU;
-	n->link_up = true;
 	n->rx = calloc(net->ops->recv_depth, sizeof(*n->rx));
 	n->scratch = malloc(HV_NET_MAX_FRAME);
-	if (!n->rx || !n->scratch || pthread_mutex_init(&n->ctl, NULL)) {
+	if (!n->rx || !n->scratch || net_link_alloc(&n->net) ||
+	    pthread_mutex_init(&n->ctl, NULL)) {
 		free(n->rx);
 		free(n->scratch);
 		return -ENOMEM;
@@ -352,6 +368,8 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 		pthread_mutex_destroy(&n->ctl);
 		return rc;
 	}
+	snprintf(name, sizeof(name), "pvnet%u", index);
+	net_link_bind(n->net.link, name, link_changed, n);
 	n->rxq.max_inflight = net->ops->recv_depth;
 	n->rxq.idle = rx_idle;
 	n->rxq.quiesce = rx_quiesce;
@@ -371,6 +389,16 @@ void pvnet_back_destroy(struct pvnet_back *n)
 	n->rx = NULL;
 	n->tx = NULL;
 	n->scratch = NULL;
+}
+
+unsigned pvnet_back_sources(struct pvnet_back *n, struct io_source *srcs[PVNET_BACK_MAX_SRC])
+{
+	struct io_source *link = net_link_source(n->net.link);
+
+	srcs[0] = &n->rxq.src;
+	srcs[1] = &n->txq.src;
+	srcs[2] = link;
+	return link ? 3 : 2;
 }
 
 void pvnet_back_desc(const struct pvnet_back *n, struct hv_dev_desc *d)
@@ -480,7 +508,7 @@ static void print_stats(FILE *f, const void *dev)
 		   "%llu bad buffers, %llu link down, %llu runts, %llu errors, %llu engine full, "
 		   "%llu doorbells, %llu interrupts, %llu suppressed; "
 		   "tx %s, %llu frames, %llu bytes, %llu bad, %llu errors, %llu doorbells, "
-		   "%llu interrupts, %llu suppressed\n",
+		   "%llu interrupts, %llu suppressed; %llu link downs, %llu link ups\n",
 		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
 		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
@@ -491,12 +519,13 @@ static void print_stats(FILE *f, const void *dev)
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
 		(unsigned long long)n->txq.src.kicks, (unsigned long long)n->txq.irqs,
-		(unsigned long long)n->txq.irqs_suppressed);
+		(unsigned long long)n->txq.irqs_suppressed, (unsigned long long)n->net.link->downs,
+		(unsigned long long)n->net.link->ups);
 }
 
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
-	struct io_source *srcs[2];
+	struct io_source *srcs[PVNET_BACK_MAX_SRC];
 	struct net_spec spec;
 	struct pvnet_back *n;
 	struct hv_dev_desc d;
@@ -522,9 +551,7 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
 	}
 	pvnet_back_desc(n, &d);
-	srcs[0] = &n->rxq.src;
-	srcs[1] = &n->txq.src;
-	rc = vm_add_device(vm, &pvnet_back_kind, index, n, &d, srcs, 2);
+	rc = vm_add_device(vm, &pvnet_back_kind, index, n, &d, srcs, pvnet_back_sources(n, srcs));
 	if (rc) {
 		pvnet_back_destroy(n);
 		free(n);

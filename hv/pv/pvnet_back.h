@@ -5,8 +5,11 @@
  * from guest memory).  With no buffer posted, frames wait in the backend (a
  * tap's queue) for PVNET_RX_STARVE_MS, time for the guest to give buffers
  * back; after that they are read into a scratch buffer and dropped, counted:
- * hv never blocks or grows for a guest that stops reposting.  A backend that goes away (a deleted tap) takes the link
- * down; hv keeps running.  All ring work runs in the I/O thread.
+ * hv never blocks or grows for a guest that stops reposting.  The link
+ * follows the tap (net_link.h): set down, TX frames complete LINK_DOWN and
+ * RX buffers wait; up again, traffic resumes on the same queues; deleted,
+ * the link is down for good.  hv keeps running.  All ring work runs in the
+ * I/O thread.
  */
 #ifndef HV_PVNET_BACK_H
 #define HV_PVNET_BACK_H
@@ -43,7 +46,13 @@ struct pvnet_back {
 	struct net net;
 	uint8_t mac[6];
 	uint16_t mtu;
-	bool link_up;            /* atomic: false once the backend is gone */
+	/*
+	 * Runs on the thread that noticed (the I/O thread) each time the link
+	 * goes down or up, i.e. HV_DEV_F_LINK_UP changes: the PCI function
+	 * sends its HV_NET_MSIX_LINK message.  NULL: nobody listening.
+	 */
+	void (*link_event)(void *ctx);
+	void *link_ctx;
 	struct pvq rxq, txq;
 	pthread_mutex_t ctl;     /* attach and detach, whichever vCPU calls them */
 	struct pvnet_back_rx *rx, *rx_free; /* the backend's recv_depth receive slots */
@@ -68,6 +77,10 @@ extern const struct device_kind pvnet_back_kind;
 int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 		    const struct guest_mem *mem, const struct net *net, const uint8_t mac[6]);
 void pvnet_back_destroy(struct pvnet_back *n);
+
+/* The I/O thread's sources of n (RX and TX doorbells, the link watch): how many, at most 3. */
+#define PVNET_BACK_MAX_SRC 3
+unsigned pvnet_back_sources(struct pvnet_back *n, struct io_source *srcs[PVNET_BACK_MAX_SRC]);
 void pvnet_back_desc(const struct pvnet_back *n, struct hv_dev_desc *d);
 
 /* queue_ops (device.h): dev is a struct pvnet_back; queue is HV_NET_Q_RX or _TX. */

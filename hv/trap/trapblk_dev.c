@@ -87,8 +87,8 @@ static void run(void *dev, struct ioeng *e)
 			finish(t, st, 0);
 			return;
 		}
-		rc = disk_rw(e, &t->disk, write, &t->iov, 1, t->run_sector * HV_BLK_SECTOR,
-			      &t->op);
+		rc = disk_rw(e, &t->disk, write ? DISK_WRITE : DISK_READ, &t->iov, 1,
+			     t->run_sector * HV_BLK_SECTOR, &t->op);
 		break;
 	case HV_TRAPBLK_CMD_FLUSH:
 		t->iov.iov_len = 0; /* a flush moves no bytes: io_done compares with this */

@@ -1,25 +1,26 @@
 /* Trap NIC: its registers, and its sends and receives (I/O thread). */
 #include "trap/trapnet_dev.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "core/log.h"
 #include "core/util.h"
+#include "core/vm.h"
 
 _Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
 _Static_assert(HV_TRAPNET_ST_BUSY == TRAP_ST_BUSY, "TX_ and RX_STATUS are channel statuses");
 
 static bool link_up(const struct trapnet_dev *t)
 {
-	return __atomic_load_n(&t->link_up, __ATOMIC_ACQUIRE);
+	return net_link_up(t->net.link);
 }
 
-static void link_down(struct trapnet_dev *t)
+/* The thread that noticed: LINK changed (down, up, or gone for good); ISR.LINK says so. */
+static void link_changed(void *ctx, enum net_link_state now)
 {
-	if (__atomic_exchange_n(&t->link_up, false, __ATOMIC_ACQ_REL)) {
-		log_printf(&log_stderr, "trapnet%u: %s is gone: link down", t->tr.index, t->net.name);
-		trap_raise(&t->tr, HV_TRAPNET_INT_LINK);
-	}
+	(void)now;
+	trap_raise(&((struct trapnet_dev *)ctx)->tr, HV_TRAPNET_INT_LINK);
 }
 
 /* ---- I/O thread: the send and the receive ------------------------------------------- */
@@ -42,14 +43,16 @@ static void finished(void *dev, unsigned chan, uint32_t status, uint32_t len)
 		t->rx_frame = len;
 }
 
-/* A backend that is gone takes the link down; what was under way ends LINK_DOWN. */
+/*
+ * A backend that is gone takes the link down for good; what was under way
+ * ends LINK_DOWN, as does a failure while the link is down (a tap set down
+ * refuses sends with EIO).
+ */
 static uint32_t host_error(struct trapnet_dev *t, int res)
 {
-	if (res < 0 && net_gone(res)) {
-		link_down(t);
-		return HV_NET_S_LINK_DOWN;
-	}
-	return HV_NET_S_IOERR;
+	if (res < 0 && net_gone(res))
+		net_link_lost(t->net.link);
+	return res < 0 && !link_up(t) ? HV_NET_S_LINK_DOWN : HV_NET_S_IOERR;
 }
 
 static void tx_done(struct ioeng_op *op, int res)
@@ -108,7 +111,8 @@ static void start_rx(void *dev, struct ioeng *e)
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_BADREQ, 0);
 		return;
 	}
-	if (!link_up(t)) {
+	/* A link that is only down keeps the buffer waiting: frames come once it is up. */
+	if (net_link_state(t->net.link) == NET_LINK_GONE) {
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_LINK_DOWN, 0);
 		return;
 	}
@@ -182,15 +186,17 @@ static int open_net(void *dev, unsigned index, const void *arg, struct hv_dev_de
 	struct trapnet_dev *t = dev;
 	const struct net_spec *spec = arg;
 	int rc = net_open(&t->net, spec, err, errlen);
+	char name[16];
 
 	if (rc)
 		return rc;
 	net_spec_mac(spec, 1, index, t->mac);
 	t->mtu = HV_NET_DEFAULT_MTU;
-	t->link_up = true;
+	snprintf(name, sizeof(name), "trapnet%u", index);
+	net_link_bind(t->net.link, name, link_changed, t);
 	d->type = HV_DEV_TRAPNET;
 	d->index = (uint16_t)index;
-	d->flags = HV_DEV_F_LINK_UP;
+	d->flags = link_up(t) ? HV_DEV_F_LINK_UP : 0;
 	memcpy(d->cfg.net.mac, t->mac, 6);
 	d->cfg.net.mtu = t->mtu;
 	return 0;
@@ -221,12 +227,14 @@ static void print_stats(FILE *f, const void *dev)
 	const struct trapnet_dev_stats *rx = &t->st[TRAPNET_RX], *tx = &t->st[TRAPNET_TX];
 
 	fprintf(f, "%s): link %s; rx %llu frames, %llu bytes, %llu dropped, %llu bad, %llu errors; "
-		   "tx %llu frames, %llu bytes, %llu bad, %llu errors; ",
+		   "tx %llu frames, %llu bytes, %llu bad, %llu errors; %llu link downs, "
+		   "%llu link ups; ",
 		t->net.name, link_up(t) ? "up" : "down", (unsigned long long)rx->frames,
 		(unsigned long long)rx->bytes, (unsigned long long)t->net.lost,
 		(unsigned long long)rx->bad, (unsigned long long)rx->errors,
 		(unsigned long long)tx->frames, (unsigned long long)tx->bytes,
-		(unsigned long long)tx->bad, (unsigned long long)tx->errors);
+		(unsigned long long)tx->bad, (unsigned long long)tx->errors,
+		(unsigned long long)t->net.link->downs, (unsigned long long)t->net.link->ups);
 }
 
 static const struct trap_ops trapnet_ops = {
@@ -253,9 +261,21 @@ static const struct trap_ops trapnet_ops = {
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
 	struct net_spec spec;
+	struct trapnet_dev *t;
+	struct io_source *link;
 	int rc = net_parse_spec(trapnet_dev_kind.option, arg, &spec, err, errlen);
 
-	return rc ? rc : trap_create(vm, &trapnet_dev_kind, &trapnet_ops, index, &spec, err, errlen);
+	/* Room for the transport's source and the link watch's, checked before either. */
+	if (!rc && vm->io.nr_src + 2 > IOTHREAD_MAX_SRC)
+		rc = err_msg(-ENOSPC, err, errlen, "trapnet%u: cannot set up: %s", index,
+			     strerror(ENOSPC));
+	if (!rc)
+		rc = trap_create(vm, &trapnet_dev_kind, &trapnet_ops, index, &spec, err, errlen);
+	if (rc)
+		return rc;
+	t = vm_device(vm, &trapnet_dev_kind, index);
+	link = net_link_source(t->net.link);
+	return link ? iothread_add(&vm->io, link) : 0; /* room checked above */
 }
 
 const struct device_kind trapnet_dev_kind = {

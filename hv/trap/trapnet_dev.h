@@ -32,7 +32,6 @@ struct trapnet_dev {
 	struct net net;
 	uint8_t mac[6];
 	uint16_t mtu;
-	bool link_up;             /* atomic */
 
 	/* registers and stats: under tr.lock */
 	uint64_t tx_addr, rx_addr;

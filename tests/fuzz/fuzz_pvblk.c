@@ -26,7 +26,7 @@ static void blk_entry(struct fuzz_vm *f, struct fuzz_in *in, void *entry, uint32
 
 	(void)esize;
 	r->id = fi_u8(in);
-	r->op = (uint32_t)fuzz_val(in, HV_BLK_OP_FLUSH + 1);
+	r->op = (uint32_t)fuzz_val(in, HV_BLK_OP_WRITE_FUA + 1);
 	r->sector = fuzz_val(in, SECTORS);
 	r->nr_seg = (uint32_t)fuzz_val(in, HV_BLK_MAX_SEG + 1);
 	r->reserved = odd & 1;

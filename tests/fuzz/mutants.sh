@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 # target @ file @ sed expression (one check out) @ what the target must then catch
 MUTANTS=(
 	'pvblk@hv/pv/pvblk_back.c@s/p = gm_range(b->q.mem, s->gpa, s->len);/p = (uint8_t *)b->q.mem->host + s->gpa;/@a segment outside guest RAM'
-	'pvblk@hv/pv/pvblk_back.c@s/if (r->op == HV_BLK_OP_WRITE \&\& b->disk.ro)/if (0)/@a write to a read-only disk'
+	'pvblk@hv/pv/pvblk_back.c@s/if (r->op != HV_BLK_OP_READ \&\& b->disk.ro)/if (0)/@a write to a read-only disk'
 	'pvblk@hv/pv/pvq.c@s/if (!gm_range(q->mem, s->sq_gpa, sq_len) || !gm_range(q->mem, s->cq_gpa, cq_len))/if (0)/@rings outside guest RAM'
 	'trapblk@hv/trap/trapblk_dev.c@s/!disk_range_ok(\&t->disk, t->run_sector, bytes)/0/@sectors past the end of the image'
 	'trapnet@hv/trap/trapnet_dev.c@s/if (t->rx_run_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN \&\&/if (1 \&\&/@a receive buffer too small for a frame'

@@ -51,6 +51,7 @@ def pvblk(disk):
     p += b"\x07" + blk_req(0, 4, [(0x10000, 2048)])                      # read
     p += b"\x05"                                                          # consume
     p += b"\x07" + blk_req(1, 8, [(0x11000, 512), (0x12000, 1024)])      # write, 2 segments
+    p += b"\x07" + blk_req(3, 12, [(0x14000, 1024)])                      # FUA write
     p += b"\x07" + blk_req(2, 0, [])                                      # flush
     p += b"\x08" + b"\x03" + b"".join(blk_req(0, i, [(0x13000 + 0x200 * i, 512)])
                                       for i in range(3)) + b"\x03"        # burst of 3

@@ -6,8 +6,11 @@ reason on stderr when the check fails.
   net-check.py tcp-echo ADDR BYTES   random bytes through the guest's tcpecho (port 7),
                                      back intact
   net-check.py udp-echo ADDR COUNT   COUNT datagrams of varied size and random
-                                     content to the guest's udpecho, each back intact"""
-import os, socket, sys, threading
+                                     content to the guest's udpecho, each back intact
+  net-check.py tcp-echo-flap ADDR BYTES IFACE SECONDS
+                                     tcp-echo, with IFACE set down for SECONDS and
+                                     up again once a quarter of the bytes came back"""
+import os, socket, subprocess, sys, threading, time
 
 
 def body(path, n):
@@ -17,17 +20,31 @@ def body(path, n):
     assert d == bytes(i % 251 for i in range(n)), "content differs"
 
 
-def tcp_echo(addr, n):
+def flap(iface, seconds):
+    """IFACE down for SECONDS, then up: what the test does to the guest's tap."""
+    subprocess.run(["ip", "link", "set", iface, "down"], check=True)
+    time.sleep(float(seconds))
+    subprocess.run(["ip", "link", "set", iface, "up"], check=True)
+
+
+def tcp_echo(addr, n, midway=None):
     data = os.urandom(int(n))
     s = socket.create_connection((addr, 7), timeout=60)
     got = bytearray()
 
     def reader():
+        nonlocal midway
         while len(got) < len(data):
             b = s.recv(65536)
             if not b:
                 break
             got.extend(b)
+            if midway and len(got) >= len(data) // 4:
+                t0 = time.monotonic()
+                midway()
+                print("flapped at %d of %d bytes echoed; %.1f s" % (
+                    len(got), len(data), time.monotonic() - t0), file=sys.stderr)
+                midway = None
 
     t = threading.Thread(target=reader)
     t.start()
@@ -48,9 +65,16 @@ def udp_echo(addr, count):
         assert got == d, "datagram %d differs" % i
 
 
-CHECKS = {"bytes": body, "tcp-echo": tcp_echo, "udp-echo": udp_echo}
+def tcp_echo_flap(addr, n, iface, seconds):
+    start = time.monotonic()
+    tcp_echo(addr, n, lambda: flap(iface, seconds))
+    print("%s bytes echoed intact in %.1f s" % (n, time.monotonic() - start), file=sys.stderr)
+
+
+CHECKS = {"bytes": (body, 2), "tcp-echo": (tcp_echo, 2), "udp-echo": (udp_echo, 2),
+          "tcp-echo-flap": (tcp_echo_flap, 4)}
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in CHECKS:
+    if len(sys.argv) < 2 or sys.argv[1] not in CHECKS or len(sys.argv) != 2 + CHECKS[sys.argv[1]][1]:
         sys.exit(__doc__)
-    CHECKS[sys.argv[1]](*sys.argv[2:])
+    CHECKS[sys.argv[1]][0](*sys.argv[2:])

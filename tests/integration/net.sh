@@ -2,7 +2,8 @@
 # The network devices: bad options, then the PV and trap NICs on a tap inside
 # a network namespace this file creates (10.0.0.1 the host's end, 10.0.0.2
 # the guest; nothing leaves the namespace): ping both ways, HTTP, TCP and UDP
-# echo, iperf, the loop backend, hostile rings, the tap deleted mid-run.
+# echo, iperf, the loop backend, hostile rings, the tap set down and up
+# mid-run (a ping, a TCP transfer), the tap deleted mid-run.
 NS=hvnet$$
 HOST=10.0.0.1
 GUEST=10.0.0.2
@@ -168,19 +169,53 @@ ping_bg() {
 	done
 }
 
-# The tap set down for a second while the guest pings: sends fail meanwhile
-# (the tap refuses writes with EIO), but the tap is still there, so the NIC
-# stays up and the pings after it are answered (the host's own route to the
-# tap comes back a moment after it is up again: a few seconds are allowed).
+# in_order FILE A B: a line matching A comes before a line matching B.
+in_order() { awk -v a="$2" -v b="$3" '!sa && $0 ~ a { sa = NR } sa && $0 ~ b { ok = 1 } END { exit !ok }' "$1"; }
+
+# flap_checks NAME DEV: hv followed tap0 down, then up (one line each, in that
+# order, counted in --stats), and never took it for a deleted one.
+flap_checks() {
+	local name=$1 dev=$2
+	check $name-hv "$TMP/$name.err" "$dev: tap0 link down" "$dev: tap0 link up" \
+		"$dev \(tap0\): link up; .*1 link downs, 1 link ups"
+	in_order "$TMP/$name.err" "$dev: tap0 link down" "$dev: tap0 link up" &&
+		pass $name-hv-order || fail $name-hv-order "link up before link down: $(grep "$dev: tap0 link" "$TMP/$name.err" | tr '\n' '|')"
+	grep -q "is gone" "$TMP/$name.err" &&
+		fail $name-gone "a tap set down was taken for a deleted one: $(grep "is gone" "$TMP/$name.err")"
+}
+
+# The tap set down for 1.5 s while the guest pings, then up: hv follows it, the
+# guest sees the link go down (its sends find no route: the PV NIC's glue
+# reads HV_HC_DEV_INFO after a LINK_DOWN send, the trap NIC's driver gets
+# ISR.LINK) and come back (the pings after it are answered; the host's own
+# route to the tap comes back a moment after it is up: a few seconds are
+# allowed).
 for kind in pv trap; do
+	[ $kind = pv ] && dev=pvnet0 || dev=trapnet0
 	ping_bg $kind-net-tap-down $kind 40
 	in_ns ip link set tap0 down
-	sleep 1
+	sleep 1.5
 	in_ns ip link set tap0 up
 	guest_wait
-	expect $kind-net-tap-down 0 "from $HOST: icmp_seq=(3[0-9]|40) " out "link up" err
-	grep -q "is gone" "$TMP/$kind-net-tap-down.err" &&
-		fail $kind-net-tap-down-gone "a tap set down was taken for a deleted one: $(grep "is gone" "$TMP/$kind-net-tap-down.err")"
+	expect $kind-net-tap-down 0 "from $HOST: icmp_seq=(3[0-9]|40) " out "is the link down" out
+	in_order "$TMP/$kind-net-tap-down.out" "is the link down" "from $HOST: icmp_seq=" &&
+		pass $kind-net-tap-down-guest || fail $kind-net-tap-down-guest "no reply after the guest saw the link down"
+	flap_checks $kind-net-tap-down $dev
+done
+
+# The tap set down for 2 s in the middle of a TCP transfer, then up: the
+# connection lives through it and every byte comes back right, on the
+# queues the guest had (hv's end never reattaches anything).
+for kind in pv trap; do
+	if [ $kind = pv ]; then opt="--net tap:tap0" dev=pvnet0 echo_bytes=$((10 << 20)); else
+		opt="--trap-net tap:tap0" dev=trapnet0 echo_bytes=$((2 << 20)); fi
+	guest_bg $kind-net-flap "$opt" tcpecho 7 --count 1
+	in_ns python3 tests/integration/net-check.py tcp-echo-flap "$GUEST" $echo_bytes tap0 2 \
+		2>"$TMP/$kind-flap.err" && pass "$kind-net-flap-bytes ($(tr '\n' ' ' <"$TMP/$kind-flap.err"))" ||
+		fail $kind-net-flap-bytes "$(tail -2 "$TMP/$kind-flap.err" | tr '\n' '|')"
+	guest_wait
+	expect $kind-net-flap 0 "tcpecho: 1 connections, $echo_bytes bytes echoed" out
+	flap_checks $kind-net-flap $dev
 done
 
 # The tap deleted while the guest pings: the link goes down, hv runs on.

@@ -194,7 +194,7 @@ int pv_host_add_nic_on(struct pv_host *h, const struct net *net)
 {
 	static const uint8_t mac[6] = { 0x02, 0x68, 0x76, 0x00, 0x00, 0x99 };
 	struct pvnet_back *n = calloc(1, sizeof(*n));
-	struct io_source *srcs[2];
+	struct io_source *srcs[PVNET_BACK_MAX_SRC];
 	struct hv_dev_desc d;
 	uint16_t port;
 	int rc;
@@ -211,9 +211,8 @@ int pv_host_add_nic_on(struct pv_host *h, const struct net *net)
 		return rc;
 	}
 	pvnet_back_desc(n, &d);
-	srcs[0] = &n->rxq.src;
-	srcs[1] = &n->txq.src;
-	rc = vm_add_device(h->vm, &pvnet_back_kind, h->nr_nic, n, &d, srcs, 2);
+	rc = vm_add_device(h->vm, &pvnet_back_kind, h->nr_nic, n, &d, srcs,
+			   pvnet_back_sources(n, srcs));
 	if (rc) {
 		pvnet_back_destroy(n);
 		free(n);

@@ -292,6 +292,63 @@ static int segments_hold(struct pv_host *h, const struct hv_blk_req *r, const ui
 	return 1;
 }
 
+/* What the disk was asked to do: the backend's own ops, with each rw's kind noted. */
+static const struct disk_ops *fua_orig;
+static enum disk_io fua_last_io = (enum disk_io)-1;
+
+static int noting_rw(struct ioeng *e, const struct disk *d, enum disk_io io,
+		     const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)
+{
+	fua_last_io = io;
+	return fua_orig->rw(e, d, io, iov, n, off, op);
+}
+
+/*
+ * HV_BLK_OP_WRITE_FUA: the disk is asked for a FUA write (which the file
+ * backend makes an io_uring write with RWF_DSYNC: test_disk), the bytes
+ * land in the image like a write's, a null disk takes it as a write.
+ */
+static void test_write_fua(void)
+{
+	const char *disks[2];
+	struct disk_ops noting;
+	struct pv_host h;
+	struct pvblk_fe fe, fnull;
+	struct async a;
+	struct img m;
+	uint8_t *buf;
+
+	img_make(&m, IMG_BYTES);
+	disks[0] = m.path;
+	disks[1] = "null:1M";
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, disks, 2, 0), 0);
+	fua_orig = h.disk[0]->disk.ops;
+	noting = *fua_orig;
+	noting.rw = noting_rw;
+	h.disk[0]->disk.ops = &noting; /* before the I/O thread sees a request */
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fe, 0, 16, VEC, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach(&h, &fnull, 1, 16, 0, 0), 0);
+	buf = pv_host_alloc(&h, 8192);
+	fill_random(buf, 8192);
+	a = io1(&fe, HV_BLK_OP_WRITE_FUA, 24, buf, 8192);
+	CU_ASSERT(a.status == HV_BLK_S_OK && a.bytes == 8192);
+	CU_ASSERT_EQUAL(fua_last_io, DISK_WRITE_FUA);
+	memcpy(m.data + 24 * 512, buf, 8192);
+	a = io1(&fe, HV_BLK_OP_WRITE, 40, buf, 4096);
+	CU_ASSERT(a.status == HV_BLK_S_OK && fua_last_io == DISK_WRITE);
+	memcpy(m.data + 40 * 512, buf, 4096);
+	memset(buf, 0, 8192);
+	CU_ASSERT_EQUAL(pvblk_fe_rw(&fe, HV_BLK_OP_READ, 24, buf, 8192), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(memcmp(buf, m.data + 24 * 512, 8192), 0);
+	CU_ASSERT_EQUAL(fua_last_io, DISK_READ);
+	CU_ASSERT_EQUAL(pvblk_fe_rw(&fnull, HV_BLK_OP_WRITE_FUA, 0, buf, 4096), HV_BLK_S_OK);
+	CU_ASSERT_EQUAL(h.disk[1]->st.bytes, 4096);
+	CU_ASSERT_EQUAL(h.disk[0]->st.bad_reqs + h.disk[0]->st.io_errors, 0);
+	pv_host_destroy(&h);
+	CU_ASSERT_TRUE(img_matches(&m));
+	img_drop(&m);
+}
+
 /* Every malformed request gets its status; the image is untouched. */
 static void test_hostile_requests(void)
 {
@@ -339,6 +396,11 @@ static void test_hostile_requests(void)
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE, 0, 1, { pa, 512, 1 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_FLUSH, 0, 1, { pa, 512 }), HV_BLK_S_BADREQ);
 	CU_ASSERT_EQUAL(REQ(77, 0, 1, { pa, 512 }), HV_BLK_S_UNSUPP);
+	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE_FUA + 1, 0, 1, { pa, 512 }), HV_BLK_S_UNSUPP);
+	/* A FUA write is checked as a write. */
+	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE_FUA, SECS, 1, { pa, 512 }), HV_BLK_S_BADREQ);
+	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE_FUA, 0, 0), HV_BLK_S_BADREQ);
+	CU_ASSERT_EQUAL(REQ(HV_BLK_OP_WRITE_FUA, 0, 1, { pa + 1, 512 }), HV_BLK_S_BADREQ);
 	r = (struct hv_blk_req){ .op = HV_BLK_OP_READ, .nr_seg = 1, .reserved = 1 };
 	r.seg[0] = (struct hv_blk_seg){ pa, 512, 0 };
 	CU_ASSERT_EQUAL(raw(&fe, &r), HV_BLK_S_BADREQ);
@@ -370,10 +432,11 @@ static void test_hostile_requests(void)
 	/* A write to the read-only disk. */
 	memset(buf, 0xee, 4096);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&fro, HV_BLK_OP_WRITE, 0, buf, 4096), HV_BLK_S_RO);
+	CU_ASSERT_EQUAL(pvblk_fe_rw(&fro, HV_BLK_OP_WRITE_FUA, 0, buf, 4096), HV_BLK_S_RO);
 	CU_ASSERT_EQUAL(pvblk_fe_rw(&fro, HV_BLK_OP_READ, 8, buf, 4096), HV_BLK_S_OK);
 	CU_ASSERT_EQUAL(memcmp(buf, ro.data + 4096, 4096), 0);
-	CU_ASSERT_EQUAL(h.disk[0]->st.bad_reqs, 17);
-	CU_ASSERT_EQUAL(h.disk[1]->st.bad_reqs, 1);
+	CU_ASSERT_EQUAL(h.disk[0]->st.bad_reqs, 21);
+	CU_ASSERT_EQUAL(h.disk[1]->st.bad_reqs, 2);
 	CU_ASSERT_EQUAL(h.disk[0]->q.state, PVQ_ACTIVE);
 	pv_host_destroy(&h);
 	CU_ASSERT_TRUE(img_matches(&m));
@@ -923,7 +986,7 @@ static uint32_t model_status(const struct hv_blk_req *r, uint64_t sectors)
 {
 	uint64_t total = 0;
 
-	if (r->op > HV_BLK_OP_FLUSH)
+	if (r->op > HV_BLK_OP_WRITE_FUA)
 		return HV_BLK_S_UNSUPP;
 	if (r->reserved || (r->op == HV_BLK_OP_FLUSH && r->nr_seg))
 		return HV_BLK_S_BADREQ;
@@ -1057,7 +1120,7 @@ static void test_random_requests(void)
 		struct hv_blk_req *r = &z.io[k].r;
 		bool sane = rnd() & 1;
 #define PICK(v) (sane ? pick(ok_##v, sizeof(ok_##v) / 8) : pick(v, sizeof(v) / 8))
-		*r = (struct hv_blk_req){ .op = (uint32_t)(rnd() % (sane ? 3 : 4)),
+		*r = (struct hv_blk_req){ .op = (uint32_t)(rnd() % (sane ? 4 : 5)),
 					  .sector = PICK(secs),
 					  .nr_seg = (uint32_t)(sane ? 1 + rnd() % 3 : rnd() % 17) };
 		if (rnd() % 16 == 0)
@@ -1116,6 +1179,7 @@ int suite_pvblk(void)
 		{ "round trip across the 2^32 index wrap", test_roundtrip_wrap },
 		{ "round trip with hv's I/O thread busy-polling", test_roundtrip_iopoll },
 		{ "hostile requests: statuses, images unchanged", test_hostile_requests },
+		{ "WRITE_FUA: a FUA write of the disk, on the image; null takes it", test_write_fua },
 		{ "hostile ring indices break only that queue", test_hostile_ring },
 		{ "detach (also a broken queue) and attach again", test_detach_reattach },
 		{ "a timed-out detach stays pending", test_detach_pending },

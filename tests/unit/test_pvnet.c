@@ -785,6 +785,183 @@ static void test_rx_errors_counted(void)
 			 HV_NET_S_LINK_DOWN);
 }
 
+/* ---- the link follows the tap ----------------------------------------------------- */
+
+/* One rtnetlink message about interface ifindex, as the kernel sends it. */
+static void link_msg(int fd, uint16_t type, int ifindex, unsigned flags)
+{
+	const struct net_link_req m = {
+		.h = { .nlmsg_len = sizeof(m), .nlmsg_type = type },
+		.i = { .ifi_index = ifindex, .ifi_flags = flags },
+	};
+
+	CU_ASSERT_EQUAL(send(fd, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+}
+
+#define LOWER_UP 0x10000 /* IFF_LOWER_UP: the carrier */
+
+/* What the messages say about one interface: the last word wins, others are ignored. */
+static void test_link_parse(void)
+{
+	struct net_link_req m[3];
+	struct {
+		struct nlmsghdr h;
+		int error;
+	} e = { { sizeof(e), NLMSG_ERROR, 0, NET_LINK_SEQ, 0 }, -ENODEV };
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		m[i] = (struct net_link_req){ .h = { sizeof(m[i]), RTM_NEWLINK, 0, 0, 0 },
+					      .i = { .ifi_index = 7 } };
+	m[0].i.ifi_flags = IFF_UP | LOWER_UP;
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m[0]), 7), NET_LINK_UP);
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m[0]), 8), -1); /* another interface */
+	m[0].i.ifi_flags = IFF_UP;                                 /* no carrier */
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m[0]), 7), NET_LINK_DOWN);
+	m[0].i.ifi_flags = LOWER_UP | IFF_RUNNING;                 /* set down */
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m[0]), 7), NET_LINK_DOWN);
+	/* Several in one read: the last about ifindex 7 counts. */
+	m[1].i.ifi_flags = IFF_UP | LOWER_UP;
+	m[2].i.ifi_index = 8;
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m), 7), NET_LINK_UP);
+	m[2].h.nlmsg_type = RTM_DELLINK;
+	m[2].i.ifi_index = 7;
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m), 7), NET_LINK_GONE);
+	/* A message cut short still counts if its fixed part is whole; less is nothing. */
+	m[0].h.nlmsg_len = 4096;
+	m[0].i.ifi_flags = IFF_UP | LOWER_UP;
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m[0]), 7), NET_LINK_UP);
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m[0]) - 1, 7), -1);
+	m[0].h.nlmsg_len = 3; /* a length shorter than its header: the read ends */
+	CU_ASSERT_EQUAL(net_link_parse(m, sizeof(m), 7), -1);
+	CU_ASSERT_EQUAL(net_link_parse(m, 0, 7), -1);
+	/* hv's own query refused: the interface no longer exists. */
+	CU_ASSERT_EQUAL(net_link_parse(&e, sizeof(e), 7), NET_LINK_GONE);
+	e.h.nlmsg_seq = 0; /* somebody else's */
+	CU_ASSERT_EQUAL(net_link_parse(&e, sizeof(e), 7), -1);
+}
+
+static void count_event(void *ctx)
+{
+	__atomic_fetch_add((unsigned *)ctx, 1, __ATOMIC_ACQ_REL);
+}
+
+static void tx_status(void *arg, uint32_t status)
+{
+	*(uint32_t *)arg = status;
+}
+
+/* Sends frame n from buf and waits for its completion; its status. */
+static uint32_t send_one(struct pvnet_fe *fe, uint8_t *buf, uint32_t n)
+{
+	struct pvnet_fe_seg seg = { buf, frame_len(n) };
+	uint32_t status = UINT32_MAX;
+
+	frame_fill(buf, n);
+	CU_ASSERT_EQUAL(pvnet_fe_send(fe, &seg, 1, tx_status, &status), 0);
+	pvnet_fe_kick(fe);
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(fe), status != UINT32_MAX)));
+	return status;
+}
+
+/* Frame n came out of the wire end fd, intact (or nothing came: false). */
+static bool wire_got(int fd, uint32_t n)
+{
+	uint8_t got[MAX_FRAME + 8], want[MAX_FRAME];
+	ssize_t len = recv(fd, got, sizeof(got), 0);
+
+	frame_fill(want, n);
+	return len == (ssize_t)frame_len(n) && !memcmp(got, want, (size_t)len);
+}
+
+/*
+ * The state machine on the real I/O thread: rtnetlink messages (from a
+ * datagram socketpair standing in for the kernel's) take the link down and
+ * up; the guest reads it with HV_HC_DEV_INFO, the link callback runs for
+ * each change; while down TX completes LINK_DOWN and reaches no wire, RX
+ * buffers wait; up again, frames flow both ways on the same queues; a
+ * deleted tap is down for good.
+ */
+static void test_link_follows_tap(void)
+{
+	struct rx_log log = { .next = 100, .in_order = true };
+	struct pvnet_fe_config cfg = { 16, 16, RX_VEC, 0, 0, rx_check, &log };
+	const struct timeval limit = { .tv_sec = 5 };
+	struct net net = { 0 };
+	uint8_t *buf, want[MAX_FRAME];
+	unsigned events = 0;
+	struct pvnet_back *n;
+	char *line = NULL;
+	size_t len = 0;
+	struct pv_host h;
+	struct pvnet_fe fe;
+	int sp[2], nl[2];
+	FILE *f;
+
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp), 0);
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, nl), 0);
+	CU_ASSERT_EQUAL_FATAL(setsockopt(sp[1], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)), 0);
+	CU_ASSERT_EQUAL_FATAL(net_tap_adopt(&net, sp[0], "sp"), 0);
+	net_link_watch_fd(net.link, nl[0], 7);
+	CU_ASSERT_EQUAL_FATAL(pv_host_init(&h, MEM, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_add_nic_on(&h, &net), 0);
+	n = h.nic[0];
+	n->link_event = count_event;
+	n->link_ctx = &events;
+	CU_ASSERT_EQUAL_FATAL(pv_host_start(&h), 0);
+	CU_ASSERT_EQUAL_FATAL(pv_host_attach_nic(&h, &fe, 0, &cfg), 0);
+	buf = pv_host_alloc(&h, MAX_FRAME);
+	CU_ASSERT_TRUE(pvnet_fe_link_up(&fe));
+	CU_ASSERT_EQUAL(send_one(&fe, buf, 1), HV_NET_S_OK);
+	CU_ASSERT_TRUE(wire_got(sp[1], 1));
+
+	/* Another interface's news changes nothing; the tap without carrier is down. */
+	link_msg(nl[1], RTM_NEWLINK, 8, 0);
+	link_msg(nl[1], RTM_NEWLINK, 7, IFF_UP);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&events, __ATOMIC_ACQUIRE) == 1));
+	CU_ASSERT_FALSE(pvnet_fe_link_up(&fe));
+	CU_ASSERT_EQUAL(net.link->downs, 1);
+	CU_ASSERT_EQUAL(send_one(&fe, buf, 2), HV_NET_S_LINK_DOWN);
+	CU_ASSERT_EQUAL(recv(sp[1], want, sizeof(want), MSG_DONTWAIT), -1);
+	/* RX buffers wait: none came back LINK_DOWN, hv still holds its receives. */
+	CU_ASSERT_EQUAL(__atomic_load_n(&n->st.rx_link_down, __ATOMIC_ACQUIRE), 0);
+	CU_ASSERT_EQUAL(fe.st.rx_held, 0);
+	CU_ASSERT_EQUAL(hv_ring_load_acquire(&fe.rx.sq->cons), net_tap_ops.recv_depth);
+	/* Set down too, then up with carrier: up, no reattach. */
+	link_msg(nl[1], RTM_NEWLINK, 7, LOWER_UP);
+	link_msg(nl[1], RTM_NEWLINK, 7, IFF_UP | LOWER_UP);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&events, __ATOMIC_ACQUIRE) == 2));
+	CU_ASSERT_TRUE(pvnet_fe_link_up(&fe));
+	CU_ASSERT_EQUAL(net.link->ups, 1);
+	CU_ASSERT_EQUAL(send_one(&fe, buf, 3), HV_NET_S_OK);
+	CU_ASSERT_TRUE(wire_got(sp[1], 3));
+	frame_fill(want, 100);
+	CU_ASSERT_EQUAL(send(sp[1], want, frame_len(100), 0), (ssize_t)frame_len(100));
+	CU_ASSERT_TRUE(EVENTUALLY((pvnet_fe_poll(&fe), log.frames == 1)));
+	CU_ASSERT_EQUAL(log.bad, 0);
+
+	/* Deleted: down for good, whatever a later message says. */
+	link_msg(nl[1], RTM_DELLINK, 7, 0);
+	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&events, __ATOMIC_ACQUIRE) == 3));
+	link_msg(nl[1], RTM_NEWLINK, 7, IFF_UP | LOWER_UP);
+	CU_ASSERT_EQUAL(send_one(&fe, buf, 4), HV_NET_S_LINK_DOWN);
+	CU_ASSERT_FALSE(pvnet_fe_link_up(&fe));
+	CU_ASSERT_EQUAL(__atomic_load_n(&events, __ATOMIC_ACQUIRE), 3);
+	CU_ASSERT_EQUAL(net.link->downs, 2);
+	pvnet_fe_detach(&fe);
+	iothread_stop(&h.vm->io); /* the counters are read at hv's end, as here */
+	f = open_memstream(&line, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vm_print_stats(f, h.vm);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "pvnet0 (sp): link down;"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "; 2 link downs, 1 link ups"));
+	free(line);
+	pv_host_destroy(&h); /* closes sp[0] and nl[0] */
+	close(sp[1]);
+	close(nl[1]);
+}
+
 /*
  * One table picks the backend by prefix; each owns its state, which its
  * close frees (frames the loop still holds: LeakSanitizer sees any left).
@@ -849,6 +1026,8 @@ int suite_pvnet(void)
 		{ "backends: one table by prefix, each closes its own state", test_backend_table },
 		{ "rx errors (runt, host error, engine full, link down) counted in --stats",
 		  test_rx_errors_counted },
+		{ "link: what rtnetlink messages say about one interface", test_link_parse },
+		{ "link follows the tap: down, up, gone; TX, RX and the event", test_link_follows_tap },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvnet", t);

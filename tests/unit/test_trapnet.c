@@ -53,10 +53,59 @@ static void test_status_isr_together(void)
 	ut_vm_free(vm);
 }
 
+/* Sends the 60 bytes at BUF and waits for the send to end; its status. */
+static uint64_t send_wait(struct vm *vm)
+{
+	uint64_t st = HV_TRAPNET_ST_BUSY;
+
+	wr(vm, HV_TRAPNET_R_TX_ADDR, BUF);
+	wr(vm, HV_TRAPNET_R_TX_ADDR + 4, 0);
+	wr(vm, HV_TRAPNET_R_TX_LEN, 60);
+	wr(vm, HV_TRAPNET_R_TX_CMD, HV_TRAPNET_CMD_SEND);
+	CU_ASSERT_TRUE(EVENTUALLY(!((st = rd(vm, HV_TRAPNET_R_TX_STATUS)) & HV_TRAPNET_ST_BUSY)));
+	return st;
+}
+
+/*
+ * LINK follows the backend's link (net_link_set, what the tap's watch calls
+ * on the I/O thread): each change sets ISR.LINK; sends complete LINK_DOWN
+ * while it is down and OK once it is up again; gone is for good.
+ */
+static void test_link_follows(void)
+{
+	struct vm *vm = ut_vm_with(MEM, &trapnet_dev_kind, "loop");
+	struct trapnet_dev *t = vm_device(vm, &trapnet_dev_kind, 0);
+	struct hv_dev_desc d;
+
+	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_LINK), 1);
+	wr(vm, HV_TRAPNET_R_IER, HV_TRAPNET_INT_LINK);
+	net_link_set(t->net.link, NET_LINK_DOWN);
+	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_LINK), 0);
+	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_ISR), HV_TRAPNET_INT_LINK);
+	trapnet_dev_kind.update_desc(t, &d);
+	CU_ASSERT_EQUAL(d.flags & HV_DEV_F_LINK_UP, 0);
+	wr(vm, HV_TRAPNET_R_ISR, HV_TRAPNET_INT_LINK);
+	CU_ASSERT_EQUAL(send_wait(vm), HV_NET_S_LINK_DOWN);
+	net_link_set(t->net.link, NET_LINK_UP);
+	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_LINK), 1);
+	CU_ASSERT_TRUE(rd(vm, HV_TRAPNET_R_ISR) & HV_TRAPNET_INT_LINK);
+	trapnet_dev_kind.update_desc(t, &d);
+	CU_ASSERT_EQUAL(d.flags & HV_DEV_F_LINK_UP, HV_DEV_F_LINK_UP);
+	wr(vm, HV_TRAPNET_R_ISR, HV_TRAPNET_INT_LINK | HV_TRAPNET_INT_TX);
+	CU_ASSERT_EQUAL(send_wait(vm), HV_NET_S_OK);
+	net_link_set(t->net.link, NET_LINK_GONE);
+	net_link_set(t->net.link, NET_LINK_UP); /* nothing comes back from gone */
+	CU_ASSERT_EQUAL(rd(vm, HV_TRAPNET_R_LINK), 0);
+	CU_ASSERT_EQUAL(t->net.link->downs, 2);
+	CU_ASSERT_EQUAL(t->net.link->ups, 1);
+	ut_vm_free(vm);
+}
+
 int suite_trapnet(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "TX_STATUS, ISR and the interrupt change together", test_status_isr_together },
+		{ "LINK follows the backend's link: down, up, gone", test_link_follows },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("trapnet", tests);

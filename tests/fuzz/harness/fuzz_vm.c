@@ -141,8 +141,8 @@ static uint64_t checked_iov(const char *name, const struct iovec *iov, unsigned 
 	return total;
 }
 
-static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const struct iovec *iov,
-		      unsigned n, uint64_t off, struct ioeng_op *op)
+static int checked_rw(struct ioeng *e, const struct disk *d, enum disk_io io,
+		      const struct iovec *iov, unsigned n, uint64_t off, struct ioeng_op *op)
 {
 	uint64_t total = checked_iov(d->name, iov, n, HV_BLK_MAX_SEG, HV_BLK_SEG_ALIGN);
 
@@ -151,9 +151,9 @@ static int checked_rw(struct ioeng *e, const struct disk *d, bool write, const s
 		broken_promise("%s: %llu bytes at %llu, outside the %llu-byte image", d->name,
 			       (unsigned long long)total, (unsigned long long)off,
 			       (unsigned long long)d->size);
-	if (write && d->ro)
+	if (io != DISK_READ && d->ro)
 		broken_promise("%s: a write to a read-only disk", d->name);
-	return backend_of(d)->orig.disk->rw(e, d, write, iov, n, off, op);
+	return backend_of(d)->orig.disk->rw(e, d, io, iov, n, off, op);
 }
 
 static int checked_flush(struct ioeng *e, const struct disk *d, struct ioeng_op *op)
