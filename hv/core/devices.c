@@ -42,11 +42,19 @@ static void pvblk_bind(void *dev, struct msix *m)
 	b->q.msix = m;
 }
 
+/* pvnet_back calls it whenever HV_DEV_F_LINK_UP changes (the guest rereads its descriptor). */
+static void pvnet_link_event(void *ctx)
+{
+	msix_signal(ctx, HV_NET_MSIX_LINK);
+}
+
 static void pvnet_bind(void *dev, struct msix *m)
 {
 	struct pvnet_back *n = dev;
 
 	n->rxq.msix = n->txq.msix = m;
+	n->link_ctx = m;
+	n->link_event = pvnet_link_event;
 }
 
 static const struct device_pci device_pcis[] = {
