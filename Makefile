@@ -264,6 +264,15 @@ $(BUILD)/bench/loopback-blkbench: $(LB_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)gcc $(LB_CFLAGS) -o $@ $(LB_OBJS) $(LIBURING_A) -lpthread
 
+# durwrite's records in FUA writes through hv's PV disk backend, no VM
+# (tests/integration/durability.sh: hv's kernel sends no FUA).
+HD_OBJS := $(patsubst %.c,$(BUILD)/lb-obj/%.o,tests/integration/host-durwrite.c $(TL_SRCS) \
+	   $(HV_LIB) $(PV_SRCS) guest-kernel/sha256.c)
+$(BUILD)/tests/host-durwrite: $(HD_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)gcc $(LB_CFLAGS) -o $@ $(HD_OBJS) $(LIBURING_A) -lpthread
+
 # The CPU-bound kernel: sha256.c with the guest's own code-generation flags.
 $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha256.c \
 		guest-kernel/include/cpubench.h guest-kernel/include/sha256.h $(DEPS)
@@ -286,11 +295,12 @@ unit: $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)/unit-tests-tsan
 
 TEST_DEPS := $(BUILD)/unit-tests $(BUILD)/unit-tests-tsan all $(BUILD)/tests/host-cpuloop \
-	     $(BUILD)/tests/hv-noflush $(BENCH_TOOLS) $(PEERS_IMG) \
+	     $(BUILD)/tests/hv-noflush $(BUILD)/tests/host-durwrite $(BENCH_TOOLS) $(PEERS_IMG) \
 	     $(TESTVM) $(LINUX_IMG) $(FUZZ_BINS)
 
 # The integration suite alone, on this machine's /dev/kvm (which must be VMX/SVM).
-integration: all $(BUILD)/tests/host-cpuloop $(BUILD)/tests/hv-noflush $(BENCH_TOOLS) $(PEERS_IMG) \
+integration: all $(BUILD)/tests/host-cpuloop $(BUILD)/tests/hv-noflush $(BUILD)/tests/host-durwrite \
+	     $(BENCH_TOOLS) $(PEERS_IMG) \
 	     $(LINUX_IMG)
 	tests/integration/run.sh
 

@@ -36,7 +36,7 @@ static bool link_up(const struct pvnet_back *n)
 }
 
 /* The backend is gone (a deleted tap): the link is down for good. */
-static void link_down(struct pvnet_back *n)
+static void link_lost(struct pvnet_back *n)
 {
 	net_link_lost(n->net.link);
 }
@@ -95,7 +95,7 @@ static void rx_done(struct ioeng_op *op, int res)
 	if (res == -ECANCELED) {
 		/* a detach ended it: the guest's doing, no error */
 	} else if (net_gone(res)) {
-		link_down(n);
+		link_lost(n);
 		stat_add(&n->st.rx_link_down, 1);
 	} else {
 		stat_add(res >= 0 ? &n->st.rx_runts : &n->st.rx_errors, 1);
@@ -153,7 +153,7 @@ static void scratch_done(struct ioeng_op *op, int res)
 	if (res > 0)
 		stat_add(&n->st.rx_dropped, 1);
 	else if (net_gone(res))
-		link_down(n);
+		link_lost(n);
 	/*
 	 * Still starving: keep dropping.  Not once the guest's buffers are held
 	 * (rx_start's cancel can lose the race with a frame): scratch would
@@ -287,7 +287,7 @@ static void tx_done(struct ioeng_op *op, int res)
 	} else if (res < 0 && (net_gone(res) || !link_up(t->n))) {
 		/* Gone, or refused (EIO) by a tap the watch saw set down meanwhile. */
 		if (net_gone(res))
-			link_down(t->n);
+			link_lost(t->n);
 		tx_post(t->n, t, HV_NET_S_LINK_DOWN, 0);
 	} else {
 		tx_post(t->n, t, HV_NET_S_IOERR, res > 0 ? (uint32_t)res : 0);

@@ -436,16 +436,9 @@ static int hvb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		err = -ENODEV;
 		goto free;
 	}
-	err = pci_enable_device(pdev);
+	err = hv_pv_pci_up(pdev, nq);
 	if (err)
 		goto free;
-	pci_set_master(pdev);
-	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (err)
-		goto disable;
-	err = pci_alloc_irq_vectors(pdev, nq, nq, PCI_IRQ_MSIX);
-	if (err < 0)
-		goto disable;
 	/* Before the disk: its hardware contexts point at their queues. */
 	d->q = kcalloc(nq, sizeof(*d->q), GFP_KERNEL);
 	err = d->q ? hvb_setup_disk(d, nq) : -ENOMEM;
@@ -466,9 +459,7 @@ queues:
 	hvb_free_disk(d);
 vectors:
 	kfree(d->q);
-	pci_free_irq_vectors(pdev);
-disable:
-	pci_disable_device(pdev);
+	hv_pv_pci_down(pdev);
 free:
 	kfree(d);
 	return err;
@@ -480,8 +471,7 @@ static void hvb_remove(struct pci_dev *pdev)
 
 	del_gendisk(d->disk); /* waits for every request */
 	hvb_free_queues(d);
-	pci_free_irq_vectors(pdev);
-	pci_disable_device(pdev);
+	hv_pv_pci_down(pdev);
 	hvb_free_disk(d);
 	kfree(d);
 }
@@ -492,19 +482,9 @@ static const struct pci_device_id hvb_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, hvb_ids);
 
-static struct pci_driver hvb_driver = {
+struct pci_driver hv_blk_driver = {
 	.name = "hv_blk",
 	.id_table = hvb_ids,
 	.probe = hvb_probe,
 	.remove = hvb_remove,
 };
-
-int hv_blk_register(void)
-{
-	return pci_register_driver(&hvb_driver);
-}
-
-void hv_blk_unregister(void)
-{
-	pci_unregister_driver(&hvb_driver);
-}

@@ -511,16 +511,9 @@ static int hvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	netif_napi_add(ndev, &p->napi, hvn_poll);
 	netif_carrier_off(ndev);
 
-	err = pci_enable_device(pdev);
+	err = hv_pv_pci_up(pdev, HV_NET_MSIX_ENTRIES);
 	if (err)
 		goto free;
-	pci_set_master(pdev);
-	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
-	if (err)
-		goto disable;
-	err = pci_alloc_irq_vectors(pdev, HV_NET_MSIX_ENTRIES, HV_NET_MSIX_ENTRIES, PCI_IRQ_MSIX);
-	if (err < 0)
-		goto disable;
 	err = hvn_request_irqs(p);
 	if (err)
 		goto irqs;
@@ -534,9 +527,7 @@ static int hvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 irqs:
 	hvn_free_irqs(p);
-	pci_free_irq_vectors(pdev);
-disable:
-	pci_disable_device(pdev);
+	hv_pv_pci_down(pdev);
 free:
 	netif_napi_del(&p->napi);
 	free_netdev(ndev);
@@ -549,8 +540,7 @@ static void hvn_remove(struct pci_dev *pdev)
 
 	unregister_netdev(p->ndev); /* stops it: detaches the queues */
 	hvn_free_irqs(p);
-	pci_free_irq_vectors(pdev);
-	pci_disable_device(pdev);
+	hv_pv_pci_down(pdev);
 	netif_napi_del(&p->napi);
 	free_netdev(p->ndev);
 }
@@ -561,19 +551,9 @@ static const struct pci_device_id hvn_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, hvn_ids);
 
-static struct pci_driver hvn_driver = {
+struct pci_driver hv_net_driver = {
 	.name = "hv_net",
 	.id_table = hvn_ids,
 	.probe = hvn_probe,
 	.remove = hvn_remove,
 };
-
-int hv_net_register(void)
-{
-	return pci_register_driver(&hvn_driver);
-}
-
-void hv_net_unregister(void)
-{
-	pci_unregister_driver(&hvn_driver);
-}

@@ -9,6 +9,7 @@
 
 #include <linux/device.h>
 #include <linux/io.h>
+#include <linux/pci.h>
 #include <linux/types.h>
 
 #include "hv_abi.h"
@@ -50,9 +51,14 @@ static inline void hv_pv_queue_kick(struct hv_pv_queue *q)
 		outl(0, q->port);
 }
 
-int hv_blk_register(void);
-void hv_blk_unregister(void);
-int hv_net_register(void);
-void hv_net_unregister(void);
+/*
+ * A PV device's PCI function enabled as a bus master with nvec MSI-X vectors
+ * (exactly: each names an hv queue's entry): 0 or -errno, nothing left on.
+ */
+int hv_pv_pci_up(struct pci_dev *pdev, unsigned int nvec);
+void hv_pv_pci_down(struct pci_dev *pdev);
+
+/* The drivers, registered by hv_pv_main.c on hv only. */
+extern struct pci_driver hv_blk_driver, hv_net_driver;
 
 #endif

@@ -10,6 +10,7 @@
  * another hypervisor or on bare metal the module loads, says in one line
  * that there is no hv, and registers no driver.
  */
+#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -21,7 +22,9 @@
 #define HV_CPUID_BASE 0x40000100u
 #define HV_CPUID_SIGNATURE "hvhvhvhvhvhv"
 
-static bool registered_blk, registered_net;
+/* Registered in this order on hv, unregistered in reverse; none elsewhere. */
+static struct pci_driver *const drivers[] = { &hv_blk_driver, &hv_net_driver };
+static unsigned int nr_registered;
 
 static bool hv_signature(void)
 {
@@ -151,6 +154,35 @@ void hv_pv_queue_free(struct hv_pv_queue *q)
 	pv_ring_free(&q->ring, &q->os);
 }
 
+int hv_pv_pci_up(struct pci_dev *pdev, unsigned int nvec)
+{
+	int err = pci_enable_device(pdev);
+
+	if (err)
+		return err;
+	pci_set_master(pdev);
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (!err) {
+		err = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
+		if (err > 0)
+			return 0;
+	}
+	pci_disable_device(pdev);
+	return err ? err : -ENOSPC;
+}
+
+void hv_pv_pci_down(struct pci_dev *pdev)
+{
+	pci_free_irq_vectors(pdev);
+	pci_disable_device(pdev);
+}
+
+static void hv_pv_unregister(void)
+{
+	while (nr_registered)
+		pci_unregister_driver(drivers[--nr_registered]);
+}
+
 static int __init hv_pv_init(void)
 {
 	s64 version;
@@ -166,26 +198,19 @@ static int __init hv_pv_init(void)
 			HV_ABI_VERSION);
 		return 0;
 	}
-	err = hv_blk_register();
-	if (err)
-		return err;
-	registered_blk = true;
-	err = hv_net_register();
-	if (err) {
-		hv_blk_unregister();
-		registered_blk = false;
-		return err;
+	for (nr_registered = 0; nr_registered < ARRAY_SIZE(drivers); nr_registered++) {
+		err = pci_register_driver(drivers[nr_registered]);
+		if (err) {
+			hv_pv_unregister();
+			return err;
+		}
 	}
-	registered_net = true;
 	return 0;
 }
 
 static void __exit hv_pv_exit(void)
 {
-	if (registered_net)
-		hv_net_unregister();
-	if (registered_blk)
-		hv_blk_unregister();
+	hv_pv_unregister();
 }
 
 module_init(hv_pv_init);

@@ -10,9 +10,14 @@
 # records 0..N are on the image.  Rounds: PV with interrupts on a written
 # image, PV polled on a sparse one (each flush commits block allocations),
 # the trap controller on a preallocated one; a round without an
-# acknowledgement fails.  A last round runs build/tests/hv-noflush (hv with
+# acknowledgement fails.  A round runs build/tests/hv-noflush (hv with
 # FLUSH a no-op, built by make from a sed of disk_file.c) and must lose
-# acknowledged records: the test shows it can fail.
+# acknowledged records: the test shows it can fail.  Two more rounds write
+# the same records with HV_BLK_OP_WRITE_FUA and no flush at all, through
+# hv's real PV backend driven by the guest's front end on a host thread
+# (build/tests/host-durwrite: hv's kernel sends no FUA): each FUA write
+# acknowledged must survive; the same program sending plain writes
+# (--no-fua) must lose some, so the FUA round can fail too.
 #
 # ext4 commits its journal every 300 s here instead of 5 s: a periodic commit
 # flushes the disk's cache too, and would make a missing FLUSH durable by
@@ -20,6 +25,7 @@
 # debugfs (the test host VM has them all); elsewhere the feature is skipped.
 DCHECK="python3 tests/integration/durability-check.py"
 NOFLUSH=build/tests/hv-noflush
+HOSTDUR=build/tests/host-durwrite
 D=$TMP/durability
 mkdir -p "$D/fs"
 mkfifo "$D/fifo"
@@ -54,8 +60,10 @@ dur_round() {
 	local opt=--disk mode l
 	shift 5
 	[ "$dev" = trapblk0 ] && opt=--trap-disk
-	"$hv" run --verbose --timeout 60 $opt "$D/fs/$img" "$KERNEL" -- "$@" durwrite "$dev" "$seed" \
-		>"$D/$name.out" 2>"$D/$name.err" &
+	local cmd=("$hv" run --verbose --timeout 60 $opt "$D/fs/$img" "$KERNEL" -- "$@" durwrite "$dev" "$seed")
+	# host-durwrite takes PARAMS (--no-fua) itself, and ends once the image is full.
+	[ "$hv" = "$HOSTDUR" ] && cmd=("$hv" "$D/fs/$img" "$seed" "$@")
+	"${cmd[@]}" >"$D/$name.out" 2>"$D/$name.err" & # pid: the program itself, for the kill
 	pid=$!
 	for ((i = 0; i < 300; i++)); do # the first acknowledgement, within 30 s
 		acked "$D/$name.out"
@@ -87,23 +95,25 @@ done
 	why="no dm-log-writes module (CONFIG_DM_LOG_WRITES)"
 if [ -n "$why" ]; then
 	skip "durability-power-cut ($why)"
-elif [ ! -x "$NOFLUSH" ]; then
-	fail durability-power-cut "$NOFLUSH missing: run make $NOFLUSH (make test and make integration build it)"
+elif [ ! -x "$NOFLUSH" ] || [ ! -x "$HOSTDUR" ]; then
+	fail durability-power-cut "$NOFLUSH or $HOSTDUR missing: run make $NOFLUSH $HOSTDUR (make test and make integration build them)"
 else
-	# A 64 MiB data device; the log holds every write and must not fill up.
+	# A 96 MiB data device; the log holds every write and must not fill up.
 	# The images are small (each cut's copy holds what was written); the
 	# no-op FLUSH runs fastest and gets twice the room, to be caught writing.
-	truncate -s 64M "$D/data"
+	truncate -s 96M "$D/data"
 	truncate -s 512M "$D/log"
 	DM=hv-durability-$$ status=""
 	data_dev=$(losetup -f --show "$D/data") log_dev=$(losetup -f --show "$D/log")
 	if ! {
-		dmsetup create "$DM" --table "0 $((64 << 11)) log-writes $data_dev $log_dev" &&
+		dmsetup create "$DM" --table "0 $((96 << 11)) log-writes $data_dev $log_dev" &&
 			dmsetup mknodes "$DM" &&
 			mkfs.ext4 -q -b 4096 -N 64 -E nodiscard,lazy_itable_init=0 "/dev/mapper/$DM" &&
 			mount -t ext4 -o commit=300 "/dev/mapper/$DM" "$D/fs" &&
 			head -c 8M /dev/zero >"$D/fs/pv.img" &&
 			head -c 16M /dev/zero >"$D/fs/noflush.img" &&
+			head -c 16M /dev/zero >"$D/fs/fua.img" &&
+			head -c 16M /dev/zero >"$D/fs/nofua.img" &&
 			truncate -s 8M "$D/fs/sparse.img" &&
 			fallocate -l 8M "$D/fs/trap.img" &&
 			sync -f "$D/fs/pv.img"
@@ -114,6 +124,8 @@ else
 		dur_round pv-poll durable "$HV" pvblk0 sparse.img poll=all
 		dur_round trap durable "$HV" trapblk0 trap.img
 		dur_round noflush lost "$NOFLUSH" pvblk0 noflush.img
+		dur_round fua durable "$HOSTDUR" pvblk0 fua.img
+		dur_round nofua lost "$HOSTDUR" pvblk0 nofua.img --no-fua
 		status=$(dmsetup status "$DM")
 	fi
 	umount "$D/fs" 2>/dev/null
@@ -125,7 +137,7 @@ else
 		esac
 		$DCHECK "$D/log" "$D/data" "$D/rounds" "$D" >"$D/check.out" 2>&1
 		RC=$?
-		for r in pv pv-poll trap noflush; do
+		for r in pv pv-poll trap noflush fua nofua; do
 			line=$(grep "^durability: $r: " "$D/check.out")
 			read -r marks mode <"$D/$r.info"
 			if [ "$mode" != O_DIRECT ]; then
