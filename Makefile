@@ -61,7 +61,7 @@ $(BUILD)/fuzz-obj/hv/sandbox/sandbox.o: $(HV_GEN)/syscall_names.h
 # scripts/fetch-cjson.sh puts cJSON.c and .h under build/gen/cjson/, which
 # every build of the API's objects (hv, unit tests, fuzz, loopback) needs.
 CJSON_H := $(HV_GEN)/cjson/cJSON.h
-$(CJSON_H): scripts/fetch-cjson.sh $(DEPS)
+$(CJSON_H): scripts/fetch-cjson.sh scripts/debsrc.sh $(DEPS)
 	$(Q)scripts/fetch-cjson.sh $(BUILD)/cjson $(@D)
 $(foreach d,hv-obj ut-obj/hv lb-obj/hv ut-tsan-obj/hv fuzz-obj/hv,$(patsubst hv/%.c,$(BUILD)/$(d)/%.o,$(wildcard hv/api/*.c hv/snap/snap_api.c))) \
 $(BUILD)/ut-obj/tests/unit/test_api.o $(BUILD)/ut-tsan-obj/tests/unit/test_api.o: $(CJSON_H)
@@ -80,7 +80,7 @@ $(BUILD)/hv: $(HV_OBJS)
 # build/; the project carries only the port (guest-kernel/net/).
 LWIP_DIR   := $(BUILD)/lwip/src-tree
 LWIP_STAMP := $(BUILD)/lwip/.stamp
-$(LWIP_STAMP): scripts/fetch-lwip.sh $(DEPS)
+$(LWIP_STAMP): scripts/fetch-lwip.sh scripts/debsrc.sh $(DEPS)
 	$(Q)scripts/fetch-lwip.sh $(BUILD)/lwip
 	@touch $@
 # What the guest uses: the core, IPv4, Ethernet, and the iperf2 server.

@@ -2,9 +2,8 @@
 # Fetches lwIP, the guest's TCP/IP stack, from Debian's source package and
 # unpacks its upstream tarball into build/lwip/src-tree (the Makefile's
 # LWIP_DIR).  Nothing of lwIP is kept in the project: only its port
-# (guest-kernel/net/).  apt-get source runs on a private sources file with a
-# deb-src line for this machine's own Debian mirror and a private lists
-# directory, so the machine's apt configuration is neither needed nor touched.
+# (guest-kernel/net/).  apt-get source runs as scripts/debsrc.sh says, without
+# touching the machine's apt configuration.
 #   scripts/fetch-lwip.sh OUT-DIR     (the Makefile passes build/lwip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,45 +15,11 @@ TARBALL=${PKG}_${VERSION}.orig.tar.xz
 
 die() { echo "fetch-lwip: $*" >&2; exit 1; }
 
-# The first http(s) Debian archive URI this machine's apt uses (deb822 or
-# one-line format); the security archive carries no lwip.
-mirror() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f" |
-			grep -v -- '-security' | grep -E '^https?://' | head -1)
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break } }' "$f" |
-			grep -v -- '-security' | head -1)
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-	echo http://deb.debian.org/debian
-}
-
-command -v apt-get >/dev/null || die "apt-get not found (Debian is needed to fetch lwIP)"
+. scripts/debsrc.sh
 command -v xz >/dev/null || die "xz not found (run scripts/install-deps.sh)"
 
-mkdir -p "$OUT/apt/lists/partial" "$OUT/apt/cache" "$OUT/dl"
-APT=$(cd "$OUT/apt" && pwd) # apt resolves relative Dir:: paths against its own root
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-SIGNED=""
-[ -r "$KEYRING" ] && SIGNED="[signed-by=$KEYRING] "
-echo "deb-src $SIGNED$(mirror) $SUITE main" >"$APT/sources.list"
-# Private lists and caches: no root needed, and the machine's apt state is untouched.
-APT_OPTS=(-o "Dir::Etc::SourceList=$APT/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT/cache" -o Debug::NoLocking=1
-	-o APT::Sandbox::User="$(id -un)")
-
 if [ ! -s "$OUT/dl/$TARBALL" ]; then
-	echo "fetch-lwip: apt-get source $PKG from $(mirror) ($SUITE)" >&2
-	apt-get -q "${APT_OPTS[@]}" update >"$APT/update.log" 2>&1 ||
-		die "apt-get update of the private deb-src list failed (see $APT/update.log)"
-	(cd "$OUT/dl" && apt-get -q "${APT_OPTS[@]}" source --download-only "$PKG") \
-		>"$APT/source.log" 2>&1 || die "apt-get source $PKG failed (see $APT/source.log)"
+	debsrc_download fetch-lwip "$OUT" "$PKG" "$SUITE" || exit 1
 	[ -s "$OUT/dl/$TARBALL" ] || die "no $TARBALL after apt-get source (the port expects lwIP $VERSION)"
 fi
 
