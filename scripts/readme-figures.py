@@ -27,7 +27,7 @@ row a script produced is shown.
 usage: scripts/readme-figures.py [--check] [--only NAME]...
   --check  change nothing; exit 1 if a block differs from the files
   --only   render only the named blocks (the others are left as they are)"""
-import json, os, re, sys, time
+import json, os, re, subprocess, sys, time
 
 LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
 BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
@@ -86,6 +86,17 @@ def failures(fs):
         out.append("* %s run %s: %s" % (" ".join(filter(None, [x.get("path"), x.get("workload")])),
                                         x.get("rep"), x.get("why")))
     return out
+
+
+HV_BIN = "build/hv"
+
+
+def block_cli():
+    """hv's --help, verbatim: the README's CLI cannot drift from the binary."""
+    r = subprocess.run([HV_BIN, "--help"], capture_output=True, text=True, timeout=30)
+    if r.returncode != 0 or not r.stdout.startswith("usage:"):
+        sys.exit("readme-figures: %s --help failed (status %d)" % (HV_BIN, r.returncode))
+    return ["```"] + r.stdout.rstrip("\n").split("\n") + ["```"]
 
 
 def block_testvm():
@@ -541,14 +552,14 @@ def block_exits():
     return out + ["", costs["caveat"]]
 
 
-BLOCKS = {"testvm": block_testvm, "boot": block_boot, "bench": block_bench,
+BLOCKS = {"cli": block_cli, "testvm": block_testvm, "boot": block_boot, "bench": block_bench,
           "net": block_net, "peers": block_peers, "exits": block_exits,
           "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot,
           "linux-peers": block_linux_peers}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
-SOURCES = {"testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
+SOURCES = {"cli": (HV_BIN,), "testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
            "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (RESULTS,)}
 # README's summaries: one small table per question, cut from a full block in
@@ -559,6 +570,7 @@ SUMMARIES = {
                       "trap-vs-hypercall"),
     "summary-peers": ("peers", None, "Aims, ", "beside-qemu-and-linux"),
     "summary-net": ("net", "Side by side (same run):", None, "network"),
+    "summary-linux": ("linux-peers", None, "Aims: ", "the-same-linux-guest-on-hv-and-on-qemu"),
 }
 DOCS = ("README.md", "BENCHMARKS.md", "SECURITY.md")
 
