@@ -26,6 +26,7 @@ cd "$(dirname "$0")/../.."
 
 ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api snapshot"
 NO_KVM="cli elf disk-args"
+[ "${1:-}" = --list ] && { echo "$ALL"; exit 0; }
 features=${*:-$ALL}
 for f in $features; do
 	[ -f "tests/integration/$f.sh" ] && case " $ALL " in *" $f "*) ;; *) false ;; esac ||
@@ -39,6 +40,7 @@ for f in "$HV" "$KERNEL" build/tests/host-cpuloop build/bench/native-blkbench bu
 done
 
 for f in $features; do
+	t0=$(date +%s)
 	echo "---- $f"
 	case " $NO_KVM " in
 	*" $f "*) ;;
@@ -51,5 +53,7 @@ for f in $features; do
 		;;
 	esac
 	. "tests/integration/$f.sh"
+	# How long each feature took: scripts/run-tests.sh balances its groups by these.
+	echo "---- $f took $(($(date +%s) - t0)) s"
 done
 summary
