@@ -283,7 +283,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-peers peers clean
+.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-peers bench-linux peers clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -338,6 +338,11 @@ peers: $(PEERS_IMG)
 # virtio and with emulated devices, disk and network, into build/bench/peers.json.
 bench-peers: all $(BENCH_TOOLS) $(PEERS_IMG)
 	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv trap net hv-linux qemu-virtio qemu-emulated" --name peers \
+		$(if $(BENCH_TIME),--time $(BENCH_TIME))
+
+# The same Linux guest on hv's PV devices and on QEMU's virtio: build/bench/linux.json.
+bench-linux: all $(BENCH_TOOLS) $(PEERS_IMG)
+	@QUICK=$(QUICK) scripts/bench.sh --paths "hv-linux qemu-virtio" --name linux \
 		$(if $(BENCH_TIME),--time $(BENCH_TIME))
 
 clean:

@@ -408,18 +408,19 @@ def block_peers():
 
 
 LINUX_PAIR = ("hv-linux", "qemu-virtio")
+LINUX_PEERS = "build/bench/linux.json"  # make bench-linux
 
 
 def block_linux_peers():
     """The same Linux guest (kernel, initramfs, fio and iperf jobs) on hv's PV
     devices and on QEMU's virtio, one run: per I/O and per frame, exit by exit."""
-    d = load(RESULTS)
+    d = load(LINUX_PEERS)
     if not d or not any(r.get("path") == "hv-linux" for r in d["results"] + d.get("net_results", [])):
-        return not_measured(RESULTS + "'s hv-linux rows", "run `make bench-peers` or `make bench`")
+        return not_measured(LINUX_PEERS, "run `make bench-linux`")
     by = {(r["path"], r["workload"]): r for r in d["results"] + d.get("net_results", [])}
     get = lambda p, w, k: (by.get((p, w)) or {}).get(k)
     blk = next((r for r in d["results"] if r["path"] == "qemu-virtio" and r.get("disk")), None)
-    out = ["From `%s` (%s; %s): `make bench-peers`, %d runs per row, medians. Both rows boot "
+    out = ["From `%s` (%s; %s): `make bench-linux`, %d runs per row, medians. Both rows boot "
            "the same `vmlinux` (Debian's, the test host VM's), the same initramfs "
            "(`scripts/peers/build.sh`: busybox, fio, iperf, Debian's virtio modules and hv's "
            "`pv-drivers/linux` modules) and run the same fio and iperf jobs on the same "
@@ -427,7 +428,7 @@ def block_linux_peers():
            "QEMU's virtio-blk-pci and virtio-net-pci (%s). Exits are KVM's counts of each "
            "VM (debugfs), less the serial handshake around each window; each block row less "
            "its baseline, the same fio stopping after its first I/O. Times are %s." % (
-               RESULTS, d["date"], where(d["machine"]), d["runs"],
+               LINUX_PEERS, d["date"], where(d["machine"]), d["runs"],
                blk and "%s, fio engine %s" % (blk["disk"], blk.get("engine")) or "QEMU did not run",
                "emulator times: compare within this table" if d["machine"].get("testvm")
                else "this machine's"), ""]
@@ -561,7 +562,7 @@ BLOCKS = {"cli": block_cli, "testvm": block_testvm, "boot": block_boot, "bench":
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"cli": (HV_BIN,), "testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
-           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (RESULTS,)}
+           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (LINUX_PEERS,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.
