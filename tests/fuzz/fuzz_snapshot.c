@@ -45,7 +45,7 @@ static void write_seed(const char *path)
 {
 	static const struct fuzz_dev dev = { &pvblk_back_kind, "null:65536" };
 	const struct hv_queue_setup s = { .sq_gpa = 0x4000, .cq_gpa = 0x8000, .sq_size = 8,
-					  .cq_size = 8, .vector = 0x40 };
+					  .cq_size = 8, .msix = 0 };
 	struct snap_writer w;
 	char err[ERR_MAX];
 	struct fuzz_vm f;
