@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "cjson/cJSON.h"
+#include "core/lathist.h"
 #include "core/util.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -67,6 +68,37 @@ static int add_ns(struct metrics *ms, const char *name, const char *help, const 
 
 	if (!rc)
 		ms->m[ms->n - 1].ns = true;
+	return rc;
+}
+
+int metrics_add_histogram(struct metrics *ms, const char *name, const char *help,
+			  const char *label_key, const char *label_val, const struct lathist *h)
+{
+	struct lathist c;
+	uint64_t count = lathist_read(h, &c), cum = 0;
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; !rc && i <= LATHIST_BOUNDS; i++) {
+		cum += c.n[i];
+		rc = metrics_add(ms, name, help, METRIC_HISTOGRAM, label_key, label_val, cum);
+		if (rc)
+			break;
+		ms->m[ms->n - 1].suffix = "_bucket";
+		if (i < LATHIST_BOUNDS) /* seconds, exactly: 1e-06 x 2^i */
+			snprintf(ms->m[ms->n - 1].le, sizeof(ms->m[0].le), "%.6f",
+				 (double)lathist_bound_ns(i) / 1e9);
+		else
+			snprintf(ms->m[ms->n - 1].le, sizeof(ms->m[0].le), "+Inf");
+	}
+	rc = rc ? rc : metrics_add(ms, name, help, METRIC_HISTOGRAM, label_key, label_val, c.sum_ns);
+	if (!rc) {
+		ms->m[ms->n - 1].suffix = "_sum";
+		ms->m[ms->n - 1].ns = true;
+	}
+	rc = rc ? rc : metrics_add(ms, name, help, METRIC_HISTOGRAM, label_key, label_val, count);
+	if (!rc)
+		ms->m[ms->n - 1].suffix = "_count";
 	return rc;
 }
 
@@ -152,6 +184,15 @@ static int gather_devices(struct metrics *ms, const struct vm *vm)
 		if (fclose(f) == 0 && text)
 			rc = metrics_add_device_line(ms, text);
 		free(text);
+		if (!rc && vm->dev[i].kind->latency) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s%u", vm->dev[i].kind->name, vm->dev[i].index);
+			rc = metrics_add_histogram(ms, "hv_device_request_seconds",
+						   "hv's part of each request: from taking it off the "
+						   "ring to posting its completion (backend I/O included).",
+						   "device", name, vm->dev[i].kind->latency(vm->dev[i].dev));
+		}
 	}
 	return rc;
 }
@@ -306,6 +347,10 @@ static void put_label_value(FILE *f, const char *s)
 	}
 }
 
+static const char *const type_name[] = {
+	[METRIC_COUNTER] = "counter", [METRIC_GAUGE] = "gauge", [METRIC_HISTOGRAM] = "histogram",
+};
+
 char *metrics_prometheus(const struct metrics *ms, size_t *len)
 {
 	char *text = NULL;
@@ -319,12 +364,18 @@ char *metrics_prometheus(const struct metrics *ms, size_t *len)
 
 		if (!i || strcmp(m->name, ms->m[i - 1].name))
 			fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
-				m->type == METRIC_COUNTER ? "counter" : "gauge");
-		fputs(m->name, f);
-		if (m->label_key[0]) {
-			fprintf(f, "{%s=\"", m->label_key);
-			put_label_value(f, m->label_val);
-			fputs("\"}", f);
+				type_name[m->type]);
+		fprintf(f, "%s%s", m->name, m->suffix ? m->suffix : "");
+		if (m->label_key[0] || m->le[0]) {
+			fputc('{', f);
+			if (m->label_key[0]) {
+				fprintf(f, "%s=\"", m->label_key);
+				put_label_value(f, m->label_val);
+				fputc('"', f);
+			}
+			if (m->le[0])
+				fprintf(f, "%sle=\"%s\"", m->label_key[0] ? "," : "", m->le);
+			fputc('}', f);
 		}
 		if (m->ns)
 			fprintf(f, " %llu.%09llu\n", (unsigned long long)(m->value / 1000000000ull),
@@ -353,8 +404,7 @@ char *metrics_json(const struct metrics *ms, size_t *len)
 		if (!i || strcmp(m->name, ms->m[i - 1].name)) {
 			fam = cJSON_AddObjectToObject(root, m->name);
 			if (fam) {
-				cJSON_AddStringToObject(fam, "type",
-							m->type == METRIC_COUNTER ? "counter" : "gauge");
+				cJSON_AddStringToObject(fam, "type", type_name[m->type]);
 				cJSON_AddStringToObject(fam, "help", m->help);
 			}
 			samples = fam ? cJSON_AddArrayToObject(fam, "samples") : NULL;
@@ -367,7 +417,11 @@ char *metrics_json(const struct metrics *ms, size_t *len)
 		}
 		if (m->label_key[0])
 			cJSON_AddStringToObject(labels, m->label_key, m->label_val);
+		if (m->le[0])
+			cJSON_AddStringToObject(labels, "le", m->le);
 		cJSON_AddItemToObject(s, "labels", labels);
+		if (m->suffix) /* a histogram's sample: which of its series */
+			cJSON_AddStringToObject(s, "name", m->suffix + 1);
 		cJSON_AddNumberToObject(s, "value",
 					m->ns ? (double)m->value / 1e9 : (double)m->value);
 		cJSON_AddItemToArray(samples, s);

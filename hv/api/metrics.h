@@ -17,7 +17,7 @@ struct api;
 #define METRIC_LABEL_MAX 64
 #define METRIC_LABELS 1
 
-enum metric_type { METRIC_COUNTER = 0, METRIC_GAUGE };
+enum metric_type { METRIC_COUNTER = 0, METRIC_GAUGE, METRIC_HISTOGRAM };
 
 struct metric {
 	char name[METRIC_NAME_MAX]; /* counters end in _total */
@@ -27,6 +27,9 @@ struct metric {
 	char label_val[METRIC_LABEL_MAX]; /* "" with no label */
 	uint64_t value;
 	bool ns; /* value is nanoseconds, shown as seconds */
+	/* histograms: the sample's suffix (_bucket, _sum, _count) and its le label */
+	const char *suffix;
+	char le[24];
 };
 
 struct metrics {
@@ -37,6 +40,14 @@ struct metrics {
 /* Adds one sample; 0 or -ENOMEM.  Names are made Prometheus-safe. */
 int metrics_add(struct metrics *ms, const char *name, const char *help, enum metric_type t,
 		const char *label_key, const char *label_val, uint64_t value);
+
+struct lathist;
+/*
+ * A histogram family in seconds: name_bucket{label,le} cumulative, with
+ * le="+Inf", then name_sum and name_count.  0 or -ENOMEM.
+ */
+int metrics_add_histogram(struct metrics *ms, const char *name, const char *help,
+			  const char *label_key, const char *label_val, const struct lathist *h);
 
 /*
  * A device's --stats line ("pvblk0 (a.img, file): attached, 3 requests,

@@ -54,6 +54,8 @@ struct device_kind {
 	/* One line for --verbose, and the --stats lines (each "hv: stats: ..."). */
 	void (*describe)(FILE *f, const void *dev);
 	void (*print_stats)(FILE *f, const void *dev);
+	/* Optional: its requests' latency in hv (GET /metrics), read from any thread. */
+	const struct lathist *(*latency)(const void *dev);
 	/* Frees the device; the I/O thread has stopped by then. */
 	void (*destroy)(void *dev);
 	/* Optional: registers the hypercalls of the kind's family (idempotent). */
@@ -72,6 +74,7 @@ struct device_kind {
 	int (*load)(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
 };
 
+struct lathist;
 struct msix;
 /*
  * A kind whose devices are also PCI functions with MSI-X (the PV devices,

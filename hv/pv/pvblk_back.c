@@ -15,6 +15,7 @@ struct pvblk_back_req {
 	struct ioeng_op op;
 	struct pvblk_back *b;
 	uint64_t id;
+	uint64_t taken_ns; /* for the latency histogram */
 	uint32_t bytes;
 	struct iovec iov[HV_BLK_MAX_SEG];
 	struct pvblk_back_req *next_free;
@@ -66,6 +67,7 @@ static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status
 
 	r->next_free = b->free;
 	b->free = r;
+	lathist_add(&b->lat, lathist_now_ns() - r->taken_ns);
 	if (status == HV_BLK_S_OK)
 		b->st.bytes += bytes;
 	else if (status == HV_BLK_S_IOERR)
@@ -105,6 +107,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	b->free = r->next_free;
 	b->st.reqs++;
 	r->id = req->id;
+	r->taken_ns = lathist_now_ns();
 	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
 	if (status != HV_BLK_S_OK) {
 		post(b, r, (uint32_t)status, 0);
@@ -283,6 +286,11 @@ static void destroy(void *dev)
 
 static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
 
+static const struct lathist *latency(const void *dev)
+{
+	return &((const struct pvblk_back *)dev)->lat;
+}
+
 const struct device_kind pvblk_back_kind = {
 	.name = "pvblk",
 	.option = "--disk",
@@ -296,6 +304,7 @@ const struct device_kind pvblk_back_kind = {
 	.add = add,
 	.describe = describe,
 	.print_stats = pvblk_back_print_stats,
+	.latency = latency,
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,

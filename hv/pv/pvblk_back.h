@@ -18,6 +18,7 @@
 #include "backend/disk.h"
 #include "kvm/guest_mem.h"
 #include "io/iothread.h"
+#include "core/lathist.h"
 #include "pv/pvq.h"
 
 struct kvm_vm;
@@ -34,6 +35,7 @@ struct pvblk_back {
 	pthread_mutex_t ctl;     /* attach and detach, whichever vCPU calls them */
 	struct pvblk_back_req *pool, *free; /* one per completion slot, while attached */
 	struct pvblk_back_stats st;
+	struct lathist lat;      /* hv's part of each request: taken to completed */
 };
 
 /* The --disk device kind (device.h): the table entry hv's core sees. */

@@ -1,0 +1,40 @@
+/*
+ * Latency histograms for GET /metrics: hv's part of each request, from the
+ * moment hv takes it off the ring to the moment its completion is posted.
+ * Log2 buckets with upper bounds 1 us x 2^k (k = 0 .. LATHIST_BOUNDS - 1,
+ * 1 us to about 0.5 s) and one more for everything above.  One thread (the
+ * I/O thread) adds, with relaxed stores and no locked instruction; any other
+ * reads a consistent-enough copy with relaxed loads: the count is the sum of
+ * the buckets read, so buckets, +Inf and count always agree.
+ */
+#ifndef HV_LATHIST_H
+#define HV_LATHIST_H
+
+#include <stdint.h>
+
+#define LATHIST_BOUNDS 20
+
+struct lathist {
+	uint64_t n[LATHIST_BOUNDS + 1]; /* the last: above every bound */
+	uint64_t sum_ns;
+};
+
+/* The upper bound of bucket i < LATHIST_BOUNDS, in ns. */
+static inline uint64_t lathist_bound_ns(unsigned i)
+{
+	return 1000ull << i;
+}
+
+/* The bucket of one latency: the first whose bound is >= ns. */
+unsigned lathist_bucket(uint64_t ns);
+
+/* The owning thread only. */
+void lathist_add(struct lathist *h, uint64_t ns);
+
+/* Any thread: a copy; returns the count (the sum of the buckets copied). */
+uint64_t lathist_read(const struct lathist *h, struct lathist *out);
+
+/* CLOCK_MONOTONIC in ns (vDSO: no system call). */
+uint64_t lathist_now_ns(void);
+
+#endif
