@@ -266,7 +266,7 @@ const struct api_endpoint api_endpoints[] = {
 	{ "GET", "/vm", get_vm, "The VM's state and the configuration hv run was given." },
 	{ "PUT", "/actions", put_actions, "Pause, resume or shut down the VM." },
 	{ "GET", "/metrics", get_metrics, "Counters: Prometheus text, or JSON." },
-	{ "PUT", "/snapshot/create", snap_api_create, "On a paused VM: drain I/O, write the snapshot, end." },
+	{ "PUT", "/snapshot/create", snap_api_create, "On a paused VM: drain I/O, write the snapshot; it stays paused." },
 };
 const unsigned api_endpoints_count = sizeof(api_endpoints) / sizeof(api_endpoints[0]);
 

@@ -29,7 +29,7 @@ struct snap_pvq_rec {
 _Static_assert(sizeof(struct snap_pvq_rec) == 72, "snapshot queue record layout (docs/SNAPSHOT.md)");
 
 /*
- * A queue's record, with the I/O thread stopped (nothing in flight).
+ * A queue's record, with the I/O thread quiesced (nothing in flight).
  * Fills r; 0, or -EBUSY while a request is still in flight.
  */
 int snap_pvq_save(const struct pvq *q, struct snap_pvq_rec *r);
