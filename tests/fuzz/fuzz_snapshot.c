@@ -23,6 +23,7 @@
 #include "pv/pvblk_back.h"
 #include "pv/pvq.h"
 #include "snap/snapfile.h"
+#include "snap/snap_pci.h"
 #include "snap/snapshot.h"
 
 #define RAM (256u << 10)
@@ -45,7 +46,7 @@ static void write_seed(const char *path)
 {
 	static const struct fuzz_dev dev = { &pvblk_back_kind, "null:65536" };
 	const struct hv_queue_setup s = { .sq_gpa = 0x4000, .cq_gpa = 0x8000, .sq_size = 8,
-					  .cq_size = 8, .vector = 0x40 };
+					  .cq_size = 8, .msix = 0 };
 	struct snap_writer w;
 	char err[ERR_MAX];
 	struct fuzz_vm f;
@@ -77,12 +78,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Sections from the input: a selector byte, the instance, a length, its bytes. */
 static void write_sections(struct snap_writer *w, struct fuzz_in *in)
 {
-	static const uint32_t types[] = { SNAP_SEC_VM, SNAP_SEC_DEVICE, SNAP_SEC_DEVICE, 3 };
-	uint8_t buf[1024];
+	static const uint32_t types[] = { SNAP_SEC_VM, SNAP_SEC_DEVICE, SNAP_SEC_DEVICE, 3,
+					  SNAP_SEC_PCI };
+	uint8_t buf[2048]; /* a PCI record is 1296 bytes */
 
 	snapw_init(w);
 	while (fi_left(in)) {
-		uint32_t type = types[fi_u8(in) % 4];
+		uint32_t type = types[fi_u8(in) % ARRAY_SIZE(types)];
 		uint32_t inst = fi_u8(in) % 4;
 		size_t len = fi_uint(in, 2) % sizeof(buf);
 

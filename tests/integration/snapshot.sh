@@ -18,13 +18,16 @@ api_up() {
 	return 1
 }
 
-# snap_at NAME WHEN PATH HV-RUN-ARGS...: runs hv run with a control socket;
-# when the socket is up and then WHEN has passed (MS milliseconds, or +N: the
-# guest has printed N lines), pauses the VM and snapshots it to PATH (hv then
-# exits).  Sets RC; the API's replies are in $TMP/NAME.api.
+# snap_at NAME WHEN PATH THEN HV-RUN-ARGS...: runs hv run with a control
+# socket; when the socket is up and then WHEN has passed (MS milliseconds, or
+# +N: the guest has printed N lines), pauses the VM, snapshots it to PATH
+# (the VM stays paused), runs $SNAP_PAUSED (if set) and then THEN: resume
+# (the VM goes on in the same hv) or shutdown.  Sets RC, and SNAP_BYTES to
+# the guest's output in bytes while it was paused; the API's replies are in
+# $TMP/NAME.api.
 snap_at() {
-	local name=$1 when=$2 path=$3 sock=$TMP/$1.sock pid i
-	shift 3
+	local name=$1 when=$2 path=$3 then=$4 sock=$TMP/$1.sock pid i
+	shift 4
 	timeout -k 5 200 "$HV" run --api-sock "$sock" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	pid=$!
 	api_up "$sock"
@@ -41,6 +44,11 @@ snap_at() {
 		echo
 		curl -sS -m 60 --unix-socket "$sock" -X PUT -d "{\"path\": \"$path\"}" \
 			http://hv/snapshot/create
+		echo
+		SNAP_BYTES=$(stat -c %s "$TMP/$name.out")
+		[ -z "${SNAP_PAUSED:-}" ] || eval "$SNAP_PAUSED"
+		curl -sS -m 10 --unix-socket "$sock" -X PUT -d "{\"action_type\": \"$then\"}" \
+			http://hv/actions
 		echo
 	} >"$TMP/$name.api" 2>&1
 	wait "$pid"
@@ -64,8 +72,8 @@ same() {
 steps=200
 run snap-whole 200 "$HV" run --timeout 180 "$KERNEL" -- snapcount $steps 8
 expect snap-whole 0 "^snapcount done$" out
-snap_at snap-create +5 "$S/count" --timeout 180 "$KERNEL" -- snapcount $steps 8
-expect snap-create 0 '^\{"path":"'"$S/count"'","mem_bytes":67108864,"create_ms":[0-9.]+,"state":"exiting"\}$' api
+snap_at snap-create +5 "$S/count" shutdown --timeout 180 "$KERNEL" -- snapcount $steps 8
+expect snap-create 0 '^\{"path":"'"$S/count"'","mem_bytes":67108864,"create_ms":[0-9.]+,"state":"paused"\}$' api
 # Mid-run: some lines before the snapshot, not all of them.
 if grep -q "^snapcount 1/" "$TMP/snap-create.out" && ! grep -q "done" "$TMP/snap-create.out"; then
 	pass snap-create-mid-run
@@ -86,6 +94,19 @@ cat "$TMP/snap-create.out" "$TMP/snap-restore-1.out" >"$S/joined.out"
 same snap-restore-equals-uninterrupted "$TMP/snap-whole.out" "$S/joined.out"
 # Private mapping: the guest's writes after restore never reach the file.
 same snap-mem-file-untouched "$S/count.mem.orig" "$S/count.mem"
+
+# ---- a snapshot, then the VM resumed in the same hv --------------------------------
+# The I/O thread quiesces and resumes (no thread recreated): the run finishes
+# as an uninterrupted one, and its snapshot restored elsewhere finishes too.
+snap_at snap-resume +5 "$S/res" resume --timeout 180 "$KERNEL" -- snapcount $steps 8
+expect snap-resume 0 '"state":"paused"\}$' api '^\{"state":"running"\}$' api "^snapcount done$" out
+same snap-resume-equals-uninterrupted "$TMP/snap-whole.out" "$TMP/snap-resume.out"
+[ "$SNAP_BYTES" -gt 0 ] && [ "$SNAP_BYTES" -lt "$(stat -c %s "$TMP/snap-whole.out")" ] &&
+	pass snap-resume-mid-run || fail snap-resume-mid-run "$SNAP_BYTES bytes printed at the snapshot"
+run snap-resume-restore 200 "$HV" run --timeout 180 --restore "$S/res"
+expect snap-resume-restore 0 "^snapcount done$" out
+{ head -c "$SNAP_BYTES" "$TMP/snap-resume.out"; cat "$TMP/snap-resume-restore.out"; } >"$S/res-joined.out"
+same snap-resume-restore-equals-uninterrupted "$TMP/snap-whole.out" "$S/res-joined.out"
 
 # The API's own refusals: not paused, no path; the VM goes on (resume), then is shut down.
 sock=$TMP/snap-api.sock
@@ -130,9 +151,9 @@ expect snap-corrupted 2 "^hv: --restore .*: corrupted snapshot \(checksum mismat
 one_line snap-corrupted
 
 cp "$S/count" "$S/v2"; cp "$S/count.mem" "$S/v2.mem"
-printf '\002' | dd of="$S/v2" bs=1 seek=8 conv=notrunc status=none # the format version
+printf '\001' | dd of="$S/v2" bs=1 seek=8 conv=notrunc status=none # the format version
 run snap-other-version 30 "$HV" run --timeout 20 --restore "$S/v2"
-expect snap-other-version 2 "^hv: --restore .*: snapshot format version 2, this hv reads version 1" err
+expect snap-other-version 2 "^hv: --restore .*: snapshot format version 1, this hv reads version 2" err
 one_line snap-other-version
 
 cp "$KERNEL" "$S/elf"; cp "$S/count.mem" "$S/elf.mem"
@@ -148,10 +169,18 @@ one_line snap-device-mismatch
 # ---- blkverify: a snapshot with the disk's queue busy ---------------------------
 head -c $((8 << 20)) /dev/urandom >"$S/v.img"
 rounds=6000
-snap_at snap-blk-create 500 "$S/blk" --timeout 180 --mem 128M --disk "$S/v.img" "$KERNEL" -- \
+# The VM resumes in the same hv after the snapshot: copies of the image taken
+# while it was paused are the disks the restores get.
+SNAP_PAUSED='cp "$S/v.img" "$S/v1.img"; cp "$S/v.img" "$S/v2.img"'
+snap_at snap-blk-create 500 "$S/blk" resume --timeout 180 --mem 128M --disk "$S/v.img" "$KERNEL" -- \
 	blkverify pvblk0 $rounds
-expect snap-blk-create 0 '"path":"'"$S/blk"'"' api
-grep -q "requests at depth" "$TMP/snap-blk-create.out" &&
+SNAP_PAUSED=
+expect snap-blk-create 0 '"path":"'"$S/blk"'"' api '^\{"state":"running"\}$' api
+# The VM that went on after the snapshot: every request answered, every byte right.
+check snap-blk-resumed "$TMP/snap-blk-create.out" \
+	"blkverify: pvblk0: $((rounds * 32)) requests at depth 32, 0 mismatches" \
+	"blkverify-sha256: $(sha "$S/v.img")"
+head -c "$SNAP_BYTES" "$TMP/snap-blk-create.out" | grep -q "requests at depth" &&
 	fail snap-blk-create-mid-run "blkverify had finished before the snapshot" ||
 	pass snap-blk-create-mid-run
 # The file as docs/SNAPSHOT.md describes it, read by another program; and the
@@ -165,14 +194,13 @@ else
 	fail snap-blk-requests-in-flight "$(tr '\n' '|' <"$TMP/snap-blk-read.out")"
 fi
 # Disk contents are not in a snapshot: each restore gets the image as it was then.
-cp "$S/v.img" "$S/v2.img"
-run snap-blk-restore-1 200 "$HV" run --timeout 180 --disk "$S/v.img" --restore "$S/blk"
+run snap-blk-restore-1 200 "$HV" run --timeout 180 --disk "$S/v1.img" --restore "$S/blk"
 expect snap-blk-restore-1 0 "blkverify: pvblk0: $((rounds * 32)) requests at depth 32, 0 mismatches" out \
-	"blkverify-sha256: $(sha "$S/v.img")" out
+	"blkverify-sha256: $(sha "$S/v1.img")" out
 run snap-blk-restore-2 200 "$HV" run --timeout 180 --disk "$S/v2.img" --restore "$S/blk"
 expect snap-blk-restore-2 0 "blkverify-sha256: $(sha "$S/v2.img")" out
 same snap-blk-restores-agree "$TMP/snap-blk-restore-1.out" "$TMP/snap-blk-restore-2.out"
-same snap-blk-images-agree "$S/v.img" "$S/v2.img"
+same snap-blk-images-agree "$S/v1.img" "$S/v2.img"
 # A disk of another size is another device.
 head -c $((4 << 20)) /dev/urandom >"$S/small.img"
 run snap-blk-other-disk 30 "$HV" run --timeout 20 --disk "$S/small.img" --restore "$S/blk"
