@@ -129,11 +129,15 @@ static cJSON *config(const struct api *a)
 {
 	const struct hv_config *c = a->cfg;
 	cJSON *o = cJSON_CreateObject(), *sb = cJSON_CreateObject();
+	char from[4200];
 
-	cJSON_AddStringToObject(o, "kernel", c->kernel);
+	/* A restored VM's kernel and RAM are its snapshot's, not the command line's. */
+	snprintf(from, sizeof(from), "restored from %s", c->restore ? c->restore : "");
+	cJSON_AddStringToObject(o, "kernel", c->restore ? from : c->kernel);
+	cJSON_AddItemToObject(o, "restore", string_or_null(c->restore));
 	cJSON_AddItemToObject(o, "initrd", string_or_null(c->initrd));
 	cJSON_AddStringToObject(o, "cmdline", c->cmdline);
-	cJSON_AddNumberToObject(o, "mem_bytes", (double)c->mem);
+	cJSON_AddNumberToObject(o, "mem_bytes", (double)(c->restore ? a->vm->mem.size : c->mem));
 	cJSON_AddNumberToObject(o, "vcpus", 1);
 	if (c->timeout_ms)
 		cJSON_AddNumberToObject(o, "timeout_s", (double)c->timeout_ms / 1000);

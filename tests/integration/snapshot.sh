@@ -121,6 +121,8 @@ api_up "$sock"
 	echo
 	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"file": "x"}' \
 		-w ' %{http_code}\n' http://hv/snapshot/create
+	curl -sS -m 60 --unix-socket "$sock" -X PUT -d "{\"path\": \"$S/long\"}" http://hv/snapshot/create
+	echo
 	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "resume"}' http://hv/actions
 	echo
 	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "shutdown"}' http://hv/actions
@@ -132,6 +134,23 @@ expect snap-api 0 '^\{"error":"The VM is not paused: PUT /actions pause first."\
 	'^\{"error":"The body is not \{\\"path\\": \\"...\\"\} with a path."\} 400$' replies \
 	'^\{"state":"running"\}$' replies "^snapcount 1/" out
 [ -e "$S/nope" ] && fail snap-api-no-file "a refused create made $S/nope" || pass snap-api-no-file
+
+# GET /vm on a restored VM says where it came from; its RAM is the snapshot's.
+sock=$TMP/snap-vm.sock
+timeout -k 5 100 "$HV" run --api-sock "$sock" --timeout 90 --mem 16M --restore "$S/long" \
+	>"$TMP/snap-vm.out" 2>"$TMP/snap-vm.err" &
+pid=$!
+api_up "$sock"
+{
+	curl -sS -m 10 --unix-socket "$sock" http://hv/vm
+	echo
+	curl -sS -m 10 --unix-socket "$sock" -X PUT -d '{"action_type": "shutdown"}' http://hv/actions
+	echo
+} >"$TMP/snap-vm.replies" 2>&1
+wait "$pid"
+RC=$?
+expect snap-vm 0 '"kernel":"restored from '"$S/long"'","restore":"'"$S/long"'"' replies \
+	'"mem_bytes":67108864,' replies '^\{"state":"exiting"\}$' replies
 
 # ---- refused: one line, status 2 --------------------------------------------------
 sz=$(stat -c %s "$S/count")
