@@ -87,6 +87,8 @@ def take_snapshot(tmp, name, run_args, wait_s=1.0):
     t0 = time.monotonic()
     st, reply = api(sock, "PUT", "/snapshot/create", {"path": path})
     wall = time.monotonic() - t0
+    # The VM stays paused after a snapshot: end it.
+    api(sock, "PUT", "/actions", {"action_type": "shutdown"})
     p.wait(60)
     if st != 200:
         raise RuntimeError("snapshot create: HTTP %d %s" % (st, reply))

@@ -129,11 +129,15 @@ static cJSON *config(const struct api *a)
 {
 	const struct hv_config *c = a->cfg;
 	cJSON *o = cJSON_CreateObject(), *sb = cJSON_CreateObject();
+	char from[4200];
 
-	cJSON_AddStringToObject(o, "kernel", c->kernel);
+	/* A restored VM's kernel and RAM are its snapshot's, not the command line's. */
+	snprintf(from, sizeof(from), "restored from %s", c->restore ? c->restore : "");
+	cJSON_AddStringToObject(o, "kernel", c->restore ? from : c->kernel);
+	cJSON_AddItemToObject(o, "restore", string_or_null(c->restore));
 	cJSON_AddItemToObject(o, "initrd", string_or_null(c->initrd));
 	cJSON_AddStringToObject(o, "cmdline", c->cmdline);
-	cJSON_AddNumberToObject(o, "mem_bytes", (double)c->mem);
+	cJSON_AddNumberToObject(o, "mem_bytes", (double)(c->restore ? a->vm->mem.size : c->mem));
 	cJSON_AddNumberToObject(o, "vcpus", 1);
 	if (c->timeout_ms)
 		cJSON_AddNumberToObject(o, "timeout_s", (double)c->timeout_ms / 1000);
@@ -266,7 +270,7 @@ const struct api_endpoint api_endpoints[] = {
 	{ "GET", "/vm", get_vm, "The VM's state and the configuration hv run was given." },
 	{ "PUT", "/actions", put_actions, "Pause, resume or shut down the VM." },
 	{ "GET", "/metrics", get_metrics, "Counters: Prometheus text, or JSON." },
-	{ "PUT", "/snapshot/create", snap_api_create, "On a paused VM: drain I/O, write the snapshot, end." },
+	{ "PUT", "/snapshot/create", snap_api_create, "On a paused VM: drain I/O, write the snapshot; it stays paused." },
 };
 const unsigned api_endpoints_count = sizeof(api_endpoints) / sizeof(api_endpoints[0]);
 

@@ -15,12 +15,9 @@
 
 static void await_signal(struct io_source *s);
 
-static void on_signal(struct ioeng_op *op, int res)
+/* Runs a source's kick for one signal read (res) and asks for its next one. */
+static void serve_signal(struct io_source *s, int res)
 {
-	struct io_source *s = container_of(op, struct io_source, op);
-
-	if (s->it->stopping)
-		return;
 	s->res = res;
 	if (res >= 0 || s->buf) {
 		/* Released: whoever sees this count sees all the earlier kicks did. */
@@ -32,6 +29,21 @@ static void on_signal(struct ioeng_op *op, int res)
 	}
 	if (!s->ended)
 		await_signal(s);
+}
+
+static void on_signal(struct ioeng_op *op, int res)
+{
+	struct io_source *s = container_of(op, struct io_source, op);
+
+	if (s->it->stopping)
+		return;
+	/* Quiescing: nothing new is taken; its read is asked again on resume. */
+	if (s->it->quiescing && s != &s->it->stop) {
+		s->res = res;
+		s->deferred = true;
+		return;
+	}
+	serve_signal(s, res);
 }
 
 /*
@@ -61,8 +73,13 @@ static void requeue_doorbell_reads(struct iothread *it)
 
 static void stop_kick(struct io_source *s, struct ioeng *e)
 {
+	struct iothread *it = s->it;
+
 	(void)e;
-	s->it->stopping = true;
+	if (__atomic_load_n(&it->stop_req, __ATOMIC_ACQUIRE))
+		it->stopping = true;
+	else if (__atomic_load_n(&it->quiesce_req, __ATOMIC_ACQUIRE))
+		it->quiescing = true;
 }
 
 int io_source_open(struct io_source *s, int *irq_fd)
@@ -102,6 +119,8 @@ int iothread_init(struct iothread *it)
 	}
 	it->stop.fd = it->stop_fd;
 	it->stop.kick = stop_kick;
+	pthread_mutex_init(&it->park_lock, NULL);
+	pthread_cond_init(&it->park_cond, NULL);
 	return iothread_add(it, &it->stop);
 }
 
@@ -151,7 +170,7 @@ static bool poll_for_work(struct iothread *it)
 		if (found)
 			return true;
 		__builtin_ia32_pause();
-	} while (now_ns() < deadline && !it->stopping);
+	} while (now_ns() < deadline && !it->stopping && !it->quiescing);
 	return false;
 }
 
@@ -193,6 +212,43 @@ static void fail(struct iothread *it, int rc)
 		log_printf(&log_stderr, "I/O thread: io_uring failed: %s", strerror(-rc));
 }
 
+/*
+ * Quiesced, nothing in flight, everything published: parks until resumed
+ * (or stopped), then serves the signals that came meanwhile.
+ */
+static void park(struct iothread *it)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&it->park_lock);
+	it->parked = true;
+	pthread_cond_broadcast(&it->park_cond);
+	while (__atomic_load_n(&it->quiesce_req, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&it->stop_req, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&it->park_cond, &it->park_lock);
+	it->parked = false;
+	pthread_mutex_unlock(&it->park_lock);
+	it->quiescing = false;
+	if (__atomic_load_n(&it->stop_req, __ATOMIC_ACQUIRE)) {
+		it->stopping = true;
+		return;
+	}
+	for (i = 0; i < it->nr_src; i++)
+		if (it->src[i]->deferred) {
+			it->src[i]->deferred = false;
+			serve_signal(it->src[i], it->src[i]->res);
+		}
+}
+
+/* The thread is ending: a quiesce waiting for it to park waits no more. */
+static void mark_ended(struct iothread *it)
+{
+	pthread_mutex_lock(&it->park_lock);
+	it->ended = true;
+	pthread_cond_broadcast(&it->park_cond);
+	pthread_mutex_unlock(&it->park_lock);
+}
+
 static void *loop(void *arg)
 {
 	struct iothread *it = arg;
@@ -207,11 +263,20 @@ static void *loop(void *arg)
 	for (i = 0; i < it->nr_src; i++)
 		await_signal(it->src[i]);
 	while (!it->stopping && rc >= 0) {
+		if (it->quiescing) {
+			if (it->eng.inflight)
+				rc = iothread_step(it, 1);
+			else
+				park(it);
+			continue;
+		}
 		if (it->io_poll_ns) {
 			/* A stop taken here must not be followed by a wait: none would end it. */
 			rc = iothread_step(it, 0);
 			if (rc < 0 || it->stopping)
 				break;
+			if (it->quiescing)
+				continue;
 			if (poll_for_work(it) || want_doorbells(it))
 				continue;
 		}
@@ -222,6 +287,7 @@ static void *loop(void *arg)
 		rc = iothread_step(it, 1);
 	if (rc < 0)
 		fail(it, rc);
+	mark_ended(it);
 	return NULL;
 }
 
@@ -249,6 +315,7 @@ int iothread_start(struct iothread *it)
 	if (sem_init(&it->on_start_done, 0, 0) < 0)
 		return -errno;
 	it->fail_probe = !!getenv("HV_IO_FAIL_PROBE");
+	it->stop_req = it->quiesce_req = it->ended = false;
 	/* Signals (the --timeout alarm) belong to the vCPU thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -270,10 +337,44 @@ void iothread_stop(struct iothread *it)
 {
 	if (!it->started)
 		return;
+	__atomic_store_n(&it->stop_req, true, __ATOMIC_RELEASE);
+	/* A parked thread wakes for the stop (the lock orders it with park's check). */
+	pthread_mutex_lock(&it->park_lock);
+	pthread_cond_broadcast(&it->park_cond);
+	pthread_mutex_unlock(&it->park_lock);
 	if (eventfd_write(it->stop_fd, 1) < 0)
 		fprintf(stderr, "hv: cannot stop the I/O thread: %s\n", strerror(errno));
 	pthread_join(it->tid, NULL);
 	it->started = false;
+}
+
+int iothread_quiesce(struct iothread *it)
+{
+	int rc = 0;
+
+	if (!it->started)
+		return 0;
+	__atomic_store_n(&it->quiesce_req, true, __ATOMIC_RELEASE);
+	if (eventfd_write(it->stop_fd, 1) < 0) {
+		rc = -errno;
+		iothread_resume(it);
+		return rc;
+	}
+	pthread_mutex_lock(&it->park_lock);
+	while (!it->parked && !it->ended)
+		pthread_cond_wait(&it->park_cond, &it->park_lock);
+	if (!it->parked)
+		rc = -EIO;
+	pthread_mutex_unlock(&it->park_lock);
+	return rc;
+}
+
+void iothread_resume(struct iothread *it)
+{
+	pthread_mutex_lock(&it->park_lock);
+	__atomic_store_n(&it->quiesce_req, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&it->park_cond);
+	pthread_mutex_unlock(&it->park_lock);
 }
 
 void iothread_destroy(struct iothread *it)
@@ -282,7 +383,10 @@ void iothread_destroy(struct iothread *it)
 	if (it->have_eng)
 		ioeng_exit(&it->eng);
 	it->have_eng = false;
-	if (it->stop_fd >= 0)
+	if (it->stop_fd >= 0) {
 		close(it->stop_fd);
+		pthread_cond_destroy(&it->park_cond);
+		pthread_mutex_destroy(&it->park_lock);
+	}
 	it->stop_fd = -1;
 }

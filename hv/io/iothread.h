@@ -42,6 +42,7 @@ struct io_source {
 	struct ioeng_op op;
 	struct iothread *it;
 	bool doorbell_read_refused; /* its next signal's read is not queued yet (engine full) */
+	bool deferred; /* signalled while quiescing: served (res kept) on resume */
 	uint64_t kicks;
 };
 
@@ -50,9 +51,18 @@ struct iothread {
 	pthread_t tid;
 	bool started;
 	bool have_eng; /* eng set up (by iothread_start) */
-	int stop_fd;
+	int stop_fd; /* wakes the thread for a stop or a quiesce (the requests say which) */
 	struct io_source stop;
 	bool stopping;
+	/*
+	 * Quiesce (iothread_quiesce): the requests are set by the caller, the
+	 * rest is the thread's; parked and ended under park_lock.
+	 */
+	bool stop_req, quiesce_req;
+	bool quiescing;
+	bool parked, ended;
+	pthread_mutex_t park_lock;
+	pthread_cond_t park_cond;
 	struct io_source *src[IOTHREAD_MAX_SRC];
 	unsigned nr_src;
 	int error; /* -errno if the thread died of an engine error */
@@ -111,6 +121,18 @@ int iothread_step(struct iothread *it, int wait);
 int iothread_start(struct iothread *it);
 /* Stops taking doorbells, waits for every disk op in flight, joins. */
 void iothread_stop(struct iothread *it);
+/*
+ * From another thread: the I/O thread stops serving signals (doorbells,
+ * a NIC's link events: each is kept and served on resume), lets every op
+ * in flight complete and every source publish (interrupts raised), then
+ * parks until iothread_resume().  On return nothing is in flight and the
+ * devices' state is the caller's to read (a snapshot).  The thread is not
+ * recreated: a sandboxed hv could not.  0 (also for a thread not started),
+ * or -EIO if the thread had ended (an engine error).
+ */
+int iothread_quiesce(struct iothread *it);
+/* Lets a quiesced thread go on, serving what was signalled meanwhile first. */
+void iothread_resume(struct iothread *it);
 void iothread_destroy(struct iothread *it);
 
 #endif

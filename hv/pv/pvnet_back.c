@@ -9,6 +9,7 @@
 
 #include "pv/queue.h"
 #include "core/vm.h"
+#include "snap/snap_dev.h"
 
 /* A receive in flight into one guest buffer. */
 struct pvnet_back_rx {
@@ -140,6 +141,21 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 		stat_add(&n->st.rx_engine_full, 1);
 		rx_give_back(n, r, HV_NET_S_IOERR, 0);
 	}
+}
+
+bool pvnet_back_rx_held(const struct pvnet_back *n, unsigned i, const void **buf, uint32_t *len,
+			uint32_t *id)
+{
+	if (!n->rx || i >= n->net.ops->recv_depth || !n->rx[i].busy)
+		return false;
+	*buf = n->rx[i].iov.iov_base, *len = (uint32_t)n->rx[i].iov.iov_len, *id = n->rx[i].id;
+	return true;
+}
+
+void pvnet_back_rx_repost(struct pvnet_back *n, const struct hv_net_rxb *b)
+{
+	pvq_retake(&n->rxq);
+	rx_start(&n->rxq, engine(n), b);
 }
 
 /* Posts a receive into scratch: the next frame is read there, to be dropped. */
@@ -585,4 +601,6 @@ const struct device_kind pvnet_back_kind = {
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,
+	.save = pvnet_snap_save, /* snap/snap_dev.c */
+	.load = pvnet_snap_load,
 };

@@ -87,6 +87,12 @@ void pvnet_back_desc(const struct pvnet_back *n, struct hv_dev_desc *d);
 int64_t pvnet_back_attach(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
 int64_t pvnet_back_detach(void *dev, uint32_t queue, struct kvm_vm *kvm);
 
+/* Snapshots (snap/snap_dev.c): RX slot i's buffer if a receive into it waits for a frame. */
+bool pvnet_back_rx_held(const struct pvnet_back *n, unsigned i, const void **buf, uint32_t *len,
+			uint32_t *id);
+/* Restore: b becomes a held receive again, as if just taken from the RX ring. */
+void pvnet_back_rx_repost(struct pvnet_back *n, const struct hv_net_rxb *b);
+
 /* Checks one (copied) TX request; HV_NET_S_OK and the iovecs and length, or the status. */
 int pvnet_back_check_tx(const struct pvnet_back *n, const struct hv_net_tx *t,
 			struct iovec iov[HV_NET_MAX_SEG], uint32_t *len);

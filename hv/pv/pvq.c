@@ -415,3 +415,29 @@ const char *pvq_state_name(const struct pvq *q)
 
 	return names[pvq_state(q)];
 }
+
+void pvq_save_indices(const struct pvq *q, struct pvq_indices *x)
+{
+	x->sq_cons = q->sq_cons;
+	x->cq_prod = q->cq_prod;
+	x->cq_published = q->cq_published;
+	x->g_sq_cons = __atomic_load_n(&q->sq->cons, __ATOMIC_RELAXED);
+	x->g_sq_event = __atomic_load_n(&q->sq->event, __ATOMIC_RELAXED);
+	x->g_cq_prod = __atomic_load_n(&q->cq->prod, __ATOMIC_RELAXED);
+}
+
+void pvq_restore_indices(struct pvq *q, const struct pvq_indices *x)
+{
+	q->sq_cons = x->sq_cons;
+	q->cq_prod = x->cq_prod;
+	q->cq_published = x->cq_published;
+	q->sq->cons = x->g_sq_cons;
+	q->sq->event = x->g_sq_event;
+	q->cq->prod = x->g_cq_prod;
+}
+
+void pvq_retake(struct pvq *q)
+{
+	q->inflight++;
+	q->taken++;
+}

@@ -130,4 +130,18 @@ void pvq_service(struct pvq *q, struct ioeng *e);
 
 const char *pvq_state_name(const struct pvq *q);
 
+/*
+ * Snapshots (snap/snap_dev.c): where hv is in an attached queue's rings,
+ * and the ring words it writes in guest memory.  Read with the I/O thread
+ * quiesced; put back right after pvq_attach (which started them empty).
+ */
+struct pvq_indices {
+	uint32_t sq_cons, cq_prod, cq_published;
+	uint32_t g_sq_cons, g_sq_event, g_cq_prod;
+};
+void pvq_save_indices(const struct pvq *q, struct pvq_indices *x);
+void pvq_restore_indices(struct pvq *q, const struct pvq_indices *x);
+/* Restore: one submission counted as taken again (its device starts it anew). */
+void pvq_retake(struct pvq *q);
+
 #endif

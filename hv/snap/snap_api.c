@@ -67,20 +67,25 @@ void snap_api_create(struct api *a, const struct http_req *r, struct api_reply *
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (snap_out_open(&files, path, err, sizeof(err)))
 		return api_error(out, 400, err);
-	/* Every request in flight completes and raises its interrupt; the VM cannot go on. */
-	iothread_stop(&a->vm->io);
+	/*
+	 * Every request in flight completes and raises its interrupt, then the
+	 * I/O thread parks: the devices' state holds still while it is read.
+	 */
+	rc = iothread_quiesce(&a->vm->io);
+	if (rc) {
+		snap_out_close(&files);
+		return api_error(out, 500, "The I/O thread has ended: no snapshot.");
+	}
 	rc = snap_create(a->vm, a->vcpu->kvm, &files, err, sizeof(err));
 	snap_out_close(&files);
-	vcpu_request_stop(a->vcpu, RUN_SHUTDOWN);
-	if (rc) {
-		fprintf(stderr, "hv: snapshot %s: %s; the VM is stopped\n", path, err);
+	iothread_resume(&a->vm->io); /* the vCPU stays paused until PUT /actions resume */
+	if (rc)
 		return api_error(out, 500, err);
-	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "path", path);
 	cJSON_AddNumberToObject(o, "mem_bytes", (double)a->vm->mem.size);
 	cJSON_AddNumberToObject(o, "create_ms", ms_since(&t0));
-	cJSON_AddStringToObject(o, "state", "exiting");
+	cJSON_AddStringToObject(o, "state", "paused");
 	api_json(out, 200, o ? cJSON_PrintUnformatted(o) : NULL);
 	cJSON_Delete(o);
 }

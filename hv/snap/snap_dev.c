@@ -6,27 +6,26 @@
 
 #include "core/device.h"
 #include "pv/pvblk_back.h"
+#include "pv/pvnet_back.h"
 #include "pv/pvq.h"
 #include "trap/uart.h"
 
-int snap_pvq_save(const struct pvq *q, struct snap_pvq_rec *r)
+int snap_pvq_save(const struct pvq *q, struct snap_pvq_rec *r, uint32_t held)
 {
 	int st = pvq_state(q);
+	struct pvq_indices x;
 
 	memset(r, 0, sizeof(*r));
 	if (!q->held && st == PVQ_DETACHED)
 		return 0;
-	if (q->inflight || q->detach_pending)
+	if (q->inflight != held || q->detach_pending)
 		return -EBUSY;
 	r->attached = 1;
 	r->broken = st == PVQ_BROKEN;
 	r->setup = q->setup;
-	r->sq_cons = q->sq_cons;
-	r->cq_prod = q->cq_prod;
-	r->cq_published = q->cq_published;
-	r->g_sq_cons = __atomic_load_n(&q->sq->cons, __ATOMIC_RELAXED);
-	r->g_sq_event = __atomic_load_n(&q->sq->event, __ATOMIC_RELAXED);
-	r->g_cq_prod = __atomic_load_n(&q->cq->prod, __ATOMIC_RELAXED);
+	pvq_save_indices(q, &x);
+	r->sq_cons = x.sq_cons, r->cq_prod = x.cq_prod, r->cq_published = x.cq_published;
+	r->g_sq_cons = x.g_sq_cons, r->g_sq_event = x.g_sq_event, r->g_cq_prod = x.g_cq_prod;
 	return 0;
 }
 
@@ -42,12 +41,9 @@ int snap_pvq_load(struct pvq *q, const struct snap_pvq_rec *r, void *dev,
 	if (rc < 0)
 		return -EINVAL;
 	/* attach started the rings empty; they were not: hv goes on where it was. */
-	q->sq_cons = r->sq_cons;
-	q->cq_prod = r->cq_prod;
-	q->cq_published = r->cq_published;
-	q->sq->cons = r->g_sq_cons;
-	q->sq->event = r->g_sq_event;
-	q->cq->prod = r->g_cq_prod;
+	pvq_restore_indices(q, &(const struct pvq_indices){ r->sq_cons, r->cq_prod, r->cq_published,
+							      r->g_sq_cons, r->g_sq_event,
+							      r->g_cq_prod });
 	if (r->broken)
 		__atomic_store_n(&q->state, PVQ_BROKEN, __ATOMIC_RELEASE);
 	return 0;
@@ -107,7 +103,7 @@ int pvblk_snap_save(const void *dev, void *rec, size_t cap, size_t *len)
 
 	if (cap < sizeof(r))
 		return -ENOSPC;
-	rc = snap_pvq_save(&b->q, &r);
+	rc = snap_pvq_save(&b->q, &r, 0);
 	if (rc)
 		return rc;
 	memcpy(rec, &r, sizeof(r));
@@ -124,4 +120,68 @@ int pvblk_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm)
 		return -EINVAL;
 	memcpy(&r, rec, sizeof(r));
 	return snap_pvq_load(&b->q, &r, b, pvblk_back_kind.queue, kvm);
+}
+
+/* ---- the PV NIC: its two queues and the RX buffers held for frames ----------- */
+
+static uint64_t host_to_gpa(const struct guest_mem *m, const void *p)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)p - m->host);
+
+	return off < m->low ? off : off - m->low + GM_HIGH_BASE;
+}
+
+int pvnet_snap_save(const void *dev, void *rec, size_t cap, size_t *len)
+{
+	const struct pvnet_back *n = dev;
+	struct snap_net_rec r;
+	unsigned i;
+	int rc;
+
+	if (cap < sizeof(r))
+		return -ENOSPC;
+	/* Only a tap: the loop backend holds frames of its own that no record keeps. */
+	if (strcmp(n->net.ops->name, "tap"))
+		return -ENOTSUP;
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < n->net.ops->recv_depth; i++) {
+		const void *buf;
+		uint32_t blen, id;
+
+		if (!pvnet_back_rx_held(n, i, &buf, &blen, &id))
+			continue;
+		if (r.nr_held == SNAP_NET_HELD_MAX)
+			return -ENOSPC;
+		r.held[r.nr_held++] = (struct hv_net_rxb){ host_to_gpa(n->rxq.mem, buf), blen, id };
+	}
+	rc = snap_pvq_save(&n->rxq, &r.rx, r.nr_held);
+	if (!rc)
+		rc = snap_pvq_save(&n->txq, &r.tx, 0);
+	if (rc)
+		return rc;
+	memcpy(rec, &r, sizeof(r));
+	*len = sizeof(r);
+	return 0;
+}
+
+int pvnet_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm)
+{
+	struct pvnet_back *n = dev;
+	struct snap_net_rec r;
+	unsigned i;
+	int rc;
+
+	if (len != sizeof(r))
+		return -EINVAL;
+	memcpy(&r, rec, sizeof(r));
+	if (r.nr_held > SNAP_NET_HELD_MAX || r.nr_held > n->net.ops->recv_depth ||
+	    (r.nr_held && !r.rx.attached))
+		return -EINVAL;
+	rc = snap_pvq_load(&n->rxq, &r.rx, n, pvnet_back_kind.queue, kvm);
+	if (!rc)
+		rc = snap_pvq_load(&n->txq, &r.tx, n, pvnet_back_kind.queue, kvm);
+	/* Each held buffer is checked as a new one would be (it is input too). */
+	for (i = 0; !rc && i < r.nr_held; i++)
+		pvnet_back_rx_repost(n, &r.held[i]);
+	return rc;
 }

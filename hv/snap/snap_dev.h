@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hv_net.h"
 #include "hv_ring.h"
 
 struct kvm_vm;
@@ -29,10 +30,11 @@ struct snap_pvq_rec {
 _Static_assert(sizeof(struct snap_pvq_rec) == 72, "snapshot queue record layout (docs/SNAPSHOT.md)");
 
 /*
- * A queue's record, with the I/O thread stopped (nothing in flight).
- * Fills r; 0, or -EBUSY while a request is still in flight.
+ * A queue's record, with the I/O thread quiesced (nothing in flight but
+ * held: a NIC's RX buffers waiting for frames).  Fills r; 0, or -EBUSY
+ * while another request is still in flight.
  */
-int snap_pvq_save(const struct pvq *q, struct snap_pvq_rec *r);
+int snap_pvq_save(const struct pvq *q, struct snap_pvq_rec *r, uint32_t held);
 /*
  * Attaches the queue again through attach (the hypercall's own path: checks,
  * ioeventfd doorbell, irqfd MSI route) and puts hv's indices back, so what
@@ -46,5 +48,22 @@ int uart_snap_save(const void *dev, void *rec, size_t cap, size_t *len);
 int uart_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
 int pvblk_snap_save(const void *dev, void *rec, size_t cap, size_t *len);
 int pvblk_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
+
+/*
+ * The PV NIC on a tap: both queues, and the RX buffers hv held waiting for
+ * frames (posted again to the new tap on restore; a frame that had already
+ * landed in one is lost to the restored guest, as on a wire).
+ */
+#define SNAP_NET_HELD_MAX 16
+struct snap_net_rec {
+	struct snap_pvq_rec rx, tx;
+	uint32_t nr_held, reserved;
+	struct hv_net_rxb held[SNAP_NET_HELD_MAX];
+};
+
+_Static_assert(sizeof(struct snap_net_rec) == 408, "snapshot NIC record layout (docs/SNAPSHOT.md)");
+
+int pvnet_snap_save(const void *dev, void *rec, size_t cap, size_t *len);
+int pvnet_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
 
 #endif

@@ -3,8 +3,8 @@
  *
  * Order, after Firecracker's vstate (arch/x86_64/vcpu.rs, vm.rs) and KVM's
  * documentation:
- *  save:    the I/O is drained first (the caller stopped the I/O thread, so
- *           the last completions' interrupts are in the local APIC), then
+ *  save:    the I/O is drained first (the caller quiesced the I/O thread,
+ *           so the last completions' interrupts are in the local APIC), then
  *           the vCPU: MP state first (KVM_GET_MP_STATE runs
  *           kvm_apic_accept_events, which may change the LAPIC), registers,
  *           special registers, XSAVE, XCRs, debug registers, the LAPIC, the
@@ -36,6 +36,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "kvm/kvm.h"
+#include "snap/snap_pci.h"
 
 #define SNAP_PAGE 4096u
 
@@ -174,6 +175,8 @@ int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size
 		memcpy(buf, &r, sizeof(r));
 		snapw_add(w, SNAP_SEC_DEVICE, i, buf, sizeof(r) + len);
 	}
+	if (vm->pci)
+		snap_pci_save(w, vm->pci);
 	snapw_add(w, SNAP_SEC_VM, 0, &vr, sizeof(vr));
 	return 0;
 }
@@ -409,6 +412,10 @@ int snap_restore_kvm(const struct snap_in *s, struct kvm_vm *k, char *err, size_
 int snap_restore_devices(const struct snap_in *s, struct vm *vm, char *err, size_t errlen)
 {
 	unsigned i;
+
+	/* Before the queues attach: they route their MSI-X entries from the table. */
+	if (vm->pci && snap_pci_load(&s->r, vm->pci, err, errlen))
+		return -EINVAL;
 
 	for (i = 0; i < vm->nr_dev; i++) {
 		const struct vm_device *d = &vm->dev[i];

@@ -61,7 +61,7 @@ void snap_out_close(struct snap_out *o);
 /*
  * Writes the snapshot of a VM whose vCPU is out of KVM_RUN (after one that
  * returned EINTR, so pending port and MMIO completions are in) and whose
- * I/O thread has stopped with every request drained.  The order of reads is
+ * I/O thread is quiesced (or stopped) with every request drained.  The order of reads is
  * KVM's (snapshot.c).  0, or -errno and one line in err.
  */
 int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char *err,

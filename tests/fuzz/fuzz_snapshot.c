@@ -23,6 +23,7 @@
 #include "pv/pvblk_back.h"
 #include "pv/pvq.h"
 #include "snap/snapfile.h"
+#include "snap/snap_pci.h"
 #include "snap/snapshot.h"
 
 #define RAM (256u << 10)
@@ -77,12 +78,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Sections from the input: a selector byte, the instance, a length, its bytes. */
 static void write_sections(struct snap_writer *w, struct fuzz_in *in)
 {
-	static const uint32_t types[] = { SNAP_SEC_VM, SNAP_SEC_DEVICE, SNAP_SEC_DEVICE, 3 };
-	uint8_t buf[1024];
+	static const uint32_t types[] = { SNAP_SEC_VM, SNAP_SEC_DEVICE, SNAP_SEC_DEVICE, 3,
+					  SNAP_SEC_PCI };
+	uint8_t buf[2048]; /* a PCI record is 1296 bytes */
 
 	snapw_init(w);
 	while (fi_left(in)) {
-		uint32_t type = types[fi_u8(in) % 4];
+		uint32_t type = types[fi_u8(in) % ARRAY_SIZE(types)];
 		uint32_t inst = fi_u8(in) % 4;
 		size_t len = fi_uint(in, 2) % sizeof(buf);
 
