@@ -432,18 +432,28 @@ def block_linux_peers():
                blk and "%s, fio engine %s" % (blk["disk"], blk.get("engine")) or "QEMU did not run",
                "emulator times: compare within this table" if d["machine"].get("testvm")
                else "this machine's"), ""]
-    rows, miss = [], []
+    rows, miss, miss_io = [], [], []
     ws = sorted({r["workload"] for r in d["results"] if r["path"] in LINUX_PAIR}, key=order)
     for w in ws:
         e = [get(p, w, "exits_per_io") for p in LINUX_PAIR]
+        # I/O-driven: less the time-driven kinds (host interrupts, interrupt
+        # windows), which grow with how long an I/O takes, not with the I/O.
+        io = []
+        for p in LINUX_PAIR:
+            c = by.get((p, w)) and model_counts(by[(p, w)])
+            io.append(None if c is None or get(p, w, "exits_per_io") is None
+                      else max(0.0, get(p, w, "exits_per_io") - c["time"]))
         if None not in e and e[0] >= e[1]:
             miss.append(w)
-        rows.append([w] + [num(x, "{:.2f}") for x in e] + [ratio(*e)] +
+        if None not in io and io[0] >= io[1]:
+            miss_io.append(w)
+        rows.append([w] + ["%s / %s" % (num(x, "{:.2f}"), num(y, "{:.2f}")) for x, y in zip(e, io)] +
+                    [ratio(*e)] +
                     [num(get(p, w, "irqs_per_io"), "{:.2f}") for p in LINUX_PAIR] +
                     [num(get(p, w, "cpu_us_per_io")) for p in LINUX_PAIR] +
                     [num(get(p, w, "lat_us_mean")) for p in LINUX_PAIR] +
                     [num(get(p, w, "lat_us_p99")) for p in LINUX_PAIR])
-    out += table(["workload", "exits/I/O hv-linux", "qemu-virtio", "hv/virtio",
+    out += table(["workload", "exits/I/O hv-linux (all / I/O-driven)", "qemu-virtio", "hv/virtio (all)",
                   "irqs/I/O hv-linux", "qemu-virtio", "cpu µs/I/O hv-linux", "qemu-virtio",
                   "mean µs hv-linux", "qemu-virtio", "p99 µs hv-linux", "qemu-virtio"], rows)
     nrows, nmiss = [], []
@@ -461,8 +471,9 @@ def block_linux_peers():
         out += table(["workload", "what", "hv-linux", "qemu-virtio", "exits/frame hv-linux",
                       "qemu-virtio", "hv/virtio", "irqs/frame hv-linux", "qemu-virtio"], nrows)
     verdict = lambda m: "**met**" if not m else "**not met** (%s)" % ", ".join(m)
-    out += ["", "Aims: fewer exits per I/O than virtio-blk at every depth: %s; fewer exits per "
-            "frame than virtio-net: %s." % (verdict(miss), verdict(nmiss))]
+    out += ["", "Aims: fewer exits per I/O than virtio-blk at every depth (all / I/O-driven): "
+            "%s / %s; fewer exits per frame than virtio-net: %s." % (
+                verdict(miss), verdict(miss_io), verdict(nmiss))]
     krows = []
     kw = [w for w in ("randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8") if w in ws]
     for k, stat, what in KIND_ROWS:
