@@ -89,6 +89,7 @@ static void rx_done(struct ioeng_op *op, int res)
 	if (res >= HV_NET_MIN_FRAME) {
 		stat_add(&n->st.rx_frames, 1);
 		stat_add(&n->st.rx_bytes, (uint32_t)res);
+		pvq_pay(&n->rxq, (uint32_t)res); /* the RX limit: paid as the frame lands */
 		rx_give_back(n, r, HV_NET_S_OK, (uint32_t)res);
 		return;
 	}
@@ -181,8 +182,9 @@ static void grace_timer_done(struct ioeng_op *op, int res)
 	struct pvnet_back *n = container_of(op, struct pvnet_back, grace_timer_op);
 
 	n->grace_timer_armed = false;
-	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight)
-		return; /* a detach cancelled it, or the guest's buffers are held */
+	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight ||
+	    n->rxq.limit_wait)
+		return; /* a detach cancelled it, the guest's buffers are held, or hv holds back */
 	/*
 	 * Buffers came and went since the timer was armed: the dry spell began
 	 * later, so it gets a grace of its own before frames are dropped.
@@ -213,7 +215,11 @@ static void rx_idle(struct pvq *q, struct ioeng *e)
 {
 	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
 
-	if (n->scratch_busy || n->grace_timer_armed || !link_up(n))
+	/*
+	 * Over the RX limit hv takes no buffer on purpose: frames wait in the
+	 * tap (whose queue drops what overflows it), none dropped by hv.
+	 */
+	if (n->scratch_busy || n->grace_timer_armed || !link_up(n) || q->limit_wait)
 		return;
 	arm_rx_grace_timer(n, e);
 }
@@ -303,6 +309,18 @@ static void tx_pre(struct pvq *q, struct ioeng *e)
 	pvq_service(&container_of(q, struct pvnet_back, txq)->rxq, e);
 }
 
+/* A frame's bytes for the TX limit: its segments' lengths, as the guest wrote them. */
+static uint64_t tx_cost(const void *entry)
+{
+	const struct hv_net_tx *req = entry;
+	uint32_t i, n = req->nr_seg < HV_NET_MAX_SEG ? req->nr_seg : HV_NET_MAX_SEG;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n; i++)
+		bytes += req->seg[i].len;
+	return bytes;
+}
+
 /* One frame taken from the TX ring (pvq copied it): check it, send it. */
 static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 {
@@ -374,6 +392,7 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	n->rxq.idle = rx_idle;
 	n->rxq.quiesce = rx_quiesce;
 	n->txq.pre = tx_pre;
+	n->txq.cost = tx_cost;
 	return 0;
 }
 
@@ -545,6 +564,13 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	net_spec_mac(&spec, 0, index, mac);
 	n = calloc(1, sizeof(*n));
 	rc = n ? pvnet_back_init(n, index, rx_port, &vm->mem, &net, mac) : -ENOMEM;
+	/* Limits only when asked for: an unlimited queue never looks at one. */
+	if (!rc && ((rate_set_on(&spec.rx) && (rc = pvq_set_limit(&n->rxq, &spec.rx))) ||
+		    (rate_set_on(&spec.tx) && (rc = pvq_set_limit(&n->txq, &spec.tx))))) {
+		pvnet_back_destroy(n);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
 	if (rc) {
 		net_close(&net);
 		free(n);
@@ -572,11 +598,14 @@ const struct device_kind pvnet_back_kind = {
 	.name = "pvnet",
 	.option = "--net",
 	.max = HV_MAX_NICS_PER_KIND,
-	.usage = "  --net tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]\n"
+	.usage = "  --net tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX][,LIMIT...]\n"
 		 "                     a PV NIC on an existing tap interface (pvnet0, ...)\n"
-		 "  --net loop[,mac=...]\n"
+		 "  --net loop[,mac=...][,LIMIT...]\n"
 		 "                     a PV NIC whose every sent frame comes back received\n"
-		 "                     (no network stack: measures the interface).  Repeatable.\n",
+		 "                     (no network stack: measures the interface).  Repeatable.\n"
+		 "                     LIMIT per direction (rx: to the guest, tx: from it):\n"
+		 "                     rx-bps=N, rx-pps=N (bytes, frames a second), rx-bps-burst=N,\n"
+		 "                     rx-pps-burst=N, and the same with tx-; K/M/G suffixes\n",
 	.check = net_check_arg,
 	.add = add,
 	.update_desc = update_desc,
