@@ -238,12 +238,15 @@ void pvblk_back_print_stats(FILE *f, const void *dev)
 	const struct pvblk_back *b = dev;
 
 	fprintf(f, "  pvblk%u (%s, %s%s): %s, %llu requests, %llu bytes, %llu bad, "
-		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed\n",
+		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed, "
+		   "%llu throttled, %llu throttled us\n",
 		b->index, b->disk.name, disk_mode(&b->disk), b->disk.ro ? ", ro" : "",
 		pvq_state_name(&b->q), (unsigned long long)b->st.reqs,
 		(unsigned long long)b->st.bytes, (unsigned long long)b->st.bad_reqs,
 		(unsigned long long)b->st.io_errors, (unsigned long long)b->q.src.kicks,
-		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed);
+		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed,
+		(unsigned long long)qlimit_throttled(&b->q.rl),
+		(unsigned long long)qlimit_throttled_ns(&b->q.rl) / 1000);
 }
 
 /* ---- the device kind: --disk ------------------------------------------------ */
@@ -304,6 +307,12 @@ static void destroy(void *dev)
 	free(dev);
 }
 
+/* The one queue a rate limit applies to (PUT /rate-limits/pvblkN). */
+static struct pvq *limit_queue(void *dev, const char *dir)
+{
+	return *dir ? NULL : &((struct pvblk_back *)dev)->q;
+}
+
 static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
 
 const struct device_kind pvblk_back_kind = {
@@ -325,6 +334,7 @@ const struct device_kind pvblk_back_kind = {
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,
+	.limit_queue = limit_queue,
 	.save = pvblk_snap_save, /* snap/snap_dev.c */
 	.load = pvblk_snap_load,
 };

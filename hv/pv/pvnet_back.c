@@ -525,20 +525,27 @@ static void print_stats(FILE *f, const void *dev)
 
 	fprintf(f, "  pvnet%u (%s): link %s; rx %s, %llu frames, %llu bytes, %llu dropped, "
 		   "%llu bad buffers, %llu link down, %llu runts, %llu errors, %llu engine full, "
-		   "%llu doorbells, %llu interrupts, %llu suppressed; "
+		   "%llu doorbells, %llu interrupts, %llu suppressed, %llu throttled, "
+		   "%llu throttled us; "
 		   "tx %s, %llu frames, %llu bytes, %llu bad, %llu errors, %llu doorbells, "
-		   "%llu interrupts, %llu suppressed; %llu link downs, %llu link ups\n",
+		   "%llu interrupts, %llu suppressed, %llu throttled, %llu throttled us; "
+		   "%llu link downs, %llu link ups\n",
 		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
 		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
 		(unsigned long long)s->rx_link_down, (unsigned long long)s->rx_runts,
 		(unsigned long long)s->rx_errors, (unsigned long long)s->rx_engine_full,
 		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
-		(unsigned long long)n->rxq.irqs_suppressed, pvq_state_name(&n->txq),
+		(unsigned long long)n->rxq.irqs_suppressed,
+		(unsigned long long)qlimit_throttled(&n->rxq.rl),
+		(unsigned long long)qlimit_throttled_ns(&n->rxq.rl) / 1000, pvq_state_name(&n->txq),
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
 		(unsigned long long)n->txq.src.kicks, (unsigned long long)n->txq.irqs,
-		(unsigned long long)n->txq.irqs_suppressed, (unsigned long long)n->net.link->downs,
+		(unsigned long long)n->txq.irqs_suppressed,
+		(unsigned long long)qlimit_throttled(&n->txq.rl),
+		(unsigned long long)qlimit_throttled_ns(&n->txq.rl) / 1000,
+		(unsigned long long)n->net.link->downs,
 		(unsigned long long)n->net.link->ups);
 }
 
@@ -592,6 +599,14 @@ static void destroy(void *dev)
 	free(dev);
 }
 
+/* The queue of a direction a rate limit applies to (PUT /rate-limits/pvnetN/rx|tx). */
+static struct pvq *limit_queue(void *dev, const char *dir)
+{
+	struct pvnet_back *n = dev;
+
+	return !strcmp(dir, "rx") ? &n->rxq : !strcmp(dir, "tx") ? &n->txq : NULL;
+}
+
 static const struct queue_ops queue = { pvnet_back_attach, pvnet_back_detach };
 
 const struct device_kind pvnet_back_kind = {
@@ -614,4 +629,5 @@ const struct device_kind pvnet_back_kind = {
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,
+	.limit_queue = limit_queue,
 };
