@@ -15,7 +15,7 @@ rl_counters() {
 	rl_curl http://localhost/metrics | awk '
 		/^hv_device_requests_total\{device="pvblk0"\}/ { r = $2 }
 		/^hv_device_bytes_total\{device="pvblk0"\}/ { b = $2 }
-		END { printf "%d %d\n", r, b }'
+		END { printf "%.0f %.0f\n", r, b }'
 }
 
 # rl_rate SECONDS: "requests/s bytes/s" of pvblk0 over the next SECONDS.
@@ -49,10 +49,10 @@ rl_within() {
 
 rm -f "$RS"
 ( "$HV" run --timeout 120 --disk null:64M --mem 64M --api-sock "$RS" "$KERNEL" -- \
-	blkbench pvblk0 --time 45 randread-4k-qd32 >"$TMP/rl-hv.out" 2>"$TMP/rl-hv.err"
+	blkbench pvblk0 --time 3600 randread-4k-qd32 >"$TMP/rl-hv.out" 2>"$TMP/rl-hv.err"
 	echo $? >"$TMP/rl-hv.status" ) &
 for i in $(seq 100); do [ -S "$RS" ] && break; sleep 0.1; done
-sleep 2 # blkbench under way
+sleep 4 # blkbench under way (its --time is guest time: hv is shut down through the API)
 read -r base_ops base_bytes <<<"$(rl_rate 3)"
 echo "ratelimit: unlimited: $base_ops requests/s, $base_bytes bytes/s"
 if [ "${base_ops:-0}" -lt 40 ]; then
@@ -88,3 +88,5 @@ else
 fi
 rl_curl -X PUT -d '{"action_type": "shutdown"}' http://localhost/actions >/dev/null
 wait
+if [ "$(cat "$TMP/rl-hv.status")" = 0 ]; then pass ratelimit-hv-status; else
+	fail ratelimit-hv-status "hv ended with $(cat "$TMP/rl-hv.status"): $(tail -5 "$TMP/rl-hv.err" "$TMP/rl-hv.out")"; fi
