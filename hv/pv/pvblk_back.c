@@ -124,12 +124,9 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 static uint64_t req_cost(const void *entry)
 {
 	const struct hv_blk_req *req = entry;
-	uint32_t i, n = req->nr_seg < HV_BLK_MAX_SEG ? req->nr_seg : HV_BLK_MAX_SEG;
-	uint64_t bytes = 0;
 
-	for (i = 0; i < n; i++)
-		bytes += req->seg[i].len;
-	return bytes;
+	return pvq_sum_lens(&req->seg[0].len, sizeof(req->seg[0]),
+			    req->nr_seg < HV_BLK_MAX_SEG ? req->nr_seg : HV_BLK_MAX_SEG);
 }
 
 int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,

@@ -313,12 +313,9 @@ static void tx_pre(struct pvq *q, struct ioeng *e)
 static uint64_t tx_cost(const void *entry)
 {
 	const struct hv_net_tx *req = entry;
-	uint32_t i, n = req->nr_seg < HV_NET_MAX_SEG ? req->nr_seg : HV_NET_MAX_SEG;
-	uint64_t bytes = 0;
 
-	for (i = 0; i < n; i++)
-		bytes += req->seg[i].len;
-	return bytes;
+	return pvq_sum_lens(&req->seg[0].len, sizeof(req->seg[0]),
+			    req->nr_seg < HV_NET_MAX_SEG ? req->nr_seg : HV_NET_MAX_SEG);
 }
 
 /* One frame taken from the TX ring (pvq copied it): check it, send it. */

@@ -89,6 +89,14 @@ static bool admit(struct pvq *q, struct ioeng *e)
 	wait = tlimit_wait_ns(q->limit, now);
 	if (!wait)
 		return true;
+	/*
+	 * At least PVQ_LIMIT_MIN_WAIT_NS: a timer per request at a few thousand
+	 * a second would spend the I/O thread's CPU on wake-ups.  The bucket
+	 * refills meanwhile, so the long-run rate stays the setting's
+	 * (as long as the burst holds that long's worth: the default, 1 s, does).
+	 */
+	if (wait < PVQ_LIMIT_MIN_WAIT_NS)
+		wait = PVQ_LIMIT_MIN_WAIT_NS;
 	q->limit_ts = (struct __kernel_timespec){ .tv_sec = (long long)(wait / 1000000000ull),
 						  .tv_nsec = (long long)(wait % 1000000000ull) };
 	q->limit_timer.cb = limit_timer_done;

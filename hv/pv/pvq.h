@@ -10,6 +10,7 @@
 #define HV_PVQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hv_ring.h"
@@ -20,6 +21,7 @@
 #include "io/qlimit.h"
 
 #define PVQ_DETACH_TIMEOUT_MS 10000
+#define PVQ_LIMIT_MIN_WAIT_NS 1000000 /* a refused queue waits at least 1 ms */
 #define PVQ_MAX_ENTRY 256 /* bytes: the largest submission entry of any device */
 
 struct kvm_vm;
@@ -160,6 +162,20 @@ const char *pvq_state_name(const struct pvq *q);
  * 0, or -EINVAL for settings beyond a token bucket's maxima.
  */
 int pvq_set_limit(struct pvq *q, const struct rate_set *r);
+
+/*
+ * A submission's bytes for its cost function: the n lengths at len, stride
+ * bytes apart (a request's segment lengths, as the guest wrote them).
+ */
+static inline uint64_t pvq_sum_lens(const uint32_t *len, size_t stride, uint32_t n)
+{
+	const char *p = (const char *)len;
+	uint64_t bytes = 0;
+
+	for (; n; n--, p += stride)
+		bytes += *(const uint32_t *)p;
+	return bytes;
+}
 
 /* I/O thread: one operation of bytes bytes, paid by a queue without a cost function. */
 static inline void pvq_pay(struct pvq *q, uint64_t bytes)
