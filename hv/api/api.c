@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/limits.h"
 #include "api/metrics.h"
 #include "cjson/cJSON.h"
 #include "core/cli.h"
@@ -271,8 +272,22 @@ const struct api_endpoint api_endpoints[] = {
 	{ "PUT", "/actions", put_actions, "Pause, resume or shut down the VM." },
 	{ "GET", "/metrics", get_metrics, "Counters: Prometheus text, or JSON." },
 	{ "PUT", "/snapshot/create", snap_api_create, "On a paused VM: drain I/O, write the snapshot; it stays paused." },
+	{ "GET", "/rate-limits", api_get_rate_limits, "Every queue's rate limit and refusals." },
+	{ "PUT", "/rate-limits/{queue}", api_put_rate_limit,
+	  "A queue's rate limit (pvblkN, pvnetN/rx, pvnetN/tx); 0: unlimited." },
 };
 const unsigned api_endpoints_count = sizeof(api_endpoints) / sizeof(api_endpoints[0]);
+
+/* A path, or one ending in "{name}": any non-empty rest after the prefix. */
+static bool path_matches(const char *pattern, const char *path)
+{
+	const char *brace = strchr(pattern, '{');
+	size_t n = brace ? (size_t)(brace - pattern) : 0;
+
+	if (!brace)
+		return !strcmp(pattern, path);
+	return !strncmp(pattern, path, n) && path[n];
+}
 
 void api_dispatch(struct api *a, const struct http_req *r, struct api_reply *out)
 {
@@ -281,7 +296,7 @@ void api_dispatch(struct api *a, const struct http_req *r, struct api_reply *out
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < api_endpoints_count; i++) {
-		if (strcmp(r->path, api_endpoints[i].path))
+		if (!path_matches(api_endpoints[i].path, r->path))
 			continue;
 		path_known = true;
 		if (!strcmp(r->method, api_endpoints[i].method))

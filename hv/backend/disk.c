@@ -25,12 +25,26 @@ int disk_parse_spec(const char *opt, const char *s, struct disk_spec *spec, char
 		   size_t errlen)
 {
 	size_t n = strlen(s);
+	const char *comma;
+	int rc;
 
 	memset(spec, 0, sizeof(*spec));
-	if (n >= 3 && !strcmp(s + n - 3, ",ro")) {
-		spec->ro = true;
-		n -= 3;
+	/* Options from the end: whatever is not one belongs to the path (which may hold commas). */
+	while ((comma = memrchr(s, ',', n))) {
+		size_t len = n - (size_t)(comma + 1 - s);
+
+		if (len == 2 && !strncmp(comma + 1, "ro", 2))
+			spec->ro = true;
+		else if ((rc = rate_set_parse(opt, "", "iops", comma + 1, len, &spec->rate, err,
+					      errlen)) < 0)
+			return rc;
+		else if (rc)
+			break;
+		n = (size_t)(comma - s);
 	}
+	rc = rate_set_check_opt(opt, "", "iops", &spec->rate, err, errlen);
+	if (rc)
+		return rc;
 	if (n == 0)
 		return err_msg(-EINVAL, err, errlen, "%s: no image path given", opt);
 	if (n >= sizeof(spec->path))

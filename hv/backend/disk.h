@@ -21,6 +21,7 @@
 
 #include "hv_abi.h"
 #include "io/ioeng.h"
+#include "io/qlimit.h"
 
 #define DISK_PATH_MAX 4096
 
@@ -50,10 +51,14 @@ struct disk_ops {
 	void (*close)(struct disk *d);
 };
 
-/* What the command line asked for: `PATH[,ro]` or `null:SIZE[,ro]`. */
+/*
+ * What the command line asked for: `PATH[,OPTION...]` or `null:SIZE[,OPTION...]`,
+ * OPTION one of ro, bps=, iops=, bps-burst=, iops-burst= (a rate limit).
+ */
 struct disk_spec {
 	char path[DISK_PATH_MAX];
 	bool ro;
+	struct rate_set rate; /* the device's rate limit (all 0: none) */
 	const struct disk_ops *ops; /* the backend its prefix selects */
 	uint64_t null_size; /* the null backend's size in bytes */
 };

@@ -75,16 +75,34 @@ int net_parse_spec(const char *opt, const char *s, struct net_spec *spec, char *
 		return err_msg(-EINVAL, err, errlen, "%s: '%.*s' is not tap:IFNAME or loop", opt,
 			       (int)n, s);
 	}
-	if (!comma)
-		return 0;
-	if (strncmp(comma + 1, "mac=", 4) || strchr(comma + 1, ','))
-		return err_msg(-EINVAL, err, errlen, "%s: unknown option '%s' (only mac=)", opt,
-			       comma + 1);
-	if (parse_mac(comma + 5, strlen(comma + 5), spec->mac))
-		return err_msg(-EINVAL, err, errlen,
-			       "%s: '%s' is not a unicast MAC address (XX:XX:XX:XX:XX:XX)", opt,
-			       comma + 5);
-	spec->mac_set = true;
+	while (comma) {
+		const char *opt1 = comma + 1, *next = strchr(opt1, ',');
+		size_t olen = next ? (size_t)(next - opt1) : strlen(opt1);
+		int rc = 1;
+
+		if (olen > 4 && !strncmp(opt1, "mac=", 4)) {
+			if (parse_mac(opt1 + 4, olen - 4, spec->mac))
+				return err_msg(-EINVAL, err, errlen,
+					       "%s: '%.*s' is not a unicast MAC address "
+					       "(XX:XX:XX:XX:XX:XX)", opt, (int)(olen - 4), opt1 + 4);
+			spec->mac_set = true;
+			rc = 0;
+		}
+		if (rc > 0)
+			rc = rate_set_parse(opt, "rx-", "pps", opt1, olen, &spec->rx, err, errlen);
+		if (rc > 0)
+			rc = rate_set_parse(opt, "tx-", "pps", opt1, olen, &spec->tx, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			return err_msg(-EINVAL, err, errlen,
+				       "%s: unknown option '%.*s' (mac=, rx-bps=, rx-pps=, "
+				       "rx-bps-burst=, rx-pps-burst=, tx-...)", opt, (int)olen, opt1);
+		comma = next;
+	}
+	if (rate_set_check_opt(opt, "rx-", "pps", &spec->rx, err, errlen) ||
+	    rate_set_check_opt(opt, "tx-", "pps", &spec->tx, err, errlen))
+		return -EINVAL;
 	return 0;
 }
 

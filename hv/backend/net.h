@@ -20,6 +20,7 @@
 
 #include "backend/net_link.h"
 #include "io/ioeng.h"
+#include "io/qlimit.h"
 
 struct net;
 struct net_spec;
@@ -46,12 +47,17 @@ struct net_ops {
 	int (*cancel)(struct ioeng *e, struct net *n, struct ioeng_op *op);
 };
 
-/* What the command line asked for: `tap:IFNAME[,mac=M]` or `loop[,mac=M]`. */
+/*
+ * What the command line asked for: `tap:IFNAME[,OPTION...]` or `loop[,OPTION...]`,
+ * OPTION mac=M or a rate limit per direction: rx-bps=, rx-pps=, rx-bps-burst=,
+ * rx-pps-burst= and the same with tx-.
+ */
 struct net_spec {
 	const struct net_ops *ops; /* the backend its prefix selects */
 	char ifname[IFNAMSIZ];     /* what follows the prefix: the tap's name; empty for loop */
 	bool mac_set;
 	uint8_t mac[6];
+	struct rate_set rx, tx;    /* rate limits (all 0: none) */
 };
 
 struct net {

@@ -19,6 +19,7 @@
 
 struct vm;
 struct kvm_vm;
+struct pvq;
 struct hc_table;
 
 /* A kind whose devices have rings: what HV_HC_QUEUE_ATTACH and _DETACH do. */
@@ -61,6 +62,12 @@ struct device_kind {
 	/* Optional: registers the hypercalls of the kind's family (idempotent). */
 	void (*register_hypercalls)(struct hc_table *t);
 	const struct queue_ops *queue; /* NULL: no rings */
+	/*
+	 * Optional: the queue a rate limit of direction dir applies to ("" for
+	 * a device with one queue, "rx" or "tx" for a NIC), or NULL: none.
+	 * dir is the rest of the API's path (PUT /rate-limits/<device>[/<dir>]).
+	 */
+	struct pvq *(*limit_queue)(void *dev, const char *dir);
 	/*
 	 * Optional: snapshots (snap/snapshot.c, docs/SNAPSHOT.md).  save writes
 	 * the device's own record, at most cap bytes (*len: how many), once the

@@ -123,6 +123,15 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 		post(b, r, HV_BLK_S_IOERR, 0);
 }
 
+/* A request's bytes for a rate limit: its segments' lengths, as the guest wrote them. */
+static uint64_t req_cost(const void *entry)
+{
+	const struct hv_blk_req *req = entry;
+
+	return pvq_sum_lens(&req->seg[0].len, sizeof(req->seg[0]),
+			    req->nr_seg < HV_BLK_MAX_SEG ? req->nr_seg : HV_BLK_MAX_SEG);
+}
+
 int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
 		    const struct guest_mem *mem, const struct disk *disk)
 {
@@ -140,6 +149,8 @@ int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
 		      sizeof(struct hv_blk_cpl), start);
 	if (rc)
 		pthread_mutex_destroy(&b->ctl);
+	else
+		b->q.cost = req_cost;
 	return rc;
 }
 
@@ -227,12 +238,15 @@ void pvblk_back_print_stats(FILE *f, const void *dev)
 	const struct pvblk_back *b = dev;
 
 	fprintf(f, "  pvblk%u (%s, %s%s): %s, %llu requests, %llu bytes, %llu bad, "
-		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed\n",
+		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed, "
+		   "%llu throttled, %llu throttled us\n",
 		b->index, b->disk.name, disk_mode(&b->disk), b->disk.ro ? ", ro" : "",
 		pvq_state_name(&b->q), (unsigned long long)b->st.reqs,
 		(unsigned long long)b->st.bytes, (unsigned long long)b->st.bad_reqs,
 		(unsigned long long)b->st.io_errors, (unsigned long long)b->q.src.kicks,
-		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed);
+		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed,
+		(unsigned long long)qlimit_throttled(&b->q.rl),
+		(unsigned long long)qlimit_throttled_ns(&b->q.rl) / 1000);
 }
 
 /* ---- the device kind: --disk ------------------------------------------------ */
@@ -242,17 +256,26 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	struct pvblk_back *b;
 	struct io_source *src;
 	struct hv_dev_desc d;
+	struct disk_spec spec;
 	struct disk disk;
 	uint16_t port;
 	int rc;
 
 	if (vm_alloc_notify_port(vm, &port))
 		return err_msg(-ENOSPC, err, errlen, "pvblk%u: no notify port left", index);
-	rc = disk_open_arg(&disk, pvblk_back_kind.option, arg, err, errlen);
+	rc = disk_parse_spec(pvblk_back_kind.option, arg, &spec, err, errlen);
+	if (!rc)
+		rc = disk_open(&disk, &spec, err, errlen);
 	if (rc)
 		return rc;
 	b = calloc(1, sizeof(*b));
 	rc = b ? pvblk_back_init(b, index, port, &vm->mem, &disk) : -ENOMEM;
+	/* A limit only when asked for: an unlimited queue never looks at one. */
+	if (!rc && rate_set_on(&spec.rate) && (rc = pvq_set_limit(&b->q, &spec.rate))) {
+		pvblk_back_destroy(b);
+		free(b);
+		return err_msg(rc, err, errlen, "pvblk%u: cannot set up: %s", index, strerror(-rc));
+	}
 	if (rc) {
 		disk_close(&disk);
 		free(b);
@@ -284,6 +307,12 @@ static void destroy(void *dev)
 	free(dev);
 }
 
+/* The one queue a rate limit applies to (PUT /rate-limits/pvblkN). */
+static struct pvq *limit_queue(void *dev, const char *dir)
+{
+	return *dir ? NULL : &((struct pvblk_back *)dev)->q;
+}
+
 static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
 
 static const struct lathist *latency(const void *dev)
@@ -295,11 +324,14 @@ const struct device_kind pvblk_back_kind = {
 	.name = "pvblk",
 	.option = "--disk",
 	.max = HV_MAX_DEVS_PER_KIND,
-	.usage = "  --disk PATH[,ro]   attach a raw image as the next PV block device (pvblk0,\n"
+	.usage = "  --disk PATH[,ro][,LIMIT...]\n"
+		 "                     attach a raw image as the next PV block device (pvblk0,\n"
 		 "                     pvblk1, ...); ',ro' refuses guest writes.  Repeatable.\n"
-		 "  --disk null:SIZE[,ro]\n"
+		 "  --disk null:SIZE[,ro][,LIMIT...]\n"
 		 "                     a PV block device that completes every request at once\n"
-		 "                     without a file (reads return zeros): measures the interface\n",
+		 "                     without a file (reads return zeros): measures the interface\n"
+		 "                     LIMIT: bps=N, iops=N (bytes, requests a second), bps-burst=N,\n"
+		 "                     iops-burst=N (default: one second's worth); K/M/G suffixes\n",
 	.check = disk_check_arg,
 	.add = add,
 	.describe = describe,
@@ -308,6 +340,7 @@ const struct device_kind pvblk_back_kind = {
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,
+	.limit_queue = limit_queue,
 	.save = pvblk_snap_save, /* snap/snap_dev.c */
 	.load = pvblk_snap_load,
 };

@@ -90,6 +90,7 @@ static void rx_done(struct ioeng_op *op, int res)
 	if (res >= HV_NET_MIN_FRAME) {
 		stat_add(&n->st.rx_frames, 1);
 		stat_add(&n->st.rx_bytes, (uint32_t)res);
+		pvq_pay(&n->rxq, (uint32_t)res); /* the RX limit: paid as the frame lands */
 		rx_give_back(n, r, HV_NET_S_OK, (uint32_t)res);
 		return;
 	}
@@ -197,8 +198,9 @@ static void grace_timer_done(struct ioeng_op *op, int res)
 	struct pvnet_back *n = container_of(op, struct pvnet_back, grace_timer_op);
 
 	n->grace_timer_armed = false;
-	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight)
-		return; /* a detach cancelled it, or the guest's buffers are held */
+	if (res == -ECANCELED || pvq_state(&n->rxq) != PVQ_ACTIVE || n->rxq.inflight ||
+	    n->rxq.limit_wait)
+		return; /* a detach cancelled it, the guest's buffers are held, or hv holds back */
 	/*
 	 * Buffers came and went since the timer was armed: the dry spell began
 	 * later, so it gets a grace of its own before frames are dropped.
@@ -229,7 +231,11 @@ static void rx_idle(struct pvq *q, struct ioeng *e)
 {
 	struct pvnet_back *n = container_of(q, struct pvnet_back, rxq);
 
-	if (n->scratch_busy || n->grace_timer_armed || !link_up(n))
+	/*
+	 * Over the RX limit hv takes no buffer on purpose: frames wait in the
+	 * tap (whose queue drops what overflows it), none dropped by hv.
+	 */
+	if (n->scratch_busy || n->grace_timer_armed || !link_up(n) || q->limit_wait)
 		return;
 	arm_rx_grace_timer(n, e);
 }
@@ -319,6 +325,15 @@ static void tx_pre(struct pvq *q, struct ioeng *e)
 	pvq_service(&container_of(q, struct pvnet_back, txq)->rxq, e);
 }
 
+/* A frame's bytes for the TX limit: its segments' lengths, as the guest wrote them. */
+static uint64_t tx_cost(const void *entry)
+{
+	const struct hv_net_tx *req = entry;
+
+	return pvq_sum_lens(&req->seg[0].len, sizeof(req->seg[0]),
+			    req->nr_seg < HV_NET_MAX_SEG ? req->nr_seg : HV_NET_MAX_SEG);
+}
+
 /* One frame taken from the TX ring (pvq copied it): check it, send it. */
 static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 {
@@ -390,6 +405,7 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	n->rxq.idle = rx_idle;
 	n->rxq.quiesce = rx_quiesce;
 	n->txq.pre = tx_pre;
+	n->txq.cost = tx_cost;
 	return 0;
 }
 
@@ -522,20 +538,27 @@ static void print_stats(FILE *f, const void *dev)
 
 	fprintf(f, "  pvnet%u (%s): link %s; rx %s, %llu frames, %llu bytes, %llu dropped, "
 		   "%llu bad buffers, %llu link down, %llu runts, %llu errors, %llu engine full, "
-		   "%llu doorbells, %llu interrupts, %llu suppressed; "
+		   "%llu doorbells, %llu interrupts, %llu suppressed, %llu throttled, "
+		   "%llu throttled us; "
 		   "tx %s, %llu frames, %llu bytes, %llu bad, %llu errors, %llu doorbells, "
-		   "%llu interrupts, %llu suppressed; %llu link downs, %llu link ups\n",
+		   "%llu interrupts, %llu suppressed, %llu throttled, %llu throttled us; "
+		   "%llu link downs, %llu link ups\n",
 		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
 		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
 		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
 		(unsigned long long)s->rx_link_down, (unsigned long long)s->rx_runts,
 		(unsigned long long)s->rx_errors, (unsigned long long)s->rx_engine_full,
 		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
-		(unsigned long long)n->rxq.irqs_suppressed, pvq_state_name(&n->txq),
+		(unsigned long long)n->rxq.irqs_suppressed,
+		(unsigned long long)qlimit_throttled(&n->rxq.rl),
+		(unsigned long long)qlimit_throttled_ns(&n->rxq.rl) / 1000, pvq_state_name(&n->txq),
 		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
 		(unsigned long long)n->txq.src.kicks, (unsigned long long)n->txq.irqs,
-		(unsigned long long)n->txq.irqs_suppressed, (unsigned long long)n->net.link->downs,
+		(unsigned long long)n->txq.irqs_suppressed,
+		(unsigned long long)qlimit_throttled(&n->txq.rl),
+		(unsigned long long)qlimit_throttled_ns(&n->txq.rl) / 1000,
+		(unsigned long long)n->net.link->downs,
 		(unsigned long long)n->net.link->ups);
 }
 
@@ -561,6 +584,13 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	net_spec_mac(&spec, 0, index, mac);
 	n = calloc(1, sizeof(*n));
 	rc = n ? pvnet_back_init(n, index, rx_port, &vm->mem, &net, mac) : -ENOMEM;
+	/* Limits only when asked for: an unlimited queue never looks at one. */
+	if (!rc && ((rate_set_on(&spec.rx) && (rc = pvq_set_limit(&n->rxq, &spec.rx))) ||
+		    (rate_set_on(&spec.tx) && (rc = pvq_set_limit(&n->txq, &spec.tx))))) {
+		pvnet_back_destroy(n);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
 	if (rc) {
 		net_close(&net);
 		free(n);
@@ -582,17 +612,28 @@ static void destroy(void *dev)
 	free(dev);
 }
 
+/* The queue of a direction a rate limit applies to (PUT /rate-limits/pvnetN/rx|tx). */
+static struct pvq *limit_queue(void *dev, const char *dir)
+{
+	struct pvnet_back *n = dev;
+
+	return !strcmp(dir, "rx") ? &n->rxq : !strcmp(dir, "tx") ? &n->txq : NULL;
+}
+
 static const struct queue_ops queue = { pvnet_back_attach, pvnet_back_detach };
 
 const struct device_kind pvnet_back_kind = {
 	.name = "pvnet",
 	.option = "--net",
 	.max = HV_MAX_NICS_PER_KIND,
-	.usage = "  --net tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX]\n"
+	.usage = "  --net tap:IFNAME[,mac=XX:XX:XX:XX:XX:XX][,LIMIT...]\n"
 		 "                     a PV NIC on an existing tap interface (pvnet0, ...)\n"
-		 "  --net loop[,mac=...]\n"
+		 "  --net loop[,mac=...][,LIMIT...]\n"
 		 "                     a PV NIC whose every sent frame comes back received\n"
-		 "                     (no network stack: measures the interface).  Repeatable.\n",
+		 "                     (no network stack: measures the interface).  Repeatable.\n"
+		 "                     LIMIT per direction (rx: to the guest, tx: from it):\n"
+		 "                     rx-bps=N, rx-pps=N (bytes, frames a second), rx-bps-burst=N,\n"
+		 "                     rx-pps-burst=N, and the same with tx-; K/M/G suffixes\n",
 	.check = net_check_arg,
 	.add = add,
 	.update_desc = update_desc,
@@ -603,4 +644,5 @@ const struct device_kind pvnet_back_kind = {
 	.queue = &queue,
 	.save = pvnet_snap_save, /* snap/snap_dev.c */
 	.load = pvnet_snap_load,
+	.limit_queue = limit_queue,
 };

@@ -73,6 +73,45 @@ static bool want_doorbell(struct pvq *q)
 	return hv_ring_load_acquire(&q->sq->prod) != q->sq_cons;
 }
 
+static void limit_timer_done(struct ioeng_op *op, int res);
+
+/*
+ * The queue's limit allows a submission now; if not, one timer brings the
+ * I/O thread back when it will, and the refusal is counted.
+ */
+static bool admit(struct pvq *q, struct ioeng *e, uint64_t *clock)
+{
+	uint64_t now, wait;
+
+	if (q->limit_wait)
+		return false;
+	/* One clock read a pass: where the clock is not the vDSO's, each read is a system call. */
+	if (!*clock)
+		*clock = qlimit_now_ns();
+	now = *clock;
+	wait = tlimit_wait_ns(q->limit, now);
+	if (!wait)
+		return true;
+	/*
+	 * At least PVQ_LIMIT_MIN_WAIT_NS: a timer per request at a few thousand
+	 * a second would spend the I/O thread's CPU on wake-ups.  The bucket
+	 * refills meanwhile, so the long-run rate stays the setting's
+	 * (as long as the burst holds that long's worth: the default, 1 s, does).
+	 */
+	if (wait < PVQ_LIMIT_MIN_WAIT_NS)
+		wait = PVQ_LIMIT_MIN_WAIT_NS;
+	q->limit_ts = (struct __kernel_timespec){ .tv_sec = (long long)(wait / 1000000000ull),
+						  .tv_nsec = (long long)(wait % 1000000000ull) };
+	q->limit_timer.cb = limit_timer_done;
+	q->limit_e = e;
+	if (ioeng_timeout(e, &q->limit_ts, &q->limit_timer))
+		return true; /* no timer to come back with: never leave the queue stuck */
+	q->limit_wait = true;
+	q->limit_since_ns = now;
+	__atomic_store_n(&q->rl.lim.throttled, q->rl.lim.throttled + 1, __ATOMIC_RELAXED);
+	return false;
+}
+
 /*
  * Takes every new submission there is room for; with doorbell, then asks for
  * a doorbell for the next one (and re-checks).  Without (the I/O thread is
@@ -83,6 +122,7 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 {
 	uint64_t entry[PVQ_MAX_ENTRY / 8];
 	uint32_t mask = q->setup.sq_size - 1, taken = 0;
+	uint64_t clock = 0; /* read once, by the first admission a limit asks for */
 
 	for (;;) {
 		uint32_t prod = hv_ring_load_acquire(&q->sq->prod);
@@ -117,9 +157,20 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 					q->yields++;
 				return;
 			}
+			if (q->limit && !admit(q, e, &clock)) {
+				/*
+				 * Over the limit: the entries wait in the ring.  The
+				 * event index stays behind so the guest rings no
+				 * doorbell; the timer resumes the queue.
+				 */
+				hv_ring_store_release(&q->sq->cons, q->sq_cons);
+				return;
+			}
 			/* Copy, then validate: the guest may rewrite the slot at will. */
 			hv_ring_copy_entry(entry, q->sqe + (uint64_t)(q->sq_cons & mask) * q->sq_esize,
 					   q->sq_esize);
+			if (q->limit && q->cost)
+				tlimit_take(q->limit, q->cost(entry));
 			q->sq_cons++;
 			q->inflight++;
 			q->taken++;
@@ -152,8 +203,19 @@ static void publish(struct pvq *q)
 	q->cq_published = q->cq_prod;
 }
 
+/* I/O thread: a new setting from pvq_set_limit. */
+static void take_limit(struct pvq *q, struct ioeng *e)
+{
+	q->limit = qlimit_apply(&q->rl, qlimit_now_ns());
+	/* A refusal under the old setting ends now: the timer's callback resumes the queue. */
+	if (q->limit_wait)
+		ioeng_cancel(e, &q->limit_timer);
+}
+
 static void service(struct pvq *q, struct ioeng *e, bool doorbell)
 {
+	if (qlimit_pending(&q->rl))
+		take_limit(q, e);
 	if (q->pre)
 		q->pre(q, e);
 	q->stalled = false;
@@ -230,7 +292,30 @@ static bool on_want_doorbell(struct io_source *s)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
-	return serving(q) && !q->stalled && want_doorbell(q);
+	return serving(q) && !q->stalled && !q->limit_wait && want_doorbell(q);
+}
+
+/* The wait a refusal asked for is over (or was cancelled for a new setting). */
+static void limit_timer_done(struct ioeng_op *op, int res)
+{
+	struct pvq *q = container_of(op, struct pvq, limit_timer);
+	uint64_t spent = qlimit_now_ns() - q->limit_since_ns;
+
+	(void)res;
+	q->limit_wait = false;
+	__atomic_store_n(&q->rl.lim.throttled_ns, q->rl.lim.throttled_ns + spent,
+			 __ATOMIC_RELAXED);
+	pvq_service(q, q->limit_e);
+}
+
+int pvq_set_limit(struct pvq *q, const struct rate_set *r)
+{
+	int rc = qlimit_set(&q->rl, r);
+
+	/* The I/O thread looks at the setting when it serves the queue: now. */
+	if (rc == 0 && eventfd_write(q->src.fd, 1) < 0)
+		rc = -errno;
+	return rc;
 }
 
 static void on_publish(struct io_source *s, struct ioeng *e)
@@ -262,9 +347,15 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	rc = ratelimit_init(&q->log, &log_stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
 	if (rc)
 		return rc;
+	rc = qlimit_init(&q->rl);
+	if (rc) {
+		ratelimit_destroy(&q->log);
+		return rc;
+	}
 	q->detach_ack = eventfd(0, EFD_CLOEXEC);
 	if (q->detach_ack < 0) {
 		rc = -errno;
+		qlimit_destroy(&q->rl);
 		ratelimit_destroy(&q->log);
 		return rc;
 	}
@@ -272,6 +363,7 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	if (rc) {
 		close(q->detach_ack);
 		q->detach_ack = -1;
+		qlimit_destroy(&q->rl);
 		ratelimit_destroy(&q->log);
 		return rc;
 	}
@@ -290,6 +382,7 @@ void pvq_destroy(struct pvq *q)
 	q->detach_ack = -1;
 	ratelimit_flush(&q->log, q->name);
 	ratelimit_destroy(&q->log);
+	qlimit_destroy(&q->rl);
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)

@@ -10,14 +10,18 @@
 #define HV_PVQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hv_ring.h"
 #include "kvm/guest_mem.h"
 #include "io/iothread.h"
 #include "core/ratelimit.h"
+#include "io/ioeng.h"
+#include "io/qlimit.h"
 
 #define PVQ_DETACH_TIMEOUT_MS 10000
+#define PVQ_LIMIT_MIN_WAIT_NS 1000000 /* a refused queue waits at least 1 ms */
 #define PVQ_MAX_ENTRY 256 /* bytes: the largest submission entry of any device */
 
 struct kvm_vm;
@@ -36,6 +40,9 @@ enum pvq_state {
  */
 typedef void (*pvq_start_fn)(struct pvq *q, struct ioeng *e, const void *entry);
 
+/* A submission's bytes for the queue's rate limit (a copied entry; ops are 1 each). */
+typedef uint64_t (*pvq_cost_fn)(const void *entry);
+
 struct pvq {
 	char name[24];             /* for messages: "pvblk0", "pvnet0 tx" */
 	const struct guest_mem *mem;
@@ -48,6 +55,11 @@ struct pvq {
 	void (*idle)(struct pvq *q, struct ioeng *e);
 	/* Optional: before taking (a NIC's TX looks at its RX ring first). */
 	void (*pre)(struct pvq *q, struct ioeng *e);
+	/*
+	 * A submission's bytes, paid to the limit when it is taken; NULL: the
+	 * device pays itself when it knows them (pvq_pay: a received frame).
+	 */
+	pvq_cost_fn cost;
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
 	int irq_fd;                /* io_source_open's; unused: completions signal msix */
@@ -77,6 +89,20 @@ struct pvq {
 	bool quiescing;            /* quiesce() ran for the pending detach */
 	uint64_t taken, irqs, irqs_suppressed;
 	uint64_t yields;           /* passes cut at a ring's worth (a guest refilling as fast) */
+
+	/*
+	 * Rate limit (qlimit.h): settings come in through rl (pvq_set_limit);
+	 * the I/O thread's limit is NULL when unlimited, so an unlimited queue
+	 * pays one pointer test per submission.  A refused submission waits in
+	 * the ring for limit_timer; doorbells meanwhile change nothing.
+	 */
+	struct qlimit rl;
+	struct tlimit *limit;
+	struct ioeng_op limit_timer;
+	struct __kernel_timespec limit_ts;
+	struct ioeng *limit_e;     /* the engine the timer runs on */
+	bool limit_wait;           /* the timer is armed */
+	uint64_t limit_since_ns;   /* when the refusal began */
 };
 
 /*
@@ -143,5 +169,33 @@ void pvq_save_indices(const struct pvq *q, struct pvq_indices *x);
 void pvq_restore_indices(struct pvq *q, const struct pvq_indices *x);
 /* Restore: one submission counted as taken again (its device starts it anew). */
 void pvq_retake(struct pvq *q);
+
+/*
+ * Any thread: the queue's next rate limit (all 0: none); the I/O thread
+ * takes it over at its next pass, which a doorbell signal asks for now.
+ * 0, or -EINVAL for settings beyond a token bucket's maxima.
+ */
+int pvq_set_limit(struct pvq *q, const struct rate_set *r);
+
+/*
+ * A submission's bytes for its cost function: the n lengths at len, stride
+ * bytes apart (a request's segment lengths, as the guest wrote them).
+ */
+static inline uint64_t pvq_sum_lens(const uint32_t *len, size_t stride, uint32_t n)
+{
+	const char *p = (const char *)len;
+	uint64_t bytes = 0;
+
+	for (; n; n--, p += stride)
+		bytes += *(const uint32_t *)p;
+	return bytes;
+}
+
+/* I/O thread: one operation of bytes bytes, paid by a queue without a cost function. */
+static inline void pvq_pay(struct pvq *q, uint64_t bytes)
+{
+	if (q->limit)
+		tlimit_take(q->limit, bytes);
+}
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -126,6 +127,79 @@ static void expect_error(struct fixture *f, const char *raw, int status)
 
 	CU_ASSERT(strlen(str(j, "error")) > 10);
 	cJSON_Delete(j);
+}
+
+/* A PUT of body to path, as raw HTTP. */
+static const char *put_req(const char *path, const char *body)
+{
+	static char req[512];
+
+	snprintf(req, sizeof(req), "PUT %s HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s", path,
+		 strlen(body), body);
+	return req;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *i = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(i) ? i->valuedouble : -1;
+}
+
+/*
+ * GET /rate-limits and PUT /rate-limits/{queue}: the setting goes to the
+ * queue's handover (not its buckets) and rings its doorbell; bad names and
+ * values are refused with the documented statuses.
+ */
+static void test_rate_limits(void)
+{
+	static const char *const bad[] = {
+		"[]", "{\"x\":1}", "{\"bytes_per_s\":-1}", "{\"bytes_per_s\":1.5}",
+		"{\"bytes_per_s\":\"1M\"}", "{\"bytes_burst\":5}", "{\"ops_per_s\":2e12}",
+		"{\"ops_per_s\":10,\"ops_burst\":5e9}",
+	};
+	struct pvblk_back *b = NULL;
+	struct fixture f;
+	struct rate_set r;
+	cJSON *j;
+	unsigned i;
+	uint64_t v;
+
+	fixture_init(&f);
+	for (i = 0; i < f.vm->nr_dev; i++)
+		if (f.vm->dev[i].kind == &pvblk_back_kind)
+			b = f.vm->dev[i].dev;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	j = call_json(&f, "GET /rate-limits HTTP/1.1\r\n\r\n", 200);
+	CU_ASSERT_EQUAL(num(cJSON_GetObjectItemCaseSensitive(j, "pvblk0"), "bytes_per_s"), 0);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 1);
+	cJSON_Delete(j);
+	expect_error(&f, put_req("/rate-limits/pvblk1", "{}"), 404);
+	expect_error(&f, put_req("/rate-limits/pvblk0/rx", "{}"), 404);
+	expect_error(&f, put_req("/rate-limits/pvblk0/", "{}"), 404);
+	expect_error(&f, put_req("/rate-limits/", "{}"), 404);
+	expect_error(&f, "GET /rate-limits/pvblk0 HTTP/1.1\r\n\r\n", 405);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error(&f, put_req("/rate-limits/pvblk0", bad[i]), 400);
+	CU_ASSERT_FALSE(qlimit_pending(&b->q.rl));
+	j = call_json(&f, put_req("/rate-limits/pvblk0",
+				  "{\"bytes_per_s\":1048576,\"ops_per_s\":2000,\"bytes_burst\":65536}"),
+		      200);
+	CU_ASSERT_EQUAL(num(j, "bytes_per_s"), 1048576);
+	CU_ASSERT_EQUAL(num(j, "ops_per_s"), 2000);
+	CU_ASSERT_EQUAL(num(j, "bytes_burst"), 65536);
+	CU_ASSERT_EQUAL(num(j, "ops_burst"), 0);
+	cJSON_Delete(j);
+	/* Handed over, not applied: the I/O thread's limit is untouched until it serves the queue. */
+	CU_ASSERT_TRUE(qlimit_pending(&b->q.rl));
+	CU_ASSERT_PTR_NULL(b->q.limit);
+	qlimit_get(&b->q.rl, &r);
+	CU_ASSERT_EQUAL(r.bytes_per_s, 1048576);
+	CU_ASSERT_EQUAL(eventfd_read(b->q.src.fd, &v), 0); /* the doorbell rang */
+	j = call_json(&f, "GET /rate-limits HTTP/1.1\r\n\r\n", 200);
+	CU_ASSERT_EQUAL(num(cJSON_GetObjectItemCaseSensitive(j, "pvblk0"), "ops_per_s"), 2000);
+	cJSON_Delete(j);
+	fixture_free(&f);
 }
 
 #define PUT(body) "PUT /actions HTTP/1.1\r\nContent-Length: " #body "\r\n\r\n"
@@ -488,6 +562,7 @@ int suite_api(void)
 		{ "GET /metrics: Prometheus text and JSON", test_metrics },
 		{ "device --stats lines as counters", test_device_lines },
 		{ "docs/API.md lists the endpoint table", test_docs_table },
+		{ "GET and PUT /rate-limits", test_rate_limits },
 		{ "--api-sock and hv ctl on the command line", test_cli },
 		{ "the server on a real socket", test_server },
 		CU_TEST_INFO_NULL,

@@ -91,6 +91,42 @@ static void test_spec_grammar(void)
 	CU_ASSERT_FALSE(spec.ro);
 }
 
+/* Rate limits on --disk: bps=, iops=, their bursts, K/M/G; bad values refused with one line. */
+static void test_spec_limits(void)
+{
+	static const char *const bad[] = {
+		"a.img,bps=", "a.img,bps=x", "a.img,iops=5Q", "a.img,bps=2000G",
+		"a.img,bps-burst=1M", "a.img,iops-burst=8", "a.img,iops=1,iops-burst=5G",
+	};
+	struct disk_spec spec;
+	char err[512];
+	unsigned i;
+
+	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "a.img,bps=50M,iops=2000,bps-burst=8M,ro",
+					&spec, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(spec.path, "a.img");
+	CU_ASSERT_TRUE(spec.ro);
+	CU_ASSERT_EQUAL(spec.rate.bytes_per_s, 50ull << 20);
+	CU_ASSERT_EQUAL(spec.rate.ops_per_s, 2000);
+	CU_ASSERT_EQUAL(spec.rate.bytes_burst, 8ull << 20);
+	CU_ASSERT_EQUAL(spec.rate.ops_burst, 0);
+	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "null:1M,ro,iops=10,iops-burst=2", &spec, err,
+					sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spec.null_size, 1u << 20);
+	CU_ASSERT_EQUAL(spec.rate.ops_per_s, 10);
+	CU_ASSERT_EQUAL(spec.rate.ops_burst, 2);
+	/* Not an option: part of the path. */
+	CU_ASSERT_EQUAL(disk_parse_spec("--disk", "/d/x,bpsy=1", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(spec.path, "/d/x,bpsy=1");
+	CU_ASSERT_FALSE(rate_set_on(&spec.rate));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(disk_parse_spec("--disk", bad[i], &spec, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "--disk: "));
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	}
+}
+
 static void test_open_errors(void)
 {
 	struct disk_spec spec;
@@ -254,6 +290,7 @@ int suite_disk(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "--disk grammar", test_spec_grammar },
+		{ "--disk rate limits", test_spec_limits },
 		{ "images: missing, empty, odd size, in use", test_open_errors },
 		{ "read-only image: the ',ro' hint", test_read_only_hint },
 		{ "FIFO, devices, directory, socket: refused, never a hang", test_not_a_file },

@@ -985,6 +985,18 @@ static void test_backend_table(void)
 	CU_ASSERT_EQUAL(net_parse_spec("--net", "loop", &spec, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_EQUAL(spec.ops, &net_loop_ops);
 	CU_ASSERT_STRING_EQUAL(spec.ifname, "");
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "tap:hv0,tx-bps=10M,rx-pps=1K,mac=02:00:00:00:00:01,"
+					"tx-bps-burst=64K", &spec, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(spec.mac_set);
+	CU_ASSERT_EQUAL(spec.tx.bytes_per_s, 10ull << 20);
+	CU_ASSERT_EQUAL(spec.tx.bytes_burst, 64ull << 10);
+	CU_ASSERT_EQUAL(spec.rx.ops_per_s, 1024);
+	CU_ASSERT_EQUAL(spec.rx.bytes_per_s, 0);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "loop,tx-iops=5", &spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "loop,rx-bps=", &spec, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(net_parse_spec("--net", "loop,rx-pps-burst=5", &spec, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rx-pps-burst= needs rx-pps="));
 	CU_ASSERT_EQUAL(net_parse_spec("--net", "loopy", &spec, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(net_parse_spec("--net", "tap:", &spec, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_EQUAL(net_parse_spec("--net", "tap:0123456789abcdef", &spec, err, sizeof(err)),

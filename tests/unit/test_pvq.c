@@ -4,6 +4,7 @@
  * and one that breaks its ring over and over to flood hv's log.  The test
  * calls what the I/O thread would, so it chooses every interleaving.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -498,6 +499,179 @@ static void test_log_queue_full(void)
 	log_sink_destroy(&sink);
 }
 
+/* ---- rate limits ---------------------------------------------------------------- */
+
+static unsigned cost_calls;
+
+static uint64_t cost_4k(const void *entry)
+{
+	(void)entry;
+	cost_calls++;
+	return 4096;
+}
+
+/* Runs the engine until the queue's limit timer is no longer armed (at most 2 s). */
+static void wait_limit_timer(struct pvq *q, struct ioeng *e)
+{
+	unsigned i;
+
+	for (i = 0; i < 200 && q->limit_wait; i++)
+		CU_ASSERT(ioeng_run(e, 1) >= 0);
+	CU_ASSERT_FALSE(q->limit_wait);
+}
+
+/*
+ * A limited queue takes its burst (and one more into debt), then stops:
+ * the rest waits in the ring, doorbells change nothing, and the timer
+ * brings it back when the debt is repaid.  Lifting the limit ends the wait
+ * at once.
+ */
+static void test_limit_admission(void)
+{
+	struct fx *f = fx_init(NULL);
+	const struct rate_set r = { .ops_per_s = 100, .ops_burst = 3 };
+	struct ioeng eng;
+	uint64_t t0;
+
+	CU_ASSERT_FATAL(ioeng_init(&eng, 64) == 0);
+	f->q.cost = cost_4k;
+	CU_ASSERT_EQUAL(pvq_set_limit(&f->q, &r), 0);
+	CU_ASSERT_TRUE(rang(f)); /* the I/O thread is asked to take it over */
+	CU_ASSERT_EQUAL(pvq_set_limit(&f->q, &(struct rate_set){ .ops_burst = 1 }), -EINVAL);
+	hv_ring_store_release(&ctl(f, SQ_GPA)->prod, SIZE); /* a full ring */
+	t0 = qlimit_now_ns();
+	pvq_service(&f->q, &eng);
+	CU_ASSERT_PTR_NOT_NULL(f->q.limit);
+	CU_ASSERT_EQUAL(f->taken, 4); /* 3 banked, the 4th at a balance of 0 */
+	CU_ASSERT_EQUAL(ctl(f, SQ_GPA)->cons, 4);
+	CU_ASSERT_TRUE(f->q.limit_wait);
+	CU_ASSERT_EQUAL(qlimit_throttled(&f->q.rl), 1);
+	/* The event index stays behind: the guest rings no doorbell for the rest. */
+	CU_ASSERT_NOT_EQUAL(ctl(f, SQ_GPA)->event, SIZE);
+	pvq_service(&f->q, &eng); /* a doorbell anyway */
+	CU_ASSERT_EQUAL(f->taken, 4);
+	CU_ASSERT_EQUAL(qlimit_throttled(&f->q.rl), 1);
+	/* The debt of one op at 100/s: 10 ms, then one more is admitted (into debt again). */
+	CU_ASSERT_EQUAL(ioeng_run(&eng, 1), 1);
+	CU_ASSERT(qlimit_now_ns() - t0 >= 9000000);
+	CU_ASSERT(qlimit_throttled_ns(&f->q.rl) >= 9000000);
+	CU_ASSERT_EQUAL(f->taken, 5);
+	CU_ASSERT_TRUE(f->q.limit_wait);
+	CU_ASSERT_EQUAL(qlimit_throttled(&f->q.rl), 2);
+	/* Lifted: the rest is taken at once, the timer cancelled. */
+	CU_ASSERT_EQUAL(pvq_set_limit(&f->q, &(struct rate_set){ 0 }), 0);
+	pvq_service(&f->q, &eng);
+	CU_ASSERT_PTR_NULL(f->q.limit);
+	CU_ASSERT_EQUAL(f->taken, SIZE);
+	t0 = qlimit_now_ns();
+	wait_limit_timer(&f->q, &eng);
+	CU_ASSERT(qlimit_now_ns() - t0 < 9000000); /* cancelled, not waited out */
+	ioeng_exit(&eng);
+	fx_destroy(f);
+}
+
+/* A bytes limit counts the device's cost of each submission. */
+static void test_limit_bytes(void)
+{
+	struct fx *f = fx_init(NULL);
+	const struct rate_set r = { .bytes_per_s = 4096 * 1000, .bytes_burst = 8192 };
+	struct ioeng eng;
+
+	CU_ASSERT_FATAL(ioeng_init(&eng, 64) == 0);
+	f->q.cost = cost_4k;
+	cost_calls = 0;
+	CU_ASSERT_EQUAL(pvq_set_limit(&f->q, &r), 0);
+	hv_ring_store_release(&ctl(f, SQ_GPA)->prod, SIZE);
+	pvq_service(&f->q, &eng);
+	CU_ASSERT_EQUAL(f->taken, 3); /* 8192 banked: two, and a third into debt */
+	CU_ASSERT_EQUAL(cost_calls, 3);
+	/* 1 ms a request: the rest within a few timer rounds. */
+	while (f->taken < SIZE && f->q.limit_wait)
+		wait_limit_timer(&f->q, &eng);
+	CU_ASSERT_EQUAL(f->taken, SIZE);
+	CU_ASSERT(qlimit_throttled(&f->q.rl) >= 1);
+	if (f->q.limit_wait)
+		wait_limit_timer(&f->q, &eng);
+	ioeng_exit(&eng);
+	fx_destroy(f);
+}
+
+/* Without a limit nothing about limits runs: no cost asked, nothing refused. */
+static void test_limit_unset(void)
+{
+	struct fx *f = fx_init(NULL);
+
+	f->q.cost = cost_4k;
+	cost_calls = 0;
+	hv_ring_store_release(&ctl(f, SQ_GPA)->prod, SIZE);
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, SIZE);
+	CU_ASSERT_EQUAL(cost_calls, 0);
+	CU_ASSERT_PTR_NULL(f->q.limit);
+	CU_ASSERT_FALSE(f->q.limit_wait);
+	CU_ASSERT_EQUAL(qlimit_throttled(&f->q.rl), 0);
+	fx_destroy(f);
+}
+
+struct setter {
+	struct pvq *q;
+	int rounds, done;
+};
+
+/* The API thread's part: new settings as fast as it can, counters read meanwhile. */
+static void *set_limits(void *arg)
+{
+	struct setter *s = arg;
+	int i;
+
+	for (i = 0; i < s->rounds; i++) {
+		const struct rate_set r = { .ops_per_s = (uint64_t)(i % 3) * 1000000,
+					    .bytes_per_s = (uint64_t)(i % 2) << 30 };
+		struct rate_set got;
+
+		CU_ASSERT_EQUAL(pvq_set_limit(s->q, &r), 0);
+		qlimit_get(&s->q->rl, &got);
+		(void)qlimit_throttled(&s->q->rl);
+		(void)qlimit_throttled_ns(&s->q->rl);
+	}
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Settings handed over while the I/O thread serves the queue (run under
+ * TSan: make build/unit-tests-tsan): the buckets stay the I/O thread's.
+ */
+static void test_limit_handover(void)
+{
+	struct fx *f = fx_init(NULL);
+	struct setter s = { .q = &f->q, .rounds = 2000 };
+	struct rate_set last;
+	struct ioeng eng;
+	pthread_t t;
+
+	CU_ASSERT_FATAL(ioeng_init(&eng, 64) == 0);
+	f->q.cost = cost_4k;
+	f->refill_max = ~0u;
+	CU_ASSERT_FATAL(pthread_create(&t, NULL, set_limits, &s) == 0);
+	while (!__atomic_load_n(&s.done, __ATOMIC_ACQUIRE)) {
+		if (!f->q.limit_wait)
+			hv_ring_store_release(&ctl(f, SQ_GPA)->prod, f->q.sq_cons + 1);
+		pvq_service(&f->q, &eng);
+		ioeng_run(&eng, 0);
+	}
+	pthread_join(t, NULL);
+	pvq_service(&f->q, &eng); /* takes the last setting over */
+	qlimit_get(&f->q.rl, &last);
+	CU_ASSERT_FALSE(qlimit_pending(&f->q.rl));
+	CU_ASSERT_EQUAL(f->q.limit != NULL, rate_set_on(&last));
+	CU_ASSERT_EQUAL(pvq_set_limit(&f->q, &(struct rate_set){ 0 }), 0);
+	pvq_service(&f->q, &eng);
+	wait_limit_timer(&f->q, &eng);
+	ioeng_exit(&eng);
+	fx_destroy(f);
+}
+
 int suite_pvq(void)
 {
 	static const CU_TestInfo tests[] = {
@@ -508,6 +682,10 @@ int suite_pvq(void)
 		{ "log: two threads' lines never interleave", test_log_no_interleave },
 		{ "log: the I/O thread never waits; a full queue drops and counts",
 		  test_log_queue_full },
+		{ "limit: the burst, then the timer; doorbells change nothing", test_limit_admission },
+		{ "limit: bytes are the device's cost of each submission", test_limit_bytes },
+		{ "limit: none set, nothing of it runs", test_limit_unset },
+		{ "limit: settings handed over while the queue is served", test_limit_handover },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("pvq", tests);
