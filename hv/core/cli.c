@@ -321,6 +321,9 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 		if (!strcmp(a, "--")) {
 			if (!cfg->kernel)
 				return err_msg(-EINVAL, err, errlen, "no KERNEL given before '--'");
+			if (cfg->restore)
+				return err_msg(-EINVAL, err, errlen,
+					       "--restore resumes a snapshot: give no KERNEL");
 			if (cfg->has_cmdline && i + 1 < argc)
 				return err_msg(-EINVAL, err, errlen,
 					       "--cmdline and guest arguments after '--': give one");

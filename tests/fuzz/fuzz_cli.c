@@ -47,10 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!fuzz_one_line(err))
 			fail("an error without a one-line reason");
 	} else if (rc == CLI_RUN) {
-		if (!cfg->kernel || cfg->mem < HV_MEM_MIN || cfg->mem > HV_MEM_MAX ||
+		/* A kernel to boot or a snapshot to restore, never both. */
+		if (!cfg->kernel == !cfg->restore || cfg->mem < HV_MEM_MIN || cfg->mem > HV_MEM_MAX ||
 		    cfg->mem % HV_MEM_ALIGN || cfg->nr_dev > CLI_MAX_DEVS ||
 		    strnlen(cfg->cmdline, sizeof(cfg->cmdline)) >= HV_CMDLINE_MAX)
 			fail("a run configuration hv cannot start");
+	} else if (rc == CLI_CTL) {
+		if (!cfg->ctl_sock || !cfg->ctl_cmd)
+			fail("hv ctl without a socket or a command");
 	} else if (rc != CLI_HELP && rc != CLI_VERSION) {
 		fail("an unknown result");
 	}

@@ -331,6 +331,7 @@ static void test_cli_restore(void)
 {
 	char *ok[] = { "hv", "run", "--restore", "s", "--disk", "a.img" };
 	char *kernel[] = { "hv", "run", "--restore", "s", "k.elf" };
+	char *args[] = { "hv", "run", "--restore", "s", "k.elf", "--", "hello" }; /* the fuzzer's find */
 	char *empty[] = { "hv", "run", "--restore=" };
 	struct hv_config cfg;
 	char err[256];
@@ -340,6 +341,8 @@ static void test_cli_restore(void)
 	CU_ASSERT_PTR_NULL(cfg.kernel);
 	CU_ASSERT_EQUAL(cfg.nr_dev, 1);
 	CU_ASSERT_EQUAL(cli_parse(5, kernel, &cfg, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--restore resumes a snapshot: give no KERNEL");
+	CU_ASSERT_EQUAL(cli_parse(7, args, &cfg, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--restore resumes a snapshot: give no KERNEL");
 	CU_ASSERT_EQUAL(cli_parse(3, empty, &cfg, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--restore: no snapshot given");
