@@ -40,7 +40,8 @@ for f in "$HV" "$KERNEL" build/tests/host-cpuloop build/bench/native-blkbench bu
 	[ -e "$f" ] || { echo "integration: $f missing: run make first"; exit 1; }
 done
 
-for f in $features; do
+for feature in $features; do
+	f=$feature
 	t0=$(date +%s)
 	echo "---- $f"
 	case " $NO_KVM " in
@@ -55,6 +56,6 @@ for f in $features; do
 	esac
 	. "tests/integration/$f.sh"
 	# How long each feature took: scripts/run-tests.sh balances its groups by these.
-	echo "---- $f took $(($(date +%s) - t0)) s"
+	echo "---- $feature took $(($(date +%s) - t0)) s" # (a feature's script may reuse f)
 done
 summary
