@@ -1,10 +1,12 @@
 /* Trap block controller: its registers and what a command does (I/O thread). */
 #include "trap/trapblk_dev.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "io/qlimit.h"
 
 _Static_assert(offsetof(struct trapblk_dev, tr) == 0, "the device pointer is the transport's");
 _Static_assert(HV_TRAPBLK_ST_BUSY == TRAP_ST_BUSY, "STATUS is a transport channel's status");
@@ -187,6 +189,18 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	return trap_create(vm, &trapblk_dev_kind, &trapblk_ops, index, arg, err, errlen);
 }
 
+/* The disk's argument, less rate limits: they act on PV queues, which a trap disk has not. */
+static int check_arg(const char *opt, const char *arg, char *err, size_t errlen)
+{
+	struct disk_spec spec;
+	int rc = disk_parse_spec(opt, arg, &spec, err, errlen);
+
+	if (!rc && rate_set_on(&spec.rate))
+		rc = err_msg(-EINVAL, err, errlen,
+			     "%s: rate limits (bps=, iops=) apply to PV disks (--disk) only", opt);
+	return rc;
+}
+
 const struct device_kind trapblk_dev_kind = {
 	.name = "trapblk",
 	.option = "--trap-disk",
@@ -195,7 +209,7 @@ const struct device_kind trapblk_dev_kind = {
 		 "                     the same images behind the trap-and-emulate block\n"
 		 "                     controller instead (trapblk0, ...: MMIO registers,\n"
 		 "                     one request at a time).  Repeatable.\n",
-	.check = disk_check_arg,
+	.check = check_arg,
 	.add = add,
 	TRAP_KIND_HOOKS,
 };

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "trap/trapblk_dev.h"
 #include "core/cli.h"
 #include "core/util.h"
 #include "backend/disk.h"
@@ -125,6 +126,17 @@ static void test_spec_limits(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "--disk: "));
 		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	}
+}
+
+/* A trap disk has no PV queue to limit: its rate options are refused, not ignored. */
+static void test_trap_disk_no_rate(void)
+{
+	char err[256] = "";
+
+	CU_ASSERT_EQUAL(trapblk_dev_kind.check("--trap-disk", "a.img,bps=1M", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--trap-disk: rate limits (bps=, iops=) apply to PV disks (--disk) only");
+	CU_ASSERT_EQUAL(trapblk_dev_kind.check("--trap-disk", "null:1M,iops=5", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(trapblk_dev_kind.check("--trap-disk", "a.img,ro", err, sizeof(err)), 0);
 }
 
 static void test_open_errors(void)
@@ -291,6 +303,7 @@ int suite_disk(void)
 	static const CU_TestInfo tests[] = {
 		{ "--disk grammar", test_spec_grammar },
 		{ "--disk rate limits", test_spec_limits },
+		{ "--trap-disk refuses rate limits", test_trap_disk_no_rate },
 		{ "images: missing, empty, odd size, in use", test_open_errors },
 		{ "read-only image: the ',ro' hint", test_read_only_hint },
 		{ "FIFO, devices, directory, socket: refused, never a hang", test_not_a_file },
