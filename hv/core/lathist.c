@@ -1,7 +1,6 @@
 /* Latency histograms (lathist.h). */
 #include "core/lathist.h"
 
-#include <time.h>
 
 unsigned lathist_bucket(uint64_t ns)
 {
@@ -34,12 +33,4 @@ uint64_t lathist_read(const struct lathist *h, struct lathist *out)
 	}
 	out->sum_ns = __atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED);
 	return count;
-}
-
-uint64_t lathist_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

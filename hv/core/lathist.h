@@ -34,7 +34,4 @@ void lathist_add(struct lathist *h, uint64_t ns);
 /* Any thread: a copy; returns the count (the sum of the buckets copied). */
 uint64_t lathist_read(const struct lathist *h, struct lathist *out);
 
-/* CLOCK_MONOTONIC in ns (vDSO: no system call). */
-uint64_t lathist_now_ns(void);
-
 #endif

@@ -1,23 +1,16 @@
 /* Rate-limited logging of guest-triggered messages (ratelimit.h). */
+#include "core/util.h"
 #include "core/ratelimit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int ratelimit_init(struct ratelimit *rl, struct log_sink *out, unsigned burst,
 		   uint64_t interval_ms)
 {
 	*rl = (struct ratelimit){ .out = out, .burst = burst,
-				  .interval_ns = interval_ms * 1000000u, .start_ns = now_ns() };
+				  .interval_ns = interval_ms * 1000000u, .start_ns = mono_ns() };
 	return -pthread_mutex_init(&rl->lock, NULL);
 }
 
@@ -28,7 +21,7 @@ void ratelimit_destroy(struct ratelimit *rl)
 
 bool ratelimit_log(struct ratelimit *rl, const char *fmt, ...)
 {
-	uint64_t now = now_ns(), dropped = 0;
+	uint64_t now = mono_ns(), dropped = 0;
 	char before[64] = "";
 	bool print;
 	va_list ap;

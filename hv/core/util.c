@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -75,4 +76,12 @@ int parse_seconds(const char *s, uint64_t *ms)
 		return -EINVAL;
 	*ms = whole * 1000 + frac;
 	return 0;
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -33,6 +33,9 @@ int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
+/* CLOCK_MONOTONIC in ns: through the vDSO, no system call (the I/O thread's path uses it). */
+uint64_t mono_ns(void);
+
 int parse_size(const char *s, uint64_t *out);
 
 /* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */

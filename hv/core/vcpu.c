@@ -21,13 +21,6 @@ typedef int (*exit_fn)(struct vcpu *v);
  */
 static struct vcpu *volatile alarm_target;
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 static void on_alarm(int sig)
 {
@@ -35,7 +28,7 @@ static void on_alarm(int sig)
 
 	(void)sig;
 	if (v) {
-		if (!v->watch || (v->deadline_ns && now_ns() >= v->deadline_ns))
+		if (!v->watch || (v->deadline_ns && mono_ns() >= v->deadline_ns))
 			v->timed_out = 1;
 		/* Makes the current or next KVM_RUN return -EINTR at once. */
 		v->kvm->run->immediate_exit = 1;
@@ -71,7 +64,7 @@ int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
 		return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
 	}
 	if (v->watch) {
-		v->deadline_ns = ms ? now_ns() + ms * 1000000ull : 0;
+		v->deadline_ns = ms ? mono_ns() + ms * 1000000ull : 0;
 		it.it_value = it.it_interval = tv_ms(VCPU_WATCH_MS);
 	}
 	alarm_target = v;
@@ -148,7 +141,7 @@ static bool stopping(struct vcpu *v)
 
 static struct timespec ts_after_ms(unsigned ms)
 {
-	uint64_t t = now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t t = mono_ns() + (uint64_t)ms * 1000000ull;
 
 	return (struct timespec){ .tv_sec = (time_t)(t / 1000000000ull),
 				  .tv_nsec = (long)(t % 1000000000ull) };
@@ -220,7 +213,7 @@ uint64_t vcpu_paused_ns(struct vcpu *v)
 	uint64_t ns;
 
 	pthread_mutex_lock(&v->park_lock);
-	ns = v->paused_ns + (v->parked ? now_ns() - v->parked_since_ns : 0);
+	ns = v->paused_ns + (v->parked ? mono_ns() - v->parked_since_ns : 0);
 	pthread_mutex_unlock(&v->park_lock);
 	return ns;
 }
@@ -237,7 +230,7 @@ static void park(struct vcpu *v)
 {
 	ioctl(v->kvm->vcpu_fd, KVM_KVMCLOCK_CTRL, 0);
 	pthread_mutex_lock(&v->park_lock);
-	v->parked_since_ns = now_ns();
+	v->parked_since_ns = mono_ns();
 	v->parked = true;
 	pthread_cond_broadcast(&v->park_cond);
 	while (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST) && !stopping(v) &&
@@ -246,7 +239,7 @@ static void park(struct vcpu *v)
 		pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
 	}
 	v->parked = false;
-	v->paused_ns += now_ns() - v->parked_since_ns;
+	v->paused_ns += mono_ns() - v->parked_since_ns;
 	pthread_cond_broadcast(&v->park_cond);
 	pthread_mutex_unlock(&v->park_lock);
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -142,13 +141,6 @@ static void publish_all(struct iothread *it)
 			it->src[i]->publish(it->src[i], &it->eng);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /*
  * Polls up to io_poll_ns for new ring entries or disk completions, taking
@@ -157,7 +149,7 @@ static uint64_t now_ns(void)
  */
 static bool poll_for_work(struct iothread *it)
 {
-	uint64_t deadline = now_ns() + it->io_poll_ns;
+	uint64_t deadline = mono_ns() + it->io_poll_ns;
 	bool found = false;
 	unsigned i;
 
@@ -170,7 +162,7 @@ static bool poll_for_work(struct iothread *it)
 		if (found)
 			return true;
 		__builtin_ia32_pause();
-	} while (now_ns() < deadline && !it->stopping && !it->quiescing);
+	} while (mono_ns() < deadline && !it->stopping && !it->quiescing);
 	return false;
 }
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/util.h"
 
@@ -112,12 +111,4 @@ struct tlimit *qlimit_apply(struct qlimit *l, uint64_t now_ns)
 	tbucket_set(&l->lim.bytes, r.bytes_per_s, r.bytes_burst, now_ns);
 	tbucket_set(&l->lim.ops, r.ops_per_s, r.ops_burst, now_ns);
 	return tlimit_on(&l->lim) ? &l->lim : NULL;
-}
-
-uint64_t qlimit_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

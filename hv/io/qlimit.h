@@ -80,7 +80,4 @@ static inline uint64_t qlimit_throttled_ns(const struct qlimit *l)
 	return __atomic_load_n(&l->lim.throttled_ns, __ATOMIC_RELAXED);
 }
 
-/* CLOCK_MONOTONIC in ns (the vDSO's: no system call on hosts with a stable TSC). */
-uint64_t qlimit_now_ns(void);
-
 #endif

@@ -67,7 +67,7 @@ static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status
 
 	r->next_free = b->free;
 	b->free = r;
-	lathist_add(&b->lat, lathist_now_ns() - r->taken_ns);
+	lathist_add(&b->lat, mono_ns() - r->taken_ns);
 	if (status == HV_BLK_S_OK)
 		b->st.bytes += bytes;
 	else if (status == HV_BLK_S_IOERR)
@@ -107,7 +107,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	b->free = r->next_free;
 	b->st.reqs++;
 	r->id = req->id;
-	r->taken_ns = lathist_now_ns();
+	r->taken_ns = mono_ns();
 	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
 	if (status != HV_BLK_S_OK) {
 		post(b, r, (uint32_t)status, 0);

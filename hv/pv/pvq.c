@@ -87,7 +87,7 @@ static bool admit(struct pvq *q, struct ioeng *e, uint64_t *clock)
 		return false;
 	/* One clock read a pass: where the clock is not the vDSO's, each read is a system call. */
 	if (!*clock)
-		*clock = qlimit_now_ns();
+		*clock = mono_ns();
 	now = *clock;
 	wait = tlimit_wait_ns(q->limit, now);
 	if (!wait)
@@ -206,7 +206,7 @@ static void publish(struct pvq *q)
 /* I/O thread: a new setting from pvq_set_limit. */
 static void take_limit(struct pvq *q, struct ioeng *e)
 {
-	q->limit = qlimit_apply(&q->rl, qlimit_now_ns());
+	q->limit = qlimit_apply(&q->rl, mono_ns());
 	/* A refusal under the old setting ends now: the timer's callback resumes the queue. */
 	if (q->limit_wait)
 		ioeng_cancel(e, &q->limit_timer);
@@ -299,7 +299,7 @@ static bool on_want_doorbell(struct io_source *s)
 static void limit_timer_done(struct ioeng_op *op, int res)
 {
 	struct pvq *q = container_of(op, struct pvq, limit_timer);
-	uint64_t spent = qlimit_now_ns() - q->limit_since_ns;
+	uint64_t spent = mono_ns() - q->limit_since_ns;
 
 	(void)res;
 	q->limit_wait = false;
