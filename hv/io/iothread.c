@@ -85,10 +85,13 @@ int io_source_open(struct io_source *s, int *irq_fd)
 {
 	int rc;
 
-	*irq_fd = -1;
+	if (irq_fd)
+		*irq_fd = -1;
 	s->fd = eventfd(0, EFD_CLOEXEC);
 	if (s->fd < 0)
 		return -errno;
+	if (!irq_fd)
+		return 0;
 	*irq_fd = eventfd(0, EFD_CLOEXEC);
 	if (*irq_fd < 0) {
 		rc = -errno;
@@ -103,9 +106,12 @@ void io_source_close(struct io_source *s, int *irq_fd)
 {
 	if (s->fd >= 0)
 		close(s->fd);
-	if (*irq_fd >= 0)
-		close(*irq_fd);
-	s->fd = *irq_fd = -1;
+	s->fd = -1;
+	if (irq_fd) {
+		if (*irq_fd >= 0)
+			close(*irq_fd);
+		*irq_fd = -1;
+	}
 }
 
 int iothread_init(struct iothread *it)

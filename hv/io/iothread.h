@@ -93,8 +93,9 @@ struct iothread {
 };
 
 /*
- * A device's two eventfds: its doorbell (s->fd, served by the I/O thread)
- * and its interrupt (*irq_fd, bound to an irqfd).  0 or -errno, nothing left
+ * A device's eventfds: its doorbell (s->fd, served by the I/O thread) and,
+ * unless irq_fd is NULL, its interrupt (*irq_fd, bound to an irqfd; a PV
+ * queue has none: it signals its MSI-X entry's).  0 or -errno, nothing left
  * open on failure; close is idempotent.
  */
 int io_source_open(struct io_source *s, int *irq_fd);

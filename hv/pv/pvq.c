@@ -359,7 +359,7 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 		ratelimit_destroy(&q->log);
 		return rc;
 	}
-	rc = io_source_open(&q->src, &q->irq_fd);
+	rc = io_source_open(&q->src, NULL);
 	if (rc) {
 		close(q->detach_ack);
 		q->detach_ack = -1;
@@ -376,7 +376,7 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 
 void pvq_destroy(struct pvq *q)
 {
-	io_source_close(&q->src, &q->irq_fd);
+	io_source_close(&q->src, NULL);
 	if (q->detach_ack >= 0)
 		close(q->detach_ack);
 	q->detach_ack = -1;

@@ -62,7 +62,6 @@ struct pvq {
 	pvq_cost_fn cost;
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
-	int irq_fd;                /* io_source_open's; unused: completions signal msix */
 	struct msix *msix;         /* the device's MSI-X table (set at setup), or NULL: none */
 	int state;                 /* enum pvq_state, atomic */
 	/*
