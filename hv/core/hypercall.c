@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "kvm/kvm.h"
+#include "core/util.h"
 #include "core/vm.h"
 
 int hc_register(struct hc_table *t, unsigned nr, hc_fn fn, const char *name)
@@ -63,11 +63,8 @@ static int64_t hc_exit(struct vm *vm, const uint64_t a[HC_NARGS])
 
 static int64_t hc_time_ns(struct vm *vm, const uint64_t a[HC_NARGS])
 {
-	struct timespec ts;
-
 	(void)vm, (void)a;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)mono_ns();
 }
 
 static int64_t hc_dev_info(struct vm *vm, const uint64_t a[HC_NARGS])
