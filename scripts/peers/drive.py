@@ -125,8 +125,10 @@ class Guest:
         self.console.close()
 
 
-def kvm_dir(g, timeout=30):
-    """KVM's debugfs directory of the VM QEMU made: PID-FD."""
+def kvm_dir(g, timeout=120):
+    """KVM's debugfs directory of the VM the VMM made: PID-FD.  The VMM reads
+    the kernel and initramfs (tens of MB over the test host VM's 9p) first:
+    30 s was too short on a loaded machine."""
     pid, end = g.p.pid, time.monotonic() + timeout
     while time.monotonic() < end:
         if g.p.poll() is not None:  # QEMU refused its arguments or KVM
