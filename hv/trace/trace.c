@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -12,9 +13,14 @@
 
 struct trace *trace_cur;
 
-/* The calling thread's ring, claimed at its first event (of the trace it belongs to). */
+/*
+ * The calling thread's ring, claimed at its first event, and the trace it
+ * belongs to by generation: a trace opened later (at the same address, in
+ * unit tests) has a new one, so no thread mistakes an old ring for its own.
+ */
 static __thread struct trace_ring *my_ring;
-static __thread const struct trace *my_trace;
+static __thread uint64_t my_gen;
+static uint64_t generations;
 
 static struct trace_ring *claim_ring(struct trace *t, uint32_t kind)
 {
@@ -24,13 +30,13 @@ static struct trace_ring *claim_ring(struct trace *t, uint32_t kind)
 		return NULL;
 	t->ring[i].first_kind = kind;
 	my_ring = &t->ring[i];
-	my_trace = t;
+	my_gen = t->gen;
 	return my_ring;
 }
 
 void trace_emit(struct trace *t, uint32_t kind, const char *name, uint64_t id, uint32_t arg)
 {
-	struct trace_ring *r = my_trace == t ? my_ring : claim_ring(t, kind);
+	struct trace_ring *r = my_gen == t->gen ? my_ring : claim_ring(t, kind);
 	uint32_t h;
 
 	if (t->json_fd < 0) /* --pcap alone: no timeline */
@@ -136,6 +142,7 @@ int trace_open(struct trace *t, const char *json_path, const char *pcap_path,
 	int rc;
 
 	t->json_fd = t->pcap_fd = -1;
+	t->gen = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
 	t->t0 = mono_ns();
 	clock_gettime(CLOCK_REALTIME, &rt);
 	t->real_off = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec - t->t0;
@@ -159,8 +166,8 @@ void trace_close(struct trace *t)
 {
 	unsigned i;
 
-	if (trace_cur == t)
-		trace_cur = NULL;
+	if (__atomic_load_n(&trace_cur, __ATOMIC_ACQUIRE) == t)
+		__atomic_store_n(&trace_cur, NULL, __ATOMIC_RELEASE);
 	for (i = 0; i < TRACE_THREADS; i++)
 		if (t->ring[i].ev)
 			munmap(t->ring[i].ev, TRACE_RING_EVENTS * sizeof(struct trace_ev));
@@ -168,6 +175,7 @@ void trace_close(struct trace *t)
 		munmap(t->frames.buf, TRACE_FRAME_BYTES);
 	if (t->out)
 		munmap(t->out, TRACE_OUT_BYTES);
+	free(t->kvm_vals);
 	if (t->json_fd >= 0)
 		close(t->json_fd);
 	if (t->pcap_fd >= 0)

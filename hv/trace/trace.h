@@ -84,6 +84,7 @@ struct trace {
 	const void *pcap_dev;      /* the captured NIC's device (vm_device.dev) */
 	char pcap_nic[16];
 	uint64_t t0, real_off;     /* mono_ns at open; CLOCK_REALTIME - CLOCK_MONOTONIC */
+	uint64_t gen;              /* this trace among those opened (trace.c) */
 	struct trace_ring ring[TRACE_THREADS];
 	uint32_t nr_ring;          /* atomic: rings claimed */
 	uint64_t no_ring;          /* atomic: events of threads beyond TRACE_THREADS */
@@ -99,6 +100,8 @@ struct trace {
 	int start_rc;
 	const struct kvm_stats *kvm;  /* the vCPU's statistics, or NULL */
 	const uint64_t *hv_exits;     /* returns from KVM_RUN (vm.h), or NULL */
+	uint64_t *kvm_vals;           /* every KVM counter, read in one pread */
+	int kvm_idx[8];               /* the sampled counters' places in kvm_vals (-1: none) */
 	uint64_t last[8];             /* the counters' previous samples */
 	bool sampled;
 	char *out;                    /* JSON waiting to be written */
@@ -117,7 +120,7 @@ void trace_frame(struct trace *t, const void *dev, const struct iovec *iov, unsi
 /* A hook: one line at its site, one branch when tracing is off. */
 static inline void trace_ev(uint32_t kind, const char *name, uint64_t id, uint32_t arg)
 {
-	struct trace *t = trace_cur;
+	struct trace *t = __atomic_load_n(&trace_cur, __ATOMIC_ACQUIRE);
 
 	if (__builtin_expect(t != NULL, 0))
 		trace_emit(t, kind, name, id, arg);
@@ -126,7 +129,7 @@ static inline void trace_ev(uint32_t kind, const char *name, uint64_t id, uint32
 /* A NIC's frame (either way), captured if dev is the --pcap NIC. */
 static inline void trace_pcap(const void *dev, const struct iovec *iov, unsigned n, uint32_t len)
 {
-	struct trace *t = trace_cur;
+	struct trace *t = __atomic_load_n(&trace_cur, __ATOMIC_ACQUIRE);
 
 	if (__builtin_expect(t != NULL, 0) && t->pcap_dev == dev)
 		trace_frame(t, dev, iov, n, len);

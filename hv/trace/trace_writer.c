@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,8 @@ static const struct kind_fmt {
 /* The KVM counters sampled, as named in the "C" events: the vCPU's binary statistics. */
 static const char *const kvm_counters[] = { "exits", "io_exits", "halt_exits", "irq_exits",
 					    "mmio_exits", "irq_injections" };
+_Static_assert(ARRAY_SIZE(kvm_counters) + 1 <= ARRAY_SIZE(((struct trace *)0)->last),
+	       "struct trace keeps a sample of each counter, and of hv's exits");
 
 static void flush_out(struct trace *t)
 {
@@ -130,11 +133,10 @@ static void sample_counters(struct trace *t)
 	uint64_t v[ARRAY_SIZE(kvm_counters) + 1];
 	unsigned i;
 
-	if (!t->kvm)
+	if (!t->kvm_vals || kvm_stats_read(t->kvm, t->kvm_vals))
 		return;
 	for (i = 0; i < ARRAY_SIZE(kvm_counters); i++)
-		if (kvm_stats_get(t->kvm, kvm_counters[i], &v[i]))
-			v[i] = 0;
+		v[i] = t->kvm_idx[i] >= 0 ? t->kvm_vals[t->kvm_idx[i]] : 0;
 	v[i] = t->hv_exits ? __atomic_load_n(t->hv_exits, __ATOMIC_RELAXED) : 0;
 	if (t->sampled) {
 		out(t, "%s{\"ph\":\"C\",\"pid\":%d,\"tid\":%d,\"name\":\"kvm exits\",",
@@ -264,15 +266,25 @@ int trace_start(struct trace *t, const struct kvm_stats *kvm, const uint64_t *hv
 {
 	int rc;
 
+	unsigned i, j;
+
 	t->kvm = kvm;
 	t->hv_exits = hv_exits;
+	/* One pread a sample for all counters: the names are looked up once, here. */
+	t->kvm_vals = kvm && kvm->n ? calloc(kvm->n, sizeof(*t->kvm_vals)) : NULL;
+	for (i = 0; i < ARRAY_SIZE(kvm_counters); i++) {
+		t->kvm_idx[i] = -1;
+		for (j = 0; t->kvm_vals && j < kvm->n; j++)
+			if (!strcmp(kvm->d[j].name, kvm_counters[i]))
+				t->kvm_idx[i] = (int)j;
+	}
 	if (t->json_fd >= 0)
 		out(t, "{\"traceEvents\":[\n");
 	t->stop = 0;
-	trace_cur = t;
+	__atomic_store_n(&trace_cur, t, __ATOMIC_RELEASE);
 	rc = -pthread_create(&t->tid, NULL, writer, t);
 	if (rc) {
-		trace_cur = NULL;
+		__atomic_store_n(&trace_cur, NULL, __ATOMIC_RELEASE);
 		return rc;
 	}
 	t->running = true;
@@ -290,7 +302,7 @@ void trace_stop(struct trace *t, void *report)
 	__atomic_store_n(&t->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t->tid, NULL);
 	t->running = false;
-	trace_cur = NULL;
+	__atomic_store_n(&trace_cur, NULL, __ATOMIC_RELEASE);
 	for (i = 0; i < TRACE_THREADS; i++)
 		dropped += __atomic_load_n(&t->ring[i].dropped, __ATOMIC_RELAXED);
 	if (!f)
