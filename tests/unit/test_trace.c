@@ -60,15 +60,18 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* Occurrences of needle (memmem on what is left: strstr would rescan the rest each time). */
+/*
+ * Occurrences of needle, by hand: the sanitizers' strstr and memmem check
+ * the whole rest of the haystack on each call, quadratic over megabytes.
+ */
 static size_t count(const char *hay, const char *needle)
 {
-	const char *p = hay, *end = hay + strlen(hay);
-	size_t n = 0, nl = strlen(needle);
+	size_t n = 0, nl = strlen(needle), i, k;
 
-	while ((p = memmem(p, (size_t)(end - p), needle, nl))) {
-		n++;
-		p += nl;
+	for (i = 0; hay[i]; i++) {
+		for (k = 0; k < nl && hay[i + k] == needle[k]; k++)
+			;
+		n += k == nl;
 	}
 	return n;
 }
@@ -171,8 +174,8 @@ static void test_pcap_records(void)
 	tmp_make(&p);
 	CU_ASSERT_EQUAL_FATAL(trace_open(&t, NULL, p.pcap, err, sizeof(err)), 0);
 	t.pcap_dev = &dev;
-	/* 2000 frames of 10000 bytes: 20 MB through a 4 MiB ring, drained as it goes. */
-	for (i = 0; i < 2000; i++) {
+	/* 500 frames of 10000 bytes: 5 MB through a 4 MiB ring, drained as it goes. */
+	for (i = 0; i < 500; i++) {
 		struct iovec iov[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
 
 		memset(a, (int)i, sizeof(a));
@@ -184,7 +187,7 @@ static void test_pcap_records(void)
 	(void)other;
 	trace_drain(&t);
 	CU_ASSERT_EQUAL(t.frames.dropped, 0);
-	CU_ASSERT_EQUAL(t.frames_written, 2000);
+	CU_ASSERT_EQUAL(t.frames_written, 500);
 	file = (uint8_t *)slurp(p.pcap, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(file);
 	CU_ASSERT_EQUAL(*(uint32_t *)file, 0xa1b2c3d4);
@@ -206,7 +209,7 @@ static void test_pcap_records(void)
 		}
 		off += r.caplen;
 	}
-	CU_ASSERT_EQUAL(n, 2000);
+	CU_ASSERT_EQUAL(n, 500);
 	CU_ASSERT_EQUAL(off, len);
 	free(file);
 	trace_close(&t);
