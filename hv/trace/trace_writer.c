@@ -45,22 +45,27 @@ static const char *const kvm_counters[] = { "exits", "io_exits", "halt_exits", "
 _Static_assert(ARRAY_SIZE(kvm_counters) + 1 <= ARRAY_SIZE(((struct trace *)0)->last),
 	       "struct trace keeps a sample of each counter, and of hv's exits");
 
+static int write_all(int fd, const void *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p = (const char *)p + n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static void flush_out(struct trace *t)
 {
-	size_t off = 0;
+	int rc = write_all(t->json_fd, t->out, t->out_len);
 
-	while (off < t->out_len) {
-		ssize_t n = write(t->json_fd, t->out + off, t->out_len - off);
-
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (!t->write_err)
-				t->write_err = n < 0 ? errno : EIO;
-			break;
-		}
-		off += (size_t)n;
-	}
+	if (rc && !t->write_err)
+		t->write_err = -rc;
 	t->out_len = 0;
 }
 
@@ -210,21 +215,6 @@ static void sample_counters(struct trace *t)
 	}
 	memcpy(t->last, v, sizeof(v));
 	t->sampled = true;
-}
-
-static int write_all(int fd, const void *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p = (const char *)p + n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Captured frames as pcap records; wall-clock time, as tcpdump shows it. */
