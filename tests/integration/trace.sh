@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # --trace and --pcap (docs/TRACE.md): a PV disk workload's timeline checked
-# request by request (trace-check.py), a ping's frames on the PV NIC
-# captured and read back by tcpdump inside a network namespace this file
+# request by request (trace-check.py), a ping's frames on the PV NIC and on
+# the trap NIC captured and read back by tcpdump inside a network namespace this file
 # creates (10.0.0.1 the host's end, 10.0.0.2 the guest; nothing leaves it),
 # and bad arguments refused with one line and status 2.
 TRACE_CHECK=tests/integration/trace-check.py
@@ -74,5 +74,14 @@ awk '{ if ($1 < last) bad = 1; last = $1 } END { exit bad }' "$TMP/net.tcpdump" 
 "$TRACE_CHECK" "$TMP/net.json" "pvnet0 tx" 4 --require sqe,cqe,post,publish >"$TMP/net-check.out" 2>&1 &&
 	pass trace-net-tx-stages || fail trace-net-tx-stages "$(head -5 "$TMP/net-check.out")"
 cat "$TMP/net-check.out"
+# The trap NIC's frames too (--pcap alone, no timeline).
+run trace-trapnet 90 "${NSX[@]}" "$HV" run --timeout 80 --trap-net tap:tap0 --pcap "trapnet0:$TMP/trap.pcap" \
+	"$KERNEL" -- ip=10.0.0.2/24 gw=10.0.0.1 ping 10.0.0.1 2
+expect trace-trapnet 0 "2 packets transmitted, 2 received" out \
+	"^hv: pcap trapnet0: [1-9][0-9]* frames written, 0 dropped" err
+tcpdump -nn -r "$TMP/trap.pcap" >"$TMP/trap.tcpdump" 2>"$TMP/trap-tcpdump.err" &&
+	[ "$(grep -c "IP 10.0.0.2 > 10.0.0.1: ICMP echo request" "$TMP/trap.tcpdump")" -eq 2 ] &&
+	[ "$(grep -c "IP 10.0.0.1 > 10.0.0.2: ICMP echo reply" "$TMP/trap.tcpdump")" -eq 2 ] &&
+	pass trace-pcap-trapnet || fail trace-pcap-trapnet "$(head -6 "$TMP/trap.tcpdump" "$TMP/trap-tcpdump.err" | tr '\n' '|')"
 trace_cleanup
 trap 'rm -rf "$TMP"' EXIT
