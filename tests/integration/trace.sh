@@ -23,6 +23,10 @@ bad_trace trace-pcap-unwritable "^hv: --pcap $TMP/no/x.pcap: cannot create: No s
 	--net loop --pcap "pvnet0:$TMP/no/x.pcap"
 [ -e "$TMP/x.pcap" ] && fail trace-pcap-refused-creates-nothing "$TMP/x.pcap exists"
 
+# The writer thread runs under its own seccomp allowlist: a forbidden call there stops hv.
+HV_SANDBOX_PROBE=trace run trace-sandbox-probe 30 "$HV" run --timeout 20 --trace "$TMP/probe.json" "$KERNEL" -- hello
+expect trace-sandbox-probe 159 "^hv: sandbox: forbidden system call 257 \(openat\) in the trace thread; hv stops$" err
+
 # ---- the PV disk: every request's stages in order -----------------------------------
 head -c $((8 << 20)) /dev/urandom >"$TMP/trace.img"
 run trace-blk 90 "$HV" run --stats --mem 128M --timeout 80 --trace "$TMP/blk.json" --disk "$TMP/trace.img" \
