@@ -197,10 +197,9 @@ static void publish(struct pvq *q)
 	if (q->setup.msix != HV_MSIX_NONE &&
 	    hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
 		/* Sent, or pending until the guest unmasks the entry: either way one interrupt. */
-		if (msix_signal(q->msix, q->setup.msix) == 0) {
+		trace_ev(TR_IRQ, q->name, 0, 0); /* before: the signal may run the vCPU at once */
+		if (msix_signal(q->msix, q->setup.msix) == 0)
 			q->irqs++;
-			trace_ev(TR_IRQ, q->name, 0, 0);
-		}
 	} else {
 		q->irqs_suppressed++;
 	}
