@@ -327,6 +327,17 @@ fuzz: $(FUZZ_BINS)
 bench: all $(BENCH_TOOLS) $(if $(filter 1,$(QUICK)),,$(PEERS_IMG))
 	@QUICK=$(QUICK) scripts/bench.sh
 
+# --trace (docs/TRACE.md): a PV disk workload's timeline drawn as build/trace/timeline.png,
+# and what tracing costs (IOPS, exits and system calls per I/O) in build/trace/cost.json.
+.PHONY: trace-png trace-cost
+trace-png: all $(TESTVM)
+	@mkdir -p $(BUILD)/trace && head -c 8388608 /dev/urandom >$(BUILD)/trace/timeline.img
+	@scripts/hv-anywhere.sh run --mem 128M --timeout 60 --trace $(BUILD)/trace/timeline.json \
+		--disk $(BUILD)/trace/timeline.img $(BUILD)/guest-kernel.elf -- blkbench pvblk0 --time 1 randread-4k-qd32
+	@scripts/trace-png.py $(BUILD)/trace/timeline.json $(BUILD)/trace/timeline.png
+trace-cost: all $(TESTVM)
+	@scripts/testvm/run.sh -- scripts/trace-cost.py
+
 # make bench restricted to native and pv, into build/bench/blk.json (BENCH_TIME=S).
 bench-blk: all $(BENCH_TOOLS)
 	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv" --name blk $(if $(BENCH_TIME),--time $(BENCH_TIME))

@@ -34,11 +34,14 @@
 #   python3-prometheus-client
 #                   the control API test parses GET /metrics with the reference
 #                   parser of Prometheus' text format (tests/integration/api.sh)
+#   tcpdump         reads back --pcap captures (tests/integration/trace.sh)
+#   python3-matplotlib
+#                   draws a --trace timeline as a PNG (scripts/trace-png.py)
 # With --check it installs nothing and exits 1 if anything is missing.
 set -eu
 PKGS="gcc make musl-tools liburing-dev libcunit1-dev linux-libc-dev gnuplot-nox python3
 	qemu-system-x86 busybox-static iproute2 gdb util-linux mount dmsetup e2fsprogs xz-utils curl iperf
-	clang libclang-rt-14-dev patch python3-prometheus-client"
+	clang libclang-rt-14-dev patch python3-prometheus-client tcpdump python3-matplotlib"
 
 missing=""
 for p in $PKGS; do

@@ -50,6 +50,9 @@ static const char usage_tail[] =
 	"                     resume, shutdown), GET /metrics (docs/API.md); removed at\n"
 	"                     exit.  hv ctl PATH COMMAND is its client: prints the reply,\n"
 	"                     exits 1 on an HTTP error\n"
+	"  --trace FILE       write an I/O timeline (Chrome trace JSON: ui.perfetto.dev;\n"
+	"                     docs/TRACE.md)\n"
+	"  --pcap NIC:FILE    capture NIC's frames (pvnet0, trapnet0) into a pcap file\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"console: a Linux guest's ttyS0 is hv's stdin and stdout; on a terminal hv\n"
@@ -152,6 +155,26 @@ static int opt_chroot(struct hv_config *cfg, const char *arg, char *err, size_t 
 	return 0;
 }
 
+/* --trace FILE and --pcap NIC:FILE: the files and the NIC are looked at once devices exist. */
+static int opt_trace(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg)
+		return err_msg(-EINVAL, err, errlen, "--trace: no file given");
+	cfg->trace_path = arg;
+	return 0;
+}
+
+static int opt_pcap(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (!colon || colon == arg || !colon[1])
+		return err_msg(-EINVAL, err, errlen,
+			       "--pcap: '%s' is not NIC:FILE (e.g. pvnet0:out.pcap)", arg);
+	cfg->pcap = arg;
+	return 0;
+}
+
 /* A decimal id below (uid_t)-1, which means "unchanged" to setresuid; *end gets what follows. */
 static int parse_id(const char *s, const char **end, uint32_t *id)
 {
@@ -212,6 +235,8 @@ static const struct cli_opt {
 	{ "--uid", true, opt_uid, 0 },
 	{ "--api-sock", true, opt_api_sock, 0 },
 	{ "--restore", true, opt_restore, 0 },
+	{ "--trace", true, opt_trace, 0 },
+	{ "--pcap", true, opt_pcap, 0 },
 };
 
 /* The length of a's option name: "--disk=a.img" has the value inline. */

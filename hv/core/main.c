@@ -22,6 +22,7 @@
 #include "snap/phases.h"
 #include "snap/snap_api.h"
 #include "snap/snapshot.h"
+#include "trace/trace_setup.h"
 #include "core/stats.h"
 #include "core/util.h"
 #include "core/vcpu.h"
@@ -246,6 +247,25 @@ static int api_thread_begin(struct api_server *s, void *arg)
 	return enter_sandbox_with(arg, SANDBOX_API, extra, n);
 }
 
+/* First thing on the trace writer's thread (--trace, --pcap): a name, its filter. */
+static int trace_thread_begin(void *arg)
+{
+	prctl(PR_SET_NAME, "hv-trace", 0, 0, 0);
+	return enter_sandbox(arg, SANDBOX_TRACE);
+}
+
+/* --trace, --pcap: files hv cannot create, or a NIC it does not have, are bad input. */
+static int open_trace(const struct hv_config *cfg, const struct vm *vm, struct trace *tr)
+{
+	char err[ERR_MAX];
+
+	tr->json_fd = tr->pcap_fd = -1;
+	if (!trace_setup(tr, cfg, vm, err, sizeof(err)))
+		return 0;
+	fprintf(stderr, "hv: %s\n", err);
+	return -1;
+}
+
 /*
  * --api-sock: the socket exists before the sandbox and --chroot (the API
  * thread opens nothing); a path hv may not take is bad input, status 2.
@@ -270,6 +290,7 @@ static int run(const struct hv_config *cfg)
 	struct phases ph = { 0 };
 	struct console_in ci = { .stop_fd = -1 };
 	struct api_server api = { .listen_fd = -1, .stop_fd = -1, .dir_fd = -1 };
+	struct trace tr = { .json_fd = -1, .pcap_fd = -1 };
 	enum run_result res;
 	char err[256];
 	int status;
@@ -281,7 +302,8 @@ static int run(const struct hv_config *cfg)
 	phase_mark(&ph, "start");
 	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
 	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files+RAM+devices"), 0) ||
-	    open_api(cfg, &api)) {
+	    open_trace(cfg, vm, &tr) || open_api(cfg, &api)) {
+		trace_close(&tr);
 		snap_in_close(&snap);
 		vm_destroy_devices(vm);
 		gm_destroy(&vm->mem);
@@ -293,6 +315,7 @@ static int run(const struct hv_config *cfg)
 	    (cfg->restore ? snap_restore_kvm(&snap, &kvm, err, sizeof(err))
 			  : guest_boot_vcpu(&kvm, &boot, err, sizeof(err)))) {
 		fprintf(stderr, "hv: %s\n", err);
+		trace_close(&tr);
 		snap_in_close(&snap);
 		api_server_stop(&api);
 		kvm_vm_destroy(&kvm);
@@ -351,6 +374,14 @@ static int run(const struct hv_config *cfg)
 	}
 	vm->io.on_fail = io_thread_failed;
 	vm->io.on_fail_arg = &v;
+	tr.on_start = trace_thread_begin;
+	tr.on_start_arg = (void *)cfg;
+	if ((cfg->trace_path || cfg->pcap) && (status = trace_start(&tr, kvm.vcpu_stats.fd >= 0 ?
+					       &kvm.vcpu_stats : NULL, &vm->hv_exits))) {
+		fprintf(stderr, "hv: cannot start the trace writer: %s\n", strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 	status = vm_start_io(vm);
 	if (status) {
 		fprintf(stderr, "hv: cannot start the I/O thread: %s\n", strerror(-status));
@@ -395,6 +426,7 @@ static int run(const struct hv_config *cfg)
 	console_in_stop(&ci);
 	/* Writes in flight land in the images before hv reports and exits. */
 	iothread_stop(&vm->io);
+	trace_stop(&tr, stderr); /* every event is in: the files end */
 	log_drain(&log_stderr); /* what the I/O thread said, before hv's last words */
 	console_flush(&vm->console);
 	switch (res) {
@@ -444,7 +476,9 @@ static int run(const struct hv_config *cfg)
 out:
 	api_server_stop(&api);
 	console_in_stop(&ci);
+	trace_stop(&tr, NULL); /* before the devices: events name their queues */
 	vm_destroy_devices(vm);
+	trace_close(&tr);
 	kvm_vm_destroy(&kvm);
 	gm_destroy(&vm->mem);
 	free(vm);

@@ -2,6 +2,7 @@
 #include "core/vcpu.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "trace/trace.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -499,9 +500,11 @@ static enum run_result run_loop(struct vcpu *v)
 		unsigned reason;
 		exit_fn fn;
 
+		trace_ev(TR_ENTER, NULL, 0, 0);
 		int rc = ioctl(v->kvm->vcpu_fd, KVM_RUN, 0);
 
 		v->vm->hv_exits++; /* every return from KVM_RUN, for HV_HC_EXIT_COUNT */
+		trace_ev(TR_EXIT, rc < 0 ? "intr" : vcpu_exit_name(run->exit_reason), 0, run->io.port);
 		log_drain_pending(&log_stderr); /* the I/O thread's lines: it may not write them */
 		if (rc < 0) {
 			if (errno == EINTR || errno == EAGAIN) {

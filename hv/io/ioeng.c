@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "trace/trace.h"
 
 /*
  * The only operations hv puts on its ring.  Work submitted through io_uring
@@ -201,6 +202,7 @@ int ioeng_run(struct ioeng *e, int wait)
 
 	n = run_inline(e);
 	if (e->queued || (wait && !n)) {
+		trace_ev(TR_SUBMIT, NULL, 0, e->queued);
 		rc = (wait && !n) ? io_uring_submit_and_wait(&e->ring, 1)
 				  : io_uring_submit(&e->ring);
 		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)

@@ -9,6 +9,7 @@
 #include "pv/queue.h"
 #include "core/vm.h"
 #include "snap/snap_dev.h"
+#include "trace/trace.h"
 
 /* One request in flight: hv's copy of what the guest asked, and its iovecs. */
 struct pvblk_back_req {
@@ -68,6 +69,7 @@ static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status
 	r->next_free = b->free;
 	b->free = r;
 	lathist_add(&b->lat, mono_ns() - r->taken_ns);
+	trace_ev(TR_POST, b->q.name, r->id, status);
 	if (status == HV_BLK_S_OK)
 		b->st.bytes += bytes;
 	else if (status == HV_BLK_S_IOERR)
@@ -81,6 +83,7 @@ static void io_done(struct ioeng_op *op, int res)
 {
 	struct pvblk_back_req *r = container_of(op, struct pvblk_back_req, op);
 
+	trace_ev(TR_CQE, r->b->q.name, r->id, (uint32_t)res);
 	if (res < 0)
 		post(r->b, r, HV_BLK_S_IOERR, 0);
 	else if ((uint32_t)res != r->bytes)
@@ -108,6 +111,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	b->st.reqs++;
 	r->id = req->id;
 	r->taken_ns = mono_ns();
+	trace_ev(TR_TAKE, q->name, req->id, req->op);
 	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
 	if (status != HV_BLK_S_OK) {
 		post(b, r, (uint32_t)status, 0);
@@ -121,6 +125,8 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 			     req->sector * HV_BLK_SECTOR, &r->op);
 	if (rc)
 		post(b, r, HV_BLK_S_IOERR, 0);
+	else
+		trace_ev(TR_SQE, q->name, r->id, 0);
 }
 
 /* A request's bytes for a rate limit: its segments' lengths, as the guest wrote them. */

@@ -10,6 +10,7 @@
 #include "pv/queue.h"
 #include "core/vm.h"
 #include "snap/snap_dev.h"
+#include "trace/trace.h"
 
 /* A receive in flight into one guest buffer. */
 struct pvnet_back_rx {
@@ -76,6 +77,7 @@ static void rx_give_back(struct pvnet_back *n, struct pvnet_back_rx *r, uint32_t
 {
 	const struct hv_net_rxc c = { .id = r->id, .status = status, .len = len };
 
+	trace_ev(TR_POST, n->rxq.name, r->id, status);
 	r->busy = false;
 	r->next_free = n->rx_free;
 	n->rx_free = r;
@@ -87,7 +89,9 @@ static void rx_done(struct ioeng_op *op, int res)
 	struct pvnet_back_rx *r = container_of(op, struct pvnet_back_rx, op);
 	struct pvnet_back *n = r->n;
 
+	trace_ev(TR_CQE, n->rxq.name, r->id, (uint32_t)res);
 	if (res >= HV_NET_MIN_FRAME) {
+		trace_pcap(n, &r->iov, 1, (uint32_t)res);
 		stat_add(&n->st.rx_frames, 1);
 		stat_add(&n->st.rx_bytes, (uint32_t)res);
 		pvq_pay(&n->rxq, (uint32_t)res); /* the RX limit: paid as the frame lands */
@@ -137,6 +141,7 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	*r = (struct pvnet_back_rx){ .n = n, .id = b->id, .busy = true,
 				     .iov = { p, b->len } };
 	r->op.cb = rx_done;
+	trace_ev(TR_TAKE, q->name, b->id, 0);
 	if (net_recv(e, &n->net, &r->iov, 1, &r->op)) {
 		/* The engine is full: this buffer comes back unused. */
 		stat_add(&n->st.rx_engine_full, 1);
@@ -295,6 +300,7 @@ static void tx_post(struct pvnet_back *n, struct pvnet_back_tx *t, uint32_t stat
 	} else {
 		stat_add(&n->st.tx_errors, 1);
 	}
+	trace_ev(TR_POST, n->txq.name, t->id, status);
 	t->next_free = n->tx_free;
 	n->tx_free = t;
 	pvq_complete(&n->txq, &c);
@@ -304,6 +310,7 @@ static void tx_done(struct ioeng_op *op, int res)
 {
 	struct pvnet_back_tx *t = container_of(op, struct pvnet_back_tx, op);
 
+	trace_ev(TR_CQE, t->n->txq.name, t->id, (uint32_t)res);
 	if (res >= 0 && (uint32_t)res == t->len) {
 		tx_post(t->n, t, HV_NET_S_OK, t->len);
 	} else if (res < 0 && (net_gone(res) || !link_up(t->n))) {
@@ -344,6 +351,7 @@ static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 
 	n->tx_free = t->next_free;
 	t->id = req->id;
+	trace_ev(TR_TAKE, q->name, req->id, 0);
 	status = pvnet_back_check_tx(n, req, t->iov, &t->len);
 	if (status != HV_NET_S_OK) {
 		tx_post(n, t, (uint32_t)status, 0);
@@ -354,8 +362,11 @@ static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 		return;
 	}
 	t->op.cb = tx_done;
+	trace_pcap(n, t->iov, req->nr_seg, t->len);
 	if (net_send(e, &n->net, t->iov, req->nr_seg, &t->op))
 		tx_post(n, t, HV_NET_S_IOERR, 0);
+	else
+		trace_ev(TR_SQE, q->name, t->id, 0);
 }
 
 /* ---- setup, attach, detach ------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "kvm/kvm.h"
 #include "core/ratelimit.h"
 #include "pci/msix.h"
+#include "trace/trace.h"
 
 /* The guest broke the ring protocol: say so (rate-limited), stop serving this queue only. */
 static void queue_broken(struct pvq *q, const char *why, uint32_t have, uint32_t want)
@@ -190,11 +191,13 @@ static void publish(struct pvq *q)
 	if (q->cq_prod == q->cq_published)
 		return;
 	hv_ring_store_release(&q->cq->prod, q->cq_prod);
+	trace_ev(TR_PUBLISH, q->name, 0, q->cq_prod - q->cq_published);
 	hv_ring_fence();
 	event = __atomic_load_n(&q->cq->event, __ATOMIC_RELAXED);
 	if (q->setup.msix != HV_MSIX_NONE &&
 	    hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
 		/* Sent, or pending until the guest unmasks the entry: either way one interrupt. */
+		trace_ev(TR_IRQ, q->name, 0, 0); /* before: the signal may run the vCPU at once */
 		if (msix_signal(q->msix, q->setup.msix) == 0)
 			q->irqs++;
 	} else {
@@ -263,6 +266,7 @@ void pvq_service(struct pvq *q, struct ioeng *e)
 static void on_kick(struct io_source *s, struct ioeng *e)
 {
 	/* A polling I/O thread (--io-poll) asks for doorbells only before it sleeps. */
+	trace_ev(TR_DOORBELL, container_of(s, struct pvq, src)->name, 0, 0);
 	pvq_service(container_of(s, struct pvq, src), e);
 }
 

@@ -104,8 +104,20 @@ static const struct sandbox_rule api_rules[] = {
 	ANY(__NR_exit), /* the thread's own end */
 };
 
+/*
+ * The trace writer (hv/trace/trace_writer.c): writes to files opened before
+ * (write, in COMMON), reads KVM's statistics fd (pread64), naps between
+ * drains (clock_nanosleep).
+ */
+static const struct sandbox_rule trace_rules[] = {
+	COMMON,
+	ANY(__NR_pread64), ANY(__NR_clock_nanosleep),
+	ANY(__NR_exit), /* the thread's own end */
+};
+
 const struct sandbox_policy sandbox_policies[SANDBOX_THREADS] = {
 	[SANDBOX_VCPU] = { "vCPU", "vcpu", vcpu_rules, ARRAY_SIZE(vcpu_rules) },
 	[SANDBOX_IO] = { "I/O", "io", io_rules, ARRAY_SIZE(io_rules) },
 	[SANDBOX_API] = { "API", "api", api_rules, ARRAY_SIZE(api_rules) },
+	[SANDBOX_TRACE] = { "trace", "trace", trace_rules, ARRAY_SIZE(trace_rules) },
 };

@@ -7,6 +7,7 @@
 
 #include "core/util.h"
 #include "core/vm.h"
+#include "trace/trace.h"
 
 _Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
 _Static_assert(HV_TRAPNET_ST_BUSY == TRAP_ST_BUSY, "TX_ and RX_STATUS are channel statuses");
@@ -69,10 +70,12 @@ static void rx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, rx_op);
 
-	if (res >= HV_NET_MIN_FRAME)
+	if (res >= HV_NET_MIN_FRAME) {
+		trace_pcap(&t->tr, &t->rx_iov, 1, (uint32_t)res); /* --pcap trapnetN */
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_OK, (uint32_t)res);
-	else
+	} else {
 		trap_finish(&t->tr, TRAPNET_RX, host_error(t, res), 0);
+	}
 }
 
 /* The latched send: the same rules as a PV TX request of one segment. */
@@ -94,6 +97,7 @@ static void start_tx(void *dev, struct ioeng *e)
 	}
 	t->tx_iov = (struct iovec){ p, t->tx_run_len };
 	t->tx_op.cb = tx_done;
+	trace_pcap(&t->tr, &t->tx_iov, 1, t->tx_run_len); /* --pcap trapnetN */
 	if (net_send(e, &t->net, &t->tx_iov, 1, &t->tx_op))
 		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_IOERR, 0);
 }

@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+"""Checks an hv --trace file (Chrome trace event JSON, docs/TRACE.md).
+
+trace-check.py FILE QUEUE MIN [--require STAGE,...]
+
+The file parses; every event has a known phase and a timestamp; each lane's
+timestamps never go back; the vCPU's exits are balanced B/E pairs; KVM's
+counters are there.  For QUEUE (e.g. "pvblk0", "pvnet0 tx"), each request
+(take ... post of one guest id) has its stages in order:
+
+  doorbell <= take <= sqe <= io_uring_submit <= cqe <= post <= publish
+
+(doorbell: the queue's last one before the take; io_uring_submit: the I/O
+thread's first after the sqe; publish: the queue's first after the post).
+Stages named in --require must be present for every request; at least MIN
+requests must be complete.  Prints one summary line; exits 1 with the first
+problems on stderr.
+"""
+import json
+import sys
+
+PHASES = {"i", "B", "E", "C", "M", "X"}
+MAX_REQ_US = 30e6  # a request taking longer than this is not plausible in a test
+
+
+def fail(msgs):
+    for m in msgs[:10]:
+        print("trace-check: " + m, file=sys.stderr)
+    sys.exit(1)
+
+
+def first_at_or_after(times, t):
+    """The first of the sorted times that is >= t, or None."""
+    lo, hi = 0, len(times)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if times[mid] < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return times[lo] if lo < len(times) else None
+
+
+def last_at_or_before(times, t):
+    lo, hi = 0, len(times)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if times[mid] <= t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return times[lo - 1] if lo > 0 else None
+
+
+def lanes_ok(events, errs):
+    last = {}
+    depth = {}
+    for e in events:
+        ph = e.get("ph")
+        if ph not in PHASES:
+            errs.append("unknown phase %r in %r" % (ph, e))
+            continue
+        if ph == "M":
+            continue
+        ts = e.get("ts")
+        if not isinstance(ts, (int, float)) or ts < 0:
+            errs.append("bad ts in %r" % e)
+            continue
+        tid = e.get("tid")
+        if ts < last.get(tid, 0):
+            errs.append("lane %s goes back in time: %.3f after %.3f" % (tid, ts, last[tid]))
+        last[tid] = ts
+        if ph == "B":
+            depth[tid] = depth.get(tid, 0) + 1
+        elif ph == "E":
+            depth[tid] = depth.get(tid, 0) - 1
+            if depth[tid] < 0:
+                errs.append("lane %s: E without B at %.3f" % (tid, ts))
+    for tid, d in depth.items():
+        if d:
+            errs.append("lane %s: %d exits never ended" % (tid, d))
+
+
+def requests(events, queue):
+    """Request instances of queue: dicts stage -> ts, in take order."""
+    mine = sorted((e for e in events if e.get("ph") == "i" and
+                   e.get("args", {}).get("queue") == queue and "req" in e.get("args", {})),
+                  key=lambda e: e["ts"])
+    open_reqs, done = {}, []
+    for e in mine:
+        rid, name = e["args"]["req"], e["name"]
+        if name == "take":
+            if rid in open_reqs:
+                done.append(open_reqs.pop(rid))  # a take without post: reported below
+            open_reqs[rid] = {"take": e["ts"], "req": rid}
+        elif rid in open_reqs:
+            r = open_reqs[rid]
+            if name in r:
+                r.setdefault("dup", name)
+            r[name] = e["ts"]
+            if name == "post":
+                done.append(open_reqs.pop(rid))
+    return done + list(open_reqs.values())
+
+
+def main():
+    args = sys.argv[1:]
+    require = []
+    if "--require" in args:
+        i = args.index("--require")
+        require = [s for s in args[i + 1].split(",") if s]
+        del args[i:i + 2]
+    if len(args) != 3:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        sys.exit(2)
+    path, queue, minimum = args[0], args[1], int(args[2])
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+        events = doc["traceEvents"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        fail(["%s: not a trace: %s" % (path, e)])
+    errs = []
+    lanes_ok(events, errs)
+    if not any(e.get("ph") == "C" and "in_kernel" in e.get("args", {}) for e in events):
+        errs.append("no KVM counter events")
+    by_name = {}
+    for e in events:
+        if e.get("ph") == "i":
+            key = e["name"] if e["name"] == "io_uring_submit" else (e["name"], e["args"].get("queue"))
+            by_name.setdefault(key, []).append(e["ts"])
+    for v in by_name.values():
+        v.sort()
+    submits = by_name.get("io_uring_submit", [])
+    doorbells = by_name.get(("doorbell", queue), [])
+    publishes = by_name.get(("publish", queue), [])
+    reqs = requests(events, queue)
+    complete = 0
+    lat = []
+    for r in reqs:
+        what = "%s req %s taken at %.3f" % (queue, r["req"], r["take"])
+        if "dup" in r:
+            errs.append("%s: %s twice" % (what, r["dup"]))
+        if "post" not in r:
+            errs.append("%s: never posted" % what)
+            continue
+        if "sqe" in r:
+            r["io_uring_submit"] = first_at_or_after(submits, r["sqe"])
+        r["publish"] = first_at_or_after(publishes, r["post"])
+        r["doorbell"] = last_at_or_before(doorbells, r["take"])
+        order = [s for s in ("doorbell", "take", "sqe", "io_uring_submit", "cqe", "post", "publish")
+                 if r.get(s) is not None]
+        for s in require:
+            if r.get(s) is None:
+                errs.append("%s: no %s" % (what, s))
+        for a, b in zip(order, order[1:]):
+            if r[a] > r[b]:
+                errs.append("%s: %s at %.3f after %s at %.3f" % (what, a, r[a], b, r[b]))
+        if r.get("publish") is not None:
+            span = r["publish"] - r["take"]
+            if span > MAX_REQ_US:
+                errs.append("%s: %.0f us from take to publish" % (what, span))
+            lat.append(span)
+        complete += 1
+    if complete < minimum:
+        errs.append("%d complete requests of %s, want at least %d" % (complete, queue, minimum))
+    if errs:
+        fail(errs)
+    lat.sort()
+    print("trace-check: %s: %d requests, stages in order; take->publish median %.1f us, "
+          "%d events" % (queue, complete, lat[len(lat) // 2] if lat else 0, len(events)))
+
+
+if __name__ == "__main__":
+    main()
