@@ -59,7 +59,23 @@ def where(backend_files=()):
         "cpus": os.cpu_count(),
         "host": platform.node(),
         "date": now(),
+        "host_load": host_load(os.environ.get("HV_HOST_LOAD")),
     }
+
+
+def host_load(path):
+    """The machine's 1-minute load average while the run went on, from
+    scripts/host-load.sh's FILE (the test host VM cannot see it): CPUs, samples,
+    mean and max; None without the file."""
+    try:
+        lines = [l.strip() for l in open(path) if l.strip()] if path else []
+        cpus, loads = int(lines[0]), [float(x) for x in lines[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    if not loads:
+        return None
+    return {"cpus": cpus, "samples": len(loads), "mean": round(sum(loads) / len(loads), 2),
+            "max": max(loads)}
 
 
 def summarize(rows, keys):

@@ -18,7 +18,14 @@ bench_where() {
 		return 0
 	fi
 	echo "$name: $KVM_WHY: running $1 in the test host VM (QEMU TCG, emulated SVM: emulator times)"
-	exec scripts/testvm/run.sh --timeout "$limit" -- "$@"
+	# The host's load beside the figures (scripts/host-load.sh, benchlib.where).
+	local rc=0 sampler
+	mkdir -p build/bench
+	scripts/host-load.sh build/bench/host-load.txt &
+	sampler=$!
+	HV_HOST_LOAD=build/bench/host-load.txt scripts/testvm/run.sh --timeout "$limit" -- "$@" || rc=$?
+	kill "$sampler" 2>/dev/null
+	exit "$rc"
 }
 
 # attempt PATH WORKLOAD REP BASE CMD...: CMD's stdout to BASE.out, stderr to

@@ -63,9 +63,12 @@ def order(w):
 
 def where(m):
     """One phrase: where a measurement ran (benchlib.where's object)."""
-    return "%s; KVM backend %s; kernel %s; CPU %s" % (
+    load = m.get("host_load")
+    return "%s; KVM backend %s; kernel %s; CPU %s%s" % (
         m.get("label") or ("test host VM" if m.get("testvm") else "this machine"),
-        m.get("backend") or "not reported", m.get("kernel"), m.get("cpu"))
+        m.get("backend") or "not reported", m.get("kernel"), m.get("cpu"),
+        "; host load average %.1f (max %.1f) on %d CPUs while it ran" % (
+            load["mean"], load["max"], load["cpus"]) if load else "")
 
 
 def table(head, rows):

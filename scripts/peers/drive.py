@@ -243,6 +243,12 @@ def per(d, base, n):
     """Counts per unit (I/O or frame) after the baseline window's."""
     if not n:
         return None, None, None
+    if d["exits"] < base["exits"]:
+        # The run left the guest less often than its baseline did: start-up
+        # was slower than the workload (a loaded machine, a few I/Os), and
+        # the difference would be a false 0, not a figure.
+        raise Failed("the run took %d exits, fewer than its baseline's %d: too few units (%d) "
+                     "to subtract start-up from" % (d["exits"], base["exits"], n))
     c = {f: max(0, d[f] - base[f]) for f in KVM_FILES}
     return (c["exits"] / n, c["irq_injections"] / n,
             {k: round(c[f] / n, 3) for k, f in KINDS.items()})

@@ -28,7 +28,7 @@ case "$cwd/" in "$top"/*) ;; *) cwd=$top ;; esac
 payload=build/testvm/payload-$$.sh
 {
 	echo "export PATH='$PATH' HOME=/root TERM=dumb LANG=C.UTF-8 HV_TESTVM=1"
-	for v in QUICK RUNS BENCH_TIME V; do
+	for v in QUICK RUNS BENCH_TIME V HV_HOST_LOAD; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	printf 'cd %q || exit 125\n' "$cwd"
