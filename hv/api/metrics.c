@@ -322,10 +322,27 @@ static int gather_hv(struct metrics *ms, struct api *a)
 	return rc;
 }
 
+/*
+ * hv's monotonic clock now, read just before the device counters: a scraper
+ * computing rates divides by the difference of two of these, not by its own
+ * clock, which also counts however long the request took to be served.
+ */
+static int gather_clock(struct metrics *ms)
+{
+	int rc = add_ns(ms, "hv_metrics_read_seconds",
+			"hv's monotonic clock when this scrape's device counters were read.", NULL,
+			NULL, mono_ns());
+
+	if (!rc)
+		ms->m[ms->n - 1].type = METRIC_GAUGE;
+	return rc;
+}
+
 int metrics_gather(struct api *a, struct metrics *ms)
 {
 	int rc = gather_hv(ms, a);
 
+	rc = rc ? rc : gather_clock(ms);
 	rc = rc ? rc : gather_devices(ms, a->vm);
 	if (!rc && a->vm->kvm) {
 		rc = gather_kvm(ms, "vcpu", &a->vm->kvm->vcpu_stats);

@@ -111,6 +111,20 @@ static void test_pvnet_hook(void)
 	ut_vm_free(vm);
 }
 
+/* hv_metrics_read_seconds: a gauge in nanoseconds, shown as seconds. */
+static uint64_t clock_of(const struct metrics *ms)
+{
+	unsigned i;
+
+	for (i = 0; i < ms->n; i++)
+		if (!strcmp(ms->m[i].name, "hv_metrics_read_seconds")) {
+			CU_ASSERT(ms->m[i].ns && ms->m[i].type == METRIC_GAUGE);
+			return ms->m[i].value;
+		}
+	CU_FAIL("no hv_metrics_read_seconds");
+	return 0;
+}
+
 /* metrics_gather serves the hook's values as they are now. */
 static void test_gather(void)
 {
@@ -120,6 +134,7 @@ static void test_gather(void)
 	struct vcpu v = { 0 };
 	struct api a = { NULL, vm, &v, "/tmp/none" };
 	struct metrics ms = { 0 };
+	uint64_t t0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	kvm.run = calloc(1, sizeof(*kvm.run));
@@ -133,6 +148,10 @@ static void test_gather(void)
 	CU_ASSERT(has(&ms, "hv_device_requests_total", "pvblk0", 42));
 	CU_ASSERT(has(&ms, "hv_device_throttled_us_total", "pvblk0", 5000));
 	CU_ASSERT(has(&ms, "hv_device_request_seconds", "pvblk0", 0)); /* its histogram */
+	t0 = clock_of(&ms);
+	metrics_free(&ms);
+	CU_ASSERT_EQUAL(metrics_gather(&a, &ms), 0);
+	CU_ASSERT(t0 > 0 && clock_of(&ms) > t0); /* hv's clock, read at each scrape */
 	metrics_free(&ms);
 	ut_vm_free(vm);
 	free(kvm.run);
