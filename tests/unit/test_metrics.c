@@ -1,5 +1,6 @@
 /*
- * GET /metrics' device counters through the counters hook (core/device.h):
+ * GET /metrics' device counters: the --stats line parser (the kinds without
+ * a hook), and the counters hook (core/device.h):
  * the PV disk's and NIC's hooks give every counter their --stats line
  * gives, under the same names and with the same values (so dashboards see
  * no change from the line parser they replace), and metrics_gather serves
@@ -31,6 +32,41 @@ static bool has(const struct metrics *ms, const char *name, const char *dev, uin
 		    ms->m[i].value == v)
 			return true;
 	return false;
+}
+
+/* The --stats lines of each kind of device, as their print_stats write them. */
+static void test_device_lines(void)
+{
+	struct metrics ms = { 0 };
+
+	CU_ASSERT_EQUAL(metrics_add_device_line(&ms,
+		"  pvnet0 (tap0): link up; rx attached, 5 frames, 600 bytes, 1 dropped, 0 bad buffers, "
+		"0 link down, 0 runts, 0 errors, 0 engine full, 7 doorbells, 8 interrupts, 2 suppressed; "
+		"tx attached, 9 frames, 900 bytes, 0 bad, 0 errors, 3 doorbells, 4 interrupts, "
+		"0 suppressed\n"), 0);
+	CU_ASSERT(has(&ms, "hv_device_rx_frames_total", "pvnet0", 5));
+	CU_ASSERT(has(&ms, "hv_device_rx_bad_buffers_total", "pvnet0", 0));
+	CU_ASSERT(has(&ms, "hv_device_rx_doorbells_total", "pvnet0", 7));
+	CU_ASSERT(has(&ms, "hv_device_tx_bytes_total", "pvnet0", 900));
+	CU_ASSERT(has(&ms, "hv_device_tx_interrupts_total", "pvnet0", 4));
+	CU_ASSERT(!has(&ms, "hv_device_link_total", "pvnet0", 0));
+	CU_ASSERT_EQUAL(metrics_add_device_line(&ms,
+		"  trapblk0 (a.img, file, ro): 12 commands, 4096 bytes, 0 bad, 1 I/O errors, "
+		"0 while busy, 2 bad register accesses, 13 interrupts\n"), 0);
+	CU_ASSERT(has(&ms, "hv_device_commands_total", "trapblk0", 12));
+	CU_ASSERT(has(&ms, "hv_device_i_o_errors_total", "trapblk0", 1));
+	CU_ASSERT(has(&ms, "hv_device_bad_register_accesses_total", "trapblk0", 2));
+	CU_ASSERT_EQUAL(metrics_add_device_line(&ms,
+		"  trapnet0 (loop): link up; rx 3 frames, 180 bytes, 0 dropped, 0 bad, 0 errors; "
+		"tx 4 frames, 240 bytes, 0 bad, 0 errors; 0 while busy, 0 bad register accesses, "
+		"7 interrupts\n"), 0);
+	CU_ASSERT(has(&ms, "hv_device_rx_frames_total", "trapnet0", 3));
+	CU_ASSERT(has(&ms, "hv_device_tx_bytes_total", "trapnet0", 240));
+	CU_ASSERT(has(&ms, "hv_device_interrupts_total", "trapnet0", 7));
+	/* Nothing to take from a line with no counters, or none at all. */
+	CU_ASSERT_EQUAL(metrics_add_device_line(&ms, ""), 0);
+	CU_ASSERT_EQUAL(metrics_add_device_line(&ms, "  uart0 (16550A): idle\n"), 0);
+	metrics_free(&ms);
 }
 
 /* The hook and the parsed --stats line agree, counter for counter, both ways. */
@@ -158,6 +194,7 @@ static void test_gather(void)
 }
 
 static const CU_TestInfo tests[] = {
+	{ "the --stats line parser, every kind's line", test_device_lines },
 	{ "pvblk: counters hook = its --stats line", test_pvblk_hook },
 	{ "pvnet: counters hook = its --stats line", test_pvnet_hook },
 	{ "metrics_gather serves the hook's counters", test_gather },
