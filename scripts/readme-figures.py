@@ -13,6 +13,7 @@ is the only writer of those blocks; no figure in them is typed by hand.
   exits    build/bench/results.json   (one 4 KiB read, exit by exit) and the published
            per-exit costs in scripts/exit-costs.json (a model, labelled as one)
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
+  ratelimit build/bench/ratelimit.json (scripts/bench-ratelimit.sh; in docs/RATELIMIT.md)
   linux-boot build/linux/boot.json    (scripts/linux/measure-boot.sh: Linux's boot, hv beside QEMU)
   fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
 
@@ -32,6 +33,7 @@ import json, os, re, subprocess, sys, time
 LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
 BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
 LINUX_BOOT = "build/linux/boot.json"
+RATELIMIT = "build/bench/ratelimit.json"
 FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
 COSTS = "scripts/exit-costs.json"
 
@@ -567,16 +569,85 @@ def block_exits():
     return out + ["", costs["caveat"]]
 
 
+# bench-ratelimit.py's limits, in its order: (key, what, unit).
+LIMITS = [("disk_ops", "PV disk, ops/s (`iops=`)", "requests/s"),
+          ("disk_bytes", "PV disk, bytes/s (`bps=`)", "bytes/s"),
+          ("nic_tx_pps", "PV NIC tx, frames/s (`tx-pps=`)", "frames/s"),
+          ("nic_tx_bps", "PV NIC tx, bytes/s (`tx-bps=`)", "bytes/s"),
+          ("nic_rx_pps", "PV NIC rx, frames/s (`rx-pps=`)", "frames/s"),
+          ("nic_rx_bps", "PV NIC rx, bytes/s (`rx-bps=`)", "bytes/s")]
+
+
+def block_ratelimit():
+    d = load(RATELIMIT)
+    if not d:
+        return not_measured(RATELIMIT, "run `scripts/testvm/run.sh -- scripts/bench-ratelimit.sh`")
+    out = ["From `%s` (%s; %s): `scripts/bench-ratelimit.sh`, one run. %s. Each limit is %.1fx "
+           "the unlimited rate measured in the same run; %d windows of 1 s after %g s (the "
+           "burst spent), from %s. A window counts as a 1 s window when it lasted 0.9 to "
+           "1.1 s on hv's clock (a late scrape makes a longer one, left out and counted). "
+           "Met: at least five 1 s windows, every one within %d%% of the setting." % (
+               RATELIMIT, d["when"], where(d["where"]), d["load_note"][:1].upper() + d["load_note"][1:],
+               d["fraction_of_unlimited"], d["windows"], d["warm_s"], d["source"],
+               round(d["tolerance"] * 100)), ""]
+    rows = []
+    for key, what, unit in LIMITS:
+        r = d.get(key)
+        if not r:
+            continue
+        rows.append([what, "{:,} {}".format(r["setting_per_s"], unit),
+                     " ".join("%.3f" % x for x in r["ratios"]), num(r["min_ratio"], "{:.3f}"),
+                     num(r["max_ratio"], "{:.3f}"), r.get("not_1s_windows", 0),
+                     "yes" if r["within_5pct"] else "**no**"])
+    out += table(["limit", "setting", "achieved / setting, each 1 s window", "min", "max",
+                  "windows not 1 s (left out)", "within 5%"], rows)
+    cost = d.get("unset_cost", {})
+    names = [("no_limit_code", "hv without the limit code (the commit before it)"),
+             ("unset", "limit code compiled, no limit set"),
+             ("unset_again", "the same, again (run-to-run spread)"),
+             ("far_above", "a limit set far above the rate (`iops=1G,bps=1000G`)")]
+    out += ["", "No cost when unset: `blkbench randread-4k-qd32` on a `null:` PV disk, "
+            "per request over the same windows; system calls counted with `perf stat -e "
+            "raw_syscalls:sys_enter --per-thread` on hv (`hv-io`: the I/O thread).", ""]
+    crow = []
+    for k, label in names:
+        r = cost.get(k)
+        if not r:
+            continue
+        sc = r.get("syscalls_per_op") or {}
+        crow.append([label, num(r["mean_ops"], "{:.0f}"), num(r["kvm_exits_per_op"], "{:.4f}"),
+                     num(r["hv_returns_per_op"], "{:.5f}"), num(sc.get("hv-io"), "{:.4f}"),
+                     num(r.get("syscalls_per_op_all"), "{:.4f}")])
+    out += table(["case", "requests/s", "KVM exits/request", "returns to hv/request",
+                  "I/O thread syscalls/request", "all threads' syscalls/request"], crow)
+    sc = d.get("scraper")
+    if sc:
+        out += ["", "Metrics without cost: the same workload with and without a 10 Hz "
+                "`GET /metrics` scraper (two runs of each, interleaved; means):", ""]
+        srow = []
+        for k, label in (("off", "no scraper (1 Hz sampling only)"), ("on", "10 Hz scraper")):
+            r = sc[k]
+            scr = [x.get("scraper", {}) for x in r["runs"]]
+            srow.append([label, num(r["iops"], "{:.0f}"), num(r["kvm_exits_per_op"], "{:.4f}"),
+                         num(r["hv_returns_per_op"], "{:.5f}"),
+                         num(r.get("io_syscalls_per_op"), "{:.4f}"),
+                         " ".join(str(x["scrapes"]) for x in scr if x) or "-"])
+        out += table(["case", "requests/s", "KVM exits/request", "returns to hv/request",
+                      "I/O thread syscalls/request", "GETs served"], srow)
+    return out
+
+
 BLOCKS = {"cli": block_cli, "testvm": block_testvm, "boot": block_boot, "bench": block_bench,
           "net": block_net, "peers": block_peers, "exits": block_exits,
           "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot,
-          "linux-peers": block_linux_peers}
+          "linux-peers": block_linux_peers, "ratelimit": block_ratelimit}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"cli": (HV_BIN,), "testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
-           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (LINUX_PEERS,)}
+           "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (LINUX_PEERS,),
+           "ratelimit": (RATELIMIT,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.
@@ -587,7 +658,7 @@ SUMMARIES = {
     "summary-net": ("net", "Side by side (same run):", None, "network"),
     "summary-linux": ("linux-peers", None, "Aims: ", "the-same-linux-guest-on-hv-and-on-qemu"),
 }
-DOCS = ("README.md", "BENCHMARKS.md", "SECURITY.md")
+DOCS = ("README.md", "BENCHMARKS.md", "SECURITY.md", "docs/RATELIMIT.md")
 
 
 def summary(name, full):

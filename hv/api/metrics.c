@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "cjson/cJSON.h"
+#include "core/device.h"
 #include "core/lathist.h"
 #include "core/util.h"
 #include "core/vcpu.h"
@@ -164,35 +165,64 @@ int metrics_add_device_line(struct metrics *ms, const char *line)
 	return 0;
 }
 
-/* Each device's --stats line, captured and taken apart (metrics_add_device_line). */
+/* A kind without a counters hook: its --stats line, captured and taken apart. */
+static int device_line(struct metrics *ms, const struct device_kind *k, const void *dev)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	int rc = 0;
+
+	if (!f)
+		return -ENOMEM;
+	k->print_stats(f, dev);
+	if (fclose(f) == 0 && text)
+		rc = metrics_add_device_line(ms, text);
+	free(text);
+	return rc;
+}
+
+#define DEV_COUNTERS_MAX 64
+
+/* A kind with one: its counters as they are, no text on the way (device.h). */
+static int device_counters(struct metrics *ms, const struct device_kind *k, const void *dev,
+			   const char *name)
+{
+	struct dev_counter c[DEV_COUNTERS_MAX];
+	unsigned i, n = k->counters(dev, c, DEV_COUNTERS_MAX);
+	int rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		char full[METRIC_NAME_MAX];
+
+		snprintf(full, sizeof(full), "hv_device_%s_total", c[i].name);
+		rc = metrics_add(ms, full, device_help, METRIC_COUNTER, "device", name, c[i].value);
+	}
+	return rc;
+}
+
+/* Each device's counters and latency histogram. */
 static int gather_devices(struct metrics *ms, const struct vm *vm)
 {
 	unsigned i;
 	int rc = 0;
 
 	for (i = 0; i < vm->nr_dev && !rc; i++) {
-		char *text = NULL;
-		size_t size = 0;
-		FILE *f;
+		const struct device_kind *k = vm->dev[i].kind;
+		char name[32];
 
-		if (!vm->dev[i].kind || !vm->dev[i].kind->print_stats)
+		if (!k)
 			continue;
-		f = open_memstream(&text, &size);
-		if (!f)
-			return -ENOMEM;
-		vm->dev[i].kind->print_stats(f, vm->dev[i].dev);
-		if (fclose(f) == 0 && text)
-			rc = metrics_add_device_line(ms, text);
-		free(text);
-		if (!rc && vm->dev[i].kind->latency) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "%s%u", vm->dev[i].kind->name, vm->dev[i].index);
+		snprintf(name, sizeof(name), "%s%u", k->name, vm->dev[i].index);
+		if (k->counters)
+			rc = device_counters(ms, k, vm->dev[i].dev, name);
+		else if (k->print_stats)
+			rc = device_line(ms, k, vm->dev[i].dev);
+		if (!rc && k->latency)
 			rc = metrics_add_histogram(ms, "hv_device_request_seconds",
 						   "hv's part of each request: from taking it off the "
 						   "ring to posting its completion (backend I/O included).",
-						   "device", name, vm->dev[i].kind->latency(vm->dev[i].dev));
-		}
+						   "device", name, k->latency(vm->dev[i].dev));
 	}
 	return rc;
 }
@@ -292,10 +322,27 @@ static int gather_hv(struct metrics *ms, struct api *a)
 	return rc;
 }
 
+/*
+ * hv's monotonic clock now, read just before the device counters: a scraper
+ * computing rates divides by the difference of two of these, not by its own
+ * clock, which also counts however long the request took to be served.
+ */
+static int gather_clock(struct metrics *ms)
+{
+	int rc = add_ns(ms, "hv_metrics_read_seconds",
+			"hv's monotonic clock when this scrape's device counters were read.", NULL,
+			NULL, mono_ns());
+
+	if (!rc)
+		ms->m[ms->n - 1].type = METRIC_GAUGE;
+	return rc;
+}
+
 int metrics_gather(struct api *a, struct metrics *ms)
 {
 	int rc = gather_hv(ms, a);
 
+	rc = rc ? rc : gather_clock(ms);
 	rc = rc ? rc : gather_devices(ms, a->vm);
 	if (!rc && a->vm->kvm) {
 		rc = gather_kvm(ms, "vcpu", &a->vm->kvm->vcpu_stats);

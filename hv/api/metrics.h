@@ -54,8 +54,8 @@ int metrics_add_histogram(struct metrics *ms, const char *name, const char *help
  * 4096 bytes, ...; tx ..., 5 frames") as counters: every "N words" item
  * becomes hv_device_<section>_<words>_total{device="pvblk0"}, where a
  * section (split at ';') starting with a word ("rx", "tx") names it.  The
- * line is what print_stats writes: devices keep one format for --stats and
- * metrics.  0 or -ENOMEM.
+ * line is what print_stats writes: the kinds without a counters hook
+ * (device.h) keep one format for --stats and metrics.  0 or -ENOMEM.
  */
 int metrics_add_device_line(struct metrics *ms, const char *line);
 

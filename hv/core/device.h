@@ -23,6 +23,29 @@ struct pvq;
 struct hc_table;
 
 /* A kind whose devices have rings: what HV_HC_QUEUE_ATTACH and _DETACH do. */
+/* One counter of a device for GET /metrics: hv_device_<name>_total{device=...}. */
+struct dev_counter {
+	const char *name; /* "requests", "rx_frames": a queue's start with its name */
+	uint64_t value;
+};
+
+/* A counter another thread writes (stat_add), read as GET /metrics does. */
+static inline uint64_t dev_counter_load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* A counters hook's last step: the first cap of c[n] into out; how many. */
+static inline unsigned dev_counters_copy(struct dev_counter *out, unsigned cap,
+					 const struct dev_counter *c, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n && i < cap; i++)
+		out[i] = c[i];
+	return i;
+}
+
 struct queue_ops {
 	/* Validates hv's copy of the setup; the notify port (>= 0) or -HV_E*. */
 	int64_t (*attach)(void *dev, const struct hv_queue_setup *s, struct kvm_vm *kvm);
@@ -55,6 +78,12 @@ struct device_kind {
 	/* One line for --verbose, and the --stats lines (each "hv: stats: ..."). */
 	void (*describe)(FILE *f, const void *dev);
 	void (*print_stats)(FILE *f, const void *dev);
+	/*
+	 * Optional: the --stats counters as name/value pairs (at most cap; the
+	 * number filled), read from any thread with relaxed atomic loads: what
+	 * GET /metrics serves without parsing print_stats's line.
+	 */
+	unsigned (*counters)(const void *dev, struct dev_counter *out, unsigned cap);
 	/* Optional: its requests' latency in hv (GET /metrics), read from any thread. */
 	const struct lathist *(*latency)(const void *dev);
 	/* Frees the device; the I/O thread has stopped by then. */

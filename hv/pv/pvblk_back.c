@@ -255,6 +255,25 @@ void pvblk_back_print_stats(FILE *f, const void *dev)
 		(unsigned long long)qlimit_throttled_ns(&b->q.rl) / 1000);
 }
 
+/* The --stats counters for GET /metrics (device.h), each a relaxed load. */
+static unsigned counters(const void *dev, struct dev_counter *out, unsigned cap)
+{
+	const struct pvblk_back *b = dev;
+	const struct dev_counter c[] = {
+		{ "requests", dev_counter_load(&b->st.reqs) },
+		{ "bytes", dev_counter_load(&b->st.bytes) },
+		{ "bad", dev_counter_load(&b->st.bad_reqs) },
+		{ "i_o_errors", dev_counter_load(&b->st.io_errors) },
+		{ "doorbells", dev_counter_load(&b->q.src.kicks) },
+		{ "interrupts", dev_counter_load(&b->q.irqs) },
+		{ "suppressed", dev_counter_load(&b->q.irqs_suppressed) },
+		{ "throttled", qlimit_throttled(&b->q.rl) },
+		{ "throttled_us", qlimit_throttled_ns(&b->q.rl) / 1000 },
+	};
+
+	return dev_counters_copy(out, cap, c, ARRAY_SIZE(c));
+}
+
 /* ---- the device kind: --disk ------------------------------------------------ */
 
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
@@ -342,6 +361,7 @@ const struct device_kind pvblk_back_kind = {
 	.add = add,
 	.describe = describe,
 	.print_stats = pvblk_back_print_stats,
+	.counters = counters,
 	.latency = latency,
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,

@@ -573,6 +573,41 @@ static void print_stats(FILE *f, const void *dev)
 		(unsigned long long)n->net.link->ups);
 }
 
+/* The --stats counters for GET /metrics (device.h), each a relaxed load. */
+static unsigned counters(const void *dev, struct dev_counter *out, unsigned cap)
+{
+	const struct pvnet_back *n = dev;
+	const struct pvnet_back_stats *s = &n->st;
+	const struct dev_counter c[] = {
+		{ "rx_frames", dev_counter_load(&s->rx_frames) },
+		{ "rx_bytes", dev_counter_load(&s->rx_bytes) },
+		{ "rx_dropped", dev_counter_load(&s->rx_dropped) + dev_counter_load(&n->net.lost) },
+		{ "rx_bad_buffers", dev_counter_load(&s->rx_bad) },
+		{ "rx_link_down", dev_counter_load(&s->rx_link_down) },
+		{ "rx_runts", dev_counter_load(&s->rx_runts) },
+		{ "rx_errors", dev_counter_load(&s->rx_errors) },
+		{ "rx_engine_full", dev_counter_load(&s->rx_engine_full) },
+		{ "rx_doorbells", dev_counter_load(&n->rxq.src.kicks) },
+		{ "rx_interrupts", dev_counter_load(&n->rxq.irqs) },
+		{ "rx_suppressed", dev_counter_load(&n->rxq.irqs_suppressed) },
+		{ "rx_throttled", qlimit_throttled(&n->rxq.rl) },
+		{ "rx_throttled_us", qlimit_throttled_ns(&n->rxq.rl) / 1000 },
+		{ "tx_frames", dev_counter_load(&s->tx_frames) },
+		{ "tx_bytes", dev_counter_load(&s->tx_bytes) },
+		{ "tx_bad", dev_counter_load(&s->tx_bad) },
+		{ "tx_errors", dev_counter_load(&s->tx_errors) },
+		{ "tx_doorbells", dev_counter_load(&n->txq.src.kicks) },
+		{ "tx_interrupts", dev_counter_load(&n->txq.irqs) },
+		{ "tx_suppressed", dev_counter_load(&n->txq.irqs_suppressed) },
+		{ "tx_throttled", qlimit_throttled(&n->txq.rl) },
+		{ "tx_throttled_us", qlimit_throttled_ns(&n->txq.rl) / 1000 },
+		{ "link_downs", dev_counter_load(&n->net.link->downs) },
+		{ "link_ups", dev_counter_load(&n->net.link->ups) },
+	};
+
+	return dev_counters_copy(out, cap, c, ARRAY_SIZE(c));
+}
+
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
 	struct io_source *srcs[PVNET_BACK_MAX_SRC];
@@ -650,6 +685,7 @@ const struct device_kind pvnet_back_kind = {
 	.update_desc = update_desc,
 	.describe = describe,
 	.print_stats = print_stats,
+	.counters = counters,
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,

@@ -44,6 +44,28 @@ def request(sock, raw, timeout=10):
     return out
 
 
+def histogram_ok(f):
+    """Each series of histogram family f: cumulative buckets ending in +Inf, equal to _count."""
+    series = {}
+    for s in f.samples:
+        key = tuple(sorted((k, v) for k, v in s.labels.items() if k != "le"))
+        series.setdefault(key, {"buckets": [], "count": None, "sum": None})
+        if s.name.endswith("_bucket"):
+            series[key]["buckets"].append((float(s.labels["le"]), s.value))
+        elif s.name.endswith("_count"):
+            series[key]["count"] = s.value
+        elif s.name.endswith("_sum"):
+            series[key]["sum"] = s.value
+    for key, h in series.items():
+        b = sorted(h["buckets"])
+        if (not b or b[-1][0] != float("inf") or h["count"] is None or h["sum"] is None or
+                any(x[1] > y[1] for x, y in zip(b, b[1:])) or b[-1][1] != h["count"]):
+            print("histogram %s%s: not cumulative buckets up to +Inf equal to _count (%s)" %
+                  (f.name, dict(key), h))
+            return False
+    return True
+
+
 def cmd_metrics(path, names):
     from prometheus_client.parser import text_string_to_metric_families
     text = open(path).read()
@@ -59,6 +81,8 @@ def cmd_metrics(path, names):
             key = s.name + ("{%s}" % ",".join("%s=%s" % kv for kv in sorted(s.labels.items()))
                             if s.labels else "")
             samples[key] = s.value
+        if f.type == "histogram" and not histogram_ok(f):
+            return 1
     print("families %d samples %d" % (len(fams), n))
     for name in names:
         print("%s %s" % (name, samples.get(name, "missing")))

@@ -1,8 +1,8 @@
 /*
  * The control API (hv/api/): the endpoint table against docs/API.md, each
  * endpoint's replies and errors on a real machine model (a null disk, the
- * I/O thread, no KVM), the metrics' two formats, the --stats line parser,
- * the command line (--api-sock, hv ctl), and the server on a real Unix
+ * I/O thread, no KVM), the metrics' two formats (the --stats line parser:
+ * test_metrics.c), the command line (--api-sock, hv ctl), and the server on a real Unix
  * socket: mode 0600 whatever the umask, the paths it refuses, a slow
  * client cut off and the next one served, a client that leaves halfway,
  * an oversized request, hv ctl's statuses, the socket removed at the end.
@@ -308,52 +308,6 @@ static void test_metrics(void)
 	fixture_free(&f);
 }
 
-static bool has_metric(const struct metrics *ms, const char *name, const char *dev, uint64_t v)
-{
-	unsigned i;
-
-	for (i = 0; i < ms->n; i++)
-		if (!strcmp(ms->m[i].name, name) && !strcmp(ms->m[i].label_val, dev) &&
-		    ms->m[i].value == v)
-			return true;
-	return false;
-}
-
-/* The --stats lines of each kind of device, as their print_stats write them. */
-static void test_device_lines(void)
-{
-	struct metrics ms = { 0 };
-
-	CU_ASSERT_EQUAL(metrics_add_device_line(&ms,
-		"  pvnet0 (tap0): link up; rx attached, 5 frames, 600 bytes, 1 dropped, 0 bad buffers, "
-		"0 link down, 0 runts, 0 errors, 0 engine full, 7 doorbells, 8 interrupts, 2 suppressed; "
-		"tx attached, 9 frames, 900 bytes, 0 bad, 0 errors, 3 doorbells, 4 interrupts, "
-		"0 suppressed\n"), 0);
-	CU_ASSERT(has_metric(&ms, "hv_device_rx_frames_total", "pvnet0", 5));
-	CU_ASSERT(has_metric(&ms, "hv_device_rx_bad_buffers_total", "pvnet0", 0));
-	CU_ASSERT(has_metric(&ms, "hv_device_rx_doorbells_total", "pvnet0", 7));
-	CU_ASSERT(has_metric(&ms, "hv_device_tx_bytes_total", "pvnet0", 900));
-	CU_ASSERT(has_metric(&ms, "hv_device_tx_interrupts_total", "pvnet0", 4));
-	CU_ASSERT(!has_metric(&ms, "hv_device_link_total", "pvnet0", 0));
-	CU_ASSERT_EQUAL(metrics_add_device_line(&ms,
-		"  trapblk0 (a.img, file, ro): 12 commands, 4096 bytes, 0 bad, 1 I/O errors, "
-		"0 while busy, 2 bad register accesses, 13 interrupts\n"), 0);
-	CU_ASSERT(has_metric(&ms, "hv_device_commands_total", "trapblk0", 12));
-	CU_ASSERT(has_metric(&ms, "hv_device_i_o_errors_total", "trapblk0", 1));
-	CU_ASSERT(has_metric(&ms, "hv_device_bad_register_accesses_total", "trapblk0", 2));
-	CU_ASSERT_EQUAL(metrics_add_device_line(&ms,
-		"  trapnet0 (loop): link up; rx 3 frames, 180 bytes, 0 dropped, 0 bad, 0 errors; "
-		"tx 4 frames, 240 bytes, 0 bad, 0 errors; 0 while busy, 0 bad register accesses, "
-		"7 interrupts\n"), 0);
-	CU_ASSERT(has_metric(&ms, "hv_device_rx_frames_total", "trapnet0", 3));
-	CU_ASSERT(has_metric(&ms, "hv_device_tx_bytes_total", "trapnet0", 240));
-	CU_ASSERT(has_metric(&ms, "hv_device_interrupts_total", "trapnet0", 7));
-	/* Nothing to take from a line with no counters, or none at all. */
-	CU_ASSERT_EQUAL(metrics_add_device_line(&ms, ""), 0);
-	CU_ASSERT_EQUAL(metrics_add_device_line(&ms, "  uart0 (16550A): idle\n"), 0);
-	metrics_free(&ms);
-}
-
 /* docs/API.md's reference table and api_endpoints[] list the same endpoints. */
 static void test_docs_table(void)
 {
@@ -563,7 +517,6 @@ int suite_api(void)
 		{ "GET /vm: state and configuration", test_get_vm },
 		{ "PUT /actions and the error replies", test_actions },
 		{ "GET /metrics: Prometheus text and JSON", test_metrics },
-		{ "device --stats lines as counters", test_device_lines },
 		{ "docs/API.md lists the endpoint table", test_docs_table },
 		{ "GET and PUT /rate-limits", test_rate_limits },
 		{ "--api-sock and hv ctl on the command line", test_cli },
