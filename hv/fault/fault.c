@@ -1,0 +1,405 @@
+/* Fault rules: the --fault grammar, and each request's seeded decision. */
+#include "fault/fault.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "hv_abi.h"
+#include "core/util.h"
+
+/* What a device kind's name starts with, and which actions it takes. */
+static const struct fault_kind {
+	const char *prefix;
+	unsigned queues;   /* queue numbers it has */
+	uint32_t actions;  /* 1 << enum fault_action */
+} kinds[] = {
+	{ "pvblk", 1, (1u << FAULT_NR_ACTIONS) - 1 },
+	{ "trapblk", 1, (1u << FAULT_NR_ACTIONS) - 1 },
+};
+
+static const struct fault_action_def {
+	const char *name;
+	bool has_arg;   /* a duration: NAME=DUR */
+	bool sectors;   /* @sA-B makes sense: the request has sectors */
+} actions[FAULT_NR_ACTIONS] = {
+	[FAULT_READ_ERROR] = { "read-error", false, true },
+	[FAULT_WRITE_ERROR] = { "write-error", false, true },
+	[FAULT_FLUSH_ERROR] = { "flush-error", false, false },
+	[FAULT_DELAY] = { "delay", true, true },
+	[FAULT_TORN_WRITE] = { "torn-write", false, true },
+	[FAULT_WRONG_LEN] = { "wrong-len", false, true },
+};
+
+#define ACTION_LIST "read-error, write-error, flush-error, delay=DUR, torn-write, wrong-len"
+
+/* A decimal number of at most 19 digits (below 10^19, fits 64 bits) from *s; -1 if none. */
+static int dec(const char **s, uint64_t *v)
+{
+	const char *p = *s;
+	uint64_t n = 0;
+
+	for (; *p >= '0' && *p <= '9' && p - *s < 19; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	if (p == *s || (*p >= '0' && *p <= '9'))
+		return -1;
+	*s = p;
+	*v = n;
+	return 0;
+}
+
+/* "2ms", "500us", "1s", "100ns" (a decimal count and its unit) -> ns, up to 10 s. */
+static int parse_duration(const char *s, size_t len, uint64_t *ns)
+{
+	static const struct { const char *unit; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+	};
+	const char *p = s;
+	uint64_t v;
+	size_t i;
+
+	if (dec(&p, &v))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if ((size_t)(s + len - p) == strlen(units[i].unit) &&
+		    !strncmp(p, units[i].unit, strlen(units[i].unit))) {
+			if (v > FAULT_MAX_DELAY_NS / units[i].ns || v == 0)
+				return -1;
+			*ns = v * units[i].ns;
+			return 0;
+		}
+	return -1;
+}
+
+/* "0.01", "1", "0", ".5" -> P * 2^64 (1 -> ALWAYS instead); at most 18 decimals. */
+static int parse_prob(const char *s, size_t len, struct fault_rule *r)
+{
+	unsigned __int128 num = 0, den = 1;
+	bool dot = false, digit = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.' && !dot) {
+			dot = true;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || den >= 1000000000000000000ull)
+			return -1;
+		digit = true;
+		num = num * 10 + (unsigned)(s[i] - '0');
+		if (dot)
+			den *= 10;
+	}
+	if (!digit || num > den)
+		return -1;
+	if (num == den) {
+		r->when = FAULT_ALWAYS;
+		return 0;
+	}
+	r->when = FAULT_PROB;
+	r->a = (uint64_t)((num << 64) / den);
+	return 0;
+}
+
+/* The condition after '@': pP, nN or sA-B. */
+static int parse_when(const char *dev, const char *s, size_t len, struct fault_rule *r,
+		      char *err, size_t errlen)
+{
+	const char *p = s + 1, *end = s + len;
+
+	if (len >= 2 && s[0] == 'p') {
+		if (parse_prob(s + 1, len - 1, r))
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: bad probability '%.*s' "
+				       "(0 to 1, e.g. p0.01)", dev, (int)len, s);
+		return 0;
+	}
+	if (len >= 2 && s[0] == 'n') {
+		if (dec(&p, &r->a) || p != end || r->a == 0)
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: bad request number '%.*s' "
+				       "(n1 is the queue's first request)", dev, (int)len, s);
+		r->when = FAULT_NTH;
+		return 0;
+	}
+	if (len >= 2 && s[0] == 's') {
+		if (dec(&p, &r->a) || *p != '-' || (p++, dec(&p, &r->b)) || p != end ||
+		    r->a > r->b)
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: bad sector range '%.*s' "
+				       "(sA-B, A <= B)", dev, (int)len, s);
+		if (!actions[r->action].sectors)
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: a %s has no sectors: use "
+				       "@p or @n", dev, actions[r->action].name);
+		r->when = FAULT_SECTORS;
+		return 0;
+	}
+	return err_msg(-EINVAL, err, errlen, "--fault: %s: bad condition '@%.*s' (@pP, @nN or "
+		       "@sA-B)", dev, (int)len, s);
+}
+
+/* One RULE: ACTION[=DUR][@WHEN], len bytes at s. */
+static int parse_rule(const char *dev, const struct fault_kind *k, const char *s, size_t len,
+		      struct fault_rule *r, char *err, size_t errlen)
+{
+	const char *at = memchr(s, '@', len), *eq;
+	size_t head = at ? (size_t)(at - s) : len, name;
+	unsigned i;
+
+	memset(r, 0, sizeof(*r));
+	eq = memchr(s, '=', head);
+	name = eq ? (size_t)(eq - s) : head;
+	for (i = 0; i < FAULT_NR_ACTIONS; i++)
+		if (strlen(actions[i].name) == name && !strncmp(s, actions[i].name, name))
+			break;
+	if (i == FAULT_NR_ACTIONS || !(k->actions & (1u << i)))
+		return err_msg(-EINVAL, err, errlen, "--fault: %s: unknown rule '%.*s' (%s)", dev,
+			       (int)name, s, ACTION_LIST);
+	r->action = (uint8_t)i;
+	if (actions[i].has_arg && !eq)
+		return err_msg(-EINVAL, err, errlen, "--fault: %s: %s needs a duration (%s=2ms)",
+			       dev, actions[i].name, actions[i].name);
+	if (!actions[i].has_arg && eq)
+		return err_msg(-EINVAL, err, errlen, "--fault: %s: %s takes no value", dev,
+			       actions[i].name);
+	if (eq && parse_duration(eq + 1, head - name - 1, &r->arg))
+		return err_msg(-EINVAL, err, errlen, "--fault: %s: bad duration '%.*s' (a whole "
+			       "number of ns, us, ms or s; at most 10s)", dev,
+			       (int)(head - name - 1), eq + 1);
+	r->when = FAULT_ALWAYS;
+	return at ? parse_when(dev, at + 1, len - head - 1, r, err, errlen) : 0;
+}
+
+/* "pvblk0" or "pvblk0/0": the kind, the name and the queue. */
+static int parse_device(const char *s, size_t len, const struct fault_kind **kind,
+			char name[FAULT_NAME_MAX], unsigned *queue, char *err, size_t errlen)
+{
+	const char *slash = memchr(s, '/', len), *p;
+	size_t nlen = slash ? (size_t)(slash - s) : len;
+	uint64_t idx, q = 0;
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		size_t pl = strlen(kinds[i].prefix);
+
+		p = s + pl;
+		if (nlen > pl && !strncmp(s, kinds[i].prefix, pl) && !dec(&p, &idx) &&
+		    p == s + nlen && idx < HV_MAX_DEVS_PER_KIND)
+			break;
+	}
+	if (i == ARRAY_SIZE(kinds))
+		return err_msg(-EINVAL, err, errlen, "--fault: unknown device '%.*s' (pvblkN or "
+			       "trapblkN, N below %d)", (int)nlen, s, HV_MAX_DEVS_PER_KIND);
+	memcpy(name, s, nlen);
+	name[nlen] = '\0';
+	p = slash + 1;
+	if (slash && (dec(&p, &q) || p != s + len || q >= kinds[i].queues))
+		return err_msg(-EINVAL, err, errlen, "--fault: %s: bad queue '%.*s' (%s)", name,
+			       (int)(len - nlen - 1), slash + 1,
+			       kinds[i].queues > 1 ? "0 or 1" : "it has one, 0");
+	*kind = &kinds[i];
+	*queue = (unsigned)q;
+	return 0;
+}
+
+int fault_parse(struct fault_plan *p, const char *arg, char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':'), *s;
+	struct fault_rule rules[FAULT_MAX_RULES];
+	const struct fault_kind *k = NULL;
+	char name[FAULT_NAME_MAX];
+	struct fault_dev *d = NULL;
+	unsigned queue = 0, n = 0, i;
+	int rc;
+
+	if (!colon)
+		return err_msg(-EINVAL, err, errlen, "--fault: '%s' is not DEVICE:RULE[,RULE...] "
+			       "(e.g. pvblk0:read-error@p0.01)", arg);
+	rc = parse_device(arg, (size_t)(colon - arg), &k, name, &queue, err, errlen);
+	if (rc)
+		return rc;
+	for (s = colon + 1;; s++) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+
+		if (!len)
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: an empty rule", name);
+		if (n == FAULT_MAX_RULES)
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: at most %d rules a queue",
+				       name, FAULT_MAX_RULES);
+		rc = parse_rule(name, k, s, len, &rules[n++], err, errlen);
+		if (rc)
+			return rc;
+		if (!comma)
+			break;
+		s = comma;
+	}
+	/* The same device queue again adds to its rules. */
+	for (i = 0; i < p->nr; i++)
+		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue)
+			d = &p->dev[i];
+	if (!d && p->nr == FAULT_MAX_DEVS)
+		return err_msg(-EINVAL, err, errlen, "--fault: at most %d device queues",
+			       FAULT_MAX_DEVS);
+	if (d && d->nr + n > FAULT_MAX_RULES)
+		return err_msg(-EINVAL, err, errlen, "--fault: %s: at most %d rules a queue", name,
+			       FAULT_MAX_RULES);
+	if (!d) {
+		d = &p->dev[p->nr++];
+		memset(d, 0, sizeof(*d));
+		strcpy(d->name, name);
+		d->queue = queue;
+	}
+	memcpy(&d->rule[d->nr], rules, n * sizeof(rules[0]));
+	d->nr += n;
+	return 0;
+}
+
+int fault_parse_seed(struct fault_plan *p, const char *arg, char *err, size_t errlen)
+{
+	const char *s = arg;
+	unsigned __int128 v = 0;
+
+	for (; *s >= '0' && *s <= '9' && v <= UINT64_MAX; s++)
+		v = v * 10 + (unsigned)(*s - '0');
+	if (s == arg || *s || v > UINT64_MAX)
+		return err_msg(-EINVAL, err, errlen, "--fault-seed: '%s' is not a decimal number "
+			       "below 2^64", arg);
+	p->seed = (uint64_t)v;
+	p->seed_given = true;
+	return 0;
+}
+
+/* splitmix64's finaliser: every input bit moves every output bit. */
+static uint64_t mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint64_t fault_draw(uint64_t seed, uint64_t dev_id, uint64_t reqno, unsigned rule)
+{
+	return mix(mix(mix(seed ^ dev_id) ^ reqno) ^ rule);
+}
+
+/* FNV-1a of the name, then the queue: a device's identity in every draw. */
+static uint64_t dev_id(const char *name, unsigned queue)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3ull;
+	return mix(h ^ queue);
+}
+
+struct fault_plan *fault_begin(struct fault_plan *p, FILE *log)
+{
+	if (!p->nr)
+		return NULL;
+	/* Without getrandom (never on Linux >= 3.17) the clock still varies the seed. */
+	if (!p->seed_given && getrandom(&p->seed, sizeof(p->seed), 0) != sizeof(p->seed))
+		p->seed = mix(mono_ns());
+	fprintf(log, "hv: fault injection on, seed %llu (--fault-seed %llu replays this run)\n",
+		(unsigned long long)p->seed, (unsigned long long)p->seed);
+	return p;
+}
+
+struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned index,
+			      unsigned queue)
+{
+	char name[FAULT_NAME_MAX];
+	unsigned i;
+
+	if (!p)
+		return NULL;
+	snprintf(name, sizeof(name), "%s%u", kind, index);
+	for (i = 0; i < p->nr; i++)
+		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue) {
+			p->dev[i].claimed = true;
+			p->dev[i].seed = p->seed;
+			p->dev[i].id = dev_id(name, queue);
+			return &p->dev[i];
+		}
+	return NULL;
+}
+
+int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < p->nr; i++)
+		if (!p->dev[i].claimed)
+			return err_msg(-ENODEV, err, errlen, "--fault: this VM has no %s (give it "
+				       "a device option)", p->dev[i].name);
+	return 0;
+}
+
+/* Whether rule i applies to request reqno over [sector, sector + count). */
+static bool applies(const struct fault_dev *f, unsigned i, uint64_t reqno, uint64_t sector,
+		    uint64_t count)
+{
+	const struct fault_rule *r = &f->rule[i];
+
+	switch (r->when) {
+	case FAULT_PROB:
+		return fault_draw(f->seed, f->id, reqno, i) < r->a;
+	case FAULT_NTH:
+		return reqno == r->a;
+	case FAULT_SECTORS:
+		return count && sector <= r->b && sector + count - 1 >= r->a;
+	default:
+		return true;
+	}
+}
+
+/* Which request kinds each action touches. */
+static const uint8_t action_io[FAULT_NR_ACTIONS] = {
+	[FAULT_READ_ERROR] = 1u << FAULT_IO_READ,
+	[FAULT_WRITE_ERROR] = 1u << FAULT_IO_WRITE,
+	[FAULT_FLUSH_ERROR] = 1u << FAULT_IO_FLUSH,
+	[FAULT_DELAY] = 7,
+	[FAULT_TORN_WRITE] = 1u << FAULT_IO_WRITE,
+	[FAULT_WRONG_LEN] = 7,
+};
+
+bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t count,
+		struct fault_verdict *v)
+{
+	uint64_t reqno = ++f->seq;
+	bool any = false;
+	unsigned i;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < f->nr; i++) {
+		const struct fault_rule *r = &f->rule[i];
+
+		if (!(action_io[r->action] & (1u << io)) || !applies(f, i, reqno, sector, count))
+			continue;
+		any = true;
+		f->fired[r->action]++;
+		switch (r->action) {
+		case FAULT_DELAY:
+			v->delay_ns += r->arg;
+			break;
+		case FAULT_TORN_WRITE:
+			v->torn = true;
+			break;
+		case FAULT_WRONG_LEN:
+			v->wrong_len = true;
+			break;
+		default:
+			v->error = true;
+		}
+	}
+	return any;
+}
+
+uint32_t fault_wrong_len(uint32_t bytes)
+{
+	return bytes >= 2 * 512 ? bytes - 512 : bytes + 512;
+}
+
+uint32_t fault_torn_len(uint32_t bytes)
+{
+	return bytes / 1024 * 512;
+}
