@@ -9,14 +9,19 @@
 #include "hv_abi.h"
 #include "core/util.h"
 
+#define DISK_ACTIONS ((1u << FAULT_DROP) - 1) /* the disk rules, then the interrupt rules */
+#define NIC_ACTIONS ((1u << FAULT_NR_ACTIONS) - (1u << FAULT_DROP))
+
 /* What a device kind's name starts with, and which actions it takes. */
 static const struct fault_kind {
 	const char *prefix;
 	unsigned queues;   /* queue numbers it has */
 	uint32_t actions;  /* 1 << enum fault_action */
 } kinds[] = {
-	{ "pvblk", 1, (1u << FAULT_NR_ACTIONS) - 1 },
-	{ "trapblk", 1, (1u << FAULT_NR_ACTIONS) - 1 },
+	{ "pvblk", 1, DISK_ACTIONS },
+	{ "trapblk", 1, DISK_ACTIONS },
+	{ "pvnet", 1, NIC_ACTIONS },
+	{ "trapnet", 1, NIC_ACTIONS },
 };
 
 static const struct fault_action_def {
@@ -30,9 +35,20 @@ static const struct fault_action_def {
 	[FAULT_DELAY] = { "delay", true, true },
 	[FAULT_TORN_WRITE] = { "torn-write", false, true },
 	[FAULT_WRONG_LEN] = { "wrong-len", false, true },
+	[FAULT_IRQ_LOST] = { "irq-lost", false, false },
+	[FAULT_IRQ_LATE] = { "irq-late", true, false },
+	[FAULT_IRQ_DUP] = { "irq-dup", false, false },
+	[FAULT_DROP] = { "drop", false, false },
+	[FAULT_DUP] = { "dup", false, false },
+	[FAULT_REORDER] = { "reorder", false, false },
+	[FAULT_CORRUPT] = { "corrupt", false, false },
+	[FAULT_LINK_FLAP] = { "link-flap", true, false },
 };
 
-#define ACTION_LIST "read-error, write-error, flush-error, delay=DUR, torn-write, wrong-len"
+/* The rules each kind takes, for a refusal's message. */
+#define DISK_LIST "read-error, write-error, flush-error, delay=DUR, torn-write, wrong-len, " \
+		  "irq-lost, irq-late=DUR, irq-dup"
+#define NIC_LIST "drop, dup, reorder, corrupt, link-flap=DUR"
 
 /* A decimal number of at most 19 digits (below 10^19, fits 64 bits) from *s; -1 if none. */
 static int dec(const char **s, uint64_t *v)
@@ -127,8 +143,10 @@ static int parse_when(const char *dev, const char *s, size_t len, struct fault_r
 			return err_msg(-EINVAL, err, errlen, "--fault: %s: bad sector range '%.*s' "
 				       "(sA-B, A <= B)", dev, (int)len, s);
 		if (!actions[r->action].sectors)
-			return err_msg(-EINVAL, err, errlen, "--fault: %s: a %s has no sectors: use "
-				       "@p or @n", dev, actions[r->action].name);
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: %s: %s has no sectors: use "
+				       "@p or @n", dev, actions[r->action].name,
+				       r->action == FAULT_FLUSH_ERROR ? "a flush" :
+				       r->action >= FAULT_DROP ? "a frame" : "an interrupt");
 		r->when = FAULT_SECTORS;
 		return 0;
 	}
@@ -152,7 +170,7 @@ static int parse_rule(const char *dev, const struct fault_kind *k, const char *s
 			break;
 	if (i == FAULT_NR_ACTIONS || !(k->actions & (1u << i)))
 		return err_msg(-EINVAL, err, errlen, "--fault: %s: unknown rule '%.*s' (%s)", dev,
-			       (int)name, s, ACTION_LIST);
+			       (int)name, s, k->actions == NIC_ACTIONS ? NIC_LIST : DISK_LIST);
 	r->action = (uint8_t)i;
 	if (actions[i].has_arg && !eq)
 		return err_msg(-EINVAL, err, errlen, "--fault: %s: %s needs a duration (%s=2ms)",
@@ -186,8 +204,9 @@ static int parse_device(const char *s, size_t len, const struct fault_kind **kin
 			break;
 	}
 	if (i == ARRAY_SIZE(kinds))
-		return err_msg(-EINVAL, err, errlen, "--fault: unknown device '%.*s' (pvblkN or "
-			       "trapblkN, N below %d)", (int)nlen, s, HV_MAX_DEVS_PER_KIND);
+		return err_msg(-EINVAL, err, errlen, "--fault: unknown device '%.*s' (pvblkN, "
+			       "trapblkN, pvnetN or trapnetN; N below %d)", (int)nlen, s,
+			       HV_MAX_DEVS_PER_KIND);
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
 	p = slash + 1;
@@ -294,7 +313,7 @@ static uint64_t dev_id(const char *name, unsigned queue)
 
 struct fault_plan *fault_begin(struct fault_plan *p, FILE *log)
 {
-	if (!p->nr)
+	if (!p->nr || pthread_mutex_init(&p->lock, NULL))
 		return NULL;
 	/* Without getrandom (never on Linux >= 3.17) the clock still varies the seed. */
 	if (!p->seed_given && getrandom(&p->seed, sizeof(p->seed), 0) != sizeof(p->seed))
@@ -316,6 +335,7 @@ struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned i
 	for (i = 0; i < p->nr; i++)
 		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue) {
 			p->dev[i].claimed = true;
+			p->dev[i].plan = p;
 			p->dev[i].seed = p->seed;
 			p->dev[i].id = dev_id(name, queue);
 			return &p->dev[i];
@@ -360,15 +380,36 @@ static const uint8_t action_io[FAULT_NR_ACTIONS] = {
 	[FAULT_DELAY] = 7,
 	[FAULT_TORN_WRITE] = 1u << FAULT_IO_WRITE,
 	[FAULT_WRONG_LEN] = 7,
+	/* interrupts: none (fault_irq_decide) */
 };
+
+/* I/O thread: takes the rules the API handed over, if any (one atomic load). */
+static void take_next(struct fault_dev *f)
+{
+	if (!__atomic_load_n(&f->next_ready, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&f->plan->lock);
+	memcpy(f->rule, f->next, f->next_nr * sizeof(f->rule[0]));
+	__atomic_store_n(&f->nr, f->next_nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->next_ready, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&f->plan->lock);
+}
+
+/* The next number of a counter other threads read (GET /faults). */
+static uint64_t bump(uint64_t *c)
+{
+	return __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
 
 bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t count,
 		struct fault_verdict *v)
 {
-	uint64_t reqno = ++f->seq;
+	uint64_t reqno;
 	bool any = false;
 	unsigned i;
 
+	take_next(f);
+	reqno = bump(&f->seq);
 	memset(v, 0, sizeof(*v));
 	for (i = 0; i < f->nr; i++) {
 		const struct fault_rule *r = &f->rule[i];
@@ -376,7 +417,7 @@ bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t
 		if (!(action_io[r->action] & (1u << io)) || !applies(f, i, reqno, sector, count))
 			continue;
 		any = true;
-		f->fired[r->action]++;
+		bump(&f->fired[r->action]);
 		switch (r->action) {
 		case FAULT_DELAY:
 			v->delay_ns += r->arg;
@@ -392,6 +433,126 @@ bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t
 		}
 	}
 	return any;
+}
+
+bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
+{
+	uint64_t n;
+	bool any = false;
+	unsigned i;
+
+	take_next(f);
+	n = bump(&f->irq_seq);
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < f->nr; i++) {
+		const struct fault_rule *r = &f->rule[i];
+
+		if (r->action < FAULT_IRQ_LOST || r->action > FAULT_IRQ_DUP ||
+		    !applies(f, i, n, 0, 0))
+			continue;
+		any = true;
+		bump(&f->fired[r->action]);
+		if (r->action == FAULT_IRQ_LOST)
+			v->lost = true;
+		else if (r->action == FAULT_IRQ_DUP)
+			v->dup = true;
+		else
+			v->late_ns += r->arg;
+	}
+	return any;
+}
+
+bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v)
+{
+	uint64_t n;
+	bool any = false;
+	unsigned i;
+
+	take_next(f);
+	n = bump(&f->seq);
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < f->nr; i++) {
+		const struct fault_rule *r = &f->rule[i];
+
+		if (!applies(f, i, n, 0, 0))
+			continue;
+		any = true;
+		bump(&f->fired[r->action]);
+		switch (r->action) {
+		case FAULT_DROP:
+			v->drop = true;
+			break;
+		case FAULT_DUP:
+			v->dup = true;
+			break;
+		case FAULT_REORDER:
+			v->reorder = true;
+			break;
+		case FAULT_CORRUPT:
+			v->corrupt = true;
+			v->draw = fault_draw(f->seed, f->id, n, FAULT_MAX_RULES + i);
+			break;
+		default:
+			v->flap_ns = r->arg;
+		}
+	}
+	return any;
+}
+
+int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, char *err,
+		    size_t errlen)
+{
+	struct fault_plan tmp;
+	struct fault_dev *d = NULL;
+	char arg[FAULT_NAME_MAX + 1024];
+	unsigned i;
+	int rc;
+
+	for (i = 0; p && i < p->nr; i++)
+		if (p->dev[i].claimed && !strcmp(p->dev[i].name, name))
+			d = &p->dev[i];
+	if (!d)
+		return err_msg(-ENODEV, err, errlen, "%s has no fault rules: a device takes them "
+			       "through the API only if hv started with some for it (--fault)", name);
+	memset(&tmp, 0, sizeof(tmp));
+	if (*rules) {
+		if ((size_t)snprintf(arg, sizeof(arg), "%s:%s", name, rules) >= sizeof(arg))
+			return err_msg(-EINVAL, err, errlen, "--fault: %s: the rules are too long", name);
+		rc = fault_parse(&tmp, arg, err, errlen);
+		if (rc)
+			return rc;
+	}
+	pthread_mutex_lock(&p->lock);
+	memcpy(d->next, tmp.dev[0].rule, sizeof(d->next));
+	d->next_nr = tmp.dev[0].nr;
+	__atomic_store_n(&d->next_ready, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+void fault_rule_text(const struct fault_rule *r, char *buf, size_t len)
+{
+	static const struct { uint64_t ns; const char *unit; } units[] = {
+		{ 1000000000, "s" }, { 1000000, "ms" }, { 1000, "us" }, { 1, "ns" },
+	};
+	size_t n = (size_t)snprintf(buf, len, "%s", actions[r->action].name);
+	unsigned i;
+
+	for (i = 0; actions[r->action].has_arg && i < ARRAY_SIZE(units); i++)
+		if (r->arg % units[i].ns == 0) {
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "=%llu%s",
+					      (unsigned long long)(r->arg / units[i].ns), units[i].unit);
+			break;
+		}
+	if (n >= len)
+		return;
+	if (r->when == FAULT_PROB)
+		snprintf(buf + n, len - n, "@p%.9g", (double)r->a / 18446744073709551616.0);
+	else if (r->when == FAULT_NTH)
+		snprintf(buf + n, len - n, "@n%llu", (unsigned long long)r->a);
+	else if (r->when == FAULT_SECTORS)
+		snprintf(buf + n, len - n, "@s%llu-%llu", (unsigned long long)r->a,
+			 (unsigned long long)r->b);
 }
 
 uint32_t fault_wrong_len(uint32_t bytes)

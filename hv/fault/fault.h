@@ -9,13 +9,14 @@
 #ifndef HV_FAULT_H
 #define HV_FAULT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define FAULT_MAX_DEVS 8
-#define FAULT_MAX_RULES 8
+#define FAULT_MAX_RULES 16
 #define FAULT_MAX_QUEUES 2
 #define FAULT_NAME_MAX 16
 #define FAULT_MAX_DELAY_NS 10000000000ull /* 10 s: beyond it a driver's timeout is the test */
@@ -27,6 +28,14 @@ enum fault_action {
 	FAULT_DELAY,       /* the completion comes arg ns late */
 	FAULT_TORN_WRITE,  /* half the write (whole sectors) reaches the disk, then an error */
 	FAULT_WRONG_LEN,   /* completes OK with a byte count that is not the request's */
+	FAULT_IRQ_LOST,    /* an interrupt is not raised (the completion is in the ring) */
+	FAULT_IRQ_LATE,    /* an interrupt is raised arg ns late */
+	FAULT_IRQ_DUP,     /* an interrupt is raised, and again 1 ms later */
+	FAULT_DROP,        /* a frame the guest sent never leaves (the guest is told it did) */
+	FAULT_DUP,         /* a frame leaves twice */
+	FAULT_REORDER,     /* a frame leaves 1 ms late: the ones sent meanwhile overtake it */
+	FAULT_CORRUPT,     /* one bit of a frame's payload flips on the way out */
+	FAULT_LINK_FLAP,   /* the link goes down (the frame with it) and up arg ns later */
 	FAULT_NR_ACTIONS
 };
 
@@ -53,8 +62,19 @@ struct fault_dev {
 	unsigned nr;
 	struct fault_rule rule[FAULT_MAX_RULES];
 	bool claimed;              /* a device took these rules (fault_claim) */
-	uint64_t seq;              /* I/O thread's: requests seen so far */
-	uint64_t fired[FAULT_NR_ACTIONS]; /* I/O thread's: how often each action applied */
+	/* the I/O thread's (other threads read them relaxed) */
+	uint64_t seq;              /* requests or frames seen so far */
+	uint64_t irq_seq;          /* interrupts the device meant to raise */
+	uint64_t fired[FAULT_NR_ACTIONS]; /* how often each action applied */
+	/*
+	 * New rules from the control API (fault_set_rules), under the plan's
+	 * lock; next_ready tells the I/O thread to take them before its next
+	 * decision (one atomic load a decision, only on a device with rules).
+	 */
+	struct fault_plan *plan;
+	int next_ready;
+	unsigned next_nr;
+	struct fault_rule next[FAULT_MAX_RULES];
 };
 
 struct fault_plan {
@@ -62,6 +82,7 @@ struct fault_plan {
 	bool seed_given; /* --fault-seed; else main draws one and prints it */
 	unsigned nr;
 	struct fault_dev dev[FAULT_MAX_DEVS];
+	pthread_mutex_t lock; /* the rules in flight from the API to the I/O thread (fault_begin) */
 };
 
 /* --fault DEVICE[/QUEUE]:RULE[,RULE...] into p; 0 or -EINVAL with a one-line reason. */
@@ -83,6 +104,18 @@ struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned i
 /* After the devices exist: 0, or -ENODEV naming a device no device claimed. */
 int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen);
 
+/*
+ * Control API thread: replaces device name's rules with rules (the RULE
+ * list of --fault, "" for none) from its next decision on.  0; -ENODEV if
+ * hv started with no rules for it (its hooks are off: no cost); -EINVAL
+ * with the one-line reason for a bad rule.
+ */
+int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, char *err,
+		    size_t errlen);
+
+/* A rule as --fault writes it ("delay=2ms@n5"), into buf. */
+void fault_rule_text(const struct fault_rule *r, char *buf, size_t len);
+
 /* The 64-bit draw for one (seed, device, request number, rule): pure. */
 uint64_t fault_draw(uint64_t seed, uint64_t dev_id, uint64_t reqno, unsigned rule);
 
@@ -102,6 +135,28 @@ struct fault_verdict {
  */
 bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t count,
 		struct fault_verdict *v);
+
+/* What the rules make of one interrupt. */
+struct fault_irq_verdict {
+	bool lost, dup;
+	uint64_t late_ns;
+};
+
+/*
+ * I/O thread: the next interrupt f's device means to raise (numbered apart
+ * from requests: @nN is the Nth interrupt).  Fills v; true if any rule applied.
+ */
+bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v);
+
+/* What the rules make of one frame the guest sends. */
+struct fault_frame_verdict {
+	bool drop, dup, reorder, corrupt;
+	uint64_t flap_ns;   /* link down for this long; 0: no flap */
+	uint64_t draw;      /* where a corruption lands (pure, like every decision) */
+};
+
+/* I/O thread: the next frame of f (a NIC).  Fills v; true if any rule applied. */
+bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v);
 
 /* The byte count a wrong-length completion reports instead of bytes. */
 uint32_t fault_wrong_len(uint32_t bytes);

@@ -134,7 +134,8 @@ static bool fault_start(struct pvblk_back *b, struct pvblk_back_req *r,
 		[HV_BLK_OP_FLUSH] = FAULT_IO_FLUSH, [HV_BLK_OP_WRITE_FUA] = FAULT_IO_WRITE,
 	};
 
-	if (!fault_disk(b->fault, io_of[req->op], req->sector, r->bytes / HV_BLK_SECTOR, &r->fv))
+	b->q.fault_irq.e = e;
+	if (!fault_disk(b->q.fault, io_of[req->op], req->sector, r->bytes / HV_BLK_SECTOR, &r->fv))
 		return false;
 	r->op.cb = fault_io_done;
 	r->defer.e = e;
@@ -174,7 +175,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 		return;
 	}
 	r->op.cb = io_done;
-	if (b->fault && fault_start(b, r, req, e, &nseg))
+	if (b->q.fault && fault_start(b, r, req, e, &nseg))
 		return;
 	if (req->op == HV_BLK_OP_FLUSH)
 		rc = disk_flush(e, &b->disk, &r->op);
@@ -333,7 +334,7 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	b = calloc(1, sizeof(*b));
 	rc = b ? pvblk_back_init(b, index, port, &vm->mem, &disk) : -ENOMEM;
 	if (!rc)
-		b->fault = fault_claim(vm->faults, "pvblk", index, 0);
+		b->q.fault = fault_claim(vm->faults, "pvblk", index, 0);
 	/* A limit only when asked for: an unlimited queue never looks at one. */
 	if (!rc && rate_set_on(&spec.rate) && (rc = pvq_set_limit(&b->q, &spec.rate))) {
 		pvblk_back_destroy(b);

@@ -21,7 +21,6 @@
 #include "core/lathist.h"
 #include "pv/pvq.h"
 
-struct fault_dev;
 struct kvm_vm;
 struct pvblk_back_req;
 
@@ -37,7 +36,6 @@ struct pvblk_back {
 	struct pvblk_back_req *pool, *free; /* one per completion slot, while attached */
 	struct pvblk_back_stats st;
 	struct lathist lat;      /* hv's part of each request: taken to completed */
-	struct fault_dev *fault; /* --fault rules for its queue, or NULL: none (one test) */
 };
 
 /* The --disk device kind (device.h): the table entry hv's core sees. */

@@ -73,7 +73,8 @@ static bool fault_start(struct trapblk_dev *t, struct ioeng *e)
 	};
 	uint32_t bytes = (uint32_t)t->iov.iov_len;
 
-	if (!fault_disk(t->fault, io_of[t->run_cmd], t->run_sector,
+	t->tr.fault_irq.e = e;
+	if (!fault_disk(t->tr.fault, io_of[t->run_cmd], t->run_sector,
 			t->run_cmd == HV_TRAPBLK_CMD_FLUSH ? 0 : t->run_count, &t->fv))
 		return false;
 	t->op.cb = fault_io_done;
@@ -134,14 +135,14 @@ static void run(void *dev, struct ioeng *e)
 			finish(t, st, 0);
 			return;
 		}
-		if (t->fault && fault_start(t, e))
+		if (t->tr.fault && fault_start(t, e))
 			return;
 		rc = disk_rw(e, &t->disk, write ? DISK_WRITE : DISK_READ, &t->iov, 1,
 			     t->run_sector * HV_BLK_SECTOR, &t->op);
 		break;
 	case HV_TRAPBLK_CMD_FLUSH:
 		t->iov.iov_len = 0; /* a flush moves no bytes: io_done compares with this */
-		if (t->fault && fault_start(t, e))
+		if (t->tr.fault && fault_start(t, e))
 			return;
 		rc = disk_flush(e, &t->disk, &t->op);
 		break;
@@ -239,7 +240,7 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	struct trapblk_dev *t = rc ? NULL : vm_device(vm, &trapblk_dev_kind, index);
 
 	if (t)
-		t->fault = fault_claim(vm->faults, "trapblk", index, 0);
+		t->tr.fault = fault_claim(vm->faults, "trapblk", index, 0);
 	return rc;
 }
 

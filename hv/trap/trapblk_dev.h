@@ -41,8 +41,7 @@ struct trapblk_dev {
 	uint64_t run_sector, run_dma;
 	struct iovec iov;
 	struct ioeng_op op;
-	struct fault_dev *fault; /* --fault rules, or NULL: none (one test a command) */
-	struct fault_verdict fv; /* with rules: what they made of the running command */
+	struct fault_verdict fv; /* with --fault rules: what they made of the running command */
 	struct fault_defer defer;
 };
 
