@@ -1,10 +1,13 @@
 /* Fault rules (hv/fault/fault.c): the --fault grammar, every refusal, and the seeded decisions. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
 
+#include "api/api.h"
 #include "core/cli.h"
+#include "core/vm.h"
 #include "fault/fault.h"
 #include "suites.h"
 
@@ -59,17 +62,30 @@ static void test_refusals(void)
 	static const struct { const char *arg, *msg; } bad[] = {
 		{ "pvblk0", "--fault: 'pvblk0' is not DEVICE:RULE[,RULE...] (e.g. "
 			    "pvblk0:read-error@p0.01)" },
-		{ "disk0:read-error", "--fault: unknown device 'disk0' (pvblkN or trapblkN, N below 8)" },
-		{ "pvblk8:read-error", "--fault: unknown device 'pvblk8' (pvblkN or trapblkN, N below 8)" },
-		{ "pvblk:read-error", "--fault: unknown device 'pvblk' (pvblkN or trapblkN, N below 8)" },
-		{ "pvblk0x:read-error", "--fault: unknown device 'pvblk0x' (pvblkN or trapblkN, N below 8)" },
+		{ "disk0:read-error", "--fault: unknown device 'disk0' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk8:read-error", "--fault: unknown device 'pvblk8' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk:read-error", "--fault: unknown device 'pvblk' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk0x:read-error", "--fault: unknown device 'pvblk0x' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
 		{ "pvblk0/1:read-error", "--fault: pvblk0: bad queue '1' (it has one, 0)" },
 		{ "pvblk0/:read-error", "--fault: pvblk0: bad queue '' (it has one, 0)" },
 		{ "pvblk0:", "--fault: pvblk0: an empty rule" },
 		{ "pvblk0:read-error,", "--fault: pvblk0: an empty rule" },
 		{ "pvblk0:read-error,,delay=1ms", "--fault: pvblk0: an empty rule" },
+		{ "pvnet0:read-error", "--fault: pvnet0: unknown rule 'read-error' (drop, dup, reorder, "
+				       "corrupt, link-flap=DUR)" },
+		{ "trapnet1:link-flap", "--fault: trapnet1: link-flap needs a duration "
+					"(link-flap=2ms)" },
+		{ "pvnet0:drop@s1-2", "--fault: pvnet0: drop: a frame has no sectors: use @p or @n" },
+		{ "pvblk0:drop", "--fault: pvblk0: unknown rule 'drop' (read-error, write-error, "
+				 "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				 "irq-dup)" },
 		{ "pvblk0:oops", "--fault: pvblk0: unknown rule 'oops' (read-error, write-error, "
-				 "flush-error, delay=DUR, torn-write, wrong-len)" },
+				 "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				 "irq-dup)" },
+		{ "trapblk0:irq-late", "--fault: trapblk0: irq-late needs a duration (irq-late=2ms)" },
+		{ "trapblk0:irq-dup=1ms", "--fault: trapblk0: irq-dup takes no value" },
+		{ "pvblk0:irq-lost@s0-7", "--fault: pvblk0: irq-lost: an interrupt has no sectors: use "
+					  "@p or @n" },
 		{ "pvblk0:delay", "--fault: pvblk0: delay needs a duration (delay=2ms)" },
 		{ "pvblk0:delay@n1", "--fault: pvblk0: delay needs a duration (delay=2ms)" },
 		{ "pvblk0:read-error=1", "--fault: pvblk0: read-error takes no value" },
@@ -105,9 +121,10 @@ static void test_refusals(void)
 		{ "pvblk0:read-error@s5", "--fault: pvblk0: bad sector range 's5' (sA-B, A <= B)" },
 		{ "pvblk0:read-error@s5-", "--fault: pvblk0: bad sector range 's5-' (sA-B, A <= B)" },
 		{ "pvblk0:read-error@s-5", "--fault: pvblk0: bad sector range 's-5' (sA-B, A <= B)" },
-		{ "pvblk0:flush-error@s1-2", "--fault: pvblk0: a flush-error has no sectors: use @p or @n" },
+		{ "pvblk0:flush-error@s1-2", "--fault: pvblk0: flush-error: a flush has no sectors: use @p or @n" },
 		{ "pvblk0:read-error,read-error,read-error,read-error,read-error,read-error,read-error,"
-		  "read-error,read-error", "--fault: pvblk0: at most 8 rules a queue" },
+		  "read-error,read-error,read-error,read-error,read-error,read-error,read-error,"
+		  "read-error,read-error,read-error", "--fault: pvblk0: at most 16 rules a queue" },
 	};
 	struct fault_plan p;
 	char err[256];
@@ -125,12 +142,13 @@ static void test_refusals(void)
 	}
 	/* Rules across options still count per queue; nine device queues are too many. */
 	memset(&p, 0, sizeof(p));
-	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms",
+	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms,"
+				    "delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms",
 				    err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1ms,delay=1ms,delay=1ms,delay=1ms", err,
-				    sizeof(err)), -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "--fault: pvblk0: at most 8 rules a queue");
-	CU_ASSERT_EQUAL(p.dev[0].nr, 5);
+	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms,"
+				    "delay=1ms,delay=1ms", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--fault: pvblk0: at most 16 rules a queue");
+	CU_ASSERT_EQUAL(p.dev[0].nr, 10);
 	for (i = 1; i < 8; i++) {
 		char a[32];
 
@@ -158,7 +176,8 @@ static void test_cli(void)
 	CU_ASSERT(c.faults.seed_given && c.faults.seed == 9);
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--fault", "pvblk0:nope", "k.elf"), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--fault: pvblk0: unknown rule 'nope' (read-error, write-error, "
-				    "flush-error, delay=DUR, torn-write, wrong-len)");
+				    "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				    "irq-dup)");
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--fault-seed", "x", "k.elf"), -EINVAL);
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k.elf"), CLI_RUN);
 	CU_ASSERT_PTR_NULL(fault_begin(&c.faults, stderr)); /* no rules: no plan, no seed drawn */
@@ -291,6 +310,161 @@ static void test_conditions(void)
 	CU_ASSERT_EQUAL(fault_wrong_len(0), 512);
 }
 
+/* Interrupts are numbered apart from requests; lost, late and dup each as asked. */
+static void test_interrupts(void)
+{
+	struct fault_plan p;
+	struct fault_dev *f = one(&p, "pvblk0:irq-lost@n2,irq-late=3ms@n3,irq-dup@n4,"
+				      "read-error@n1", 1);
+	struct fault_irq_verdict iv;
+	struct fault_verdict v;
+
+	/* Requests do not move the interrupt count, nor interrupts the request count. */
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_READ, 0, 8, &v) && v.error);
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_READ, 0, 8, &v));
+	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT(iv.lost && !iv.dup && !iv.late_ns);
+	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT(!iv.lost && !iv.dup && iv.late_ns == 3000000);
+	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT(!iv.lost && iv.dup && !iv.late_ns);
+	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	CU_ASSERT(f->seq == 2 && f->irq_seq == 5);
+	CU_ASSERT(f->fired[FAULT_IRQ_LOST] == 1 && f->fired[FAULT_IRQ_LATE] == 1 &&
+		  f->fired[FAULT_IRQ_DUP] == 1);
+	/* Interrupt rules never touch a request. */
+	f = one(&p, "pvblk0:irq-lost,irq-dup,irq-late=1ms", 1);
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 0, 8, &v));
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_FLUSH, 0, 0, &v));
+}
+
+/* Frames: each NIC rule on the frame it names; a corruption's place is a pure draw. */
+static void test_frames(void)
+{
+	struct fault_plan p, q;
+	char err[256];
+	struct fault_frame_verdict v, w;
+	struct fault_dev *f, *g;
+
+	memset(&p, 0, sizeof(p));
+	p.seed = 3;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet0:drop@n1,dup@n2,reorder@n3,corrupt@n4,"
+					      "link-flap=50ms@n5", err, sizeof(err)), 0);
+	f = fault_claim(&p, "pvnet", 0, 0);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(fault_frame(f, &v) && v.drop && !v.dup && !v.reorder && !v.corrupt && !v.flap_ns);
+	CU_ASSERT(fault_frame(f, &v) && v.dup && !v.drop);
+	CU_ASSERT(fault_frame(f, &v) && v.reorder && !v.dup);
+	CU_ASSERT(fault_frame(f, &v) && v.corrupt && !v.reorder);
+	CU_ASSERT(fault_frame(f, &v) && v.flap_ns == 50000000 && !v.corrupt);
+	CU_ASSERT_FALSE(fault_frame(f, &v));
+	/* The same corruption, bit for bit, from the same seed. */
+	memcpy(&q, &p, sizeof(q));
+	g = &q.dev[0];
+	f->seq = g->seq = 0;
+	f->rule[0].when = g->rule[0].when = FAULT_ALWAYS;
+	f->rule[0].action = g->rule[0].action = FAULT_CORRUPT;
+	for (int i = 0; i < 100; i++) {
+		CU_ASSERT(fault_frame(f, &v) && fault_frame(g, &w) && v.corrupt && v.draw == w.draw);
+	}
+}
+
+/* A request for api_dispatch: method, path and body. */
+static void api_call(struct api *a, const char *method, const char *path, const char *body,
+		     struct api_reply *out)
+{
+	struct http_req r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.method, sizeof(r.method), "%s", method);
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	r.body = body;
+	r.content_length = strlen(body);
+	r.has_length = true;
+	api_dispatch(a, &r, out);
+}
+
+/*
+ * New rules through the API: handed over, taken at the next decision, shown
+ * as --fault writes them; bad ones refused with --fault's message.
+ */
+static void test_api_rules(void)
+{
+	struct fault_plan p;
+	struct vm vm;
+	struct api a = { .vm = &vm };
+	struct api_reply out;
+	struct fault_verdict v;
+	struct fault_dev *f;
+	char err[256], text[96];
+
+	memset(&vm, 0, sizeof(vm));
+	/* Without --fault: an empty listing, and nothing to change. */
+	api_call(&a, "GET", "/faults", "", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_STRING_EQUAL(out.body, "{\"seed\":null,\"devices\":{}}");
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"read-error\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 409);
+	free(out.body);
+
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvblk0:read-error@n1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(fault_parse_seed(&p, "18446744073709551615", err, sizeof(err)), 0);
+	vm.faults = fault_begin(&p, stderr);
+	CU_ASSERT_PTR_EQUAL_FATAL(vm.faults, &p);
+	f = fault_claim(&p, "pvblk", 0, 0);
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_READ, 0, 8, &v) && v.error);
+
+	api_call(&a, "PUT", "/faults/pvblk0",
+		 "{\"rules\":\"delay=2ms@p0.25,write-error@s8-15,irq-late=1500us@n3\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"seed\":\"18446744073709551615\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"pending\":true"));
+	free(out.body);
+	CU_ASSERT_EQUAL(f->nr, 1); /* not before the I/O thread's next decision */
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 16, 8, &v));
+	CU_ASSERT_EQUAL(f->nr, 3);
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_WRITE, 15, 1, &v) && v.error);
+	api_call(&a, "GET", "/faults", "", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "{\"rule\":\"delay=2ms@p0.25\",\"fired\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "{\"rule\":\"write-error@s8-15\",\"fired\":1}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "{\"rule\":\"irq-late=1500us@n3\",\"fired\":0}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"pending\":false,\"requests\":3"));
+	free(out.body);
+
+	/* Refusals: --fault's own message; a device without rules; a bad body. */
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"delay\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 400);
+	CU_ASSERT_STRING_EQUAL(out.body, "{\"error\":\"--fault: pvblk0: delay needs a duration "
+					 "(delay=2ms)\"}");
+	free(out.body);
+	api_call(&a, "PUT", "/faults/trapblk0", "{\"rules\":\"\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 409);
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk0", "[]", &out);
+	CU_ASSERT_EQUAL(out.status, 400);
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"\",\"x\":1}", &out);
+	CU_ASSERT_EQUAL(out.status, 400);
+	free(out.body);
+	api_call(&a, "GET", "/faults/pvblk0", "", &out);
+	CU_ASSERT_EQUAL(out.status, 405);
+	free(out.body);
+	/* "" clears them. */
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	free(out.body);
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 8, 8, &v));
+	CU_ASSERT_EQUAL(f->nr, 0);
+	fault_rule_text(&(struct fault_rule){ .action = FAULT_LINK_FLAP, .arg = 3000000000ull,
+					      .when = FAULT_ALWAYS }, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "link-flap=3s");
+	pthread_mutex_destroy(&p.lock);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "grammar", test_grammar },
 	{ "every refusal", test_refusals },
@@ -298,6 +472,9 @@ static const CU_TestInfo tests[] = {
 	{ "decisions are pure", test_pure },
 	{ "probabilities", test_probability },
 	{ "conditions and actions", test_conditions },
+	{ "interrupt rules", test_interrupts },
+	{ "NIC rules", test_frames },
+	{ "rules through the control API", test_api_rules },
 	CU_TEST_INFO_NULL,
 };
 
