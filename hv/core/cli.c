@@ -45,7 +45,7 @@ static const char usage_tail[] =
 	"                     (by default each thread runs under its own allowlist of\n"
 	"                     system calls, with no capabilities and no_new_privs; a\n"
 	"                     forbidden call stops hv with status 159 and says which)\n"
-	"  --fault DEV:RULE[,RULE...]  seeded fault injection on a device, e.g.\n"
+	"  --fault DEV:RULES  seeded fault injection on a device (repeatable), e.g.\n"
 	"                     pvblk0:read-error@p0.01,delay=2ms@n5 (docs/FAULTS.md)\n"
 	"  --fault-seed N     the seed of --fault's decisions (default: random, printed)\n"
 	"  --api-sock PATH    serve the control API (HTTP/1.1, JSON) on a Unix socket\n"

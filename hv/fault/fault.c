@@ -372,16 +372,17 @@ static bool applies(const struct fault_dev *f, unsigned i, uint64_t reqno, uint6
 	}
 }
 
-/* Which request kinds each action touches. */
-static const uint8_t action_io[FAULT_NR_ACTIONS] = {
-	[FAULT_READ_ERROR] = 1u << FAULT_IO_READ,
-	[FAULT_WRITE_ERROR] = 1u << FAULT_IO_WRITE,
-	[FAULT_FLUSH_ERROR] = 1u << FAULT_IO_FLUSH,
-	[FAULT_DELAY] = 7,
-	[FAULT_TORN_WRITE] = 1u << FAULT_IO_WRITE,
-	[FAULT_WRONG_LEN] = 7,
-	/* interrupts: none (fault_irq_decide) */
+#define BIT(a) (1u << (a))
+
+/* The actions each kind of disk request can meet. */
+static const uint32_t io_actions[] = {
+	[FAULT_IO_READ] = BIT(FAULT_READ_ERROR) | BIT(FAULT_DELAY) | BIT(FAULT_WRONG_LEN),
+	[FAULT_IO_WRITE] = BIT(FAULT_WRITE_ERROR) | BIT(FAULT_DELAY) | BIT(FAULT_TORN_WRITE) |
+			   BIT(FAULT_WRONG_LEN),
+	[FAULT_IO_FLUSH] = BIT(FAULT_FLUSH_ERROR) | BIT(FAULT_DELAY) | BIT(FAULT_WRONG_LEN),
 };
+#define IRQ_ACTIONS (BIT(FAULT_IRQ_LOST) | BIT(FAULT_IRQ_LATE) | BIT(FAULT_IRQ_DUP))
+#define FRAME_ACTIONS NIC_ACTIONS
 
 /* I/O thread: takes the rules the API handed over, if any (one atomic load). */
 static void take_next(struct fault_dev *f)
@@ -401,57 +402,65 @@ static uint64_t bump(uint64_t *c)
 	return __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
 }
 
-bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t count,
-		struct fault_verdict *v)
+/*
+ * The one decision loop: the next number of *counter (requests, interrupts
+ * or frames), and the rules among those of mask (a bit an action) that
+ * apply to it, a bit a rule
+ * (counted as fired).  *n gets the number.
+ */
+static uint32_t decide(struct fault_dev *f, uint64_t *counter, uint32_t mask, uint64_t sector,
+		       uint64_t count, uint64_t *n)
 {
-	uint64_t reqno;
-	bool any = false;
+	uint32_t hit = 0;
 	unsigned i;
 
 	take_next(f);
-	reqno = bump(&f->seq);
+	*n = bump(counter);
+	for (i = 0; i < f->nr; i++)
+		if ((mask & BIT(f->rule[i].action)) && applies(f, i, *n, sector, count)) {
+			hit |= BIT(i);
+			bump(&f->fired[f->rule[i].action]);
+		}
+	return hit;
+}
+
+bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t count,
+		struct fault_verdict *v)
+{
+	uint64_t n;
+	uint32_t hit = decide(f, &f->seq, io_actions[io], sector, count, &n);
+	unsigned i;
+
 	memset(v, 0, sizeof(*v));
-	for (i = 0; i < f->nr; i++) {
+	for (i = 0; hit >> i; i++) {
 		const struct fault_rule *r = &f->rule[i];
 
-		if (!(action_io[r->action] & (1u << io)) || !applies(f, i, reqno, sector, count))
+		if (!(hit & BIT(i)))
 			continue;
-		any = true;
-		bump(&f->fired[r->action]);
-		switch (r->action) {
-		case FAULT_DELAY:
+		if (r->action == FAULT_DELAY)
 			v->delay_ns += r->arg;
-			break;
-		case FAULT_TORN_WRITE:
+		else if (r->action == FAULT_TORN_WRITE)
 			v->torn = true;
-			break;
-		case FAULT_WRONG_LEN:
+		else if (r->action == FAULT_WRONG_LEN)
 			v->wrong_len = true;
-			break;
-		default:
+		else
 			v->error = true;
-		}
 	}
-	return any;
+	return hit != 0;
 }
 
 bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
 {
 	uint64_t n;
-	bool any = false;
+	uint32_t hit = decide(f, &f->irq_seq, IRQ_ACTIONS, 0, 0, &n);
 	unsigned i;
 
-	take_next(f);
-	n = bump(&f->irq_seq);
 	memset(v, 0, sizeof(*v));
-	for (i = 0; i < f->nr; i++) {
+	for (i = 0; hit >> i; i++) {
 		const struct fault_rule *r = &f->rule[i];
 
-		if (r->action < FAULT_IRQ_LOST || r->action > FAULT_IRQ_DUP ||
-		    !applies(f, i, n, 0, 0))
+		if (!(hit & BIT(i)))
 			continue;
-		any = true;
-		bump(&f->fired[r->action]);
 		if (r->action == FAULT_IRQ_LOST)
 			v->lost = true;
 		else if (r->action == FAULT_IRQ_DUP)
@@ -459,44 +468,35 @@ bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
 		else
 			v->late_ns += r->arg;
 	}
-	return any;
+	return hit != 0;
 }
 
 bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v)
 {
 	uint64_t n;
-	bool any = false;
+	uint32_t hit = decide(f, &f->seq, FRAME_ACTIONS, 0, 0, &n);
 	unsigned i;
 
-	take_next(f);
-	n = bump(&f->seq);
 	memset(v, 0, sizeof(*v));
-	for (i = 0; i < f->nr; i++) {
+	for (i = 0; hit >> i; i++) {
 		const struct fault_rule *r = &f->rule[i];
 
-		if (!applies(f, i, n, 0, 0))
+		if (!(hit & BIT(i)))
 			continue;
-		any = true;
-		bump(&f->fired[r->action]);
-		switch (r->action) {
-		case FAULT_DROP:
+		if (r->action == FAULT_DROP) {
 			v->drop = true;
-			break;
-		case FAULT_DUP:
+		} else if (r->action == FAULT_DUP) {
 			v->dup = true;
-			break;
-		case FAULT_REORDER:
+		} else if (r->action == FAULT_REORDER) {
 			v->reorder = true;
-			break;
-		case FAULT_CORRUPT:
+		} else if (r->action == FAULT_CORRUPT) {
 			v->corrupt = true;
 			v->draw = fault_draw(f->seed, f->id, n, FAULT_MAX_RULES + i);
-			break;
-		default:
+		} else {
 			v->flap_ns = r->arg;
 		}
 	}
-	return any;
+	return hit != 0;
 }
 
 int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, char *err,
