@@ -209,7 +209,7 @@ static int parse_device(const char *s, size_t len, const struct fault_kind **kin
 			       HV_MAX_DEVS_PER_KIND);
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
-	p = slash + 1;
+	p = slash ? slash + 1 : s + len; /* no pointer arithmetic on a NULL slash */
 	if (slash && (dec(&p, &q) || p != s + len || q >= kinds[i].queues))
 		return err_msg(-EINVAL, err, errlen, "--fault: %s: bad queue '%.*s' (%s)", name,
 			       (int)(len - nlen - 1), slash + 1,
