@@ -424,19 +424,27 @@ static uint32_t decide(struct fault_dev *f, uint64_t *counter, uint32_t mask, ui
 	return hit;
 }
 
+/* The next rule of hit (its bit cleared, its index in *i), or NULL. */
+static const struct fault_rule *next_rule(const struct fault_dev *f, uint32_t *hit, unsigned *i)
+{
+	if (!*hit)
+		return NULL;
+	*i = (unsigned)__builtin_ctz(*hit);
+	*hit &= *hit - 1;
+	return &f->rule[*i];
+}
+
 bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t count,
 		struct fault_verdict *v)
 {
 	uint64_t n;
 	uint32_t hit = decide(f, &f->seq, io_actions[io], sector, count, &n);
+	bool any = hit != 0;
+	const struct fault_rule *r;
 	unsigned i;
 
 	memset(v, 0, sizeof(*v));
-	for (i = 0; hit >> i; i++) {
-		const struct fault_rule *r = &f->rule[i];
-
-		if (!(hit & BIT(i)))
-			continue;
+	while ((r = next_rule(f, &hit, &i))) {
 		if (r->action == FAULT_DELAY)
 			v->delay_ns += r->arg;
 		else if (r->action == FAULT_TORN_WRITE)
@@ -446,21 +454,19 @@ bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t
 		else
 			v->error = true;
 	}
-	return hit != 0;
+	return any;
 }
 
 bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
 {
 	uint64_t n;
 	uint32_t hit = decide(f, &f->irq_seq, IRQ_ACTIONS, 0, 0, &n);
+	bool any = hit != 0;
+	const struct fault_rule *r;
 	unsigned i;
 
 	memset(v, 0, sizeof(*v));
-	for (i = 0; hit >> i; i++) {
-		const struct fault_rule *r = &f->rule[i];
-
-		if (!(hit & BIT(i)))
-			continue;
+	while ((r = next_rule(f, &hit, &i))) {
 		if (r->action == FAULT_IRQ_LOST)
 			v->lost = true;
 		else if (r->action == FAULT_IRQ_DUP)
@@ -468,21 +474,19 @@ bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
 		else
 			v->late_ns += r->arg;
 	}
-	return hit != 0;
+	return any;
 }
 
 bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v)
 {
 	uint64_t n;
 	uint32_t hit = decide(f, &f->seq, FRAME_ACTIONS, 0, 0, &n);
+	bool any = hit != 0;
+	const struct fault_rule *r;
 	unsigned i;
 
 	memset(v, 0, sizeof(*v));
-	for (i = 0; hit >> i; i++) {
-		const struct fault_rule *r = &f->rule[i];
-
-		if (!(hit & BIT(i)))
-			continue;
+	while ((r = next_rule(f, &hit, &i))) {
 		if (r->action == FAULT_DROP) {
 			v->drop = true;
 		} else if (r->action == FAULT_DUP) {
@@ -496,7 +500,7 @@ bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v)
 			v->flap_ns = r->arg;
 		}
 	}
-	return hit != 0;
+	return any;
 }
 
 int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, char *err,
