@@ -29,6 +29,7 @@
 static uint64_t ticks_per_us;
 static volatile uint64_t timer_irqs;
 static volatile int timer_fired;
+static volatile int timer_counting; /* a one-shot was loaded and has not fired */
 
 /*
  * PV EOI: KVM sets bit 0 of this word when it injects an interrupt that
@@ -70,6 +71,7 @@ static bool on_timer(struct trap_frame *f, void *ctx)
 	(void)f, (void)ctx;
 	timer_irqs++;
 	timer_fired = 1;
+	timer_counting = 0;
 	apic_eoi();
 	return true;
 }
@@ -126,6 +128,7 @@ uint64_t apic_timer_irqs(void)
 static void load_ticks(uint64_t ticks)
 {
 	plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+	timer_counting = 1;
 	plat_wrmsr(X2APIC_TIMER_INIT, ticks);
 }
 
@@ -154,6 +157,12 @@ void sleep_ns(uint64_t ns)
 	for (; ticks > 0xffffffffu; ticks -= 0xffffffffu)
 		sleep_ticks(0xffffffffu);
 	sleep_ticks(ticks);
+}
+
+void apic_timer_within_ns(uint64_t ns)
+{
+	if (!timer_counting)
+		apic_timer_start_ns(ns);
 }
 
 void apic_timer_start_ns(uint64_t ns)

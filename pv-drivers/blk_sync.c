@@ -6,21 +6,22 @@
 struct waiter {
 	volatile int done;
 	uint32_t status;
+	uint32_t want; /* the request's bytes (0 for a flush) */
 };
 
 static void done(void *arg, uint32_t status, uint32_t bytes)
 {
 	struct waiter *w = arg;
 
-	(void)bytes;
-	w->status = status;
+	/* A success that moved other bytes than asked is none: the buffer cannot be trusted. */
+	w->status = status == HV_BLK_S_OK && bytes != w->want ? HV_BLK_S_IOERR : status;
 	w->done = 1;
 }
 
 uint32_t blk_sync_io(const struct blk_sync_dev *d, uint32_t op, uint64_t sector, void *buf,
 		     uint32_t bytes)
 {
-	struct waiter w = { 0, 0 };
+	struct waiter w = { 0, 0, bytes };
 
 	/*
 	 * Full of requests in flight: wait for any completion.  progress is

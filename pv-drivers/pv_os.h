@@ -28,9 +28,12 @@ struct pv_os {
 	void (*irq_restore)(void *ctx, uint64_t flags);
 	/*
 	 * Sleeps until an interrupt has been handled or *flag is non-zero,
-	 * without losing a wake-up that races with the check.
+	 * without losing a wake-up that races with the check, and for at most
+	 * about PV_OS_WAIT_TIMEOUT_NS: a driver whose interrupt was lost looks
+	 * at its rings again then (so a caller must expect an early return).
 	 */
 	void (*wait)(void *ctx, const volatile int *flag);
+#define PV_OS_WAIT_TIMEOUT_NS 100000000ull
 	/* A monotonic clock, for the poll window (pv_poll.h). */
 	uint64_t (*now_ns)(void *ctx);
 	/*

@@ -131,12 +131,36 @@ unsigned pvblk_fe_poll(struct pvblk_fe *d)
 	return n;
 }
 
-void pvblk_fe_interrupt(struct pvblk_fe *d)
+/* Takes completions until the ring stays empty with its interrupt armed again. */
+static void drain(struct pvblk_fe *d)
 {
-	d->st.interrupts++;
 	do
 		pvblk_fe_poll(d);
 	while (attached(d) && pv_ring_cq_arm_irq(&d->ring));
+}
+
+void pvblk_fe_interrupt(struct pvblk_fe *d)
+{
+	d->st.interrupts++;
+	drain(d);
+}
+
+/*
+ * After a wait that ended without progress: completions in the ring mean
+ * their interrupt was lost (or is late).  Taking them re-arms the event
+ * index too, which a lost interrupt left behind: without that hv would
+ * suppress every later interrupt as well.
+ */
+static void recover(struct pvblk_fe *d)
+{
+	const struct pv_os *os = d->os;
+	uint64_t flags = os->irq_save(os->ctx);
+
+	if (attached(d) && pv_ring_cq_ready(&d->ring)) {
+		d->st.recovered++;
+		drain(d);
+	}
+	os->irq_restore(os->ctx, flags);
 }
 
 static bool cq_ready(void *d)
@@ -180,6 +204,8 @@ void pvblk_fe_wait(struct pvblk_fe *d, const volatile int *flag)
 		}
 	}
 	os->wait(os->ctx, flag);
+	if (!*flag)
+		recover(d);
 	if (polled)
 		pv_poll_slept(&d->poll, os->now_ns(os->ctx) - start);
 }

@@ -31,6 +31,7 @@ struct pvblk_fe_slot {
 
 struct pvblk_fe_stats {
 	uint64_t submitted, completed, errors, notifies, interrupts, bogus_cpl;
+	uint64_t recovered; /* waits that timed out with completions waiting: a lost interrupt */
 };
 
 struct pvblk_fe {

@@ -6,6 +6,7 @@
  */
 #include "pv_os_guest.h"
 
+#include "apic.h"
 #include "boot_args.h"
 #include "hypercall.h"
 #include "kvm_para.h"
@@ -65,9 +66,13 @@ static void os_irq_restore(void *ctx, uint64_t flags)
 		plat_irq_enable();
 }
 
+/* A halt the timer ends within PV_OS_WAIT_TIMEOUT_NS (pv_os.h): a lost interrupt is survived. */
 static void os_wait(void *ctx, const volatile int *flag)
 {
 	(void)ctx;
+	plat_irq_disable();
+	if (!*flag)
+		apic_timer_within_ns(PV_OS_WAIT_TIMEOUT_NS);
 	trap_wait(flag);
 }
 

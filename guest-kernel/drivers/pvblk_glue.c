@@ -69,9 +69,10 @@ static void pv_info(const struct blkdev *d, char *buf, unsigned len)
 {
 	const struct pvblk_glue *g = d->priv;
 
-	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u, poll window %u/%u ns",
-		 g->fe.polling ? "polling" : "interrupts", g->fe.depth, g->fe.port, g->vector,
-		 g->fe.poll.window_ns, g->fe.poll.cap_ns);
+	snprintf(buf, len, "%s, queue %u, notify port 0x%x, vector %u, poll window %u/%u ns, "
+		 "%lu interrupts, %lu recovered by timeout", g->fe.polling ? "polling" : "interrupts",
+		 g->fe.depth, g->fe.port, g->vector, g->fe.poll.window_ns, g->fe.poll.cap_ns,
+		 g->fe.st.interrupts, g->fe.st.recovered);
 }
 
 /* Gives the front end fresh rings on g's queue; 0 or -HV_E*. */

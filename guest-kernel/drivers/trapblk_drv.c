@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "mmio.h"
 #include "platform.h"
+#include "pv_os.h"
 #include "trap.h"
 
 struct trapblk_drv {
@@ -24,6 +25,7 @@ struct trapblk_drv {
 	blk_done_fn fn;
 	void *arg;
 	uint64_t irqs, spurious;
+	uint64_t recovered; /* commands found done after a wait timed out: a lost interrupt */
 	volatile int progress;
 };
 
@@ -100,10 +102,26 @@ static void trap_kick(void *drv)
 	(void)drv; /* the CMD write already started it: hardware has no batching */
 }
 
+/*
+ * Completions come by interrupt; a wait lasts at most PV_OS_WAIT_TIMEOUT_NS
+ * (the timer ends it), and a command then found done had its interrupt lost.
+ */
 static void trap_wait_op(void *drv, const volatile int *flag)
 {
-	(void)drv;
-	trap_wait(flag); /* completions come only by interrupt */
+	struct trapblk_drv *t = drv;
+
+	plat_irq_disable();
+	if (!*flag)
+		apic_timer_within_ns(PV_OS_WAIT_TIMEOUT_NS);
+	trap_wait(flag);
+	if (*flag)
+		return;
+	plat_irq_disable();
+	if (t->busy && mmio_rd32(t->regs, HV_TRAPBLK_R_ISR) & HV_TRAPBLK_INT_DONE) {
+		t->recovered++;
+		complete(t);
+	}
+	plat_irq_enable();
 }
 
 static const struct blk_sync_ops trap_ops = { trap_submit, trap_kick, trap_wait_op };
@@ -112,8 +130,9 @@ static void trap_info(const struct blkdev *d, char *buf, unsigned len)
 {
 	const struct trapblk_drv *t = d->priv;
 
-	snprintf(buf, len, "MMIO 0x%lx, vector %u, one request at a time",
-		 (uint64_t)(uintptr_t)t->regs, t->vector);
+	snprintf(buf, len, "MMIO 0x%lx, vector %u, one request at a time, %lu interrupts, "
+		 "%lu spurious, %lu recovered by timeout", (uint64_t)(uintptr_t)t->regs, t->vector,
+		 t->irqs, t->spurious, t->recovered);
 }
 
 void trapblk_drv_probe(const struct boot_args *b)

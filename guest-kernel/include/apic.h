@@ -35,5 +35,11 @@ void sleep_ns(uint64_t ns);
  */
 void apic_timer_start_ns(uint64_t ns);
 uint64_t apic_timer_irqs(void);
+/*
+ * Makes sure a timer interrupt comes within about ns, loading the one-shot
+ * only when none is counting (a bound for a halt that waits for a device's
+ * interrupt: at most one timer load per ns however often it is asked).
+ */
+void apic_timer_within_ns(uint64_t ns);
 
 #endif

@@ -42,7 +42,7 @@ int cmd_blkops(const struct hv_boot_info *bi, int argc, char **argv)
 {
 	struct blkdev *d = program_dev_arg(argc, argv, 1, "blkops DEV STEP...");
 	uint8_t *buf, digest[32];
-	char hex[65];
+	char hex[65], info[160];
 	int i, failed = 0;
 
 	(void)bi;
@@ -84,6 +84,8 @@ int cmd_blkops(const struct hv_boot_info *bi, int argc, char **argv)
 		failed += st != HV_BLK_S_OK;
 	}
 	blkdev_buf_free(buf, OPS_MAX_SECTORS * HV_BLK_SECTOR);
+	d->info(d, info, sizeof(info)); /* the driver's counters: interrupts, recoveries */
+	printf("blkops: %s: %s\n", d->name, info);
 	printf("blkops: %d steps: %d ok, %d failed\n", argc - 2, argc - 2 - failed, failed);
 	return 0;
 }

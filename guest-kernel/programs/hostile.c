@@ -69,8 +69,12 @@ static uint32_t send(struct pvblk_fe *fe, struct hv_blk_req *r)
 {
 	struct raw x = { fe, r };
 	struct blk_sync_dev s = { &raw_ops, &x, &fe->progress, HV_BLK_MAX_BYTES };
+	uint32_t i, bytes = 0;
 
-	return blk_sync_io(&s, r->op, r->sector, NULL, 0);
+	/* What a success must report moving (blk_sync checks it): the segments' bytes. */
+	for (i = 0; i < r->nr_seg && i < HV_BLK_MAX_SEG; i++)
+		bytes += r->seg[i].len;
+	return blk_sync_io(&s, r->op, r->sector, NULL, bytes);
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/faults.h"
 #include "api/limits.h"
 #include "api/metrics.h"
 #include "cjson/cJSON.h"
@@ -275,6 +276,8 @@ const struct api_endpoint api_endpoints[] = {
 	{ "GET", "/rate-limits", api_get_rate_limits, "Every queue's rate limit and refusals." },
 	{ "PUT", "/rate-limits/{queue}", api_put_rate_limit,
 	  "A queue's rate limit (pvblkN, pvnetN/rx, pvnetN/tx); 0: unlimited." },
+	{ "GET", "/faults", api_get_faults, "The fault seed, each device's rules and how often they fired." },
+	{ "PUT", "/faults/{device}", api_put_faults, "Replaces a device's fault rules (docs/FAULTS.md)." },
 };
 const unsigned api_endpoints_count = sizeof(api_endpoints) / sizeof(api_endpoints[0]);
 

@@ -146,6 +146,8 @@ void net_close(struct net *n)
 	if (n->ops && n->ops->close && n->priv)
 		n->ops->close(n);
 	n->priv = NULL;
+	free(n->fault);
+	n->fault = NULL;
 	if (n->link) {
 		net_link_close(n->link);
 		free(n->link);

@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "backend/net_link.h"
+#include "fault/fault_net.h"
 #include "io/ioeng.h"
 #include "io/qlimit.h"
 
@@ -66,6 +67,7 @@ struct net {
 	char name[IFNAMSIZ];  /* the interface, or "loop" */
 	uint64_t lost;        /* frames the backend lost (loop: its queue was full) */
 	struct net_link *link; /* its link (net_link.h), from net_open: every NIC has one */
+	struct fault_net *fault; /* --fault rules on the frames it sends, or NULL: none */
 };
 
 /* Parses an option argument without side effects; 0 or -EINVAL and err naming opt. */
@@ -96,6 +98,8 @@ int net_link_alloc(struct net *n);
 static inline int net_send(struct ioeng *e, struct net *n, const struct iovec *iov,
 			   unsigned cnt, struct ioeng_op *op)
 {
+	if (n->fault) /* one test a frame without rules */
+		return fault_net_send(e, n, iov, cnt, op);
 	return n->ops->send(e, n, iov, cnt, op);
 }
 

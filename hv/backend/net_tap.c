@@ -33,6 +33,7 @@ int net_tap_adopt(struct net *n, int fd, const char *name)
 	struct tap_net *t;
 
 	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->fault = NULL;
 	if (net_link_alloc(n))
 		return -ENOMEM;
 	snprintf(n->link->ifname, sizeof(n->link->ifname), "%s", name);

@@ -45,6 +45,9 @@ static const char usage_tail[] =
 	"                     (by default each thread runs under its own allowlist of\n"
 	"                     system calls, with no capabilities and no_new_privs; a\n"
 	"                     forbidden call stops hv with status 159 and says which)\n"
+	"  --fault DEV:RULES  seeded fault injection on a device (repeatable), e.g.\n"
+	"                     pvblk0:read-error@p0.01,delay=2ms@n5 (docs/FAULTS.md)\n"
+	"  --fault-seed N     the seed of --fault's decisions (default: random, printed)\n"
 	"  --api-sock PATH    serve the control API (HTTP/1.1, JSON) on a Unix socket\n"
 	"                     at PATH, owner-only (0600): GET /vm, PUT /actions (pause,\n"
 	"                     resume, shutdown), GET /metrics (docs/API.md); removed at\n"
@@ -216,6 +219,16 @@ static int opt_restore(struct hv_config *cfg, const char *arg, char *err, size_t
 	return 0;
 }
 
+static int opt_fault(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	return fault_parse(&cfg->faults, arg, err, errlen);
+}
+
+static int opt_fault_seed(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	return fault_parse_seed(&cfg->faults, arg, err, errlen);
+}
+
 /* An option is a function of its value, or a flag: a bool of hv_config set to true. */
 static const struct cli_opt {
 	const char *name;
@@ -237,6 +250,8 @@ static const struct cli_opt {
 	{ "--restore", true, opt_restore, 0 },
 	{ "--trace", true, opt_trace, 0 },
 	{ "--pcap", true, opt_pcap, 0 },
+	{ "--fault", true, opt_fault, 0 },
+	{ "--fault-seed", true, opt_fault_seed, 0 },
 };
 
 /* The length of a's option name: "--disk=a.img" has the value inline. */

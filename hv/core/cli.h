@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "hv_abi.h"
+#include "fault/fault.h"
 
 struct device_kind;
 
@@ -45,6 +46,7 @@ struct hv_config {
 	char cmdline[4096];  /* guest arguments joined by spaces */
 	struct cli_device dev[CLI_MAX_DEVS]; /* --disk, --trap-disk, ...: checked, not opened */
 	unsigned nr_dev;
+	struct fault_plan faults; /* --fault, --fault-seed (docs/FAULTS.md) */
 };
 
 enum cli_action {

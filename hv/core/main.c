@@ -140,6 +140,10 @@ static int prepare(const struct hv_config *cfg, struct vm *vm, struct guest_boot
 			return -1;
 		}
 	}
+	if (vm->faults && fault_check_claimed(vm->faults, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		return -1;
+	}
 	if (cfg->verbose)
 		vm_describe_devices(stderr, vm);
 	if (cfg->restore) {
@@ -280,7 +284,7 @@ static int open_api(const struct hv_config *cfg, struct api_server *api)
 	return -1;
 }
 
-static int run(const struct hv_config *cfg)
+static int run(struct hv_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct kvm_vm kvm;
@@ -300,6 +304,7 @@ static int run(const struct hv_config *cfg)
 		return HV_EXIT_HOST;
 	}
 	phase_mark(&ph, "start");
+	vm->faults = fault_begin(&cfg->faults, stderr);
 	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
 	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files+RAM+devices"), 0) ||
 	    open_trace(cfg, vm, &tr) || open_api(cfg, &api)) {

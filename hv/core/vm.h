@@ -18,6 +18,7 @@
 #include "core/io_bus.h"
 #include "io/iothread.h"
 
+struct fault_plan;
 struct kvm_vm;
 struct pci_bus;
 
@@ -43,6 +44,7 @@ struct vm {
 	unsigned nr_notify_ports; /* handed out from HV_NOTIFY_PORT_BASE upward */
 	uint64_t mmio_next;       /* the next free MMIO window, from HV_MMIO_BASE upward */
 
+	struct fault_plan *faults; /* --fault rules devices claim as they are created, or NULL */
 	struct kvm_vm *kvm; /* NULL until KVM is set up (and in unit tests) */
 	struct iothread io;
 

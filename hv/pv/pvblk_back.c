@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault/fault.h"
+#include "fault/fault_defer.h"
 #include "pv/queue.h"
 #include "core/vm.h"
 #include "snap/snap_dev.h"
@@ -20,6 +22,8 @@ struct pvblk_back_req {
 	uint32_t bytes;
 	struct iovec iov[HV_BLK_MAX_SEG];
 	struct pvblk_back_req *next_free;
+	struct fault_verdict fv; /* with fault rules: what they made of it */
+	struct fault_defer defer;
 };
 
 int pvblk_back_check_req(const struct pvblk_back *b, const struct hv_blk_req *r,
@@ -92,6 +96,62 @@ static void io_done(struct ioeng_op *op, int res)
 		post(r->b, r, HV_BLK_S_OK, (uint32_t)res);
 }
 
+/* A request a fault rule touched completes here (io_done's work, as the rule bends it). */
+static void fault_io_done(struct ioeng_op *op, int res)
+{
+	struct pvblk_back_req *r = container_of(op, struct pvblk_back_req, op);
+
+	if (fault_defer(&r->defer, op, res))
+		return;
+	if (res >= 0 && r->fv.torn)
+		post(r->b, r, HV_BLK_S_IOERR, (uint32_t)res);
+	else if (res >= 0 && r->fv.wrong_len && (uint32_t)res == r->bytes)
+		post(r->b, r, HV_BLK_S_OK, fault_wrong_len(r->bytes));
+	else
+		io_done(op, res);
+}
+
+/* Cuts r's segments to bytes; how many are left. */
+static unsigned cut_iov(struct iovec *iov, unsigned n, uint32_t bytes)
+{
+	unsigned i;
+
+	for (i = 0; i < n && bytes; i++) {
+		if (iov[i].iov_len > bytes)
+			iov[i].iov_len = bytes;
+		bytes -= (uint32_t)iov[i].iov_len;
+	}
+	return i;
+}
+
+/*
+ * A checked request of a device with fault rules (fault.h): true if they
+ * finished it (an error, through the engine so a delay still applies); else
+ * it goes on with *nseg segments (fewer for a torn write).
+ */
+static bool fault_start(struct pvblk_back *b, struct pvblk_back_req *r,
+			const struct hv_blk_req *req, struct ioeng *e, unsigned *nseg)
+{
+	static const enum fault_io io_of[] = {
+		[HV_BLK_OP_READ] = FAULT_IO_READ, [HV_BLK_OP_WRITE] = FAULT_IO_WRITE,
+		[HV_BLK_OP_FLUSH] = FAULT_IO_FLUSH, [HV_BLK_OP_WRITE_FUA] = FAULT_IO_WRITE,
+	};
+
+	b->q.fault_irq.e = e;
+	if (!fault_disk(b->q.fault, io_of[req->op], req->sector, r->bytes / HV_BLK_SECTOR, &r->fv))
+		return false;
+	r->op.cb = fault_io_done;
+	r->defer.e = e;
+	r->defer.ns = r->fv.delay_ns;
+	if (r->fv.torn)
+		*nseg = cut_iov(r->iov, *nseg, fault_torn_len(r->bytes));
+	if (r->fv.error || (r->fv.torn && !*nseg)) {
+		ioeng_complete(e, &r->op, -EIO);
+		return true;
+	}
+	return false;
+}
+
 /* What each transfer op asks of the disk (a checked request's op indexes it). */
 static const enum disk_io disk_io_of[] = {
 	[HV_BLK_OP_READ] = DISK_READ,
@@ -105,6 +165,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	struct pvblk_back *b = container_of(q, struct pvblk_back, q);
 	const struct hv_blk_req *req = entry;
 	struct pvblk_back_req *r = b->free; /* pvq never takes more than the pool holds */
+	unsigned nseg = req->nr_seg;
 	int status, rc;
 
 	b->free = r->next_free;
@@ -118,10 +179,12 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 		return;
 	}
 	r->op.cb = io_done;
+	if (b->q.fault && fault_start(b, r, req, e, &nseg))
+		return;
 	if (req->op == HV_BLK_OP_FLUSH)
 		rc = disk_flush(e, &b->disk, &r->op);
 	else
-		rc = disk_rw(e, &b->disk, disk_io_of[req->op], r->iov, req->nr_seg,
+		rc = disk_rw(e, &b->disk, disk_io_of[req->op], r->iov, nseg,
 			     req->sector * HV_BLK_SECTOR, &r->op);
 	if (rc)
 		post(b, r, HV_BLK_S_IOERR, 0);
@@ -295,6 +358,8 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		return rc;
 	b = calloc(1, sizeof(*b));
 	rc = b ? pvblk_back_init(b, index, port, &vm->mem, &disk) : -ENOMEM;
+	if (!rc)
+		b->q.fault = fault_claim(vm->faults, "pvblk", index, 0);
 	/* A limit only when asked for: an unlimited queue never looks at one. */
 	if (!rc && rate_set_on(&spec.rate) && (rc = pvq_set_limit(&b->q, &spec.rate))) {
 		pvblk_back_destroy(b);

@@ -630,6 +630,11 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	net_spec_mac(&spec, 0, index, mac);
 	n = calloc(1, sizeof(*n));
 	rc = n ? pvnet_back_init(n, index, rx_port, &vm->mem, &net, mac) : -ENOMEM;
+	if (!rc && (rc = fault_net_claim(vm->faults, "pvnet", index, &n->net))) {
+		pvnet_back_destroy(n);
+		free(n);
+		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
+	}
 	/* Limits only when asked for: an unlimited queue never looks at one. */
 	if (!rc && ((rate_set_on(&spec.rx) && (rc = pvq_set_limit(&n->rxq, &spec.rx))) ||
 		    (rate_set_on(&spec.tx) && (rc = pvq_set_limit(&n->txq, &spec.tx))))) {

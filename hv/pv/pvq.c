@@ -197,9 +197,13 @@ static void publish(struct pvq *q)
 	if (q->setup.msix != HV_MSIX_NONE &&
 	    hv_ring_need_event(event, q->cq_prod, q->cq_published)) {
 		/* Sent, or pending until the guest unmasks the entry: either way one interrupt. */
-		trace_ev(TR_IRQ, q->name, 0, 0); /* before: the signal may run the vCPU at once */
-		if (msix_signal(q->msix, q->setup.msix) == 0)
-			q->irqs++;
+		/* A fault rule may lose or hold it (fault_irq); the trace stamps it
+		 * before the signal, which may run the vCPU at once. */
+		if (!q->fault || fault_irq(q->fault, &q->fault_irq)) {
+			trace_ev(TR_IRQ, q->name, 0, 0);
+			if (msix_signal(q->msix, q->setup.msix) == 0)
+				q->irqs++;
+		}
 	} else {
 		q->irqs_suppressed++;
 	}
@@ -335,6 +339,16 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 		q->idle(q, e); /* the last one completed: the ring may be empty */
 }
 
+/* An interrupt a fault rule held back (late, or a duplicate's second), if still wanted. */
+static void fault_raise(struct fault_irq *fi)
+{
+	struct pvq *q = container_of(fi, struct pvq, fault_irq);
+
+	if (pvq_state(q) == PVQ_ACTIVE && q->setup.msix != HV_MSIX_NONE &&
+	    msix_signal(q->msix, q->setup.msix) == 0)
+		q->irqs++;
+}
+
 int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_mem *mem,
 	     uint32_t sq_esize, uint32_t cq_esize, pvq_start_fn start)
 {
@@ -348,6 +362,7 @@ int pvq_init(struct pvq *q, const char *name, uint16_t port, const struct guest_
 	q->start = start;
 	q->port = port;
 	q->detach_timeout_ms = PVQ_DETACH_TIMEOUT_MS;
+	q->fault_irq.raise = fault_raise;
 	rc = ratelimit_init(&q->log, &log_stderr, RATELIMIT_BURST, RATELIMIT_INTERVAL_MS);
 	if (rc)
 		return rc;

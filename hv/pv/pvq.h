@@ -19,6 +19,7 @@
 #include "core/ratelimit.h"
 #include "io/ioeng.h"
 #include "io/qlimit.h"
+#include "fault/fault_irq.h"
 
 #define PVQ_DETACH_TIMEOUT_MS 10000
 #define PVQ_LIMIT_MIN_WAIT_NS 1000000 /* a refused queue waits at least 1 ms */
@@ -102,6 +103,9 @@ struct pvq {
 	struct ioeng *limit_e;     /* the engine the timer runs on */
 	bool limit_wait;           /* the timer is armed */
 	uint64_t limit_since_ns;   /* when the refusal began */
+	/* --fault rules of the queue (its device claims them), or NULL: none, one test */
+	struct fault_dev *fault;
+	struct fault_irq fault_irq; /* the interrupt rules' held interrupt */
 };
 
 /*

@@ -48,7 +48,8 @@ static void *field(const struct trap_transport *tr, size_t off)
 static void raise_locked(struct trap_transport *tr, uint32_t bits)
 {
 	tr->isr |= bits;
-	if (tr->ier & bits && eventfd_write(tr->irq_fd, 1) == 0)
+	if (tr->ier & bits && (!tr->fault || fault_irq(tr->fault, &tr->fault_irq)) &&
+	    eventfd_write(tr->irq_fd, 1) == 0)
 		tr->st.irqs++;
 }
 
@@ -222,6 +223,17 @@ void trap_raise(struct trap_transport *tr, uint32_t bits)
 	pthread_mutex_unlock(&tr->lock);
 }
 
+/* An interrupt a fault rule held back (late, or a duplicate's second): raised whatever ISR says. */
+static void fault_raise(struct fault_irq *fi)
+{
+	struct trap_transport *tr = container_of(fi, struct trap_transport, fault_irq);
+
+	pthread_mutex_lock(&tr->lock);
+	if (tr->ier && eventfd_write(tr->irq_fd, 1) == 0)
+		tr->st.irqs++;
+	pthread_mutex_unlock(&tr->lock);
+}
+
 /* ---- the device kind's hooks -------------------------------------------------------- */
 
 static int init(struct trap_transport *tr, const struct device_kind *kind,
@@ -247,6 +259,7 @@ static int init(struct trap_transport *tr, const struct device_kind *kind,
 		return rc;
 	}
 	tr->src.kick = on_kick;
+	tr->fault_irq.raise = fault_raise;
 	return 0;
 }
 

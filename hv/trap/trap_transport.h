@@ -26,6 +26,7 @@
 #include "hv_abi.h"
 #include "io/iothread.h"
 #include "kvm/guest_mem.h"
+#include "fault/fault_irq.h"
 
 struct vm;
 struct kvm_vm;
@@ -143,6 +144,10 @@ struct trap_transport {
 	unsigned nr_chan;
 	uint32_t pending;         /* channels latched and not yet taken: bit c for chan c */
 	struct trap_stats st;
+
+	/* --fault rules (the device kind claims them), or NULL: none, one test a command */
+	struct fault_dev *fault;
+	struct fault_irq fault_irq; /* the interrupt rules' held interrupt (I/O thread) */
 };
 
 /*

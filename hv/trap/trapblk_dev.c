@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "core/vm.h"
+#include "fault/fault.h"
 #include "io/qlimit.h"
 
 _Static_assert(offsetof(struct trapblk_dev, tr) == 0, "the device pointer is the transport's");
@@ -41,6 +43,50 @@ static void io_done(struct ioeng_op *op, int res)
 	else
 		finish(t, (uint32_t)res == t->iov.iov_len ? HV_BLK_S_OK : HV_BLK_S_IOERR,
 		       (uint32_t)res);
+}
+
+/* A command a fault rule touched completes here (io_done's work, as the rule bends it). */
+static void fault_io_done(struct ioeng_op *op, int res)
+{
+	struct trapblk_dev *t = container_of(op, struct trapblk_dev, op);
+
+	if (fault_defer(&t->defer, op, res))
+		return;
+	if (res >= 0 && t->fv.torn)
+		finish(t, HV_BLK_S_IOERR, (uint32_t)res);
+	else if (res >= 0 && t->fv.wrong_len && (uint32_t)res == t->iov.iov_len)
+		finish(t, HV_BLK_S_OK, fault_wrong_len((uint32_t)res));
+	else
+		io_done(op, res);
+}
+
+/*
+ * A checked command of a device with fault rules (fault.h): true if they
+ * finished it (an error, through the engine so a delay still applies); a
+ * torn write goes on with half its bytes.
+ */
+static bool fault_start(struct trapblk_dev *t, struct ioeng *e)
+{
+	static const enum fault_io io_of[] = {
+		[HV_TRAPBLK_CMD_READ] = FAULT_IO_READ, [HV_TRAPBLK_CMD_WRITE] = FAULT_IO_WRITE,
+		[HV_TRAPBLK_CMD_FLUSH] = FAULT_IO_FLUSH,
+	};
+	uint32_t bytes = (uint32_t)t->iov.iov_len;
+
+	t->tr.fault_irq.e = e;
+	if (!fault_disk(t->tr.fault, io_of[t->run_cmd], t->run_sector,
+			t->run_cmd == HV_TRAPBLK_CMD_FLUSH ? 0 : t->run_count, &t->fv))
+		return false;
+	t->op.cb = fault_io_done;
+	t->defer.e = e;
+	t->defer.ns = t->fv.delay_ns;
+	if (t->fv.torn)
+		t->iov.iov_len = fault_torn_len(bytes);
+	if (t->fv.error || (t->fv.torn && !t->iov.iov_len)) {
+		ioeng_complete(e, &t->op, -EIO);
+		return true;
+	}
+	return false;
 }
 
 /* Checks the latched registers: the same rules as a PV request's. */
@@ -89,11 +135,15 @@ static void run(void *dev, struct ioeng *e)
 			finish(t, st, 0);
 			return;
 		}
+		if (t->tr.fault && fault_start(t, e))
+			return;
 		rc = disk_rw(e, &t->disk, write ? DISK_WRITE : DISK_READ, &t->iov, 1,
 			     t->run_sector * HV_BLK_SECTOR, &t->op);
 		break;
 	case HV_TRAPBLK_CMD_FLUSH:
 		t->iov.iov_len = 0; /* a flush moves no bytes: io_done compares with this */
+		if (t->tr.fault && fault_start(t, e))
+			return;
 		rc = disk_flush(e, &t->disk, &t->op);
 		break;
 	case HV_TRAPBLK_CMD_IDENTIFY:
@@ -186,7 +236,12 @@ static const struct trap_ops trapblk_ops = {
 
 static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t errlen)
 {
-	return trap_create(vm, &trapblk_dev_kind, &trapblk_ops, index, arg, err, errlen);
+	int rc = trap_create(vm, &trapblk_dev_kind, &trapblk_ops, index, arg, err, errlen);
+	struct trapblk_dev *t = rc ? NULL : vm_device(vm, &trapblk_dev_kind, index);
+
+	if (t)
+		t->tr.fault = fault_claim(vm->faults, "trapblk", index, 0);
+	return rc;
 }
 
 /* The disk's argument, less rate limits: they act on PV queues, which a trap disk has not. */

@@ -12,6 +12,8 @@
 
 #include "hv_trapblk.h"
 #include "backend/disk.h"
+#include "fault/fault.h"
+#include "fault/fault_defer.h"
 #include "core/device.h"
 #include "trap/trap_transport.h"
 
@@ -39,6 +41,8 @@ struct trapblk_dev {
 	uint64_t run_sector, run_dma;
 	struct iovec iov;
 	struct ioeng_op op;
+	struct fault_verdict fv; /* with --fault rules: what they made of the running command */
+	struct fault_defer defer;
 };
 
 /* The --trap-disk device kind (device.h): the table entry hv's core sees. */

@@ -278,6 +278,9 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	if (rc)
 		return rc;
 	t = vm_device(vm, &trapnet_dev_kind, index);
+	if (fault_net_claim(vm->faults, "trapnet", index, &t->net))
+		return err_msg(-ENOMEM, err, errlen, "trapnet%u: cannot set up: %s", index,
+			       strerror(ENOMEM));
 	link = net_link_source(t->net.link);
 	return link ? iothread_add(&vm->io, link) : 0; /* room checked above */
 }

@@ -1,0 +1,177 @@
+/* Frames dropped, doubled, held back, corrupted; links flapped (fault_net.h). */
+#include "fault/fault_net.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/net.h"
+#include "core/util.h"
+
+#define REORDER_HOLD_NS 100000000 /* a held frame goes after this even if none overtook it */
+
+static size_t iov_total(const struct iovec *iov, unsigned cnt)
+{
+	size_t len = 0;
+
+	while (cnt--)
+		len += iov[cnt].iov_len;
+	return len;
+}
+
+int fault_net_claim(struct fault_plan *p, const char *kind, unsigned index, struct net *n)
+{
+	struct fault_dev *f = fault_claim(p, kind, index, 0);
+	struct fault_net *fn;
+
+	if (!f)
+		return 0;
+	fn = calloc(1, sizeof(*fn));
+	if (!fn)
+		return -ENOMEM;
+	fn->f = f;
+	fn->link = n->link;
+	fn->n = n;
+	n->fault = fn;
+	return 0;
+}
+
+static void arm(struct fault_net *fn, struct ioeng_op *op, struct __kernel_timespec *ts,
+		uint64_t ns, ioeng_cb cb)
+{
+	ts->tv_sec = (long long)(ns / 1000000000u);
+	ts->tv_nsec = (long long)(ns % 1000000000u);
+	op->cb = cb;
+	if (ioeng_timeout(fn->e, ts, op))
+		cb(op, -EBUSY); /* no room for the timer: at once */
+}
+
+static void flap_over(struct ioeng_op *op, int res)
+{
+	struct fault_net *fn = container_of(op, struct fault_net, flap);
+
+	(void)res;
+	fn->flapping = false;
+	net_link_set(fn->link, NET_LINK_UP); /* gone stays gone: net_link_set knows */
+}
+
+/* A copy's send completed: a corrupted frame's guest op with it. */
+static void copy_sent(struct ioeng_op *op, int res)
+{
+	struct fault_copy *c = container_of(op, struct fault_copy, op);
+	struct ioeng_op *guest = c->guest_op;
+
+	c->busy = false;
+	c->guest_op = NULL;
+	if (guest)
+		guest->cb(guest, res);
+}
+
+static void send_copy(struct fault_net *fn, struct fault_copy *c)
+{
+	c->op.cb = copy_sent;
+	if (fn->n->ops->send(fn->e, fn->n, &c->iov, 1, &c->op))
+		ioeng_complete(fn->e, &c->op, -EIO);
+}
+
+/* The held frame leaves: after the frame that overtook it, or when none came in time. */
+static void release_held(struct fault_net *fn)
+{
+	struct fault_copy *c = fn->held;
+
+	fn->held = NULL;
+	if (c)
+		send_copy(fn, c);
+}
+
+static void hold_over(struct ioeng_op *op, int res)
+{
+	struct fault_net *fn = container_of(op, struct fault_net, hold);
+
+	(void)res;
+	fn->hold_armed = false;
+	release_held(fn);
+}
+
+/* A free copy of the frame, or NULL (all busy, or it does not fit: never, the devices check). */
+static struct fault_copy *take_copy(struct fault_net *fn, const struct iovec *iov, unsigned cnt)
+{
+	struct fault_copy *c = NULL;
+	size_t len = 0;
+	unsigned i;
+
+	for (i = 0; i < FAULT_NET_COPIES && !c; i++)
+		if (!fn->copy[i].busy)
+			c = &fn->copy[i];
+	for (i = 0; c && i < cnt; i++) {
+		if (iov[i].iov_len > sizeof(c->buf) - len)
+			return NULL;
+		memcpy(c->buf + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	if (c) {
+		c->iov = (struct iovec){ c->buf, len };
+		c->busy = true;
+	}
+	return c;
+}
+
+/* What the rules do to one frame; -errno only from the backend's own send. */
+static int apply(struct fault_net *fn, const struct fault_frame_verdict *v, struct ioeng *e,
+		 struct net *n, const struct iovec *iov, unsigned cnt, struct ioeng_op *op)
+{
+	struct fault_copy *c;
+	int rc;
+
+	if (v->flap_ns && !fn->flapping) {
+		fn->flapping = true;
+		net_link_set(fn->link, NET_LINK_DOWN);
+		arm(fn, &fn->flap, &fn->flap_ts, v->flap_ns, flap_over);
+	}
+	if (v->drop || v->flap_ns) { /* the frame is lost on the way: the guest cannot tell */
+		ioeng_complete(e, op, (int)iov_total(iov, cnt));
+		return 0;
+	}
+	/* One reorder at a time: its hold timer is the one. */
+	if (!(v->dup || v->corrupt || (v->reorder && !fn->hold_armed && !fn->held)) ||
+	    !(c = take_copy(fn, iov, cnt)))
+		return n->ops->send(e, n, iov, cnt, op);
+	if (v->corrupt) {
+		/* Past the Ethernet header, so the frame still reaches its receiver. */
+		if (c->iov.iov_len > HV_NET_ETH_HLEN)
+			c->buf[HV_NET_ETH_HLEN + v->draw % (c->iov.iov_len - HV_NET_ETH_HLEN)] ^=
+				(uint8_t)(1u << (v->draw >> 61));
+		c->guest_op = op;
+		send_copy(fn, c);
+		return 0;
+	}
+	if (v->dup) {
+		rc = n->ops->send(e, n, iov, cnt, op); /* the frame, then the copy */
+		if (rc)
+			c->busy = false;
+		else
+			send_copy(fn, c);
+		return rc;
+	}
+	ioeng_complete(e, op, (int)c->iov.iov_len); /* the guest's buffer is free: hv holds a copy */
+	fn->held = c;
+	fn->hold_armed = true;
+	arm(fn, &fn->hold, &fn->hold_ts, REORDER_HOLD_NS, hold_over);
+	return 0;
+}
+
+int fault_net_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
+		   struct ioeng_op *op)
+{
+	struct fault_net *fn = n->fault;
+	struct fault_copy *held = fn->held;
+	struct fault_frame_verdict v;
+	int rc;
+
+	fn->e = e;
+	rc = fault_frame(fn->f, &v) ? apply(fn, &v, e, n, iov, cnt, op)
+				    : n->ops->send(e, n, iov, cnt, op);
+	if (held && fn->held == held) /* this frame overtook the held one: now it may go */
+		release_held(fn);
+	return rc;
+}

@@ -1,0 +1,484 @@
+/* Fault rules (hv/fault/fault.c): the --fault grammar, every refusal, and the seeded decisions. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "api/api.h"
+#include "core/cli.h"
+#include "core/vm.h"
+#include "fault/fault.h"
+#include "suites.h"
+
+#define ARGV(...) ((char *const[]){ "hv", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "hv", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(cfg, err, ...) cli_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg, err, sizeof(err))
+
+static void test_grammar(void)
+{
+	struct fault_plan p;
+	char err[256];
+	const struct fault_rule *r;
+
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvblk0:read-error@p0.01,delay=2ms@n5,"
+					      "write-error@s100-107,flush-error,torn-write@n2,"
+					      "wrong-len@p1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(p.nr, 1);
+	CU_ASSERT_STRING_EQUAL(p.dev[0].name, "pvblk0");
+	CU_ASSERT_EQUAL(p.dev[0].queue, 0);
+	CU_ASSERT_EQUAL_FATAL(p.dev[0].nr, 6);
+	r = p.dev[0].rule;
+	CU_ASSERT(r[0].action == FAULT_READ_ERROR && r[0].when == FAULT_PROB);
+	/* 0.01 * 2^64, rounded down */
+	CU_ASSERT_EQUAL(r[0].a, 184467440737095516ull);
+	CU_ASSERT(r[1].action == FAULT_DELAY && r[1].arg == 2000000 && r[1].when == FAULT_NTH &&
+		  r[1].a == 5);
+	CU_ASSERT(r[2].action == FAULT_WRITE_ERROR && r[2].when == FAULT_SECTORS && r[2].a == 100 &&
+		  r[2].b == 107);
+	CU_ASSERT(r[3].action == FAULT_FLUSH_ERROR && r[3].when == FAULT_ALWAYS);
+	CU_ASSERT(r[4].action == FAULT_TORN_WRITE && r[4].a == 2);
+	CU_ASSERT(r[5].action == FAULT_WRONG_LEN && r[5].when == FAULT_ALWAYS); /* p1 is always */
+	/* The same device again adds rules; another device, queue syntax, units. */
+	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1s", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p.dev[0].nr, 7);
+	CU_ASSERT_EQUAL(p.dev[0].rule[6].arg, 1000000000ull);
+	CU_ASSERT_EQUAL(fault_parse(&p, "trapblk7/0:delay=500us@p.5,delay=100ns,read-error@p0",
+				    err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p.nr, 2);
+	CU_ASSERT_STRING_EQUAL(p.dev[1].name, "trapblk7");
+	CU_ASSERT_EQUAL(p.dev[1].rule[0].arg, 500000);
+	CU_ASSERT_EQUAL(p.dev[1].rule[0].a, 1ull << 63);
+	CU_ASSERT_EQUAL(p.dev[1].rule[1].arg, 100);
+	CU_ASSERT(p.dev[1].rule[2].when == FAULT_PROB && p.dev[1].rule[2].a == 0);
+	CU_ASSERT_EQUAL(fault_parse_seed(&p, "18446744073709551615", err, sizeof(err)), 0);
+	CU_ASSERT(p.seed_given && p.seed == UINT64_MAX);
+}
+
+/* Every refusal: its status and its whole one-line message. */
+static void test_refusals(void)
+{
+	static const struct { const char *arg, *msg; } bad[] = {
+		{ "pvblk0", "--fault: 'pvblk0' is not DEVICE:RULE[,RULE...] (e.g. "
+			    "pvblk0:read-error@p0.01)" },
+		{ "disk0:read-error", "--fault: unknown device 'disk0' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk8:read-error", "--fault: unknown device 'pvblk8' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk:read-error", "--fault: unknown device 'pvblk' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk0x:read-error", "--fault: unknown device 'pvblk0x' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvblk0/1:read-error", "--fault: pvblk0: bad queue '1' (it has one, 0)" },
+		{ "pvblk0/:read-error", "--fault: pvblk0: bad queue '' (it has one, 0)" },
+		{ "pvblk0:", "--fault: pvblk0: an empty rule" },
+		{ "pvblk0:read-error,", "--fault: pvblk0: an empty rule" },
+		{ "pvblk0:read-error,,delay=1ms", "--fault: pvblk0: an empty rule" },
+		{ "pvnet0:read-error", "--fault: pvnet0: unknown rule 'read-error' (drop, dup, reorder, "
+				       "corrupt, link-flap=DUR)" },
+		{ "trapnet1:link-flap", "--fault: trapnet1: link-flap needs a duration "
+					"(link-flap=2ms)" },
+		{ "pvnet0:drop@s1-2", "--fault: pvnet0: drop: a frame has no sectors: use @p or @n" },
+		{ "pvblk0:drop", "--fault: pvblk0: unknown rule 'drop' (read-error, write-error, "
+				 "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				 "irq-dup)" },
+		{ "pvblk0:oops", "--fault: pvblk0: unknown rule 'oops' (read-error, write-error, "
+				 "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				 "irq-dup)" },
+		{ "trapblk0:irq-late", "--fault: trapblk0: irq-late needs a duration (irq-late=2ms)" },
+		{ "trapblk0:irq-dup=1ms", "--fault: trapblk0: irq-dup takes no value" },
+		{ "pvblk0:irq-lost@s0-7", "--fault: pvblk0: irq-lost: an interrupt has no sectors: use "
+					  "@p or @n" },
+		{ "pvblk0:delay", "--fault: pvblk0: delay needs a duration (delay=2ms)" },
+		{ "pvblk0:delay@n1", "--fault: pvblk0: delay needs a duration (delay=2ms)" },
+		{ "pvblk0:read-error=1", "--fault: pvblk0: read-error takes no value" },
+		{ "pvblk0:delay=", "--fault: pvblk0: bad duration '' (a whole number of ns, us, ms or s; "
+				   "at most 10s)" },
+		{ "pvblk0:delay=5", "--fault: pvblk0: bad duration '5' (a whole number of ns, us, ms or "
+				    "s; at most 10s)" },
+		{ "pvblk0:delay=1.5ms", "--fault: pvblk0: bad duration '1.5ms' (a whole number of ns, us, "
+					"ms or s; at most 10s)" },
+		{ "pvblk0:delay=0ms", "--fault: pvblk0: bad duration '0ms' (a whole number of ns, us, ms "
+				      "or s; at most 10s)" },
+		{ "pvblk0:delay=10001ms", "--fault: pvblk0: bad duration '10001ms' (a whole number of ns, "
+					  "us, ms or s; at most 10s)" },
+		{ "pvblk0:delay=2min", "--fault: pvblk0: bad duration '2min' (a whole number of ns, us, "
+				       "ms or s; at most 10s)" },
+		{ "pvblk0:read-error@", "--fault: pvblk0: bad condition '@' (@pP, @nN or @sA-B)" },
+		{ "pvblk0:read-error@x5", "--fault: pvblk0: bad condition '@x5' (@pP, @nN or @sA-B)" },
+		{ "pvblk0:read-error@p", "--fault: pvblk0: bad condition '@p' (@pP, @nN or @sA-B)" },
+		{ "pvblk0:read-error@p1.5", "--fault: pvblk0: bad probability 'p1.5' (0 to 1, e.g. p0.01)" },
+		{ "pvblk0:read-error@p0.1.1", "--fault: pvblk0: bad probability 'p0.1.1' (0 to 1, e.g. "
+					      "p0.01)" },
+		{ "pvblk0:read-error@p-1", "--fault: pvblk0: bad probability 'p-1' (0 to 1, e.g. p0.01)" },
+		{ "pvblk0:read-error@p.", "--fault: pvblk0: bad probability 'p.' (0 to 1, e.g. p0.01)" },
+		{ "pvblk0:read-error@p0.0000000000000000001", "--fault: pvblk0: bad probability "
+			"'p0.0000000000000000001' (0 to 1, e.g. p0.01)" },
+		{ "pvblk0:read-error@n0", "--fault: pvblk0: bad request number 'n0' (n1 is the queue's "
+					  "first request)" },
+		{ "pvblk0:read-error@n5x", "--fault: pvblk0: bad request number 'n5x' (n1 is the "
+					   "queue's first request)" },
+		{ "pvblk0:read-error@n99999999999999999999", "--fault: pvblk0: bad request number "
+			"'n99999999999999999999' (n1 is the queue's first request)" },
+		{ "pvblk0:read-error@s5-2", "--fault: pvblk0: bad sector range 's5-2' (sA-B, A <= B)" },
+		{ "pvblk0:read-error@s5", "--fault: pvblk0: bad sector range 's5' (sA-B, A <= B)" },
+		{ "pvblk0:read-error@s5-", "--fault: pvblk0: bad sector range 's5-' (sA-B, A <= B)" },
+		{ "pvblk0:read-error@s-5", "--fault: pvblk0: bad sector range 's-5' (sA-B, A <= B)" },
+		{ "pvblk0:flush-error@s1-2", "--fault: pvblk0: flush-error: a flush has no sectors: use @p or @n" },
+		{ "pvblk0:read-error,read-error,read-error,read-error,read-error,read-error,read-error,"
+		  "read-error,read-error,read-error,read-error,read-error,read-error,read-error,"
+		  "read-error,read-error,read-error", "--fault: pvblk0: at most 16 rules a queue" },
+	};
+	struct fault_plan p;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		strcpy(err, "unset");
+		CU_ASSERT_EQUAL(fault_parse(&p, bad[i].arg, err, sizeof(err)), -EINVAL);
+		if (strcmp(err, bad[i].msg))
+			fprintf(stderr, "\n  %s: got '%s'\n", bad[i].arg, err);
+		CU_ASSERT_STRING_EQUAL(err, bad[i].msg);
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+		CU_ASSERT_EQUAL(p.nr, 0); /* nothing half-added */
+	}
+	/* Rules across options still count per queue; nine device queues are too many. */
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms,"
+				    "delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms",
+				    err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fault_parse(&p, "pvblk0:delay=1ms,delay=1ms,delay=1ms,delay=1ms,delay=1ms,"
+				    "delay=1ms,delay=1ms", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--fault: pvblk0: at most 16 rules a queue");
+	CU_ASSERT_EQUAL(p.dev[0].nr, 10);
+	for (i = 1; i < 8; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "%s%zu:delay=1ms", i < 4 ? "pvblk" : "trapblk", i);
+		CU_ASSERT_EQUAL(fault_parse(&p, a, err, sizeof(err)), 0);
+	}
+	CU_ASSERT_EQUAL(fault_parse(&p, "trapblk0:delay=1ms", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--fault: at most 8 device queues");
+	CU_ASSERT_EQUAL(fault_parse_seed(&p, "18446744073709551616", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--fault-seed: '18446744073709551616' is not a decimal number "
+				    "below 2^64");
+	CU_ASSERT_EQUAL(fault_parse_seed(&p, "", err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(fault_parse_seed(&p, "-1", err, sizeof(err)), -EINVAL);
+}
+
+/* Through the command line: the options reach the config; a device must claim its rules. */
+static void test_cli(void)
+{
+	struct hv_config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--fault", "pvblk0:read-error", "--fault-seed=9",
+			      "--fault=trapblk1:delay=1ms", "k.elf"), CLI_RUN);
+	CU_ASSERT_EQUAL(c.faults.nr, 2);
+	CU_ASSERT(c.faults.seed_given && c.faults.seed == 9);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--fault", "pvblk0:nope", "k.elf"), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--fault: pvblk0: unknown rule 'nope' (read-error, write-error, "
+				    "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				    "irq-dup)");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--fault-seed", "x", "k.elf"), -EINVAL);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k.elf"), CLI_RUN);
+	CU_ASSERT_PTR_NULL(fault_begin(&c.faults, stderr)); /* no rules: no plan, no seed drawn */
+
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--fault", "pvblk0:read-error", "--fault",
+			      "trapblk1:read-error", "--fault-seed", "5", "k.elf"), CLI_RUN);
+	CU_ASSERT_PTR_NULL(fault_claim(NULL, "pvblk", 0, 0));
+	CU_ASSERT_PTR_NULL(fault_claim(&c.faults, "pvblk", 1, 0));
+	CU_ASSERT_PTR_EQUAL(fault_claim(&c.faults, "pvblk", 0, 0), &c.faults.dev[0]);
+	CU_ASSERT_EQUAL(c.faults.dev[0].seed, 5);
+	CU_ASSERT_EQUAL(fault_check_claimed(&c.faults, err, sizeof(err)), -ENODEV);
+	CU_ASSERT_STRING_EQUAL(err, "--fault: this VM has no trapblk1 (give it a device option)");
+	CU_ASSERT_PTR_NOT_NULL(fault_claim(&c.faults, "trapblk", 1, 0));
+	CU_ASSERT_EQUAL(fault_check_claimed(&c.faults, err, sizeof(err)), 0);
+}
+
+static struct fault_dev *one(struct fault_plan *p, const char *rules, uint64_t seed)
+{
+	char err[256];
+
+	memset(p, 0, sizeof(*p));
+	p->seed = seed;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(p, rules, err, sizeof(err)), 0);
+	return fault_claim(p, "pvblk", 0, 0);
+}
+
+/* A decision is a function of (seed, device, request number, rule) only. */
+static void test_pure(void)
+{
+	struct fault_plan a, b;
+	struct fault_dev *fa = one(&a, "pvblk0:read-error@p0.3", 42), *fb;
+	struct fault_verdict v;
+	bool first[1000];
+	unsigned i, same = 0;
+
+	for (i = 0; i < 1000; i++)
+		first[i] = fault_disk(fa, FAULT_IO_READ, i, 8, &v);
+	/* Another plan, same seed, other sectors (a p rule ignores them): the same decisions. */
+	fb = one(&b, "pvblk0:read-error@p0.3", 42);
+	for (i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(fault_disk(fb, FAULT_IO_READ, 999 - i, 8, &v), first[i]);
+	CU_ASSERT_EQUAL(fb->seq, 1000);
+	CU_ASSERT_EQUAL(fault_draw(1, 2, 3, 4), fault_draw(1, 2, 3, 4));
+	CU_ASSERT_NOT_EQUAL(fault_draw(1, 2, 3, 4), fault_draw(2, 2, 3, 4));
+	CU_ASSERT_NOT_EQUAL(fault_draw(1, 2, 3, 4), fault_draw(1, 3, 3, 4));
+	CU_ASSERT_NOT_EQUAL(fault_draw(1, 2, 3, 4), fault_draw(1, 2, 4, 4));
+	CU_ASSERT_NOT_EQUAL(fault_draw(1, 2, 3, 4), fault_draw(1, 2, 3, 5));
+	/* Another seed decides otherwise (about 42% agree by chance for p = 0.3). */
+	fb = one(&b, "pvblk0:read-error@p0.3", 43);
+	for (i = 0; i < 1000; i++)
+		same += fault_disk(fb, FAULT_IO_READ, 0, 8, &v) == first[i];
+	CU_ASSERT(same < 700);
+	/* Another device with the same seed decides otherwise too. */
+	memset(&b, 0, sizeof(b));
+	b.seed = 42;
+	{
+		char err[256];
+
+		CU_ASSERT_EQUAL_FATAL(fault_parse(&b, "trapblk0:read-error@p0.3", err, sizeof(err)), 0);
+	}
+	fb = fault_claim(&b, "trapblk", 0, 0);
+	for (same = 0, i = 0; i < 1000; i++)
+		same += fault_disk(fb, FAULT_IO_READ, 0, 8, &v) == first[i];
+	CU_ASSERT(same < 700);
+}
+
+/* Probabilities come out right: within 5 sigma over 100,000 requests. */
+static void test_probability(void)
+{
+	static const struct { const char *rule; double p; } cases[] = {
+		{ "pvblk0:read-error@p0.5", 0.5 }, { "pvblk0:read-error@p0.01", 0.01 },
+		{ "pvblk0:read-error@p0.999", 0.999 }, { "pvblk0:read-error@p0.0001", 0.0001 },
+	};
+	struct fault_plan p;
+	struct fault_verdict v;
+	unsigned i, n, hits;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fault_dev *f = one(&p, cases[i].rule, 7 + i);
+		double want = cases[i].p * 100000, var = want * (1 - cases[i].p), off;
+
+		for (hits = 0, n = 0; n < 100000; n++)
+			hits += fault_disk(f, FAULT_IO_READ, 0, 8, &v) && v.error;
+		off = hits - want;
+		CU_ASSERT(off * off <= 25 * var + 1); /* |off| <= 5 standard deviations */
+		CU_ASSERT_EQUAL(f->fired[FAULT_READ_ERROR], hits);
+	}
+	/* p0 never, p1 always. */
+	for (n = 0, hits = 0; n < 1000; n++)
+		hits += fault_disk(one(&p, "pvblk0:read-error@p0", n), FAULT_IO_READ, 0, 8, &v);
+	CU_ASSERT_EQUAL(hits, 0);
+	for (n = 0, hits = 0; n < 1000; n++)
+		hits += fault_disk(one(&p, "pvblk0:read-error@p1", n), FAULT_IO_READ, 0, 8, &v);
+	CU_ASSERT_EQUAL(hits, 1000);
+}
+
+/* Which request each condition picks, and which kinds of request each action touches. */
+static void test_conditions(void)
+{
+	struct fault_plan p;
+	struct fault_dev *f = one(&p, "pvblk0:read-error@n3,write-error@s100-107,flush-error,"
+				      "delay=3ms@n2,delay=4ms@n2,torn-write@n4,wrong-len@n5", 1);
+	struct fault_verdict v;
+
+	/* 1: a write outside 100..107: nothing; a flush-error would not touch a write. */
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 0, 100, &v));
+	/* 2: both delays add up, on a read. */
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_READ, 0, 8, &v));
+	CU_ASSERT(v.delay_ns == 7000000 && !v.error && !v.torn && !v.wrong_len);
+	/* 3: read-error@n3 on a write does nothing; the sector range does (ends touch). */
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_WRITE, 107, 1, &v));
+	CU_ASSERT(v.error && !v.delay_ns);
+	/* 4: a torn write; 5: wrong length; 6: a read at 100 is not a write. */
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_WRITE, 92, 8, &v));
+	CU_ASSERT(v.torn && !v.error);
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_FLUSH, 0, 0, &v));
+	CU_ASSERT(v.wrong_len && v.error); /* and the flush-error, every flush */
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_READ, 100, 8, &v));
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_WRITE, 93, 8, &v)); /* 93..100 touches 100 */
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 108, 8, &v));
+	CU_ASSERT_EQUAL(f->seq, 8);
+	CU_ASSERT_EQUAL(f->fired[FAULT_DELAY], 2);
+	CU_ASSERT_EQUAL(f->fired[FAULT_WRITE_ERROR], 2);
+	/* A torn write keeps whole sectors, fewer than asked; a wrong length is never right. */
+	CU_ASSERT_EQUAL(fault_torn_len(8192), 4096);
+	CU_ASSERT_EQUAL(fault_torn_len(1536), 512);
+	CU_ASSERT_EQUAL(fault_torn_len(512), 0);
+	CU_ASSERT_EQUAL(fault_wrong_len(4096), 3584);
+	CU_ASSERT_EQUAL(fault_wrong_len(512), 1024);
+	CU_ASSERT_EQUAL(fault_wrong_len(0), 512);
+}
+
+/* Interrupts are numbered apart from requests; lost, late and dup each as asked. */
+static void test_interrupts(void)
+{
+	struct fault_plan p;
+	struct fault_dev *f = one(&p, "pvblk0:irq-lost@n2,irq-late=3ms@n3,irq-dup@n4,"
+				      "read-error@n1", 1);
+	struct fault_irq_verdict iv;
+	struct fault_verdict v;
+
+	/* Requests do not move the interrupt count, nor interrupts the request count. */
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_READ, 0, 8, &v) && v.error);
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_READ, 0, 8, &v));
+	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT(iv.lost && !iv.dup && !iv.late_ns);
+	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT(!iv.lost && !iv.dup && iv.late_ns == 3000000);
+	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT(!iv.lost && iv.dup && !iv.late_ns);
+	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	CU_ASSERT(f->seq == 2 && f->irq_seq == 5);
+	CU_ASSERT(f->fired[FAULT_IRQ_LOST] == 1 && f->fired[FAULT_IRQ_LATE] == 1 &&
+		  f->fired[FAULT_IRQ_DUP] == 1);
+	/* Interrupt rules never touch a request. */
+	f = one(&p, "pvblk0:irq-lost,irq-dup,irq-late=1ms", 1);
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 0, 8, &v));
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_FLUSH, 0, 0, &v));
+}
+
+/* Frames: each NIC rule on the frame it names; a corruption's place is a pure draw. */
+static void test_frames(void)
+{
+	struct fault_plan p, q;
+	char err[256];
+	struct fault_frame_verdict v, w;
+	struct fault_dev *f, *g;
+
+	memset(&p, 0, sizeof(p));
+	p.seed = 3;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet0:drop@n1,dup@n2,reorder@n3,corrupt@n4,"
+					      "link-flap=50ms@n5", err, sizeof(err)), 0);
+	f = fault_claim(&p, "pvnet", 0, 0);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(fault_frame(f, &v) && v.drop && !v.dup && !v.reorder && !v.corrupt && !v.flap_ns);
+	CU_ASSERT(fault_frame(f, &v) && v.dup && !v.drop);
+	CU_ASSERT(fault_frame(f, &v) && v.reorder && !v.dup);
+	CU_ASSERT(fault_frame(f, &v) && v.corrupt && !v.reorder);
+	CU_ASSERT(fault_frame(f, &v) && v.flap_ns == 50000000 && !v.corrupt);
+	CU_ASSERT_FALSE(fault_frame(f, &v));
+	/* The same corruption, bit for bit, from the same seed. */
+	memcpy(&q, &p, sizeof(q));
+	g = &q.dev[0];
+	f->seq = g->seq = 0;
+	f->rule[0].when = g->rule[0].when = FAULT_ALWAYS;
+	f->rule[0].action = g->rule[0].action = FAULT_CORRUPT;
+	for (int i = 0; i < 100; i++) {
+		CU_ASSERT(fault_frame(f, &v) && fault_frame(g, &w) && v.corrupt && v.draw == w.draw);
+	}
+}
+
+/* A request for api_dispatch: method, path and body. */
+static void api_call(struct api *a, const char *method, const char *path, const char *body,
+		     struct api_reply *out)
+{
+	struct http_req r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.method, sizeof(r.method), "%s", method);
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	r.body = body;
+	r.content_length = strlen(body);
+	r.has_length = true;
+	api_dispatch(a, &r, out);
+}
+
+/*
+ * New rules through the API: handed over, taken at the next decision, shown
+ * as --fault writes them; bad ones refused with --fault's message.
+ */
+static void test_api_rules(void)
+{
+	struct fault_plan p;
+	struct vm vm;
+	struct api a = { .vm = &vm };
+	struct api_reply out;
+	struct fault_verdict v;
+	struct fault_dev *f;
+	char err[256], text[96];
+
+	memset(&vm, 0, sizeof(vm));
+	/* Without --fault: an empty listing, and nothing to change. */
+	api_call(&a, "GET", "/faults", "", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_STRING_EQUAL(out.body, "{\"seed\":null,\"devices\":{}}");
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"read-error\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 409);
+	free(out.body);
+
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvblk0:read-error@n1", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(fault_parse_seed(&p, "18446744073709551615", err, sizeof(err)), 0);
+	vm.faults = fault_begin(&p, stderr);
+	CU_ASSERT_PTR_EQUAL_FATAL(vm.faults, &p);
+	f = fault_claim(&p, "pvblk", 0, 0);
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_READ, 0, 8, &v) && v.error);
+
+	api_call(&a, "PUT", "/faults/pvblk0",
+		 "{\"rules\":\"delay=2ms@p0.25,write-error@s8-15,irq-late=1500us@n3\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"seed\":\"18446744073709551615\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"pending\":true"));
+	free(out.body);
+	CU_ASSERT_EQUAL(f->nr, 1); /* not before the I/O thread's next decision */
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 16, 8, &v));
+	CU_ASSERT_EQUAL(f->nr, 3);
+	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_WRITE, 15, 1, &v) && v.error);
+	api_call(&a, "GET", "/faults", "", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "{\"rule\":\"delay=2ms@p0.25\",\"fired\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "{\"rule\":\"write-error@s8-15\",\"fired\":1}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "{\"rule\":\"irq-late=1500us@n3\",\"fired\":0}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"pending\":false,\"requests\":3"));
+	free(out.body);
+
+	/* Refusals: --fault's own message; a device without rules; a bad body. */
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"delay\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 400);
+	CU_ASSERT_STRING_EQUAL(out.body, "{\"error\":\"--fault: pvblk0: delay needs a duration "
+					 "(delay=2ms)\"}");
+	free(out.body);
+	api_call(&a, "PUT", "/faults/trapblk0", "{\"rules\":\"\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 409);
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk0", "[]", &out);
+	CU_ASSERT_EQUAL(out.status, 400);
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"\",\"x\":1}", &out);
+	CU_ASSERT_EQUAL(out.status, 400);
+	free(out.body);
+	api_call(&a, "GET", "/faults/pvblk0", "", &out);
+	CU_ASSERT_EQUAL(out.status, 405);
+	free(out.body);
+	/* "" clears them. */
+	api_call(&a, "PUT", "/faults/pvblk0", "{\"rules\":\"\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	free(out.body);
+	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_WRITE, 8, 8, &v));
+	CU_ASSERT_EQUAL(f->nr, 0);
+	fault_rule_text(&(struct fault_rule){ .action = FAULT_LINK_FLAP, .arg = 3000000000ull,
+					      .when = FAULT_ALWAYS }, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "link-flap=3s");
+	pthread_mutex_destroy(&p.lock);
+}
+
+static const CU_TestInfo tests[] = {
+	{ "grammar", test_grammar },
+	{ "every refusal", test_refusals },
+	{ "command line and claims", test_cli },
+	{ "decisions are pure", test_pure },
+	{ "probabilities", test_probability },
+	{ "conditions and actions", test_conditions },
+	{ "interrupt rules", test_interrupts },
+	{ "NIC rules", test_frames },
+	{ "rules through the control API", test_api_rules },
+	CU_TEST_INFO_NULL,
+};
+
+int suite_fault(void)
+{
+	return add_suite("fault", tests);
+}
