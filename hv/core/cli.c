@@ -10,6 +10,7 @@
 #include "hv_abi.h"
 #include "core/device.h"
 #include "core/util.h"
+#include "debug/gdb_sock.h"
 
 static const char usage_head[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
@@ -50,6 +51,9 @@ static const char usage_tail[] =
 	"                     resume, shutdown), GET /metrics (docs/API.md); removed at\n"
 	"                     exit.  hv ctl PATH COMMAND is its client: prints the reply,\n"
 	"                     exits 1 on an HTTP error\n"
+	"  --gdb tcp:PORT|unix:PATH  wait for gdb there (TCP on 127.0.0.1 only)\n"
+	"                     before the first instruction; its peer controls the\n"
+	"                     guest (docs/GDB.md)\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"console: a Linux guest's ttyS0 is hv's stdin and stdout; on a terminal hv\n"
@@ -144,6 +148,16 @@ static int opt_api_sock(struct hv_config *cfg, const char *arg, char *err, size_
 	return 0;
 }
 
+static int opt_gdb(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct gdb_addr a;
+
+	if (gdb_addr_parse(arg, &a, err, errlen))
+		return -EINVAL;
+	cfg->gdb = arg;
+	return 0;
+}
+
 static int opt_chroot(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
 {
 	if (!*arg)
@@ -211,6 +225,7 @@ static const struct cli_opt {
 	{ "--chroot", true, opt_chroot, 0 },
 	{ "--uid", true, opt_uid, 0 },
 	{ "--api-sock", true, opt_api_sock, 0 },
+	{ "--gdb", true, opt_gdb, 0 },
 	{ "--restore", true, opt_restore, 0 },
 };
 

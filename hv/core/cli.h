@@ -39,6 +39,7 @@ struct hv_config {
 	const char *chroot_dir; /* --chroot DIR (from argv), or NULL */
 	bool set_ids;           /* --uid UID[:GID] */
 	const char *api_sock;   /* --api-sock PATH (from argv), or NULL: no control API */
+	const char *gdb;        /* --gdb tcp:PORT|unix:PATH (from argv, checked), or NULL */
 	const char *ctl_sock, *ctl_cmd; /* hv ctl SOCK COMMAND */
 	uint32_t uid, gid;
 	char cmdline[4096];  /* guest arguments joined by spaces */

@@ -13,6 +13,7 @@ enum sandbox_thread {
 	SANDBOX_VCPU = 0, /* the main thread: KVM_RUN, exits, hypercalls, the report at the end */
 	SANDBOX_IO,       /* the I/O thread: doorbells, io_uring, completions */
 	SANDBOX_API,      /* the control API (--api-sock): accept, read, answer, pause */
+	SANDBOX_GDB,      /* the gdb stub (--gdb): read, answer, kick and hand the vCPU requests */
 	SANDBOX_THREADS,
 };
 
