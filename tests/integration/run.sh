@@ -17,6 +17,7 @@
 #   api        the control API (--api-sock): pause/resume, metrics, errors, hv ctl
 #   snapshot   snapshot and restore: a program cut and resumed twice, bad files, blkverify
 #   ratelimit  rate limits on a running guest's PV disk through the control API
+#   gdb        the gdb stub (--gdb): Debian's gdb and a raw client on hv's kernel
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -25,7 +26,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api snapshot ratelimit"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api snapshot ratelimit gdb"
 NO_KVM="cli elf disk-args"
 [ "${1:-}" = --list ] && { echo "$ALL"; exit 0; }
 features=${*:-$ALL}
