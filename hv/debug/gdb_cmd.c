@@ -15,10 +15,9 @@ struct out {
 
 static void put(struct out *o, const char *s)
 {
-	size_t l = strlen(s);
+	size_t l = strlen(s), room = GDB_PKT_MAX - o->n;
 
-	if (o->n + l > GDB_PKT_MAX)
-		l = GDB_PKT_MAX - o->n;
+	l = l < room ? l : room;
 	memcpy(o->p + o->n, s, l);
 	o->n += l;
 }
@@ -351,36 +350,6 @@ static enum gdb_action cmd_stop_reason(struct gdb_session *s, const char *a, con
 	return GDB_ACT_REPLY;
 }
 
-static enum gdb_action cmd_detach(struct gdb_session *s, const char *a, const char *e,
-				  struct out *o)
-{
-	(void)s;
-	(void)a;
-	(void)e;
-	put(o, "OK");
-	return GDB_ACT_DETACH;
-}
-
-static enum gdb_action cmd_kill(struct gdb_session *s, const char *a, const char *e,
-				struct out *o)
-{
-	(void)s;
-	(void)a;
-	(void)e;
-	(void)o; /* 'k' has no reply */
-	return GDB_ACT_KILL;
-}
-
-static enum gdb_action cmd_vkill(struct gdb_session *s, const char *a, const char *e,
-				 struct out *o)
-{
-	(void)s;
-	(void)a;
-	(void)e;
-	put(o, "OK");
-	return GDB_ACT_KILL;
-}
-
 static enum gdb_action cmd_supported(struct gdb_session *s, const char *a, const char *e,
 				     struct out *o)
 {
@@ -428,8 +397,8 @@ static enum gdb_action cmd_features(struct gdb_session *s, const char *a, const 
 	return GDB_ACT_REPLY;
 }
 
-/* Answers that do not depend on the arguments. */
-#define FIXED(fn, text)                                                                  \
+/* Commands whose answer and action do not depend on their arguments. */
+#define FIXED(fn, text, act)                                                             \
 	static enum gdb_action fn(struct gdb_session *s, const char *a, const char *e,  \
 				  struct out *o)                                        \
 	{                                                                                \
@@ -437,15 +406,18 @@ static enum gdb_action cmd_features(struct gdb_session *s, const char *a, const 
 		(void)a;                                                                 \
 		(void)e;                                                                 \
 		put(o, text);                                                            \
-		return GDB_ACT_REPLY;                                                    \
+		return act;                                                              \
 	}
 
-FIXED(cmd_ok, "OK")                /* H (one thread), T (it is alive), qSymbol */
-FIXED(cmd_vcont_query, "vCont;c;C;s;S")
-FIXED(cmd_attached, "1")           /* attached: gdb's quit detaches, the guest goes on */
-FIXED(cmd_thread_first, "m1")      /* one thread, the vCPU */
-FIXED(cmd_thread_next, "l")
-FIXED(cmd_current_thread, "QC1")
+FIXED(cmd_ok, "OK", GDB_ACT_REPLY) /* H (one thread), T (it is alive), qSymbol */
+FIXED(cmd_vcont_query, "vCont;c;C;s;S", GDB_ACT_REPLY)
+FIXED(cmd_attached, "1", GDB_ACT_REPLY) /* attached: gdb's quit detaches, the guest goes on */
+FIXED(cmd_thread_first, "m1", GDB_ACT_REPLY) /* one thread, the vCPU */
+FIXED(cmd_thread_next, "l", GDB_ACT_REPLY)
+FIXED(cmd_current_thread, "QC1", GDB_ACT_REPLY)
+FIXED(cmd_detach, "OK", GDB_ACT_DETACH)
+FIXED(cmd_kill, "", GDB_ACT_KILL) /* 'k' has no reply */
+FIXED(cmd_vkill, "OK", GDB_ACT_KILL)
 
 /*
  * Longest names first where one is the prefix of another; exact names

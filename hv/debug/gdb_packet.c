@@ -5,22 +5,13 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/util.h"
+
 enum { ST_IDLE = 0, ST_DATA, ST_SUM1, ST_SUM2 };
 
 void gdb_frame_init(struct gdb_framer *f)
 {
 	memset(f, 0, sizeof(*f));
-}
-
-int gdb_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 enum gdb_frame_event gdb_frame_feed(struct gdb_framer *f, uint8_t c)
@@ -57,12 +48,12 @@ enum gdb_frame_event gdb_frame_feed(struct gdb_framer *f, uint8_t c)
 			f->overflow = 1;
 		return GDB_FR_NONE;
 	case ST_SUM1:
-		h = gdb_hexval(c);
+		h = hex_digit(c);
 		f->want = (uint8_t)((h < 0 ? 0 : h) << 4);
 		f->state = h < 0 ? ST_IDLE : ST_SUM2;
 		return h < 0 ? GDB_FR_BAD : GDB_FR_NONE;
 	default:
-		h = gdb_hexval(c);
+		h = hex_digit(c);
 		f->state = ST_IDLE;
 		if (h < 0 || (uint8_t)(f->want | h) != f->sum || f->overflow)
 			return GDB_FR_BAD;
@@ -107,7 +98,7 @@ int gdb_hex_decode(const char *s, size_t slen, uint8_t *out, size_t n)
 	if (slen != 2 * n)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		int hi = gdb_hexval(s[2 * i]), lo = gdb_hexval(s[2 * i + 1]);
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -132,7 +123,7 @@ int gdb_hex_u64(const char **p, const char *e, uint64_t *v)
 	uint64_t x = 0;
 	int d, n = 0;
 
-	while (s < e && (d = gdb_hexval(*s)) >= 0) {
+	while (s < e && (d = hex_digit(*s)) >= 0) {
 		if (++n > 16)
 			return -EINVAL;
 		x = x << 4 | (uint64_t)d;

@@ -41,9 +41,6 @@ enum gdb_frame_event gdb_frame_feed(struct gdb_framer *f, uint8_t c);
  */
 int gdb_frame_encode(const char *data, size_t len, char *out, size_t cap);
 
-/* The value of one hex digit, or -1. */
-int gdb_hexval(int c);
-
 /* Hex text to bytes: exactly 2*n digits from s; 0 or -EINVAL. */
 int gdb_hex_decode(const char *s, size_t slen, uint8_t *out, size_t n);
 /* Bytes to 2*n hex digits at out (no NUL). */
