@@ -14,7 +14,7 @@
 #   iproute2        network namespaces for the network tests
 #   curl, iperf     the network tests' host side: HTTP fetches from the guest's
 #                   httpd, and iperf2 against its lwiperf server
-#   gdb             fault injection into a real KVM ioctl (the attach rollback test)
+#   gdb             fault injection into a real KVM ioctl (the attach rollback test); Debian's gdb against the gdb stub (tests/integration/gdb.sh)
 #   util-linux      setpriv: tests run hv as an unprivileged user, or as root
 #                   without capabilities (the sandbox tests); fallocate (the
 #                   durability test's preallocated image)

@@ -8,17 +8,6 @@
 
 #include "core/util.h"
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "02:68:76:00:00:01" -> 6 bytes; a unicast address only. */
 static int parse_mac(const char *s, size_t n, uint8_t mac[6])
 {
@@ -27,7 +16,7 @@ static int parse_mac(const char *s, size_t n, uint8_t mac[6])
 	if (n != 17)
 		return -EINVAL;
 	for (i = 0; i < 6; i++) {
-		int hi = hexdigit(s[3 * i]), lo = hexdigit(s[3 * i + 1]);
+		int hi = hex_digit(s[3 * i]), lo = hex_digit(s[3 * i + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
 			return -EINVAL;
 		mac[i] = (uint8_t)(hi << 4 | lo);

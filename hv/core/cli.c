@@ -10,6 +10,7 @@
 #include "hv_abi.h"
 #include "core/device.h"
 #include "core/util.h"
+#include "debug/gdb_sock.h"
 
 static const char usage_head[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
@@ -56,6 +57,9 @@ static const char usage_tail[] =
 	"  --trace FILE       write an I/O timeline (Chrome trace JSON: ui.perfetto.dev;\n"
 	"                     docs/TRACE.md)\n"
 	"  --pcap NIC:FILE    capture NIC's frames (pvnet0, trapnet0) into a pcap file\n"
+	"  --gdb tcp:PORT|unix:PATH  wait for gdb there (TCP on 127.0.0.1 only)\n"
+	"                     before the first instruction; its peer controls the\n"
+	"                     guest (docs/GDB.md)\n"
 	"  -h, --help         this text\n"
 	"\n"
 	"console: a Linux guest's ttyS0 is hv's stdin and stdout; on a terminal hv\n"
@@ -147,6 +151,16 @@ static int opt_api_sock(struct hv_config *cfg, const char *arg, char *err, size_
 		return err_msg(-EINVAL, err, errlen, "--api-sock: a socket path is at most %d bytes",
 			       CLI_SOCK_PATH_MAX);
 	cfg->api_sock = arg;
+	return 0;
+}
+
+static int opt_gdb(struct hv_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	struct gdb_addr a;
+
+	if (gdb_addr_parse(arg, &a, err, errlen))
+		return -EINVAL;
+	cfg->gdb = arg;
 	return 0;
 }
 
@@ -247,6 +261,7 @@ static const struct cli_opt {
 	{ "--chroot", true, opt_chroot, 0 },
 	{ "--uid", true, opt_uid, 0 },
 	{ "--api-sock", true, opt_api_sock, 0 },
+	{ "--gdb", true, opt_gdb, 0 },
 	{ "--restore", true, opt_restore, 0 },
 	{ "--trace", true, opt_trace, 0 },
 	{ "--pcap", true, opt_pcap, 0 },

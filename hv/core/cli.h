@@ -41,6 +41,7 @@ struct hv_config {
 	bool set_ids;           /* --uid UID[:GID] */
 	const char *api_sock;   /* --api-sock PATH (from argv), or NULL: no control API */
 	const char *trace_path, *pcap; /* --trace FILE, --pcap NIC:FILE (from argv), or NULL */
+	const char *gdb;        /* --gdb tcp:PORT|unix:PATH (from argv, checked), or NULL */
 	const char *ctl_sock, *ctl_cmd; /* hv ctl SOCK COMMAND */
 	uint32_t uid, gid;
 	char cmdline[4096];  /* guest arguments joined by spaces */

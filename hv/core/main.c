@@ -27,6 +27,7 @@
 #include "core/util.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "debug/gdb_stub.h"
 
 /* Exit statuses of hv itself (the guest's own status passes through). */
 enum {
@@ -270,6 +271,13 @@ static int open_trace(const struct hv_config *cfg, const struct vm *vm, struct t
 	return -1;
 }
 
+/* First thing on the gdb stub's thread: a name, its filter. */
+static int gdb_thread_begin(void *arg)
+{
+	prctl(PR_SET_NAME, "hv-gdb", 0, 0, 0);
+	return enter_sandbox(arg, SANDBOX_GDB);
+}
+
 /*
  * --api-sock: the socket exists before the sandbox and --chroot (the API
  * thread opens nothing); a path hv may not take is bad input, status 2.
@@ -295,6 +303,7 @@ static int run(struct hv_config *cfg)
 	struct console_in ci = { .stop_fd = -1 };
 	struct api_server api = { .listen_fd = -1, .stop_fd = -1, .dir_fd = -1 };
 	struct trace tr = { .json_fd = -1, .pcap_fd = -1 };
+	struct gdb_stub gdb = { .listen_fd = -1, .conn_fd = -1, .event_fd = -1, .end_fd = -1 };
 	enum run_result res;
 	char err[256];
 	int status;
@@ -366,6 +375,12 @@ static int run(struct hv_config *cfg)
 	ci.on_start_arg = (void *)cfg;
 	ci.on_quit = console_quit;
 	ci.on_quit_arg = &v;
+	/* gdb connects before the sandbox: a unix socket's path can still be removed. */
+	if (cfg->gdb && gdb_stub_open(&gdb, cfg->gdb, err, sizeof(err))) {
+		fprintf(stderr, "hv: %s\n", err);
+		status = HV_EXIT_USAGE;
+		goto out;
+	}
 	status = confine(cfg, vm);
 	if (status)
 		goto out;
@@ -398,6 +413,13 @@ static int run(struct hv_config *cfg)
 	api.on_start_arg = (void *)cfg;
 	if (cfg->api_sock && api_server_start(&api)) {
 		fprintf(stderr, "hv: cannot start the control API's thread\n");
+		status = HV_EXIT_HOST;
+		goto out;
+	}
+	gdb.on_start = gdb_thread_begin;
+	gdb.on_start_arg = (void *)cfg;
+	if (cfg->gdb && gdb_stub_start(&gdb, &v)) {
+		fprintf(stderr, "hv: cannot start the gdb stub's thread\n");
 		status = HV_EXIT_HOST;
 		goto out;
 	}
@@ -467,6 +489,10 @@ static int run(struct hv_config *cfg)
 			fprintf(stderr, "hv: shut down through the control API\n");
 		status = 0;
 		break;
+	case RUN_KILLED:
+		fprintf(stderr, "hv: the VM was killed from gdb\n");
+		status = HV_EXIT_FATAL;
+		break;
 	case RUN_STOPPED:
 		fprintf(stderr, "hv: I/O thread failed (io_uring: %s): the VM is stopped\n",
 			strerror(-vm->io.error));
@@ -476,9 +502,11 @@ static int run(struct hv_config *cfg)
 		status = HV_EXIT_FATAL;
 		break;
 	}
+	gdb_stub_end(&gdb, status); /* gdb hears the guest's status */
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
+	gdb_stub_end(&gdb, status);
 	api_server_stop(&api);
 	console_in_stop(&ci);
 	trace_stop(&tr, NULL); /* before the devices: events name their queues */

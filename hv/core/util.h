@@ -41,4 +41,7 @@ int parse_size(const char *s, uint64_t *out);
 /* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */
 int parse_seconds(const char *s, uint64_t *ms);
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
 #endif

@@ -176,6 +176,35 @@ int vcpu_pause(struct vcpu *v, unsigned timeout_ms)
 	return rc;
 }
 
+void vcpu_hold(struct vcpu *v)
+{
+	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
+	kick(v); /* the first KVM_RUN returns at once, to park */
+}
+
+int vcpu_call(struct vcpu *v, vcpu_fn fn, void *arg, unsigned timeout_ms)
+{
+	struct timespec until = ts_after_ms(timeout_ms);
+	struct vcpu_call c = { fn, arg, 0, false };
+	int rc = 0;
+
+	pthread_mutex_lock(&v->park_lock);
+	while (!v->parked && !v->ended && !stopping(v) && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
+	if (!v->parked || v->ended || stopping(v)) {
+		pthread_mutex_unlock(&v->park_lock);
+		return rc == ETIMEDOUT ? -ETIMEDOUT : -ESRCH;
+	}
+	while (v->call) /* one request at a time */
+		pthread_cond_wait(&v->park_cond, &v->park_lock);
+	v->call = &c;
+	pthread_cond_broadcast(&v->park_cond);
+	while (!c.done)
+		pthread_cond_wait(&v->park_cond, &v->park_lock);
+	pthread_mutex_unlock(&v->park_lock);
+	return c.rc;
+}
+
 int vcpu_resume(struct vcpu *v)
 {
 	int rc = 0;
@@ -234,9 +263,20 @@ static void park(struct vcpu *v)
 	v->parked_since_ns = mono_ns();
 	v->parked = true;
 	pthread_cond_broadcast(&v->park_cond);
-	while (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST) && !stopping(v) &&
-	       !v->timed_out) {
+	for (;;) {
 		struct timespec until = ts_after_ms(VCPU_WATCH_MS);
+
+		/* A request taken is served before the vCPU leaves: its caller waits for it. */
+		if (v->call) {
+			v->call->rc = v->call->fn(v, v->call->arg);
+			v->call->done = true;
+			v->call = NULL;
+			pthread_cond_broadcast(&v->park_cond);
+			continue;
+		}
+		if (!__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST) || stopping(v) ||
+		    v->timed_out)
+			break;
 		pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
 	}
 	v->parked = false;
@@ -435,6 +475,21 @@ static int exit_unhandled(struct vcpu *v)
 	return STOP;
 }
 
+/*
+ * A breakpoint, watchpoint or single step of the gdb stub's: it is told,
+ * and the vCPU parks until the stub resumes it (serving its requests
+ * meanwhile).  Without a stub there is no guest debugging to cause one.
+ */
+static int exit_debug(struct vcpu *v)
+{
+	if (!v->on_debug)
+		return exit_unhandled(v);
+	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
+	v->on_debug(v->debug_arg, v);
+	park(v);
+	return CONTINUE;
+}
+
 /* Linux's poweroff with no ACPI: halted with interrupts off, for good. */
 static bool halted_for_good(struct vcpu *v)
 {
@@ -473,6 +528,7 @@ static const exit_fn exit_table[EXIT_REASONS] = {
 	[KVM_EXIT_FAIL_ENTRY] = exit_fail_entry,
 	[KVM_EXIT_INTERNAL_ERROR] = exit_internal,
 	[KVM_EXIT_SYSTEM_EVENT] = exit_system_event,
+	[KVM_EXIT_DEBUG] = exit_debug,
 };
 
 /* vcpu_run's end, seen by vcpu_pause, vcpu_resume and vcpu_state. */

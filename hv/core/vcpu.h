@@ -23,6 +23,7 @@ enum run_result {
 	RUN_POWEROFF,       /* the vCPU halted with interrupts off (Linux: poweroff, halt) */
 	RUN_QUIT,           /* the console's quit keys */
 	RUN_SHUTDOWN,       /* asked to end through the control API (PUT /actions shutdown) */
+	RUN_KILLED,         /* gdb's kill (--gdb), or the stub could not start */
 };
 
 /* What the control API reports: GET /vm's "state". */
@@ -80,6 +81,25 @@ struct vcpu {
 	 */
 	bool watch;
 	uint64_t deadline_ns; /* --timeout on CLOCK_MONOTONIC, 0: none */
+	/*
+	 * The gdb stub (hv/debug, --gdb), NULL without: on_debug runs on the
+	 * vCPU thread at each KVM_EXIT_DEBUG (a breakpoint, a watchpoint, a
+	 * single step), then the vCPU parks as for vcpu_pause; call is a
+	 * request the parked vCPU runs on its own thread (vcpu_call).
+	 */
+	void (*on_debug)(void *arg, struct vcpu *v);
+	void *debug_arg;
+	struct vcpu_call *call; /* under park_lock */
+};
+
+/* A function vcpu_call runs on the vCPU thread: 0 or -errno. */
+typedef int (*vcpu_fn)(struct vcpu *v, void *arg);
+
+struct vcpu_call {
+	vcpu_fn fn;
+	void *arg;
+	int rc;
+	bool done;
 };
 
 /* Runs until the guest exits, times out or fails; reports fatal exits on stderr. */
@@ -116,6 +136,21 @@ void vcpu_request_stop(struct vcpu *v, enum run_result why);
  * VM is ending, -ETIMEDOUT if the vCPU did not park within timeout_ms.
  */
 int vcpu_pause(struct vcpu *v, unsigned timeout_ms);
+
+/*
+ * On the vCPU thread, after vcpu_prepare_stop and before vcpu_run (--gdb):
+ * the vCPU parks before the guest's first instruction, as if vcpu_pause had
+ * been called, and stays parked until vcpu_resume.
+ */
+void vcpu_hold(struct vcpu *v);
+
+/*
+ * From another thread (the gdb stub): runs fn(v, arg) on the vCPU thread
+ * once the vCPU is parked (every vCPU ioctl is issued there) and returns
+ * its result.  -ESRCH if the VM is ending, -ETIMEDOUT if the vCPU did not
+ * park within timeout_ms.
+ */
+int vcpu_call(struct vcpu *v, vcpu_fn fn, void *arg, unsigned timeout_ms);
 
 /* Unparks a paused vCPU.  0, -EBUSY if it is not paused, -ESRCH if ending. */
 int vcpu_resume(struct vcpu *v);

@@ -26,6 +26,8 @@ static const uint32_t vcpu_ioctls[] = {
 	KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING,
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC,
 	KVM_KVMCLOCK_CTRL, /* a pause (the control API): the guest's kvmclock is told */
+	/* the gdb stub's requests, which the parked vCPU runs (hv/debug/gdb_vcpu.c) */
+	KVM_GET_FPU, KVM_SET_REGS, KVM_SET_SREGS, KVM_SET_FPU, KVM_TRANSLATE, KVM_SET_GUEST_DEBUG,
 	TCSETS, /* the console's terminal out of raw mode at exit (console_in.c) */
 };
 
@@ -115,9 +117,24 @@ static const struct sandbox_rule trace_rules[] = {
 	ANY(__NR_exit), /* the thread's own end */
 };
 
+/*
+ * The gdb stub's thread (--gdb): the connection it was handed, and over
+ * TCP the next one (poll, read, sendto with MSG_NOSIGNAL, accept4, close),
+ * its eventfds (read); the vCPU kick (tkill, in COMMON) and the parked
+ * vCPU's requests (futex).  No ioctl: every KVM call is the vCPU
+ * thread's.  Nothing opens or creates.
+ */
+static const struct sandbox_rule gdb_rules[] = {
+	ANY(__NR_poll), ANY(__NR_read), ANY(__NR_sendto),
+	COMMON,
+	ANY(__NR_accept4), ANY(__NR_close),
+	ANY(__NR_exit), /* the thread's own end */
+};
+
 const struct sandbox_policy sandbox_policies[SANDBOX_THREADS] = {
 	[SANDBOX_VCPU] = { "vCPU", "vcpu", vcpu_rules, ARRAY_SIZE(vcpu_rules) },
 	[SANDBOX_IO] = { "I/O", "io", io_rules, ARRAY_SIZE(io_rules) },
 	[SANDBOX_API] = { "API", "api", api_rules, ARRAY_SIZE(api_rules) },
 	[SANDBOX_TRACE] = { "trace", "trace", trace_rules, ARRAY_SIZE(trace_rules) },
+	[SANDBOX_GDB] = { "gdb", "gdb", gdb_rules, ARRAY_SIZE(gdb_rules) },
 };

@@ -14,6 +14,7 @@ enum sandbox_thread {
 	SANDBOX_IO,       /* the I/O thread: doorbells, io_uring, completions */
 	SANDBOX_API,      /* the control API (--api-sock): accept, read, answer, pause */
 	SANDBOX_TRACE,    /* --trace, --pcap: drains the rings into the files (hv/trace/) */
+	SANDBOX_GDB,      /* the gdb stub (--gdb): read, answer, kick and hand the vCPU requests */
 	SANDBOX_THREADS,
 };
 

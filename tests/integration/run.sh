@@ -19,6 +19,7 @@
 #   ratelimit  rate limits on a running guest's PV disk through the control API
 #   trace      --trace (a PV disk's requests stage by stage) and --pcap (a ping on the PV NIC)
 #   inject     seeded fault injection (--fault) under guest workloads, PV and trap paths
+#   gdb        the gdb stub (--gdb): Debian's gdb and a raw client on hv's kernel
 # The first three need no KVM; the rest need a /dev/kvm that runs guests (VMX
 # or SVM): scripts/run-tests.sh runs this inside the test host VM when the
 # machine has none.  tests/integration/run.sh FEATURE... runs only those.
@@ -27,7 +28,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 
-ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api snapshot ratelimit trace inject"
+ALL="cli elf disk-args boot pvblk trapblk net sandbox bench faults durability linux linux-pv api snapshot ratelimit trace inject gdb"
 NO_KVM="cli elf disk-args"
 [ "${1:-}" = --list ] && { echo "$ALL"; exit 0; }
 features=${*:-$ALL}

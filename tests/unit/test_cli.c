@@ -96,6 +96,13 @@ static void test_errors(void)
 		{ { "run", "--uid", "1:2:3", "k" }, "--uid: '1:2:3' is not" },
 		{ { "run", "--uid", "4294967295", "k" }, "--uid: '4294967295' is not" },
 		{ { "run", "--uid=-1", "k" }, "--uid: '-1' is not" },
+		{ { "run", "--gdb", "1234", "k" }, "--gdb '1234': want tcp:PORT or unix:PATH" },
+		{ { "run", "--gdb", "tcp:0", "k" }, "--gdb tcp:0: the port is a number from 1 to 65535" },
+		{ { "run", "--gdb", "tcp:65536", "k" }, "the port is a number from 1 to 65535" },
+		{ { "run", "--gdb", "tcp:12ab", "k" }, "the port is a number" },
+		{ { "run", "--gdb=tcp:", "k" }, "the port is a number" },
+		{ { "run", "--gdb", "unix:", "k" }, "--gdb unix:: a socket path is 1 to 107 bytes" },
+		{ { "run", "k", "--gdb" }, "--gdb needs a value" },
 		/* A reason quoting a newline or an escape stays one line (found by fuzzing). */
 		{ { "run", "--mem", "64M\nhv: ok", "k" }, "'64M?hv: ok' is not a size" },
 		{ { "\033[2J" }, "unknown command '?[2J'" },
@@ -217,6 +224,25 @@ static void test_linux_options(void)
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--initrd=", "k"), -EINVAL);
 }
 
+static void test_gdb(void)
+{
+	char err[256], path[120];
+	struct hv_config c;
+
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "k"), CLI_RUN);
+	CU_ASSERT_PTR_NULL(c.gdb);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--gdb", "tcp:1234", "k"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.gdb, "tcp:1234");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--gdb=unix:/tmp/g.sock", "k"), CLI_RUN);
+	CU_ASSERT_STRING_EQUAL(c.gdb, "unix:/tmp/g.sock");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--gdb", "tcp:65535", "k"), CLI_RUN);
+	/* 107 bytes fit a socket's path, 108 do not */
+	snprintf(path, sizeof(path), "unix:%0107d", 0);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--gdb", path, "k"), CLI_RUN);
+	snprintf(path, sizeof(path), "unix:%0108d", 0);
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--gdb", path, "k"), -EINVAL);
+}
+
 int suite_cli(void)
 {
 	static const CU_TestInfo t[] = {
@@ -230,6 +256,7 @@ int suite_cli(void)
 		{ "device limits per kind", test_device_limits },
 		{ "--io-poll, --disk, --trap-disk", test_io_poll_and_disks },
 		{ "--no-sandbox, --chroot, --uid", test_sandbox_options },
+		{ "--gdb", test_gdb },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("cli", t);
