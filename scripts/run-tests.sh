@@ -18,7 +18,7 @@ trap 'rm -rf "$logs"' EXIT
 # those are done, so at most two heavy jobs share the machine.  The groups are
 # balanced by the features' times ("---- F took N s" in the log).
 INTEG_A="bench linux-pv snapshot linux"
-INTEG_B="cli elf disk-args boot pvblk trapblk net sandbox api ratelimit durability faults trace inject"
+INTEG_B="cli elf disk-args boot pvblk trapblk net sandbox api ratelimit durability faults trace inject gdb"
 # Every feature in exactly one group: a new one cannot be left out silently.
 groups=$(echo $INTEG_A $INTEG_B | tr ' ' '\n' | sort | tr '\n' ' ')
 if [ "$groups" != "$(tests/integration/run.sh --list | tr ' ' '\n' | sort | tr '\n' ' ')" ]; then
