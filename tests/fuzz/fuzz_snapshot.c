@@ -1,8 +1,10 @@
 /*
  * Fuzz target: a snapshot state file as --restore reads it
  * (hv/snap/snapfile.c, then snapshot.c's device check and each device's
- * record: the UART's registers, a PV disk's queue setup and ring indices)
- * on the fake machine (a UART and a PV disk).  The first byte picks how
+ * record: the UART's registers, a PV disk's queue setup and ring indices;
+ * the PCI functions; a Linux guest's platform record, whose legacy ports
+ * the restore adds; the origin record) on the fake machine (a UART and a
+ * PV disk).  The first byte picks how
  * the rest is read: as a whole file (the reader's checks: magic, versions,
  * length, CRC32C, section bounds), or as a list of sections the target
  * writes with hv's own writer, so that inputs get past the checksum to the
@@ -25,6 +27,7 @@
 #include "snap/snapfile.h"
 #include "snap/snap_pci.h"
 #include "snap/snapshot.h"
+#include "x86/legacy.h"
 
 #define RAM (256u << 10)
 
@@ -41,9 +44,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * FUZZ_SNAPSHOT_SEED=PATH: writes a whole file (mode byte 0) of the fake
  * machine with its disk's queue attached, as snap_create would: the seed
  * from which inputs reach every record (tests/fuzz/corpus/snapshot/).
+ * FUZZ_SNAPSHOT_LINUX=1: the machine has a Linux guest's legacy ports.
  */
 static void write_seed(const char *path)
 {
+	static const struct snap_origin origin = { "vmlinux", "initramfs.cpio.gz", "console=ttyS0" };
 	static const struct fuzz_dev dev = { &pvblk_back_kind, "null:65536" };
 	const struct hv_queue_setup s = { .sq_gpa = 0x4000, .cq_gpa = 0x8000, .sq_size = 8,
 					  .cq_size = 8, .msix = 0 };
@@ -55,8 +60,11 @@ static void write_seed(const char *path)
 	fuzz_vm_init(&f, RAM, &dev, 1);
 	if (pvblk_back_kind.queue->attach(fuzz_vm_dev(&f, &pvblk_back_kind, 0), &s, NULL) < 0)
 		fail("the seed's attach failed", "");
+	if (getenv("FUZZ_SNAPSHOT_LINUX") && legacy_add(f.vm))
+		fail("the seed's legacy ports failed", "");
 	snapw_init(&w);
-	if (snap_add_machine(&w, f.vm, err, sizeof(err)) || snapw_finish(&w))
+	if (snap_add_machine(&w, f.vm, err, sizeof(err)) || snap_add_origin(&w, &origin) ||
+	    snapw_finish(&w))
 		fail("the seed could not be written", err);
 	out = fopen(path, "wb");
 	if (!out || fputc(0, out) < 0 || fwrite(w.buf, 1, w.len, out) != w.len || fclose(out))
@@ -79,7 +87,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void write_sections(struct snap_writer *w, struct fuzz_in *in)
 {
 	static const uint32_t types[] = { SNAP_SEC_VM, SNAP_SEC_DEVICE, SNAP_SEC_DEVICE, 3,
-					  SNAP_SEC_PCI };
+					  SNAP_SEC_PCI, SNAP_SEC_PLATFORM, SNAP_SEC_ORIGIN };
 	uint8_t buf[2048]; /* a PCI record is 1296 bytes */
 
 	snapw_init(w);
@@ -98,6 +106,7 @@ static void write_sections(struct snap_writer *w, struct fuzz_in *in)
 static void restore(const struct snap_reader *r)
 {
 	static const struct fuzz_dev dev = { &pvblk_back_kind, "null:65536" };
+	static struct snap_origin origin;
 	struct snap_in in = { .r = *r, .mem_fd = -1 };
 	char err[ERR_MAX] = "";
 	struct fuzz_vm f;
@@ -109,6 +118,10 @@ static void restore(const struct snap_reader *r)
 	if (!p || len != sizeof(in.vm))
 		return;
 	memcpy(&in.vm, p, sizeof(in.vm));
+	if (in.vm.platform > SNAP_PLATFORM_PC) /* snap_in_open refuses it */
+		return;
+	if (snap_read_origin(r, &origin) == 0)
+		in.origin = &origin;
 	fuzz_vm_init(&f, RAM, &dev, 1);
 	if (snap_check_devices(&in, f.vm, err, sizeof(err)) == 0) {
 		if (snap_restore_devices(&in, f.vm, err, sizeof(err)) == 0) {

@@ -8,26 +8,7 @@
 S=$TMP/snap
 mkdir -p "$S"
 
-# api_up SOCK: waits (10 s at most) until hv answers on its control socket.
-api_up() {
-	local i
-	for i in $(seq 100); do
-		curl -s -m 2 --unix-socket "$1" -o /dev/null http://hv/vm && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# api_act SOCK ACTION, api_snap SOCK PATH: PUT /actions and PUT
-# /snapshot/create on hv's socket, each reply on a line of its own.
-api_act() {
-	curl -sS -m 10 --unix-socket "$1" -X PUT -d "{\"action_type\": \"$2\"}" http://hv/actions
-	echo
-}
-api_snap() {
-	curl -sS -m 60 --unix-socket "$1" -X PUT -d "{\"path\": \"$2\"}" http://hv/snapshot/create
-	echo
-}
+. tests/integration/snap-lib.sh # api_up, api_act, api_snap
 
 # snap_at NAME WHEN PATH THEN HV-RUN-ARGS...: runs hv run with a control
 # socket; when the socket is up and then WHEN has passed (MS milliseconds, or
@@ -136,7 +117,7 @@ expect snap-api 0 '^\{"error":"The VM is not paused: PUT /actions pause first."\
 	'^\{"state":"running"\}$' replies "^snapcount 1/" out
 [ -e "$S/nope" ] && fail snap-api-no-file "a refused create made $S/nope" || pass snap-api-no-file
 
-# GET /vm on a restored VM says where it came from; its RAM is the snapshot's.
+# GET /vm on a restored VM: the kernel and cmdline the snapshot recorded, the RAM its own.
 sock=$TMP/snap-vm.sock
 timeout -k 5 100 "$HV" run --api-sock "$sock" --timeout 90 --mem 16M --restore "$S/long" \
 	>"$TMP/snap-vm.out" 2>"$TMP/snap-vm.err" &
@@ -149,7 +130,7 @@ api_up "$sock"
 } >"$TMP/snap-vm.replies" 2>&1
 wait "$pid"
 RC=$?
-expect snap-vm 0 '"kernel":"restored from '"$S/long"'","restore":"'"$S/long"'"' replies \
+expect snap-vm 0 '"kernel":"'"$KERNEL"'","restore":"'"$S/long"'","initrd":null,"cmdline":"snapcount 100000 8"' replies \
 	'"mem_bytes":67108864,' replies '^\{"state":"exiting"\}$' replies
 
 # ---- refused: one line, status 2 --------------------------------------------------
@@ -172,7 +153,7 @@ one_line snap-corrupted
 cp "$S/count" "$S/v2"; cp "$S/count.mem" "$S/v2.mem"
 printf '\001' | dd of="$S/v2" bs=1 seek=8 conv=notrunc status=none # the format version
 run snap-other-version 30 "$HV" run --timeout 20 --restore "$S/v2"
-expect snap-other-version 2 "^hv: --restore .*: snapshot format version 1, this hv reads version 2" err
+expect snap-other-version 2 "^hv: --restore .*: snapshot format version 1, this hv reads version 3" err
 one_line snap-other-version
 
 cp "$KERNEL" "$S/elf"; cp "$S/count.mem" "$S/elf.mem"
