@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "snap/snap_dev.h"
 #include "io/qlimit.h"
 
 _Static_assert(offsetof(struct trapblk_dev, tr) == 0, "the device pointer is the transport's");
@@ -212,4 +213,6 @@ const struct device_kind trapblk_dev_kind = {
 	.check = check_arg,
 	.add = add,
 	TRAP_KIND_HOOKS,
+	.save = trapblk_snap_save, /* snap/snap_dev.c */
+	.load = trapblk_snap_load,
 };

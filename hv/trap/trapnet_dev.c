@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "snap/snap_dev.h"
 #include "core/vm.h"
 
 _Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
@@ -290,4 +291,6 @@ const struct device_kind trapnet_dev_kind = {
 	.add = add,
 	.update_desc = update_desc,
 	TRAP_KIND_HOOKS,
+	.save = trapnet_snap_save, /* snap/snap_dev.c */
+	.load = trapnet_snap_load,
 };

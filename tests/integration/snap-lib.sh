@@ -44,12 +44,13 @@ wait_for() {
 # and shuts it down.  Files of disks the guest has are copied by the caller
 # while the snapshot exists ($LX_SNAP_PAUSED runs while the VM is paused).
 # Sets RC (hv's status: 0 after the shutdown); the API's replies are in
-# $TMP/NAME.api, the guest's output in $TMP/NAME.out.
+# $TMP/NAME.api, the guest's output in $TMP/NAME.out.  With $SNAP_NS set, hv
+# runs in that network namespace (ip netns exec).
 lx_snapshot() {
 	local name=$1 limit=$2 snap=$3 mark=$4 sock=$TMP/$1.sock fifo=$TMP/$1.in pid
 	shift 4
 	rm -f "$fifo" && mkfifo "$fifo"
-	timeout -k 5 "$limit" "$HV" run --api-sock "$sock" "$@" <"$fifo" >"$TMP/$name.out" \
+	timeout -k 5 "$limit" ${SNAP_NS:+ip netns exec "$SNAP_NS"} "$HV" run --api-sock "$sock" "$@" <"$fifo" >"$TMP/$name.out" \
 		2>"$TMP/$name.err" &
 	pid=$!
 	exec 8>"$fifo" # the guest's console input: open until the VM has ended

@@ -22,6 +22,7 @@
 #include "snap/snapfile.h"
 #include "snap/snapshot.h"
 #include "suites.h"
+#include "trap/trapblk_dev.h"
 #include "x86/legacy.h"
 #include "ut.h"
 
@@ -429,6 +430,57 @@ static void test_origin(void)
 	snapw_free(&w);
 }
 
+static uint64_t mmio(struct vm *vm, uint64_t gpa, bool write, uint64_t v, unsigned size)
+{
+	CU_ASSERT_TRUE(io_bus_access(&vm->mmio, gpa, write, &v, size));
+	return v;
+}
+
+/*
+ * A trap disk's registers as its guest set them (SECTOR, COUNT, DMA, IER)
+ * and the last command's BYTES come back on a new VM through the kind's
+ * save and load; a record the device could never have held is refused.
+ */
+static void test_trap_disk(void)
+{
+	struct vm *a = ut_vm_with(1 << 20, &trapblk_dev_kind, "null:1M");
+	struct vm *b = ut_vm_with(1 << 20, &trapblk_dev_kind, "null:1M");
+	struct trapblk_dev *ta = a->dev[1].dev, *tb = b->dev[1].dev;
+	uint64_t base = ta->tr.base;
+	struct snap_trap_rec r;
+	size_t len = 0;
+
+	CU_ASSERT_FATAL(a->dev[1].kind == &trapblk_dev_kind && tb->tr.base == base);
+	mmio(a, base + HV_TRAPBLK_R_SECTOR, true, 0x123456789ull, 8);
+	mmio(a, base + HV_TRAPBLK_R_COUNT, true, 16, 4);
+	mmio(a, base + HV_TRAPBLK_R_DMA, true, 0x8000, 8);
+	mmio(a, base + HV_TRAPBLK_R_IER, true, HV_TRAPBLK_INT_DONE, 4);
+	ta->bytes = 4096;
+	CU_ASSERT_EQUAL_FATAL(trapblk_dev_kind.save(ta, &r, sizeof(r), &len), 0);
+	CU_ASSERT_EQUAL(len, sizeof(r));
+	CU_ASSERT_EQUAL(r.tr.rerun, 0);
+	CU_ASSERT_EQUAL(r.tr.nr_fields, 7); /* SECTOR, COUNT, DMA; their latches and CMD's */
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), 0);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_SECTOR, false, 0, 8), 0x123456789ull);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_COUNT, false, 0, 4), 16);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_DMA, false, 0, 8), 0x8000);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_IER, false, 0, 4), HV_TRAPBLK_INT_DONE);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_BYTES, false, 0, 4), 4096);
+	/* Refused: a busy channel that would not run again, bits the device has not. */
+	r.tr.status[0] = TRAP_ST_BUSY;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), -EINVAL);
+	r.tr.status[0] = 0;
+	r.tr.isr = 1u << 5;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), -EINVAL);
+	r.tr.isr = 0;
+	r.tr.nr_fields = 6;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), -EINVAL);
+	r.tr.nr_fields = 7;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r) - 1, NULL), -EINVAL);
+	ut_vm_free(a);
+	ut_vm_free(b);
+}
+
 static void test_cli_restore(void)
 {
 	char *ok[] = { "hv", "run", "--restore", "s", "--disk", "a.img" };
@@ -464,6 +516,7 @@ int suite_snap(void)
 		{ "PCI functions and MSI-X tables restored", test_pci_functions },
 		{ "a Linux guest's platform restored", test_platform },
 		{ "the origin record", test_origin },
+		{ "a trap disk's registers restored", test_trap_disk },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("snapshot file", tests);
