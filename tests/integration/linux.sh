@@ -85,7 +85,7 @@ timeout -k 5 120 "$HV" run --api-sock "$TMP/lx-vm.sock" --restore "$LX_SNAP" <"$
 pid=$!
 exec 8>"$TMP/lx-vm.in"
 api_up "$TMP/lx-vm.sock"
-curl -sS -m 10 --unix-socket "$TMP/lx-vm.sock" http://hv/vm >"$TMP/linux-restore-vm.api" 2>&1
+"$HV" ctl "$TMP/lx-vm.sock" vm >"$TMP/linux-restore-vm.api" 2>&1
 echo 'echo "@@after-get $((1 + 1))"; poweroff -f' >&8
 wait $pid
 RC=$?
