@@ -14,6 +14,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "snap/snap_api.h"
+#include "snap/snapshot.h"
 
 /* How long PUT /actions pause waits for the vCPU to park. */
 #define API_PAUSE_TIMEOUT_MS 2000
@@ -131,14 +132,14 @@ static cJSON *config(const struct api *a)
 {
 	const struct hv_config *c = a->cfg;
 	cJSON *o = cJSON_CreateObject(), *sb = cJSON_CreateObject();
-	char from[4200];
+	/* A restored VM's kernel, cmdline and RAM are its snapshot's, not the command line's. */
+	const struct snap_origin *from = a->vm->origin;
 
-	/* A restored VM's kernel and RAM are its snapshot's, not the command line's. */
-	snprintf(from, sizeof(from), "restored from %s", c->restore ? c->restore : "");
-	cJSON_AddStringToObject(o, "kernel", c->restore ? from : c->kernel);
+	cJSON_AddStringToObject(o, "kernel", from ? from->kernel : c->kernel);
 	cJSON_AddItemToObject(o, "restore", string_or_null(c->restore));
-	cJSON_AddItemToObject(o, "initrd", string_or_null(c->initrd));
-	cJSON_AddStringToObject(o, "cmdline", c->cmdline);
+	cJSON_AddItemToObject(o, "initrd", string_or_null(from ? (*from->initrd ? from->initrd : NULL)
+							      : c->initrd));
+	cJSON_AddStringToObject(o, "cmdline", from ? from->cmdline : c->cmdline);
 	cJSON_AddNumberToObject(o, "mem_bytes", (double)(c->restore ? a->vm->mem.size : c->mem));
 	cJSON_AddNumberToObject(o, "vcpus", 1);
 	if (c->timeout_ms)

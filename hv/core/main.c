@@ -363,7 +363,8 @@ static int run(struct hv_config *cfg)
 	memset(&v, 0, sizeof(v));
 	v.kvm = &kvm;
 	v.vm = vm;
-	v.watch = boot.lx.kind != LINUX_NONE; /* poweroff and the quit keys (vcpu.h) */
+	/* Poweroff and the quit keys (vcpu.h); a restored Linux has its platform's ports. */
+	v.watch = boot.lx.kind != LINUX_NONE || vm->platform;
 	/* Linux reads the console: hv's standard input reaches its UART. */
 	status = v.watch ? console_in_init(&ci, vm, STDIN_FILENO) : 0;
 	if (status) {

@@ -169,6 +169,8 @@ void vm_destroy_devices(struct vm *vm)
 	}
 	free(vm->platform);
 	vm->platform = NULL;
+	free(vm->origin);
+	vm->origin = NULL;
 }
 
 static void hc_port_io(void *opaque, uint64_t off, bool is_write, uint64_t *val,

@@ -21,6 +21,7 @@
 struct fault_plan;
 struct kvm_vm;
 struct pci_bus;
+struct snap_origin;
 
 /* One entry of the device table; the same index as the guest's hv_dev_desc. */
 struct vm_device {
@@ -37,6 +38,7 @@ struct vm {
 	struct console console;
 	void *platform;     /* state of the legacy PC ports for Linux (x86/legacy.c), or NULL */
 	struct pci_bus *pci; /* bus 0: the PV devices' functions (pci/pci.h) */
+	struct snap_origin *origin; /* --restore: the kernel and cmdline the snapshot recorded */
 
 	struct hv_dev_desc desc[HV_BOOT_MAX_DEV]; /* what the guest may enumerate */
 	struct vm_device dev[HV_BOOT_MAX_DEV];

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cjson/cJSON.h"
+#include "core/cli.h"
 #include "core/util.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -44,11 +45,23 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* What the VM was booted from: the command line's, or a restored snapshot's record. */
+static const struct snap_origin *origin(const struct api *a, struct snap_origin *o)
+{
+	if (a->vm->origin)
+		return a->vm->origin;
+	snprintf(o->kernel, sizeof(o->kernel), "%s", a->cfg->kernel ? a->cfg->kernel : "");
+	snprintf(o->initrd, sizeof(o->initrd), "%s", a->cfg->initrd ? a->cfg->initrd : "");
+	snprintf(o->cmdline, sizeof(o->cmdline), "%s", a->cfg->cmdline);
+	return o;
+}
+
 void snap_api_create(struct api *a, const struct http_req *r, struct api_reply *out)
 {
 	cJSON *body = cJSON_ParseWithLength(r->body, r->content_length), *o;
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "path");
 	char path[4096], err[ERR_MAX];
+	struct snap_origin from;
 	struct snap_out files;
 	struct timespec t0;
 	int rc;
@@ -62,8 +75,6 @@ void snap_api_create(struct api *a, const struct http_req *r, struct api_reply *
 	cJSON_Delete(body);
 	if (vcpu_state(a->vcpu) != VCPU_PAUSED)
 		return api_error(out, 409, "The VM is not paused: PUT /actions pause first.");
-	if (a->vm->platform)
-		return api_error(out, 400, "Snapshots of Linux guests are not supported yet.");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (snap_out_open(&files, path, err, sizeof(err)))
 		return api_error(out, 400, err);
@@ -76,7 +87,7 @@ void snap_api_create(struct api *a, const struct http_req *r, struct api_reply *
 		snap_out_close(&files);
 		return api_error(out, 500, "The I/O thread has ended: no snapshot.");
 	}
-	rc = snap_create(a->vm, a->vcpu->kvm, &files, err, sizeof(err));
+	rc = snap_create(a->vm, a->vcpu->kvm, &files, origin(a, &from), err, sizeof(err));
 	snap_out_close(&files);
 	iothread_resume(&a->vm->io); /* the vCPU stays paused until PUT /actions resume */
 	if (rc)

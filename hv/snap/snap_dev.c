@@ -8,6 +8,8 @@
 #include "pv/pvblk_back.h"
 #include "pv/pvnet_back.h"
 #include "pv/pvq.h"
+#include "trap/trapblk_dev.h"
+#include "trap/trapnet_dev.h"
 #include "trap/uart.h"
 
 int snap_pvq_save(const struct pvq *q, struct snap_pvq_rec *r, uint32_t held)
@@ -184,4 +186,65 @@ int pvnet_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm)
 	for (i = 0; !rc && i < r.nr_held; i++)
 		pvnet_back_rx_repost(n, &r.held[i]);
 	return rc;
+}
+
+/* ---- the trap devices: their transport and their own register ---------------- */
+
+static int trap_save(const void *dev, uint32_t reg, void *rec, size_t cap, size_t *len)
+{
+	struct snap_trap_rec r = { .reg = reg };
+	int rc;
+
+	if (cap < sizeof(r))
+		return -ENOSPC;
+	/* The transport's lock is taken: the record is read as one moment of it. */
+	rc = trap_snap_save((struct trap_transport *)dev, &r.tr);
+	if (rc)
+		return rc;
+	memcpy(rec, &r, sizeof(r));
+	*len = sizeof(r);
+	return 0;
+}
+
+static int trap_load(void *dev, uint32_t *reg, const void *rec, size_t len)
+{
+	struct snap_trap_rec r;
+	int rc;
+
+	if (len != sizeof(r))
+		return -EINVAL;
+	memcpy(&r, rec, sizeof(r));
+	if (r.reserved)
+		return -EINVAL;
+	rc = trap_snap_load(dev, &r.tr);
+	if (!rc)
+		*reg = r.reg;
+	return rc;
+}
+
+int trapblk_snap_save(const void *dev, void *rec, size_t cap, size_t *len)
+{
+	return trap_save(dev, ((const struct trapblk_dev *)dev)->bytes, rec, cap, len);
+}
+
+int trapblk_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm)
+{
+	(void)kvm;
+	return trap_load(dev, &((struct trapblk_dev *)dev)->bytes, rec, len);
+}
+
+int trapnet_snap_save(const void *dev, void *rec, size_t cap, size_t *len)
+{
+	const struct trapnet_dev *t = dev;
+
+	/* Only a tap: the loop backend holds frames of its own that no record keeps. */
+	if (strcmp(t->net.ops->name, "tap"))
+		return -ENOTSUP;
+	return trap_save(dev, t->rx_frame, rec, cap, len);
+}
+
+int trapnet_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm)
+{
+	(void)kvm;
+	return trap_load(dev, &((struct trapnet_dev *)dev)->rx_frame, rec, len);
 }

@@ -12,6 +12,7 @@
 
 #include "hv_net.h"
 #include "hv_ring.h"
+#include "trap/trap_transport.h"
 
 struct kvm_vm;
 struct pvq;
@@ -65,5 +66,22 @@ _Static_assert(sizeof(struct snap_net_rec) == 408, "snapshot NIC record layout (
 
 int pvnet_snap_save(const void *dev, void *rec, size_t cap, size_t *len);
 int pvnet_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
+
+/*
+ * A trap device (--trap-disk, --trap-net on a tap): its transport's record,
+ * then the one register of its own the guest reads back (the disk's BYTES,
+ * the NIC's RX_FRAME).  The NIC's link follows the new tap, as a PV NIC's.
+ */
+struct snap_trap_rec {
+	struct trap_snap_rec tr;
+	uint32_t reg, reserved;
+};
+
+_Static_assert(sizeof(struct snap_trap_rec) == 160, "snapshot trap device record layout");
+
+int trapblk_snap_save(const void *dev, void *rec, size_t cap, size_t *len);
+int trapblk_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
+int trapnet_snap_save(const void *dev, void *rec, size_t cap, size_t *len);
+int trapnet_snap_load(void *dev, const void *rec, size_t len, struct kvm_vm *kvm);
 
 #endif

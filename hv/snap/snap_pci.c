@@ -14,7 +14,7 @@ void snap_pci_save(struct snap_writer *w, const struct pci_bus *b)
 		const struct pci_func *f = b->slot[s];
 		struct snap_pci_rec r;
 
-		if (!f || !f->has_msix)
+		if (!f)
 			continue;
 		memset(&r, 0, sizeof(r));
 		r.slot = s;
@@ -66,7 +66,7 @@ int snap_pci_load(const struct snap_reader *rd, struct pci_bus *b, char *err, si
 		const void *p;
 		size_t len;
 
-		if (!f || !f->has_msix)
+		if (!f)
 			continue;
 		p = snapr_find(rd, SNAP_SEC_PCI, s, &len);
 		if (!p || len != sizeof(r))

@@ -27,7 +27,7 @@ struct snap_pci_rec {
 
 _Static_assert(sizeof(struct snap_pci_rec) == 1296, "snapshot PCI record layout (docs/SNAPSHOT.md)");
 
-/* One section per function with MSI-X (the vCPU paused: the table is still). */
+/* One section per function, the host bridge too (the vCPU paused: the table is still). */
 void snap_pci_save(struct snap_writer *w, const struct pci_bus *b);
 /*
  * Puts every function back before the queues attach again (they route

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define SNAP_MAGIC "HVSNAP\r\n" /* 8 bytes; the CR LF catches text-mode mangling */
-#define SNAP_FORMAT_VERSION 2 /* 2: the PCI functions' records */
+#define SNAP_FORMAT_VERSION 3 /* 2: the PCI functions; 3: Linux (platform, origin), trap devices */
 #define SNAP_MAX_BYTES (16u << 20) /* a state file is KiBs; this bounds the reader */
 #define SNAP_MAX_SECTIONS 4096
 

@@ -36,7 +36,9 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "kvm/kvm.h"
+#include "pci/pci.h"
 #include "snap/snap_pci.h"
+#include "x86/legacy.h"
 
 #define SNAP_PAGE 4096u
 
@@ -150,7 +152,8 @@ static int write_ram(int fd, const struct guest_mem *gm)
 int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size_t errlen)
 {
 	struct snap_vm_rec vr = { vm->mem.size, vm->mem.low, vm->nr_dev, vm->nr_notify_ports,
-				  vm->mmio_next };
+				  vm->mmio_next, vm->platform ? SNAP_PLATFORM_PC : SNAP_PLATFORM_HV,
+				  vm->pci ? vm->pci->addr : 0 };
 	uint8_t buf[sizeof(struct snap_dev_rec) + SNAP_DEV_REC_MAX];
 	unsigned i;
 
@@ -177,20 +180,76 @@ int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size
 	}
 	if (vm->pci)
 		snap_pci_save(w, vm->pci);
+	if (vm->platform) {
+		struct legacy_rec lr;
+
+		legacy_save(vm, &lr);
+		snapw_add(w, SNAP_SEC_PLATFORM, 0, &lr, sizeof(lr));
+	}
 	snapw_add(w, SNAP_SEC_VM, 0, &vr, sizeof(vr));
 	return 0;
 }
 
-int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char *err,
-		size_t errlen)
+int snap_add_origin(struct snap_writer *w, const struct snap_origin *o)
+{
+	struct snap_origin_hdr h = { (uint32_t)strnlen(o->kernel, SNAP_ORIGIN_MAX - 1),
+				     (uint32_t)strnlen(o->initrd, SNAP_ORIGIN_MAX - 1),
+				     (uint32_t)strnlen(o->cmdline, SNAP_ORIGIN_MAX - 1), 0 };
+	uint8_t *buf = malloc(sizeof(h) + h.kernel_len + h.initrd_len + h.cmdline_len);
+	size_t n = sizeof(h);
+	int rc;
+
+	if (!buf)
+		return w->err = -ENOMEM;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + n, o->kernel, h.kernel_len), n += h.kernel_len;
+	memcpy(buf + n, o->initrd, h.initrd_len), n += h.initrd_len;
+	memcpy(buf + n, o->cmdline, h.cmdline_len), n += h.cmdline_len;
+	rc = snapw_add(w, SNAP_SEC_ORIGIN, 0, buf, n);
+	free(buf);
+	return rc;
+}
+
+/* One string of the origin record: below SNAP_ORIGIN_MAX, no NUL inside. */
+static int origin_string(char *dst, const uint8_t **p, uint32_t len)
+{
+	if (len >= SNAP_ORIGIN_MAX || memchr(*p, 0, len))
+		return -EINVAL;
+	memcpy(dst, *p, len);
+	dst[len] = '\0';
+	*p += len;
+	return 0;
+}
+
+int snap_read_origin(const struct snap_reader *r, struct snap_origin *o)
+{
+	struct snap_origin_hdr h;
+	const uint8_t *p;
+	size_t len;
+
+	p = snapr_find(r, SNAP_SEC_ORIGIN, 0, &len);
+	if (!p || len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, p, sizeof(h));
+	p += sizeof(h);
+	if (h.reserved || h.kernel_len >= SNAP_ORIGIN_MAX || h.initrd_len >= SNAP_ORIGIN_MAX ||
+	    h.cmdline_len >= SNAP_ORIGIN_MAX ||
+	    (uint64_t)h.kernel_len + h.initrd_len + h.cmdline_len != len - sizeof(h))
+		return -EINVAL;
+	if (origin_string(o->kernel, &p, h.kernel_len) ||
+	    origin_string(o->initrd, &p, h.initrd_len) ||
+	    origin_string(o->cmdline, &p, h.cmdline_len))
+		return -EINVAL;
+	return 0;
+}
+
+int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o,
+		const struct snap_origin *origin, char *err, size_t errlen)
 {
 	struct snap_writer w;
 	unsigned i;
 	int rc;
 
-	if (vm->platform)
-		return err_msg(-ENOTSUP, err, errlen,
-			       "snapshots of Linux guests (the PC platform) are not supported yet");
 	snapw_init(&w);
 	for (i = 0; i < ARRAY_SIZE(save_order); i++) {
 		void *p;
@@ -206,6 +265,8 @@ int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char 
 		free(p);
 	}
 	rc = snap_add_machine(&w, vm, err, errlen);
+	if (!rc)
+		snap_add_origin(&w, origin);
 	if (!rc) {
 		rc = snapw_finish(&w);
 		if (rc)
@@ -286,8 +347,14 @@ int snap_in_open(struct snap_in *s, const char *path, char *err, size_t errlen)
 	}
 	memcpy(&s->vm, p, sizeof(s->vm));
 	if (!s->vm.mem_size || s->vm.mem_size % 4096 || s->vm.mem_low > s->vm.mem_size ||
-	    s->vm.nr_dev > HV_BOOT_MAX_DEV) {
+	    s->vm.nr_dev > HV_BOOT_MAX_DEV || s->vm.platform > SNAP_PLATFORM_PC) {
 		rc = err_msg(-EINVAL, e, sizeof(e), "corrupted snapshot (bad VM record)");
+		goto bad;
+	}
+	s->origin = malloc(sizeof(*s->origin));
+	if (!s->origin || snap_read_origin(&s->r, s->origin)) {
+		rc = err_msg(s->origin ? -EINVAL : -ENOMEM, e, sizeof(e), "%s",
+			     s->origin ? "corrupted snapshot (bad origin record)" : "out of memory");
 		goto bad;
 	}
 	snprintf(mem, sizeof(mem), "%s%s", path, SNAP_MEM_SUFFIX);
@@ -311,6 +378,7 @@ bad:
 void snap_in_close(struct snap_in *s)
 {
 	free(s->file);
+	free(s->origin);
 	if (s->mem_fd >= 0)
 		close(s->mem_fd);
 	memset(s, 0, sizeof(*s));
@@ -409,13 +477,44 @@ int snap_restore_kvm(const struct snap_in *s, struct kvm_vm *k, char *err, size_
 	return 0;
 }
 
+/*
+ * A Linux guest's ports, as its boot adds them (guest_boot_finish), with
+ * their record; hv's own kernel has none, and a record for it is refused.
+ */
+static int restore_platform(const struct snap_in *s, struct vm *vm, char *err, size_t errlen)
+{
+	struct legacy_rec lr;
+	const void *p;
+	size_t len;
+	int rc;
+
+	p = snapr_find(&s->r, SNAP_SEC_PLATFORM, 0, &len);
+	if (s->vm.platform == SNAP_PLATFORM_HV)
+		return p ? err_msg(-EINVAL, err, errlen, "corrupted snapshot (a platform record "
+				   "for hv's kernel)") : 0;
+	if (!p || len != sizeof(lr))
+		return err_msg(-EINVAL, err, errlen, "corrupted snapshot (no platform record)");
+	memcpy(&lr, p, sizeof(lr));
+	rc = vm->platform ? 0 : legacy_add(vm);
+	if (rc)
+		return err_msg(rc, err, errlen, "legacy ports: %s", strerror(-rc));
+	if (legacy_load(vm, &lr))
+		return err_msg(-EINVAL, err, errlen, "corrupted snapshot (bad platform record)");
+	return 0;
+}
+
 int snap_restore_devices(const struct snap_in *s, struct vm *vm, char *err, size_t errlen)
 {
 	unsigned i;
 
-	/* Before the queues attach: they route their MSI-X entries from the table. */
-	if (vm->pci && snap_pci_load(&s->r, vm->pci, err, errlen))
+	if (restore_platform(s, vm, err, errlen))
 		return -EINVAL;
+	/* Before the queues attach: they route their MSI-X entries from the table. */
+	if (vm->pci) {
+		if (snap_pci_load(&s->r, vm->pci, err, errlen))
+			return -EINVAL;
+		vm->pci->addr = s->vm.pci_addr;
+	}
 
 	for (i = 0; i < vm->nr_dev; i++) {
 		const struct vm_device *d = &vm->dev[i];
@@ -436,5 +535,10 @@ int snap_restore_devices(const struct snap_in *s, struct vm *vm, char *err, size
 	}
 	vm->nr_notify_ports = s->vm.nr_notify_ports;
 	vm->mmio_next = s->vm.mmio_next;
+	if (s->origin && !vm->origin) {
+		vm->origin = malloc(sizeof(*vm->origin));
+		if (vm->origin)
+			memcpy(vm->origin, s->origin, sizeof(*vm->origin));
+	}
 	return 0;
 }

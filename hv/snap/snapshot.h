@@ -22,6 +22,14 @@ struct kvm_vm;
 enum {
 	SNAP_SEC_VM = 0x100,     /* struct snap_vm_rec */
 	SNAP_SEC_DEVICE = 0x101, /* inst: the device's table index; struct snap_dev_rec + its record */
+	SNAP_SEC_PLATFORM = 0x103, /* SNAP_PLATFORM_PC only: struct legacy_rec (x86/legacy.h) */
+	SNAP_SEC_ORIGIN = 0x104, /* struct snap_origin_hdr + the kernel, initrd, cmdline strings */
+};
+
+/* What the guest runs on (the VM record's platform): decides the ports and the run loop. */
+enum {
+	SNAP_PLATFORM_HV = 0, /* hv's own kernel: hypercalls, no legacy ports */
+	SNAP_PLATFORM_PC = 1, /* Linux: the PC's legacy ports, the poweroff watch, console input */
 };
 
 #define SNAP_MEM_SUFFIX ".mem"
@@ -33,6 +41,22 @@ struct snap_vm_rec {
 	uint32_t nr_dev;    /* SNAP_SEC_DEVICE sections, 0 .. nr_dev - 1 */
 	uint32_t nr_notify_ports;
 	uint64_t mmio_next;
+	uint32_t platform;  /* SNAP_PLATFORM_* */
+	uint32_t pci_addr;  /* the PCI address register (0xCF8) as the guest last wrote it */
+};
+
+/*
+ * What the VM was booted from, for GET /vm after a restore: the lengths of
+ * three strings (no NUL) that follow, each below SNAP_ORIGIN_MAX.
+ */
+#define SNAP_ORIGIN_MAX 4096
+struct snap_origin_hdr {
+	uint32_t kernel_len, initrd_len, cmdline_len, reserved;
+};
+
+/* The same, as hv keeps it: NUL-terminated ("" for no initrd). */
+struct snap_origin {
+	char kernel[SNAP_ORIGIN_MAX], initrd[SNAP_ORIGIN_MAX], cmdline[SNAP_ORIGIN_MAX];
 };
 
 struct snap_dev_rec {
@@ -42,8 +66,9 @@ struct snap_dev_rec {
 	struct hv_dev_desc desc;  /* what the guest enumerated */
 };
 
-/* The file's layout (docs/SNAPSHOT.md): these sizes are part of format version 1. */
-_Static_assert(sizeof(struct snap_vm_rec) == 32, "snapshot VM record layout");
+/* The file's layout (docs/SNAPSHOT.md): these sizes are part of format version 3. */
+_Static_assert(sizeof(struct snap_vm_rec) == 40, "snapshot VM record layout");
+_Static_assert(sizeof(struct snap_origin_hdr) == 16, "snapshot origin record layout");
 _Static_assert(sizeof(struct snap_dev_rec) == 80, "snapshot device record layout");
 
 /* How snap_out_open opens both files (openat): the one way the API thread may open. */
@@ -62,16 +87,27 @@ void snap_out_close(struct snap_out *o);
  * Writes the snapshot of a VM whose vCPU is out of KVM_RUN (after one that
  * returned EINTR, so pending port and MMIO completions are in) and whose
  * I/O thread is quiesced (or stopped) with every request drained.  The order of reads is
- * KVM's (snapshot.c).  0, or -errno and one line in err.
+ * KVM's (snapshot.c).  origin: what the VM was booted from (recorded for
+ * GET /vm after a restore).  0, or -errno and one line in err.
  */
-int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o, char *err,
-		size_t errlen);
+int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o,
+		const struct snap_origin *origin, char *err, size_t errlen);
 
 /*
- * The machine's own sections: each device's (its kind's save) and the VM
- * record; every kind must have save.  0, or -errno and one line in err.
+ * The machine's own sections: each device's (its kind's save), the
+ * platform's ports (a Linux guest) and the VM record; every kind must have
+ * save.  0, or -errno and one line in err.
  */
 int snap_add_machine(struct snap_writer *w, const struct vm *vm, char *err, size_t errlen);
+
+/* The origin section for o; 0 or the writer's error. */
+int snap_add_origin(struct snap_writer *w, const struct snap_origin *o);
+
+/*
+ * The snapshot's origin section in o; 0, or -EINVAL (no section, or a bad
+ * one).  A state file without one is refused by snap_in_open.
+ */
+int snap_read_origin(const struct snap_reader *r, struct snap_origin *o);
 
 /* A snapshot being restored: the checked state file and the RAM file. */
 struct snap_in {
@@ -79,6 +115,7 @@ struct snap_in {
 	size_t len;
 	struct snap_reader r;
 	struct snap_vm_rec vm;
+	struct snap_origin *origin; /* snap_in_open read it */
 	int mem_fd;
 };
 
@@ -103,7 +140,11 @@ int snap_check_devices(const struct snap_in *s, const struct vm *vm, char *err, 
 /* The VM's and vCPU's KVM state, in KVM's order (snapshot.c); 0, or -errno and err. */
 int snap_restore_kvm(const struct snap_in *s, struct kvm_vm *k, char *err, size_t errlen);
 
-/* Once the devices are wired into KVM: each device's record (queues attach again). */
+/*
+ * Once the devices are wired into KVM: the platform (a Linux guest's legacy
+ * ports, added here as its boot would, with their record), the PCI bus,
+ * each device's record (queues attach again), and vm->origin.
+ */
 int snap_restore_devices(const struct snap_in *s, struct vm *vm, char *err, size_t errlen);
 
 #endif

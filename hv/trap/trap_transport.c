@@ -234,6 +234,79 @@ static void fault_raise(struct fault_irq *fi)
 	pthread_mutex_unlock(&tr->lock);
 }
 
+/* ---- snapshots ---------------------------------------------------------------------- */
+
+/*
+ * The fields a snapshot keeps, in the table's order: the RW registers, then
+ * the latches (a command's latch is 32 bits).  Copies them to out, or sets
+ * them from in (either may be NULL); the count.
+ */
+static unsigned snap_fields(struct trap_transport *tr, uint64_t *out, const uint64_t *in)
+{
+	const struct trap_ops *ops = tr->ops;
+	unsigned n = 0, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (const struct trap_reg *r = ops->regs; r < ops->regs + ops->nr_regs; r++) {
+			size_t off = pass ? r->latch : r->arg;
+			bool wide = r->wide && r->kind != TRAP_REG_CMD;
+
+			if (pass ? !r->latch : r->kind != TRAP_REG_RW)
+				continue;
+			if (in && n < TRAP_SNAP_FIELDS && wide)
+				*(uint64_t *)field(tr, off) = in[n];
+			else if (in && n < TRAP_SNAP_FIELDS)
+				*(uint32_t *)field(tr, off) = (uint32_t)in[n];
+			else if (out && n < TRAP_SNAP_FIELDS)
+				out[n] = wide ? *(const uint64_t *)field(tr, off)
+					      : *(const uint32_t *)field(tr, off);
+			n++;
+		}
+	return n;
+}
+
+int trap_snap_save(struct trap_transport *tr, struct trap_snap_rec *r)
+{
+	unsigned c;
+
+	memset(r, 0, sizeof(*r));
+	if (snap_fields(tr, NULL, NULL) > TRAP_SNAP_FIELDS)
+		return -ENOSPC;
+	pthread_mutex_lock(&tr->lock);
+	r->isr = tr->isr, r->ier = tr->ier;
+	for (c = 0; c < tr->nr_chan; c++) {
+		r->status[c] = tr->status[c];
+		if (tr->status[c] & TRAP_ST_BUSY)
+			r->rerun |= 1u << c;
+	}
+	r->nr_fields = snap_fields(tr, r->field, NULL);
+	pthread_mutex_unlock(&tr->lock);
+	return 0;
+}
+
+int trap_snap_load(struct trap_transport *tr, const struct trap_snap_rec *r)
+{
+	unsigned c;
+
+	if ((r->isr | r->ier) & ~tr->ops->int_mask || r->rerun >> tr->nr_chan ||
+	    r->nr_fields != snap_fields(tr, NULL, NULL))
+		return -EINVAL;
+	for (c = 0; c < TRAP_MAX_CHAN; c++)
+		if (c < tr->nr_chan ? !!(r->status[c] & TRAP_ST_BUSY) != !!(r->rerun & 1u << c)
+				    : r->status[c] != 0)
+			return -EINVAL;
+	pthread_mutex_lock(&tr->lock);
+	tr->isr = r->isr, tr->ier = r->ier;
+	memcpy(tr->status, r->status, sizeof(tr->status));
+	snap_fields(tr, NULL, r->field);
+	tr->pending = r->rerun;
+	pthread_mutex_unlock(&tr->lock);
+	/* As the vCPU's write of the command register would: the I/O thread takes it once up. */
+	if (r->rerun && eventfd_write(tr->src.fd, 1) < 0)
+		return -errno;
+	return 0;
+}
+
 /* ---- the device kind's hooks -------------------------------------------------------- */
 
 static int init(struct trap_transport *tr, const struct device_kind *kind,

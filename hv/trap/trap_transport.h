@@ -168,6 +168,34 @@ void trap_finish(struct trap_transport *tr, unsigned chan, uint32_t result, uint
 /* Sets ISR bits and raises the MSI for those IER enables (a link change). */
 void trap_raise(struct trap_transport *tr, uint32_t bits);
 
+/*
+ * A trap device's transport in a snapshot (docs/SNAPSHOT.md): interrupt
+ * status and enables, each channel's status, the guest-written registers
+ * and the operands latched for the I/O thread.  Saved once the I/O thread
+ * is quiesced, when a channel still busy has a command the I/O thread has
+ * not taken, or a receive waiting for a frame that no request in flight
+ * holds: either runs again from its latched operands after a restore.
+ */
+#define TRAP_SNAP_FIELDS 16
+struct trap_snap_rec {
+	uint32_t isr, ier;
+	uint32_t status[TRAP_MAX_CHAN];
+	uint32_t rerun;     /* bit c: channel c's latched command runs again on restore */
+	uint32_t nr_fields; /* the RW registers, then the latches, in the table's order */
+	uint64_t field[TRAP_SNAP_FIELDS];
+};
+
+_Static_assert(sizeof(struct trap_snap_rec) == 152, "snapshot trap record layout");
+
+/* Fills r; 0, or -ENOSPC for a device with more fields than a record holds. */
+int trap_snap_save(struct trap_transport *tr, struct trap_snap_rec *r);
+/*
+ * Puts r back (it is input: bits the device has not, a busy channel that
+ * would not run again, another number of fields are -EINVAL) and signals
+ * the I/O thread for each channel to run again.  0 or -errno.
+ */
+int trap_snap_load(struct trap_transport *tr, const struct trap_snap_rec *r);
+
 /* What every trap device kind takes from the transport (device.h): its hooks. */
 int trap_wire(void *dev, struct kvm_vm *kvm);
 void trap_describe(FILE *f, const void *dev);

@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "fault/fault.h"
+#include "snap/snap_dev.h"
 #include "io/qlimit.h"
 
 _Static_assert(offsetof(struct trapblk_dev, tr) == 0, "the device pointer is the transport's");
@@ -267,4 +268,6 @@ const struct device_kind trapblk_dev_kind = {
 	.check = check_arg,
 	.add = add,
 	TRAP_KIND_HOOKS,
+	.save = trapblk_snap_save, /* snap/snap_dev.c */
+	.load = trapblk_snap_load,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "snap/snap_dev.h"
 #include "core/vm.h"
 #include "trace/trace.h"
 
@@ -297,4 +298,6 @@ const struct device_kind trapnet_dev_kind = {
 	.add = add,
 	.update_desc = update_desc,
 	TRAP_KIND_HOOKS,
+	.save = trapnet_snap_save, /* snap/snap_dev.c */
+	.load = trapnet_snap_load,
 };

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/vm.h"
 #include "x86/cmos.h"
@@ -32,5 +33,30 @@ int legacy_add(struct vm *vm)
 		return rc;
 	}
 	vm->platform = l;
+	return 0;
+}
+
+void legacy_save(const struct vm *vm, struct legacy_rec *r)
+{
+	const struct legacy *l = vm->platform;
+
+	memset(r, 0, sizeof(*r));
+	r->kbd_ctr = l->kbd.ctr, r->kbd_out = l->kbd.out, r->kbd_out_full = l->kbd.out_full;
+	r->kbd_pending = l->kbd.pending;
+	r->cmos_index = l->rtc.index;
+	memcpy(r->cmos_ram, l->rtc.ram, sizeof(r->cmos_ram));
+}
+
+int legacy_load(struct vm *vm, const struct legacy_rec *r)
+{
+	struct legacy *l = vm->platform;
+
+	/* What the ports' own paths can set: an index below 128, a flag, no other bytes. */
+	if (r->cmos_index > 0x7f || r->kbd_out_full > 1 || r->pad[0] || r->pad[1] || r->pad[2])
+		return -EINVAL;
+	l->kbd.ctr = r->kbd_ctr, l->kbd.out = r->kbd_out, l->kbd.out_full = r->kbd_out_full;
+	l->kbd.pending = r->kbd_pending;
+	l->rtc.index = r->cmos_index;
+	memcpy(l->rtc.ram, r->cmos_ram, sizeof(l->rtc.ram));
 	return 0;
 }

@@ -11,6 +11,12 @@
 #     the guest and from the image on the host); the NIC in a namespace this
 #     file creates: ping both ways, iperf both ways, busybox httpd fetched
 #     with curl, ip -s link counters, the tap set down and up.
+# On hv the guest boots once, with its disks and NIC, to a shell on its
+# console, and is snapshotted there (docs/SNAPSHOT.md); both runs of the
+# tests restore that snapshot (each after a copy of the images as they were
+# then, but for the file system run 2 checks) and feed the shell one line that runs
+# a script the initramfs carries, instead of booting again.
+. tests/integration/snap-lib.sh
 LP_VMLINUX=build/testvm/vmlinux
 LP_INITRD=build/peers/initramfs.cpio.gz
 LP_ARGS="console=ttyS0 panic=-1 rootfstype=ramfs loglevel=${LP_LOGLEVEL:-4}" # 7: every kernel message
@@ -22,8 +28,9 @@ lp_cleanup() { ip netns del "$LP_NS" 2>/dev/null; [ -n "${LP_IPERF:-}" ] && kill
 trap 'lp_cleanup; rm -rf "$TMP"' EXIT
 
 # lp_initrd NAME MODULE...: $TMP/NAME.cpio.gz, the peer initramfs with /init
-# and /test.sh (standard input) appended: the kernel unpacks both, the later
-# wins.  /init loads only the MODULEs (of /modules/order: the rest is the
+# and /test.sh (standard input) appended (and the folder $LP_TESTS as
+# /tests, if set): the kernel unpacks both, the later wins.  /init loads
+# only the MODULEs (of /modules/order: the rest is the
 # bench's virtio, AHCI and e1000, seconds of a slow boot for nothing here).
 lp_initrd() {
 	local name=$1 d=$TMP/$1.root
@@ -50,6 +57,7 @@ poweroff -f
 INIT
 	cat >"$d/test.sh"
 	chmod 755 "$d/init"
+	[ -z "${LP_TESTS:-}" ] || cp -r "$LP_TESTS" "$d/tests"
 	{
 		cat "$LP_INITRD"
 		(cd "$d" && find . | LC_ALL=C sort | busybox cpio -o -H newc 2>/dev/null | gzip -1)
@@ -104,8 +112,10 @@ truncate -s 64M "$TMP/lp-fio.img"
 head -c $((8 << 20)) /dev/urandom >"$TMP/lp-ro.img"
 ro_sha=$(sha "$TMP/lp-ro.img")
 
-# Boot 1: hvblk0 ext4, hvblk1 read-only, hvblk2 raw for fio; eth0 on tap0.
-lp_initrd hv-a $LP_EXT4 hv_pv <<'SH'
+# Run 1: hvblk0 ext4, hvblk1 read-only, hvblk2 raw for fio; eth0 on tap0.
+LP_TESTS=$TMP/lp-tests
+mkdir -p "$LP_TESTS"
+cat >"$LP_TESTS/hv-a.sh" <<'SH'
 echo "@@disks $(ls /sys/class/block | grep hvblk | tr '\n' ' ')"
 # Unloading and reloading while idle: queues detached, attached anew.
 h1=$(dd if=/dev/hvblk1 bs=64k count=32 2>/dev/null | sha256sum | cut -c1-64)
@@ -163,8 +173,35 @@ dmesg | grep -e hv_ -e hvblk -e eth0 | sed 's/^/@@dmesg /'
 echo "@@guest-dmesg-errors $(dmesg | grep -c -e 'hvblk.*error' -e 'not in flight' -e 'not posted' -e 'broken')"
 reboot -f
 SH
-"${LX[@]}" timeout -k 5 300 "$HV" run --verbose --mem 768M --disk "$TMP/lp-fs.img" --disk "$TMP/lp-ro.img,ro" \
-	--disk "$TMP/lp-fio.img" --net tap:tap0 --initrd "$TMP/hv-a.cpio.gz" "$LP_VMLINUX" -- $LP_ARGS \
+# Run 2: the same image after the reset: the journal replayed by a mount,
+# unmounted, fsck.ext4 -n clean, the files as run 1 wrote them.  The guest
+# is the snapshot's, which read hvblk0 before run 1 wrote it: its cached
+# blocks of it are dropped first (a disk's contents are not in a snapshot).
+cat >"$LP_TESTS/hv-b.sh" <<'SH'
+echo 3 >/proc/sys/vm/drop_caches
+mount -t ext4 /dev/hvblk0 /mnt && echo "@@mount ok"
+for f in f1 d/f2 d/f3; do echo "@@sha $f $(sha256sum /mnt/$f | cut -c1-64)"; done
+umount /mnt && echo "@@umount ok"
+fsck.ext4 -n /dev/hvblk0 >/tmp/fsck.txt 2>&1
+echo "@@fsck rc=$?"
+SH
+
+# The one boot: the modules loaded, a shell on the console, snapshotted there.
+lp_initrd hv $LP_EXT4 hv_pv <<'SH'
+echo "@@disks $(ls /sys/class/block | grep hvblk | tr '\n' ' ')"
+sh
+SH
+LP_DEVS=(--disk "$TMP/lp-fs.img" --disk "$TMP/lp-ro.img,ro" --disk "$TMP/lp-fio.img" --net tap:tap0)
+LP_SNAP=$TMP/lp.snap
+LX_SNAP_PAUSED='cp "$TMP/lp-fio.img" "$TMP/lp-fio-0.img"'
+SNAP_NS=$LP_NS lx_snapshot linux-pv-boot 300 "$LP_SNAP" '^@@up' --verbose --mem 768M "${LP_DEVS[@]}" \
+	--initrd "$TMP/hv.cpio.gz" "$LP_VMLINUX" -- $LP_ARGS
+LX_SNAP_PAUSED=
+expect linux-pv-boot 0 '@@up' out '@@disks hvblk0 hvblk1 hvblk2' out '@@ready 42' out 'PVH entry' err \
+	'"state":"paused"\}$' api '^\{"state":"exiting"\}$' api
+
+echo '. /tests/hv-a.sh </dev/null' >"$TMP/lp-a.in"
+"${LX[@]}" timeout -k 5 300 "$HV" run --verbose "${LP_DEVS[@]}" --restore "$LP_SNAP" <"$TMP/lp-a.in" \
 	>"$TMP/linux-pv-hv.out" 2>"$TMP/linux-pv-hv.err" &
 lp_hv=$!
 for _ in $(seq 2800); do
@@ -204,7 +241,7 @@ else
 fi
 wait $lp_hv
 RC=$?
-expect linux-pv-hv 123 '@@up' out '@@disks hvblk0 hvblk1 hvblk2' out
+expect linux-pv-hv 123 '@@disks hvblk0 hvblk1 hvblk2' out
 check linux-pv-reload "$TMP/linux-pv-hv.out" '@@rmmod ok' '@@after-rmmod 0 0' '@@insmod ok' \
 	'@@reload-read same'
 lp_is linux-pv-hv reload-clean reload-errors 0
@@ -235,17 +272,12 @@ read -r txb txp txe txd <<<"$(lp_val linux-pv-hv tx-stats)"
 		"tx bytes $txb packets $txp errors $txe dropped $txd"
 lp_is linux-pv-hv no-driver-errors guest-dmesg-errors 0
 
-# Boot 2: the same image after the reset: the journal replayed by a mount,
-# unmounted, fsck.ext4 -n clean, the files as boot 1 wrote them.
-lp_initrd hv-b $LP_EXT4 hv_pv <<'SH'
-mount -t ext4 /dev/hvblk0 /mnt && echo "@@mount ok"
-for f in f1 d/f2 d/f3; do echo "@@sha $f $(sha256sum /mnt/$f | cut -c1-64)"; done
-umount /mnt && echo "@@umount ok"
-fsck.ext4 -n /dev/hvblk0 >/tmp/fsck.txt 2>&1
-echo "@@fsck rc=$?"
-SH
-run linux-pv-hv2 240 "$HV" run --mem 768M --disk "$TMP/lp-fs.img" --initrd "$TMP/hv-b.cpio.gz" \
-	"$LP_VMLINUX" -- $LP_ARGS
+# The images as they were at the snapshot, but for run 1's file system.
+cp "$TMP/lp-fio-0.img" "$TMP/lp-fio.img"
+printf '. /tests/hv-b.sh </dev/null\npoweroff -f\n' >"$TMP/lp-b.in"
+"${LX[@]}" timeout -k 5 240 "$HV" run "${LP_DEVS[@]}" --restore "$LP_SNAP" <"$TMP/lp-b.in" \
+	>"$TMP/linux-pv-hv2.out" 2>"$TMP/linux-pv-hv2.err"
+RC=$?
 expect linux-pv-hv2 0 '@@mount ok' out '@@umount ok' out
 lp_is linux-pv-hv2 fsck-clean fsck rc=0
 for f in f1 d/f2 d/f3; do

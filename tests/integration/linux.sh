@@ -2,6 +2,11 @@
 # (build/testvm/vmlinux) and the 64-bit boot protocol (build/linux/bzImage),
 # a busybox shell fed on standard input, the platform seen from inside, the
 # clean ends (poweroff 0, reboot and panic=-1 123), and the inputs hv refuses.
+# The PVH boot is also snapshotted at its shell prompt (docs/SNAPSHOT.md):
+# the tests that need a running shell, not a boot, restore it instead of
+# booting again (50-80 s each in the test host VM), and the restores are
+# checked themselves: twice to the same output, GET /vm, the poweroff watch.
+. tests/integration/snap-lib.sh
 LX_VMLINUX=build/testvm/vmlinux
 LX_BZIMAGE=build/linux/bzImage
 LX_INITRD=build/linux/initramfs.cpio.gz
@@ -52,14 +57,41 @@ for f in "$LX_VMLINUX" "$LX_BZIMAGE" "$LX_INITRD"; do
 	[ -s "$f" ] || { fail linux-images "$f missing: make $LX_INITRD"; return 0 2>/dev/null || exit 1; }
 done
 
-# PVH: boot to the shell, the platform from inside, poweroff ends hv with 0.
+# PVH: boot to the shell, snapshotted there (the VM then shut down); the
+# platform from inside a restore of it, poweroff ends hv with 0.
+LX_SNAP=$TMP/lx.snap
+lx_snapshot linux-pvh-boot 240 "$LX_SNAP" '^@@hv-linux-init' --verbose --mem 256M \
+	--initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
+expect linux-pvh-boot 0 '@@hv-linux-init' out '@@ready 42' out 'PVH entry' err \
+	'"state":"paused"\}$' api '^\{"state":"exiting"\}$' api
 lx_script "poweroff -f" >"$TMP/pvh.in"
-lx_run linux-pvh 240 "$TMP/pvh.in" --verbose --mem 256M --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
-expect linux-pvh 0 '@@hv-linux-init' out '@@sum 42' out 'PVH entry' err \
-	'guest powered off' err
+lx_run linux-pvh 120 "$TMP/pvh.in" --verbose --restore "$LX_SNAP"
+expect linux-pvh 0 '@@sum 42' out 'restore phases' err 'guest powered off' err
 check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@ttyS0 y1' \
 	'@@clocksource kvm-clock'
 lx_memcheck linux-pvh $((256 * 1024))
+# Twice from one snapshot: the same answers (the guest's own, not the echo).
+lx_run linux-pvh-again 120 "$TMP/pvh.in" --restore "$LX_SNAP"
+expect linux-pvh-again 0 '@@sum 42' out
+grep -a '^@@' "$TMP/linux-pvh.out" | tr -d '\r' >"$TMP/lx-answers-1"
+grep -a '^@@' "$TMP/linux-pvh-again.out" | tr -d '\r' >"$TMP/lx-answers-2"
+[ -s "$TMP/lx-answers-1" ] && cmp -s "$TMP/lx-answers-1" "$TMP/lx-answers-2" &&
+	pass linux-restores-agree || fail linux-restores-agree "$(diff "$TMP/lx-answers-1" \
+	"$TMP/lx-answers-2" | head -4 | tr '\n' '|')"
+# GET /vm of a restored Linux: the kernel and cmdline its snapshot recorded.
+rm -f "$TMP/lx-vm.in" && mkfifo "$TMP/lx-vm.in"
+timeout -k 5 120 "$HV" run --api-sock "$TMP/lx-vm.sock" --restore "$LX_SNAP" <"$TMP/lx-vm.in" \
+	>"$TMP/linux-restore-vm.out" 2>"$TMP/linux-restore-vm.err" &
+pid=$!
+exec 8>"$TMP/lx-vm.in"
+api_up "$TMP/lx-vm.sock"
+"$HV" ctl "$TMP/lx-vm.sock" vm >"$TMP/linux-restore-vm.api" 2>&1
+echo 'echo "@@after-get $((1 + 1))"; poweroff -f' >&8
+wait $pid
+RC=$?
+exec 8>&-
+expect linux-restore-vm 0 '"kernel":"'"$LX_VMLINUX"'","restore":"'"$LX_SNAP"'","initrd":"'"$LX_INITRD"'","cmdline":"'"$LX_ARGS"'"' api \
+	'"mem_bytes":268435456' api '@@after-get 2' out
 
 # PCI: a PV disk and a PV NIC are functions on bus 0 behind hv's host bridge
 # (configuration mechanism #1, no firmware tables); Linux keeps each BAR 0
@@ -93,8 +125,9 @@ check linux-bzimage-platform "$TMP/linux-bzimage.out" '@@kvmclock y1' '@@ioapic 
 lx_memcheck linux-bzimage $((4 * 1024 * 1024))
 
 # A panic with panic=-1 resets: status 123, at once rather than at --timeout.
+# (From the snapshot: the panic path, not the boot, is what this checks.)
 printf 'echo c > /proc/sysrq-trigger\n' >"$TMP/panic.in"
-lx_run linux-panic 240 "$TMP/panic.in" --timeout 200 --mem 128M --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
+lx_run linux-panic 120 "$TMP/panic.in" --timeout 100 --restore "$LX_SNAP"
 expect linux-panic 123 'Kernel panic' out 'status 123' err
 
 # On a terminal (script(1) gives hv one): raw mode while the guest runs,
@@ -111,8 +144,9 @@ lx_pty() { # COMMAND: runs the shell COMMAND on a pseudo-terminal
 		mount --bind /dev/pts/ptmx /dev/ptmx && exec script -qec "$1" /dev/null' sh "$1"
 }
 printf '\001x' >"$TMP/quit.in"
-timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"$HV run --mem 128M --initrd $LX_INITRD \
-	$LX_VMLINUX -- $LX_ARGS; echo hv-status=\\\$?; stty -a\"" <"$TMP/quit.in" \
+# (From the snapshot: a restored Linux reads the console as a booted one.)
+timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"$HV run --restore $LX_SNAP; \
+	echo hv-status=\\\$?; stty -a\"" <"$TMP/quit.in" \
 	>"$TMP/linux-quit-key.out" 2>&1
 RC=$?
 touch "$TMP/linux-quit-key.err"

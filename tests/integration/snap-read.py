@@ -25,7 +25,7 @@ def main():
     path = sys.argv[1]
     data = open(path, "rb").read()
     magic, fmt, abi, total, nsec, hlen = struct.unpack_from("<8sIIQII", data, 0)
-    if magic != b"HVSNAP\r\n" or fmt != 2 or hlen != 32 or total != len(data):
+    if magic != b"HVSNAP\r\n" or fmt != 3 or hlen != 32 or total != len(data):
         sys.exit("header not as documented: %r %d %d %d/%d" % (magic, fmt, hlen, total, len(data)))
     crc, end = struct.unpack_from("<II", data, len(data) - 8)
     if end != 0x444E4553 or crc != crc32c(data[:-8]):

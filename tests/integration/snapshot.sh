@@ -8,26 +8,7 @@
 S=$TMP/snap
 mkdir -p "$S"
 
-# api_up SOCK: waits (10 s at most) until hv answers on its control socket.
-api_up() {
-	local i
-	for i in $(seq 100); do
-		curl -s -m 2 --unix-socket "$1" -o /dev/null http://hv/vm && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# api_act SOCK ACTION, api_snap SOCK PATH: PUT /actions and PUT
-# /snapshot/create on hv's socket, each reply on a line of its own.
-api_act() {
-	curl -sS -m 10 --unix-socket "$1" -X PUT -d "{\"action_type\": \"$2\"}" http://hv/actions
-	echo
-}
-api_snap() {
-	curl -sS -m 60 --unix-socket "$1" -X PUT -d "{\"path\": \"$2\"}" http://hv/snapshot/create
-	echo
-}
+. tests/integration/snap-lib.sh # api_up, api_act, api_snap
 
 # snap_at NAME WHEN PATH THEN HV-RUN-ARGS...: runs hv run with a control
 # socket; when the socket is up and then WHEN has passed (MS milliseconds, or
@@ -136,7 +117,7 @@ expect snap-api 0 '^\{"error":"The VM is not paused: PUT /actions pause first."\
 	'^\{"state":"running"\}$' replies "^snapcount 1/" out
 [ -e "$S/nope" ] && fail snap-api-no-file "a refused create made $S/nope" || pass snap-api-no-file
 
-# GET /vm on a restored VM says where it came from; its RAM is the snapshot's.
+# GET /vm on a restored VM: the kernel and cmdline the snapshot recorded, the RAM its own.
 sock=$TMP/snap-vm.sock
 timeout -k 5 100 "$HV" run --api-sock "$sock" --timeout 90 --mem 16M --restore "$S/long" \
 	>"$TMP/snap-vm.out" 2>"$TMP/snap-vm.err" &
@@ -149,7 +130,7 @@ api_up "$sock"
 } >"$TMP/snap-vm.replies" 2>&1
 wait "$pid"
 RC=$?
-expect snap-vm 0 '"kernel":"restored from '"$S/long"'","restore":"'"$S/long"'"' replies \
+expect snap-vm 0 '"kernel":"'"$KERNEL"'","restore":"'"$S/long"'","initrd":null,"cmdline":"snapcount 100000 8"' replies \
 	'"mem_bytes":67108864,' replies '^\{"state":"exiting"\}$' replies
 
 # ---- refused: one line, status 2 --------------------------------------------------
@@ -172,7 +153,7 @@ one_line snap-corrupted
 cp "$S/count" "$S/v2"; cp "$S/count.mem" "$S/v2.mem"
 printf '\001' | dd of="$S/v2" bs=1 seek=8 conv=notrunc status=none # the format version
 run snap-other-version 30 "$HV" run --timeout 20 --restore "$S/v2"
-expect snap-other-version 2 "^hv: --restore .*: snapshot format version 1, this hv reads version 2" err
+expect snap-other-version 2 "^hv: --restore .*: snapshot format version 1, this hv reads version 3" err
 one_line snap-other-version
 
 cp "$KERNEL" "$S/elf"; cp "$S/count.mem" "$S/elf.mem"
@@ -186,22 +167,42 @@ expect snap-device-mismatch 2 "^hv: --restore .*: the snapshot has 1 devices, th
 one_line snap-device-mismatch
 
 # ---- blkverify: a snapshot with the disk's queue busy ---------------------------
+# blk_snap NAME SNAP IMG OPTION DEV ROUNDS DEPTH: blkverify DEV (OPTION IMG)
+# snapshotted to SNAP 500 ms in, mid-run; the VM resumes in the same hv and
+# finishes with every byte right.  Copies of the image taken while it was
+# paused, IMG.1 and IMG.2, are the disks blk_restores gives the restores.
+blk_snap() {
+	local name=$1 snap=$2 img=$3 opt=$4 dev=$5 rounds=$6 depth=$7
+	SNAP_PAUSED="cp '$img' '$img.1'; cp '$img' '$img.2'"
+	snap_at "$name" 500 "$snap" resume --timeout 180 --mem 128M "$opt" "$img" "$KERNEL" -- \
+		blkverify "$dev" "$rounds"
+	SNAP_PAUSED=
+	expect "$name" 0 '"path":"'"$snap"'"' api '^\{"state":"running"\}$' api
+	check "$name-resumed" "$TMP/$name.out" \
+		"blkverify: $dev: $((rounds * depth)) requests at depth $depth, 0 mismatches" \
+		"blkverify-sha256: $(sha "$img")"
+	head -c "$SNAP_BYTES" "$TMP/$name.out" | grep -q "requests at depth" &&
+		fail "$name-mid-run" "blkverify had finished before the snapshot" ||
+		pass "$name-mid-run"
+}
+
+# blk_restores NAME SNAP IMG OPTION DEV ROUNDS DEPTH: SNAP restored twice, on
+# IMG.1 and IMG.2: each run finishes right, and both alike.
+blk_restores() {
+	local name=$1 snap=$2 img=$3 opt=$4 dev=$5 rounds=$6 depth=$7 i
+	for i in 1 2; do
+		run "$name-$i" 200 "$HV" run --timeout 180 "$opt" "$img.$i" --restore "$snap"
+		expect "$name-$i" 0 \
+			"blkverify: $dev: $((rounds * depth)) requests at depth $depth, 0 mismatches" out \
+			"blkverify-sha256: $(sha "$img.$i")" out
+	done
+	same "$name-agree" "$TMP/$name-1.out" "$TMP/$name-2.out"
+	same "$name-images-agree" "$img.1" "$img.2"
+}
+
 head -c $((8 << 20)) /dev/urandom >"$S/v.img"
 rounds=6000
-# The VM resumes in the same hv after the snapshot: copies of the image taken
-# while it was paused are the disks the restores get.
-SNAP_PAUSED='cp "$S/v.img" "$S/v1.img"; cp "$S/v.img" "$S/v2.img"'
-snap_at snap-blk-create 500 "$S/blk" resume --timeout 180 --mem 128M --disk "$S/v.img" "$KERNEL" -- \
-	blkverify pvblk0 $rounds
-SNAP_PAUSED=
-expect snap-blk-create 0 '"path":"'"$S/blk"'"' api '^\{"state":"running"\}$' api
-# The VM that went on after the snapshot: every request answered, every byte right.
-check snap-blk-resumed "$TMP/snap-blk-create.out" \
-	"blkverify: pvblk0: $((rounds * 32)) requests at depth 32, 0 mismatches" \
-	"blkverify-sha256: $(sha "$S/v.img")"
-head -c "$SNAP_BYTES" "$TMP/snap-blk-create.out" | grep -q "requests at depth" &&
-	fail snap-blk-create-mid-run "blkverify had finished before the snapshot" ||
-	pass snap-blk-create-mid-run
+blk_snap snap-blk-create "$S/blk" "$S/v.img" --disk pvblk0 $rounds 32
 # The file as docs/SNAPSHOT.md describes it, read by another program; and the
 # requests the guest was waiting on when the VM paused (blkverify keeps 32).
 # The pause can land between two of blkverify's rounds (it compares its
@@ -221,18 +222,64 @@ else
 	fail snap-blk-requests-in-flight "$(tr '\n' '|' <"$TMP/snap-blk-read.out")"
 fi
 # Disk contents are not in a snapshot: each restore gets the image as it was then.
-run snap-blk-restore-1 200 "$HV" run --timeout 180 --disk "$S/v1.img" --restore "$S/blk"
-expect snap-blk-restore-1 0 "blkverify: pvblk0: $((rounds * 32)) requests at depth 32, 0 mismatches" out \
-	"blkverify-sha256: $(sha "$S/v1.img")" out
-run snap-blk-restore-2 200 "$HV" run --timeout 180 --disk "$S/v2.img" --restore "$S/blk"
-expect snap-blk-restore-2 0 "blkverify-sha256: $(sha "$S/v2.img")" out
-same snap-blk-restores-agree "$TMP/snap-blk-restore-1.out" "$TMP/snap-blk-restore-2.out"
-same snap-blk-images-agree "$S/v1.img" "$S/v2.img"
+blk_restores snap-blk-restore "$S/blk" "$S/v.img" --disk pvblk0 $rounds 32
 # A disk of another size is another device.
 head -c $((4 << 20)) /dev/urandom >"$S/small.img"
 run snap-blk-other-disk 30 "$HV" run --timeout 20 --disk "$S/small.img" --restore "$S/blk"
 expect snap-blk-other-disk 2 "^hv: --restore .*: pvblk0 differs from the snapshot's" err
 one_line snap-blk-other-disk
+
+# ---- snapshots, again and again, of a VM under disk load ----------------------
+# Pause, snapshot, resume, six times while blkverify runs: each create is
+# answered (none waits on the I/O thread for ever), the VM goes on after
+# each, and blkverify finishes with every byte right.  Should blkverify end
+# first (a slow, loaded test host VM: each curl alone can take seconds), a
+# new VM takes the remaining cycles; a cycle the guest's end cut is not one.
+head -c $((8 << 20)) /dev/urandom >"$S/r.img"
+cycles=0 vms=0 bad=0
+: >"$TMP/snap-repeat.api"
+while [ $cycles -lt 6 ] && [ $vms -lt 4 ]; do
+	vms=$((vms + 1)) sock=$TMP/snap-repeat-$vms.sock name=snap-repeat-$vms
+	timeout -k 5 250 "$HV" run --api-sock "$sock" --timeout 240 --mem 128M --disk "$S/r.img" \
+		"$KERNEL" -- blkverify pvblk0 20000 >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	pid=$!
+	api_up "$sock"
+	while [ $cycles -lt 6 ] && kill -0 $pid 2>/dev/null; do
+		sleep 0.2
+		r=$({ api_act "$sock" pause
+		      curl -sS -m 60 --unix-socket "$sock" -X PUT -d "{\"path\": \"$S/rep\"}" \
+			-w ' %{http_code}\n' http://hv/snapshot/create
+		      api_act "$sock" resume; } 2>&1)
+		echo "$r" >>"$TMP/snap-repeat.api"
+		if echo "$r" | grep -q '"state":"paused"} 200$' &&
+			echo "$r" | grep -q '^{"state":"running"}$'; then
+			cycles=$((cycles + 1))
+		elif kill -0 $pid 2>/dev/null; then
+			bad=$((bad + 1)) # the VM lives: this cycle failed
+			break
+		fi
+	done
+	wait "$pid"
+	RC=$?
+	expect $name 0 "blkverify: pvblk0: 640000 requests at depth 32, 0 mismatches" out \
+		"blkverify-sha256: $(sha "$S/r.img")" out
+	[ $bad = 0 ] || break
+done
+[ $cycles = 6 ] && [ $bad = 0 ] && pass snap-repeat-six || fail snap-repeat-six \
+	"$cycles of 6 cycles answered, $bad failed, $vms VMs: $(tr '\n' '|' <"$TMP/snap-repeat.api" | head -c 600)"
+echo "     $cycles pause/snapshot/resume cycles in $vms VM(s) under blkverify"
+
+# ---- the trap disk: a snapshot in the middle of blkverify -------------------------
+# One request at a time over MMIO registers: the snapshot lands with a
+# command running (drained), latched and not yet taken (run again after the
+# restore), or none; each way the restores finish with every byte right.
+head -c $((8 << 20)) /dev/urandom >"$S/t.img"
+blk_snap snap-trap-create "$S/trap" "$S/t.img" --trap-disk trapblk0 3000 1
+blk_restores snap-trap-restore "$S/trap" "$S/t.img" --trap-disk trapblk0 3000 1
+# A trap disk is not a PV disk of the same image.
+run snap-trap-as-pv 30 "$HV" run --timeout 20 --disk "$S/t.img.1" --restore "$S/trap"
+expect snap-trap-as-pv 2 "^hv: --restore .*: device 1 is trapblk0 in the snapshot, pvblk0 on this command line" err
+one_line snap-trap-as-pv
 
 # ---- a PV NIC: a snapshot in the middle of a 10 MB TCP transfer -----------------
 # Inside a namespace made here (10.0.0.1 the host's tap, 10.0.0.2 the guest;
@@ -240,6 +287,7 @@ one_line snap-blk-other-disk
 # the snapshot lands mid-transfer.  Once the VM resumes in the same hv, once
 # the VM ends and its snapshot is restored on the same tap: either way curl's
 # connection carries on and what the host received has the right SHA-256.
+# The same restored from a snapshot of a VM with the trap NIC instead.
 SNS=hvsnap$$
 NET_BYTES=$((10 << 20))
 net_want=$(python3 tests/integration/snap-bytes.py $NET_BYTES)
@@ -250,29 +298,33 @@ else
 	ip netns exec "$SNS" ip tuntap add tap0 mode tap
 	ip netns exec "$SNS" ip addr add 10.0.0.1/24 dev tap0
 	ip netns exec "$SNS" ip link set tap0 up
-	for then in resume restore; do
-		name=snap-net-$then sock=$TMP/snap-net-$then.sock
+	# The trap NIC (one frame each way at a time, over MMIO) too: 3 MiB of it.
+	for case in resume restore trap-restore; do
+		then=${case#trap-} nic=--net bytes=$NET_BYTES want=$net_want
+		[ "$case" = "$then" ] || nic=--trap-net bytes=$((3 << 20)) want=$(python3 \
+			tests/integration/snap-bytes.py $((3 << 20)))
+		name=snap-net-$case sock=$TMP/snap-net-$case.sock
 		ip netns exec "$SNS" timeout -k 5 250 "$HV" run --api-sock "$sock" --timeout 240 \
-			--net tap:tap0 "$KERNEL" -- ip=10.0.0.2/24 gw=10.0.0.1 httpd 80 --count 1 \
+			$nic tap:tap0 "$KERNEL" -- ip=10.0.0.2/24 gw=10.0.0.1 httpd 80 --count 1 \
 			>"$TMP/$name.out" 2>"$TMP/$name.err" &
 		pid=$!
 		for i in $(seq 600); do
 			grep -q "listening on" "$TMP/$name.out" && break
 			sleep 0.1
 		done
-		rm -f "$S/net-$then.body"
-		ip netns exec "$SNS" curl -sS -m 230 --limit-rate 1M -o "$S/net-$then.body" \
-			http://10.0.0.2/bytes/$NET_BYTES 2>"$TMP/$name.curl" &
+		rm -f "$S/net-$case.body"
+		ip netns exec "$SNS" curl -sS -m 230 --limit-rate 1M -o "$S/net-$case.body" \
+			http://10.0.0.2/bytes/$bytes 2>"$TMP/$name.curl" &
 		cpid=$!
 		for i in $(seq 600); do
-			[ "$(stat -c %s "$S/net-$then.body" 2>/dev/null || echo 0)" -ge $((1 << 20)) ] && break
+			[ "$(stat -c %s "$S/net-$case.body" 2>/dev/null || echo 0)" -ge $((1 << 20)) ] && break
 			sleep 0.1
 		done
 		act=shutdown
 		[ $then = resume ] && act=resume
 		{
 			api_act "$sock" pause
-			echo "host had $(stat -c %s "$S/net-$then.body") bytes"
+			echo "host had $(stat -c %s "$S/net-$case.body") bytes"
 			api_snap "$sock" "$S/net"
 			api_act "$sock" "$act"
 		} >"$TMP/$name.api" 2>&1
@@ -280,18 +332,18 @@ else
 		RC=$?
 		expect $name 0 '"state":"paused"\}$' api
 		[ $then = restore ] ||
-			check $name-served "$TMP/$name.out" "GET /bytes/$NET_BYTES HTTP/1.1\" 200 $NET_BYTES bytes"
+			check $name-served "$TMP/$name.out" "GET /bytes/$bytes HTTP/1.1\" 200 $bytes bytes"
 		if [ $then = restore ]; then
 			# The same tap, a new hv: the guest's TCP state comes back with it.
-			ip netns exec "$SNS" timeout -k 5 250 "$HV" run --timeout 240 --net tap:tap0 \
+			ip netns exec "$SNS" timeout -k 5 250 "$HV" run --timeout 240 $nic tap:tap0 \
 				--restore "$S/net" >"$TMP/$name-2.out" 2>"$TMP/$name-2.err"
 			RC=$?
-			expect $name-2 0 "GET /bytes/$NET_BYTES HTTP/1.1\" 200 $NET_BYTES bytes" out
+			expect $name-2 0 "GET /bytes/$bytes HTTP/1.1\" 200 $bytes bytes" out
 		fi
 		wait "$cpid"
-		got=$(sha256sum "$S/net-$then.body" | cut -d' ' -f1)
-		[ "$got" = "$net_want" ] && pass $name-sha256 ||
-			fail $name-sha256 "$(stat -c %s "$S/net-$then.body") bytes, sha256 $got" \
+		got=$(sha256sum "$S/net-$case.body" | cut -d' ' -f1)
+		[ "$got" = "$want" ] && pass $name-sha256 ||
+			fail $name-sha256 "$(stat -c %s "$S/net-$case.body") bytes, sha256 $got" \
 				"$(head -c 300 "$TMP/$name.curl" | tr '\n' '|')" "$(tr '\n' '|' <"$TMP/$name.api")"
 		grep "host had" "$TMP/$name.api" | sed 's/^/     /'
 	done

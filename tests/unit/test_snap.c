@@ -22,6 +22,8 @@
 #include "snap/snapfile.h"
 #include "snap/snapshot.h"
 #include "suites.h"
+#include "trap/trapblk_dev.h"
+#include "x86/legacy.h"
 #include "ut.h"
 
 static void build(struct snap_writer *w)
@@ -124,11 +126,11 @@ static void test_versions_and_foreign(void)
 
 	build(&w);
 	memcpy(&h, w.buf, sizeof(h));
-	h.format = 1;
+	h.format = 2; /* no platform or origin records */
 	memcpy(w.buf, &h, sizeof(h));
 	reseal(&w);
 	CU_ASSERT_EQUAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "snapshot format version 1, this hv reads version 2");
+	CU_ASSERT_STRING_EQUAL(err, "snapshot format version 2, this hv reads version 3");
 	h.format = SNAP_FORMAT_VERSION;
 	h.abi = HV_ABI_VERSION + 1;
 	memcpy(w.buf, &h, sizeof(h));
@@ -180,7 +182,7 @@ static void test_crafted_sections(void)
 /* A state file with only the VM record and one device record, as snap_create writes them. */
 static void fake_snapshot(struct snap_writer *w, const struct vm *vm, uint64_t capacity)
 {
-	struct snap_vm_rec vr = { vm->mem.size, vm->mem.low, vm->nr_dev, 0, 0 };
+	struct snap_vm_rec vr = { vm->mem.size, vm->mem.low, vm->nr_dev, 0, 0, SNAP_PLATFORM_HV, 0 };
 	uint8_t buf[sizeof(struct snap_dev_rec) + SNAP_DEV_REC_MAX];
 	unsigned i;
 
@@ -286,7 +288,7 @@ static void test_pci_functions(void)
 	CU_ASSERT_EQUAL_FATAL(snapw_finish(&w), 0);
 	CU_ASSERT_EQUAL_FATAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(snap_pci_load(&r, b->pci, err, sizeof(err)), -EINVAL);
-	CU_ASSERT(strstr(err, "corrupted snapshot (no PCI function 00:01.0)") != NULL);
+	CU_ASSERT(strstr(err, "corrupted snapshot (no PCI function 00:00.0)") != NULL);
 	snapw_free(&w);
 	ut_vm_free(a);
 	ut_vm_free(b);
@@ -327,6 +329,158 @@ static void test_devices_checked(void)
 	unlink(path);
 }
 
+/* One port access through the VM's port bus, as the vCPU loop makes it. */
+static uint64_t pio(struct vm *vm, uint16_t port, bool write, uint64_t v)
+{
+	CU_ASSERT_TRUE(io_bus_access(&vm->pio, port, write, &v, 1));
+	return v;
+}
+
+/*
+ * A Linux guest's platform: the keyboard controller's configuration byte,
+ * a CMOS RAM byte and index, and the PCI address register, set through
+ * the ports, come back on a new VM that had no legacy ports (restore adds
+ * them as a boot would); hv's own kernel's snapshot has no platform, and a
+ * platform record in one, or none in a Linux one, is refused.
+ */
+static void test_platform(void)
+{
+	char err[512];
+	struct snap_writer w;
+	struct snap_in in = { .mem_fd = -1 };
+	struct vm *a = ut_vm_with(1 << 20, &pvblk_back_kind, "null:1M");
+	struct vm *b = ut_vm_with(1 << 20, &pvblk_back_kind, "null:1M");
+	const void *p;
+	size_t len;
+
+	CU_ASSERT_FATAL(a && b);
+	CU_ASSERT_EQUAL_FATAL(legacy_add(a), 0);
+	pio(a, 0x64, true, 0x60); /* write the controller configuration byte: */
+	pio(a, 0x60, true, 0x47);
+	pio(a, 0x70, true, 0x40); /* CMOS RAM byte 0x40 */
+	pio(a, 0x71, true, 0x5a);
+	pio(a, 0x70, true, 0x41); /* left selected */
+	a->pci->addr = 0x80000810u;
+	snapw_init(&w);
+	CU_ASSERT_EQUAL(snap_add_machine(&w, a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(snapw_finish(&w), 0);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&in.r, w.buf, w.len, err, sizeof(err)), 0);
+	p = snapr_find(&in.r, SNAP_SEC_VM, 0, &len);
+	CU_ASSERT_FATAL(p && len == sizeof(in.vm));
+	memcpy(&in.vm, p, sizeof(in.vm));
+	CU_ASSERT_EQUAL(in.vm.platform, SNAP_PLATFORM_PC);
+	CU_ASSERT_EQUAL(in.vm.pci_addr, 0x80000810u);
+	CU_ASSERT_EQUAL_FATAL(snap_check_devices(&in, b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(snap_restore_devices(&in, b, err, sizeof(err)), 0);
+	CU_ASSERT_FATAL(b->platform != NULL);
+	CU_ASSERT_EQUAL(b->pci->addr, 0x80000810u);
+	CU_ASSERT_EQUAL(pio(b, 0x71, false, 0), 0); /* byte 0x41, still selected */
+	pio(b, 0x70, true, 0x40);
+	CU_ASSERT_EQUAL(pio(b, 0x71, false, 0), 0x5a);
+	pio(b, 0x64, true, 0x20); /* read the configuration byte */
+	CU_ASSERT_EQUAL(pio(b, 0x60, false, 0), 0x47);
+	/* Told it is hv's kernel, the record is one too many. */
+	in.vm.platform = SNAP_PLATFORM_HV;
+	CU_ASSERT_EQUAL(snap_restore_devices(&in, b, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "corrupted snapshot (a platform record for hv's kernel)");
+	snapw_free(&w);
+	/* A Linux VM record without the platform's. */
+	snapw_init(&w);
+	CU_ASSERT_EQUAL(snapw_add(&w, SNAP_SEC_VM, 0, &in.vm, sizeof(in.vm)), 0);
+	CU_ASSERT_EQUAL_FATAL(snapw_finish(&w), 0);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&in.r, w.buf, w.len, err, sizeof(err)), 0);
+	in.vm.platform = SNAP_PLATFORM_PC;
+	CU_ASSERT_EQUAL(snap_restore_devices(&in, b, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "corrupted snapshot (no platform record)");
+	snapw_free(&w);
+	ut_vm_free(a);
+	ut_vm_free(b);
+}
+
+/* The origin record: read back as written; lengths that do not add up are refused. */
+static void test_origin(void)
+{
+	static struct snap_origin o = { "build/testvm/vmlinux", "", "console=ttyS0 quiet" }, back;
+	struct snap_writer w;
+	struct snap_reader r;
+	char err[256];
+	uint8_t *p;
+	size_t len;
+
+	snapw_init(&w);
+	CU_ASSERT_EQUAL(snap_add_origin(&w, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(snapw_finish(&w), 0);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snap_read_origin(&r, &back), 0);
+	CU_ASSERT_STRING_EQUAL(back.kernel, o.kernel);
+	CU_ASSERT_STRING_EQUAL(back.initrd, "");
+	CU_ASSERT_STRING_EQUAL(back.cmdline, o.cmdline);
+	p = (uint8_t *)snapr_find(&r, SNAP_SEC_ORIGIN, 0, &len);
+	CU_ASSERT_FATAL(p != NULL);
+	p[0]++; /* the kernel's length: one more than there is */
+	CU_ASSERT_EQUAL(snap_read_origin(&r, &back), -EINVAL);
+	p[0]--;
+	p[16] = 0; /* a NUL inside a string */
+	CU_ASSERT_EQUAL(snap_read_origin(&r, &back), -EINVAL);
+	snapw_free(&w);
+	snapw_init(&w);
+	CU_ASSERT_EQUAL_FATAL(snapw_finish(&w), 0);
+	CU_ASSERT_EQUAL_FATAL(snapr_open(&r, w.buf, w.len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(snap_read_origin(&r, &back), -EINVAL); /* none */
+	snapw_free(&w);
+}
+
+static uint64_t mmio(struct vm *vm, uint64_t gpa, bool write, uint64_t v, unsigned size)
+{
+	CU_ASSERT_TRUE(io_bus_access(&vm->mmio, gpa, write, &v, size));
+	return v;
+}
+
+/*
+ * A trap disk's registers as its guest set them (SECTOR, COUNT, DMA, IER)
+ * and the last command's BYTES come back on a new VM through the kind's
+ * save and load; a record the device could never have held is refused.
+ */
+static void test_trap_disk(void)
+{
+	struct vm *a = ut_vm_with(1 << 20, &trapblk_dev_kind, "null:1M");
+	struct vm *b = ut_vm_with(1 << 20, &trapblk_dev_kind, "null:1M");
+	struct trapblk_dev *ta = a->dev[1].dev, *tb = b->dev[1].dev;
+	uint64_t base = ta->tr.base;
+	struct snap_trap_rec r;
+	size_t len = 0;
+
+	CU_ASSERT_FATAL(a->dev[1].kind == &trapblk_dev_kind && tb->tr.base == base);
+	mmio(a, base + HV_TRAPBLK_R_SECTOR, true, 0x123456789ull, 8);
+	mmio(a, base + HV_TRAPBLK_R_COUNT, true, 16, 4);
+	mmio(a, base + HV_TRAPBLK_R_DMA, true, 0x8000, 8);
+	mmio(a, base + HV_TRAPBLK_R_IER, true, HV_TRAPBLK_INT_DONE, 4);
+	ta->bytes = 4096;
+	CU_ASSERT_EQUAL_FATAL(trapblk_dev_kind.save(ta, &r, sizeof(r), &len), 0);
+	CU_ASSERT_EQUAL(len, sizeof(r));
+	CU_ASSERT_EQUAL(r.tr.rerun, 0);
+	CU_ASSERT_EQUAL(r.tr.nr_fields, 7); /* SECTOR, COUNT, DMA; their latches and CMD's */
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), 0);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_SECTOR, false, 0, 8), 0x123456789ull);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_COUNT, false, 0, 4), 16);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_DMA, false, 0, 8), 0x8000);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_IER, false, 0, 4), HV_TRAPBLK_INT_DONE);
+	CU_ASSERT_EQUAL(mmio(b, base + HV_TRAPBLK_R_BYTES, false, 0, 4), 4096);
+	/* Refused: a busy channel that would not run again, bits the device has not. */
+	r.tr.status[0] = TRAP_ST_BUSY;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), -EINVAL);
+	r.tr.status[0] = 0;
+	r.tr.isr = 1u << 5;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), -EINVAL);
+	r.tr.isr = 0;
+	r.tr.nr_fields = 6;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r), NULL), -EINVAL);
+	r.tr.nr_fields = 7;
+	CU_ASSERT_EQUAL(trapblk_dev_kind.load(tb, &r, sizeof(r) - 1, NULL), -EINVAL);
+	ut_vm_free(a);
+	ut_vm_free(b);
+}
+
 static void test_cli_restore(void)
 {
 	char *ok[] = { "hv", "run", "--restore", "s", "--disk", "a.img" };
@@ -360,6 +514,9 @@ int suite_snap(void)
 		{ "devices on the command line checked", test_devices_checked },
 		{ "hv run --restore on the command line", test_cli_restore },
 		{ "PCI functions and MSI-X tables restored", test_pci_functions },
+		{ "a Linux guest's platform restored", test_platform },
+		{ "the origin record", test_origin },
+		{ "a trap disk's registers restored", test_trap_disk },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("snapshot file", tests);
