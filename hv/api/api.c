@@ -177,12 +177,12 @@ static void get_vm(struct api *a, const struct http_req *r, struct api_reply *ou
 /* PUT /actions {"action_type": ...}: one action, by name, from a table. */
 static int act_pause(struct api *a)
 {
-	return vcpu_pause(a->vcpu, API_PAUSE_TIMEOUT_MS);
+	return vcpu_pause(a->vcpu, API_PAUSE_TIMEOUT_MS, VCPU_BY_API);
 }
 
 static int act_resume(struct api *a)
 {
-	return vcpu_resume(a->vcpu);
+	return vcpu_resume(a->vcpu, VCPU_BY_API);
 }
 
 static int act_shutdown(struct api *a)
@@ -229,6 +229,8 @@ static void put_actions(struct api *a, const struct http_req *r, struct api_repl
 		return api_error(out, 409, actions[i].busy);
 	if (rc == -ESRCH)
 		return api_error(out, 409, "The VM is exiting.");
+	if (rc == -EPERM)
+		return api_error(out, 409, "gdb has stopped the vCPU (--gdb): continue it from gdb.");
 	if (rc == -ETIMEDOUT)
 		return api_error(out, 503, "The vCPU did not stop within 2 s; the VM runs on.");
 	if (rc)

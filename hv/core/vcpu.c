@@ -148,7 +148,7 @@ static struct timespec ts_after_ms(unsigned ms)
 				  .tv_nsec = (long)(t % 1000000000ull) };
 }
 
-int vcpu_pause(struct vcpu *v, unsigned timeout_ms)
+int vcpu_pause(struct vcpu *v, unsigned timeout_ms, enum vcpu_pauser by)
 {
 	struct timespec until = ts_after_ms(timeout_ms);
 	int rc = 0;
@@ -158,11 +158,14 @@ int vcpu_pause(struct vcpu *v, unsigned timeout_ms)
 		rc = -ESRCH;
 	else if (__atomic_load_n(&v->pause_wanted, __ATOMIC_SEQ_CST))
 		rc = -EBUSY;
+	if (rc == -EBUSY && by == VCPU_BY_GDB)
+		v->pauser = by;
 	if (rc) {
 		pthread_mutex_unlock(&v->park_lock);
 		return rc;
 	}
 	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
+	v->pauser = by;
 	kick(v);
 	while (!v->parked && !v->ended && !stopping(v) && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
@@ -178,6 +181,7 @@ int vcpu_pause(struct vcpu *v, unsigned timeout_ms)
 
 void vcpu_hold(struct vcpu *v)
 {
+	v->pauser = VCPU_BY_GDB; /* no other thread runs yet */
 	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
 	kick(v); /* the first KVM_RUN returns at once, to park */
 }
@@ -205,7 +209,7 @@ int vcpu_call(struct vcpu *v, vcpu_fn fn, void *arg, unsigned timeout_ms)
 	return c.rc;
 }
 
-int vcpu_resume(struct vcpu *v)
+int vcpu_resume(struct vcpu *v, enum vcpu_pauser by)
 {
 	int rc = 0;
 
@@ -214,6 +218,8 @@ int vcpu_resume(struct vcpu *v)
 		rc = -ESRCH;
 	else if (!v->parked)
 		rc = -EBUSY;
+	else if (v->pauser == VCPU_BY_GDB && by != VCPU_BY_GDB)
+		rc = -EPERM;
 	else {
 		struct timespec until = ts_after_ms(VCPU_RESUME_WAIT_MS);
 
@@ -484,6 +490,9 @@ static int exit_debug(struct vcpu *v)
 {
 	if (!v->on_debug)
 		return exit_unhandled(v);
+	pthread_mutex_lock(&v->park_lock);
+	v->pauser = VCPU_BY_GDB;
+	pthread_mutex_unlock(&v->park_lock);
 	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
 	v->on_debug(v->debug_arg, v);
 	park(v);

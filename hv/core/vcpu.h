@@ -26,6 +26,17 @@ enum run_result {
 	RUN_KILLED,         /* gdb's kill (--gdb), or the stub could not start */
 };
 
+/*
+ * Who paused the vCPU.  gdb's stop is gdb's to end: the control API's
+ * resume is refused while gdb holds the vCPU (a breakpoint, a step, Ctrl-C,
+ * the hold before the first instruction), or the guest would run on under a
+ * debugger that believes it stopped.
+ */
+enum vcpu_pauser {
+	VCPU_BY_API = 1, /* PUT /actions pause */
+	VCPU_BY_GDB,     /* the gdb stub (--gdb) */
+};
+
 /* What the control API reports: GET /vm's "state". */
 enum vcpu_state {
 	VCPU_RUNNING = 0,
@@ -88,6 +99,7 @@ struct vcpu {
 	 * request the parked vCPU runs on its own thread (vcpu_call).
 	 */
 	void (*on_debug)(void *arg, struct vcpu *v);
+	enum vcpu_pauser pauser; /* under park_lock, while paused: who may resume */
 	void *debug_arg;
 	struct vcpu_call *call; /* under park_lock */
 };
@@ -134,8 +146,9 @@ void vcpu_request_stop(struct vcpu *v, enum run_result why);
  * does not take the pause for a soft lockup).  The I/O thread goes on
  * completing what is in flight.  0, -EBUSY if paused already, -ESRCH if the
  * VM is ending, -ETIMEDOUT if the vCPU did not park within timeout_ms.
+ * gdb pausing a vCPU paused already (-EBUSY) takes the pause over.
  */
-int vcpu_pause(struct vcpu *v, unsigned timeout_ms);
+int vcpu_pause(struct vcpu *v, unsigned timeout_ms, enum vcpu_pauser by);
 
 /*
  * On the vCPU thread, after vcpu_prepare_stop and before vcpu_run (--gdb):
@@ -152,8 +165,11 @@ void vcpu_hold(struct vcpu *v);
  */
 int vcpu_call(struct vcpu *v, vcpu_fn fn, void *arg, unsigned timeout_ms);
 
-/* Unparks a paused vCPU.  0, -EBUSY if it is not paused, -ESRCH if ending. */
-int vcpu_resume(struct vcpu *v);
+/*
+ * Unparks a paused vCPU.  0, -EBUSY if it is not paused, -EPERM if gdb
+ * holds it and by is the API, -ESRCH if ending.
+ */
+int vcpu_resume(struct vcpu *v, enum vcpu_pauser by);
 
 /* Running, paused or exiting; any thread. */
 enum vcpu_state vcpu_state(struct vcpu *v);

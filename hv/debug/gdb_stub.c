@@ -145,7 +145,7 @@ static int resume(struct gdb_stub *g, bool step)
 		return rc;
 	take_event(g->event_fd); /* a stale word must not end this run at once */
 	g->running = true;
-	rc = vcpu_resume(g->v);
+	rc = vcpu_resume(g->v, VCPU_BY_GDB);
 	if (rc)
 		g->running = false;
 	return rc;
@@ -155,7 +155,7 @@ static int resume(struct gdb_stub *g, bool step)
 static void interrupt(struct gdb_stub *g)
 {
 	static const struct gdb_stop sigint = { 2, 0, 0 };
-	int rc = vcpu_pause(g->v, GDB_VCPU_WAIT_MS);
+	int rc = vcpu_pause(g->v, GDB_VCPU_WAIT_MS, VCPU_BY_GDB);
 
 	if (rc)
 		return; /* -EBUSY: a debug exit is parking it; -ESRCH: the VM ends */
@@ -171,13 +171,13 @@ static void release(struct gdb_stub *g)
 	int rc = 0;
 
 	if (g->running)
-		rc = vcpu_pause(g->v, GDB_VCPU_WAIT_MS);
+		rc = vcpu_pause(g->v, GDB_VCPU_WAIT_MS, VCPU_BY_GDB);
 	if (rc && rc != -EBUSY)
 		return; /* the VM is ending */
 	gdb_session_release(&g->s);
 	gdb_vcpu_set_debug(g->v, false, NULL, false);
 	g->running = false;
-	vcpu_resume(g->v);
+	vcpu_resume(g->v, VCPU_BY_GDB);
 }
 
 enum { GO_ON = 0, DONE };
@@ -258,7 +258,7 @@ static bool serve(struct gdb_stub *g)
 		return false;
 	g->last_len = 0;
 	/* gdb finds the guest stopped: held before its first instruction, or paused now. */
-	rc = vcpu_pause(g->v, GDB_VCPU_WAIT_MS);
+	rc = vcpu_pause(g->v, GDB_VCPU_WAIT_MS, VCPU_BY_GDB);
 	if (rc && rc != -EBUSY)
 		return true;
 	take_event(g->event_fd);

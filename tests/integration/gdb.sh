@@ -179,12 +179,22 @@ else
 	fail gdb-sw "hv never waited for gdb"
 fi
 
-# 4. Detach at once: the guest does its I/O to the end, status 0.
-if raw_start gdb-detach --disk "$GIMG" "$KERNEL" -- blkverify pvblk0 4; then
+# 4. Detach at once: the guest does its I/O to the end, status 0.  While gdb
+# has it stopped, the control API's resume is refused (gdb's stop is gdb's).
+if raw_start gdb-detach --api-sock "$TMP/gdb-api.sock" --disk "$GIMG" "$KERNEL" -- blkverify pvblk0 4; then
 	raw_send "s"; raw_reply; step=$REPLY_DATA
+	"$HV" ctl "$TMP/gdb-api.sock" resume >"$TMP/gdb-api-resume.out" 2>&1
+	api_rc=$?
+	"$HV" ctl "$TMP/gdb-api.sock" vm >"$TMP/gdb-api-vm.out" 2>&1
 	raw_send "D"; raw_reply; detach=$REPLY_DATA
 	raw_end gdb-detach
 	[ "$step:$detach" = "T05thread:1;:OK" ] || fail gdb-detach-replies "s '$step', D '$detach'"
+	if [ "$api_rc" = 1 ] && grep -q "gdb has stopped the vCPU" "$TMP/gdb-api-resume.out" &&
+		grep -q '"state": *"paused"' "$TMP/gdb-api-vm.out"; then
+		pass gdb-api-resume-refused
+	else
+		fail gdb-api-resume-refused "hv ctl resume: status $api_rc, $(head -c 300 "$TMP/gdb-api-resume.out"); GET /vm: $(head -c 200 "$TMP/gdb-api-vm.out")"
+	fi
 	expect gdb-detach 0 "blkverify: pvblk0: 128 requests at depth 32, 0 mismatches" out
 else
 	fail gdb-detach "hv never waited for gdb"
