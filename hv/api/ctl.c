@@ -3,24 +3,28 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cjson/cJSON.h"
 #include "core/util.h"
 
 static const struct {
 	const char *name;
 	const char *method, *target, *body;
+	bool path; /* takes PATH: the body is {"path": PATH} */
 } commands[] = {
-	{ "vm", "GET", "/vm", NULL },
-	{ "pause", "PUT", "/actions", "{\"action_type\":\"pause\"}" },
-	{ "resume", "PUT", "/actions", "{\"action_type\":\"resume\"}" },
-	{ "shutdown", "PUT", "/actions", "{\"action_type\":\"shutdown\"}" },
-	{ "metrics", "GET", "/metrics?format=prometheus", NULL },
-	{ "metrics-json", "GET", "/metrics?format=json", NULL },
+	{ "vm", "GET", "/vm", NULL, false },
+	{ "snapshot", "PUT", "/snapshot/create", NULL, true },
+	{ "pause", "PUT", "/actions", "{\"action_type\":\"pause\"}", false },
+	{ "resume", "PUT", "/actions", "{\"action_type\":\"resume\"}", false },
+	{ "shutdown", "PUT", "/actions", "{\"action_type\":\"shutdown\"}", false },
+	{ "metrics", "GET", "/metrics?format=prometheus", NULL, false },
+	{ "metrics-json", "GET", "/metrics?format=json", NULL, false },
 };
 
 /* The largest reply hv ctl takes (metrics of many devices fit). */
@@ -80,9 +84,20 @@ static char *read_all(int fd, size_t *len)
 	return NULL;
 }
 
-int api_ctl(const char *sock, const char *command, FILE *out, FILE *err)
+/* {"path": PATH}, escaped as JSON wants; NULL without memory. */
+static char *path_body(const char *path)
 {
-	char req[512], *reply, *body;
+	cJSON *o = cJSON_CreateObject();
+	char *s = o && cJSON_AddStringToObject(o, "path", path) ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	return s;
+}
+
+int api_ctl(const char *sock, const char *command, const char *arg, FILE *out, FILE *err)
+{
+	char req[512 + CTL_MAX_ARG], *reply, *body, *path = NULL;
+	const char *content;
 	size_t i, len = 0;
 	int fd, n, status;
 
@@ -90,10 +105,25 @@ int api_ctl(const char *sock, const char *command, FILE *out, FILE *err)
 		if (!strcmp(command, commands[i].name))
 			break;
 	if (i == ARRAY_SIZE(commands)) {
-		fprintf(err, "hv ctl: unknown command '%s' (vm, pause, resume, shutdown, metrics, "
-			     "metrics-json)\n", command);
+		fprintf(err, "hv ctl: unknown command '%s' (vm, snapshot PATH, pause, resume, shutdown, "
+			     "metrics, metrics-json)\n", command);
 		return 2;
 	}
+	if (commands[i].path != (arg != NULL)) {
+		fprintf(err, commands[i].path ? "hv ctl: %s needs a PATH\n"
+					       : "hv ctl: %s takes no argument\n", command);
+		return 2;
+	}
+	if (arg && strlen(arg) > CTL_MAX_ARG / 2) { /* escaping may double it */
+		fprintf(err, "hv ctl: %s: the path is longer than %d bytes\n", command,
+			CTL_MAX_ARG / 2);
+		return 2;
+	}
+	if (arg && !(path = path_body(arg))) {
+		fprintf(err, "hv ctl: out of memory\n");
+		return 3;
+	}
+	content = path ? path : commands[i].body ? commands[i].body : "";
 	fd = connect_to(sock);
 	if (fd < 0) {
 		fprintf(err, "hv ctl: %s: cannot connect: %s\n", sock, strerror(-fd));
@@ -102,10 +132,9 @@ int api_ctl(const char *sock, const char *command, FILE *out, FILE *err)
 	n = snprintf(req, sizeof(req),
 		     "%s %s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
 		     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		     commands[i].method, commands[i].target,
-		     commands[i].body ? strlen(commands[i].body) : 0,
-		     commands[i].body ? commands[i].body : "");
-	if (write(fd, req, (size_t)n) != n) {
+		     commands[i].method, commands[i].target, strlen(content), content);
+	cJSON_free(path);
+	if (n < 0 || (size_t)n >= sizeof(req) || write(fd, req, (size_t)n) != n) {
 		fprintf(err, "hv ctl: %s: cannot send the request: %s\n", sock, strerror(errno));
 		close(fd);
 		return 3;

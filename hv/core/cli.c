@@ -14,7 +14,7 @@
 
 static const char usage_head[] =
 	"usage: hv run [options] KERNEL [-- GUEST-ARGS...]\n"
-	"       hv ctl SOCK vm|pause|resume|shutdown|metrics|metrics-json\n"
+	"       hv ctl SOCK vm|snapshot PATH|pause|resume|shutdown|metrics|metrics-json\n"
 	"       hv --version | --help\n"
 	"\n"
 	"Runs KERNEL as a guest under KVM: hv's own kernel (an ELF64 executable), or\n"
@@ -357,11 +357,12 @@ int cli_parse(int argc, char *const argv[], struct hv_config *cfg,
 	if (!strcmp(argv[1], "--version"))
 		return CLI_VERSION;
 	if (!strcmp(argv[1], "ctl")) {
-		if (argc != 4)
+		if (argc != 4 && argc != 5)
 			return err_msg(-EINVAL, err, errlen, "usage: hv ctl SOCK COMMAND (COMMAND: vm, "
-				       "pause, resume, shutdown, metrics, metrics-json)");
+				       "snapshot PATH, pause, resume, shutdown, metrics, metrics-json)");
 		cfg->ctl_sock = argv[2];
 		cfg->ctl_cmd = argv[3];
+		cfg->ctl_arg = argc == 5 ? argv[4] : NULL;
 		return CLI_CTL;
 	}
 	if (strcmp(argv[1], "run"))

@@ -42,7 +42,7 @@ struct hv_config {
 	const char *api_sock;   /* --api-sock PATH (from argv), or NULL: no control API */
 	const char *trace_path, *pcap; /* --trace FILE, --pcap NIC:FILE (from argv), or NULL */
 	const char *gdb;        /* --gdb tcp:PORT|unix:PATH (from argv, checked), or NULL */
-	const char *ctl_sock, *ctl_cmd; /* hv ctl SOCK COMMAND */
+	const char *ctl_sock, *ctl_cmd, *ctl_arg; /* hv ctl SOCK COMMAND [PATH] */
 	uint32_t uid, gid;
 	char cmdline[4096];  /* guest arguments joined by spaces */
 	struct cli_device dev[CLI_MAX_DEVS]; /* --disk, --trap-disk, ...: checked, not opened */

@@ -535,7 +535,7 @@ int main(int argc, char **argv)
 	case CLI_RUN:
 		return run(&cfg);
 	case CLI_CTL:
-		return api_ctl(cfg.ctl_sock, cfg.ctl_cmd, stdout, stderr);
+		return api_ctl(cfg.ctl_sock, cfg.ctl_cmd, cfg.ctl_arg, stdout, stderr);
 	default:
 		fprintf(stderr, "hv: %s\n", err);
 		return HV_EXIT_USAGE;

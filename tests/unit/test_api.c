@@ -346,6 +346,7 @@ static void test_cli(void)
 {
 	char *const ctl[] = { "hv", "ctl", "/tmp/s", "pause", NULL };
 	char *const ctl_short[] = { "hv", "ctl", "/tmp/s", NULL };
+	char *const ctl_snap[] = { "hv", "ctl", "/tmp/s", "snapshot", "/tmp/a b\"c", NULL };
 	char *const empty[] = { "hv", "run", "--api-sock=", "k", NULL };
 	char long_path[200], opt[220];
 	char *const too_long[] = { "hv", "run", opt, "k", NULL };
@@ -355,6 +356,9 @@ static void test_cli(void)
 	CU_ASSERT_EQUAL(cli_parse(4, ctl, &c, err, sizeof(err)), CLI_CTL);
 	CU_ASSERT_STRING_EQUAL(c.ctl_sock, "/tmp/s");
 	CU_ASSERT_STRING_EQUAL(c.ctl_cmd, "pause");
+	CU_ASSERT_PTR_NULL(c.ctl_arg);
+	CU_ASSERT_EQUAL(cli_parse(5, ctl_snap, &c, err, sizeof(err)), CLI_CTL);
+	CU_ASSERT_STRING_EQUAL(c.ctl_arg, "/tmp/a b\"c");
 	CU_ASSERT_EQUAL(cli_parse(3, ctl_short, &c, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "hv ctl SOCK COMMAND"));
 	CU_ASSERT_EQUAL(cli_parse(4, empty, &c, err, sizeof(err)), -EINVAL);
@@ -365,7 +369,10 @@ static void test_cli(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 107 bytes"));
 	{
 		FILE *null = fopen("/dev/null", "w");
-		CU_ASSERT_EQUAL(api_ctl("/tmp/s", "reboot", stdout, null), 2);
+		CU_ASSERT_EQUAL(api_ctl("/tmp/s", "reboot", NULL, stdout, null), 2);
+		/* snapshot needs its PATH, and the others take none: 2 before connecting. */
+		CU_ASSERT_EQUAL(api_ctl("/tmp/s", "snapshot", NULL, stdout, null), 2);
+		CU_ASSERT_EQUAL(api_ctl("/tmp/s", "pause", "/x", stdout, null), 2);
 		fclose(null);
 	}
 }
@@ -411,7 +418,7 @@ static int ctl(const char *sock, const char *cmd, char **out)
 {
 	size_t size;
 	FILE *o = open_memstream(out, &size), *e = fopen("/dev/null", "w");
-	int rc = api_ctl(sock, cmd, o, e);
+	int rc = api_ctl(sock, cmd, NULL, o, e);
 
 	fclose(o);
 	fclose(e);
