@@ -327,8 +327,8 @@ def main(argv):
            "source": "hv's counters from GET /metrics, scraped by the host once a second; "
                      "window rate = counter difference / difference of hv_metrics_read_seconds "
                      "(hv's clock when it read them)",
-           "load_note": "run in the test host VM (QEMU TCG, one vCPU: hv's threads, this sampler and the scraper share it) on a 2-CPU machine shared with four other "
-                        "engineers' builds and tests at the time",
+           "load_note": "run in the test host VM (QEMU TCG, one vCPU: hv's threads, this sampler and the scraper share it); "
+                        "the machine's own load is the host load average above, when the run recorded it",
            "loadavg_start": os.getloadavg()}
     # Metrics without cost: a 10 Hz scraper or not, interleaved twice.
     scr = {"off": [], "on": []}
