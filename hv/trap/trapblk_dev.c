@@ -26,6 +26,8 @@ static void finished(void *dev, unsigned chan, uint32_t result, uint32_t bytes)
 	struct trapblk_dev *t = dev;
 
 	(void)chan;
+	if (t->run_cmd != HV_TRAPBLK_CMD_IDENTIFY)
+		lathist_add(&t->lat, mono_ns() - t->taken_ns);
 	if (result == HV_BLK_S_OK)
 		t->st.bytes += bytes;
 	else if (result == HV_BLK_S_IOERR)
@@ -127,6 +129,7 @@ static void run(void *dev, struct ioeng *e)
 	uint32_t st;
 	int rc;
 
+	t->taken_ns = mono_ns();
 	t->op.cb = io_done;
 	switch (t->run_cmd) {
 	case HV_TRAPBLK_CMD_READ:
@@ -257,6 +260,11 @@ static int check_arg(const char *opt, const char *arg, char *err, size_t errlen)
 	return rc;
 }
 
+static const struct lathist *latency(const void *dev)
+{
+	return &((const struct trapblk_dev *)dev)->lat;
+}
+
 const struct device_kind trapblk_dev_kind = {
 	.name = "trapblk",
 	.option = "--trap-disk",
@@ -270,4 +278,5 @@ const struct device_kind trapblk_dev_kind = {
 	TRAP_KIND_HOOKS,
 	.save = trapblk_snap_save, /* snap/snap_dev.c */
 	.load = trapblk_snap_load,
+	.latency = latency,
 };

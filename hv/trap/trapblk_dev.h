@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "core/lathist.h"
 #include "hv_trapblk.h"
 #include "backend/disk.h"
 #include "fault/fault.h"
@@ -43,6 +44,9 @@ struct trapblk_dev {
 	struct ioeng_op op;
 	struct fault_verdict fv; /* with --fault rules: what they made of the running command */
 	struct fault_defer defer;
+	/* hv's part of each read, write and flush, taken to finished (I/O thread; GET /metrics) */
+	uint64_t taken_ns;
+	struct lathist lat;
 };
 
 /* The --trap-disk device kind (device.h): the table entry hv's core sees. */

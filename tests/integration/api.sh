@@ -46,7 +46,7 @@ progress() {
 }
 
 umask 022 # the socket must be 0600 whatever the umask
-( "$HV" run --timeout 900 --disk null:1M --net loop --mem 32M --io-poll 10 --api-sock "$S" "$KERNEL" -- \
+( "$HV" run --timeout 900 --disk null:1M --trap-disk null:1M --net loop --mem 32M --io-poll 10 --api-sock "$S" "$KERNEL" -- \
 	ip=10.99.0.2/24 ping 10.99.0.1 5000 --interval 200 \
 	>"$TMP/api-hv.out" 2>"$TMP/api-hv.err"; echo $? >"$TMP/api-hv.status" ) &
 api_sub=$!
@@ -76,6 +76,7 @@ api_curl api-metrics http://localhost/metrics
 if "$DEB_PY" "$API_PY" metrics "$TMP/api-metrics.out" 'hv_device_requests_total{device=pvblk0}' \
 	'hv_device_request_seconds_bucket{device=pvblk0,le=+Inf}' \
 	'hv_device_request_seconds_count{device=pvblk0}' 'hv_device_request_seconds_sum{device=pvblk0}' \
+	'hv_device_request_seconds_bucket{device=trapblk0,le=+Inf}' 'hv_device_request_seconds_count{device=trapblk0}' \
 	'hv_device_rx_frames_total{device=pvnet0}' 'hv_device_tx_frames_total{device=pvnet0}' \
 	'hv_device_rx_throttled_total{device=pvnet0}' 'hv_device_tx_doorbells_total{device=pvnet0}' \
 	'hv_metrics_read_seconds' >"$TMP/api-metrics.parsed" 2>&1 &&
