@@ -475,6 +475,10 @@ def block_linux_peers():
                 "frame one MTU):", ""]
         out += table(["workload", "what", "hv-linux", "qemu-virtio", "exits/frame hv-linux",
                       "qemu-virtio", "hv/virtio", "irqs/frame hv-linux", "qemu-virtio"], nrows)
+        lost = ["%s %d" % (p, get(p, "udp-rr", "lost")) for p in LINUX_PAIR if get(p, "udp-rr", "lost")]
+        if lost:
+            out += ["", "UDP round trips lost (up to 1% are reported, not failed; the p50 is over "
+                    "the answered ones): %s." % ", ".join(lost)]
     verdict = lambda m: "**met**" if not m else "**not met** (%s)" % ", ".join(m)
     out += ["", "Aims: fewer exits per I/O than virtio-blk at every depth (all / I/O-driven): "
             "%s / %s; fewer exits per frame than virtio-net: %s." % (

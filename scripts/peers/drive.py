@@ -302,6 +302,11 @@ def block_result(a, name, d, base, text, base_text, engine):
             "window_s": round(d["t"], 3), "cpu_source": a.vmm + " /proc/PID/stat utime+stime"}
 
 
+def max_lost(requests):
+    """Round trips a udp-rr run may lose and still count: 1%."""
+    return requests // 100
+
+
 def net_result(a, name, d, idle, text):
     r = {"system": a.system, "path": a.path, "workload": name, "mbit_s": None,
          "p50_us": None, "p99_us": None, "mean_us": None, "rr_per_s": None}
@@ -316,9 +321,11 @@ def net_result(a, name, d, idle, text):
         if not js:
             raise Failed("no net-rr JSON line in: %s" % text.strip()[-300:])
         rr = json.loads(js[-1])
-        if rr["lost"]:
+        # UDP may lose a datagram on a loaded host: up to 1% (net-rr's
+        # --max-lost below) is reported with the figures, more fails the run.
+        if rr["lost"] > max_lost(rr["requests"]):
             raise Failed("net-rr lost %d of %d round trips" % (rr["lost"], rr["requests"]))
-        r.update({k: rr[k] for k in ("p50_us", "p99_us", "mean_us", "rr_per_s")})
+        r.update({k: rr[k] for k in ("p50_us", "p99_us", "mean_us", "rr_per_s", "lost")})
     frames = d["frames"]
     epf, ipf, kinds = per(d, idle, frames)
     # Tap packets both ways; virtio-net negotiates TSO/GSO with the tap, so a
@@ -455,7 +462,8 @@ def main():
                         text = show(g, w)
                     else:
                         d, text, rc = window(g, a, w, "serve", [
-                            a.net_rr_bin, "ping", GUEST, "7", "--count", a.net_rr, "--json"])
+                            a.net_rr_bin, "ping", GUEST, "7", "--count", a.net_rr,
+                            "--max-lost", str(max_lost(int(a.net_rr))), "--json"])
                         show(g, w)
                     if srv:
                         srv.stop()
