@@ -13,10 +13,12 @@
 
 #include "core/vcpu.h"
 #include "core/vm.h"
+#include "sandbox/sandbox.h"
 
 /*
- * The terminal's settings before raw mode: restored from atexit and from a
- * signal handler, which can be handed no pointer, so they live here.
+ * The terminal's settings before raw mode: restored from atexit and from
+ * signal handlers (a fatal signal, a sandbox stop), which can be handed no
+ * pointer, so they live here.
  */
 static struct termios saved_tio;
 static volatile sig_atomic_t tio_saved;
@@ -48,6 +50,7 @@ static int raw_mode(int fd)
 	t.c_oflag |= OPOST | ONLCR; /* the guest's "\n" still starts a line */
 	tio_saved = 1;
 	atexit(restore_tty);
+	sandbox_at_stop(restore_tty); /* a sandbox stop skips atexit */
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], on_fatal_signal);
 	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;

@@ -30,6 +30,15 @@ int sandbox_build(const struct sandbox_policy *p, struct sock_filter *out, unsig
 int sandbox_init(void);
 
 /*
+ * fn runs in the SIGSYS reporter, on whichever thread was stopped, before
+ * hv exits: hv's last words beyond the message.  It must be
+ * async-signal-safe and make only calls every thread may make: the
+ * console's terminal back out of raw mode (TCSETS, on every list).  One
+ * function; set before any thread enters.
+ */
+void sandbox_at_stop(void (*fn)(void));
+
+/*
  * Puts the calling thread (and threads it creates later) under the
  * allowlist of t, with no_new_privs.  Other threads keep their own: no
  * TSYNC.  0 or -errno (nothing installed).

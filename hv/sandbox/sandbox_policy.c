@@ -68,6 +68,16 @@ static const uint32_t abort_signal[] = { SIGABRT };
 	{ .nr = __NR_rt_sigaction, .test = SB_ARG_IN, .arg = 0, .vals = abort_signal, \
 	  .nr_vals = ARRAY_SIZE(abort_signal) }
 
+/*
+ * The console's terminal out of raw mode when a forbidden call stops hv on
+ * any thread (sandbox_at_stop, console_in.c), so the shell is left cooked.
+ * The vCPU thread has TCSETS in its own ioctl list (its atexit does it too).
+ */
+static const uint32_t tty_ioctls[] = { TCSETS };
+#define TTY_RESTORE                                                                 \
+	{ .nr = __NR_ioctl, .test = SB_ARG_IN, .arg = 1, .vals = tty_ioctls,        \
+	  .nr_vals = ARRAY_SIZE(tty_ioctls) }
+
 static const struct sandbox_rule vcpu_rules[] = {
 	{ .nr = __NR_ioctl, .test = SB_ARG_IN, .arg = 1, .vals = vcpu_ioctls,
 	  .nr_vals = ARRAY_SIZE(vcpu_ioctls) },
@@ -86,6 +96,7 @@ static const struct sandbox_rule io_rules[] = {
 				     restricted to hv's opcodes: ioeng.c) */
 	COMMON,
 	ANY(__NR_exit),           /* the thread's own end */
+	TTY_RESTORE,
 };
 
 /*
@@ -104,6 +115,7 @@ static const struct sandbox_rule api_rules[] = {
 	ANY(__NR_close), ANY(__NR_shutdown),
 	ANY(__NR_pread64), ANY(__NR_getrusage), ANY(__NR_mremap),
 	ANY(__NR_exit), /* the thread's own end */
+	TTY_RESTORE,
 };
 
 /*
@@ -115,20 +127,22 @@ static const struct sandbox_rule trace_rules[] = {
 	COMMON,
 	ANY(__NR_pread64), ANY(__NR_clock_nanosleep),
 	ANY(__NR_exit), /* the thread's own end */
+	TTY_RESTORE,
 };
 
 /*
  * The gdb stub's thread (--gdb): the connection it was handed, and over
  * TCP the next one (poll, read, sendto with MSG_NOSIGNAL, accept4, close),
  * its eventfds (read); the vCPU kick (tkill, in COMMON) and the parked
- * vCPU's requests (futex).  No ioctl: every KVM call is the vCPU
- * thread's.  Nothing opens or creates.
+ * vCPU's requests (futex).  No ioctl but TTY_RESTORE's: every KVM call is
+ * the vCPU thread's.  Nothing opens or creates.
  */
 static const struct sandbox_rule gdb_rules[] = {
 	ANY(__NR_poll), ANY(__NR_read), ANY(__NR_sendto),
 	COMMON,
 	ANY(__NR_accept4), ANY(__NR_close),
 	ANY(__NR_exit), /* the thread's own end */
+	TTY_RESTORE,
 };
 
 const struct sandbox_policy sandbox_policies[SANDBOX_THREADS] = {

@@ -202,6 +202,47 @@ static void test_refused(void)
 	}
 }
 
+/* The terminal back to cooked (TCSETS) passes every thread's filter: EBADF on a bad fd. */
+static int tty_restore(void)
+{
+	struct termios t = { 0 };
+
+	return syscall(SYS_ioctl, -1, TCSETS, &t) != -1 || errno != EBADF;
+}
+
+/* sandbox_at_stop's function, as console_in.c's: one TCSETS, then a word on stderr. */
+static void last_words(void)
+{
+	static const char msg[] = "at_stop ran\n";
+
+	if (tty_restore() || write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		syscall(SYS_exit_group, CHILD_UNEXPECTED);
+}
+
+static int stop_with_last_words(void)
+{
+	sandbox_at_stop(last_words);
+	return do_openat();
+}
+
+/*
+ * Every thread may put the terminal back, and a sandbox stop on any thread
+ * runs the at_stop function after its message: a shell is not left raw.
+ */
+static void test_stop_restores_tty(void)
+{
+	unsigned t;
+
+	for (t = 0; t < SANDBOX_THREADS; t++) {
+		struct outcome o = confined(t, tty_restore);
+
+		assert_allowed(&o);
+		o = confined(t, stop_with_last_words);
+		assert_refused(&o, "forbidden system call 257 (openat)");
+		CU_ASSERT_PTR_NOT_NULL(strstr(o.err, "hv stops\nat_stop ran\n"));
+	}
+}
+
 /*
  * What musl's abort() does, as raw calls (this binary's libc may make
  * others, glibc's tgkill): raise (block signals, tkill itself, restore);
@@ -368,8 +409,12 @@ static void test_build_limits(void)
 	const struct sandbox_policy p = { "test", "test", &big, 1 };
 	unsigned t;
 
-	for (t = 0; t < SANDBOX_THREADS; t++)
-		CU_ASSERT(sandbox_build(&sandbox_policies[t], prog, SANDBOX_MAX_INSNS) > 0);
+	/* SECURITY.md: "under 128 instructions for any thread" */
+	for (t = 0; t < SANDBOX_THREADS; t++) {
+		int n = sandbox_build(&sandbox_policies[t], prog, SANDBOX_MAX_INSNS);
+
+		CU_ASSERT(n > 0 && n < 128);
+	}
 	CU_ASSERT_EQUAL(sandbox_build(&p, prog, SANDBOX_MAX_INSNS), -E2BIG);
 	CU_ASSERT_EQUAL(sandbox_build(&sandbox_policies[SANDBOX_VCPU], prog, 8), -E2BIG);
 }
@@ -429,6 +474,7 @@ int suite_sandbox(void)
 		{ "forbidden calls stop hv with the message, per thread", test_refused },
 		{ "an i386 call through int 0x80 is refused", test_other_abi },
 		{ "abort() in either thread is an abort, not a sandbox stop", test_abort_is_abort },
+		{ "every thread may restore the terminal, and a stop does", test_stop_restores_tty },
 		{ "program size limits", test_build_limits },
 		{ "io_uring refuses what hv does not use", test_ring_restricted },
 		{ "privilege drop: no capabilities, no_new_privs", test_drop_all },
