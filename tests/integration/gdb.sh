@@ -128,23 +128,33 @@ else
 fi
 
 # 2. TCP on loopback: a hardware breakpoint on a driver function, bt, a
-# variable; a watchpoint on the completion consumer index the guest writes;
-# continue to the guest's normal exit (its status, its output right).
+# variable, the breakpoint hit again (gdb steps over it); a watchpoint on the
+# completion consumer index the guest writes, hit twice (DR6 of the first hit
+# must not linger); continue to the guest's normal exit (its status, its
+# output right).  A 4 MiB disk: sha256 reads it in four 1 MiB requests, each
+# waited for, so the driver polls and consumes at least four times.
+GIMG4=$TMP/gdb4.img
+head -c $((4 << 20)) /dev/urandom >"$GIMG4"
 PORT=$((20000 + RANDOM % 20000))
-if gdb_start gdb-hw "tcp:$PORT" --disk "$GIMG" "$KERNEL" -- sha256 pvblk0; then
+if gdb_start gdb-hw "tcp:$PORT" --disk "$GIMG4" "$KERNEL" -- sha256 pvblk0; then
 	gdb_batch gdb-hw "127.0.0.1:$PORT" -ex "hbreak pvblk_fe_poll" -ex "continue" -ex "bt" \
-		-ex "print d->ring.cq_cons" -ex "watch -l d->ring.cq->cons" -ex "delete 1" \
-		-ex "continue" -ex "delete" -ex "continue"
+		-ex "print d->ring.cq_cons" -ex "continue" -ex "watch -l d->ring.cq->cons" -ex "delete 1" \
+		-ex "continue" -ex "continue" -ex "delete" -ex "continue"
 	gdb_wait gdb-hw
 	if dr_broken && ! grep -q "^Breakpoint 1, " "$TMP/gdb-hw.out"; then
 		skip_why gdb-hw-breakpoint-watchpoint "QEMU 7.2's emulated SVM arms no DR7 breakpoint at VMRUN"
 		cp "$TMP/gdb-hw.out" "$TMP/gdb-continue-to-exit.out"
 		cp "$TMP/gdb-hw.err" "$TMP/gdb-continue-to-exit.err"
-		expect gdb-continue-to-exit 0 "exited normally" out "^$(sha "$GIMG")\$" out
+		expect gdb-continue-to-exit 0 "exited normally" out "^$(sha "$GIMG4")\$" out
 	else
 		expect gdb-hw 0 "^Breakpoint 1, .*pvblk_fe_poll " out "^#1 .* in " out \
 			"^\\\$1 = [0-9]+$" out "^Hardware watchpoint 2: -location d->ring.cq->cons" out \
-			"^New value = [0-9]+" out "exited normally" out "^$(sha "$GIMG")\$" out
+			"^New value = [0-9]+" out "exited normally" out "^$(sha "$GIMG4")\$" out
+		hits=$(grep -c "^Breakpoint 1, .*pvblk_fe_poll " "$TMP/gdb-hw.out")
+		news=$(sed -n 's/^New value = \([0-9]*\)$/\1/p' "$TMP/gdb-hw.out" | tr '\n' ' ')
+		[ "$hits" = 2 ] && [[ $news =~ ^([0-9]+)\ ([0-9]+)\ $ ]] &&
+			[ "${BASH_REMATCH[2]}" -gt "${BASH_REMATCH[1]}" ] && pass gdb-hw-hit-twice ||
+			fail gdb-hw-hit-twice "breakpoint hits $hits (want 2), watchpoint new values '$news' (want two, rising)"
 	fi
 else
 	fail gdb-hw "hv never said it was waiting for gdb on 127.0.0.1:$PORT"
