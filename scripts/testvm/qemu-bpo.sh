@@ -49,6 +49,10 @@ fetch() {
 	echo "$stamp" >"$OUT/.stamp"
 }
 
+# Two test host VMs may start at once: one fetches, the other waits for it.
+mkdir -p "$OUT"
+exec 9>"$OUT/.lock"
+flock 9
 if [ "$(cat "$OUT/.stamp" 2>/dev/null)" != "$stamp" ]; then
 	fetch
 fi
@@ -57,10 +61,10 @@ fi
 # Its firmware before the system's (bookworm's SeaBIOS is older than it wants);
 # -audio none: without it QEMU probes audio back ends by loading the system
 # QEMU 7.2's modules from /usr/lib, which refuse to load and say so.
-cat >"$WRAP" <<EOF
+cat >"$WRAP.tmp" <<EOF
 #!/bin/sh
 # Written by scripts/testvm/qemu-bpo.sh: QEMU $VERSION unpacked under build/.
 exec "$bin" -L "$OUT/root/usr/share/qemu" -L "$OUT/root/usr/share/seabios" -audio none "\$@"
 EOF
-chmod +x "$WRAP"
+chmod +x "$WRAP.tmp" && mv -f "$WRAP.tmp" "$WRAP" # never half-written under a running VM
 echo "$WRAP"
