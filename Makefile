@@ -142,6 +142,13 @@ TESTVM := $(BUILD)/testvm/initramfs.cpio.gz
 $(TESTVM): scripts/testvm/build.sh scripts/testvm/init $(DEPS)
 	$(Q)scripts/testvm/build.sh
 
+# QEMU 10 from bookworm-backports, unpacked under build/ (never installed), for
+# a test host VM whose emulated SVM fires a nested guest's hardware breakpoints:
+# scripts/testvm/run.sh --qemu bpo (docs/GDB.md).
+QEMU_BPO := $(BUILD)/qemu-bpo/qemu-system-x86_64
+$(QEMU_BPO): scripts/testvm/qemu-bpo.sh
+	$(Q)scripts/testvm/qemu-bpo.sh >/dev/null
+
 # Linux on hv: Debian's bzImage (from the test host VM's kernel package) and a
 # busybox initramfs; the vmlinux is the test host VM's.
 LINUX_IMG := $(BUILD)/linux/initramfs.cpio.gz

@@ -30,7 +30,7 @@ if [ ! -s "$tmp/t0" ] || [ ! -s "$tmp/t1" ]; then
 	exit 1
 fi
 ns=$(($(cat "$tmp/t1") - $(cat "$tmp/t0")))
-where=$([ -n "${HV_TESTVM:-}" ] && echo "test host VM (QEMU TCG, emulated SVM)" || echo "$(uname -n)")
+where=$([ -n "${HV_TESTVM:-}" ] && echo "test host VM (QEMU ${HV_TESTVM_QEMU:-system} TCG, emulated SVM)" || echo "$(uname -n)")
 printf '{"steps": %d, "total_ms": %d.%03d, "stepi_round_trip_us": %d, "where": "%s"}\n' \
 	"$steps" $((ns / 1000000)) $((ns / 1000 % 1000)) $((ns / steps / 1000)) "$where" \
 	| tee build/gdb/stepi.json

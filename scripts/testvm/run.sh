@@ -2,7 +2,11 @@
 # Runs a command inside the test host VM: QEMU's emulator (TCG) with an
 # emulated AMD SVM CPU, Debian's kernel with kvm_amd, so /dev/kvm inside is
 # real SVM KVM on any machine (see README, "Where KVM comes from").
-#   scripts/testvm/run.sh [--timeout SECONDS] [--] COMMAND [ARGS...]
+#   scripts/testvm/run.sh [--timeout SECONDS] [--qemu bpo] [--] COMMAND [ARGS...]
+# --qemu bpo (or TESTVM_QEMU=bpo) runs the same VM under QEMU 10 from
+# bookworm-backports, fetched under build/ by scripts/testvm/qemu-bpo.sh:
+# its emulated SVM arms DR7 at VMRUN, so a nested guest's hardware
+# breakpoints fire (docs/GDB.md).  The default is the machine's QEMU.
 # COMMAND runs in this checkout's directory with the machine's own userland
 # (chroot over 9p); its output streams here as it runs, and files it writes
 # in the checkout appear here.  Exit status: COMMAND's; 124 and a message if
@@ -10,16 +14,24 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 limit=1800
+qemu_choice=${TESTVM_QEMU:-system}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--timeout) limit=$2; shift 2 ;;
+	--qemu) qemu_choice=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || { echo "usage: scripts/testvm/run.sh [--timeout SECONDS] [--] COMMAND [ARGS...]" >&2; exit 2; }
-command -v qemu-system-x86_64 >/dev/null ||
-	{ echo "testvm: qemu-system-x86_64 missing (scripts/install-deps.sh installs it)" >&2; exit 125; }
+[ $# -gt 0 ] || { echo "usage: scripts/testvm/run.sh [--timeout SECONDS] [--qemu bpo] [--] COMMAND [ARGS...]" >&2; exit 2; }
+case "$qemu_choice" in
+system)
+	QEMU=qemu-system-x86_64
+	command -v $QEMU >/dev/null ||
+		{ echo "testvm: qemu-system-x86_64 missing (scripts/install-deps.sh installs it)" >&2; exit 125; } ;;
+bpo) QEMU=$("$top/scripts/testvm/qemu-bpo.sh") || exit 125 ;;
+*) echo "testvm: --qemu $qemu_choice: say system or bpo" >&2; exit 2 ;;
+esac
 "$top/scripts/testvm/build.sh" || exit 125
 
 # The payload: this shell's working directory and a few variables, then COMMAND.
@@ -28,6 +40,7 @@ case "$cwd/" in "$top"/*) ;; *) cwd=$top ;; esac
 payload=build/testvm/payload-$$.sh
 {
 	echo "export PATH='$PATH' HOME=/root TERM=dumb LANG=C.UTF-8 HV_TESTVM=1"
+	[ "$qemu_choice" = system ] || echo "export HV_TESTVM_QEMU=$qemu_choice"
 	for v in QUICK RUNS BENCH_TIME V HV_HOST_LOAD; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
@@ -40,7 +53,7 @@ trap 'rm -f "$top/$payload"' EXIT
 MEM=${TESTVM_MEM:-2G}
 start=$(date +%s%N) t_payload="" st=""
 # stdin from /dev/null: QEMU must not put the terminal into raw mode.
-exec 3< <(timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m "$MEM" \
+exec 3< <(timeout -k 5 "$limit" "$QEMU" -accel tcg -cpu max -smp 1 -m "$MEM" \
 	-display none -monitor none -no-reboot -nic none \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel "$top/build/testvm/vmlinux" -initrd "$top/build/testvm/initramfs.cpio.gz" \
@@ -71,7 +84,7 @@ if [ -z "$st" ]; then
 	exit 125
 fi
 boot=$([ -n "$t_payload" ] && ms $((t_payload - start)) || echo null)
-printf '{"qemu_start_to_payload_s": %s, "qemu_start_to_poweroff_s": %s, "status": %d, "date": "%s"}\n' \
-	"$boot" "$(ms $((end - start)))" "$st" "$(date -u +%FT%TZ)" >"$top/build/testvm/last-run.json"
+printf '{"qemu_start_to_payload_s": %s, "qemu_start_to_poweroff_s": %s, "status": %d, "qemu": "%s", "date": "%s"}\n' \
+	"$boot" "$(ms $((end - start)))" "$st" "$qemu_choice" "$(date -u +%FT%TZ)" >"$top/build/testvm/last-run.json"
 echo "testvm: payload exit status $st; QEMU start to payload $boot s, to power-off $(ms $((end - start))) s" >&2
 exit "$st"
