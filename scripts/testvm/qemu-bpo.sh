@@ -12,16 +12,18 @@
 # than bookworm's; its libraries are bookworm's, checked with ldd below),
 # `dpkg-deb -x` into build/qemu-bpo/root/.  Prints the path of a wrapper,
 # build/qemu-bpo/qemu-system-x86_64, that runs that binary with its own
-# firmware first (-L); fetches nothing when that version is already unpacked.
+# firmware first (-L).  The version is backports' newest (Debian's mirror
+# keeps no other), recorded in build/qemu-bpo/.stamp: once one is unpacked,
+# nothing is fetched again; QEMU_BPO_VERSION=V asks for exactly V (measured
+# with 1:10.0.2+ds-2+deb13u1~bpo12+1).  rm -rf build/qemu-bpo takes a newer one.
 #   usage: scripts/testvm/qemu-bpo.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 die() { echo "qemu-bpo: $*" >&2; exit 1; }
 
-VERSION=${QEMU_BPO_VERSION:-1:10.0.2+ds-2+deb13u1~bpo12+1}
+VERSION=${QEMU_BPO_VERSION:-}
 OUT=$(pwd)/build/qemu-bpo
 WRAP=$OUT/qemu-system-x86_64
-stamp="qemu-system-x86=$VERSION"
 bin=$OUT/root/usr/bin/qemu-system-x86_64
 
 fetch() {
@@ -37,7 +39,12 @@ fetch() {
 	echo "qemu-bpo: apt-get update into build/qemu-bpo/apt (bookworm-backports, bookworm)" >&2
 	apt-get "${apt_opts[@]}" update >"$OUT/apt.log" 2>&1 ||
 		die "apt-get update failed: $(grep -E '^(E|W):' "$OUT/apt.log" | tail -n 1)"
-	want=(qemu-system-x86="$VERSION" qemu-system-data="$VERSION" seabios/bookworm-backports)
+	if [ -n "$VERSION" ]; then
+		want=(qemu-system-x86="$VERSION" qemu-system-data="$VERSION")
+	else
+		want=(qemu-system-x86/bookworm-backports qemu-system-data/bookworm-backports)
+	fi
+	want+=(seabios/bookworm-backports)
 	echo "qemu-bpo: fetching ${want[*]} (apt-get download)" >&2
 	(cd "$OUT/debs" && apt-get "${apt_opts[@]}" download "${want[@]}") >>"$OUT/apt.log" 2>&1 ||
 		die "apt-get download failed: $(grep -E '^E:' "$OUT/apt.log" | tail -n 1)"
@@ -46,16 +53,18 @@ fetch() {
 	done
 	missing=$(ldd "$bin" | awk '/not found/ { print $1 }' | tr '\n' ' ')
 	[ -z "$missing" ] || die "$bin needs libraries this machine lacks: $missing"
-	echo "$stamp" >"$OUT/.stamp"
+	echo "qemu-system-x86=$(dpkg-deb -f "$OUT"/debs/qemu-system-x86_*.deb Version)" >"$OUT/.stamp"
 }
 
 # Two test host VMs may start at once: one fetches, the other waits for it.
 mkdir -p "$OUT"
 exec 9>"$OUT/.lock"
 flock 9
-if [ "$(cat "$OUT/.stamp" 2>/dev/null)" != "$stamp" ]; then
+have=$(cat "$OUT/.stamp" 2>/dev/null || true)
+if [ -z "$have" ] || { [ -n "$VERSION" ] && [ "$have" != "qemu-system-x86=$VERSION" ]; }; then
 	fetch
 fi
+VERSION=$(sed 's/^qemu-system-x86=//' "$OUT/.stamp")
 [ -x "$bin" ] || die "$bin is missing (rm -rf build/qemu-bpo and run again)"
 
 # Its firmware before the system's (bookworm's SeaBIOS is older than it wants);
