@@ -12,6 +12,8 @@
 
 _Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
 _Static_assert(HV_TRAPNET_ST_BUSY == TRAP_ST_BUSY, "TX_ and RX_STATUS are channel statuses");
+_Static_assert((int)TRAPNET_RX == (int)LATHIST_RX && (int)TRAPNET_TX == (int)LATHIST_TX,
+	       "lat[] is by channel and by direction alike");
 
 static bool link_up(const struct trapnet_dev *t)
 {
@@ -33,6 +35,10 @@ static void finished(void *dev, unsigned chan, uint32_t status, uint32_t len)
 	struct trapnet_dev *t = dev;
 	struct trapnet_dev_stats *s = &t->st[chan];
 
+	if (t->lat_start[chan]) { /* 0: no frame of the I/O thread's (a signal_err end) */
+		lathist_add(&t->lat[chan], mono_ns() - t->lat_start[chan]);
+		t->lat_start[chan] = 0;
+	}
 	if (status == HV_NET_S_OK) {
 		s->frames++;
 		s->bytes += len;
@@ -72,6 +78,7 @@ static void rx_done(struct ioeng_op *op, int res)
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, rx_op);
 
 	if (res >= HV_NET_MIN_FRAME) {
+		t->lat_start[TRAPNET_RX] = mono_ns(); /* the frame is read: hv's part starts */
 		trace_pcap(&t->tr, &t->rx_iov, 1, (uint32_t)res); /* --pcap trapnetN */
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_OK, (uint32_t)res);
 	} else {
@@ -85,6 +92,7 @@ static void start_tx(void *dev, struct ioeng *e)
 	struct trapnet_dev *t = dev;
 	void *p = NULL;
 
+	t->lat_start[TRAPNET_TX] = mono_ns();
 	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
 	    t->tx_run_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
 		p = gm_range(t->tr.mem, t->tx_run_addr, t->tx_run_len);
@@ -286,6 +294,11 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	return link ? iothread_add(&vm->io, link) : 0; /* room checked above */
 }
 
+static const struct lathist *frame_latency(const void *dev, unsigned dir)
+{
+	return dir < LATHIST_DIRS ? &((const struct trapnet_dev *)dev)->lat[dir] : NULL;
+}
+
 const struct device_kind trapnet_dev_kind = {
 	.name = "trapnet",
 	.option = "--trap-net",
@@ -300,4 +313,5 @@ const struct device_kind trapnet_dev_kind = {
 	TRAP_KIND_HOOKS,
 	.save = trapnet_snap_save, /* snap/snap_dev.c */
 	.load = trapnet_snap_load,
+	.frame_latency = frame_latency,
 };
