@@ -67,6 +67,7 @@ static void tx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, tx_op);
 
+	trap_trace(&t->tr, TRAPNET_TX, TR_CQE, (uint32_t)res);
 	if (res >= 0 && (uint32_t)res == t->tx_run_len)
 		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_OK, t->tx_run_len);
 	else
@@ -77,6 +78,7 @@ static void rx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, rx_op);
 
+	trap_trace(&t->tr, TRAPNET_RX, TR_CQE, (uint32_t)res);
 	if (res >= HV_NET_MIN_FRAME) {
 		t->lat_start[TRAPNET_RX] = mono_ns(); /* the frame is read: hv's part starts */
 		trace_pcap(&t->tr, &t->rx_iov, 1, (uint32_t)res); /* --pcap trapnetN */
@@ -109,6 +111,8 @@ static void start_tx(void *dev, struct ioeng *e)
 	trace_pcap(&t->tr, &t->tx_iov, 1, t->tx_run_len); /* --pcap trapnetN */
 	if (net_send(e, &t->net, &t->tx_iov, 1, &t->tx_op))
 		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_IOERR, 0);
+	else
+		trap_trace(&t->tr, TRAPNET_TX, TR_SQE, 0);
 }
 
 /* The latched buffer: big enough for a whole frame, inside RAM. */
@@ -133,6 +137,8 @@ static void start_rx(void *dev, struct ioeng *e)
 	t->rx_op.cb = rx_done;
 	if (net_recv(e, &t->net, &t->rx_iov, 1, &t->rx_op))
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_IOERR, 0);
+	else
+		trap_trace(&t->tr, TRAPNET_RX, TR_SQE, 0);
 }
 
 /* ---- vCPU thread: registers ---------------------------------------------------------- */
@@ -264,9 +270,9 @@ static const struct trap_ops trapnet_ops = {
 	.chan = {
 		/* The buffer first: a frame sent now may come straight back (loop). */
 		[TRAPNET_RX] = { .int_bit = HV_TRAPNET_INT_RX, .idle = HV_TRAPNET_ST_IDLE,
-				 .signal_err = HV_NET_S_IOERR, .run = start_rx },
+				 .signal_err = HV_NET_S_IOERR, .run = start_rx, .name = "rx" },
 		[TRAPNET_TX] = { .int_bit = HV_TRAPNET_INT_TX, .signal_err = HV_NET_S_IOERR,
-				 .run = start_tx },
+				 .run = start_tx, .name = "tx" },
 	},
 };
 
