@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks an hv --trace file (Chrome trace event JSON, docs/TRACE.md).
 
-trace-check.py FILE QUEUE MIN [--require STAGE,...] [--last-open]
+trace-check.py FILE QUEUE MIN [--require STAGE,...] [--last-open] [--kvm-exits]
 
 The file parses; every event has a known phase and a timestamp; each lane's
 timestamps never go back; the vCPU's exits are balanced B/E pairs; KVM's
@@ -19,6 +19,9 @@ raises each command's interrupt as it ends it; a PV queue's interrupts
 follow the guest's event index, so not every request has its own).  At
 least MIN requests must be complete.  --last-open: the queue's last request
 may be unfinished (a receive still waiting for a frame when hv stopped).
+--kvm-exits: the kvm:kvm_exit tracepoint's events (cat "kvm_exit", hv as
+root) are there, some named "io", and between the first and last counter
+events they number within 20% of the exits KVM's counters report there.
 Prints one summary line; exits 1 with the first problems on stderr.
 """
 import json
@@ -108,12 +111,39 @@ def requests(events, queue):
     return done + list(open_reqs.values())
 
 
+def check_kvm_exits(events, errs):
+    """Every exit as an instant: as many as KVM's counters say, over the same time."""
+    counters = sorted((e["ts"], e["args"]["in_kernel"] + e["args"]["to_hv"]) for e in events
+                      if e.get("ph") == "C" and "in_kernel" in e.get("args", {}))
+    exits = sorted(e["ts"] for e in events if e.get("cat") == "kvm_exit")
+    names = {e["name"] for e in events if e.get("cat") == "kvm_exit"}
+    if not exits:
+        errs.append("no kvm_exit events")
+        return
+    if "io" not in names:
+        errs.append("no kvm_exit event named io (names: %s)" % sorted(names)[:10])
+    if len(counters) < 2:
+        errs.append("too few counter events to compare kvm_exit events with")
+        return
+    t0, t1 = counters[0][0], counters[-1][0]
+    counted = sum(n for ts, n in counters[1:])  # each covers the interval before it
+    seen = sum(1 for ts in exits if t0 < ts <= t1)
+    if not counted or not 0.8 <= seen / counted <= 1.25:
+        errs.append("%d kvm_exit events from %.0f to %.0f us, KVM's counters say %d exits" %
+                    (seen, t0, t1, counted))
+    print("trace-check: kvm_exit: %d events over %.0f ms, KVM's counters %d; reasons %s" %
+          (seen, (t1 - t0) / 1000, counted, ",".join(sorted(names))))
+
+
 def main():
     args = sys.argv[1:]
     require = []
     last_open = "--last-open" in args
     if last_open:
         args.remove("--last-open")
+    kvm_exits = "--kvm-exits" in args
+    if kvm_exits:
+        args.remove("--kvm-exits")
     if "--require" in args:
         i = args.index("--require")
         require = [s for s in args[i + 1].split(",") if s]
@@ -182,6 +212,8 @@ def main():
         complete += 1
     if complete < minimum:
         errs.append("%d complete requests of %s, want at least %d" % (complete, queue, minimum))
+    if kvm_exits:
+        check_kvm_exits(events, errs)
     if errs:
         fail(errs)
     lat.sort()

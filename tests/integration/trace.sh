@@ -29,6 +29,13 @@ expect trace-sandbox-probe 159 "^hv: sandbox: forbidden system call 257 \(openat
 
 # ---- the PV disk: every request's stages in order -----------------------------------
 head -c $((8 << 20)) /dev/urandom >"$TMP/trace.img"
+# As root, every exit from the kvm:kvm_exit tracepoint too: tracefs mounted for
+# this run if it is not (and unmounted after).
+kx_mounted=
+if [ "$(id -u)" = 0 ] && [ ! -e /sys/kernel/tracing/events/kvm ] &&
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null; then
+	kx_mounted=1
+fi
 run trace-blk 90 "$HV" run --stats --mem 128M --timeout 80 --trace "$TMP/blk.json" --disk "$TMP/trace.img" \
 	"$KERNEL" -- blkbench pvblk0 --time 1 randread-4k-qd32
 expect trace-blk 0 "randread-4k-qd32" out "^hv: trace: [1-9][0-9]* events written, 0 dropped" err
@@ -36,6 +43,16 @@ expect trace-blk 0 "randread-4k-qd32" out "^hv: trace: [1-9][0-9]* events writte
 	>"$TMP/blk-check.out" 2>&1 && pass trace-blk-stages ||
 	fail trace-blk-stages "$(head -5 "$TMP/blk-check.out")"
 cat "$TMP/blk-check.out"
+if [ "$(id -u)" = 0 ] && [ -e /sys/kernel/tracing/events/kvm/kvm_exit ]; then
+	grep -Eq "^hv: trace: kvm:kvm_exit: [1-9][0-9]* exits read, 0 lost$" "$TMP/trace-blk.err" &&
+		"$TRACE_CHECK" "$TMP/blk.json" pvblk0 100 --kvm-exits >"$TMP/blk-kx.out" 2>&1 &&
+		pass trace-kvm-exit-events ||
+		fail trace-kvm-exit-events "$(grep kvm_exit "$TMP/trace-blk.err")" "$(head -5 "$TMP/blk-kx.out")"
+	cat "$TMP/blk-kx.out"
+else
+	skip trace-kvm-exit-events # "not root, or no kvm:kvm_exit in tracefs"
+fi
+[ -n "$kx_mounted" ] && umount /sys/kernel/tracing
 # The exits that reached hv are events; the trace has as many as --stats counts.
 n_exits=$(grep -c '"cat":"exit"' "$TMP/blk.json")
 stats_exits=$(sed -n 's/^hv: stats: exits to hv \([0-9]*\)$/\1/p' "$TMP/trace-blk.err")
@@ -46,6 +63,14 @@ stats_exits=$(sed -n 's/^hv: stats: exits to hv \([0-9]*\)$/\1/p' "$TMP/trace-bl
 run trace-trapblk 90 "$HV" run --mem 128M --timeout 80 --trace "$TMP/trapblk.json" --trap-disk "$TMP/trace.img" \
 	"$KERNEL" -- blkbench trapblk0 --time 1 randread-4k-qd1
 expect trace-trapblk 0 "randread-4k-qd1" out "^hv: trace: [1-9][0-9]* events written, 0 dropped" err
+# Without tracefs (or as another user) no tracepoint: the counters alone, and hv says why.
+if [ ! -e /sys/kernel/tracing/events/kvm ] && [ ! -e /sys/kernel/debug/tracing/events/kvm ]; then
+	grep -Eq "^hv: trace: kvm:kvm_exit not read \((no kvm:kvm_exit in tracefs|hv is not root)" \
+		"$TMP/trace-trapblk.err" && pass trace-kvm-exit-fallback ||
+		fail trace-kvm-exit-fallback "$(grep kvm_exit "$TMP/trace-trapblk.err")"
+else
+	skip trace-kvm-exit-fallback # "tracefs is mounted here"
+fi
 "$TRACE_CHECK" "$TMP/trapblk.json" trapblk0 100 --require doorbell,take,sqe,io_uring_submit,cqe,post,irq \
 	>"$TMP/trapblk-check.out" 2>&1 && pass trace-trapblk-stages ||
 	fail trace-trapblk-stages "$(head -5 "$TMP/trapblk-check.out")"
