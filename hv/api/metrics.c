@@ -103,6 +103,20 @@ int metrics_add_histogram(struct metrics *ms, const char *name, const char *help
 	return rc;
 }
 
+int metrics_add_histogram2(struct metrics *ms, const char *name, const char *help,
+			   const char *label_key, const char *label_val, const char *label2_key,
+			   const char *label2_val, const struct lathist *h)
+{
+	unsigned i, first = ms->n;
+	int rc = metrics_add_histogram(ms, name, help, label_key, label_val, h);
+
+	for (i = first; !rc && i < ms->n; i++) {
+		snprintf(ms->m[i].label2_key, sizeof(ms->m[i].label2_key), "%s", label2_key);
+		snprintf(ms->m[i].label2_val, sizeof(ms->m[i].label2_val), "%s", label2_val);
+	}
+	return rc;
+}
+
 static const char device_help[] = "A device's counter, as hv run --stats prints it.";
 
 /* One "N words" item of a section; prefix is the section's leading word or "". */
@@ -201,7 +215,30 @@ static int device_counters(struct metrics *ms, const struct device_kind *k, cons
 	return rc;
 }
 
-/* Each device's counters and latency histogram. */
+static const char *const dir_name[LATHIST_DIRS] = { [LATHIST_RX] = "rx", [LATHIST_TX] = "tx" };
+
+/* A NIC's frame latency, one histogram a direction (labels device and direction). */
+static int frame_histograms(struct metrics *ms, const struct device_kind *k, const void *dev,
+			    const char *name)
+{
+	unsigned d;
+	int rc = 0;
+
+	for (d = 0; d < LATHIST_DIRS && !rc; d++) {
+		const struct lathist *h = k->frame_latency(dev, d);
+
+		if (h)
+			rc = metrics_add_histogram2(
+				ms, "hv_device_frame_seconds",
+				"hv's part of each frame: tx from taking it off the ring (registers) "
+				"to its completion written, rx from its read reaped to its "
+				"completion written.",
+				"device", name, "direction", dir_name[d], h);
+	}
+	return rc;
+}
+
+/* Each device's counters and latency histograms. */
 static int gather_devices(struct metrics *ms, const struct vm *vm)
 {
 	unsigned i;
@@ -223,6 +260,8 @@ static int gather_devices(struct metrics *ms, const struct vm *vm)
 						   "hv's part of each request: from taking it off the "
 						   "ring to posting its completion (backend I/O included).",
 						   "device", name, k->latency(vm->dev[i].dev));
+		if (!rc && k->frame_latency)
+			rc = frame_histograms(ms, k, vm->dev[i].dev, name);
 	}
 	return rc;
 }
@@ -394,6 +433,25 @@ static void put_label_value(FILE *f, const char *s)
 	}
 }
 
+/* {key="value",...}: the sample's labels, le last; nothing without any. */
+static void put_labels(FILE *f, const struct metric *m)
+{
+	const char *const kv[3][2] = { { m->label_key, m->label_val },
+				       { m->label2_key, m->label2_val },
+				       { m->le[0] ? "le" : "", m->le } };
+	unsigned i, n = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (!kv[i][0][0])
+			continue;
+		fprintf(f, "%s%s=\"", n++ ? "," : "{", kv[i][0]);
+		put_label_value(f, kv[i][1]);
+		fputc('"', f);
+	}
+	if (n)
+		fputc('}', f);
+}
+
 static const char *const type_name[] = {
 	[METRIC_COUNTER] = "counter", [METRIC_GAUGE] = "gauge", [METRIC_HISTOGRAM] = "histogram",
 };
@@ -413,17 +471,7 @@ char *metrics_prometheus(const struct metrics *ms, size_t *len)
 			fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
 				type_name[m->type]);
 		fprintf(f, "%s%s", m->name, m->suffix ? m->suffix : "");
-		if (m->label_key[0] || m->le[0]) {
-			fputc('{', f);
-			if (m->label_key[0]) {
-				fprintf(f, "%s=\"", m->label_key);
-				put_label_value(f, m->label_val);
-				fputc('"', f);
-			}
-			if (m->le[0])
-				fprintf(f, "%sle=\"%s\"", m->label_key[0] ? "," : "", m->le);
-			fputc('}', f);
-		}
+		put_labels(f, m);
 		if (m->ns)
 			fprintf(f, " %llu.%09llu\n", (unsigned long long)(m->value / 1000000000ull),
 				(unsigned long long)(m->value % 1000000000ull));
@@ -464,6 +512,8 @@ char *metrics_json(const struct metrics *ms, size_t *len)
 		}
 		if (m->label_key[0])
 			cJSON_AddStringToObject(labels, m->label_key, m->label_val);
+		if (m->label2_key[0])
+			cJSON_AddStringToObject(labels, m->label2_key, m->label2_val);
 		if (m->le[0])
 			cJSON_AddStringToObject(labels, "le", m->le);
 		cJSON_AddItemToObject(s, "labels", labels);

@@ -25,6 +25,8 @@ struct metric {
 	enum metric_type type;
 	char label_key[16];
 	char label_val[METRIC_LABEL_MAX]; /* "" with no label */
+	char label2_key[16];              /* a second label (a NIC's direction), or "" */
+	char label2_val[16];
 	uint64_t value;
 	bool ns; /* value is nanoseconds, shown as seconds */
 	/* histograms: the sample's suffix (_bucket, _sum, _count) and its le label */
@@ -48,6 +50,10 @@ struct lathist;
  */
 int metrics_add_histogram(struct metrics *ms, const char *name, const char *help,
 			  const char *label_key, const char *label_val, const struct lathist *h);
+/* The same with a second label on every sample (a NIC's direction="rx"). */
+int metrics_add_histogram2(struct metrics *ms, const char *name, const char *help,
+			   const char *label_key, const char *label_val, const char *label2_key,
+			   const char *label2_val, const struct lathist *h);
 
 /*
  * A device's --stats line ("pvblk0 (a.img, file): attached, 3 requests,

@@ -86,6 +86,8 @@ struct device_kind {
 	unsigned (*counters)(const void *dev, struct dev_counter *out, unsigned cap);
 	/* Optional: its requests' latency in hv (GET /metrics), read from any thread. */
 	const struct lathist *(*latency)(const void *dev);
+	/* Optional: a NIC's frames' latency in hv, dir an enum lathist_dir (lathist.h). */
+	const struct lathist *(*frame_latency)(const void *dev, unsigned dir);
 	/* Frees the device; the I/O thread has stopped by then. */
 	void (*destroy)(void *dev);
 	/* Optional: registers the hypercalls of the kind's family (idempotent). */

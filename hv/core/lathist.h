@@ -14,6 +14,9 @@
 
 #define LATHIST_BOUNDS 20
 
+/* A NIC's histograms, one a direction: GET /metrics labels them direction="rx" and "tx". */
+enum lathist_dir { LATHIST_RX = 0, LATHIST_TX, LATHIST_DIRS };
+
 struct lathist {
 	uint64_t n[LATHIST_BOUNDS + 1]; /* the last: above every bound */
 	uint64_t sum_ns;

@@ -27,6 +27,7 @@ struct pvnet_back_tx {
 	struct ioeng_op op;
 	struct pvnet_back *n;
 	uint64_t id;
+	uint64_t taken_ns; /* off the ring (mono_ns): its latency's start */
 	uint32_t len;
 	struct iovec iov[HV_NET_MAX_SEG];
 	struct pvnet_back_tx *next_free;
@@ -91,11 +92,14 @@ static void rx_done(struct ioeng_op *op, int res)
 
 	trace_ev(TR_CQE, n->rxq.name, r->id, (uint32_t)res);
 	if (res >= HV_NET_MIN_FRAME) {
+		uint64_t read_ns = mono_ns(); /* the frame is read: hv's part of it starts */
+
 		trace_pcap(n, &r->iov, 1, (uint32_t)res);
 		stat_add(&n->st.rx_frames, 1);
 		stat_add(&n->st.rx_bytes, (uint32_t)res);
 		pvq_pay(&n->rxq, (uint32_t)res); /* the RX limit: paid as the frame lands */
 		rx_give_back(n, r, HV_NET_S_OK, (uint32_t)res);
+		lathist_add(&n->lat[LATHIST_RX], mono_ns() - read_ns);
 		return;
 	}
 	if (res == -ECANCELED) {
@@ -300,6 +304,7 @@ static void tx_post(struct pvnet_back *n, struct pvnet_back_tx *t, uint32_t stat
 	} else {
 		stat_add(&n->st.tx_errors, 1);
 	}
+	lathist_add(&n->lat[LATHIST_TX], mono_ns() - t->taken_ns);
 	trace_ev(TR_POST, n->txq.name, t->id, status);
 	t->next_free = n->tx_free;
 	n->tx_free = t;
@@ -351,6 +356,7 @@ static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 
 	n->tx_free = t->next_free;
 	t->id = req->id;
+	t->taken_ns = mono_ns();
 	trace_ev(TR_TAKE, q->name, req->id, 0);
 	status = pvnet_back_check_tx(n, req, t->iov, &t->len);
 	if (status != HV_NET_S_OK) {
@@ -673,6 +679,11 @@ static struct pvq *limit_queue(void *dev, const char *dir)
 
 static const struct queue_ops queue = { pvnet_back_attach, pvnet_back_detach };
 
+static const struct lathist *frame_latency(const void *dev, unsigned dir)
+{
+	return dir < LATHIST_DIRS ? &((const struct pvnet_back *)dev)->lat[dir] : NULL;
+}
+
 const struct device_kind pvnet_back_kind = {
 	.name = "pvnet",
 	.option = "--net",
@@ -691,6 +702,7 @@ const struct device_kind pvnet_back_kind = {
 	.describe = describe,
 	.print_stats = print_stats,
 	.counters = counters,
+	.frame_latency = frame_latency,
 	.destroy = destroy,
 	.register_hypercalls = queue_register_hypercalls,
 	.queue = &queue,

@@ -21,6 +21,7 @@
 
 #include "hv_net.h"
 #include "core/device.h"
+#include "core/lathist.h"
 #include "backend/net.h"
 #include "pv/pvq.h"
 
@@ -65,6 +66,13 @@ struct pvnet_back {
 	bool scratch_busy, grace_timer_armed; /* a receive into scratch, the grace timer */
 	uint64_t rx_taken, grace_timer_taken; /* buffers taken: in all, and when the timer was armed */
 	struct pvnet_back_stats st;
+	/*
+	 * hv's part of each frame (I/O thread; GET /metrics), by lathist_dir:
+	 * TX from taking the request off the ring to writing its completion
+	 * entry; RX from reaping the read of a frame into a guest buffer to
+	 * writing that buffer's completion entry.
+	 */
+	struct lathist lat[LATHIST_DIRS];
 };
 
 /* The --net device kind (device.h). */

@@ -159,6 +159,8 @@ int trace_open(struct trace *t, const char *json_path, const char *pcap_path,
 		return err_msg(-ENOMEM, err, errlen, "--pcap: no memory for the frame ring");
 	if (!(t->out = map_populated(TRACE_OUT_BYTES)))
 		return err_msg(-ENOMEM, err, errlen, "--trace: no memory for the writer");
+	if (json_path) /* before the sandbox: tracefs and perf_event_open, root only */
+		trace_kvmexit_open(&t->kx);
 	return 0;
 }
 
@@ -176,6 +178,7 @@ void trace_close(struct trace *t)
 	if (t->out)
 		munmap(t->out, TRACE_OUT_BYTES);
 	free(t->kvm_vals);
+	trace_kvmexit_close(&t->kx);
 	if (t->json_fd >= 0)
 		close(t->json_fd);
 	if (t->pcap_fd >= 0)

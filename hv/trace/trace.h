@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "trace/trace_kvmexit.h"
+
 #define TRACE_THREADS 8            /* rings: vCPU, I/O and a few spare */
 #define TRACE_RING_EVENTS (1u << 16) /* per thread: 2 MiB */
 #define TRACE_FRAME_BYTES (4u << 20) /* captured frames waiting for the writer */
@@ -106,6 +108,7 @@ struct trace {
 	bool sampled;
 	char *out;                    /* JSON waiting to be written */
 	size_t out_len;
+	struct trace_kvmexit kx;      /* every exit, from the kvm:kvm_exit tracepoint (root) */
 	uint64_t events;              /* written out */
 	int write_err;                /* the first failed write's errno */
 };

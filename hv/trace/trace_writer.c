@@ -19,6 +19,7 @@
 #define OUT_FLUSH (TRACE_OUT_BYTES - 1024) /* one event is far less than the slack */
 #define PID 1 /* out_event writes it as a literal */
 #define COUNTER_TID 0
+#define KVM_EXIT_TID (TRACE_THREADS + 1) /* the first CPU's lane of kvm:kvm_exit events */
 
 /* How each kind is written: its name (NULL: the event's own), phase, what arg means. */
 static const struct kind_fmt {
@@ -217,6 +218,18 @@ static void sample_counters(struct trace *t)
 	t->sampled = true;
 }
 
+/* One exit the kvm:kvm_exit tracepoint saw: an instant on its CPU's lane. */
+static void out_kvm_exit(void *ctx, unsigned cpu, uint64_t ts, const char *name, uint32_t reason)
+{
+	struct trace *t = ctx;
+
+	out(t, "%s{\"ph\":\"i\",\"pid\":%d,\"tid\":%u,", t->events++ ? ",\n" : "", PID,
+	    KVM_EXIT_TID + cpu);
+	out_ts(t, ts);
+	out(t, ",\"name\":\"%s\",\"s\":\"t\",\"cat\":\"kvm_exit\",\"args\":{\"reason\":%u}}",
+	    name ? name : "kvm_exit", reason);
+}
+
 /* Captured frames as pcap records; wall-clock time, as tcpdump shows it. */
 static void drain_frames(struct trace *t)
 {
@@ -255,6 +268,8 @@ void trace_drain(struct trace *t)
 		for (i = 0; i < n && i < TRACE_THREADS; i++)
 			drain_ring(t, i);
 		sample_counters(t);
+		if (t->kx.n)
+			trace_kvmexit_drain(&t->kx, out_kvm_exit, t);
 		flush_out(t);
 	}
 	if (t->pcap_fd >= 0)
@@ -285,6 +300,11 @@ int trace_finish_json(struct trace *t)
 	out(t, "%s{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"thread_name\","
 	       "\"args\":{\"name\":\"KVM counters (per %d ms)\"}}",
 	    t->events++ ? ",\n" : "", PID, COUNTER_TID, TRACE_DRAIN_MS);
+	for (i = 0; i < t->kx.ncpu; i++)
+		if (t->kx.ring[i])
+			out(t, ",\n{\"ph\":\"M\",\"pid\":%d,\"tid\":%u,\"name\":\"thread_name\","
+			       "\"args\":{\"name\":\"KVM exits (kvm:kvm_exit), CPU %u\"}}",
+			    PID, KVM_EXIT_TID + i, i);
 	out(t, "],\n\"displayTimeUnit\":\"ns\",\"otherData\":{\"dropped_events\":%llu}}\n",
 	    (unsigned long long)dropped);
 	flush_out(t);
@@ -365,6 +385,12 @@ void trace_stop(struct trace *t, void *report)
 			(unsigned long long)dropped, TRACE_RING_EVENTS,
 			t->write_err ? ": write failed: " : "",
 			t->write_err ? strerror(t->write_err) : "");
+	if (t->json_fd >= 0 && t->kx.n)
+		fprintf(f, "hv: trace: kvm:kvm_exit: %llu exits read, %llu lost\n",
+			(unsigned long long)t->kx.events, (unsigned long long)t->kx.lost);
+	else if (t->json_fd >= 0)
+		fprintf(f, "hv: trace: kvm:kvm_exit not read (%s): KVM's counters per %d ms only\n",
+			t->kx.why_not, TRACE_DRAIN_MS);
 	if (t->pcap_fd >= 0)
 		fprintf(f, "hv: pcap %s: %llu frames written, %llu dropped (the %u MiB ring was "
 			   "full)\n", t->pcap_nic, (unsigned long long)t->frames_written,

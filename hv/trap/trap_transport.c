@@ -44,12 +44,24 @@ static void *field(const struct trap_transport *tr, size_t off)
 	return (char *)tr + off;
 }
 
+/* --trace's queue for an interrupt of bits: the channel whose end sets them, or the device. */
+static const char *irq_queue(const struct trap_transport *tr, uint32_t bits)
+{
+	for (unsigned c = 0; c < tr->nr_chan; c++)
+		if (bits == tr->ops->chan[c].int_bit)
+			return tr->qname[c];
+	return tr->qname[TRAP_MAX_CHAN]; /* a link change */
+}
+
 /* Under the lock: sets ISR bits and raises the MSI for those IER enables. */
 static void raise_locked(struct trap_transport *tr, uint32_t bits)
 {
 	tr->isr |= bits;
-	if (tr->ier & bits && (!tr->fault || fault_irq(tr->fault, &tr->fault_irq)) &&
-	    eventfd_write(tr->irq_fd, 1) == 0)
+	if (!(tr->ier & bits) || (tr->fault && !fault_irq(tr->fault, &tr->fault_irq)))
+		return;
+	/* Stamped before the signal, which may run the vCPU at once (as pvq's). */
+	trace_ev(TR_IRQ, irq_queue(tr, bits), 0, 0);
+	if (eventfd_write(tr->irq_fd, 1) == 0)
 		tr->st.irqs++;
 }
 
@@ -63,6 +75,7 @@ static void finish_locked(struct trap_transport *tr, unsigned chan, uint32_t res
 {
 	tr->ops->finished(tr, chan, result, len);
 	tr->status[chan] = result;
+	trace_ev(TR_POST, tr->qname[chan], tr->run_id[chan], result);
 	raise_locked(tr, tr->ops->chan[chan].int_bit);
 }
 
@@ -203,10 +216,17 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 	pthread_mutex_lock(&tr->lock);
 	pending = tr->pending;
 	tr->pending = 0;
-	pthread_mutex_unlock(&tr->lock);
+	/* A busy channel runs one command: the one its count ends at. */
 	for (unsigned c = 0; c < tr->nr_chan; c++)
 		if (pending & 1u << c)
+			tr->run_id[c] = tr->st.cmds[c];
+	pthread_mutex_unlock(&tr->lock);
+	for (unsigned c = 0; c < tr->nr_chan; c++)
+		if (pending & 1u << c) {
+			trace_ev(TR_DOORBELL, tr->qname[c], 0, 0);
+			trace_ev(TR_TAKE, tr->qname[c], tr->run_id[c], 0);
 			tr->ops->chan[c].run(tr, e);
+		}
 }
 
 void trap_finish(struct trap_transport *tr, unsigned chan, uint32_t result, uint32_t len)
@@ -320,9 +340,14 @@ static int init(struct trap_transport *tr, const struct device_kind *kind,
 	tr->base = base;
 	tr->vector = ops->vec_base + index;
 	while (tr->nr_chan < TRAP_MAX_CHAN && ops->chan[tr->nr_chan].run) {
+		const char *cn = ops->chan[tr->nr_chan].name;
+
 		tr->status[tr->nr_chan] = ops->chan[tr->nr_chan].idle;
+		snprintf(tr->qname[tr->nr_chan], sizeof(tr->qname[0]), "%s%u%s%s", kind->name,
+			 index, cn ? " " : "", cn ? cn : "");
 		tr->nr_chan++;
 	}
+	snprintf(tr->qname[TRAP_MAX_CHAN], sizeof(tr->qname[0]), "%s%u", kind->name, index);
 	rc = io_source_open(&tr->src, &tr->irq_fd);
 	if (rc)
 		return rc;

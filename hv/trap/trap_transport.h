@@ -27,6 +27,7 @@
 #include "io/iothread.h"
 #include "kvm/guest_mem.h"
 #include "fault/fault_irq.h"
+#include "trace/trace.h"
 
 struct vm;
 struct kvm_vm;
@@ -116,6 +117,8 @@ struct trap_ops {
 		uint32_t signal_err; /* the result of a command the I/O thread cannot be told of */
 		/* I/O thread: run its latched command, which ends with trap_finish(). */
 		void (*run)(void *dev, struct ioeng *e);
+		/* Optional: "rx", "tx": its queue in --trace is "<device> <name>", else "<device>" */
+		const char *name;
 	} chan[TRAP_MAX_CHAN];
 };
 
@@ -148,7 +151,26 @@ struct trap_transport {
 	/* --fault rules (the device kind claims them), or NULL: none, one test a command */
 	struct fault_dev *fault;
 	struct fault_irq fault_irq; /* the interrupt rules' held interrupt (I/O thread) */
+
+	/*
+	 * --trace (trace.h): each channel's queue name, and the request id of
+	 * the command it runs, its number among the channel's commands (set
+	 * by the I/O thread as it takes the command).  qname's last: the
+	 * device's own name, for an interrupt of no channel (a link change).
+	 */
+	char qname[TRAP_MAX_CHAN + 1][24];
+	uint64_t run_id[TRAP_MAX_CHAN];
 };
+
+/*
+ * A --trace stage (TR_SQE, TR_CQE) of the command chan runs, on the I/O
+ * thread; the transport traces the others.  One branch when tracing is off.
+ */
+static inline void trap_trace(const struct trap_transport *tr, unsigned chan, uint32_t kind,
+			      uint32_t arg)
+{
+	trace_ev(kind, tr->qname[chan], tr->run_id[chan], arg);
+}
 
 /*
  * The device kind's add: instance index of kind with ops, from what add

@@ -41,6 +41,7 @@ static void io_done(struct ioeng_op *op, int res)
 {
 	struct trapblk_dev *t = container_of(op, struct trapblk_dev, op);
 
+	trap_trace(&t->tr, 0, TR_CQE, (uint32_t)res);
 	if (res < 0)
 		finish(t, HV_BLK_S_IOERR, 0);
 	else
@@ -159,6 +160,8 @@ static void run(void *dev, struct ioeng *e)
 	}
 	if (rc)
 		finish(t, HV_BLK_S_IOERR, 0);
+	else
+		trap_trace(&t->tr, 0, TR_SQE, 0);
 }
 
 static uint64_t flags(const void *dev)

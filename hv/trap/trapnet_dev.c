@@ -12,6 +12,8 @@
 
 _Static_assert(offsetof(struct trapnet_dev, tr) == 0, "the device pointer is the transport's");
 _Static_assert(HV_TRAPNET_ST_BUSY == TRAP_ST_BUSY, "TX_ and RX_STATUS are channel statuses");
+_Static_assert((int)TRAPNET_RX == (int)LATHIST_RX && (int)TRAPNET_TX == (int)LATHIST_TX,
+	       "lat[] is by channel and by direction alike");
 
 static bool link_up(const struct trapnet_dev *t)
 {
@@ -33,6 +35,10 @@ static void finished(void *dev, unsigned chan, uint32_t status, uint32_t len)
 	struct trapnet_dev *t = dev;
 	struct trapnet_dev_stats *s = &t->st[chan];
 
+	if (t->lat_start[chan]) { /* 0: no frame of the I/O thread's (a signal_err end) */
+		lathist_add(&t->lat[chan], mono_ns() - t->lat_start[chan]);
+		t->lat_start[chan] = 0;
+	}
 	if (status == HV_NET_S_OK) {
 		s->frames++;
 		s->bytes += len;
@@ -61,6 +67,7 @@ static void tx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, tx_op);
 
+	trap_trace(&t->tr, TRAPNET_TX, TR_CQE, (uint32_t)res);
 	if (res >= 0 && (uint32_t)res == t->tx_run_len)
 		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_OK, t->tx_run_len);
 	else
@@ -71,7 +78,9 @@ static void rx_done(struct ioeng_op *op, int res)
 {
 	struct trapnet_dev *t = container_of(op, struct trapnet_dev, rx_op);
 
+	trap_trace(&t->tr, TRAPNET_RX, TR_CQE, (uint32_t)res);
 	if (res >= HV_NET_MIN_FRAME) {
+		t->lat_start[TRAPNET_RX] = mono_ns(); /* the frame is read: hv's part starts */
 		trace_pcap(&t->tr, &t->rx_iov, 1, (uint32_t)res); /* --pcap trapnetN */
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_OK, (uint32_t)res);
 	} else {
@@ -85,6 +94,7 @@ static void start_tx(void *dev, struct ioeng *e)
 	struct trapnet_dev *t = dev;
 	void *p = NULL;
 
+	t->lat_start[TRAPNET_TX] = mono_ns();
 	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
 	    t->tx_run_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
 		p = gm_range(t->tr.mem, t->tx_run_addr, t->tx_run_len);
@@ -101,6 +111,8 @@ static void start_tx(void *dev, struct ioeng *e)
 	trace_pcap(&t->tr, &t->tx_iov, 1, t->tx_run_len); /* --pcap trapnetN */
 	if (net_send(e, &t->net, &t->tx_iov, 1, &t->tx_op))
 		trap_finish(&t->tr, TRAPNET_TX, HV_NET_S_IOERR, 0);
+	else
+		trap_trace(&t->tr, TRAPNET_TX, TR_SQE, 0);
 }
 
 /* The latched buffer: big enough for a whole frame, inside RAM. */
@@ -125,6 +137,8 @@ static void start_rx(void *dev, struct ioeng *e)
 	t->rx_op.cb = rx_done;
 	if (net_recv(e, &t->net, &t->rx_iov, 1, &t->rx_op))
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_IOERR, 0);
+	else
+		trap_trace(&t->tr, TRAPNET_RX, TR_SQE, 0);
 }
 
 /* ---- vCPU thread: registers ---------------------------------------------------------- */
@@ -256,9 +270,9 @@ static const struct trap_ops trapnet_ops = {
 	.chan = {
 		/* The buffer first: a frame sent now may come straight back (loop). */
 		[TRAPNET_RX] = { .int_bit = HV_TRAPNET_INT_RX, .idle = HV_TRAPNET_ST_IDLE,
-				 .signal_err = HV_NET_S_IOERR, .run = start_rx },
+				 .signal_err = HV_NET_S_IOERR, .run = start_rx, .name = "rx" },
 		[TRAPNET_TX] = { .int_bit = HV_TRAPNET_INT_TX, .signal_err = HV_NET_S_IOERR,
-				 .run = start_tx },
+				 .run = start_tx, .name = "tx" },
 	},
 };
 
@@ -286,6 +300,11 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	return link ? iothread_add(&vm->io, link) : 0; /* room checked above */
 }
 
+static const struct lathist *frame_latency(const void *dev, unsigned dir)
+{
+	return dir < LATHIST_DIRS ? &((const struct trapnet_dev *)dev)->lat[dir] : NULL;
+}
+
 const struct device_kind trapnet_dev_kind = {
 	.name = "trapnet",
 	.option = "--trap-net",
@@ -300,4 +319,5 @@ const struct device_kind trapnet_dev_kind = {
 	TRAP_KIND_HOOKS,
 	.save = trapnet_snap_save, /* snap/snap_dev.c */
 	.load = trapnet_snap_load,
+	.frame_latency = frame_latency,
 };

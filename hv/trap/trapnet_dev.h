@@ -16,6 +16,7 @@
 #include "hv_trapnet.h"
 #include "backend/net.h"
 #include "core/device.h"
+#include "core/lathist.h"
 #include "trap/trap_transport.h"
 
 #define TRAPNET_VEC_BASE 0x70
@@ -47,6 +48,14 @@ struct trapnet_dev {
 	uint32_t tx_run_len, rx_run_len;
 	struct iovec tx_iov, rx_iov;
 	struct ioeng_op tx_op, rx_op;
+	/*
+	 * hv's part of each frame (I/O thread; GET /metrics), by channel: TX
+	 * from taking the latched send to its status set, RX from reaping the
+	 * read of a frame to its status set.  lat_start: that frame's start
+	 * (mono_ns), 0 while none is under way.
+	 */
+	uint64_t lat_start[TRAPNET_NR_CHAN];
+	struct lathist lat[TRAPNET_NR_CHAN];
 };
 
 /* The --trap-net device kind (device.h). */

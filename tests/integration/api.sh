@@ -79,6 +79,8 @@ if "$DEB_PY" "$API_PY" metrics "$TMP/api-metrics.out" 'hv_device_requests_total{
 	'hv_device_request_seconds_bucket{device=trapblk0,le=+Inf}' 'hv_device_request_seconds_count{device=trapblk0}' \
 	'hv_device_rx_frames_total{device=pvnet0}' 'hv_device_tx_frames_total{device=pvnet0}' \
 	'hv_device_rx_throttled_total{device=pvnet0}' 'hv_device_tx_doorbells_total{device=pvnet0}' \
+	'hv_device_frame_seconds_count{device=pvnet0,direction=rx}' \
+	'hv_device_frame_seconds_bucket{device=pvnet0,direction=tx,le=+Inf}' \
 	'hv_metrics_read_seconds' >"$TMP/api-metrics.parsed" 2>&1 &&
 	! grep -q ' missing$' "$TMP/api-metrics.parsed"; then
 	pass api-metrics-parse
@@ -143,6 +145,30 @@ run api-ctl-vm 15 "$HV" ctl "$S" vm
 expect api-ctl-vm 0 '"state":"running"' out
 run api-ctl-metrics 15 "$HV" ctl "$S" metrics
 expect api-ctl-metrics 0 '^# TYPE hv_exits_total counter$' out
+# The NIC's frame histograms, parsed again seconds later: the guest's ARP
+# requests (sent, and received back from the loop) made both counts grow.
+frame_counts() { # FILE DEVICE: "RX TX" counts of its frame histograms, or the parser's complaint
+	"$DEB_PY" "$API_PY" metrics "$1" "hv_device_frame_seconds_count{device=$2,direction=rx}" \
+		"hv_device_frame_seconds_count{device=$2,direction=tx}" 2>&1 |
+		awk '/^families / { ok = 1; next } ok { v[++n] = $2; next } { last = $0 }
+			END { print ok ? v[1] " " v[2] : last }'
+}
+# frames_grew NAME BEFORE AFTER: each of AFTER's two counts is a number above BEFORE's.
+frames_grew() {
+	if [[ $2 == *prometheus_client* ]]; then
+		skip "$1" # "no python3-prometheus-client for $DEB_PY (scripts/install-deps.sh)"
+	elif awk -v a="$2" -v b="$3" 'BEGIN { if (split(a " " b, v, " ") != 4) exit 1
+		for (i = 1; i <= 4; i++) if (v[i] !~ /^[0-9.]+$/) exit 1
+		exit !(v[3] + 0 > v[1] + 0 && v[4] + 0 > v[2] + 0) }'; then
+		pass "$1"
+	else
+		fail "$1" "rx tx counts '$2' -> '$3'"
+	fi
+}
+c1=$(frame_counts "$TMP/api-metrics.out" pvnet0)
+c2=$(frame_counts "$TMP/api-ctl-metrics.out" pvnet0)
+echo "api: pvnet0 frame histograms' counts (rx tx): $c1 -> $c2"
+frames_grew api-metrics-pvnet-frames "$c1" "$c2"
 run api-ctl-resume 15 "$HV" ctl "$S" resume
 expect api-ctl-resume 1 '^\{"error":"The VM is not paused."\}$' out
 run api-ctl-pause 15 "$HV" ctl "$S" pause
@@ -157,6 +183,24 @@ st=$(cat "$TMP/api-hv.status" 2>/dev/null)
 [ ! -e "$S" ] && pass api-socket-removed || fail api-socket-removed "$(ls -l "$S")"
 run api-ctl-gone 15 "$HV" ctl "$S" vm
 expect api-ctl-gone 3 'cannot connect' err
+
+# The trap NIC's frame histograms: netloop's frames (the loop sends each back) make
+# both directions' counts grow between two scrapes a second apart.
+TS=$TMP/api-tn.sock
+( "$HV" run --timeout 120 --trap-net loop --api-sock "$TS" "$KERNEL" -- netloop trapnet0 100000000 \
+	>"$TMP/api-tn.out" 2>&1 ) &
+tn_sub=$!
+for i in $(seq 100); do [ -S "$TS" ] && break; sleep 0.1; done
+sleep 1 # past the boot: netloop runs
+curl -s -m 10 --unix-socket "$TS" -o "$TMP/api-tn-1.out" http://localhost/metrics
+sleep 1
+curl -s -m 10 --unix-socket "$TS" -o "$TMP/api-tn-2.out" http://localhost/metrics
+"$HV" ctl "$TS" shutdown >/dev/null 2>&1
+wait "$tn_sub"
+c1=$(frame_counts "$TMP/api-tn-1.out" trapnet0)
+c2=$(frame_counts "$TMP/api-tn-2.out" trapnet0)
+echo "api: trapnet0 frame histograms' counts (rx tx): $c1 -> $c2"
+frames_grew api-metrics-trapnet-frames "$c1" "$c2"
 
 # The socket path: not a socket is refused (status 2), and left alone.
 : >"$TMP/api-file"

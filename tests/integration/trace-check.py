@@ -1,20 +1,28 @@
 #!/usr/bin/python3
 """Checks an hv --trace file (Chrome trace event JSON, docs/TRACE.md).
 
-trace-check.py FILE QUEUE MIN [--require STAGE,...]
+trace-check.py FILE QUEUE MIN [--require STAGE,...] [--last-open] [--kvm-exits]
 
 The file parses; every event has a known phase and a timestamp; each lane's
 timestamps never go back; the vCPU's exits are balanced B/E pairs; KVM's
-counters are there.  For QUEUE (e.g. "pvblk0", "pvnet0 tx"), each request
-(take ... post of one guest id) has its stages in order:
+counters are there.  For QUEUE (e.g. "pvblk0", "pvnet0 tx", "trapblk0",
+"trapnet0 rx"), each request (take ... post of one request id) has its
+stages in order:
 
-  doorbell <= take <= sqe <= io_uring_submit <= cqe <= post <= publish
+  doorbell <= take <= sqe <= io_uring_submit <= cqe <= post <= publish, irq
 
 (doorbell: the queue's last one before the take; io_uring_submit: the I/O
-thread's first after the sqe; publish: the queue's first after the post).
-Stages named in --require must be present for every request; at least MIN
-requests must be complete.  Prints one summary line; exits 1 with the first
-problems on stderr.
+thread's first after the sqe; publish and irq: the queue's first after the
+post).  Stages named in --require must be present for every request; a
+required irq must also come before the queue's next take (a trap device
+raises each command's interrupt as it ends it; a PV queue's interrupts
+follow the guest's event index, so not every request has its own).  At
+least MIN requests must be complete.  --last-open: the queue's last request
+may be unfinished (a receive still waiting for a frame when hv stopped).
+--kvm-exits: the kvm:kvm_exit tracepoint's events (cat "kvm_exit", hv as
+root) are there, some named "io", and between the first and last counter
+events they number within 20% of the exits KVM's counters report there.
+Prints one summary line; exits 1 with the first problems on stderr.
 """
 import json
 import sys
@@ -103,9 +111,39 @@ def requests(events, queue):
     return done + list(open_reqs.values())
 
 
+def check_kvm_exits(events, errs):
+    """Every exit as an instant: as many as KVM's counters say, over the same time."""
+    counters = sorted((e["ts"], e["args"]["in_kernel"] + e["args"]["to_hv"]) for e in events
+                      if e.get("ph") == "C" and "in_kernel" in e.get("args", {}))
+    exits = sorted(e["ts"] for e in events if e.get("cat") == "kvm_exit")
+    names = {e["name"] for e in events if e.get("cat") == "kvm_exit"}
+    if not exits:
+        errs.append("no kvm_exit events")
+        return
+    if "io" not in names:
+        errs.append("no kvm_exit event named io (names: %s)" % sorted(names)[:10])
+    if len(counters) < 2:
+        errs.append("too few counter events to compare kvm_exit events with")
+        return
+    t0, t1 = counters[0][0], counters[-1][0]
+    counted = sum(n for ts, n in counters[1:])  # each covers the interval before it
+    seen = sum(1 for ts in exits if t0 < ts <= t1)
+    if not counted or not 0.8 <= seen / counted <= 1.25:
+        errs.append("%d kvm_exit events from %.0f to %.0f us, KVM's counters say %d exits" %
+                    (seen, t0, t1, counted))
+    print("trace-check: kvm_exit: %d events over %.0f ms, KVM's counters %d; reasons %s" %
+          (seen, (t1 - t0) / 1000, counted, ",".join(sorted(names))))
+
+
 def main():
     args = sys.argv[1:]
     require = []
+    last_open = "--last-open" in args
+    if last_open:
+        args.remove("--last-open")
+    kvm_exits = "--kvm-exits" in args
+    if kvm_exits:
+        args.remove("--kvm-exits")
     if "--require" in args:
         i = args.index("--require")
         require = [s for s in args[i + 1].split(",") if s]
@@ -134,7 +172,9 @@ def main():
     submits = by_name.get("io_uring_submit", [])
     doorbells = by_name.get(("doorbell", queue), [])
     publishes = by_name.get(("publish", queue), [])
+    irqs = by_name.get(("irq", queue), [])
     reqs = requests(events, queue)
+    takes = sorted(r["take"] for r in reqs)
     complete = 0
     lat = []
     for r in reqs:
@@ -142,11 +182,13 @@ def main():
         if "dup" in r:
             errs.append("%s: %s twice" % (what, r["dup"]))
         if "post" not in r:
-            errs.append("%s: never posted" % what)
+            if not (last_open and r["take"] == takes[-1]):
+                errs.append("%s: never posted" % what)
             continue
         if "sqe" in r:
             r["io_uring_submit"] = first_at_or_after(submits, r["sqe"])
         r["publish"] = first_at_or_after(publishes, r["post"])
+        r["irq"] = first_at_or_after(irqs, r["post"])
         r["doorbell"] = last_at_or_before(doorbells, r["take"])
         order = [s for s in ("doorbell", "take", "sqe", "io_uring_submit", "cqe", "post", "publish")
                  if r.get(s) is not None]
@@ -156,19 +198,28 @@ def main():
         for a, b in zip(order, order[1:]):
             if r[a] > r[b]:
                 errs.append("%s: %s at %.3f after %s at %.3f" % (what, a, r[a], b, r[b]))
-        if r.get("publish") is not None:
-            span = r["publish"] - r["take"]
+        next_take = first_at_or_after(takes, r["take"] + 1e-3)
+        if "irq" in require and r["irq"] is not None and next_take is not None and \
+                r["irq"] > next_take:
+            errs.append("%s: its irq at %.3f after the next take at %.3f" %
+                        (what, r["irq"], next_take))
+        end = r["publish"] if r.get("publish") is not None else r["post"]
+        if end is not None:
+            span = end - r["take"]
             if span > MAX_REQ_US:
                 errs.append("%s: %.0f us from take to publish" % (what, span))
             lat.append(span)
         complete += 1
     if complete < minimum:
         errs.append("%d complete requests of %s, want at least %d" % (complete, queue, minimum))
+    if kvm_exits:
+        check_kvm_exits(events, errs)
     if errs:
         fail(errs)
     lat.sort()
-    print("trace-check: %s: %d requests, stages in order; take->publish median %.1f us, "
-          "%d events" % (queue, complete, lat[len(lat) // 2] if lat else 0, len(events)))
+    print("trace-check: %s: %d requests, stages in order; take->%s median %.1f us, "
+          "%d events" % (queue, complete, "publish" if publishes else "post",
+                         lat[len(lat) // 2] if lat else 0, len(events)))
 
 
 if __name__ == "__main__":

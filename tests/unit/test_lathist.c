@@ -73,10 +73,43 @@ static void test_prometheus(void)
 	metrics_free(&ms);
 }
 
+/* A NIC's histograms: both labels on every sample, le last; JSON has both. */
+static void test_two_labels(void)
+{
+	struct lathist h = { 0 };
+	struct metrics ms = { 0 };
+	size_t len = 0;
+	char *text;
+
+	lathist_add(&h, 1500);
+	CU_ASSERT_EQUAL_FATAL(metrics_add_histogram2(&ms, "hv_device_frame_seconds", "help",
+						     "device", "pvnet0", "direction", "tx", &h), 0);
+	CU_ASSERT_EQUAL_FATAL(metrics_add_histogram2(&ms, "hv_device_frame_seconds", "help",
+						     "device", "pvnet0", "direction", "rx", &h), 0);
+	text = metrics_prometheus(&ms, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "hv_device_frame_seconds_bucket{device=\"pvnet0\","
+					    "direction=\"tx\",le=\"0.000002\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "hv_device_frame_seconds_bucket{device=\"pvnet0\","
+					    "direction=\"rx\",le=\"+Inf\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "hv_device_frame_seconds_sum{device=\"pvnet0\","
+					    "direction=\"rx\"} 0.000001500\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "hv_device_frame_seconds_count{device=\"pvnet0\","
+					    "direction=\"tx\"} 1\n"));
+	free(text);
+	text = metrics_json(&ms, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "{\"device\":\"pvnet0\",\"direction\":\"rx\","
+					    "\"le\":\"+Inf\"}"));
+	free(text);
+	metrics_free(&ms);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "buckets: bounds and the one past", test_buckets },
 	{ "add and read", test_add_read },
 	{ "Prometheus and JSON rendering", test_prometheus },
+	{ "a second label (a NIC's direction)", test_two_labels },
 	CU_TEST_INFO_NULL,
 };
 

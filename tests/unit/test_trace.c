@@ -306,6 +306,26 @@ static void test_cli(void)
 	CU_ASSERT_STRING_EQUAL(err, "--trace: no file given");
 }
 
+/* The tracepoint's names for both ISAs; as another user than root, nothing opened and why. */
+static void test_kvm_exit(void)
+{
+	struct trace_kvmexit k;
+
+	CU_ASSERT_STRING_EQUAL(trace_kvmexit_name(2, 0x7b), "io");
+	CU_ASSERT_STRING_EQUAL(trace_kvmexit_name(1, 30), "io");
+	CU_ASSERT_STRING_EQUAL(trace_kvmexit_name(2, 0x400), "npf");
+	CU_ASSERT_PTR_NULL(trace_kvmexit_name(2, 30));
+	CU_ASSERT_PTR_NULL(trace_kvmexit_name(0, 0x7b));
+	trace_kvmexit_open(&k);
+	if (geteuid() != 0) {
+		CU_ASSERT_EQUAL(k.n, 0);
+		CU_ASSERT_STRING_EQUAL(k.why_not, "hv is not root");
+	}
+	CU_ASSERT(k.n > 0 || k.why_not[0]);
+	trace_kvmexit_close(&k);
+	CU_ASSERT_EQUAL(k.n, 0);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "JSON: two threads' lanes, exits as B/E", test_json_two_threads },
 	{ "a full event ring drops and counts", test_ring_full_drops },
@@ -315,6 +335,7 @@ static const CU_TestInfo tests[] = {
 	{ "files that cannot be created", test_open_errors },
 	{ "--pcap NIC:FILE split", test_pcap_split },
 	{ "--trace and --pcap parsing", test_cli },
+	{ "kvm:kvm_exit: names, and no tracepoint without root", test_kvm_exit },
 	CU_TEST_INFO_NULL,
 };
 
