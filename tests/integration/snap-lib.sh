@@ -36,9 +36,13 @@ api_snap() {
 wait_for() {
 	local pat=$2 i line part="" fd pause_fd pause=$TMP/.wait_for.fifo found=1
 	[ -p "$pause" ] || mkfifo "$pause" || return 1
-	exec {fd}<"$1" || return 1
 	exec {pause_fd}<>"$pause"
-	for ((i = 0; i <= $3; i++)); do
+	for ((i = 0; i <= $3; i++)); do # FILE is made by PID's shell, which may not have run yet
+		[ -e "$1" ] && exec {fd}<"$1" && break
+		read -t 0.1 -u "$pause_fd"
+	done
+	[ -n "$fd" ] || { exec {pause_fd}>&-; return 1; }
+	for (( ; i <= $3; i++)); do
 		while IFS= read -r line <&"$fd"; do
 			line=$part$line part=""
 			[[ $line =~ $pat ]] && { found=0; break 2; }
