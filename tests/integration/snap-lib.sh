@@ -39,7 +39,7 @@ wait_for() {
 	exec {pause_fd}<>"$pause"
 	for ((i = 0; i <= $3; i++)); do # FILE is made by PID's shell, which may not have run yet
 		[ -e "$1" ] && exec {fd}<"$1" && break
-		read -t 0.1 -u "$pause_fd"
+		read -r -t 0.1 -u "$pause_fd"
 	done
 	[ -n "$fd" ] || { exec {pause_fd}>&-; return 1; }
 	for (( ; i <= $3; i++)); do
@@ -50,7 +50,7 @@ wait_for() {
 		part=$part$line # a line not ended yet: the rest comes with the next read
 		[[ $part =~ $pat ]] && { found=0; break; }
 		kill -0 "$4" 2>/dev/null || i=$3 # one more read: what it wrote last
-		read -t 0.1 -u "$pause_fd"
+		read -r -t 0.1 -u "$pause_fd"
 	done
 	exec {fd}<&- {pause_fd}>&-
 	return $found
