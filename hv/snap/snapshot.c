@@ -385,15 +385,76 @@ void snap_in_close(struct snap_in *s)
 	s->mem_fd = -1;
 }
 
+/*
+ * Gaps between the file's data extents shorter than this are mapped from
+ * the file too (its holes read as zeros all the same): a huge page needs
+ * 2 MiB of anonymous memory, and fewer mappings cost less.
+ */
+#define SNAP_MAP_GAP (2ull << 20)
+#define SNAP_MAP_MAX 4096 /* mappings at most: the rest of the file is one */
+
+static int map_extent(uint8_t *base, int fd, uint64_t off, uint64_t end)
+{
+	void *p = mmap(base + off, end - off, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, (off_t)off);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+/* Maps the file's data extents (SEEK_DATA/SEEK_HOLE) over base, privately. */
+static int map_data(uint8_t *base, int fd, uint64_t size)
+{
+	uint64_t pos = 0, start = 0, end = 0;
+	unsigned n = 0;
+	int rc;
+
+	while (pos < size) {
+		off_t d = lseek(fd, (off_t)pos, SEEK_DATA), h;
+		uint64_t s, e;
+
+		if (d < 0 && errno == ENXIO) /* no data past pos */
+			break;
+		h = d < 0 ? -1 : lseek(fd, d, SEEK_HOLE);
+		if (h < 0)
+			return -errno;
+		s = (uint64_t)d & ~(uint64_t)(SNAP_PAGE - 1);
+		e = ((uint64_t)h + SNAP_PAGE - 1) & ~(uint64_t)(SNAP_PAGE - 1);
+		e = e < size ? e : size;
+		if (end && (s <= end || s - end < SNAP_MAP_GAP || n + 1 >= SNAP_MAP_MAX)) {
+			end = e; /* one mapping with the one before */
+		} else {
+			if (end && (rc = map_extent(base, fd, start, end)))
+				return rc;
+			n += end != 0;
+			start = s;
+			end = e;
+		}
+		pos = e;
+	}
+	return end ? map_extent(base, fd, start, end) : 0;
+}
+
 int snap_map_memory(const struct snap_in *s, struct vm *vm, char *err, size_t errlen)
 {
-	/* Private: the guest's writes never reach the file; pages fault in as touched. */
-	void *p = mmap(NULL, s->vm.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE,
-		       s->mem_fd, 0);
+	/*
+	 * Anonymous zeroed memory, as a boot maps (so the guest's fresh pages
+	 * are the huge pages a booted guest gets, not 4 KiB copies faulted in
+	 * from a file), with the file's data mapped over it privately: those
+	 * pages fault in from the file as the guest touches them, its writes go
+	 * to private copies, and the file is never written.
+	 */
+	void *p = mmap(NULL, s->vm.mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int rc;
 
 	if (p == MAP_FAILED)
 		return err_msg(-errno, err, errlen, "cannot map the snapshot's RAM: %s",
 			       strerror(errno));
+	rc = map_data(p, s->mem_fd, s->vm.mem_size);
+	if (rc) {
+		munmap(p, s->vm.mem_size);
+		return err_msg(rc, err, errlen, "cannot map the snapshot's RAM: %s", strerror(-rc));
+	}
 	vm->mem.host = p;
 	vm->mem.size = s->vm.mem_size;
 	vm->mem.low = s->vm.mem_low;

@@ -91,6 +91,7 @@ have_kvm && accel="-accel kvm -cpu host"
 # shellcheck disable=SC2086
 run linux-pv-qemu 170 qemu-system-x86_64 $accel -m 512 -display none -serial stdio -monitor none \
 	-no-reboot -nic none -kernel "$LP_VMLINUX" -initrd "$TMP/qemu.cpio.gz" -append "$LP_ARGS quiet" </dev/null
+lx_time qemu
 expect linux-pv-qemu 0 '@@up' out '@@end' out
 check linux-pv-qemu-no-device "$TMP/linux-pv-qemu.out" '@@loaded y1' '@@hvblk 0' '@@drivers 0' '@@rmmod y1'
 lp_is linux-pv-qemu one-line said 1
@@ -111,6 +112,7 @@ truncate -s 64M "$TMP/lp-fs.img"
 truncate -s 64M "$TMP/lp-fio.img"
 head -c $((8 << 20)) /dev/urandom >"$TMP/lp-ro.img"
 ro_sha=$(sha "$TMP/lp-ro.img")
+lx_time namespace+images
 
 # Run 1: hvblk0 ext4, hvblk1 read-only, hvblk2 raw for fio; eth0 on tap0.
 LP_TESTS=$TMP/lp-tests
@@ -204,11 +206,8 @@ echo '. /tests/hv-a.sh </dev/null' >"$TMP/lp-a.in"
 "${LX[@]}" timeout -k 5 300 "$HV" run --verbose "${LP_DEVS[@]}" --restore "$LP_SNAP" <"$TMP/lp-a.in" \
 	>"$TMP/linux-pv-hv.out" 2>"$TMP/linux-pv-hv.err" &
 lp_hv=$!
-for _ in $(seq 2800); do
-	grep -q '^@@net-ready' "$TMP/linux-pv-hv.out" && break
-	kill -0 $lp_hv 2>/dev/null || break
-	sleep 0.1
-done
+wait_for "$TMP/linux-pv-hv.out" '^@@net-ready' 2800 $lp_hv # (builtins only: snap-lib.sh)
+lx_time restore-a-to-net-ready
 if grep -q '^@@net-ready' "$TMP/linux-pv-hv.out"; then
 	"${LX[@]}" busybox ping -c 3 -W 2 "$LP_GUEST" >"$TMP/lp-ping.txt" 2>&1
 	[ $? = 0 ] && pass linux-pv-ping-h2g || fail linux-pv-ping-h2g "$(tail -2 "$TMP/lp-ping.txt")"
@@ -241,6 +240,8 @@ else
 fi
 wait $lp_hv
 RC=$?
+lx_time restore-a-rest
+grep -h "restore phases" "$TMP/linux-pv-hv.err" | sed "s/^/     /"
 expect linux-pv-hv 123 '@@disks hvblk0 hvblk1 hvblk2' out
 check linux-pv-reload "$TMP/linux-pv-hv.out" '@@rmmod ok' '@@after-rmmod 0 0' '@@insmod ok' \
 	'@@reload-read same'
@@ -278,6 +279,7 @@ printf '. /tests/hv-b.sh </dev/null\npoweroff -f\n' >"$TMP/lp-b.in"
 "${LX[@]}" timeout -k 5 240 "$HV" run "${LP_DEVS[@]}" --restore "$LP_SNAP" <"$TMP/lp-b.in" \
 	>"$TMP/linux-pv-hv2.out" 2>"$TMP/linux-pv-hv2.err"
 RC=$?
+lx_time restore-b
 expect linux-pv-hv2 0 '@@mount ok' out '@@umount ok' out
 lp_is linux-pv-hv2 fsck-clean fsck rc=0
 for f in f1 d/f2 d/f3; do

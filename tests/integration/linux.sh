@@ -2,10 +2,12 @@
 # (build/testvm/vmlinux) and the 64-bit boot protocol (build/linux/bzImage),
 # a busybox shell fed on standard input, the platform seen from inside, the
 # clean ends (poweroff 0, reboot and panic=-1 123), and the inputs hv refuses.
-# The PVH boot is also snapshotted at its shell prompt (docs/SNAPSHOT.md):
-# the tests that need a running shell, not a boot, restore it instead of
-# booting again (50-80 s each in the test host VM), and the restores are
-# checked themselves: twice to the same output, GET /vm, the poweroff watch.
+# The PVH boot (with a PV disk and NIC) is also snapshotted at its shell
+# prompt (docs/SNAPSHOT.md): the tests that need a running shell, not a
+# boot (the platform, PCI enumeration, the panic, the console's quit key),
+# restore it instead of booting again (18-30 s each in the test host VM,
+# a restore 1-5 s), and the restores are checked themselves: twice to the
+# same output, GET /vm, the poweroff watch.
 . tests/integration/snap-lib.sh
 LX_VMLINUX=build/testvm/vmlinux
 LX_BZIMAGE=build/linux/bzImage
@@ -57,67 +59,89 @@ for f in "$LX_VMLINUX" "$LX_BZIMAGE" "$LX_INITRD"; do
 	[ -s "$f" ] || { fail linux-images "$f missing: make $LX_INITRD"; return 0 2>/dev/null || exit 1; }
 done
 
-# PVH: boot to the shell, snapshotted there (the VM then shut down); the
-# platform from inside a restore of it, poweroff ends hv with 0.
+# The PVH boot is the one the restores share: with a PV disk and a PV NIC
+# (on a tap: a NIC on the loop backend has no snapshot record) in a
+# network namespace of this file's, booted to the shell and snapshotted
+# there (the VM then shut down).  Every restore gives the same devices.
+LX_NS=hvlx$$
+lx_cleanup() { ip netns del "$LX_NS" 2>/dev/null; true; }
+trap 'lx_cleanup; rm -rf "$TMP"' EXIT
+if ! ip netns add "$LX_NS" 2>"$TMP/lx-netns.err"; then
+	fail linux-namespace "cannot create a network namespace: $(head -1 "$TMP/lx-netns.err")"
+	return 0 2>/dev/null || exit 1
+fi
+ip netns exec "$LX_NS" ip tuntap add tap0 mode tap
+LX_DEVS=(--disk null:16M --net tap:tap0)
 LX_SNAP=$TMP/lx.snap
-lx_snapshot linux-pvh-boot 240 "$LX_SNAP" '^@@hv-linux-init' --verbose --mem 256M \
-	--initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
+SNAP_NS=$LX_NS lx_snapshot linux-pvh-boot 240 "$LX_SNAP" '^@@hv-linux-init' --verbose --mem 256M \
+	"${LX_DEVS[@]}" --initrd "$LX_INITRD" "$LX_VMLINUX" -- $LX_ARGS
 expect linux-pvh-boot 0 '@@hv-linux-init' out '@@ready 42' out 'PVH entry' err \
 	'"state":"paused"\}$' api '^\{"state":"exiting"\}$' api
-lx_script "poweroff -f" >"$TMP/pvh.in"
-lx_run linux-pvh 120 "$TMP/pvh.in" --verbose --restore "$LX_SNAP"
-expect linux-pvh 0 '@@sum 42' out 'restore phases' err 'guest powered off' err
-check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@ttyS0 y1' \
-	'@@clocksource kvm-clock'
-lx_memcheck linux-pvh $((256 * 1024))
-# Twice from one snapshot: the same answers (the guest's own, not the echo).
-lx_run linux-pvh-again 120 "$TMP/pvh.in" --restore "$LX_SNAP"
-expect linux-pvh-again 0 '@@sum 42' out
-grep -a '^@@' "$TMP/linux-pvh.out" | tr -d '\r' >"$TMP/lx-answers-1"
-grep -a '^@@' "$TMP/linux-pvh-again.out" | tr -d '\r' >"$TMP/lx-answers-2"
-[ -s "$TMP/lx-answers-1" ] && cmp -s "$TMP/lx-answers-1" "$TMP/lx-answers-2" &&
-	pass linux-restores-agree || fail linux-restores-agree "$(diff "$TMP/lx-answers-1" \
-	"$TMP/lx-answers-2" | head -4 | tr '\n' '|')"
-# GET /vm of a restored Linux: the kernel and cmdline its snapshot recorded.
-rm -f "$TMP/lx-vm.in" && mkfifo "$TMP/lx-vm.in"
-timeout -k 5 120 "$HV" run --api-sock "$TMP/lx-vm.sock" --restore "$LX_SNAP" <"$TMP/lx-vm.in" \
-	>"$TMP/linux-restore-vm.out" 2>"$TMP/linux-restore-vm.err" &
-pid=$!
-exec 8>"$TMP/lx-vm.in"
-api_up "$TMP/lx-vm.sock"
-"$HV" ctl "$TMP/lx-vm.sock" vm >"$TMP/linux-restore-vm.api" 2>&1
-echo 'echo "@@after-get $((1 + 1))"; poweroff -f' >&8
-wait $pid
-RC=$?
-exec 8>&-
-expect linux-restore-vm 0 '"kernel":"'"$LX_VMLINUX"'","restore":"'"$LX_SNAP"'","initrd":"'"$LX_INITRD"'","cmdline":"'"$LX_ARGS"'"' api \
-	'"mem_bytes":268435456' api '@@after-get 2' out
 
-# PCI: a PV disk and a PV NIC are functions on bus 0 behind hv's host bridge
-# (configuration mechanism #1, no firmware tables); Linux keeps each BAR 0
-# where hv put it and reads the MSI-X capability (table size - 1: 0 and 2)
-# through the same ports.  Subsystem ID = the device's index (UART 0, disk 1, NIC 2).
-cat >"$TMP/pci.in" <<'SCRIPT'
+# lx_restore NAME LIMIT INPUT HV-ARGS...: lx_run of a restore of that snapshot.
+lx_restore() {
+	local name=$1 limit=$2 input=$3
+	shift 3
+	timeout -k 5 "$limit" ip netns exec "$LX_NS" "$HV" run "$@" "${LX_DEVS[@]}" --restore "$LX_SNAP" \
+		<"$input" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	RC=$?
+	return $RC # (for a wait on it in the background)
+}
+
+# PCI: the PV disk and the PV NIC are functions on bus 0 behind hv's host
+# bridge (configuration mechanism #1, no firmware tables); Linux keeps each
+# BAR 0 where hv put it and reads the MSI-X capability (table size - 1: 0
+# and 2) through the same ports (here those of a restored VM: hv's config
+# space as the snapshot kept it).  Subsystem ID = the device's index (UART
+# 0, disk 1, NIC 2).  Then the platform from inside; poweroff ends hv with 0.
+cat >"$TMP/pvh.in" <<'SCRIPT'
 for d in /sys/bus/pci/devices/*; do echo "@@pci ${d##*/} $(cat $d/vendor) $(cat $d/device) $(cat $d/class) $(cat $d/subsystem_vendor) $(cat $d/subsystem_device) bar=$(head -1 $d/resource | cut -c11-18) cap=$(od -An -tx1 -j52 -N1 $d/config | tr -d ' ') id=$(od -An -tx1 -j64 -N1 $d/config | tr -d ' ') size=$(($(od -An -tu2 -j66 -N2 $d/config) & 2047))"; done
 grep -q 'e0000000-e0000fff : 0000:00:01.0' /proc/iomem && echo "@@iomem y$((1))"
 grep -q 'e0001000-e0001fff : 0000:00:02.0' /proc/iomem && echo "@@iomem-nic y$((1))"
 dmesg | grep -q 'PCI: Using configuration type 1 for base access' && echo "@@conf1 y$((1))"
 echo "@@pci-complaints $(dmesg | grep -ciE 'pci.*(conflict|claim|fail|error|bogus|invalid)')"
 echo "@@msi-bus $(cat /sys/bus/pci/devices/0000:00:01.0/msi_bus)"
-poweroff -f
 SCRIPT
-lx_run linux-pci 240 "$TMP/pci.in" --verbose --mem 256M --disk null:16M --net loop --initrd "$LX_INITRD" \
-	"$LX_VMLINUX" -- $LX_ARGS
-expect linux-pci 0 '@@hv-linux-init' out 'guest powered off' err
-check linux-pci-functions "$TMP/linux-pci.out" \
+lx_script "poweroff -f" >>"$TMP/pvh.in"
+lx_restore linux-pvh 120 "$TMP/pvh.in" --verbose
+lx_time restore-pvh
+grep -h 'restore phases' "$TMP/linux-pvh.err" | sed 's/^/     /'
+expect linux-pvh 0 '@@sum 42' out 'restore phases' err 'guest powered off' err
+check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@ttyS0 y1' \
+	'@@clocksource kvm-clock'
+lx_memcheck linux-pvh $((256 * 1024))
+check linux-pci-functions "$TMP/linux-pvh.out" \
 	'@@pci 0000:00:00.0 0x4876 0x0000 0x060000 0x0000 0x0000 bar=00000000 cap=00' \
 	'@@pci 0000:00:01.0 0x4876 0x0001 0x018000 0x4876 0x0001 bar=e0000000 cap=40 id=11 size=0' \
 	'@@pci 0000:00:02.0 0x4876 0x0002 0x020000 0x4876 0x0002 bar=e0001000 cap=40 id=11 size=2' \
 	'@@iomem y1' '@@iomem-nic y1' '@@conf1 y1' '@@pci-complaints 0' '@@msi-bus 1'
 
+# Twice from one snapshot, the second with GET /vm first (the kernel and
+# cmdline its snapshot recorded) and the same input after it: the same
+# answers (the guest's own, not the echo).
+rm -f "$TMP/lx-vm.in" && mkfifo "$TMP/lx-vm.in"
+lx_restore linux-restore-vm 120 "$TMP/lx-vm.in" --api-sock "$TMP/lx-vm.sock" &
+pid=$!
+exec 8>"$TMP/lx-vm.in"
+api_up "$TMP/lx-vm.sock"
+"$HV" ctl "$TMP/lx-vm.sock" vm >"$TMP/linux-restore-vm.api" 2>&1
+cat "$TMP/pvh.in" >&8
+wait $pid
+RC=$?
+lx_time restore-vm
+exec 8>&-
+expect linux-restore-vm 0 '"kernel":"'"$LX_VMLINUX"'","restore":"'"$LX_SNAP"'","initrd":"'"$LX_INITRD"'","cmdline":"'"$LX_ARGS"'"' api \
+	'"mem_bytes":268435456' api '@@sum 42' out
+grep -a '^@@' "$TMP/linux-pvh.out" | tr -d '\r' >"$TMP/lx-answers-1"
+grep -a '^@@' "$TMP/linux-restore-vm.out" | tr -d '\r' >"$TMP/lx-answers-2"
+[ -s "$TMP/lx-answers-1" ] && cmp -s "$TMP/lx-answers-1" "$TMP/lx-answers-2" &&
+	pass linux-restores-agree || fail linux-restores-agree "$(diff "$TMP/lx-answers-1" \
+	"$TMP/lx-answers-2" | head -4 | tr '\n' '|')"
+
 # bzImage with 4 GiB (RAM split around the hole below 4 GiB): reboot ends hv with 123.
 lx_script "reboot -f" >"$TMP/bz.in"
 lx_run linux-bzimage 300 "$TMP/bz.in" --verbose --mem 4G --initrd "$LX_INITRD" "$LX_BZIMAGE" -- $LX_ARGS
+lx_time boot-bzimage
 expect linux-bzimage 123 '@@hv-linux-init' out '@@sum 42' out '64-bit boot protocol' err \
 	'reset the machine \(reboot\): status 123' err
 check linux-bzimage-platform "$TMP/linux-bzimage.out" '@@kvmclock y1' '@@ioapic y1' \
@@ -127,7 +151,8 @@ lx_memcheck linux-bzimage $((4 * 1024 * 1024))
 # A panic with panic=-1 resets: status 123, at once rather than at --timeout.
 # (From the snapshot: the panic path, not the boot, is what this checks.)
 printf 'echo c > /proc/sysrq-trigger\n' >"$TMP/panic.in"
-lx_run linux-panic 120 "$TMP/panic.in" --timeout 100 --restore "$LX_SNAP"
+lx_restore linux-panic 120 "$TMP/panic.in" --timeout 100
+lx_time restore-panic
 expect linux-panic 123 'Kernel panic' out 'status 123' err
 
 # On a terminal (script(1) gives hv one): raw mode while the guest runs,
@@ -145,10 +170,11 @@ lx_pty() { # COMMAND: runs the shell COMMAND on a pseudo-terminal
 }
 printf '\001x' >"$TMP/quit.in"
 # (From the snapshot: a restored Linux reads the console as a booted one.)
-timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"$HV run --restore $LX_SNAP; \
+timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"ip netns exec $LX_NS $HV run ${LX_DEVS[*]} --restore $LX_SNAP; \
 	echo hv-status=\\\$?; stty -a\"" <"$TMP/quit.in" \
 	>"$TMP/linux-quit-key.out" 2>&1
 RC=$?
+lx_time restore-quit-key
 touch "$TMP/linux-quit-key.err"
 if [ "$RC" = 77 ]; then
 	skip linux-quit-key
@@ -178,3 +204,5 @@ lx_bad linux-initrd-too-big 'initrd .* does not fit' --mem 128M --initrd "$TMP/b
 lx_bad linux-cmdline-too-long 'command line is [0-9]+ bytes' --mem 256M "$LX_VMLINUX" -- "$(head -c 3000 /dev/zero | tr '\0' x)"
 lx_bad linux-too-little-mem 'Linux needs at least 128 MiB' --mem 64M "$LX_VMLINUX"
 lx_bad linux-initrd-for-hv '--initrd is for Linux' --initrd "$LX_INITRD" "$KERNEL"
+lx_time bad-inputs
+lx_cleanup
