@@ -168,19 +168,35 @@ lx_pty() { # COMMAND: runs the shell COMMAND on a pseudo-terminal
 		mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
 		mount --bind /dev/pts/ptmx /dev/ptmx && exec script -qec "$1" /dev/null' sh "$1"
 }
+# lx_on_pty NAME INPUT [VAR=VALUE...]: the restored Linux on a pseudo-terminal
+# (hv's environment plus VAR=VALUE), INPUT its keys; then hv's status and the
+# terminal's settings (stty -a), all in $TMP/NAME.out.  RC 77: no terminal.
+lx_on_pty() {
+	local name=$1 input=$2
+	shift 2
+	timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"$* ip netns exec $LX_NS $HV run ${LX_DEVS[*]} \
+		--restore $LX_SNAP; echo hv-status=\\\$?; stty -a\"" <"$input" >"$TMP/$name.out" 2>&1
+	RC=$?
+	touch "$TMP/$name.err"
+}
 printf '\001x' >"$TMP/quit.in"
 # (From the snapshot: a restored Linux reads the console as a booted one.)
-timeout -k 5 120 bash -c "$(declare -f lx_pty); lx_pty \"ip netns exec $LX_NS $HV run ${LX_DEVS[*]} --restore $LX_SNAP; \
-	echo hv-status=\\\$?; stty -a\"" <"$TMP/quit.in" \
-	>"$TMP/linux-quit-key.out" 2>&1
-RC=$?
+lx_on_pty linux-quit-key "$TMP/quit.in"
 lx_time restore-quit-key
-touch "$TMP/linux-quit-key.err"
 if [ "$RC" = 77 ]; then
 	skip linux-quit-key
 else
 	expect linux-quit-key 0 'quit from the console \(Ctrl-A x\)' out 'hv-status=0' out \
 		'[^-]icanon' out '[^-]echo ' out
+fi
+# A sandbox stop while the terminal is raw (the I/O thread's forbidden call,
+# the test hook): status 159, and the terminal cooked again all the same.
+lx_on_pty linux-sandbox-stop-tty /dev/null HV_SANDBOX_PROBE=io
+if [ "$RC" = 77 ]; then
+	skip linux-sandbox-stop-tty
+else
+	expect linux-sandbox-stop-tty 0 'forbidden system call 257 \(openat\) in the I/O thread' out \
+		'hv-status=159' out '[^-]icanon' out '[^-]echo ' out
 fi
 
 # Inputs hv refuses before it starts a VM: one line on stderr, status 2.
