@@ -54,7 +54,7 @@ mkdir -p /www && head -c 200000 /dev/urandom >/www/blob
 echo "@@blob $(sha256sum </www/blob | cut -c1-64)"
 httpd -p 80 -h /www
 echo "@@net-ready"
-nc -l -p 5000 >/tmp/go.txt
+timeout 120 nc -l -p 5000 >/tmp/go.txt # the host's "go" (a broken driver never gets it)
 net_found=$(dmesg | grep -c 'eth0: completion found without an interrupt')
 echo "@@net-found $net_found"
 # The TX watchdog alone: no look, the TX ring filled by a ping flood.
