@@ -9,10 +9,17 @@
  * the doorbell only when hv's event index asks; completions arrive on the
  * queue's MSI-X entry and re-arm the event index only once drained.
  *
- * A completion hv gets wrong (unknown id, one not in flight) or a request
- * that times out breaks the queue: it is detached (hv lets go of the rings
- * and the buffers) and every outstanding request fails with an I/O error,
- * as do later ones; nothing waits for ever.
+ * A lost interrupt is survived in NVMe's manner: blk-mq's timeout
+ * (blk_timeout seconds) reaps the completion ring with the interrupt's own
+ * code, which also re-arms the event index a lost interrupt left behind
+ * (without that hv would suppress every later interrupt too).  A request
+ * found complete is ended there, with one ratelimited line; one hv has not
+ * completed yet gets its timer reset, at most blk_timeout_resets times.
+ * Past that, or at a completion hv gets wrong (unknown id, one not in
+ * flight), the queue breaks: it is detached (hv lets go of the rings and
+ * the buffers, so no request is failed while hv may still write into it)
+ * and every outstanding request fails with an I/O error, as do later ones;
+ * nothing waits for ever.
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -31,6 +38,17 @@ MODULE_PARM_DESC(blk_queues, "PV disk: hardware queues (hv queues and MSI-X entr
 static unsigned int blk_depth = 64;
 module_param(blk_depth, uint, 0444);
 MODULE_PARM_DESC(blk_depth, "PV disk: requests in flight per queue, a power of two (ring entries)");
+/*
+ * A few seconds, not Linux's 30: hv's disk answers in milliseconds, so a
+ * request this old has lost its interrupt (or hv is stuck), and a lost
+ * interrupt costs the guest this long.  Per disk: queue/io_timeout (ms).
+ */
+static unsigned int blk_timeout = 5;
+module_param(blk_timeout, uint, 0444);
+MODULE_PARM_DESC(blk_timeout, "PV disk: seconds before a request's completion is looked for without an interrupt (default 5)");
+static unsigned int blk_timeout_resets = 6;
+module_param(blk_timeout_resets, uint, 0644);
+MODULE_PARM_DESC(blk_timeout_resets, "PV disk: timeouts a request hv has not completed waits again before the queue breaks (default 6)");
 
 struct hvb_dev;
 
@@ -59,6 +77,7 @@ struct hvb_cmd {
 	struct scatterlist sg[HV_BLK_MAX_SEG];
 	int nents; /* mapped entries, 0 for a flush */
 	blk_status_t status;
+	unsigned int resets; /* timeouts that found it still with hv */
 };
 
 static void hvb_break(struct hvb_queue *q, const char *why);
@@ -128,6 +147,7 @@ static blk_status_t hvb_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 		return BLK_STS_NOTSUPP;
 	c->nents = 0;
 	c->status = BLK_STS_OK;
+	c->resets = 0;
 	if (op != HV_BLK_OP_FLUSH) {
 		sg_init_table(c->sg, HV_BLK_MAX_SEG);
 		n = blk_rq_map_sg(rq->q, rq, c->sg);
@@ -193,13 +213,17 @@ static struct request *hvb_find(struct hvb_queue *q, u64 id)
 	return rq;
 }
 
-/* Takes every completion, then re-arms the event index (again if one slipped in). */
-static irqreturn_t hvb_irq(int irq, void *data)
+/*
+ * Takes every completion, then re-arms the event index (again if one
+ * slipped in): the interrupt's work, and the timeout's after a lost one.
+ * The number of completions taken.
+ */
+static unsigned int hvb_reap(struct hvb_queue *q)
 {
-	struct hvb_queue *q = data;
 	struct hv_blk_cpl cpl;
 	struct request *rq;
 	unsigned long flags;
+	unsigned int n = 0;
 	bool bad = false;
 
 	spin_lock_irqsave(&q->lock, flags);
@@ -212,6 +236,7 @@ static irqreturn_t hvb_irq(int irq, void *data)
 				bad = true;
 				break;
 			}
+			n++;
 			c = blk_mq_rq_to_pdu(rq);
 			if (cpl.status != HV_BLK_S_OK) {
 				pr_err_ratelimited("%s: request at sector %llu: hv status %u\n",
@@ -232,6 +257,12 @@ static irqreturn_t hvb_irq(int irq, void *data)
 	if (bad)
 		hvb_break(q, "a completion for no request in flight");
 	blk_mq_start_stopped_hw_queues(q->dev->disk->queue, true);
+	return n;
+}
+
+static irqreturn_t hvb_irq(int irq, void *data)
+{
+	hvb_reap(data);
 	return IRQ_HANDLED;
 }
 
@@ -268,9 +299,35 @@ static void hvb_break(struct hvb_queue *q, const char *why)
 	blk_mq_tagset_busy_iter(&q->dev->tags, hvb_fail_one, q);
 }
 
+/*
+ * blk-mq's timeout (a worker; it holds rq, which stays valid): NVMe's
+ * answer to a lost interrupt.  Reaping ends rq if hv completed it; else hv
+ * still owns its buffers, so it waits again, and only a bounded number of
+ * times: then the queue breaks (hvb_break: detached first, rq and the rest
+ * failed with BLK_STS_IOERR), which is BLK_EH_DONE since rq is ended.
+ */
 static enum blk_eh_timer_return hvb_timeout(struct request *rq)
 {
-	hvb_break(rq->mq_hctx->driver_data, "a request timed out");
+	struct hvb_queue *q = rq->mq_hctx->driver_data;
+	struct hvb_cmd *c = blk_mq_rq_to_pdu(rq);
+	unsigned long long sector = blk_rq_pos(rq);
+	unsigned int secs = jiffies_to_msecs(rq->timeout) / 1000;
+	unsigned int n = hvb_reap(q);
+
+	if (blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT) {
+		/* n == 0: the interrupt came as the timer fired, and ended it. */
+		if (n)
+			pr_warn_ratelimited("%s: queue %u: request at sector %llu: completion found without an interrupt after %u s (%u taken)\n",
+					    q->dev->disk->disk_name, q->nr, sector, secs, n);
+		return BLK_EH_DONE;
+	}
+	if (++c->resets <= READ_ONCE(blk_timeout_resets)) {
+		pr_warn_ratelimited("%s: queue %u: request at sector %llu: no completion after %u s, waiting again (%u of %u)\n",
+				    q->dev->disk->disk_name, q->nr, sector, secs, c->resets,
+				    READ_ONCE(blk_timeout_resets));
+		return BLK_EH_RESET_TIMER;
+	}
+	hvb_break(q, "a request hv did not complete in its timeouts");
 	return BLK_EH_DONE;
 }
 
@@ -389,6 +446,7 @@ static int hvb_setup_disk(struct hvb_dev *d, unsigned int nr_queues)
 	blk_queue_dma_alignment(rq, HV_BLK_SEG_ALIGN - 1);
 	/* A volatile cache (hv's page cache) with flush, and FUA writes. */
 	blk_queue_write_cache(rq, true, true);
+	blk_queue_rq_timeout(rq, blk_timeout * HZ);
 	d->disk->fops = &hvb_fops;
 	d->disk->private_data = d;
 	snprintf(d->disk->disk_name, DISK_NAME_LEN, "hvblk%u", d->desc.index);
@@ -412,6 +470,11 @@ static int hvb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!hv_ring_size_ok(blk_depth)) {
 		dev_err(&pdev->dev, "blk_depth=%u is not a power of two in [%u, %u]\n", blk_depth,
 			HV_RING_MIN, HV_RING_MAX);
+		return -EINVAL;
+	}
+	if (!blk_timeout || blk_timeout > 3600) {
+		dev_err(&pdev->dev, "blk_timeout=%u is not a number of seconds in [1, 3600]\n",
+			blk_timeout);
 		return -EINVAL;
 	}
 	d = kzalloc(sizeof(*d), GFP_KERNEL);

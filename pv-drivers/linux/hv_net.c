@@ -13,6 +13,16 @@
  * serves both queues: either MSI-X entry mutes both completion rings'
  * event indices and schedules it; it re-arms them when it runs dry.  The
  * third entry, HV_NET_MSIX_LINK, rereads the descriptor for the carrier.
+ *
+ * A lost interrupt leaves completions in a ring with NAPI asleep and the
+ * event index behind hv's producer, so hv raises no more either.  Two
+ * things end that, as a NIC driver's watchdogs do: a timer every
+ * net_poll_ms looks at both completion rings (one load each) and, when a
+ * completion has waited a whole period with the consumer unmoved (not an
+ * interrupt still on its way), schedules NAPI, whose end re-arms both
+ * event indices; and the stack's TX watchdog (ndo_tx_timeout, after
+ * HVN_TX_TIMEOUT with the queue stopped) reaps TX completions itself,
+ * wakes the queue and schedules NAPI the same way.
  */
 #include <linux/dma-mapping.h>
 #include <linux/etherdevice.h>
@@ -20,6 +30,7 @@
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
+#include <linux/timer.h>
 #include <linux/workqueue.h>
 
 #include "hv_net.h"
@@ -28,6 +39,12 @@
 static unsigned int net_ring = 256;
 module_param(net_ring, uint, 0444);
 MODULE_PARM_DESC(net_ring, "PV NIC: entries of the RX and of the TX ring, a power of two");
+static unsigned int net_poll_ms = 1000;
+module_param(net_poll_ms, uint, 0644);
+MODULE_PARM_DESC(net_poll_ms, "PV NIC: period of the look for completions a lost interrupt left, ms (0: no look; default 1000)");
+
+/* The stack's TX watchdog: a stopped queue this long is looked at (virtio_net's 5 s). */
+#define HVN_TX_TIMEOUT (5 * HZ)
 
 struct hvn_tx_slot {
 	struct sk_buff *skb; /* NULL while free */
@@ -56,6 +73,11 @@ struct hvn_priv {
 	u32 *rx_free, rx_nfree;
 	int irq[HV_NET_MSIX_ENTRIES];
 	struct work_struct link_work;
+	/* The lost-interrupt look (hvn_look): its timer, and what it saw last time. */
+	struct timer_list look;
+	bool looking;     /* re-arm it (cleared before deleting it) */
+	bool waiting;     /* a completion was waiting at the last look */
+	u32 rx_cons, tx_cons;
 	/* Counters for ndo_get_stats64: updated by NAPI and xmit, read whole (64-bit). */
 	u64 rx_packets, rx_bytes, rx_errors, rx_dropped;
 	u64 tx_packets, tx_bytes, tx_errors, tx_dropped;
@@ -195,11 +217,12 @@ drop:
 	return NETDEV_TX_OK;
 }
 
-static void hvn_tx_reap(struct hvn_priv *p, int budget)
+/* Takes TX completions (NAPI, or the watchdog with budget 0): how many. */
+static unsigned int hvn_tx_reap(struct hvn_priv *p, int budget)
 {
 	struct hv_net_txc c;
 	struct hvn_tx_slot *s;
-	bool freed = false;
+	unsigned int n = 0;
 
 	spin_lock(&p->tx_lock);
 	while (pv_ring_cq_take(&p->tx.ring, &c, sizeof(c))) {
@@ -222,11 +245,12 @@ static void hvn_tx_reap(struct hvn_priv *p, int budget)
 		napi_consume_skb(s->skb, budget);
 		s->skb = NULL;
 		p->tx_free[p->tx_nfree++] = (u32)c.id;
-		freed = true;
+		n++;
 	}
-	if (freed && netif_queue_stopped(p->ndev) && pv_ring_sq_slot(&p->tx.ring))
+	if (n && netif_queue_stopped(p->ndev) && pv_ring_sq_slot(&p->tx.ring))
 		netif_wake_queue(p->ndev);
 	spin_unlock(&p->tx_lock);
+	return n;
 }
 
 /* Posts an skb for every free RX id (as many as memory allows). */
@@ -316,6 +340,46 @@ static int hvn_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/*
+ * The timer's look for a lost interrupt (softirq).  A completion waiting
+ * now and at the last look, with neither consumer moved in between, was
+ * not announced: NAPI runs, takes it and re-arms the event indices.  The
+ * reads race with NAPI harmlessly: a wrong guess costs one empty poll.
+ */
+static void hvn_look(struct timer_list *t)
+{
+	struct hvn_priv *p = from_timer(p, t, look);
+	u32 rx = READ_ONCE(p->rx.ring.cq_cons), tx = READ_ONCE(p->tx.ring.cq_cons);
+	unsigned int ms = READ_ONCE(net_poll_ms);
+	bool waiting = ms && (pv_ring_cq_ready(&p->rx.ring) || pv_ring_cq_ready(&p->tx.ring));
+
+	if (waiting && p->waiting && rx == p->rx_cons && tx == p->tx_cons) {
+		net_warn_ratelimited("%s: completion found without an interrupt after %u ms: polling\n",
+				     p->ndev->name, ms);
+		napi_schedule(&p->napi);
+		waiting = false;
+	}
+	p->waiting = waiting;
+	p->rx_cons = rx;
+	p->tx_cons = tx;
+	/* Off (0) still ticks once a second, to see the parameter set again. */
+	if (READ_ONCE(p->looking))
+		mod_timer(&p->look, jiffies + msecs_to_jiffies(ms ? ms : 1000));
+}
+
+/* The stack's watchdog: the TX queue stopped for HVN_TX_TIMEOUT (queues frozen). */
+static void hvn_tx_timeout(struct net_device *ndev, unsigned int txqueue)
+{
+	struct hvn_priv *p = netdev_priv(ndev);
+	unsigned int n = hvn_tx_reap(p, 0);
+
+	if (n)
+		netdev_warn(ndev, "TX timeout: %u completions found without an interrupt: polling\n", n);
+	else
+		netdev_warn(ndev, "TX timeout: hv has completed no frame: polling\n");
+	napi_schedule(&p->napi);
+}
+
 static void hvn_free_bufs(struct hvn_priv *p)
 {
 	u32 i;
@@ -394,6 +458,9 @@ static int hvn_open(struct net_device *ndev)
 	hvn_link(p);
 	netif_start_queue(ndev);
 	napi_schedule(&p->napi);
+	p->waiting = false;
+	WRITE_ONCE(p->looking, true);
+	mod_timer(&p->look, jiffies + msecs_to_jiffies(net_poll_ms ? net_poll_ms : 1000));
 	return 0;
 fail:
 	hvn_down(p);
@@ -404,6 +471,8 @@ static int hvn_stop(struct net_device *ndev)
 {
 	struct hvn_priv *p = netdev_priv(ndev);
 
+	WRITE_ONCE(p->looking, false);
+	del_timer_sync(&p->look); /* it reads the rings hvn_down frees */
 	netif_tx_disable(ndev);
 	napi_disable(&p->napi);
 	hvn_down(p);
@@ -428,6 +497,7 @@ static const struct net_device_ops hvn_ops = {
 	.ndo_open = hvn_open,
 	.ndo_stop = hvn_stop,
 	.ndo_start_xmit = hvn_xmit,
+	.ndo_tx_timeout = hvn_tx_timeout,
 	.ndo_get_stats64 = hvn_get_stats64,
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_validate_addr = eth_validate_addr,
@@ -497,7 +567,9 @@ static int hvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	p->ring = net_ring;
 	spin_lock_init(&p->tx_lock);
 	INIT_WORK(&p->link_work, hvn_link_work);
+	timer_setup(&p->look, hvn_look, 0);
 	ndev->netdev_ops = &hvn_ops;
+	ndev->watchdog_timeo = HVN_TX_TIMEOUT;
 	ndev->features = ndev->hw_features = NETIF_F_SG;
 	ndev->min_mtu = ETH_MIN_MTU;
 	/* RX buffers hold hv's MTU: a larger one could not be received. */

@@ -289,4 +289,5 @@ for f in f1 d/f2 d/f3; do
 	[ -n "$want" ] && [ "$want" = "$g2" ] && [ "$want" = "$host" ] && pass "linux-pv-ext4-sha-${f##*/}" ||
 		fail "linux-pv-ext4-sha-${f##*/}" "boot 1 wrote '$want', boot 2 read '$g2', the host's debugfs '$host'"
 done
+. tests/integration/linux-pv-faults.sh # lost interrupts: the drivers' timeouts
 lp_cleanup
