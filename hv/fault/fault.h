@@ -36,6 +36,11 @@ enum fault_action {
 	FAULT_REORDER,     /* a frame leaves 1 ms late: the ones sent meanwhile overtake it */
 	FAULT_CORRUPT,     /* one bit of a frame's payload flips on the way out */
 	FAULT_LINK_FLAP,   /* the link goes down (the frame with it) and up arg ns later */
+	/* the same on the frames hv delivers to the guest (rx-drop, ...), in that order */
+	FAULT_RX_DROP,     /* a received frame never reaches the guest */
+	FAULT_RX_DUP,      /* a received frame reaches the guest twice */
+	FAULT_RX_REORDER,  /* a received frame reaches the guest after the next one */
+	FAULT_RX_CORRUPT,  /* one bit of a received frame's payload flips */
 	FAULT_NR_ACTIONS
 };
 
@@ -65,6 +70,7 @@ struct fault_dev {
 	/* the I/O thread's (other threads read them relaxed) */
 	uint64_t seq;              /* requests or frames seen so far */
 	uint64_t irq_seq;          /* interrupts the device meant to raise */
+	uint64_t rx_seq;           /* frames a NIC received for the guest */
 	uint64_t fired[FAULT_NR_ACTIONS]; /* how often each action applied */
 	/*
 	 * New rules from the control API (fault_set_rules), under the plan's
@@ -148,15 +154,19 @@ struct fault_irq_verdict {
  */
 bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v);
 
-/* What the rules make of one frame the guest sends. */
+/* What the rules make of one frame the guest sends (or, rx, one it receives). */
 struct fault_frame_verdict {
 	bool drop, dup, reorder, corrupt;
 	uint64_t flap_ns;   /* link down for this long; 0: no flap */
 	uint64_t draw;      /* where a corruption lands (pure, like every decision) */
 };
 
-/* I/O thread: the next frame of f (a NIC).  Fills v; true if any rule applied. */
-bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v);
+/*
+ * I/O thread: the next frame f (a NIC) sends, or with rx receives (the rx-
+ * rules, numbered apart: @nN is the Nth frame that way; flap_ns stays 0).
+ * Fills v; true if any rule applied.
+ */
+bool fault_frame(struct fault_dev *f, bool rx, struct fault_frame_verdict *v);
 
 /* The byte count a wrong-length completion reports instead of bytes. */
 uint32_t fault_wrong_len(uint32_t bytes);

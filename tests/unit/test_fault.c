@@ -72,7 +72,18 @@ static void test_refusals(void)
 		{ "pvblk0:read-error,", "--fault: pvblk0: an empty rule" },
 		{ "pvblk0:read-error,,delay=1ms", "--fault: pvblk0: an empty rule" },
 		{ "pvnet0:read-error", "--fault: pvnet0: unknown rule 'read-error' (drop, dup, reorder, "
-				       "corrupt, link-flap=DUR)" },
+				       "corrupt, link-flap=DUR, rx-drop, rx-dup, rx-reorder, rx-corrupt, "
+				       "irq-lost, irq-late=DUR, irq-dup)" },
+		{ "trapnet0:rx-flap=1ms", "--fault: trapnet0: unknown rule 'rx-flap' (drop, dup, "
+					  "reorder, corrupt, link-flap=DUR, rx-drop, rx-dup, rx-reorder, "
+					  "rx-corrupt, irq-lost, irq-late=DUR, irq-dup)" },
+		{ "pvnet0:rx-drop@s1-2", "--fault: pvnet0: rx-drop: a frame has no sectors: use @p or @n" },
+		{ "pvnet0:rx-dup=1ms", "--fault: pvnet0: rx-dup takes no value" },
+		{ "pvblk0:rx-drop", "--fault: pvblk0: unknown rule 'rx-drop' (read-error, write-error, "
+				    "flush-error, delay=DUR, torn-write, wrong-len, irq-lost, irq-late=DUR, "
+				    "irq-dup)" },
+		{ "trapnet0:irq-lost@s1-2", "--fault: trapnet0: irq-lost: an interrupt has no sectors: "
+					    "use @p or @n" },
 		{ "trapnet1:link-flap", "--fault: trapnet1: link-flap needs a duration "
 					"(link-flap=2ms)" },
 		{ "pvnet0:drop@s1-2", "--fault: pvnet0: drop: a frame has no sectors: use @p or @n" },
@@ -353,12 +364,12 @@ static void test_frames(void)
 					      "link-flap=50ms@n5", err, sizeof(err)), 0);
 	f = fault_claim(&p, "pvnet", 0, 0);
 	CU_ASSERT_FATAL(f != NULL);
-	CU_ASSERT(fault_frame(f, &v) && v.drop && !v.dup && !v.reorder && !v.corrupt && !v.flap_ns);
-	CU_ASSERT(fault_frame(f, &v) && v.dup && !v.drop);
-	CU_ASSERT(fault_frame(f, &v) && v.reorder && !v.dup);
-	CU_ASSERT(fault_frame(f, &v) && v.corrupt && !v.reorder);
-	CU_ASSERT(fault_frame(f, &v) && v.flap_ns == 50000000 && !v.corrupt);
-	CU_ASSERT_FALSE(fault_frame(f, &v));
+	CU_ASSERT(fault_frame(f, false, &v) && v.drop && !v.dup && !v.reorder && !v.corrupt && !v.flap_ns);
+	CU_ASSERT(fault_frame(f, false, &v) && v.dup && !v.drop);
+	CU_ASSERT(fault_frame(f, false, &v) && v.reorder && !v.dup);
+	CU_ASSERT(fault_frame(f, false, &v) && v.corrupt && !v.reorder);
+	CU_ASSERT(fault_frame(f, false, &v) && v.flap_ns == 50000000 && !v.corrupt);
+	CU_ASSERT_FALSE(fault_frame(f, false, &v));
 	/* The same corruption, bit for bit, from the same seed. */
 	memcpy(&q, &p, sizeof(q));
 	g = &q.dev[0];
@@ -366,8 +377,55 @@ static void test_frames(void)
 	f->rule[0].when = g->rule[0].when = FAULT_ALWAYS;
 	f->rule[0].action = g->rule[0].action = FAULT_CORRUPT;
 	for (int i = 0; i < 100; i++) {
-		CU_ASSERT(fault_frame(f, &v) && fault_frame(g, &w) && v.corrupt && v.draw == w.draw);
+		CU_ASSERT(fault_frame(f, false, &v) && fault_frame(g, false, &w) && v.corrupt && v.draw == w.draw);
 	}
+}
+
+/*
+ * Received frames: the rx- rules, numbered apart from the frames sent (each
+ * direction's @nN is its own Nth), and the interrupt rules on a NIC.
+ */
+static void test_rx_frames(void)
+{
+	struct fault_plan p;
+	char err[256], text[64];
+	struct fault_frame_verdict v;
+	struct fault_irq_verdict iv;
+	struct fault_dev *f;
+
+	memset(&p, 0, sizeof(p));
+	p.seed = 3;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "trapnet0:rx-drop@n1,rx-dup@n2,rx-reorder@n3,"
+					      "rx-corrupt@n4,drop@n2,irq-lost@n1,irq-late=2ms@n2,"
+					      "irq-dup@n3", err, sizeof(err)), 0);
+	f = fault_claim(&p, "trapnet", 0, 0);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT(fault_frame(f, true, &v) && v.drop && !v.dup && !v.reorder && !v.corrupt);
+	CU_ASSERT_FALSE(fault_frame(f, false, &v)); /* sent frame 1: no rule */
+	CU_ASSERT(fault_frame(f, true, &v) && v.dup && !v.drop);
+	CU_ASSERT(fault_frame(f, false, &v) && v.drop); /* sent frame 2: drop */
+	CU_ASSERT(fault_frame(f, true, &v) && v.reorder && !v.dup && !v.drop);
+	CU_ASSERT(fault_frame(f, true, &v) && v.corrupt && !v.flap_ns &&
+		  v.draw == fault_draw(3, f->id, 4, FAULT_MAX_RULES + 3));
+	CU_ASSERT_FALSE(fault_frame(f, true, &v));
+	CU_ASSERT_EQUAL(f->rx_seq, 5);
+	CU_ASSERT_EQUAL(f->seq, 2);
+	CU_ASSERT_EQUAL(f->fired[FAULT_RX_DROP], 1);
+	CU_ASSERT_EQUAL(f->fired[FAULT_DROP], 1);
+	/* The NIC's interrupts, numbered apart again. */
+	CU_ASSERT(fault_irq_decide(f, &iv) && iv.lost);
+	CU_ASSERT(fault_irq_decide(f, &iv) && iv.late_ns == 2000000 && !iv.lost);
+	CU_ASSERT(fault_irq_decide(f, &iv) && iv.dup);
+	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	fault_rule_text(&f->rule[2], text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "rx-reorder@n3");
+	/* Old syntax unchanged: a rule without rx- is on the frames sent. */
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet1:corrupt", err, sizeof(err)), 0);
+	f = fault_claim(&p, "pvnet", 1, 0);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_FALSE(fault_frame(f, true, &v));
+	CU_ASSERT(fault_frame(f, false, &v) && v.corrupt);
 }
 
 /* A request for api_dispatch: method, path and body. */
@@ -474,6 +532,7 @@ static const CU_TestInfo tests[] = {
 	{ "conditions and actions", test_conditions },
 	{ "interrupt rules", test_interrupts },
 	{ "NIC rules", test_frames },
+	{ "NIC receive and interrupt rules", test_rx_frames },
 	{ "rules through the control API", test_api_rules },
 	CU_TEST_INFO_NULL,
 };
