@@ -211,8 +211,9 @@ static int parse_device(const char *s, size_t len, const struct fault_kind **kin
 		size_t pl = strlen(kinds[i].prefix);
 
 		p = s + pl;
-		if (nlen > pl && !strncmp(s, kinds[i].prefix, pl) && !dec(&p, &idx) &&
-		    p == s + nlen && idx < HV_MAX_DEVS_PER_KIND)
+		/* name[] holds it: "pvnet" and 20 zeros is a number below 8, not a name */
+		if (nlen > pl && nlen < FAULT_NAME_MAX && !strncmp(s, kinds[i].prefix, pl) &&
+		    !dec(&p, &idx) && p == s + nlen && idx < HV_MAX_DEVS_PER_KIND)
 			break;
 	}
 	if (i == ARRAY_SIZE(kinds))

@@ -65,6 +65,7 @@ static void test_refusals(void)
 		{ "disk0:read-error", "--fault: unknown device 'disk0' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
 		{ "pvblk8:read-error", "--fault: unknown device 'pvblk8' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
 		{ "pvblk:read-error", "--fault: unknown device 'pvblk' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
+		{ "pvnet000000000000000:drop", "--fault: unknown device 'pvnet000000000000000' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
 		{ "pvblk0x:read-error", "--fault: unknown device 'pvblk0x' (pvblkN, trapblkN, pvnetN or trapnetN; N below 8)" },
 		{ "pvblk0/1:read-error", "--fault: pvblk0: bad queue '1' (it has one, 0)" },
 		{ "pvblk0/:read-error", "--fault: pvblk0: bad queue '' (it has one, 0)" },
