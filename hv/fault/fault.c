@@ -326,13 +326,14 @@ static uint64_t dev_id(const char *name, unsigned queue)
 
 struct fault_plan *fault_begin(struct fault_plan *p, FILE *log)
 {
-	if (!p->nr || pthread_mutex_init(&p->lock, NULL))
+	if ((!p->nr && !p->any) || pthread_mutex_init(&p->lock, NULL))
 		return NULL;
 	/* Without getrandom (never on Linux >= 3.17) the clock still varies the seed. */
 	if (!p->seed_given && getrandom(&p->seed, sizeof(p->seed), 0) != sizeof(p->seed))
 		p->seed = mix(mono_ns());
-	fprintf(log, "hv: fault injection on, seed %llu (--fault-seed %llu replays this run)\n",
-		(unsigned long long)p->seed, (unsigned long long)p->seed);
+	if (p->nr)
+		fprintf(log, "hv: fault injection on, seed %llu (--fault-seed %llu replays this "
+			"run)\n", (unsigned long long)p->seed, (unsigned long long)p->seed);
 	return p;
 }
 
@@ -346,14 +347,21 @@ struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned i
 		return NULL;
 	snprintf(name, sizeof(name), "%s%u", kind, index);
 	for (i = 0; i < p->nr; i++)
-		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue) {
-			p->dev[i].claimed = true;
-			p->dev[i].plan = p;
-			p->dev[i].seed = p->seed;
-			p->dev[i].id = dev_id(name, queue);
-			return &p->dev[i];
-		}
-	return NULL;
+		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue)
+			break;
+	if (i == p->nr && p->any && p->nr < FAULT_MAX_DEVS) { /* no rules yet: an empty entry */
+		memset(&p->dev[i], 0, sizeof(p->dev[i]));
+		strcpy(p->dev[i].name, name);
+		p->dev[i].queue = queue;
+		p->nr++;
+	}
+	if (i == p->nr)
+		return NULL;
+	p->dev[i].claimed = true;
+	p->dev[i].plan = p;
+	p->dev[i].seed = p->seed;
+	p->dev[i].id = dev_id(name, queue);
+	return &p->dev[i];
 }
 
 int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen)
@@ -530,8 +538,8 @@ int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, c
 		if (p->dev[i].claimed && !strcmp(p->dev[i].name, name))
 			d = &p->dev[i];
 	if (!d)
-		return err_msg(-ENODEV, err, errlen, "%s has no fault rules: a device takes them "
-			       "through the API only if hv started with some for it (--fault)", name);
+		return err_msg(-ENODEV, err, errlen, "%s takes no rules: this VM has no such device, "
+			       "or it has more than %d with rules", name, FAULT_MAX_DEVS);
 	memset(&tmp, 0, sizeof(tmp));
 	if (*rules) {
 		if ((size_t)snprintf(arg, sizeof(arg), "%s:%s", name, rules) >= sizeof(arg))

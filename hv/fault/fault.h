@@ -86,6 +86,11 @@ struct fault_dev {
 struct fault_plan {
 	uint64_t seed;
 	bool seed_given; /* --fault-seed; else main draws one and prints it */
+	/*
+	 * Every device claims an entry, rules or not (--api-sock: PUT /faults
+	 * may give any device rules later), as long as FAULT_MAX_DEVS allows.
+	 */
+	bool any;
 	unsigned nr;
 	struct fault_dev dev[FAULT_MAX_DEVS];
 	pthread_mutex_t lock; /* the rules in flight from the API to the I/O thread (fault_begin) */
@@ -98,12 +103,16 @@ int fault_parse(struct fault_plan *p, const char *arg, char *err, size_t errlen)
 int fault_parse_seed(struct fault_plan *p, const char *arg, char *err, size_t errlen);
 
 /*
- * As hv starts: NULL without rules; else p, its seed drawn (getrandom) if
- * none was given, and printed on log so that the run can be replayed.
+ * As hv starts: NULL without rules (and without p->any); else p, its seed
+ * drawn (getrandom) if none was given, and printed on log if there are
+ * rules, so that the run can be replayed (GET /faults shows it too).
  */
 struct fault_plan *fault_begin(struct fault_plan *p, FILE *log);
 
-/* Device kind<index>'s rules for queue, claimed (and seeded), or NULL: none. */
+/*
+ * Device kind<index>'s rules for queue, claimed (and seeded), or NULL: none.
+ * With p->any a device without rules gets an empty entry (its hooks on).
+ */
 struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned index,
 			      unsigned queue);
 
@@ -113,8 +122,9 @@ int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen);
 /*
  * Control API thread: replaces device name's rules with rules (the RULE
  * list of --fault, "" for none) from its next decision on.  0; -ENODEV if
- * hv started with no rules for it (its hooks are off: no cost); -EINVAL
- * with the one-line reason for a bad rule.
+ * the device has no entry (no such device; or hv started without --api-sock
+ * and without rules for it: its hooks are off, no cost); -EINVAL with the
+ * one-line reason for a bad rule.
  */
 int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, char *err,
 		    size_t errlen);

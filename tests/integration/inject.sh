@@ -172,11 +172,28 @@ if ip netns add "$INJ_NS" 2>"$TMP/inj-netns.err"; then
 	wait "$bg"
 	RC=$?
 	expect inject-tcp-$dev 0 "^tcpecho: 1 connections, $((64 << 10)) bytes echoed" out
+
 	inj_cleanup
 	trap 'rm -rf "$TMP"' EXIT
 else
 	fail inject-netns "cannot create a network namespace: $(head -1 "$TMP/inj-netns.err")"
 fi
+
+# PUT /faults on a device hv started without --fault (--api-sock puts every
+# device's hooks on): while netloop runs on a loop NIC (which loses nothing
+# by itself), every other frame hv delivers is dropped until the rule has
+# fired 50 times (netloop counts them lost), then the rule goes.
+S=$TMP/inject-api.sock
+python3 tests/integration/faults-api.py "$S" pvnet0 rx-drop@p0.5 50 "$TMP/inject-api.ready" \
+	>"$TMP/inject-api-client.out" 2>"$TMP/inject-api-client.err" &
+client=$!
+for _ in $(seq 100); do [ -e "$TMP/inject-api.ready" ] && break; sleep 0.1; done
+run inject-api 60 "$HV" run --timeout 50 --net loop --api-sock "$S" "$KERNEL" -- netloop pvnet0 5000
+expect inject-api 1 "^netloop: pvnet0 5000 frames sent, [1-9][0-9]+ back intact, 0 corrupt, [1-9][0-9]+ lost, 0 late" out
+wait "$client" && check inject-api-put "$TMP/inject-api-client.out" \
+	'"pvnet0":\{"rules":\[\{"rule":"rx-drop@p0.5","fired":[1-9][0-9]+\}\],"pending":false' \
+	'"pvnet0":\{"rules":\[\{"rule":"rx-drop@p0.5","fired":[0-9]+\}\],"pending":true' ||
+	fail inject-api-put "$(cat "$TMP/inject-api-client.err")"
 
 # A rule for a device the VM lacks is refused before the guest starts.
 run inject-no-device 30 "$HV" run --timeout 20 --disk null:1M --fault trapblk0:read-error "$KERNEL" -- blkops pvblk0 f

@@ -637,6 +637,52 @@ static void test_api_rules(void)
 	pthread_mutex_destroy(&p.lock);
 }
 
+/*
+ * With --api-sock (plan.any) every device claims an empty entry, so PUT
+ * /faults gives rules to a device hv started without any; nothing is
+ * printed at start, a device the VM lacks is still refused.
+ */
+static void test_api_any_device(void)
+{
+	struct fault_plan p;
+	struct vm vm;
+	struct api a = { .vm = &vm };
+	struct api_reply out;
+	struct fault_frame_verdict v;
+	struct fault_dev *f;
+	char buf[64] = "";
+	FILE *log = fmemopen(buf, sizeof(buf), "w");
+
+	memset(&vm, 0, sizeof(vm));
+	memset(&p, 0, sizeof(p));
+	p.any = true;
+	CU_ASSERT_FATAL(log != NULL);
+	vm.faults = fault_begin(&p, log);
+	fclose(log);
+	CU_ASSERT_PTR_EQUAL_FATAL(vm.faults, &p);
+	CU_ASSERT_STRING_EQUAL(buf, ""); /* no rules: nothing to replay yet */
+	f = fault_claim(&p, "trapnet", 1, 0);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(f->nr, 0);
+	CU_ASSERT_FALSE(fault_frame(f, true, &v));
+	api_call(&a, "PUT", "/faults/trapnet1", "{\"rules\":\"rx-drop@n2\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 200);
+	free(out.body);
+	CU_ASSERT(fault_frame(f, true, &v) && v.drop);
+	api_call(&a, "GET", "/faults", "", &out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.body, "\"trapnet1\":{\"rules\":[{\"rule\":\"rx-drop@n2\","
+					       "\"fired\":1}],\"pending\":false,\"requests\":0,"
+					       "\"interrupts\":0,\"received\":2}"));
+	free(out.body);
+	api_call(&a, "PUT", "/faults/pvblk3", "{\"rules\":\"read-error\"}", &out);
+	CU_ASSERT_EQUAL(out.status, 409);
+	CU_ASSERT_STRING_EQUAL(out.body, "{\"error\":\"pvblk3 takes no rules: this VM has no such "
+					 "device, or it has more than 8 with rules\"}");
+	free(out.body);
+	CU_ASSERT_EQUAL(fault_check_claimed(&p, buf, sizeof(buf)), 0);
+	pthread_mutex_destroy(&p.lock);
+}
+
 static const CU_TestInfo tests[] = {
 	{ "grammar", test_grammar },
 	{ "every refusal", test_refusals },
@@ -649,6 +695,7 @@ static const CU_TestInfo tests[] = {
 	{ "NIC receive and interrupt rules", test_rx_frames },
 	{ "NIC receive rules on a loop backend", test_rx_loop },
 	{ "rules through the control API", test_api_rules },
+	{ "any device through the control API", test_api_any_device },
 	CU_TEST_INFO_NULL,
 };
 
