@@ -9,25 +9,23 @@
       removes the rules (PUT "") and prints that reply.  Exit status 1 if a
       request fails or the rule has not fired FIRED times within 20 s.
 """
+import importlib.util
 import json
-import socket
+import os
 import sys
 import time
 
+# api.sh's client: its request() sends raw bytes and returns the raw reply.
+_spec = importlib.util.spec_from_file_location(
+    "api_client", os.path.join(os.path.dirname(os.path.abspath(__file__)), "api-client.py"))
+api_client = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(api_client)
+
 
 def request(sock, method, path, body=b""):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sock)
-    s.sendall(b"%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n"
-              b"Connection: close\r\n\r\n%s" % (method.encode(), path.encode(), len(body), body))
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-    s.close()
+    out = api_client.request(sock, b"%s %s HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n%s" % (method.encode(), path.encode(),
+                                                                 len(body), body))
     head, _, payload = out.partition(b"\r\n\r\n")
     return int(head.split()[1]), payload.decode()
 

@@ -109,14 +109,10 @@ for dev in pvnet0 trapnet0; do
 	intact=$(sed -n 's/.* sent, \([0-9]*\) back intact.*/\1/p' "$TMP/inject-net-$dev.out")
 	[ "${intact:-0}" -ge 250 ] && pass inject-net-$dev-recovers ||
 		fail inject-net-$dev-recovers "only ${intact:-?} of 300 frames came back intact after the flap"
-done
 
-# The rx- rules on the frames hv delivers, on a loop NIC: frame 10 that
-# comes back is dropped (lost), 20 arrives twice (late), 30 arrives after 31
-# (lost, then late), 40 has a bit flipped past its header (corrupt).
-for dev in pvnet0 trapnet0; do
-	opt=--net
-	[ "$dev" = trapnet0 ] && opt=--trap-net
+	# The rx- rules on the frames hv delivers: frame 10 that comes back is
+	# dropped (lost), 20 arrives twice (late), 30 after 31 (lost, then late),
+	# 40 has a bit flipped past its header (corrupt).
 	run inject-rx-$dev 60 "$HV" run --timeout 50 --fault-seed 6 "$opt" loop \
 		--fault "$dev:rx-drop@n10,rx-dup@n20,rx-reorder@n30,rx-corrupt@n40" \
 		"$KERNEL" -- netloop "$dev" 100
