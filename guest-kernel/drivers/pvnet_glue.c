@@ -154,11 +154,15 @@ static unsigned pv_poll(struct netdev *d)
 {
 	struct pvnet_glue *g = d->priv;
 	uint64_t tx_errors = g->fe.st.tx_errors, rx_errors = g->fe.st.rx_errors;
+	uint64_t rx_frames = g->fe.st.rx_frames;
 	unsigned n;
 
 	if (g->dead)
 		return 0;
 	n = pvnet_fe_poll(&g->fe);
+	/* Frames found after a wait no interrupt ended: their interrupt was lost (or late). */
+	if (d->look && g->vector && g->fe.st.rx_frames != rx_frames)
+		d->st.recovered++;
 	d->st.tx_errors += g->fe.st.tx_errors - tx_errors;
 	/* A failed send or receive may mean the link went down: ask hv. */
 	if ((g->fe.st.tx_errors != tx_errors || g->fe.st.rx_errors != rx_errors) &&

@@ -17,6 +17,7 @@
 #include "mmio.h"
 #include "netstack.h"
 #include "netdev.h"
+#include "pv_os.h"
 #include "trap.h"
 
 #define TX_WAIT_NS 2000000000ull /* a send still busy after this long: drop the next */
@@ -82,14 +83,24 @@ static unsigned trap_poll(struct netdev *d)
 	uint32_t isr;
 	unsigned n = 0;
 
-	if (!t->irq)
-		return 0; /* reading ISR costs an exit: only after an interrupt */
+	bool irq = t->irq;
+
+	/*
+	 * Reading ISR costs an exit: only after an interrupt, or after a wait
+	 * that no interrupt ended while the controller holds a command of ours
+	 * (its interrupt may have been lost).
+	 */
+	if (!irq && !(d->look && (t->tx_busy || t->rx_posted)))
+		return 0;
 	t->irq = 0;
+	d->look = false;
 	isr = mmio_rd32(t->regs, HV_TRAPNET_R_ISR);
 	if (!isr) {
-		t->spurious++;
+		t->spurious += irq;
 		return 0;
 	}
+	if (!irq)
+		d->st.recovered++;
 	mmio_wr32(t->regs, HV_TRAPNET_R_ISR, isr); /* acknowledge before reading what it says */
 	if (isr & HV_TRAPNET_INT_TX) {
 		if ((mmio_rd32(t->regs, HV_TRAPNET_R_TX_STATUS) & 0xff) != HV_NET_S_OK)
@@ -112,9 +123,11 @@ static unsigned trap_poll(struct netdev *d)
 /* One frame at a time: waits for the previous send's interrupt (taking receives meanwhile). */
 static bool wait_tx_idle(struct trapnet_drv *t)
 {
-	uint64_t deadline = 0;
+	uint64_t deadline = 0, start = net_now_ns();
 
 	while (t->tx_busy) {
+		/* No interrupt for this long: look at ISR anyway (a lost one). */
+		t->nd.look |= net_now_ns() - start >= PV_OS_WAIT_TIMEOUT_NS;
 		if (trap_poll(&t->nd))
 			continue;
 		if (!deadline)

@@ -48,6 +48,7 @@ struct netdev_stats {
 	uint64_t rx_frames, rx_bytes, rx_dropped; /* dropped: no memory or queue full */
 	uint64_t tx_frames, tx_bytes, tx_errors;  /* errors: refused, dropped or failed */
 	uint64_t irqs;
+	uint64_t recovered; /* waits that ended without an interrupt and found work: one lost */
 };
 
 struct netdev {
@@ -60,6 +61,11 @@ struct netdev {
 	void *priv;
 	struct netif netif; /* lwIP's side; netif.state points back here */
 	struct netdev_stats st;
+	/*
+	 * The loop's last wait ended by its timer, not an interrupt: the next
+	 * poll looks at the device even if no interrupt said so (a lost one).
+	 */
+	bool look;
 	/* frames taken from the device, not yet given to netif.input */
 	struct pbuf *rxq[NETDEV_RXQ];
 	uint32_t rxq_head, rxq_tail;

@@ -113,6 +113,8 @@ unsigned netdev_poll(struct netdev *d)
 {
 	unsigned n = d->ops->poll(d);
 
+	d->look = false;
+
 	/* input may send, and a send may poll: frames queued meanwhile are taken too. */
 	while (d->rxq_head != d->rxq_tail) {
 		struct pbuf *p = d->rxq[d->rxq_head++ % NETDEV_RXQ];

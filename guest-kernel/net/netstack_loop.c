@@ -11,6 +11,7 @@
 #include "lwip/timeouts.h"
 #include "netdev.h"
 #include "platform.h"
+#include "pv_os.h"
 #include "trap.h"
 #include "tsc.h"
 
@@ -68,9 +69,18 @@ void net_wait(uint64_t deadline_ns)
 	for (d = netdev_next(NULL); d; d = netdev_next(d))
 		work |= netdev_arm_irq(d);
 	ns = work || wake ? 0 : sleep_for(deadline_ns);
+	/*
+	 * Bounded like the PV drivers' waits: an interrupt lost (or late)
+	 * leaves a frame unseen, so after at most PV_OS_WAIT_TIMEOUT_NS the
+	 * loop looks at every NIC again, interrupt or not.
+	 */
+	if (ns > PV_OS_WAIT_TIMEOUT_NS)
+		ns = PV_OS_WAIT_TIMEOUT_NS;
 	if (ns) {
 		apic_timer_start_ns(ns);
 		trap_wait(&wake);
+		for (d = netdev_next(NULL); d && !wake; d = netdev_next(d))
+			d->look = true;
 	}
 	plat_irq_enable();
 }

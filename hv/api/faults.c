@@ -32,6 +32,9 @@ static cJSON *device_object(const struct fault_dev *d)
 	cJSON_AddNumberToObject(o, "requests", (double)__atomic_load_n(&d->seq, __ATOMIC_RELAXED));
 	cJSON_AddNumberToObject(o, "interrupts",
 				(double)__atomic_load_n(&d->irq_seq, __ATOMIC_RELAXED));
+	if (strstr(d->name, "net")) /* a NIC: "requests" are the frames it sent */
+		cJSON_AddNumberToObject(o, "received",
+					(double)__atomic_load_n(&d->rx_seq, __ATOMIC_RELAXED));
 	return o;
 }
 

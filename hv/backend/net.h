@@ -67,7 +67,7 @@ struct net {
 	char name[IFNAMSIZ];  /* the interface, or "loop" */
 	uint64_t lost;        /* frames the backend lost (loop: its queue was full) */
 	struct net_link *link; /* its link (net_link.h), from net_open: every NIC has one */
-	struct fault_net *fault; /* --fault rules on the frames it sends, or NULL: none */
+	struct fault_net *fault; /* --fault rules on its frames, or NULL: none */
 };
 
 /* Parses an option argument without side effects; 0 or -EINVAL and err naming opt. */
@@ -106,11 +106,15 @@ static inline int net_send(struct ioeng *e, struct net *n, const struct iovec *i
 static inline int net_recv(struct ioeng *e, struct net *n, const struct iovec *iov,
 			   unsigned cnt, struct ioeng_op *op)
 {
+	if (n->fault) /* one test a receive without rules */
+		return fault_net_recv(e, n, iov, cnt, op);
 	return n->ops->recv(e, n, iov, cnt, op);
 }
 
 static inline int net_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op)
 {
+	if (n->fault)
+		return fault_net_cancel(e, n, op);
 	return n->ops->cancel(e, n, op);
 }
 

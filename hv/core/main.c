@@ -313,6 +313,7 @@ static int run(struct hv_config *cfg)
 		return HV_EXIT_HOST;
 	}
 	phase_mark(&ph, "start");
+	cfg->faults.any = cfg->api_sock != NULL; /* PUT /faults may give any device rules */
 	vm->faults = fault_begin(&cfg->faults, stderr);
 	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
 	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files+RAM+devices"), 0) ||

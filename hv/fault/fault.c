@@ -9,8 +9,12 @@
 #include "hv_abi.h"
 #include "core/util.h"
 
-#define DISK_ACTIONS ((1u << FAULT_DROP) - 1) /* the disk rules, then the interrupt rules */
-#define NIC_ACTIONS ((1u << FAULT_NR_ACTIONS) - (1u << FAULT_DROP))
+#define BIT(a) (1u << (a))
+#define IRQ_ACTIONS (BIT(FAULT_IRQ_LOST) | BIT(FAULT_IRQ_LATE) | BIT(FAULT_IRQ_DUP))
+#define DISK_ACTIONS (BIT(FAULT_DROP) - 1) /* the disk rules, then the interrupt rules */
+#define TX_ACTIONS (BIT(FAULT_RX_DROP) - BIT(FAULT_DROP))   /* on the frames a NIC sends */
+#define RX_ACTIONS (BIT(FAULT_NR_ACTIONS) - BIT(FAULT_RX_DROP)) /* ... and receives */
+#define NIC_ACTIONS (TX_ACTIONS | RX_ACTIONS | IRQ_ACTIONS)
 
 /* What a device kind's name starts with, and which actions it takes. */
 static const struct fault_kind {
@@ -43,12 +47,20 @@ static const struct fault_action_def {
 	[FAULT_REORDER] = { "reorder", false, false },
 	[FAULT_CORRUPT] = { "corrupt", false, false },
 	[FAULT_LINK_FLAP] = { "link-flap", true, false },
+	[FAULT_RX_DROP] = { "rx-drop", false, false },
+	[FAULT_RX_DUP] = { "rx-dup", false, false },
+	[FAULT_RX_REORDER] = { "rx-reorder", false, false },
+	[FAULT_RX_CORRUPT] = { "rx-corrupt", false, false },
 };
+_Static_assert(FAULT_NR_ACTIONS <= 32, "a rule mask is 32 bits");
+_Static_assert(FAULT_RX_CORRUPT - FAULT_RX_DROP == FAULT_CORRUPT - FAULT_DROP,
+	       "the rx- rules mirror the send rules");
 
 /* The rules each kind takes, for a refusal's message. */
 #define DISK_LIST "read-error, write-error, flush-error, delay=DUR, torn-write, wrong-len, " \
 		  "irq-lost, irq-late=DUR, irq-dup"
-#define NIC_LIST "drop, dup, reorder, corrupt, link-flap=DUR"
+#define NIC_LIST "drop, dup, reorder, corrupt, link-flap=DUR, rx-drop, rx-dup, rx-reorder, " \
+		 "rx-corrupt, irq-lost, irq-late=DUR, irq-dup"
 
 /* A decimal number of at most 19 digits (below 10^19, fits 64 bits) from *s; -1 if none. */
 static int dec(const char **s, uint64_t *v)
@@ -199,8 +211,9 @@ static int parse_device(const char *s, size_t len, const struct fault_kind **kin
 		size_t pl = strlen(kinds[i].prefix);
 
 		p = s + pl;
-		if (nlen > pl && !strncmp(s, kinds[i].prefix, pl) && !dec(&p, &idx) &&
-		    p == s + nlen && idx < HV_MAX_DEVS_PER_KIND)
+		/* name[] holds it: "pvnet" and 20 zeros is a number below 8, not a name */
+		if (nlen > pl && nlen < FAULT_NAME_MAX && !strncmp(s, kinds[i].prefix, pl) &&
+		    !dec(&p, &idx) && p == s + nlen && idx < HV_MAX_DEVS_PER_KIND)
 			break;
 	}
 	if (i == ARRAY_SIZE(kinds))
@@ -313,13 +326,14 @@ static uint64_t dev_id(const char *name, unsigned queue)
 
 struct fault_plan *fault_begin(struct fault_plan *p, FILE *log)
 {
-	if (!p->nr || pthread_mutex_init(&p->lock, NULL))
+	if ((!p->nr && !p->any) || pthread_mutex_init(&p->lock, NULL))
 		return NULL;
 	/* Without getrandom (never on Linux >= 3.17) the clock still varies the seed. */
 	if (!p->seed_given && getrandom(&p->seed, sizeof(p->seed), 0) != sizeof(p->seed))
 		p->seed = mix(mono_ns());
-	fprintf(log, "hv: fault injection on, seed %llu (--fault-seed %llu replays this run)\n",
-		(unsigned long long)p->seed, (unsigned long long)p->seed);
+	if (p->nr)
+		fprintf(log, "hv: fault injection on, seed %llu (--fault-seed %llu replays this "
+			"run)\n", (unsigned long long)p->seed, (unsigned long long)p->seed);
 	return p;
 }
 
@@ -333,14 +347,21 @@ struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned i
 		return NULL;
 	snprintf(name, sizeof(name), "%s%u", kind, index);
 	for (i = 0; i < p->nr; i++)
-		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue) {
-			p->dev[i].claimed = true;
-			p->dev[i].plan = p;
-			p->dev[i].seed = p->seed;
-			p->dev[i].id = dev_id(name, queue);
-			return &p->dev[i];
-		}
-	return NULL;
+		if (!strcmp(p->dev[i].name, name) && p->dev[i].queue == queue)
+			break;
+	if (i == p->nr && p->any && p->nr < FAULT_MAX_DEVS) { /* no rules yet: an empty entry */
+		memset(&p->dev[i], 0, sizeof(p->dev[i]));
+		strcpy(p->dev[i].name, name);
+		p->dev[i].queue = queue;
+		p->nr++;
+	}
+	if (i == p->nr)
+		return NULL;
+	p->dev[i].claimed = true;
+	p->dev[i].plan = p;
+	p->dev[i].seed = p->seed;
+	p->dev[i].id = dev_id(name, queue);
+	return &p->dev[i];
 }
 
 int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen)
@@ -372,8 +393,6 @@ static bool applies(const struct fault_dev *f, unsigned i, uint64_t reqno, uint6
 	}
 }
 
-#define BIT(a) (1u << (a))
-
 /* The actions each kind of disk request can meet. */
 static const uint32_t io_actions[] = {
 	[FAULT_IO_READ] = BIT(FAULT_READ_ERROR) | BIT(FAULT_DELAY) | BIT(FAULT_WRONG_LEN),
@@ -381,8 +400,6 @@ static const uint32_t io_actions[] = {
 			   BIT(FAULT_WRONG_LEN),
 	[FAULT_IO_FLUSH] = BIT(FAULT_FLUSH_ERROR) | BIT(FAULT_DELAY) | BIT(FAULT_WRONG_LEN),
 };
-#define IRQ_ACTIONS (BIT(FAULT_IRQ_LOST) | BIT(FAULT_IRQ_LATE) | BIT(FAULT_IRQ_DUP))
-#define FRAME_ACTIONS NIC_ACTIONS
 
 /* I/O thread: takes the rules the API handed over, if any (one atomic load). */
 static void take_next(struct fault_dev *f)
@@ -477,23 +494,28 @@ bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
 	return any;
 }
 
-bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v)
+bool fault_frame(struct fault_dev *f, bool rx, struct fault_frame_verdict *v)
 {
 	uint64_t n;
-	uint32_t hit = decide(f, &f->seq, FRAME_ACTIONS, 0, 0, &n);
+	uint32_t hit = rx ? decide(f, &f->rx_seq, RX_ACTIONS, 0, 0, &n)
+			  : decide(f, &f->seq, TX_ACTIONS, 0, 0, &n);
 	bool any = hit != 0;
 	const struct fault_rule *r;
 	unsigned i;
 
 	memset(v, 0, sizeof(*v));
 	while ((r = next_rule(f, &hit, &i))) {
-		if (r->action == FAULT_DROP) {
+		/* An rx- rule does to a received frame what its send rule does to a sent one. */
+		unsigned a = r->action >= FAULT_RX_DROP ? r->action - FAULT_RX_DROP + FAULT_DROP
+							: r->action;
+
+		if (a == FAULT_DROP) {
 			v->drop = true;
-		} else if (r->action == FAULT_DUP) {
+		} else if (a == FAULT_DUP) {
 			v->dup = true;
-		} else if (r->action == FAULT_REORDER) {
+		} else if (a == FAULT_REORDER) {
 			v->reorder = true;
-		} else if (r->action == FAULT_CORRUPT) {
+		} else if (a == FAULT_CORRUPT) {
 			v->corrupt = true;
 			v->draw = fault_draw(f->seed, f->id, n, FAULT_MAX_RULES + i);
 		} else {
@@ -516,8 +538,8 @@ int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, c
 		if (p->dev[i].claimed && !strcmp(p->dev[i].name, name))
 			d = &p->dev[i];
 	if (!d)
-		return err_msg(-ENODEV, err, errlen, "%s has no fault rules: a device takes them "
-			       "through the API only if hv started with some for it (--fault)", name);
+		return err_msg(-ENODEV, err, errlen, "%s takes no rules: this VM has no such device, "
+			       "or it has more than %d with rules", name, FAULT_MAX_DEVS);
 	memset(&tmp, 0, sizeof(tmp));
 	if (*rules) {
 		if ((size_t)snprintf(arg, sizeof(arg), "%s:%s", name, rules) >= sizeof(arg))

@@ -36,6 +36,11 @@ enum fault_action {
 	FAULT_REORDER,     /* a frame leaves 1 ms late: the ones sent meanwhile overtake it */
 	FAULT_CORRUPT,     /* one bit of a frame's payload flips on the way out */
 	FAULT_LINK_FLAP,   /* the link goes down (the frame with it) and up arg ns later */
+	/* the same on the frames hv delivers to the guest (rx-drop, ...), in that order */
+	FAULT_RX_DROP,     /* a received frame never reaches the guest */
+	FAULT_RX_DUP,      /* a received frame reaches the guest twice */
+	FAULT_RX_REORDER,  /* a received frame reaches the guest after the next one */
+	FAULT_RX_CORRUPT,  /* one bit of a received frame's payload flips */
 	FAULT_NR_ACTIONS
 };
 
@@ -65,6 +70,7 @@ struct fault_dev {
 	/* the I/O thread's (other threads read them relaxed) */
 	uint64_t seq;              /* requests or frames seen so far */
 	uint64_t irq_seq;          /* interrupts the device meant to raise */
+	uint64_t rx_seq;           /* frames a NIC received for the guest */
 	uint64_t fired[FAULT_NR_ACTIONS]; /* how often each action applied */
 	/*
 	 * New rules from the control API (fault_set_rules), under the plan's
@@ -80,6 +86,11 @@ struct fault_dev {
 struct fault_plan {
 	uint64_t seed;
 	bool seed_given; /* --fault-seed; else main draws one and prints it */
+	/*
+	 * Every device claims an entry, rules or not (--api-sock: PUT /faults
+	 * may give any device rules later), as long as FAULT_MAX_DEVS allows.
+	 */
+	bool any;
 	unsigned nr;
 	struct fault_dev dev[FAULT_MAX_DEVS];
 	pthread_mutex_t lock; /* the rules in flight from the API to the I/O thread (fault_begin) */
@@ -92,12 +103,16 @@ int fault_parse(struct fault_plan *p, const char *arg, char *err, size_t errlen)
 int fault_parse_seed(struct fault_plan *p, const char *arg, char *err, size_t errlen);
 
 /*
- * As hv starts: NULL without rules; else p, its seed drawn (getrandom) if
- * none was given, and printed on log so that the run can be replayed.
+ * As hv starts: NULL without rules (and without p->any); else p, its seed
+ * drawn (getrandom) if none was given, and printed on log if there are
+ * rules, so that the run can be replayed (GET /faults shows it too).
  */
 struct fault_plan *fault_begin(struct fault_plan *p, FILE *log);
 
-/* Device kind<index>'s rules for queue, claimed (and seeded), or NULL: none. */
+/*
+ * Device kind<index>'s rules for queue, claimed (and seeded), or NULL: none.
+ * With p->any a device without rules gets an empty entry (its hooks on).
+ */
 struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned index,
 			      unsigned queue);
 
@@ -107,8 +122,9 @@ int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen);
 /*
  * Control API thread: replaces device name's rules with rules (the RULE
  * list of --fault, "" for none) from its next decision on.  0; -ENODEV if
- * hv started with no rules for it (its hooks are off: no cost); -EINVAL
- * with the one-line reason for a bad rule.
+ * the device has no entry (no such device; or hv started without --api-sock
+ * and without rules for it: its hooks are off, no cost); -EINVAL with the
+ * one-line reason for a bad rule.
  */
 int fault_set_rules(struct fault_plan *p, const char *name, const char *rules, char *err,
 		    size_t errlen);
@@ -148,15 +164,19 @@ struct fault_irq_verdict {
  */
 bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v);
 
-/* What the rules make of one frame the guest sends. */
+/* What the rules make of one frame the guest sends (or, rx, one it receives). */
 struct fault_frame_verdict {
 	bool drop, dup, reorder, corrupt;
 	uint64_t flap_ns;   /* link down for this long; 0: no flap */
 	uint64_t draw;      /* where a corruption lands (pure, like every decision) */
 };
 
-/* I/O thread: the next frame of f (a NIC).  Fills v; true if any rule applied. */
-bool fault_frame(struct fault_dev *f, struct fault_frame_verdict *v);
+/*
+ * I/O thread: the next frame f (a NIC) sends, or with rx receives (the rx-
+ * rules, numbered apart: @nN is the Nth frame that way; flap_ns stays 0).
+ * Fills v; true if any rule applied.
+ */
+bool fault_frame(struct fault_dev *f, bool rx, struct fault_frame_verdict *v);
 
 /* The byte count a wrong-length completion reports instead of bytes. */
 uint32_t fault_wrong_len(uint32_t bytes);

@@ -3,12 +3,11 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "backend/net.h"
 #include "core/util.h"
-
-#define REORDER_HOLD_NS 100000000 /* a held frame goes after this even if none overtook it */
 
 static size_t iov_total(const struct iovec *iov, unsigned cnt)
 {
@@ -22,22 +21,26 @@ static size_t iov_total(const struct iovec *iov, unsigned cnt)
 int fault_net_claim(struct fault_plan *p, const char *kind, unsigned index, struct net *n)
 {
 	struct fault_dev *f = fault_claim(p, kind, index, 0);
+	unsigned nr_rx = n->ops->recv_depth + 1, i; /* and the PV NIC's scratch receive */
 	struct fault_net *fn;
 
 	if (!f)
 		return 0;
-	fn = calloc(1, sizeof(*fn));
+	fn = calloc(1, sizeof(*fn) + nr_rx * sizeof(fn->rx[0]));
 	if (!fn)
 		return -ENOMEM;
 	fn->f = f;
 	fn->link = n->link;
 	fn->n = n;
+	fn->nr_rx = nr_rx;
+	for (i = 0; i < nr_rx; i++)
+		fn->rx[i].fn = fn;
 	n->fault = fn;
 	return 0;
 }
 
-static void arm(struct fault_net *fn, struct ioeng_op *op, struct __kernel_timespec *ts,
-		uint64_t ns, ioeng_cb cb)
+void fault_net_arm(struct fault_net *fn, struct ioeng_op *op, struct __kernel_timespec *ts,
+		   uint64_t ns, ioeng_cb cb)
 {
 	ts->tv_sec = (long long)(ns / 1000000000u);
 	ts->tv_nsec = (long long)(ns % 1000000000u);
@@ -93,24 +96,41 @@ static void hold_over(struct ioeng_op *op, int res)
 	release_held(fn);
 }
 
-/* A free copy of the frame, or NULL (all busy, or it does not fit: never, the devices check). */
-static struct fault_copy *take_copy(struct fault_net *fn, const struct iovec *iov, unsigned cnt)
+void fault_net_flip(const struct iovec *iov, unsigned cnt, size_t len, uint64_t draw)
+{
+	size_t off;
+	unsigned i;
+
+	if (len <= HV_NET_ETH_HLEN)
+		return;
+	/* Past the Ethernet header, so the frame still reaches its receiver. */
+	off = HV_NET_ETH_HLEN + draw % (len - HV_NET_ETH_HLEN);
+	for (i = 0; i < cnt && off >= iov[i].iov_len; i++)
+		off -= iov[i].iov_len;
+	if (i < cnt)
+		((uint8_t *)iov[i].iov_base)[off] ^= (uint8_t)(1u << (draw >> 61));
+}
+
+/* NULL also for a frame that does not fit (never: the devices check). */
+struct fault_copy *fault_net_copy(struct fault_net *fn, const struct iovec *iov, unsigned cnt,
+				  size_t len)
 {
 	struct fault_copy *c = NULL;
-	size_t len = 0;
+	size_t done = 0, n;
 	unsigned i;
 
 	for (i = 0; i < FAULT_NET_COPIES && !c; i++)
 		if (!fn->copy[i].busy)
 			c = &fn->copy[i];
-	for (i = 0; c && i < cnt; i++) {
-		if (iov[i].iov_len > sizeof(c->buf) - len)
+	for (i = 0; c && i < cnt && done < len; i++) {
+		n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+		if (n > sizeof(c->buf) - done)
 			return NULL;
-		memcpy(c->buf + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
+		memcpy(c->buf + done, iov[i].iov_base, n);
+		done += n;
 	}
 	if (c) {
-		c->iov = (struct iovec){ c->buf, len };
+		c->iov = (struct iovec){ c->buf, done };
 		c->busy = true;
 	}
 	return c;
@@ -126,7 +146,7 @@ static int apply(struct fault_net *fn, const struct fault_frame_verdict *v, stru
 	if (v->flap_ns && !fn->flapping) {
 		fn->flapping = true;
 		net_link_set(fn->link, NET_LINK_DOWN);
-		arm(fn, &fn->flap, &fn->flap_ts, v->flap_ns, flap_over);
+		fault_net_arm(fn, &fn->flap, &fn->flap_ts, v->flap_ns, flap_over);
 	}
 	if (v->drop || v->flap_ns) { /* the frame is lost on the way: the guest cannot tell */
 		ioeng_complete(e, op, (int)iov_total(iov, cnt));
@@ -134,13 +154,10 @@ static int apply(struct fault_net *fn, const struct fault_frame_verdict *v, stru
 	}
 	/* One reorder at a time: its hold timer is the one. */
 	if (!(v->dup || v->corrupt || (v->reorder && !fn->hold_armed && !fn->held)) ||
-	    !(c = take_copy(fn, iov, cnt)))
+	    !(c = fault_net_copy(fn, iov, cnt, SIZE_MAX)))
 		return n->ops->send(e, n, iov, cnt, op);
 	if (v->corrupt) {
-		/* Past the Ethernet header, so the frame still reaches its receiver. */
-		if (c->iov.iov_len > HV_NET_ETH_HLEN)
-			c->buf[HV_NET_ETH_HLEN + v->draw % (c->iov.iov_len - HV_NET_ETH_HLEN)] ^=
-				(uint8_t)(1u << (v->draw >> 61));
+		fault_net_flip(&c->iov, 1, c->iov.iov_len, v->draw);
 		c->guest_op = op;
 		send_copy(fn, c);
 		return 0;
@@ -156,7 +173,7 @@ static int apply(struct fault_net *fn, const struct fault_frame_verdict *v, stru
 	ioeng_complete(e, op, (int)c->iov.iov_len); /* the guest's buffer is free: hv holds a copy */
 	fn->held = c;
 	fn->hold_armed = true;
-	arm(fn, &fn->hold, &fn->hold_ts, REORDER_HOLD_NS, hold_over);
+	fault_net_arm(fn, &fn->hold, &fn->hold_ts, FAULT_REORDER_HOLD_NS, hold_over);
 	return 0;
 }
 
@@ -169,7 +186,7 @@ int fault_net_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsi
 	int rc;
 
 	fn->e = e;
-	rc = fault_frame(fn->f, &v) ? apply(fn, &v, e, n, iov, cnt, op)
+	rc = fault_frame(fn->f, false, &v) ? apply(fn, &v, e, n, iov, cnt, op)
 				    : n->ops->send(e, n, iov, cnt, op);
 	if (held && fn->held == held) /* this frame overtook the held one: now it may go */
 		release_held(fn);

@@ -5,6 +5,14 @@
  * or loop, get the same faults.  A duplicated, reordered or corrupted frame
  * leaves from hv's own copy (the guest's buffer is never changed); a rule
  * that finds all FAULT_NET_COPIES in use lets that frame pass unchanged.
+ *
+ * The rx- rules act on the frames the backend delivers (fault_net_rx.c):
+ * net_recv() and net_cancel() come here too, each receive is posted to the
+ * backend through a slot of hv's whose completion sees the frame in the
+ * guest's buffer first.  A dropped or held frame's buffer is posted again;
+ * a second copy or a held frame waits in hv's copy for a buffer: the next
+ * receive the device posts, or one hv takes back from the backend (cancels
+ * and fills).  The NIC's interrupt rules (irq-*) are the disks' (fault_irq).
  */
 #ifndef HV_FAULT_NET_H
 #define HV_FAULT_NET_H
@@ -31,6 +39,18 @@ struct fault_copy {
 	bool busy;
 };
 
+/* A receive hv posted to the backend for the device's (op). */
+struct fault_rx {
+	struct ioeng_op op;      /* hv's, in the backend */
+	struct fault_net *fn;
+	struct ioeng_op *guest;  /* the device's, completed from op */
+	const struct iovec *iov; /* the device's buffer */
+	unsigned cnt;
+	bool busy;               /* op is in the backend */
+	bool steal;              /* hv cancelled op to fill the buffer from a copy */
+	bool cancelled;          /* the device cancelled it */
+};
+
 struct fault_net {
 	struct fault_dev *f;
 	struct net_link *link;
@@ -48,6 +68,15 @@ struct fault_net {
 	struct ioeng_op flap;      /* a link flap's down time */
 	struct __kernel_timespec flap_ts;
 	bool flapping;
+	/* receiving: copies waiting for a buffer, oldest first; a frame held for rx-reorder */
+	struct fault_copy *rxq[FAULT_NET_COPIES];
+	unsigned rxq_head, rxq_nr;
+	struct fault_copy *rx_held;
+	struct ioeng_op rx_hold;
+	struct __kernel_timespec rx_hold_ts;
+	bool rx_hold_armed;
+	unsigned nr_rx;
+	struct fault_rx rx[];      /* the backend's recv_depth, and the scratch receive */
 };
 
 /*
@@ -59,5 +88,21 @@ int fault_net_claim(struct fault_plan *p, const char *kind, unsigned index, stru
 /* net_send() for a NIC with rules (the same contract). */
 int fault_net_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 		   struct ioeng_op *op);
+
+/* net_recv() and net_cancel() for a NIC with rules (fault_net_rx.c; the same contracts). */
+int fault_net_recv(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
+		   struct ioeng_op *op);
+int fault_net_cancel(struct ioeng *e, struct net *n, struct ioeng_op *op);
+
+/* Shared by the two directions (fault_net.c). */
+#define FAULT_REORDER_HOLD_NS 100000000 /* a held frame goes after this even if none overtook it */
+/* A free copy of the first len bytes of iov[0..cnt), marked busy; NULL: none free. */
+struct fault_copy *fault_net_copy(struct fault_net *fn, const struct iovec *iov, unsigned cnt,
+				  size_t len);
+/* A corruption: flips bit draw picks of the frame's first len bytes, past its Ethernet header. */
+void fault_net_flip(const struct iovec *iov, unsigned cnt, size_t len, uint64_t draw);
+/* op's cb runs after ns on fn's engine (at once with -EBUSY if the ring is full). */
+void fault_net_arm(struct fault_net *fn, struct ioeng_op *op, struct __kernel_timespec *ts,
+		   uint64_t ns, ioeng_cb cb);
 
 #endif

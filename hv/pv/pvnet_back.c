@@ -123,6 +123,7 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	struct pvnet_back_rx *r = n->rx_free; /* pvq keeps to the budget: never NULL */
 	void *p = NULL;
 
+	n->rxq.fault_irq.e = n->txq.fault_irq.e = e; /* a late interrupt's timer runs here */
 	if (b->len >= (uint32_t)n->mtu + HV_NET_ETH_HLEN && b->len <= HV_NET_MAX_FRAME)
 		p = gm_range(q->mem, b->gpa, b->len);
 	if (!p || overlaps_rings(n, b->gpa, b->len)) {
@@ -641,6 +642,8 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		free(n);
 		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
 	}
+	if (!rc && n->net.fault) /* the interrupt rules, on both queues' interrupts */
+		n->rxq.fault = n->txq.fault = n->net.fault->f;
 	/* Limits only when asked for: an unlimited queue never looks at one. */
 	if (!rc && ((rate_set_on(&spec.rx) && (rc = pvq_set_limit(&n->rxq, &spec.rx))) ||
 		    (rate_set_on(&spec.tx) && (rc = pvq_set_limit(&n->txq, &spec.tx))))) {
