@@ -15,6 +15,8 @@ is the only writer of those blocks; no figure in them is typed by hand.
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
   ratelimit build/bench/ratelimit.json (scripts/bench-ratelimit.sh; in docs/RATELIMIT.md)
   linux-boot build/linux/boot.json    (scripts/linux/measure-boot.sh: Linux's boot, hv beside QEMU)
+  snapshot-linux build/snapshot/linux-tests.json (scripts/snapshot-linux-times.sh: the Linux
+           tests booting each time against starting from a restored snapshot)
   fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
 
   summary-bench, summary-peers, summary-net (README.md): the side-by-side table
@@ -34,6 +36,7 @@ LAST_RUN, TEST_TIMES = "build/testvm/last-run.json", "build/test-times.json"
 BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "build/bench/iopoll.json"
 LINUX_BOOT = "build/linux/boot.json"
 RATELIMIT = "build/bench/ratelimit.json"
+SNAP_LINUX = "build/snapshot/linux-tests.json"
 FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
 COSTS = "scripts/exit-costs.json"
 
@@ -169,6 +172,27 @@ def block_linux_boot():
         ["VMM", "median ms to /init", "each run, ms"], rows) + [
         "", "hv's own resident memory beyond guest RAM with Linux running (`--stats`): %s KiB." % (
             " / ".join(map(str, rss)) if rss else "not measured")]
+
+
+def block_snapshot_linux():
+    d = load(SNAP_LINUX)
+    if not d:
+        return not_measured(SNAP_LINUX, "run `scripts/snapshot-linux-times.sh`")
+    date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(os.path.getmtime(SNAP_LINUX)))
+    rows = []
+    for f in d["totals_over"]:
+        v = d["features"][f]
+        b, n = v["boot_each_time"], v["from_snapshot"]
+        rows.append(["`%s`" % f, "%d s (%d passed, %d failed)" % (b["seconds"], b["passed"], b["failed"]),
+                     "%d s (%d passed, %d failed)" % (n["seconds"], n["passed"], n["failed"]),
+                     "{:.2f}".format(n["seconds"] / b["seconds"])])
+    tb, tn = d["total_boot_each_time_s"], d["total_from_snapshot_s"]
+    rows.append(["both", "%d s" % tb, "%d s" % tn, "{:.2f}".format(tn / tb)])
+    return ["From `%s` (written %s; %s; host load %s): each feature alone, with the test "
+            "scripts of %s (a boot each time) and with this tree's (restores of one snapshot of "
+            "the first boot), same hv." % (SNAP_LINUX, date, d["where"], d["host_load_average"],
+                                             d["base_scripts"]), ""] + table(
+        ["feature", "boot each time", "from a snapshot", "ratio"], rows)
 
 
 def block_bench():
@@ -644,14 +668,15 @@ def block_ratelimit():
 BLOCKS = {"cli": block_cli, "testvm": block_testvm, "boot": block_boot, "bench": block_bench,
           "net": block_net, "peers": block_peers, "exits": block_exits,
           "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot,
-          "linux-peers": block_linux_peers, "ratelimit": block_ratelimit}
+          "linux-peers": block_linux_peers, "ratelimit": block_ratelimit,
+          "snapshot-linux": block_snapshot_linux}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"cli": (HV_BIN,), "testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
            "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (LINUX_PEERS,),
-           "ratelimit": (RATELIMIT,)}
+           "ratelimit": (RATELIMIT,), "snapshot-linux": (SNAP_LINUX,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.
