@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,15 +270,10 @@ static void *loop(void *arg)
 
 int api_server_start(struct api_server *s)
 {
-	sigset_t all, old;
-	int rc;
+	int rc = thread_start(&s->thread, loop, s);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, loop, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
-		return -rc;
+		return rc;
 	s->started = true;
 	return 0;
 }

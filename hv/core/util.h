@@ -6,6 +6,7 @@
 #ifndef HV_UTIL_H
 #define HV_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,10 +33,20 @@ static inline void stat_add(uint64_t *c, uint64_t v)
 int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
 /* CLOCK_MONOTONIC in ns: through the vDSO, no system call (the I/O thread's path uses it). */
 uint64_t mono_ns(void);
 
+/*
+ * pthread_create for hv's helper threads (I/O, control API, trace writer,
+ * gdb stub): the new thread starts with every signal blocked, the caller's
+ * mask untouched.  hv's signals (the --timeout alarm, the vCPU kick, a
+ * SIGTERM that restores the terminal) belong to the vCPU thread, and a
+ * process-directed one must not be handled on a helper.  SIGSYS stays
+ * deliverable: sandbox_enter unblocks it.  0 or -errno.
+ */
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
 int parse_size(const char *s, uint64_t *out);
 
 /* "10", "0.5" -> milliseconds; 0 or -EINVAL/-ERANGE. */

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -329,19 +328,15 @@ static void *loop(void *arg)
 
 int gdb_stub_start(struct gdb_stub *g, struct vcpu *v)
 {
-	sigset_t all, old;
 	int rc;
 
 	g->v = v;
 	v->on_debug = on_debug;
 	v->debug_arg = g;
 	vcpu_hold(v);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&g->thread, NULL, loop, g);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&g->thread, loop, g);
 	if (rc)
-		return -rc;
+		return rc;
 	g->started = true;
 	return 0;
 }

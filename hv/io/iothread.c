@@ -4,7 +4,6 @@
 #include "core/util.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,7 +304,6 @@ int iothread_open(struct iothread *it)
 
 int iothread_start(struct iothread *it)
 {
-	sigset_t all, old;
 	int rc = iothread_open(it);
 
 	if (rc)
@@ -314,13 +312,9 @@ int iothread_start(struct iothread *it)
 		return -errno;
 	it->fail_probe = !!getenv("HV_IO_FAIL_PROBE");
 	it->stop_req = it->quiesce_req = it->ended = false;
-	/* Signals (the --timeout alarm) belong to the vCPU thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&it->tid, NULL, loop, it);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&it->tid, loop, it);
 	if (rc)
-		return -rc;
+		return rc;
 	while (sem_wait(&it->on_start_done) < 0 && errno == EINTR)
 		;
 	if (it->start_rc) {

@@ -351,7 +351,7 @@ int trace_start(struct trace *t, const struct kvm_stats *kvm, const uint64_t *hv
 		out(t, "{\"traceEvents\":[\n");
 	t->stop = 0;
 	__atomic_store_n(&trace_cur, t, __ATOMIC_RELEASE);
-	rc = -pthread_create(&t->tid, NULL, writer, t);
+	rc = thread_start(&t->tid, writer, t);
 	if (rc) {
 		__atomic_store_n(&trace_cur, NULL, __ATOMIC_RELEASE);
 		return rc;
