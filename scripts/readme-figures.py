@@ -15,6 +15,8 @@ is the only writer of those blocks; no figure in them is typed by hand.
   io-poll  build/bench/iopoll.json    (scripts/bench-iopoll.sh)
   ratelimit build/bench/ratelimit.json (scripts/bench-ratelimit.sh; in docs/RATELIMIT.md)
   linux-boot build/linux/boot.json    (scripts/linux/measure-boot.sh: Linux's boot, hv beside QEMU)
+  snapshot build/bench/snapshot.json (scripts/bench-snapshot.sh: restore at 64 MiB and 1 GiB,
+           phases against a cold boot, the first 100 reads after a restore)
   snapshot-linux build/snapshot/linux-tests.json (scripts/snapshot-linux-times.sh: the Linux
            tests booting each time against starting from a restored snapshot)
   fuzz     build/fuzz/results.json    (make fuzz), tests/fuzz/FINDINGS (crashes fixed)
@@ -37,6 +39,7 @@ BOOT, RESULTS, IOPOLL = "build/bench/boot.json", "build/bench/results.json", "bu
 LINUX_BOOT = "build/linux/boot.json"
 RATELIMIT = "build/bench/ratelimit.json"
 SNAP_LINUX = "build/snapshot/linux-tests.json"
+SNAP_BENCH = "build/bench/snapshot.json"
 FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
 COSTS = "scripts/exit-costs.json"
 
@@ -172,6 +175,42 @@ def block_linux_boot():
         ["VMM", "median ms to /init", "each run, ms"], rows) + [
         "", "hv's own resident memory beyond guest RAM with Linux running (`--stats`): %s KiB." % (
             " / ".join(map(str, rss)) if rss else "not measured")]
+
+
+def block_snapshot():
+    d = load(SNAP_BENCH)
+    if not d:
+        return not_measured(SNAP_BENCH, "run `scripts/bench-snapshot.sh`")
+    rows = []
+    for z in d["sizes"]:
+        c, rp, bp = z["create"], z["restore_phases_ms"] or {}, z["boot_phases_ms"] or {}
+        rows.append([z["mem"], num(z["cold_boot_to_first_output_ms"]["median"]),
+                     num(z["restore_to_first_output_ms"]["median"]),
+                     "%s..%s" % (num(z["restore_to_first_output_ms"]["min"]),
+                                 num(z["restore_to_first_output_ms"]["max"])),
+                     num(bp.get("total")), num(rp.get("total")),
+                     ", ".join("%s %s" % (k, num(v)) for k, v in rp.items() if k != "total"),
+                     "%s / %s" % (num(c["create_ms_hv"]), num(c["create_wall_ms"])),
+                     "%.1f of %.1f" % (c["mem_file_allocated_bytes"] / 2**20, c["mem_file_bytes"] / 2**20)])
+    r, io = d["restore_ratio_1g_over_64m"], d["first_100_reads"]
+    w, a = io["warm_vm"], io["after_restore"]
+    out = ["From `%s` (%s; %s): %d runs per size, medians (min..max); times from hv's exec to the "
+           "guest's first output line, and hv's own phases (`--verbose`). Emulator times: compare "
+           "within the table. Anchor: %s." % (SNAP_BENCH, d["date"], d["where"], d["runs"], d["anchor"]),
+           ""] + table(["guest RAM", "cold boot ms", "restore ms", "restore min..max",
+                        "hv boot phases ms", "hv restore phases ms", "restore phases (ms)",
+                        "snapshot create ms (hv / wall)", "RAM file MiB (allocated of size)"], rows)
+    out += ["", "Restore, 1 GiB over 64 MiB: %.2fx to the first output, %.2fx in hv's phases "
+            "(the aim: within 1.2x)." % (r["to_first_output"], r["hv_phases"]), "",
+            "The guest's first %d reads of 4 KiB (`snapio`), medians of %d runs:" % (w["reads"], io["runs"]),
+            ""] + table(["VM", "first read µs", "median µs", "max µs", "all %d reads µs" % w["reads"]],
+                        [["warm (booted, then read)", num(w["first_us"]), num(w["median_us"]),
+                          num(w["max_us"]), num(w["total_us"])],
+                         ["just restored", num(a["first_us"]), num(a["median_us"]), num(a["max_us"]),
+                          num(a["total_us"])],
+                         ["restored / warm", "%.2fx" % io["first_ratio"], "", "",
+                          "%.2fx" % io["total_ratio"]]])
+    return out
 
 
 def block_snapshot_linux():
@@ -669,14 +708,14 @@ BLOCKS = {"cli": block_cli, "testvm": block_testvm, "boot": block_boot, "bench":
           "net": block_net, "peers": block_peers, "exits": block_exits,
           "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot,
           "linux-peers": block_linux_peers, "ratelimit": block_ratelimit,
-          "snapshot-linux": block_snapshot_linux}
+          "snapshot-linux": block_snapshot_linux, "snapshot": block_snapshot}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"cli": (HV_BIN,), "testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
            "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (LINUX_PEERS,),
-           "ratelimit": (RATELIMIT,), "snapshot-linux": (SNAP_LINUX,)}
+           "ratelimit": (RATELIMIT,), "snapshot-linux": (SNAP_LINUX,), "snapshot": (SNAP_BENCH,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.
