@@ -1,11 +1,12 @@
 /* hv's lines on stderr: one write per event, queued for a thread that must not block (log.h). */
 #include "core/log.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "core/util.h"
 
 struct log_sink log_stderr = LOG_SINK_INIT(STDERR_FILENO);
 
@@ -40,22 +41,11 @@ void log_queue_this_thread(void)
 	queue_only = true;
 }
 
-/* All of it, in one call unless the kernel takes less (then the rest follows). */
-static void write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return; /* stderr is gone: nowhere left to say anything */
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Under s->write: the queue, oldest first, then the count of what did not fit. */
+/*
+ * Under s->write: the queue, oldest first, then the count of what did not
+ * fit.  A failed write is dropped here and below: stderr is gone, nowhere
+ * left to say anything.
+ */
 static void drain_locked(struct log_sink *s)
 {
 	struct log_entry e;
@@ -74,12 +64,12 @@ static void drain_locked(struct log_sink *s)
 		s->head = (s->head + 1) % LOG_QUEUE_LINES;
 		__atomic_store_n(&s->nr, s->nr - 1, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&s->lock);
-		write_all(s->fd, e.text, e.len);
+		(void)write_full(s->fd, e.text, e.len);
 	}
 	if (dropped != s->told) {
 		n = snprintf(note, sizeof(note), "hv: %llu log lines dropped (the I/O thread's "
 			     "queue was full)\n", (unsigned long long)(dropped - s->told));
-		write_all(s->fd, note, (size_t)n);
+		(void)write_full(s->fd, note, (size_t)n);
 		__atomic_store_n(&s->told, dropped, __ATOMIC_RELAXED);
 	}
 }
@@ -106,7 +96,7 @@ void log_write(struct log_sink *s, const char *text, size_t len)
 	if (!queue_only) {
 		pthread_mutex_lock(&s->write);
 		drain_locked(s);
-		write_all(s->fd, text, len);
+		(void)write_full(s->fd, text, len);
 		pthread_mutex_unlock(&s->write);
 		return;
 	}

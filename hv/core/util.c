@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 int err_msg(int rc, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -108,4 +109,21 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	rc = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return -rc;
+}
+
+int write_full(int fd, const void *p, uint64_t len)
+{
+	const char *b = p;
+
+	while (len) {
+		ssize_t n = write(fd, b, len > (1u << 30) ? (1u << 30) : (size_t)len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		b += n;
+		len -= (uint64_t)n;
+	}
+	return 0;
 }

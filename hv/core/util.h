@@ -46,6 +46,13 @@ uint64_t mono_ns(void);
  */
 int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
+/*
+ * Writes all len bytes to fd, again after a short write or EINTR, at most
+ * 1 GiB a call (a snapshot's RAM can be larger than one write takes).
+ * 0, or -errno (-EIO if the kernel took nothing).
+ */
+int write_full(int fd, const void *p, uint64_t len);
+
 /* "64M" -> 67108864; suffixes K, M, G (powers of 1024).  0 or -EINVAL/-ERANGE. */
 int parse_size(const char *s, uint64_t *out);
 

@@ -90,22 +90,6 @@ void snap_out_close(struct snap_out *o)
 	o->state_fd = o->mem_fd = -1;
 }
 
-static int write_all(int fd, const void *p, uint64_t len)
-{
-	const uint8_t *b = p;
-
-	while (len) {
-		ssize_t n = write(fd, b, len > (1u << 30) ? (1u << 30) : (size_t)len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		b += n;
-		len -= (uint64_t)n;
-	}
-	return 0;
-}
-
 static bool page_is_zero(const uint8_t *p)
 {
 	const uint64_t *w = (const uint64_t *)p;
@@ -141,7 +125,7 @@ static int write_ram(int fd, const struct guest_mem *gm)
 			      (off + run == size - SNAP_PAGE || !page_is_zero(gm->host + off + run));
 		     run += SNAP_PAGE)
 			;
-		rc = write_all(fd, gm->host + off, run);
+		rc = write_full(fd, gm->host + off, run);
 		if (rc)
 			return rc;
 		off += run;
@@ -280,7 +264,7 @@ int snap_create(struct vm *vm, struct kvm_vm *k, const struct snap_out *o,
 	if (!rc) {
 		rc = write_ram(o->mem_fd, &vm->mem);
 		if (!rc)
-			rc = write_all(o->state_fd, w.buf, w.len);
+			rc = write_full(o->state_fd, w.buf, w.len);
 		if (rc)
 			err_msg(rc, err, errlen, "cannot write the snapshot: %s", strerror(-rc));
 	}

@@ -46,24 +46,9 @@ static const char *const kvm_counters[] = { "exits", "io_exits", "halt_exits", "
 _Static_assert(ARRAY_SIZE(kvm_counters) + 1 <= ARRAY_SIZE(((struct trace *)0)->last),
 	       "struct trace keeps a sample of each counter, and of hv's exits");
 
-static int write_all(int fd, const void *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p = (const char *)p + n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void flush_out(struct trace *t)
 {
-	int rc = write_all(t->json_fd, t->out, t->out_len);
+	int rc = write_full(t->json_fd, t->out, t->out_len);
 
 	if (rc && !t->write_err)
 		t->write_err = -rc;
@@ -251,8 +236,8 @@ static void drain_frames(struct trace *t)
 		rec[1] = (uint32_t)(real % 1000000000ull / 1000);
 		rec[2] = h->caplen;
 		rec[3] = h->len;
-		if (!t->write_err && (write_all(t->pcap_fd, rec, sizeof(rec)) ||
-				      write_all(t->pcap_fd, h + 1, h->caplen)))
+		if (!t->write_err && (write_full(t->pcap_fd, rec, sizeof(rec)) ||
+				      write_full(t->pcap_fd, h + 1, h->caplen)))
 			t->write_err = EIO;
 		t->frames_written++;
 		tail += sizeof(*h) + ((h->caplen + 7u) & ~7u);
