@@ -137,7 +137,6 @@ static bool fault_start(struct pvblk_back *b, struct pvblk_back_req *r,
 		[HV_BLK_OP_FLUSH] = FAULT_IO_FLUSH, [HV_BLK_OP_WRITE_FUA] = FAULT_IO_WRITE,
 	};
 
-	b->q.fault_irq.e = e;
 	if (!fault_disk(b->q.fault, io_of[req->op], req->sector, r->bytes / HV_BLK_SECTOR, &r->fv))
 		return false;
 	r->op.cb = fault_io_done;

@@ -123,7 +123,6 @@ static void rx_start(struct pvq *q, struct ioeng *e, const void *entry)
 	struct pvnet_back_rx *r = n->rx_free; /* pvq keeps to the budget: never NULL */
 	void *p = NULL;
 
-	n->rxq.fault_irq.e = n->txq.fault_irq.e = e; /* a late interrupt's timer runs here */
 	if (b->len >= (uint32_t)n->mtu + HV_NET_ETH_HLEN && b->len <= HV_NET_MAX_FRAME)
 		p = gm_range(q->mem, b->gpa, b->len);
 	if (!p || overlaps_rings(n, b->gpa, b->len)) {

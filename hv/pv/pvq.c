@@ -184,7 +184,7 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 }
 
 /* Publishes new completions; interrupts only if the guest's event index asks. */
-static void publish(struct pvq *q)
+static void publish(struct pvq *q, struct ioeng *e)
 {
 	uint32_t event;
 
@@ -199,6 +199,7 @@ static void publish(struct pvq *q)
 		/* Sent, or pending until the guest unmasks the entry: either way one interrupt. */
 		/* A fault rule may lose or hold it (fault_irq); the trace stamps it
 		 * before the signal, which may run the vCPU at once. */
+		q->fault_irq.e = e; /* a held interrupt's timer (--fault irq-late) runs here */
 		if (!q->fault || fault_irq(q->fault, &q->fault_irq)) {
 			trace_ev(TR_IRQ, q->name, 0, 0);
 			if (msix_signal(q->msix, q->setup.msix) == 0)
@@ -231,7 +232,7 @@ static void service(struct pvq *q, struct ioeng *e, bool doorbell)
 		return;
 	if (q->idle && q->inflight == 0)
 		q->idle(q, e);
-	publish(q);
+	publish(q, e);
 }
 
 /*
@@ -332,7 +333,7 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 
 	if (detaching(q, e) || pvq_state(q) != PVQ_ACTIVE)
 		return;
-	publish(q);
+	publish(q, e);
 	if (q->stalled)
 		service(q, e, true);
 	else if (q->idle && q->inflight == 0)

@@ -221,6 +221,7 @@ static void on_kick(struct io_source *s, struct ioeng *e)
 		if (pending & 1u << c)
 			tr->run_id[c] = tr->st.cmds[c];
 	pthread_mutex_unlock(&tr->lock);
+	tr->fault_irq.e = e; /* a late interrupt's timer (--fault irq-late) runs on this engine */
 	for (unsigned c = 0; c < tr->nr_chan; c++)
 		if (pending & 1u << c) {
 			trace_ev(TR_DOORBELL, tr->qname[c], 0, 0);

@@ -77,7 +77,6 @@ static bool fault_start(struct trapblk_dev *t, struct ioeng *e)
 	};
 	uint32_t bytes = (uint32_t)t->iov.iov_len;
 
-	t->tr.fault_irq.e = e;
 	if (!fault_disk(t->tr.fault, io_of[t->run_cmd], t->run_sector,
 			t->run_cmd == HV_TRAPBLK_CMD_FLUSH ? 0 : t->run_count, &t->fv))
 		return false;

@@ -95,7 +95,6 @@ static void start_tx(void *dev, struct ioeng *e)
 	void *p = NULL;
 
 	t->lat_start[TRAPNET_TX] = mono_ns();
-	t->tr.fault_irq.e = e; /* a late interrupt's timer runs here */
 	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
 	    t->tx_run_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
 		p = gm_range(t->tr.mem, t->tx_run_addr, t->tx_run_len);
@@ -122,7 +121,6 @@ static void start_rx(void *dev, struct ioeng *e)
 	struct trapnet_dev *t = dev;
 	void *p = NULL;
 
-	t->tr.fault_irq.e = e; /* a late interrupt's timer runs here */
 	if (t->rx_run_len >= (uint32_t)t->mtu + HV_NET_ETH_HLEN &&
 	    t->rx_run_len <= HV_NET_MAX_FRAME)
 		p = gm_range(t->tr.mem, t->rx_run_addr, t->rx_run_len);
