@@ -18,6 +18,8 @@ static size_t iov_total(const struct iovec *iov, unsigned cnt)
 	return len;
 }
 
+static void tx_go(struct fault_hold *h, struct fault_copy *c, bool late);
+
 int fault_net_claim(struct fault_plan *p, const char *kind, unsigned index, struct net *n)
 {
 	struct fault_dev *f = fault_claim(p, kind, index, 0);
@@ -33,6 +35,8 @@ int fault_net_claim(struct fault_plan *p, const char *kind, unsigned index, stru
 	fn->link = n->link;
 	fn->n = n;
 	fn->nr_rx = nr_rx;
+	fn->tx_hold = (struct fault_hold){ .fn = fn, .go = tx_go };
+	fn->rx_hold = (struct fault_hold){ .fn = fn, .go = fault_net_rx_go };
 	for (i = 0; i < nr_rx; i++)
 		fn->rx[i].fn = fn;
 	n->fault = fn;
@@ -77,23 +81,49 @@ static void send_copy(struct fault_net *fn, struct fault_copy *c)
 		ioeng_complete(fn->e, &c->op, -EIO);
 }
 
-/* The held frame leaves: after the frame that overtook it, or when none came in time. */
-static void release_held(struct fault_net *fn)
+/* A sent frame held for reorder leaves: after the frame that overtook it, or when none came. */
+static void tx_go(struct fault_hold *h, struct fault_copy *c, bool late)
 {
-	struct fault_copy *c = fn->held;
+	(void)late;
+	send_copy(h->fn, c);
+}
 
-	fn->held = NULL;
+/* h's frame, if any, goes its way. */
+static void let_go(struct fault_hold *h, bool late)
+{
+	struct fault_copy *c = h->c;
+
+	h->c = NULL;
 	if (c)
-		send_copy(fn, c);
+		h->go(h, c, late);
+}
+
+void fault_hold_release(struct fault_hold *h)
+{
+	let_go(h, false);
 }
 
 static void hold_over(struct ioeng_op *op, int res)
 {
-	struct fault_net *fn = container_of(op, struct fault_net, hold);
+	struct fault_hold *h = container_of(op, struct fault_hold, timer);
 
 	(void)res;
-	fn->hold_armed = false;
-	release_held(fn);
+	h->armed = false;
+	let_go(h, true);
+}
+
+struct fault_copy *fault_hold_take(struct fault_hold *h, const struct iovec *iov,
+				   unsigned cnt, size_t len)
+{
+	struct fault_copy *c;
+
+	/* One reorder at a time: its hold timer is the one. */
+	if (h->c || h->armed || !(c = fault_net_copy(h->fn, iov, cnt, len)))
+		return NULL;
+	h->c = c;
+	h->armed = true;
+	fault_net_arm(h->fn, &h->timer, &h->ts, FAULT_REORDER_HOLD_NS, hold_over);
+	return c;
 }
 
 void fault_net_flip(const struct iovec *iov, unsigned cnt, size_t len, uint64_t draw)
@@ -152,9 +182,13 @@ static int apply(struct fault_net *fn, const struct fault_frame_verdict *v, stru
 		ioeng_complete(e, op, (int)iov_total(iov, cnt));
 		return 0;
 	}
-	/* One reorder at a time: its hold timer is the one. */
-	if (!(v->dup || v->corrupt || (v->reorder && !fn->hold_armed && !fn->held)) ||
-	    !(c = fault_net_copy(fn, iov, cnt, SIZE_MAX)))
+	if (!v->dup && !v->corrupt) {
+		if (!v->reorder || !(c = fault_hold_take(&fn->tx_hold, iov, cnt, SIZE_MAX)))
+			return n->ops->send(e, n, iov, cnt, op);
+		ioeng_complete(e, op, (int)c->iov.iov_len); /* the guest's buffer is free: hv holds a copy */
+		return 0;
+	}
+	if (!(c = fault_net_copy(fn, iov, cnt, SIZE_MAX)))
 		return n->ops->send(e, n, iov, cnt, op);
 	if (v->corrupt) {
 		fault_net_flip(&c->iov, 1, c->iov.iov_len, v->draw);
@@ -162,33 +196,26 @@ static int apply(struct fault_net *fn, const struct fault_frame_verdict *v, stru
 		send_copy(fn, c);
 		return 0;
 	}
-	if (v->dup) {
-		rc = n->ops->send(e, n, iov, cnt, op); /* the frame, then the copy */
-		if (rc)
-			c->busy = false;
-		else
-			send_copy(fn, c);
-		return rc;
-	}
-	ioeng_complete(e, op, (int)c->iov.iov_len); /* the guest's buffer is free: hv holds a copy */
-	fn->held = c;
-	fn->hold_armed = true;
-	fault_net_arm(fn, &fn->hold, &fn->hold_ts, FAULT_REORDER_HOLD_NS, hold_over);
-	return 0;
+	rc = n->ops->send(e, n, iov, cnt, op); /* dup: the frame, then the copy */
+	if (rc)
+		c->busy = false;
+	else
+		send_copy(fn, c);
+	return rc;
 }
 
 int fault_net_send(struct ioeng *e, struct net *n, const struct iovec *iov, unsigned cnt,
 		   struct ioeng_op *op)
 {
 	struct fault_net *fn = n->fault;
-	struct fault_copy *held = fn->held;
+	struct fault_copy *held = fn->tx_hold.c;
 	struct fault_frame_verdict v;
 	int rc;
 
 	fn->e = e;
 	rc = fault_frame(fn->f, false, &v) ? apply(fn, &v, e, n, iov, cnt, op)
 				    : n->ops->send(e, n, iov, cnt, op);
-	if (held && fn->held == held) /* this frame overtook the held one: now it may go */
-		release_held(fn);
+	if (held && fn->tx_hold.c == held) /* this frame overtook the held one: now it may go */
+		fault_hold_release(&fn->tx_hold);
 	return rc;
 }

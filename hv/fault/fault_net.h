@@ -39,6 +39,23 @@ struct fault_copy {
 	bool busy;
 };
 
+/*
+ * A reordered frame (reorder, rx-reorder): its copy waits until the next
+ * frame has gone its way first, or FAULT_REORDER_HOLD_NS if none comes;
+ * then go() sends it on (a sent frame leaves, a received one waits for a
+ * buffer).  One at a time a direction: a new one only once the timer of the
+ * last has run, even if a frame released it before.
+ */
+struct fault_hold {
+	struct fault_net *fn;
+	struct fault_copy *c;       /* the held frame, or NULL */
+	struct ioeng_op timer;
+	struct __kernel_timespec ts;
+	bool armed;                 /* the timer has not run yet */
+	/* c goes its way: late, the timer ran out (none overtook it in time) */
+	void (*go)(struct fault_hold *h, struct fault_copy *c, bool late);
+};
+
 /* A receive hv posted to the backend for the device's (op). */
 struct fault_rx {
 	struct ioeng_op op;      /* hv's, in the backend */
@@ -57,24 +74,14 @@ struct fault_net {
 	struct ioeng *e;          /* the engine of the copies' sends and the timers */
 	struct net *n;
 	struct fault_copy copy[FAULT_NET_COPIES];
-	/*
-	 * A reordered frame waits for the next frame to leave first (or for
-	 * REORDER_HOLD_NS, if none comes): held is its copy.
-	 */
-	struct fault_copy *held;
-	struct ioeng_op hold;
-	struct __kernel_timespec hold_ts;
-	bool hold_armed;
+	struct fault_hold tx_hold;  /* a sent frame held for reorder: it leaves */
 	struct ioeng_op flap;      /* a link flap's down time */
 	struct __kernel_timespec flap_ts;
 	bool flapping;
-	/* receiving: copies waiting for a buffer, oldest first; a frame held for rx-reorder */
+	/* receiving: copies waiting for a buffer, oldest first */
 	struct fault_copy *rxq[FAULT_NET_COPIES];
 	unsigned rxq_head, rxq_nr;
-	struct fault_copy *rx_held;
-	struct ioeng_op rx_hold;
-	struct __kernel_timespec rx_hold_ts;
-	bool rx_hold_armed;
+	struct fault_hold rx_hold;  /* a received frame held for rx-reorder: it waits for a buffer */
 	unsigned nr_rx;
 	struct fault_rx rx[];      /* the backend's recv_depth, and the scratch receive */
 };
@@ -104,5 +111,16 @@ void fault_net_flip(const struct iovec *iov, unsigned cnt, size_t len, uint64_t 
 /* op's cb runs after ns on fn's engine (at once with -EBUSY if the ring is full). */
 void fault_net_arm(struct fault_net *fn, struct ioeng_op *op, struct __kernel_timespec *ts,
 		   uint64_t ns, ioeng_cb cb);
+/*
+ * h holds a copy of the first len bytes of iov[0..cnt) and arms its timer:
+ * that copy, or NULL if h holds one already or its timer still runs, or no
+ * copy is free (the frame then goes on unchanged).
+ */
+struct fault_copy *fault_hold_take(struct fault_hold *h, const struct iovec *iov,
+				   unsigned cnt, size_t len);
+/* A frame overtook h's: it goes its way now (h->go), if h holds one. */
+void fault_hold_release(struct fault_hold *h);
+/* rx_hold's go (fault_net_rx.c): the frame waits for a buffer after those waiting. */
+void fault_net_rx_go(struct fault_hold *h, struct fault_copy *c, bool late);
 
 #endif

@@ -87,29 +87,18 @@ static void queue_copy(struct fault_net *fn, struct fault_copy *c)
 	fn->rxq[(fn->rxq_head + fn->rxq_nr++) % FAULT_NET_COPIES] = c;
 }
 
-static void release_held(struct fault_net *fn)
+void fault_net_rx_go(struct fault_hold *h, struct fault_copy *c, bool late)
 {
-	if (fn->rx_held)
-		queue_copy(fn, fn->rx_held);
-	fn->rx_held = NULL;
-}
-
-static void hold_over(struct ioeng_op *op, int res)
-{
-	struct fault_net *fn = container_of(op, struct fault_net, rx_hold);
-
-	(void)res;
-	fn->rx_hold_armed = false;
-	release_held(fn);
-	want_buffer(fn);
+	queue_copy(h->fn, c);
+	if (late) /* else the frame that overtook it asks, once it has its own buffer */
+		want_buffer(h->fn);
 }
 
 /* What the rules make of a frame of len bytes in s's buffer. */
 static void apply(struct fault_net *fn, struct fault_rx *s, const struct fault_frame_verdict *v,
 		  int len)
 {
-	struct fault_copy *c = NULL;
-	struct fault_copy *held = fn->rx_held;
+	struct fault_copy *c;
 
 	if (v->drop) { /* the buffer waits for the next frame */
 		if (post(s, fn->e))
@@ -118,20 +107,14 @@ static void apply(struct fault_net *fn, struct fault_rx *s, const struct fault_f
 	}
 	if (v->corrupt)
 		fault_net_flip(s->iov, s->cnt, (size_t)len, v->draw);
-	/* One reorder at a time: its hold timer is the one. */
-	if (v->reorder && !fn->rx_held && !fn->rx_hold_armed &&
-	    (c = fault_net_copy(fn, s->iov, s->cnt, (size_t)len))) {
-		fn->rx_held = c;
-		fn->rx_hold_armed = true;
-		fault_net_arm(fn, &fn->rx_hold, &fn->rx_hold_ts, FAULT_REORDER_HOLD_NS, hold_over);
+	if (v->reorder && fault_hold_take(&fn->rx_hold, s->iov, s->cnt, (size_t)len)) {
 		if (post(s, fn->e))
 			finish(s, -EIO);
 		return;
 	}
 	if (v->dup && (c = fault_net_copy(fn, s->iov, s->cnt, (size_t)len)))
 		queue_copy(fn, c);
-	if (held) /* this frame overtook the held one: it comes next */
-		release_held(fn);
+	fault_hold_release(&fn->rx_hold); /* this frame overtook the held one, if any: it comes next */
 	finish(s, len);
 	want_buffer(fn);
 }
@@ -156,8 +139,8 @@ static void rx_got(struct ioeng_op *op, int res)
 		return;
 	}
 	if (res < HV_NET_ETH_HLEN || s->cancelled || !fault_frame(fn->f, true, &v)) {
-		if (res >= HV_NET_ETH_HLEN && fn->rx_held) /* a frame passed the held one */
-			release_held(fn);
+		if (res >= HV_NET_ETH_HLEN) /* a frame passed the held one, if any */
+			fault_hold_release(&fn->rx_hold);
 		finish(s, res);
 		want_buffer(fn);
 		return;

@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "fault/fault.h"
+#include "fault/fault_net.h"
 #include "suites.h"
 
 #define ARGV(...) ((char *const[]){ "hv", __VA_ARGS__, NULL })
@@ -486,60 +487,154 @@ static void rxt_sent(struct ioeng_op *op, int res)
 	CU_ASSERT_EQUAL(res, RXT_FRAME);
 }
 
-static void test_rx_loop(void)
+#define RXT_BUFS 4
+
+/*
+ * A loop NIC n with rules (a --fault argument) from seed on a new engine e,
+ * RXT_BUFS receives posted, reposted as they complete (as a device's guest
+ * gives buffers back).
+ */
+static void rxt_open(struct ioeng *e, struct net *n, struct rxt_buf *b, uint64_t seed,
+		     const char *rules)
 {
 	const struct net_spec spec = { .ops = &net_loop_ops };
-	struct ioeng_op tx = { .cb = rxt_sent };
-	struct rxt_buf b[4];
-	uint8_t frame[RXT_FRAME];
-	struct iovec iov = { frame, sizeof(frame) };
-	struct fault_plan p;
-	struct ioeng e;
-	struct net n;
+	static struct fault_plan p;
 	char err[256];
-	unsigned i, k;
+	unsigned i;
 
 	memset(&p, 0, sizeof(p));
-	p.seed = 11;
-	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet0:rx-drop@n1,rx-dup@n2,rx-reorder@n3,"
-					      "rx-corrupt@n5", err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(ioeng_init(&e, 16), 0);
-	CU_ASSERT_EQUAL_FATAL(net_open(&n, &spec, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(fault_net_claim(&p, "pvnet", 0, &n), 0);
-	CU_ASSERT_FATAL(n.fault != NULL);
+	p.seed = seed;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, rules, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(ioeng_init(e, 16), 0);
+	CU_ASSERT_EQUAL_FATAL(net_open(n, &spec, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(fault_net_claim(&p, "pvnet", 0, n), 0);
+	CU_ASSERT_FATAL(n->fault != NULL);
 	memset(&rxt, 0, sizeof(rxt));
-	rxt.e = &e, rxt.n = &n, rxt.repost = true;
-	for (i = 0; i < 4; i++) {
+	rxt.e = e, rxt.n = n, rxt.repost = true;
+	for (i = 0; i < RXT_BUFS; i++) {
 		b[i].iov = (struct iovec){ b[i].buf, sizeof(b[i].buf) };
 		b[i].op.cb = rxt_got;
-		CU_ASSERT_EQUAL(net_recv(&e, &n, &b[i].iov, 1, &b[i].op), 0);
+		CU_ASSERT_EQUAL(net_recv(e, n, &b[i].iov, 1, &b[i].op), 0);
 	}
-	for (k = 1; k <= 8; k++) {
-		memset(frame, 0, HV_NET_ETH_HLEN);
-		memset(frame + HV_NET_ETH_HLEN, (int)k, sizeof(frame) - HV_NET_ETH_HLEN);
-		CU_ASSERT_EQUAL(net_send(&e, &n, &iov, 1, &tx), 0);
-		while (ioeng_run(&e, 0) > 0)
-			;
-	}
-	{
-		static const uint8_t want[] = { 2, 2, 4, 3, 5, 6, 7, 8 };
+}
 
-		CU_ASSERT_EQUAL_FATAL(rxt.nr, sizeof(want));
-		CU_ASSERT_EQUAL(memcmp(rxt.got, want, sizeof(want)), 0);
-		for (i = 0; i < rxt.nr; i++)
-			CU_ASSERT_EQUAL(rxt.flips[i], rxt.got[i] == 5 ? 1u : 0u);
+/* A device's cancel ends each of its receives, -ECANCELED; then n and e go. */
+static void rxt_close(struct ioeng *e, struct net *n, struct rxt_buf *b)
+{
+	unsigned i;
+
+	rxt.repost = false;
+	for (i = 0; i < RXT_BUFS; i++)
+		CU_ASSERT_EQUAL(net_cancel(e, n, &b[i].op), 0);
+	while (ioeng_run(e, 0) > 0)
+		;
+	CU_ASSERT_EQUAL(rxt.cancelled, RXT_BUFS);
+	net_close(n);
+	ioeng_exit(e);
+}
+
+/* Runs e (never blocking) until cond() holds or 2 s passed: whether it held. */
+static bool rxt_run_until(struct ioeng *e, bool (*cond)(const void *), const void *arg)
+{
+	const struct timespec ms = { 0, 1000000 };
+	uint64_t end = mono_ns() + 2000000000u;
+
+	while (!cond(arg) && mono_ns() < end) {
+		if (ioeng_run(e, 0) <= 0)
+			nanosleep(&ms, NULL);
 	}
+	return cond(arg);
+}
+
+static bool rxt_has(const void *want)
+{
+	return rxt.nr >= *(const unsigned *)want;
+}
+
+static bool rxt_hold_idle(const void *h)
+{
+	return !((const struct fault_hold *)h)->armed;
+}
+
+/* Sends frame k (60 bytes of k past a zero header) through n; runs e until it is sent. */
+static void rxt_send(struct ioeng *e, struct net *n, uint8_t k)
+{
+	struct ioeng_op tx = { .cb = rxt_sent };
+	uint8_t frame[RXT_FRAME];
+	struct iovec iov = { frame, sizeof(frame) };
+
+	memset(frame, 0, HV_NET_ETH_HLEN);
+	memset(frame + HV_NET_ETH_HLEN, k, sizeof(frame) - HV_NET_ETH_HLEN);
+	CU_ASSERT_EQUAL(net_send(e, n, &iov, 1, &tx), 0);
+	while (ioeng_run(e, 0) > 0)
+		;
+}
+
+static void test_rx_loop(void)
+{
+	static const uint8_t want[] = { 2, 2, 4, 3, 5, 6, 7, 8 };
+	struct rxt_buf b[RXT_BUFS];
+	struct ioeng e;
+	struct net n;
+	unsigned i, k;
+
+	rxt_open(&e, &n, b, 11, "pvnet0:rx-drop@n1,rx-dup@n2,rx-reorder@n3,rx-corrupt@n5");
+	for (k = 1; k <= 8; k++)
+		rxt_send(&e, &n, (uint8_t)k);
+	CU_ASSERT_EQUAL_FATAL(rxt.nr, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(rxt.got, want, sizeof(want)), 0);
+	for (i = 0; i < rxt.nr; i++)
+		CU_ASSERT_EQUAL(rxt.flips[i], rxt.got[i] == 5 ? 1u : 0u);
 	CU_ASSERT_EQUAL(n.fault->f->rx_seq, 8); /* each frame from the backend once; copies are none */
 	CU_ASSERT_EQUAL(n.fault->f->fired[FAULT_RX_DUP], 1);
-	/* A device's cancel ends each of its receives, -ECANCELED. */
-	rxt.repost = false;
-	for (i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL(net_cancel(&e, &n, &b[i].op), 0);
-	while (ioeng_run(&e, 0) > 0)
-		;
-	CU_ASSERT_EQUAL(rxt.cancelled, 4);
-	net_close(&n);
-	ioeng_exit(&e);
+	rxt_close(&e, &n, b);
+}
+
+/*
+ * reorder and rx-reorder (one held-frame mechanism, fault_hold) on a real
+ * loop backend and io_uring engine: sent frame 2 leaves right after 3
+ * overtook it; sent frame 5 and received frame 6, with nothing after them,
+ * go on only when their 100 ms hold has run out (the received one into a
+ * buffer hv takes back from the loop); a new hold waits for the last one's
+ * timer.
+ */
+static void test_reorder_loop(void)
+{
+	static const uint8_t want[] = { 1, 3, 2, 4, 5, 6 };
+	struct rxt_buf b[RXT_BUFS];
+	struct ioeng e;
+	struct net n;
+	uint64_t t0;
+	unsigned i, k;
+
+	rxt_open(&e, &n, b, 5, "pvnet0:reorder@n2,reorder@n3,reorder@n5,rx-reorder@n6");
+	/* 2 is held, 3 overtakes it (its own reorder refused: one at a time), then 2, 4. */
+	for (k = 1; k <= 4; k++)
+		rxt_send(&e, &n, (uint8_t)k);
+	k = 4;
+	CU_ASSERT_FATAL(rxt_run_until(&e, rxt_has, &k));
+	CU_ASSERT_EQUAL(memcmp(rxt.got, want, 4), 0);
+	CU_ASSERT_FATAL(rxt_run_until(&e, rxt_hold_idle, &n.fault->tx_hold));
+	/* 5 is held with nothing to overtake it: it leaves when the hold runs out. */
+	t0 = mono_ns();
+	rxt_send(&e, &n, 5);
+	k = 5;
+	CU_ASSERT_FATAL(rxt_run_until(&e, rxt_has, &k));
+	CU_ASSERT(mono_ns() - t0 >= FAULT_REORDER_HOLD_NS);
+	CU_ASSERT_EQUAL(rxt.got[4], 5);
+	/* Received 6 is held; its hold runs out, hv takes a buffer back from the loop for it. */
+	t0 = mono_ns();
+	rxt_send(&e, &n, 6);
+	k = 6;
+	CU_ASSERT_FATAL(rxt_run_until(&e, rxt_has, &k));
+	CU_ASSERT(mono_ns() - t0 >= FAULT_REORDER_HOLD_NS);
+	CU_ASSERT_EQUAL_FATAL(rxt.nr, sizeof(want));
+	CU_ASSERT_EQUAL(memcmp(rxt.got, want, sizeof(want)), 0);
+	for (i = 0; i < rxt.nr; i++)
+		CU_ASSERT_EQUAL(rxt.flips[i], 0);
+	CU_ASSERT_EQUAL(n.fault->f->fired[FAULT_REORDER], 3);
+	CU_ASSERT_EQUAL(n.fault->f->fired[FAULT_RX_REORDER], 1);
+	rxt_close(&e, &n, b);
 }
 
 /* A request for api_dispatch: method, path and body. */
@@ -694,6 +789,7 @@ static const CU_TestInfo tests[] = {
 	{ "NIC rules", test_frames },
 	{ "NIC receive and interrupt rules", test_rx_frames },
 	{ "NIC receive rules on a loop backend", test_rx_loop },
+	{ "NIC reorder rules on a loop backend", test_reorder_loop },
 	{ "rules through the control API", test_api_rules },
 	{ "any device through the control API", test_api_any_device },
 	CU_TEST_INFO_NULL,
