@@ -341,7 +341,7 @@ struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned i
 			      unsigned queue)
 {
 	char name[FAULT_NAME_MAX];
-	unsigned i;
+	unsigned i, q;
 
 	if (!p)
 		return NULL;
@@ -361,6 +361,8 @@ struct fault_dev *fault_claim(struct fault_plan *p, const char *kind, unsigned i
 	p->dev[i].plan = p;
 	p->dev[i].seed = p->seed;
 	p->dev[i].id = dev_id(name, queue);
+	for (q = 0; q < FAULT_MAX_QUEUES; q++)
+		p->dev[i].irq_id[q] = dev_id(name, q);
 	return &p->dev[i];
 }
 
@@ -375,15 +377,15 @@ int fault_check_claimed(const struct fault_plan *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* Whether rule i applies to request reqno over [sector, sector + count). */
-static bool applies(const struct fault_dev *f, unsigned i, uint64_t reqno, uint64_t sector,
-		    uint64_t count)
+/* Whether rule i applies to request reqno of queue id over [sector, sector + count). */
+static bool applies(const struct fault_dev *f, unsigned i, uint64_t id, uint64_t reqno,
+		    uint64_t sector, uint64_t count)
 {
 	const struct fault_rule *r = &f->rule[i];
 
 	switch (r->when) {
 	case FAULT_PROB:
-		return fault_draw(f->seed, f->id, reqno, i) < r->a;
+		return fault_draw(f->seed, id, reqno, i) < r->a;
 	case FAULT_NTH:
 		return reqno == r->a;
 	case FAULT_SECTORS:
@@ -421,12 +423,12 @@ static uint64_t bump(uint64_t *c)
 
 /*
  * The one decision loop: the next number of *counter (requests, interrupts
- * or frames), and the rules among those of mask (a bit an action) that
- * apply to it, a bit a rule
- * (counted as fired).  *n gets the number.
+ * or frames) of the queue whose identity is id, and the rules among those
+ * of mask (a bit an action) that apply to it, a bit a rule (counted as
+ * fired).  *n gets the number.
  */
-static uint32_t decide(struct fault_dev *f, uint64_t *counter, uint32_t mask, uint64_t sector,
-		       uint64_t count, uint64_t *n)
+static uint32_t decide(struct fault_dev *f, uint64_t *counter, uint64_t id, uint32_t mask,
+		       uint64_t sector, uint64_t count, uint64_t *n)
 {
 	uint32_t hit = 0;
 	unsigned i;
@@ -434,7 +436,7 @@ static uint32_t decide(struct fault_dev *f, uint64_t *counter, uint32_t mask, ui
 	take_next(f);
 	*n = bump(counter);
 	for (i = 0; i < f->nr; i++)
-		if ((mask & BIT(f->rule[i].action)) && applies(f, i, *n, sector, count)) {
+		if ((mask & BIT(f->rule[i].action)) && applies(f, i, id, *n, sector, count)) {
 			hit |= BIT(i);
 			bump(&f->fired[f->rule[i].action]);
 		}
@@ -455,7 +457,7 @@ bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t
 		struct fault_verdict *v)
 {
 	uint64_t n;
-	uint32_t hit = decide(f, &f->seq, io_actions[io], sector, count, &n);
+	uint32_t hit = decide(f, &f->seq, f->id, io_actions[io], sector, count, &n);
 	bool any = hit != 0;
 	const struct fault_rule *r;
 	unsigned i;
@@ -474,15 +476,20 @@ bool fault_disk(struct fault_dev *f, enum fault_io io, uint64_t sector, uint64_t
 	return any;
 }
 
-bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
+bool fault_irq_decide(struct fault_dev *f, unsigned queue, struct fault_irq_verdict *v)
 {
 	uint64_t n;
-	uint32_t hit = decide(f, &f->irq_seq, IRQ_ACTIONS, 0, 0, &n);
-	bool any = hit != 0;
+	uint32_t hit;
+	bool any;
 	const struct fault_rule *r;
 	unsigned i;
 
 	memset(v, 0, sizeof(*v));
+	if (queue >= FAULT_MAX_QUEUES) /* never: no device has more */
+		return false;
+	bump(&f->irq_seq);
+	hit = decide(f, &f->irq_qseq[queue], f->irq_id[queue], IRQ_ACTIONS, 0, 0, &n);
+	any = hit != 0;
 	while ((r = next_rule(f, &hit, &i))) {
 		if (r->action == FAULT_IRQ_LOST)
 			v->lost = true;
@@ -497,8 +504,8 @@ bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v)
 bool fault_frame(struct fault_dev *f, bool rx, struct fault_frame_verdict *v)
 {
 	uint64_t n;
-	uint32_t hit = rx ? decide(f, &f->rx_seq, RX_ACTIONS, 0, 0, &n)
-			  : decide(f, &f->seq, TX_ACTIONS, 0, 0, &n);
+	uint32_t hit = rx ? decide(f, &f->rx_seq, f->id, RX_ACTIONS, 0, 0, &n)
+			  : decide(f, &f->seq, f->id, TX_ACTIONS, 0, 0, &n);
 	bool any = hit != 0;
 	const struct fault_rule *r;
 	unsigned i;

@@ -63,13 +63,16 @@ struct fault_dev {
 	char name[FAULT_NAME_MAX]; /* as hv names the device: "pvblk0" */
 	unsigned queue;
 	uint64_t id;               /* hash of name and queue: the device in every decision */
+	/* name and each of its interrupt queues (irq_id[0] is id: rules are a device's queue 0's) */
+	uint64_t irq_id[FAULT_MAX_QUEUES];
 	uint64_t seed;             /* the plan's, copied when claimed */
 	unsigned nr;
 	struct fault_rule rule[FAULT_MAX_RULES];
 	bool claimed;              /* a device took these rules (fault_claim) */
 	/* the I/O thread's (other threads read them relaxed) */
 	uint64_t seq;              /* requests or frames seen so far */
-	uint64_t irq_seq;          /* interrupts the device meant to raise */
+	uint64_t irq_seq;          /* interrupts the device meant to raise, all queues */
+	uint64_t irq_qseq[FAULT_MAX_QUEUES]; /* ... each queue's: what @nN counts */
 	uint64_t rx_seq;           /* frames a NIC received for the guest */
 	uint64_t fired[FAULT_NR_ACTIONS]; /* how often each action applied */
 	/*
@@ -159,10 +162,13 @@ struct fault_irq_verdict {
 };
 
 /*
- * I/O thread: the next interrupt f's device means to raise (numbered apart
- * from requests: @nN is the Nth interrupt).  Fills v; true if any rule applied.
+ * I/O thread: the next interrupt f's device means to raise on its queue
+ * (below FAULT_MAX_QUEUES; a PV NIC's RX and TX queues, HV_NET_Q_*, raise
+ * their own), numbered apart from requests and per queue: @nN is that
+ * queue's Nth interrupt, and each draw is keyed on the queue too.  Fills v;
+ * true if any rule applied.
  */
-bool fault_irq_decide(struct fault_dev *f, struct fault_irq_verdict *v);
+bool fault_irq_decide(struct fault_dev *f, unsigned queue, struct fault_irq_verdict *v);
 
 /* What the rules make of one frame the guest sends (or, rx, one it receives). */
 struct fault_frame_verdict {

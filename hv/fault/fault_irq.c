@@ -30,7 +30,7 @@ bool fault_irq(struct fault_dev *f, struct fault_irq *fi)
 {
 	struct fault_irq_verdict v;
 
-	if (!fault_irq_decide(f, &v))
+	if (!fault_irq_decide(f, fi->queue, &v))
 		return true;
 	if (v.lost)
 		return false;

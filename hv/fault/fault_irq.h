@@ -4,6 +4,8 @@
  * an io_uring timeout on the I/O thread's engine, through the device's own
  * raise function.  At most one is held per device queue: an interrupt meant
  * to be late while one is held joins it (an interrupt only says "look").
+ * A device has a struct fault_irq per queue that raises its own interrupt
+ * (a PV NIC's RX and TX): the rules count and draw for each apart.
  */
 #ifndef HV_FAULT_IRQ_H
 #define HV_FAULT_IRQ_H
@@ -20,6 +22,7 @@ struct fault_irq {
 	struct __kernel_timespec ts;
 	struct ioeng *e;                      /* the device's engine (set as requests start) */
 	void (*raise)(struct fault_irq *fi);  /* the device's raise, for a held interrupt */
+	unsigned queue;                       /* the device's queue number (HV_NET_Q_*), or 0 */
 	bool held;                            /* the timer is armed */
 };
 

@@ -641,8 +641,10 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 		free(n);
 		return err_msg(rc, err, errlen, "pvnet%u: cannot set up: %s", index, strerror(-rc));
 	}
-	if (!rc && n->net.fault) /* the interrupt rules, on both queues' interrupts */
+	if (!rc && n->net.fault) { /* the interrupt rules, on each queue's interrupts apart */
 		n->rxq.fault = n->txq.fault = n->net.fault->f;
+		n->txq.fault_irq.queue = HV_NET_Q_TX;
+	}
 	/* Limits only when asked for: an unlimited queue never looks at one. */
 	if (!rc && ((rate_set_on(&spec.rx) && (rc = pvq_set_limit(&n->rxq, &spec.rx))) ||
 		    (rate_set_on(&spec.tx) && (rc = pvq_set_limit(&n->txq, &spec.tx))))) {

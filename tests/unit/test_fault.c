@@ -10,7 +10,9 @@
 #include "core/cli.h"
 #include "core/util.h"
 #include "core/vm.h"
+#include "hv_net.h"
 #include "fault/fault.h"
+#include "fault/fault_irq.h"
 #include "fault/fault_net.h"
 #include "suites.h"
 
@@ -337,14 +339,14 @@ static void test_interrupts(void)
 	/* Requests do not move the interrupt count, nor interrupts the request count. */
 	CU_ASSERT_TRUE(fault_disk(f, FAULT_IO_READ, 0, 8, &v) && v.error);
 	CU_ASSERT_FALSE(fault_disk(f, FAULT_IO_READ, 0, 8, &v));
-	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
-	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT_FALSE(fault_irq_decide(f, 0, &iv));
+	CU_ASSERT_TRUE(fault_irq_decide(f, 0, &iv));
 	CU_ASSERT(iv.lost && !iv.dup && !iv.late_ns);
-	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT_TRUE(fault_irq_decide(f, 0, &iv));
 	CU_ASSERT(!iv.lost && !iv.dup && iv.late_ns == 3000000);
-	CU_ASSERT_TRUE(fault_irq_decide(f, &iv));
+	CU_ASSERT_TRUE(fault_irq_decide(f, 0, &iv));
 	CU_ASSERT(!iv.lost && iv.dup && !iv.late_ns);
-	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	CU_ASSERT_FALSE(fault_irq_decide(f, 0, &iv));
 	CU_ASSERT(f->seq == 2 && f->irq_seq == 5);
 	CU_ASSERT(f->fired[FAULT_IRQ_LOST] == 1 && f->fired[FAULT_IRQ_LATE] == 1 &&
 		  f->fired[FAULT_IRQ_DUP] == 1);
@@ -417,10 +419,10 @@ static void test_rx_frames(void)
 	CU_ASSERT_EQUAL(f->fired[FAULT_RX_DROP], 1);
 	CU_ASSERT_EQUAL(f->fired[FAULT_DROP], 1);
 	/* The NIC's interrupts, numbered apart again. */
-	CU_ASSERT(fault_irq_decide(f, &iv) && iv.lost);
-	CU_ASSERT(fault_irq_decide(f, &iv) && iv.late_ns == 2000000 && !iv.lost);
-	CU_ASSERT(fault_irq_decide(f, &iv) && iv.dup);
-	CU_ASSERT_FALSE(fault_irq_decide(f, &iv));
+	CU_ASSERT(fault_irq_decide(f, 0, &iv) && iv.lost);
+	CU_ASSERT(fault_irq_decide(f, 0, &iv) && iv.late_ns == 2000000 && !iv.lost);
+	CU_ASSERT(fault_irq_decide(f, 0, &iv) && iv.dup);
+	CU_ASSERT_FALSE(fault_irq_decide(f, 0, &iv));
 	fault_rule_text(&f->rule[2], text, sizeof(text));
 	CU_ASSERT_STRING_EQUAL(text, "rx-reorder@n3");
 	/* Old syntax unchanged: a rule without rx- is on the frames sent. */
@@ -430,6 +432,62 @@ static void test_rx_frames(void)
 	CU_ASSERT_FATAL(f != NULL);
 	CU_ASSERT_FALSE(fault_frame(f, true, &v));
 	CU_ASSERT(fault_frame(f, false, &v) && v.corrupt);
+}
+
+/*
+ * A PV NIC's RX and TX queues raise their own interrupts (each its own
+ * struct fault_irq, as each pvq has): the interrupt rules count each
+ * queue's apart (@nN is that queue's Nth, however the two interleave) and
+ * key each draw on the queue too; queue 0 draws as the device itself (a
+ * disk's draws are unchanged), and a seed replays both.
+ */
+static void test_irq_queues(void)
+{
+	struct fault_irq rx = { .queue = HV_NET_Q_RX }, tx = { .queue = HV_NET_Q_TX };
+	struct fault_irq_verdict iv;
+	struct fault_plan p, q;
+	struct fault_dev *f, *g;
+	char err[256];
+	unsigned n, differ = 0;
+	bool a, b;
+
+	memset(&p, 0, sizeof(p));
+	p.seed = 7;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet0:irq-lost@n2,irq-late=1ms@n3", err,
+					  sizeof(err)), 0);
+	f = fault_claim(&p, "pvnet", 0, 0);
+	CU_ASSERT_FATAL(f != NULL);
+	/* RX, TX, RX, TX, ...: the second of each is lost, not the second of both. */
+	CU_ASSERT_TRUE(fault_irq(f, &rx));
+	CU_ASSERT_TRUE(fault_irq(f, &tx));
+	CU_ASSERT_FALSE(fault_irq(f, &rx));
+	CU_ASSERT_FALSE(fault_irq(f, &tx));
+	CU_ASSERT(fault_irq_decide(f, HV_NET_Q_TX, &iv) && iv.late_ns == 1000000 && !iv.lost);
+	CU_ASSERT_TRUE(fault_irq(f, &tx));
+	CU_ASSERT(fault_irq_decide(f, HV_NET_Q_RX, &iv) && iv.late_ns == 1000000 && !iv.lost);
+	CU_ASSERT_FALSE(fault_irq_decide(f, HV_NET_Q_RX, &iv));
+	CU_ASSERT(f->irq_qseq[HV_NET_Q_RX] == 4 && f->irq_qseq[HV_NET_Q_TX] == 4);
+	CU_ASSERT_EQUAL(f->irq_seq, 8); /* GET /faults' "interrupts": the device's, both queues */
+	CU_ASSERT(f->fired[FAULT_IRQ_LOST] == 2 && f->fired[FAULT_IRQ_LATE] == 2);
+	CU_ASSERT_FALSE(fault_irq_decide(f, FAULT_MAX_QUEUES, &iv)); /* no such queue */
+
+	/* Draws: queue 0's are the device's; queue 1's its own, and replayed. */
+	memset(&p, 0, sizeof(p));
+	p.seed = 7;
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet0:irq-lost@p0.5", err, sizeof(err)), 0);
+	memcpy(&q, &p, sizeof(q));
+	f = fault_claim(&p, "pvnet", 0, 0);
+	g = fault_claim(&q, "pvnet", 0, 0);
+	CU_ASSERT_FATAL(f != NULL && g != NULL);
+	CU_ASSERT(f->irq_id[0] == f->id && f->irq_id[1] != f->id);
+	for (n = 1; n <= 1000; n++) {
+		a = fault_irq_decide(f, HV_NET_Q_RX, &iv) && iv.lost;
+		CU_ASSERT_EQUAL(a, fault_draw(7, f->id, n, 0) < p.dev[0].rule[0].a);
+		b = fault_irq_decide(f, HV_NET_Q_TX, &iv) && iv.lost;
+		CU_ASSERT_EQUAL(b, fault_irq_decide(g, HV_NET_Q_TX, &iv) && iv.lost);
+		differ += a != b;
+	}
+	CU_ASSERT(differ > 400 && differ < 600); /* two independent halves differ half the time */
 }
 
 /*
@@ -788,6 +846,7 @@ static const CU_TestInfo tests[] = {
 	{ "interrupt rules", test_interrupts },
 	{ "NIC rules", test_frames },
 	{ "NIC receive and interrupt rules", test_rx_frames },
+	{ "NIC interrupt rules per queue", test_irq_queues },
 	{ "NIC receive rules on a loop backend", test_rx_loop },
 	{ "NIC reorder rules on a loop backend", test_reorder_loop },
 	{ "rules through the control API", test_api_rules },
