@@ -26,8 +26,13 @@ static void finished(void *dev, unsigned chan, uint32_t result, uint32_t bytes)
 	struct trapblk_dev *t = dev;
 
 	(void)chan;
-	if (t->run_cmd != HV_TRAPBLK_CMD_IDENTIFY)
+	/*
+	 * 0: the I/O thread never took it (its doorbell failed: signal_err, on
+	 * the vCPU thread); taken_ns is then the last command's, no sample.
+	 */
+	if (t->taken_ns && t->run_cmd != HV_TRAPBLK_CMD_IDENTIFY)
 		lathist_add(&t->lat, mono_ns() - t->taken_ns);
+	t->taken_ns = 0;
 	if (result == HV_BLK_S_OK)
 		t->st.bytes += bytes;
 	else if (result == HV_BLK_S_IOERR)

@@ -44,7 +44,10 @@ struct trapblk_dev {
 	struct ioeng_op op;
 	struct fault_verdict fv; /* with --fault rules: what they made of the running command */
 	struct fault_defer defer;
-	/* hv's part of each read, write and flush, taken to finished (I/O thread; GET /metrics) */
+	/*
+	 * hv's part of each read, write and flush, taken to finished (I/O
+	 * thread; GET /metrics); taken_ns 0 from finished to the next take.
+	 */
 	uint64_t taken_ns;
 	struct lathist lat;
 };

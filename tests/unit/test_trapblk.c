@@ -251,6 +251,8 @@ static void test_io_errors(void)
 	const uint32_t end = 1024, R = HV_TRAPBLK_CMD_READ, W = HV_TRAPBLK_CMD_WRITE;
 	struct ut_fsize_limit lim;
 	struct trapblk_dev *t;
+	struct lathist h;
+	uint64_t sum;
 	uint8_t *g;
 
 	fx_init(f, "", 0);
@@ -281,12 +283,20 @@ static void test_io_errors(void)
 	CU_ASSERT_EQUAL(command(f, R, 0, 8, BUF), HV_BLK_S_OK); /* still works */
 	CU_ASSERT_EQUAL(memcmp(g + BUF, f->data, 4096), 0);
 
-	/* The I/O thread cannot be told (its eventfd is gone): done at once, IOERR. */
+	/*
+	 * The I/O thread cannot be told (its eventfd is gone): done at once,
+	 * IOERR, and no latency sample (hv took no part; it would have been
+	 * timed from the last command's start).
+	 */
+	CU_ASSERT_EQUAL(lathist_read(&t->lat, &h), 6);
+	sum = h.sum_ns;
 	ut_iothread_stop(&f->vm->io);
 	close(t->tr.src.fd);
 	t->tr.src.fd = -1;
 	CU_ASSERT_EQUAL(command(f, R, 0, 1, BUF), HV_BLK_S_IOERR);
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_BYTES, 4), 0);
+	CU_ASSERT_EQUAL(lathist_read(&t->lat, &h), 6);
+	CU_ASSERT_EQUAL(h.sum_ns, sum);
 	CU_ASSERT_EQUAL(t->st.io_errors, 6);
 	CU_ASSERT_EQUAL(t->st.bad_cmds, 0);
 	fx_destroy(f);
