@@ -19,9 +19,9 @@ has() {
 	return 1
 }
 
-# wait_for FILE TEXT PID [TENTHS]: until a line of FILE starts with TEXT (0),
+# wait_line FILE TEXT PID [TENTHS]: until a line of FILE starts with TEXT (0),
 # PID has died or TENTHS tenths of a second went by (1).
-wait_for() {
+wait_line() {
 	local i
 	for ((i = 0; i < ${4:-300}; i++)); do
 		has "$1" "$2" && return 0
@@ -118,7 +118,7 @@ for what in hypercall doorbell trap; do
 	"$HV" run --stats --timeout 60 --disk "$TMP/flood.img" --trap-disk "$TMP/flood-trap.img" \
 		"$KERNEL" -- flood $what 10 >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	pid=$!
-	if ! wait_for "$TMP/$name.out" "flood: start" "$pid"; then
+	if ! wait_line "$TMP/$name.out" "flood: start" "$pid"; then
 		wait "$pid"
 		RC=$?
 		expect "$name" 0 "^flood: start" out
