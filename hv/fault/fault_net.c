@@ -9,6 +9,9 @@
 #include "backend/net.h"
 #include "core/util.h"
 
+/* A PV NIC's queues each count and draw their own interrupts (fault_irq_decide). */
+_Static_assert(HV_NET_NR_QUEUES <= FAULT_MAX_QUEUES, "a PV NIC's queues fit the fault plan's");
+
 static size_t iov_total(const struct iovec *iov, unsigned cnt)
 {
 	size_t len = 0;
