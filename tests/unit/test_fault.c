@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "core/vm.h"
 #include "hv_net.h"
+#include "pv/pvnet_back.h"
 #include "fault/fault.h"
 #include "fault/fault_irq.h"
 #include "fault/fault_net.h"
@@ -490,6 +491,35 @@ static void test_irq_queues(void)
 	CU_ASSERT(differ > 400 && differ < 600); /* two independent halves differ half the time */
 }
 
+/* A PV NIC made as --net makes it: its RX and TX queues take its rules, each as its own queue. */
+static void test_irq_queues_pvnet(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	struct pvnet_back *n;
+	struct fault_plan p;
+	char err[256];
+
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_FATAL(vm && gm_init(&vm->mem, 16u << 20) == 0);
+	CU_ASSERT_EQUAL_FATAL(fault_parse(&p, "pvnet0:irq-lost@n2", err, sizeof(err)), 0);
+	vm->faults = &p;
+	CU_ASSERT_FATAL(vm_init_devices(vm, 1) == 0);
+	CU_ASSERT_FATAL(vm_create_device(vm, &pvnet_back_kind, 0, "loop", err, sizeof(err)) == 0);
+	n = vm_device(vm, &pvnet_back_kind, 0);
+	CU_ASSERT_FATAL(n != NULL && n->net.fault != NULL);
+	CU_ASSERT(n->rxq.fault == n->net.fault->f && n->txq.fault == n->net.fault->f);
+	CU_ASSERT_EQUAL(n->rxq.fault_irq.queue, HV_NET_Q_RX);
+	CU_ASSERT_EQUAL(n->txq.fault_irq.queue, HV_NET_Q_TX);
+	/* RX's first, TX's first, then each one's second: lost. */
+	CU_ASSERT_TRUE(fault_irq(n->rxq.fault, &n->rxq.fault_irq));
+	CU_ASSERT_TRUE(fault_irq(n->txq.fault, &n->txq.fault_irq));
+	CU_ASSERT_FALSE(fault_irq(n->txq.fault, &n->txq.fault_irq));
+	CU_ASSERT_FALSE(fault_irq(n->rxq.fault, &n->rxq.fault_irq));
+	vm_destroy_devices(vm);
+	gm_destroy(&vm->mem);
+	free(vm);
+}
+
 /*
  * The rx- rules on a real loop backend and io_uring engine, through
  * net_recv as a device calls it: four receives posted, each reposted as it
@@ -847,6 +877,7 @@ static const CU_TestInfo tests[] = {
 	{ "NIC rules", test_frames },
 	{ "NIC receive and interrupt rules", test_rx_frames },
 	{ "NIC interrupt rules per queue", test_irq_queues },
+	{ "PV NIC interrupt rules per queue, as --net makes it", test_irq_queues_pvnet },
 	{ "NIC receive rules on a loop backend", test_rx_loop },
 	{ "NIC reorder rules on a loop backend", test_reorder_loop },
 	{ "rules through the control API", test_api_rules },
