@@ -74,6 +74,16 @@ static bool want_doorbell(struct pvq *q)
 	return hv_ring_load_acquire(&q->sq->prod) != q->sq_cons;
 }
 
+/*
+ * A queue that looks at its ring after each completion while anything is in
+ * flight (doorbell_when_idle): it needs no doorbell meanwhile, so the event
+ * index stays where it is, behind, and the guest rings nothing.
+ */
+static bool looks_after_completions(const struct pvq *q)
+{
+	return q->doorbell_when_idle && q->inflight;
+}
+
 static void limit_timer_done(struct ioeng_op *op, int res);
 
 /*
@@ -137,12 +147,15 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 			if (!has_room(q, e)) {
 				/*
 				 * Out of completion room or budget: completions in
-				 * flight resume it (on_publish); failing those, the
-				 * next doorbell does: event = prod makes it ring.
+				 * flight resume it (on_publish), so the event index
+				 * stays behind and the guest's refills ring nothing;
+				 * failing those, the next doorbell does: event = prod
+				 * makes it ring.
 				 */
 				q->stalled = pvq_state(q) == PVQ_ACTIVE;
 				hv_ring_store_release(&q->sq->cons, q->sq_cons);
-				__atomic_store_n(&q->sq->event, prod, __ATOMIC_RELAXED);
+				if (!q->inflight)
+					__atomic_store_n(&q->sq->event, prod, __ATOMIC_RELAXED);
 				return;
 			}
 			if (taken++ == q->setup.sq_size) {
@@ -178,7 +191,7 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 			q->start(q, e, entry);
 		}
 		hv_ring_store_release(&q->sq->cons, q->sq_cons);
-		if (!doorbell || !want_doorbell(q))
+		if (!doorbell || looks_after_completions(q) || !want_doorbell(q))
 			return;
 	}
 }
@@ -301,7 +314,8 @@ static bool on_want_doorbell(struct io_source *s)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
-	return serving(q) && !q->stalled && !q->limit_wait && want_doorbell(q);
+	return serving(q) && !q->stalled && !q->limit_wait && !looks_after_completions(q) &&
+	       want_doorbell(q);
 }
 
 /* The wait a refusal asked for is over (or was cancelled for a new setting). */
@@ -331,10 +345,14 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
+	bool completed;
+
 	if (detaching(q, e) || pvq_state(q) != PVQ_ACTIVE)
 		return;
+	completed = q->cq_prod != q->cq_published;
 	publish(q, e);
-	if (q->stalled)
+	/* doorbell_when_idle: the guest rang for nothing it published meanwhile. */
+	if (q->stalled || (q->doorbell_when_idle && completed))
 		service(q, e, true);
 	else if (q->idle && q->inflight == 0)
 		q->idle(q, e); /* the last one completed: the ring may be empty */

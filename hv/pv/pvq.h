@@ -61,6 +61,15 @@ struct pvq {
 	 * device pays itself when it knows them (pvq_pay: a received frame).
 	 */
 	pvq_cost_fn cost;
+	/*
+	 * hv asks for a doorbell only while nothing is in flight: with anything
+	 * in flight it looks at the ring again after each completion anyway.
+	 * A NIC's RX queue (a held buffer is "in flight" until a frame fills
+	 * it: more buffers help only once none is left, as virtio-net hosts
+	 * turn RX notifications off while they have buffers).  Not for a disk:
+	 * a new request would wait behind the ones in flight.
+	 */
+	bool doorbell_when_idle;
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
 	struct msix *msix;         /* the device's MSI-X table (set at setup), or NULL: none */

@@ -140,6 +140,7 @@ static blk_status_t hvb_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	blk_status_t st = BLK_STS_OK;
 	struct hv_blk_req *e;
 	unsigned long flags;
+	bool ring = false;
 	u32 op;
 	int n;
 
@@ -173,9 +174,11 @@ static blk_status_t hvb_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
 	} else {
 		pv_ring_sq_push(&q->pq.ring);
 	}
-	if (bd->last)
-		hv_pv_queue_kick(&q->pq);
+	if (bd->last && !q->broken)
+		ring = hv_pv_queue_publish(&q->pq);
 	spin_unlock_irqrestore(&q->lock, flags);
+	if (ring)
+		hv_pv_queue_ring(&q->pq); /* with interrupts on: hv_pv.h */
 	if (st != BLK_STS_OK)
 		hvb_unmap(d, rq);
 	return st;
@@ -185,10 +188,13 @@ static void hvb_commit_rqs(struct blk_mq_hw_ctx *hctx)
 {
 	struct hvb_queue *q = hctx->driver_data;
 	unsigned long flags;
+	bool ring;
 
 	spin_lock_irqsave(&q->lock, flags);
-	hv_pv_queue_kick(&q->pq);
+	ring = !q->broken && hv_pv_queue_publish(&q->pq);
 	spin_unlock_irqrestore(&q->lock, flags);
+	if (ring)
+		hv_pv_queue_ring(&q->pq);
 }
 
 static void hvb_complete(struct request *rq)

@@ -44,11 +44,30 @@ int hv_pv_queue_attach(struct hv_pv_queue *q, u32 dev_index, u16 queue, u32 msix
 void hv_pv_queue_detach(struct hv_pv_queue *q);
 void hv_pv_queue_free(struct hv_pv_queue *q);
 
+/*
+ * Publishes pushed entries: true if hv's event index asks for the doorbell,
+ * which hv_pv_queue_ring then rings.  Apart, so that a driver publishing
+ * under a lock that turns interrupts off rings after dropping it (as
+ * virtio_blk kicks outside its queue lock): the doorbell's exit can let
+ * hv complete the request before the guest runs again, and a completion
+ * interrupt that finds interrupts off costs a second exit (an interrupt
+ * window) to be delivered.
+ */
+static inline bool hv_pv_queue_publish(struct hv_pv_queue *q)
+{
+	return pv_ring_sq_publish(&q->ring);
+}
+
+static inline void hv_pv_queue_ring(struct hv_pv_queue *q)
+{
+	outl(0, q->port);
+}
+
 /* Publishes pushed entries; rings the doorbell only if hv's event index asks. */
 static inline void hv_pv_queue_kick(struct hv_pv_queue *q)
 {
-	if (pv_ring_sq_publish(&q->ring))
-		outl(0, q->port);
+	if (hv_pv_queue_publish(q))
+		hv_pv_queue_ring(q);
 }
 
 /*

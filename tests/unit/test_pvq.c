@@ -135,6 +135,103 @@ static void test_drain_bounded(void)
 	fx_destroy(f);
 }
 
+/* ---- doorbells the guest need not ring ------------------------------------------ */
+
+/* The device's start for requests that stay in flight (held RX buffers). */
+static void hold_start(struct pvq *q, struct ioeng *e, const void *entry)
+{
+	(void)e, (void)entry;
+	container_of(q, struct fx, q)->taken++;
+}
+
+/* The guest publishes n entries: true if its event-index test says ring. */
+static bool guest_publish(struct fx *f, uint32_t n)
+{
+	struct hv_ring_ctl *sq = ctl(f, SQ_GPA);
+	uint32_t old = sq->prod;
+
+	hv_ring_store_release(&sq->prod, old + n);
+	hv_ring_fence();
+	return hv_ring_need_event(__atomic_load_n(&sq->event, __ATOMIC_RELAXED), old + n, old);
+}
+
+/* One held request completes and the guest consumes it; then the I/O thread's pass. */
+static void complete_and_pass(struct fx *f, unsigned n)
+{
+	const uint8_t cpl[16] = { 0 };
+
+	while (n--)
+		pvq_complete(&f->q, cpl);
+	f->q.src.publish(&f->q.src, &f->eng);
+	ctl(f, CQ_GPA)->cons = f->q.cq_prod;
+}
+
+/*
+ * doorbell_when_idle (a NIC's RX queue): while hv holds any entry it asks
+ * for no doorbell and takes the guest's refills after each completion;
+ * once it holds none, the next refill rings.  Without it the same guest
+ * rings for every refill.
+ */
+static void test_doorbell_when_idle(void)
+{
+	struct fx *f = fx_init(NULL);
+
+	f->q.start = hold_start;
+	f->q.doorbell_when_idle = true;
+	CU_ASSERT_TRUE(guest_publish(f, 2)); /* nothing held: the first buffers ring */
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, 2);
+	CU_ASSERT_FALSE(guest_publish(f, 1)); /* held: a refill rings nothing */
+	complete_and_pass(f, 0);              /* a pass without a completion takes nothing */
+	CU_ASSERT_EQUAL(f->taken, 2);
+	complete_and_pass(f, 1);              /* after a completion it is taken */
+	CU_ASSERT_EQUAL(f->taken, 3);
+	CU_ASSERT_EQUAL(ctl(f, SQ_GPA)->cons, 3);
+	CU_ASSERT_FALSE(guest_publish(f, 1));
+	complete_and_pass(f, 2);              /* one still held after this pass */
+	CU_ASSERT_EQUAL(f->taken, 4);
+	CU_ASSERT_FALSE(rang(f));
+	complete_and_pass(f, 1);              /* none held: the doorbell is asked for again */
+	CU_ASSERT_EQUAL(f->q.inflight, 0);
+	CU_ASSERT_TRUE(guest_publish(f, 1));
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, 5);
+
+	/* The default (a disk): every submission after a drain rings. */
+	f->q.doorbell_when_idle = false;
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_TRUE(guest_publish(f, 1));
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_TRUE(guest_publish(f, 1)); /* with two in flight */
+	CU_ASSERT_EQUAL(f->taken, 6);
+	fx_destroy(f);
+}
+
+/*
+ * A queue out of budget with requests in flight: their completions resume
+ * it, so its event index stays behind and the guest's further submissions
+ * ring nothing.  With nothing in flight the next submission rings.
+ */
+static void test_stalled_in_flight(void)
+{
+	struct fx *f = fx_init(NULL);
+
+	f->q.start = hold_start;
+	f->q.max_inflight = 2;
+	CU_ASSERT_TRUE(guest_publish(f, 3));
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, 2);
+	CU_ASSERT_TRUE(f->q.stalled);
+	CU_ASSERT_FALSE(guest_publish(f, 1)); /* two in flight: no doorbell needed */
+	complete_and_pass(f, 1);              /* resumed by the completion */
+	CU_ASSERT_EQUAL(f->taken, 3);
+	complete_and_pass(f, 2);              /* takes the last: the ring is empty, armed */
+	CU_ASSERT_EQUAL(f->taken, 4);
+	CU_ASSERT_FALSE(f->q.stalled);
+	CU_ASSERT_TRUE(guest_publish(f, 1));
+	fx_destroy(f);
+}
+
 /* True if eventfd fd was signalled (and clears it). */
 static bool signalled(int fd)
 {
@@ -676,6 +773,8 @@ int suite_pvq(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "one pass takes a ring's worth, then yields", test_drain_bounded },
+		{ "RX-style queue: no doorbell while it holds entries", test_doorbell_when_idle },
+		{ "out of budget with requests in flight: no doorbell", test_stalled_in_flight },
 		{ "a guest breaking its queue cannot flood the log", test_log_flood },
 		{ "a queue signals the MSI-X entry it names", test_msix_entry },
 		{ "rate limit: a new interval, the count of dropped lines", test_ratelimit_interval },
