@@ -33,6 +33,18 @@ has() {
 	return 1
 }
 
+# first_match VAR PATTERN FILE: VAR is the first group of PATTERN (extended
+# regex) in FILE's first line that matches it, empty if none; as has, no process.
+first_match() {
+	local l lines
+	printf -v "$1" '%s' ""
+	{ mapfile -t lines <"$3"; } 2>/dev/null || return 1
+	for l in "${lines[@]}"; do
+		[[ $l =~ $2 ]] && { printf -v "$1" '%s' "${BASH_REMATCH[1]}"; return 0; }
+	done
+	return 1
+}
+
 # expect NAME WANT_RC [PATTERN FILE]...: passes if RC matches and every
 # extended-regex PATTERN occurs in its FILE (out or err of NAME).
 expect() {
