@@ -45,6 +45,14 @@ first_match() {
 	return 1
 }
 
+# nap SECONDS: sleep(1) without a process start (read's timeout on a FIFO
+# that never has data), for the polling loops of the tests.
+nap() {
+	[ -n "${NAP_FD:-}" ] || { mkfifo "$TMP/nap.fifo" && exec {NAP_FD}<>"$TMP/nap.fifo"; }
+	read -r -t "$1" -u "$NAP_FD" _
+	return 0
+}
+
 # expect NAME WANT_RC [PATTERN FILE]...: passes if RC matches and every
 # extended-regex PATTERN occurs in its FILE (out or err of NAME).
 expect() {
