@@ -8,17 +8,6 @@
 # compared with cmp, files are read by bash where it can, and runs that
 # mostly wait run side by side.
 
-# hashes VAR FILE...: VAR is the array of the FILEs' SHA-256s (one sha256sum).
-hashes() {
-	local l lines
-	local -n hashes_out=$1
-	sha256sum "${@:2}" >"$TMP/hashes"
-	mapfile -t lines <"$TMP/hashes"
-	hashes_out=()
-	for l in "${lines[@]}"; do
-		hashes_out+=("${l%% *}")
-	done
-}
 # run_bg NAME TIMEOUT CMD...: run in the background; run_wait NAME sets RC.
 declare -A BG_PIDS=()
 run_bg() {

@@ -83,6 +83,17 @@ check() {
 }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+# hashes VAR FILE...: VAR is the array of the FILEs' SHA-256s (one sha256sum).
+hashes() {
+	local l lines
+	local -n hashes_out=$1
+	sha256sum "${@:2}" >"$TMP/hashes"
+	mapfile -t lines <"$TMP/hashes"
+	hashes_out=()
+	for l in "${lines[@]}"; do
+		hashes_out+=("${l%% *}")
+	done
+}
 
 summary() {
 	echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
