@@ -126,7 +126,19 @@ done
 # (corrupt); at frame 60 the link goes down for 50 ms (the guest's frames
 # meanwhile are refused: lost; netloop writes its window off after 5 s
 # without progress) and comes back: the rest arrive intact.
-# Both NICs at once: each run waits 5 s for its lost frames.
+#
+# PUT /faults on a device hv started without --fault (--api-sock puts every
+# device's hooks on): while netloop runs on a loop NIC (which loses nothing
+# by itself), every other frame hv delivers is dropped until the rule has
+# fired 50 times (netloop counts them lost), then the rule goes.
+#
+# Both NICs' runs at once, and the API's beside them: each NIC's run waits
+# 5 s for its lost frames, time the API client's start (7 s of Python in the
+# test host VM) and its run use.
+S=$TMP/inject-api.sock
+python3 tests/integration/faults-api.py "$S" pvnet0 rx-drop@p0.5 50 "$TMP/inject-api.ready" \
+	>"$TMP/inject-api-client.out" 2>"$TMP/inject-api-client.err" &
+client=$!
 for dev in pvnet0 trapnet0; do
 	opt=--net
 	[ "$dev" = trapnet0 ] && opt=--trap-net
@@ -134,6 +146,14 @@ for dev in pvnet0 trapnet0; do
 		--fault "$dev:drop@n10,dup@n20,reorder@n30,corrupt@n40,link-flap=50ms@n60" \
 		"$KERNEL" -- netloop "$dev" 300
 done
+# (The client gives up 20 s after it is ready: hv starts when it is.)
+for _ in {1..300}; do [ -e "$TMP/inject-api.ready" ] && break; nap 0.1; done
+run inject-api 60 "$HV" run --timeout 50 --net loop --api-sock "$S" "$KERNEL" -- netloop pvnet0 5000
+expect inject-api 1 "^netloop: pvnet0 5000 frames sent, [1-9][0-9]+ back intact, 0 corrupt, [1-9][0-9]+ lost, 0 late" out
+wait "$client" && check inject-api-put "$TMP/inject-api-client.out" \
+	'"pvnet0":\{"rules":\[\{"rule":"rx-drop@p0.5","fired":[1-9][0-9]+\}\],"pending":false' \
+	'"pvnet0":\{"rules":\[\{"rule":"rx-drop@p0.5","fired":[0-9]+\}\],"pending":true' ||
+	fail inject-api-put "$(cat "$TMP/inject-api-client.err")"
 for dev in pvnet0 trapnet0; do
 	opt=--net
 	[ "$dev" = trapnet0 ] && opt=--trap-net
@@ -210,22 +230,6 @@ if ip netns add "$INJ_NS" 2>"$TMP/inj-netns.err"; then
 else
 	fail inject-netns "cannot create a network namespace: $(head -1 "$TMP/inj-netns.err")"
 fi
-
-# PUT /faults on a device hv started without --fault (--api-sock puts every
-# device's hooks on): while netloop runs on a loop NIC (which loses nothing
-# by itself), every other frame hv delivers is dropped until the rule has
-# fired 50 times (netloop counts them lost), then the rule goes.
-S=$TMP/inject-api.sock
-python3 tests/integration/faults-api.py "$S" pvnet0 rx-drop@p0.5 50 "$TMP/inject-api.ready" \
-	>"$TMP/inject-api-client.out" 2>"$TMP/inject-api-client.err" &
-client=$!
-for _ in {1..100}; do [ -e "$TMP/inject-api.ready" ] && break; nap 0.1; done
-run inject-api 60 "$HV" run --timeout 50 --net loop --api-sock "$S" "$KERNEL" -- netloop pvnet0 5000
-expect inject-api 1 "^netloop: pvnet0 5000 frames sent, [1-9][0-9]+ back intact, 0 corrupt, [1-9][0-9]+ lost, 0 late" out
-wait "$client" && check inject-api-put "$TMP/inject-api-client.out" \
-	'"pvnet0":\{"rules":\[\{"rule":"rx-drop@p0.5","fired":[1-9][0-9]+\}\],"pending":false' \
-	'"pvnet0":\{"rules":\[\{"rule":"rx-drop@p0.5","fired":[0-9]+\}\],"pending":true' ||
-	fail inject-api-put "$(cat "$TMP/inject-api-client.err")"
 
 # A rule for a device the VM lacks is refused before the guest starts.
 run inject-no-device 30 "$HV" run --timeout 20 --disk null:1M --fault trapblk0:read-error "$KERNEL" -- blkops pvblk0 f
