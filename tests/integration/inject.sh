@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # first_match, hashes and the like set variables by name
 # Seeded fault injection (--fault, docs/FAULTS.md): every rule under a guest
 # workload on the PV and the trap devices, checking what the guest reports
 # (the error surfaces as an error, acknowledged data is right, the driver

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # first_match, hashes and the like set variables by name
 # --trace and --pcap (docs/TRACE.md): a PV disk workload's timeline checked
 # request by request (trace-check.py), a ping's frames on the PV NIC and on
 # the trap NIC captured and read back by tcpdump inside a network namespace this file
@@ -74,6 +74,7 @@ fi
 run trace-blk 90 "$HV" run --stats --mem 128M --timeout 80 --trace "$TMP/blk.json" --disk "$TMP/trace.img" \
 	"$KERNEL" -- blkbench pvblk0 --time 1 randread-4k-qd32
 expect trace-blk 0 "randread-4k-qd32" out "^hv: trace: [1-9][0-9]* events written, 0 dropped" err
+# shellcheck disable=SC2054 # (one argument: the stages)
 blk_stages=(--require doorbell,sqe,io_uring_submit,cqe,post,publish)
 tcheck trace-blk-stages "$TMP/blk.json" pvblk0 100 "${blk_stages[@]}"
 if [ "$EUID" = 0 ] && [ -e /sys/kernel/tracing/events/kvm/kvm_exit ]; then
