@@ -2,6 +2,7 @@
 """Checks an hv --trace file (Chrome trace event JSON, docs/TRACE.md).
 
 trace-check.py FILE QUEUE MIN [--require STAGE,...] [--last-open] [--kvm-exits]
+trace-check.py --each NAME FILE QUEUE MIN [OPTION...] [--each NAME FILE ...]...
 
 The file parses; every event has a known phase and a timestamp; each lane's
 timestamps never go back; the vCPU's exits are balanced B/E pairs; KVM's
@@ -23,6 +24,10 @@ may be unfinished (a receive still waiting for a frame when hv stopped).
 root) are there, some named "io", and between the first and last counter
 events they number within 20% of the exits KVM's counters report there.
 Prints one summary line; exits 1 with the first problems on stderr.
+
+--each: several checks in one process (a Python start costs seconds in the
+test host VM, and each file is parsed once): for each NAME one line
+"NAME ok: SUMMARY", or "NAME failed: PROBLEM" lines; exits 1 if one failed.
 """
 import json
 import sys
@@ -111,7 +116,7 @@ def requests(events, queue):
     return done + list(open_reqs.values())
 
 
-def check_kvm_exits(events, errs):
+def check_kvm_exits(events, errs, out):
     """Every exit as an instant: as many as KVM's counters say, over the same time."""
     counters = sorted((e["ts"], e["args"]["in_kernel"] + e["args"]["to_hv"]) for e in events
                       if e.get("ph") == "C" and "in_kernel" in e.get("args", {}))
@@ -131,37 +136,71 @@ def check_kvm_exits(events, errs):
     if not counted or not 0.8 <= seen / counted <= 1.25:
         errs.append("%d kvm_exit events from %.0f to %.0f us, KVM's counters say %d exits" %
                     (seen, t0, t1, counted))
-    print("trace-check: kvm_exit: %d events over %.0f ms, KVM's counters %d; reasons %s" %
-          (seen, (t1 - t0) / 1000, counted, ",".join(sorted(names))))
+    out.append("trace-check: kvm_exit: %d events over %.0f ms, KVM's counters %d; reasons %s" %
+               (seen, (t1 - t0) / 1000, counted, ",".join(sorted(names))))
 
 
-def main():
-    args = sys.argv[1:]
-    require = []
+def parse_opts(args):
+    """FILE QUEUE MIN [options] -> (path, queue, min, require, last_open, kvm_exits)."""
+    args = list(args)
     last_open = "--last-open" in args
     if last_open:
         args.remove("--last-open")
     kvm_exits = "--kvm-exits" in args
     if kvm_exits:
         args.remove("--kvm-exits")
+    require = []
     if "--require" in args:
         i = args.index("--require")
         require = [s for s in args[i + 1].split(",") if s]
         del args[i:i + 2]
-    if len(args) != 3:
+    if len(args) != 3 or not args[2].isdigit():
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         sys.exit(2)
-    path, queue, minimum = args[0], args[1], int(args[2])
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-        events = doc["traceEvents"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        fail(["%s: not a trace: %s" % (path, e)])
-    errs = []
-    lanes_ok(events, errs)
-    if not any(e.get("ph") == "C" and "in_kernel" in e.get("args", {}) for e in events):
-        errs.append("no KVM counter events")
+    return args[0], args[1], int(args[2]), require, last_open, kvm_exits
+
+
+def load(path, cache={}):
+    """The file's events and the problems of the file as a whole (parsed once)."""
+    if path not in cache:
+        try:
+            with open(path) as f:
+                events = json.load(f)["traceEvents"]
+            errs = []
+            lanes_ok(events, errs)
+            if not any(e.get("ph") == "C" and "in_kernel" in e.get("args", {}) for e in events):
+                errs.append("no KVM counter events")
+            cache[path] = events, errs
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            cache[path] = None, ["%s: not a trace: %s" % (path, e)]
+    return cache[path]
+
+
+def check(path, queue, minimum, require, last_open, kvm_exits):
+    """(problems, summary lines) of one check."""
+    errs, out = stages(path, queue, minimum, tuple(require), last_open)
+    errs, out = list(errs), list(out)
+    if kvm_exits:
+        events, _ = load(path)
+        if events is not None:
+            check_kvm_exits(events, errs, out)
+    return errs, out
+
+
+def stages(path, queue, minimum, require, last_open, cache={}):
+    """(problems, summary lines) of the file and QUEUE's requests (once per arguments)."""
+    key = (path, queue, minimum, require, last_open)
+    if key not in cache:
+        cache[key] = queue_stages(path, queue, minimum, require, last_open)
+    return cache[key]
+
+
+def queue_stages(path, queue, minimum, require, last_open):
+    events, file_errs = load(path)
+    if events is None:
+        return file_errs, []
+    errs = list(file_errs)
+    out = []
     by_name = {}
     for e in events:
         if e.get("ph") == "i":
@@ -212,14 +251,41 @@ def main():
         complete += 1
     if complete < minimum:
         errs.append("%d complete requests of %s, want at least %d" % (complete, queue, minimum))
-    if kvm_exits:
-        check_kvm_exits(events, errs)
-    if errs:
-        fail(errs)
     lat.sort()
-    print("trace-check: %s: %d requests, stages in order; take->%s median %.1f us, "
-          "%d events" % (queue, complete, "publish" if publishes else "post",
-                         lat[len(lat) // 2] if lat else 0, len(events)))
+    out.append("trace-check: %s: %d requests, stages in order; take->%s median %.1f us, "
+               "%d events" % (queue, complete, "publish" if publishes else "post",
+                              lat[len(lat) // 2] if lat else 0, len(events)))
+    return errs, out
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or args[0] != "--each":
+        errs, out = check(*parse_opts(args))
+        if errs:
+            fail(errs)
+        for line in out:
+            print(line)
+        return
+    groups, bad = [], False
+    for a in args:
+        if a == "--each":
+            groups.append([])
+        else:
+            groups[-1].append(a)
+    for g in groups:
+        if len(g) < 2:
+            print(__doc__.strip().splitlines()[3], file=sys.stderr)
+            sys.exit(2)
+        errs, out = check(*parse_opts(g[1:]))
+        if errs:
+            bad = True
+            for m in errs[:10]:
+                print("%s failed: %s" % (g[0], m))
+        else:
+            print("%s ok: %s" % (g[0], "; ".join(l[len("trace-check: "):] for l in out)))
+        sys.stdout.flush()
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":
