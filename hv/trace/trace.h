@@ -105,6 +105,7 @@ struct trace {
 	uint64_t *kvm_vals;           /* every KVM counter, read in one pread */
 	int kvm_idx[8];               /* the sampled counters' places in kvm_vals (-1: none) */
 	uint64_t last[8];             /* the counters' previous samples */
+	uint64_t in_kernel;           /* KVM's exits less hv's, as far as reported */
 	bool sampled;
 	char *out;                    /* JSON waiting to be written */
 	size_t out_len;

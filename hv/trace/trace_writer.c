@@ -180,26 +180,36 @@ static void drain_ring(struct trace *t, unsigned i)
 /* Counts per interval of the exits KVM handled itself, beside those that reached hv. */
 static void sample_counters(struct trace *t)
 {
-	uint64_t v[ARRAY_SIZE(kvm_counters) + 1];
+	uint64_t v[ARRAY_SIZE(kvm_counters) + 1], hv, in_kernel;
 	unsigned i;
 
+	/*
+	 * hv's count first: KVM counts an exit before hv does, so the exits
+	 * KVM counted less hv's is never below the in-kernel ones so far.  It
+	 * may be above them by an exit on its way to hv, which a later sample
+	 * then counts as hv's: the in-kernel count reported only ever grows,
+	 * never wraps below zero.
+	 */
+	hv = t->hv_exits ? __atomic_load_n(t->hv_exits, __ATOMIC_RELAXED) : 0;
 	if (!t->kvm_vals || kvm_stats_read(t->kvm, t->kvm_vals))
 		return;
 	for (i = 0; i < ARRAY_SIZE(kvm_counters); i++)
 		v[i] = t->kvm_idx[i] >= 0 ? t->kvm_vals[t->kvm_idx[i]] : 0;
-	v[i] = t->hv_exits ? __atomic_load_n(t->hv_exits, __ATOMIC_RELAXED) : 0;
+	v[i] = hv;
+	in_kernel = v[0] > hv && v[0] - hv > t->in_kernel ? v[0] - hv : t->in_kernel;
 	if (t->sampled) {
 		out(t, "%s{\"ph\":\"C\",\"pid\":%d,\"tid\":%d,\"name\":\"kvm exits\",",
 		    t->events++ ? ",\n" : "", PID, COUNTER_TID);
 		out_ts(t, mono_ns());
 		out(t, ",\"args\":{\"in_kernel\":%llu,\"to_hv\":%llu",
-		    (unsigned long long)(v[0] - t->last[0] - (v[i] - t->last[i])),
+		    (unsigned long long)(in_kernel - t->in_kernel),
 		    (unsigned long long)(v[i] - t->last[i]));
 		for (i = 1; i < ARRAY_SIZE(kvm_counters); i++)
 			out(t, ",\"%s\":%llu", kvm_counters[i], (unsigned long long)(v[i] - t->last[i]));
 		out(t, "}}");
 	}
 	memcpy(t->last, v, sizeof(v));
+	t->in_kernel = in_kernel;
 	t->sampled = true;
 }
 
