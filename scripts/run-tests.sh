@@ -90,6 +90,15 @@ read -r c_pass c_fail < <(sed -n 's/^chart: \([0-9]*\) passed, \([0-9]*\) failed
 [ -n "${c_pass:-}" ] || { echo "chart checks did not report (exit status $chart_rc)"; c_pass=0 c_fail=1; }
 m_pass=$((m_pass + c_pass)) m_fail=$((m_fail + c_fail))
 
+# No shell function defined by two of the scripts run.sh sources into one
+# shell (the later would silently replace the earlier for every feature after).
+echo
+tests/integration/names-check.sh | tee "$logs/names"
+names_rc=${PIPESTATUS[0]}
+read -r n_pass n_fail < <(sed -n 's/^names: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$logs/names")
+[ -n "${n_pass:-}" ] || { echo "names check did not report (exit status $names_rc)"; n_pass=0 n_fail=1; }
+m_pass=$((m_pass + n_pass)) m_fail=$((m_fail + n_fail))
+
 echo
 # integ_count LOG RC: adds LOG's "integration: N passed, N failed, N skipped"
 # to the totals, or one failure if that line is missing.
@@ -157,9 +166,9 @@ printf '{"seconds": %d, "where": "%s", "why": "%s", "passed": %d, "failed": %d, 
 echo
 echo "unit tests (CUnit, ASan+UBSan and TSan): $u_pass passed, $u_fail failed"
 echo "fuzz targets: $f_pass passed, $f_fail failed"
-echo "tool checks (mutant expressions, chart layout): $m_pass passed, $m_fail failed"
+echo "tool checks (mutant expressions, chart layout, test script names): $m_pass passed, $m_fail failed"
 echo "integration checks: $i_pass passed, $i_fail failed, $i_skip skipped"
 [ "$KVM_PVM" = 1 ] && echo "pvm smoke: $p_pass passed, $p_fail failed"
 echo "tests: $pass passed, $fail failed, $i_skip skipped ($secs s)"
 [ "$unit_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ] && [ "$mut_rc" -eq 0 ] && [ "$chart_rc" -eq 0 ] &&
-	[ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$fail" -eq 0 ]
+	[ "$names_rc" -eq 0 ] && [ "$integ_rc" -eq 0 ] && [ "$pvm_rc" -eq 0 ] && [ "$fail" -eq 0 ]

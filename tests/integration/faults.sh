@@ -6,14 +6,10 @@
 FCHECK="python3 tests/integration/faults-check.py"
 
 # Process starts are slow in the test host VM (tenths of a second each), and
-# the loops below poll often: they use shell builtins only.
-# nap SECONDS: sleeps on a FIFO nobody writes to (read -t; no `sleep` process).
-mkfifo "$TMP/nap"
-exec {NAP_FD}<>"$TMP/nap"
-nap() { read -r -t "$1" -u "$NAP_FD" _; }
+# the loops below poll often: they use shell builtins only (lib.sh's nap).
 
-# has FILE TEXT: some line of FILE starts with TEXT.
-has() {
+# has_line FILE TEXT: some line of FILE starts with TEXT.
+has_line() {
 	local l
 	while IFS= read -r l; do [[ $l == "$2"* ]] && return 0; done 2>/dev/null <"$1"
 	return 1
@@ -24,8 +20,8 @@ has() {
 wait_line() {
 	local i
 	for ((i = 0; i < ${4:-300}; i++)); do
-		has "$1" "$2" && return 0
-		kill -0 "$3" 2>/dev/null || { has "$1" "$2"; return; }
+		has_line "$1" "$2" && return 0
+		kill -0 "$3" 2>/dev/null || { has_line "$1" "$2"; return; }
 		nap 0.1
 	done
 	return 1
@@ -128,7 +124,7 @@ for what in hypercall doorbell trap; do
 	first=$RSS peak=$RSS samples=0
 	victim "faults-victim-$what" &
 	vpid=$!
-	while ! has "$TMP/$name.out" "flood: end" && rss "$pid" && [ -n "$RSS" ]; do
+	while ! has_line "$TMP/$name.out" "flood: end" && rss "$pid" && [ -n "$RSS" ]; do
 		[ "$RSS" -gt "$peak" ] && peak=$RSS
 		samples=$((samples + 1))
 		nap 0.5
@@ -242,4 +238,3 @@ if cmp -s "$TMP/iso-a.img" "$TMP/iso-a.want" && cmp -s "$TMP/iso-at.img" "$TMP/i
 else
 	fail faults-isolate-images "an image differs from its own guest's marks and writes"
 fi
-exec {NAP_FD}>&-

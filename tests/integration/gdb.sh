@@ -45,7 +45,7 @@ gdb_start() {
 	HVPID=$!
 	# No process per poll (has, nap): in the test host VM (all TCG) each is slow to start.
 	for i in {1..150}; do
-		has "waiting for gdb" "$TMP/$name.hv.err" && return 0
+		has_match "waiting for gdb" "$TMP/$name.hv.err" && return 0
 		nap 0.1
 	done
 	return 1
@@ -251,7 +251,7 @@ fi
 
 if [ -n "${GDB_HV[gdb-hw]:-}" ]; then
 	session_rc gdb-hw
-	if dr_broken && ! has "^Breakpoint 1, " "$TMP/gdb-hw.out"; then
+	if dr_broken && ! has_match "^Breakpoint 1, " "$TMP/gdb-hw.out"; then
 		skip_why gdb-hw-breakpoint-watchpoint "QEMU 7.2's emulated SVM arms no DR7 breakpoint at VMRUN"
 		copy_to "$TMP/gdb-hw.out" "$TMP/gdb-continue-to-exit.out"
 		copy_to "$TMP/gdb-hw.err" "$TMP/gdb-continue-to-exit.err"
@@ -323,7 +323,7 @@ if raw_start gdb-sw --disk "$GIMG" "$KERNEL" -- sha256 pvblk0; then
 	raw_send "c"
 	raw_end gdb-sw
 	shopt -s nocasematch
-	has "breakpoint \(vector 3\)" "$TMP/gdb-sw.out" && vector3=1 || vector3=""
+	has_match "breakpoint \(vector 3\)" "$TMP/gdb-sw.out" && vector3=1 || vector3=""
 	shopt -u nocasematch
 	if [ -n "${HV_TESTVM:-}" ] && [ -n "$vector3" ]; then
 		skip_why gdb-sw-breakpoint "QEMU's emulated SVM checks a nested int3 against the INTn intercept, not #BP's: the guest took it (vector 3)"
@@ -347,7 +347,7 @@ if raw_start gdb-detach --api-sock "$TMP/gdb-api.sock" --disk "$GIMG" "$KERNEL" 
 	raw_send "D"; raw_reply; detach=$REPLY_DATA
 	raw_end gdb-detach
 	[ "$step:$detach" = "T05thread:1;:OK" ] || fail gdb-detach-replies "s '$step', D '$detach'"
-	if [ "$api_rc" = 1 ] && has "gdb has stopped the vCPU" "$TMP/gdb-api-resume.out" &&
+	if [ "$api_rc" = 1 ] && has_match "gdb has stopped the vCPU" "$TMP/gdb-api-resume.out" &&
 		has '"state": *"paused"' "$TMP/gdb-api-vm.out"; then
 		pass gdb-api-resume-refused
 	else

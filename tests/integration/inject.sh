@@ -214,7 +214,7 @@ if ip netns add "$INJ_NS" 2>"$TMP/inj-netns.err"; then
 		>"$TMP/inject-tcp-$dev.out" 2>"$TMP/inject-tcp-$dev.err" &
 	bg=$!
 	for _ in {1..300}; do
-		has "listening on" "$TMP/inject-tcp-$dev.out" && break
+		has_match "listening on" "$TMP/inject-tcp-$dev.out" && break
 		kill -0 "$bg" 2>/dev/null || break
 		nap 0.1
 	done

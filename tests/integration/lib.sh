@@ -19,14 +19,14 @@ run() {
 	RC=$?
 }
 
-# has PATTERN FILE: whether a line of FILE matches the extended regex PATTERN,
+# has_match PATTERN FILE: whether a line of FILE matches the extended regex PATTERN,
 # as grep -Eq would say, but by bash's own regex matching (the same POSIX ERE)
 # when FILE is short: in the test host VM (TCG) each grep is a process start
 # of a good part of a second.  To grep still: a long file (grep is faster
 # there), one with a NUL byte (bash's strings end there), and a pattern that is
 # not POSIX ERE (bash says 2) but that grep takes ({ or * where nothing
 # repeats: grep reads them as themselves).
-has() {
+has_match() {
 	local l lines
 	{ mapfile -t -n 301 lines <"$2"; } 2>/dev/null || return 1
 	[ "${#lines[@]}" -gt 300 ] && { grep -Eq -- "$1" "$2"; return; }
@@ -40,7 +40,7 @@ has() {
 }
 
 # first_match VAR PATTERN FILE: VAR is the first group of PATTERN (extended
-# regex) in FILE's first line that matches it, empty if none; as has, no process.
+# regex) in FILE's first line that matches it, empty if none; as has_match, no process.
 first_match() {
 	local l lines
 	printf -v "$1" '%s' ""
@@ -53,9 +53,17 @@ first_match() {
 
 # nap SECONDS: sleep(1) without a process start (read's timeout on a FIFO
 # that never has data), for the polling loops of the tests.
+# A read that fails at once (no FIFO yet, or its descriptor closed under
+# us) opens the FIFO again; failing that, sleep(1): a nap never returns
+# early, or the polling loops' bounds would shrink to nothing.
 nap() {
-	[ -n "${NAP_FD:-}" ] || { mkfifo "$TMP/nap.fifo" && exec {NAP_FD}<>"$TMP/nap.fifo"; }
-	read -r -t "$1" -u "$NAP_FD" _
+	if [ -n "${NAP_FD:-}" ]; then
+		read -r -t "$1" -u "$NAP_FD" _ 2>/dev/null
+		[ $? -gt 128 ] && return 0
+	fi
+	{ [ -p "$TMP/nap.fifo" ] || mkfifo "$TMP/nap.fifo"; } 2>/dev/null &&
+		exec {NAP_FD}<>"$TMP/nap.fifo" && read -r -t "$1" -u "$NAP_FD" _
+	[ $? -gt 128 ] || sleep "$1"
 	return 0
 }
 
@@ -66,7 +74,7 @@ expect() {
 	shift 2
 	[ "$RC" = "$want" ] || why="exit status $RC, want $want"
 	while [ $# -ge 2 ]; do
-		has "$1" "$TMP/$name.$2" || why="${why:+$why; }no /$1/ in std$2"
+		has_match "$1" "$TMP/$name.$2" || why="${why:+$why; }no /$1/ in std$2"
 		shift 2
 	done
 	if [ -z "$why" ]; then
@@ -83,7 +91,7 @@ check() {
 	local name=$1 file=$2 why=""
 	shift 2
 	for p in "$@"; do
-		has "$p" "$file" || why="${why:+$why; }no /$p/ in ${file##*/}"
+		has_match "$p" "$file" || why="${why:+$why; }no /$p/ in ${file##*/}"
 	done
 	[ -z "$why" ] && pass "$name" || fail "$name" "$why"
 }

@@ -78,7 +78,7 @@ expect trace-blk 0 "randread-4k-qd32" out "^hv: trace: [1-9][0-9]* events writte
 blk_stages=(--require doorbell,sqe,io_uring_submit,cqe,post,publish)
 tcheck trace-blk-stages "$TMP/blk.json" pvblk0 100 "${blk_stages[@]}"
 if [ "$EUID" = 0 ] && [ -e /sys/kernel/tracing/events/kvm/kvm_exit ]; then
-	if has "^hv: trace: kvm:kvm_exit: [1-9][0-9]* exits read, 0 lost$" "$TMP/trace-blk.err"; then
+	if has_match "^hv: trace: kvm:kvm_exit: [1-9][0-9]* exits read, 0 lost$" "$TMP/trace-blk.err"; then
 		tcheck trace-kvm-exit-events "$TMP/blk.json" pvblk0 100 "${blk_stages[@]}" --kvm-exits
 	else
 		first_match kx "(.*kvm_exit.*)" "$TMP/trace-blk.err"
@@ -100,7 +100,7 @@ run trace-trapblk 90 "$HV" run --mem 128M --timeout 80 --trace "$TMP/trapblk.jso
 expect trace-trapblk 0 "randread-4k-qd1" out "^hv: trace: [1-9][0-9]* events written, 0 dropped" err
 # Without tracefs (or as another user) no tracepoint: the counters alone, and hv says why.
 if [ ! -e /sys/kernel/tracing/events/kvm ] && [ ! -e /sys/kernel/debug/tracing/events/kvm ]; then
-	if has "^hv: trace: kvm:kvm_exit not read \((no kvm:kvm_exit in tracefs|hv is not root)" \
+	if has_match "^hv: trace: kvm:kvm_exit not read \((no kvm:kvm_exit in tracefs|hv is not root)" \
 		"$TMP/trace-trapblk.err"; then
 		pass trace-kvm-exit-fallback
 	else
