@@ -67,7 +67,7 @@ copy_to() {
 sigint_after() {
 	local i gdb
 	for i in {1..300}; do
-		has 'Sending packet: \$vCont;c' "$TMP/$1.err" && break
+		has_match 'Sending packet: \$vCont;c' "$TMP/$1.err" && break
 		nap 0.2
 	done
 	nap "$2"
@@ -348,7 +348,7 @@ if raw_start gdb-detach --api-sock "$TMP/gdb-api.sock" --disk "$GIMG" "$KERNEL" 
 	raw_end gdb-detach
 	[ "$step:$detach" = "T05thread:1;:OK" ] || fail gdb-detach-replies "s '$step', D '$detach'"
 	if [ "$api_rc" = 1 ] && has_match "gdb has stopped the vCPU" "$TMP/gdb-api-resume.out" &&
-		has '"state": *"paused"' "$TMP/gdb-api-vm.out"; then
+		has_match '"state": *"paused"' "$TMP/gdb-api-vm.out"; then
 		pass gdb-api-resume-refused
 	else
 		fail gdb-api-resume-refused "hv ctl resume: status $api_rc, $(head -c 300 "$TMP/gdb-api-resume.out"); GET /vm: $(head -c 200 "$TMP/gdb-api-vm.out")"
