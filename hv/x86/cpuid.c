@@ -48,7 +48,7 @@ static int set_leaf(struct kvm_cpuid2 *c, uint32_t max, uint32_t fn, uint32_t a,
 	return 0;
 }
 
-int cpuid_build(struct kvm_cpuid2 *c, uint32_t max)
+int cpuid_build(struct kvm_cpuid2 *c, uint32_t max, bool tsc_deadline)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find(c, 1);
 	uint32_t sig[3];
@@ -56,7 +56,7 @@ int cpuid_build(struct kvm_cpuid2 *c, uint32_t max)
 	int rc;
 
 	if (e)
-		e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		e->ecx |= CPUID_1_ECX_HYPERVISOR | (tsc_deadline ? CPUID_1_ECX_TSC_DEADLINE : 0);
 	e = cpuid_find(c, CPUID_KVM_FEATURES);
 	if (e)
 		for (i = 0; i < cpuid_hidden_count; i++)

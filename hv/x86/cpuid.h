@@ -4,6 +4,10 @@
  * is here, in a table, with its reason:
  *  - leaf 1 ECX[31], the hypervisor bit (Linux uses kvmclock and PV EOI only
  *    when it is set);
+ *  - leaf 1 ECX[24], the TSC-deadline timer, when KVM emulates it
+ *    (KVM_CAP_TSC_DEADLINE_TIMER): KVM_GET_SUPPORTED_CPUID never reports it,
+ *    the VMM sets it (as QEMU and Firecracker do).  Without it Linux
+ *    calibrates its LAPIC timer against the PIT;
  *  - KVM's leaves at 0x40000000 kept, less the PV features hv cannot back
  *    (cpuid_hidden[], each with why);
  *  - hv's own signature leaf at CPUID_HV_BASE, which a driver tests before
@@ -13,6 +17,7 @@
 #ifndef HV_X86_CPUID_H
 #define HV_X86_CPUID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,6 +27,7 @@
 #define CPUID_HV_INFO 0x40000101u    /* eax: guest ABI version; ebx: hypercall port */
 #define CPUID_HV_SIGNATURE "hvhvhvhvhvhv" /* 12 bytes in ebx, ecx, edx */
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_KVM_SIGNATURE 0x40000000u
 #define CPUID_KVM_FEATURES 0x40000001u
 
@@ -35,9 +41,10 @@ extern const unsigned cpuid_hidden_count;
 
 /*
  * Edits c (nent entries of room max) in place: the hypervisor bit, the
- * hidden KVM features, hv's leaves (added or replaced).  0 or -ENOSPC.
+ * TSC-deadline bit if tsc_deadline (KVM_CAP_TSC_DEADLINE_TIMER), the hidden
+ * KVM features, hv's leaves (added or replaced).  0 or -ENOSPC.
  */
-int cpuid_build(struct kvm_cpuid2 *c, uint32_t max);
+int cpuid_build(struct kvm_cpuid2 *c, uint32_t max, bool tsc_deadline);
 
 /* The entry for (function, index 0) in c, or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function);

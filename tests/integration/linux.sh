@@ -32,6 +32,7 @@ dmesg | grep -q 'kvm-clock: Using msrs' && echo "@@kvmclock y\$((1))"
 dmesg | grep -q 'IOAPIC\[0\]: apic_id .* GSI 0-23' && echo "@@ioapic y\$((1))"
 grep -q 'IO-APIC *4-edge *ttyS0' /proc/interrupts && echo "@@ttyS0 y\$((1))"
 echo "@@clocksource \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+echo "@@clockevent \$(cat /sys/devices/system/clockevents/clockevent0/current_device)"
 echo "@@memtotal \$(awk '/MemTotal/ { print \$2 }' /proc/meminfo)"
 echo "@@reserved \$(dmesg | sed -n 's/.*Memory: .*available (.* \([0-9]*\)K reserved.*/\1/p')"
 $end
@@ -108,7 +109,7 @@ lx_time restore-pvh
 grep -h 'restore phases' "$TMP/linux-pvh.err" | sed 's/^/     /'
 expect linux-pvh 0 '@@sum 42' out 'restore phases' err 'guest powered off' err
 check linux-pvh-platform "$TMP/linux-pvh.out" '@@kvmclock y1' '@@ioapic y1' '@@ttyS0 y1' \
-	'@@clocksource kvm-clock'
+	'@@clocksource kvm-clock' '@@clockevent lapic-deadline'
 lx_memcheck linux-pvh $((256 * 1024))
 check linux-pci-functions "$TMP/linux-pvh.out" \
 	'@@pci 0000:00:00.0 0x4876 0x0000 0x060000 0x0000 0x0000 bar=00000000 cap=00' \
@@ -145,7 +146,7 @@ lx_time boot-bzimage
 expect linux-bzimage 123 '@@hv-linux-init' out '@@sum 42' out '64-bit boot protocol' err \
 	'reset the machine \(reboot\): status 123' err
 check linux-bzimage-platform "$TMP/linux-bzimage.out" '@@kvmclock y1' '@@ioapic y1' \
-	'@@ttyS0 y1' '@@clocksource kvm-clock'
+	'@@ttyS0 y1' '@@clocksource kvm-clock' '@@clockevent lapic-deadline'
 lx_memcheck linux-bzimage $((4 * 1024 * 1024))
 
 # A panic with panic=-1 resets: status 123, at once rather than at --timeout.

@@ -35,9 +35,14 @@ static void test_cpuid(void)
 	char sig[13] = { 0 };
 	unsigned i;
 
-	CU_ASSERT_EQUAL_FATAL(cpuid_build(c, MAX), 0);
+	CU_ASSERT_EQUAL_FATAL(cpuid_build(c, MAX, false), 0);
 	e = cpuid_find(c, 1);
 	CU_ASSERT_EQUAL(e->ecx, 0x00202001 | CPUID_1_ECX_HYPERVISOR);
+	/* With KVM_CAP_TSC_DEADLINE_TIMER: the TSC-deadline bit too, nothing else. */
+	CU_ASSERT_EQUAL(cpuid_build(c, MAX, true), 0);
+	CU_ASSERT_EQUAL(cpuid_find(c, 1)->ecx,
+			0x00202001 | CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_TSC_DEADLINE);
+	cpuid_find(c, 1)->ecx = 0x00202001 | CPUID_1_ECX_HYPERVISOR;
 	CU_ASSERT_EQUAL(e->edx, 0x178bfbff);
 	e = cpuid_find(c, CPUID_KVM_SIGNATURE);
 	CU_ASSERT(e && e->ebx == 0x4b4d564b);
@@ -57,12 +62,12 @@ static void test_cpuid(void)
 	CU_ASSERT(e && e->eax == HV_ABI_VERSION && e->ebx == HV_HC_PORT);
 	CU_ASSERT_EQUAL(c->nent, 5);
 	/* Built twice (or from a list that already has hv's leaves): replaced, not added. */
-	CU_ASSERT_EQUAL(cpuid_build(c, MAX), 0);
+	CU_ASSERT_EQUAL(cpuid_build(c, MAX, false), 0);
 	CU_ASSERT_EQUAL(c->nent, 5);
 	free(c);
 	/* No room for hv's leaves: refused, not overrun. */
 	c = supported(4);
-	CU_ASSERT_EQUAL(cpuid_build(c, 4), -ENOSPC);
+	CU_ASSERT_EQUAL(cpuid_build(c, 4, false), -ENOSPC);
 	free(c);
 }
 
