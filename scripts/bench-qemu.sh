@@ -36,8 +36,9 @@ peer_setup() {
 	# then goes buffered too), QEMU's page-cache mode.
 	local cache=none aio=native
 	python3 scripts/benchlib.py direct "$img" 2>/dev/null || cache=writeback
-	# io_uring when this QEMU is built with it (Debian links liburing).
-	ldd "$(command -v qemu-system-x86_64)" | grep -q liburing && aio=io_uring
+	# io_uring when this QEMU is built with it (Debian links liburing).  Not grep -q:
+	# it may exit before ldd has written all, and pipefail then says no (1 in 4 here).
+	ldd "$(command -v qemu-system-x86_64)" | grep liburing >/dev/null && aio=io_uring
 	[ "$cache" = writeback ] && [ "$aio" = native ] && aio=threads # native needs O_DIRECT
 	PEER_DRIVE="cache=$cache,aio=$aio"
 	echo "bench: peer rows: QEMU -drive $PEER_DRIVE, tap in namespace $PEER_NS"
