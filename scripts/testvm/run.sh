@@ -11,6 +11,9 @@
 # (chroot over 9p); its output streams here as it runs, and files it writes
 # in the checkout appear here.  Exit status: COMMAND's; 124 and a message if
 # the VM ran past the timeout; 125 if the VM failed before reporting one.
+# Debugging only: TESTVM_MONITOR=SOCKET gives QEMU's human monitor on that
+# Unix socket (e.g. socat - UNIX-CONNECT:SOCKET, then info registers) to look
+# into a VM that hangs; unset, the VM has no monitor, as always.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 limit=1800
@@ -51,10 +54,12 @@ payload=build/testvm/payload-$$.sh
 trap 'rm -f "$top/$payload"' EXIT
 
 MEM=${TESTVM_MEM:-2G}
+monitor=none
+[ -n "${TESTVM_MONITOR:-}" ] && monitor="unix:$TESTVM_MONITOR,server,nowait"
 start=$(date +%s%N) t_payload="" st=""
 # stdin from /dev/null: QEMU must not put the terminal into raw mode.
 exec 3< <(timeout -k 5 "$limit" "$QEMU" -accel tcg -cpu max -smp 1 -m "$MEM" \
-	-display none -monitor none -no-reboot -nic none \
+	-display none -monitor "$monitor" -no-reboot -nic none \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel "$top/build/testvm/vmlinux" -initrd "$top/build/testvm/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check hvtest.dir=$top hvtest.run=$payload" \
