@@ -344,7 +344,6 @@ int pvq_set_limit(struct pvq *q, const struct rate_set *r)
 static void on_publish(struct io_source *s, struct ioeng *e)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
-
 	bool completed;
 
 	if (detaching(q, e) || pvq_state(q) != PVQ_ACTIVE)
