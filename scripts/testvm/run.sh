@@ -14,6 +14,9 @@
 # Debugging only: TESTVM_MONITOR=SOCKET gives QEMU's human monitor on that
 # Unix socket (e.g. socat - UNIX-CONNECT:SOCKET, then info registers) to look
 # into a VM that hangs; unset, the VM has no monitor, as always.
+# TESTVM_FREEZE_S (default 120; 0 turns it off, as TESTVM_MONITOR does by
+# default): a VM whose QEMU spends no CPU time for that long has frozen and
+# is stopped then, exit status 124 and a message, rather than at --timeout.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 limit=1800
@@ -51,21 +54,43 @@ payload=build/testvm/payload-$$.sh
 	printf '%q ' "$@"
 	echo
 } >"$top/$payload"
-trap 'rm -f "$top/$payload"' EXIT
 
 MEM=${TESTVM_MEM:-2G}
 monitor=none
 [ -n "${TESTVM_MONITOR:-}" ] && monitor="unix:$TESTVM_MONITOR,server,nowait"
 start=$(date +%s%N) t_payload="" st=""
+pidf=$top/build/testvm/qemu-$$.pid frozen=$top/build/testvm/frozen-$$
+rm -f "$pidf" "$frozen"
+trap 'rm -f "$top/$payload" "$pidf" "$frozen"' EXIT
 # stdin from /dev/null: QEMU must not put the terminal into raw mode.
 exec 3< <(timeout -k 5 "$limit" "$QEMU" -accel tcg -cpu max -smp 1 -m "$MEM" \
-	-display none -monitor "$monitor" -no-reboot -nic none \
+	-display none -monitor "$monitor" -no-reboot -nic none -pidfile "$pidf" \
 	-chardev stdio,id=con,signal=off -serial chardev:con \
 	-kernel "$top/build/testvm/vmlinux" -initrd "$top/build/testvm/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check hvtest.dir=$top hvtest.run=$payload" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$top,mount_tag=checkout,security_model=none,multidevs=remap" \
 	</dev/null 2>&1; echo "@@testvm-qemu-exit $?")
+# A VM that froze (seen: its vCPU halted with an interrupt pending in its
+# local APIC, never delivered, and an NMI from the monitor not taken
+# either) ends here, not at --timeout: a live VM, even idle, spends some
+# CPU time every few seconds (its own timers, the payload's polling).
+# Off (0) by default with TESTVM_MONITOR, whose user wants to look into it.
+freeze_s=${TESTVM_FREEZE_S:-$([ -n "${TESTVM_MONITOR:-}" ] && echo 0 || echo 120)}
+[ "$freeze_s" -gt 0 ] 2>/dev/null && (
+	for ((i = 0; i < 300; i++)); do [ -s "$pidf" ] && break; sleep 0.1; done
+	pid=$(cat "$pidf" 2>/dev/null) last="" idle=0
+	while [ -n "$pid" ] && read -r _ _ _ _ _ _ _ _ _ _ _ _ _ ut kt _ 2>/dev/null <"/proc/$pid/stat"; do
+		[ "$ut.$kt" = "$last" ] && idle=$((idle + 5)) || idle=0
+		last=$ut.$kt
+		if [ "$idle" -ge "$freeze_s" ]; then
+			echo "$idle" >"$frozen"
+			kill "$pid"
+			break
+		fi
+		sleep 5
+	done
+) </dev/null >/dev/null 2>&1 &
 qemu_rc=""
 while IFS= read -r line <&3; do
 	line=${line%$'\r'}
@@ -80,6 +105,10 @@ done
 exec 3<&-
 end=$(date +%s%N)
 ms() { echo "$(($1 / 1000000000)).$(printf '%03d' $(($1 / 1000000 % 1000)))"; }
+if [ -s "$frozen" ]; then
+	echo "testvm: the VM froze: QEMU used no CPU time for $(cat "$frozen") s (TESTVM_FREEZE_S), so it was stopped" >&2
+	exit 124
+fi
 if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	echo "testvm: killed after --timeout $limit s; the VM hung or the payload ran too long" >&2
 	exit 124
