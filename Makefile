@@ -165,6 +165,10 @@ $(PEERS_IMG): scripts/peers/build.sh scripts/peers/libs.py scripts/peers/init te
 # Built out of tree against the headers of the test host VM's kernel
 # (scripts/linux/headers.sh unpacks them under build/linux/headers/); kbuild
 # writes beside its sources, so the build folder holds symlinks to them.
+# Whenever make finds the module out of date, every object is rebuilt: a
+# build folder once kept an hv_blk.o five hours older than its source (through
+# merges; kbuild judges the symlinked sources' times), and its tests ran a
+# driver the tree no longer had.
 LXMOD_DIR := $(BUILD)/linux/modules
 LXMOD_KO  := $(LXMOD_DIR)/hv_pv.ko
 LXMOD_C   := $(wildcard pv-drivers/linux/*.c) pv-drivers/pv_ring.c
@@ -172,6 +176,7 @@ $(LXMOD_KO): $(LXMOD_C) $(wildcard pv-drivers/linux/*.h pv-drivers/linux/include
 		pv-drivers/linux/Kbuild pv-drivers/pv_ring.h pv-drivers/pv_os.h $(wildcard protocol/*.h) \
 		scripts/linux/headers.sh $(TESTVM)
 	$(Q)kdir=$$(scripts/linux/headers.sh) && mkdir -p $(LXMOD_DIR) && \
+		rm -f $(LXMOD_DIR)/*.o && \
 		ln -sf $(abspath $(LXMOD_C) pv-drivers/linux/Kbuild) $(LXMOD_DIR)/ && \
 		$(MAKE) -s -C $$kdir M=$(abspath $(LXMOD_DIR)) HV_TREE=$(CURDIR) modules && touch $@
 $(PEERS_IMG): $(LXMOD_KO)
