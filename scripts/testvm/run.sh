@@ -66,7 +66,9 @@ trap 'rm -f "$top/$payload" "$pidf" "$frozen"' EXIT
 # for good, its timer's interrupt pending in the local APIC and an NMI from
 # the monitor not taken either (2 of 4 linux-pv runs, both as its
 # lost-interrupt run began; make bench-linux twice in its 4th round).
-# Without it: 14 linux-pv runs and 5 bench-linux rounds, none froze.  KVM
+# Without it: 14 linux-pv runs, 5 bench-linux rounds and a whole make test,
+# none froze; one experimental bench run did since (the watchdog below
+# stopped it): rarer, perhaps not gone.  KVM
 # uses vGIF only to virtualize its guest's GIF (a nested hypervisor's
 # STGI/CLGI, NMI windows) and does without it, as on older AMD CPUs.
 # stdin from /dev/null: QEMU must not put the terminal into raw mode.
