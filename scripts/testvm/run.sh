@@ -68,9 +68,9 @@ trap 'rm -f "$top/$payload" "$pidf" "$frozen"' EXIT
 # lost-interrupt run began; make bench-linux twice in its 4th round).
 # Without it: 14 linux-pv runs, 5 bench-linux rounds and a whole make test,
 # none froze; one experimental bench run did since (the watchdog below
-# stopped it): rarer, perhaps not gone.  KVM
-# uses vGIF only to virtualize its guest's GIF (a nested hypervisor's
-# STGI/CLGI, NMI windows) and does without it, as on older AMD CPUs.
+# stopped it): rarer, perhaps not gone.  KVM uses vGIF only to virtualize
+# its guest's GIF (a nested hypervisor's STGI/CLGI, NMI windows) and does
+# without it, as on older AMD CPUs.
 # stdin from /dev/null: QEMU must not put the terminal into raw mode.
 exec 3< <(timeout -k 5 "$limit" "$QEMU" -accel tcg -cpu max,-vgif -smp 1 -m "$MEM" \
 	-display none -monitor "$monitor" -no-reboot -nic none -pidfile "$pidf" \
