@@ -16,7 +16,9 @@ trap 'rm -rf "$logs"' EXIT
 # emulated CPU each: two VMs side by side halve the wait.  The first starts
 # now, beside the unit tests and fuzz targets on this machine; the second when
 # those are done, so at most two heavy jobs share the machine.  The groups are
-# balanced by the features' times ("---- F took N s" in the log).
+# balanced by the features' times ("---- F took N s" in the log).  A VM that
+# froze (QEMU's emulated nested SVM) runs again from the feature it froze in
+# (scripts/testvm/integ.sh), and its log says so.
 INTEG_A="bench linux-pv snapshot linux"
 INTEG_B="cli elf disk-args boot pvblk trapblk net sandbox api ratelimit durability faults trace inject gdb"
 # Every feature in exactly one group: a new one cannot be left out silently.
@@ -28,8 +30,7 @@ fi
 if [ "$KVM_WHERE" != local ]; then
 	echo "integration: in two test host VMs (QEMU TCG, emulated SVM, Debian kernel with kvm_amd): $KVM_WHY"
 	echo "integration: VM A ($INTEG_A) starts now, beside the unit tests; its log follows VM B's"
-	scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" -- tests/integration/run.sh $INTEG_A \
-		>"$logs/integ-a" 2>&1 &
+	scripts/testvm/integ.sh "$logs/integ-a" system $INTEG_A &
 	integ_a_pid=$!
 fi
 
@@ -100,12 +101,13 @@ read -r n_pass n_fail < <(sed -n 's/^names: \([0-9]*\) passed, \([0-9]*\) failed
 m_pass=$((m_pass + n_pass)) m_fail=$((m_fail + n_fail))
 
 echo
-# integ_count LOG RC: adds LOG's "integration: N passed, N failed, N skipped"
+# integ_count LOG RC: adds LOG's last "integration: N passed, N failed, N
+# skipped" (after a frozen VM's second run, scripts/testvm/integ.sh's sum)
 # to the totals, or one failure if that line is missing.
 i_pass=0 i_fail=0 i_skip=0
 integ_count() {
 	local p f k
-	read -r p f k < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1")
+	read -r p f k < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" | tail -1)
 	if [ -z "${p:-}" ]; then
 		echo "integration tests ($(basename "$1")) did not report (exit status $2)"
 		p=0 f=1 k=0
@@ -126,9 +128,8 @@ else
 	scripts/testvm/qemu-bpo.sh >/dev/null ||
 		{ echo "integration: no QEMU 10 from bookworm-backports: VM B runs under the machine's QEMU (gdb's hardware checks skip)"; qemu_b=system; }
 	echo "integration: VM B ($INTEG_B), QEMU $qemu_b"
-	scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" --qemu "$qemu_b" -- tests/integration/run.sh $INTEG_B |
-		tee "$logs/integ-b"
-	integ_rc=${PIPESTATUS[0]}
+	INTEG_TEE=1 scripts/testvm/integ.sh "$logs/integ-b" "$qemu_b" $INTEG_B
+	integ_rc=$?
 	integ_count "$logs/integ-b" "$integ_rc"
 	wait "$integ_a_pid"
 	a_rc=$?
