@@ -14,23 +14,21 @@ cd "$(dirname "$0")/../.."
 log=$1 qemu=$2
 shift 2
 
-# vm LOG FEATURE...: one VM, its output appended to LOG (and shown).
+# Shown too (INTEG_TEE=1) or not: where vm and say copy what goes to LOG.
+if [ "${INTEG_TEE:-0}" = 1 ]; then exec {show}>&1; else exec {show}>/dev/null; fi
+
+# vm FEATURE...: one VM, its output appended to LOG.
 vm() {
-	local out=$1
-	shift
-	if [ "${INTEG_TEE:-0}" = 1 ]; then
-		scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" --qemu "$qemu" -- \
-			tests/integration/run.sh "$@" 2>&1 | tee -a "$out"
-		return "${PIPESTATUS[0]}"
-	fi
 	scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" --qemu "$qemu" -- \
-		tests/integration/run.sh "$@" >>"$out" 2>&1
+		tests/integration/run.sh "$@" 2>&1 | tee -a "$log" >&"$show"
+	return "${PIPESTATUS[0]}"
 }
+say() { echo "$1" | tee -a "$log" >&"$show"; }
 
 : >"$log"
-vm "$log" "$@"
+vm "$@"
 rc=$?
-grep -q '^testvm: the VM froze' "$log" || exit "$rc"
+frozen=$(grep -m1 '^testvm: the VM froze' "$log") || exit "$rc"
 
 # What the frozen VM finished: every line up to its last "---- F took N s".
 last=$(grep -n '^---- .* took [0-9]* s$' "$log" | tail -1 | cut -d: -f1)
@@ -39,28 +37,21 @@ rest=()
 for f in "$@"; do
 	grep -qx -- "---- $f took [0-9]* s" <<<"$finished" || rest+=("$f")
 done
-frozen=$(grep '^testvm: the VM froze' "$log")
-printf '%s\n' "$finished" >"$log.kept"
-count() { grep -c "^$1 " "$log.kept"; }
+printf '%s\n' "$finished" >"$log"
+count() { grep -c "^$1 " <<<"$finished"; }
 p=$(count PASS) f=$(count FAIL) k=$(count SKIP)
-mv "$log.kept" "$log"
 if [ ${#rest[@]} -eq 0 ]; then # every feature finished: only the summary was lost
-	echo "integration: ${frozen#testvm: } after its last feature" >>"$log"
-	echo "integration: $p passed, $f failed, $k skipped" >>"$log"
-	[ "${INTEG_TEE:-0}" = 1 ] && tail -n 2 "$log"
+	say "integration: ${frozen#testvm: } after its last feature"
+	say "integration: $p passed, $f failed, $k skipped"
 	[ "$f" -eq 0 ]
 	exit
 fi
-note="integration: ${frozen#testvm: } in ${rest[0]}; ${rest[*]} run again in a new VM (the frozen VM's ${rest[0]} lines dropped; its finished features: $p passed, $f failed, $k skipped)"
-echo "$note" >>"$log"
-[ "${INTEG_TEE:-0}" = 1 ] && echo "$note"
-vm "$log" "${rest[@]}"
+say "integration: ${frozen#testvm: } in ${rest[0]}; ${rest[*]} run again in a new VM (the frozen VM's ${rest[0]} lines dropped; its finished features: $p passed, $f failed, $k skipped)"
+vm "${rest[@]}"
 rc=$?
 sum=$(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -1)
 if [ -n "$sum" ]; then
 	read -r p2 f2 k2 <<<"$sum"
-	line="integration: $((p + p2)) passed, $((f + f2)) failed, $((k + k2)) skipped"
-	echo "$line" >>"$log"
-	[ "${INTEG_TEE:-0}" = 1 ] && echo "$line"
+	say "integration: $((p + p2)) passed, $((f + f2)) failed, $((k + k2)) skipped"
 fi
 exit "$rc"
