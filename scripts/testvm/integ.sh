@@ -10,7 +10,7 @@
 # both VMs' "integration: N passed, N failed, N skipped".  Exit status: the
 # last VM's.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 log=$1 qemu=$2
 shift 2
 
