@@ -159,7 +159,10 @@ static void t_interrupts(void)
 
 /*
  * PV EOI, where KVM offers it: negotiated, and the timer's interrupts
- * acknowledged by the memory write, none by the x2APIC EOI write (an exit).
+ * acknowledged by the memory write.  At most one of 20 by the x2APIC EOI
+ * write (an exit): KVM falls back to it when another interrupt is pending
+ * as it injects one, which a loaded host makes likelier (pvblk.sh allows
+ * the same); without PV EOI every one is.
  */
 static void t_pv_eoi(void)
 {
@@ -177,7 +180,8 @@ static void t_pv_eoi(void)
 	e1 = apic_eoi_stats();
 	snprintf(what, sizeof(what), "pv eoi: 20 timer interrupts, %lu EOIs by memory, %lu by MSR",
 		 e1.by_memory - e0.by_memory, e1.by_msr - e0.by_msr);
-	check(e1.by_memory - e0.by_memory >= 20 && e1.by_msr - e0.by_msr <= 1, what);
+	check(e1.by_memory - e0.by_memory + e1.by_msr - e0.by_msr >= 20 &&
+	      e1.by_msr - e0.by_msr <= 1, what);
 }
 
 static void t_allocators(void)
