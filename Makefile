@@ -295,7 +295,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-peers bench-linux peers clean
+.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-peers bench-linux bench-linux-batch peers clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -367,6 +367,11 @@ bench-peers: all $(BENCH_TOOLS) $(PEERS_IMG)
 bench-linux: all $(BENCH_TOOLS) $(PEERS_IMG)
 	@QUICK=$(QUICK) scripts/bench.sh --paths "hv-linux qemu-virtio" --name linux \
 		$(if $(BENCH_TIME),--time $(BENCH_TIME))
+
+# hv-linux as it is and under --io-batch, beside qemu-virtio: build/bench/linux-batch.json.
+bench-linux-batch: all $(BENCH_TOOLS) $(PEERS_IMG)
+	@QUICK=$(QUICK) scripts/bench.sh --paths "hv-linux hv-linux-batch qemu-virtio" --name linux-batch \
+		$(if $(BENCH_TIME),--time $(BENCH_TIME)) $(if $(BENCH_REPS),--reps $(BENCH_REPS))
 
 clean:
 	rm -rf $(BUILD)

@@ -4,6 +4,7 @@
 # machine's VMX/SVM KVM or the test host VM's), on the same image, with the
 # same workloads:
 #   hv-linux       hv's PV disk and NIC (pv-drivers/linux), the same kernel and initramfs
+#   hv-linux-batch the same under hv run --io-batch (its I/O thread SCHED_BATCH)
 #   qemu-virtio    virtio-blk and virtio-net (QEMU's userspace backend, vhost=off)
 #   qemu-emulated  AHCI (ide-hd) and e1000
 # One QEMU boot per (path, round) runs every workload over the serial
@@ -54,7 +55,7 @@ peer_result() {
 	return 1
 }
 
-# qemu_guest PATH REP: one boot of PATH (hv-linux, qemu-virtio or qemu-emulated), every workload.
+# qemu_guest PATH REP: one boot of PATH (one of $PEERS), every workload.
 qemu_guest() {
 	local path=$1 rep=$2 w
 	# A boot that hangs is one recorded failure, inside the limits around it

@@ -15,17 +15,17 @@ if len(sys.argv) != 5:
 raw, out, secs, reps = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 WORKLOADS = ["null-4k-qd1", "randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8",
              "randwrite-4k-qd1"]
-PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap", "hv-linux",
+PATHS = ["native", "loopback-pv", "loopback-pv-poll", "pv", "pv-poll", "trap", "hv-linux", "hv-linux-batch",
          "qemu-virtio", "qemu-emulated"]
 NO_VM = ("native", "loopback-pv", "loopback-pv-poll")  # no vCPU, so no exits to count
 # Linux guests (scripts/bench-qemu.sh): the same kernel, initramfs and jobs on
-# hv's PV devices (hv-linux) and on QEMU's (qemu-*).
-PEERS = ("hv-linux", "qemu-virtio", "qemu-emulated")
+# hv's PV devices (hv-linux; hv-linux-batch under --io-batch) and on QEMU's (qemu-*).
+PEERS = ("hv-linux", "hv-linux-batch", "qemu-virtio", "qemu-emulated")
 
 
 def system(path):
     """Which software ran the row: hv, hv or a peer VMM with Linux, or the host alone."""
-    return "native" if path == "native" else "hv-linux" if path == "hv-linux" else \
+    return "native" if path == "native" else "hv-linux" if path.startswith("hv-linux") else \
         "qemu-linux" if path in PEERS else "hv"
 
 
@@ -59,7 +59,8 @@ for f in sorted(glob.glob(os.path.join(raw, "*.out"))):
                     r["irqs_per_io"] = r["kvm_irqs"] / r["ios"]
             add(r)
 # Peers: one JSON object per run, figures per I/O already (scripts/bench-qemu.sh).
-PEER_FILE = re.compile(r"^peer-(%s)-(.+)-\d+\.json$" % "|".join(PEERS))
+# The longest name first: "hv-linux" would take hv-linux-batch's files.
+PEER_FILE = re.compile(r"^peer-(%s)-(.+)-\d+\.json$" % "|".join(sorted(PEERS, key=len, reverse=True)))
 peer_net = []  # (path, workload, row) for the network rows below
 for f in sorted(glob.glob(os.path.join(raw, "peer-*.json"))):
     m = PEER_FILE.match(os.path.basename(f))
@@ -107,7 +108,7 @@ if cpu_native and cpu_guest:
                       statistics.median(c["ns"] for c in cpu_native), 3)
 
 # ---- network rows (scripts/bench-net.sh) ------------------------------------------
-NET_PATHS = ["native", "pv", "pv-poll", "trap", "hv-linux", "qemu-virtio", "qemu-emulated"]
+NET_PATHS = ["native", "pv", "pv-poll", "trap", "hv-linux", "hv-linux-batch", "qemu-virtio", "qemu-emulated"]
 NET_WORKLOADS = ["tcp-h2g", "tcp-g2h", "udp-rr", "loop"]
 NET_KEYS = ["mbit_s", "p50_us", "p99_us", "mean_us", "rr_per_s", "frames_per_s", "frames",
             "exits_per_frame", "hv_exits_per_frame", "irqs_per_frame", "doorbells_per_frame",

@@ -4,11 +4,11 @@
 # median and the spread.  QUICK=1: fewer, shorter runs.
 #   scripts/bench.sh [--paths "PATH..."] [--time SECONDS] [--reps N] [--name NAME]
 # PATHs: native loopback-pv loopback-pv-poll pv pv-poll trap cpu net
-# hv-linux qemu-virtio qemu-emulated (all by default, but QUICK=1 leaves out these
-# three Linux rows; cpu is cpubench in the guest and natively; net is the network rows,
+# hv-linux hv-linux-batch qemu-virtio qemu-emulated (all by default, but QUICK=1
+# leaves out these four Linux rows; cpu is cpubench in the guest and natively; net is the network rows,
 # native over veth, pv, pv-poll and trap NICs: scripts/bench-net.sh; hv-linux and
 # qemu-* boot the same Linux guest on hv's PV devices and on QEMU's, on the same
-# KVM: scripts/bench-qemu.sh).  Runs where guests can run: here
+# KVM: scripts/bench-qemu.sh; hv-linux-batch is hv-linux under hv run --io-batch).  Runs where guests can run: here
 # on a VMX/SVM /dev/kvm, else all of it in the test host VM (benchlib.sh).
 # Results: build/bench/NAME.{json,png} (NAME: results); raw outputs in
 # build/bench/raw/ (raw-NAME/ for another NAME).  A run that fails is reported
@@ -17,8 +17,8 @@
 set -uo pipefail # not -e: one failed run must not lose the others
 cd "$(dirname "$0")/.." || exit 2
 
-ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu net hv-linux qemu-virtio qemu-emulated"
-PEERS="hv-linux qemu-virtio qemu-emulated"
+ALL="native loopback-pv loopback-pv-poll pv pv-poll trap cpu net hv-linux hv-linux-batch qemu-virtio qemu-emulated"
+PEERS="hv-linux hv-linux-batch qemu-virtio qemu-emulated"
 usage() {
 	echo "usage: scripts/bench.sh [--paths \"PATH...\"] [--time SECONDS] [--reps N] [--name NAME]"
 	echo "  PATHs: $ALL"
@@ -98,7 +98,7 @@ if has net; then
 	. scripts/bench-net.sh
 	net_setup || exit 1
 fi
-if has hv-linux || has qemu-virtio || has qemu-emulated; then
+if has hv-linux || has hv-linux-batch || has qemu-virtio || has qemu-emulated; then
 	. scripts/bench-qemu.sh
 	peer_setup || exit 1
 fi

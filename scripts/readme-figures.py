@@ -40,6 +40,7 @@ LINUX_BOOT = "build/linux/boot.json"
 RATELIMIT = "build/bench/ratelimit.json"
 SNAP_LINUX = "build/snapshot/linux-tests.json"
 SNAP_BENCH = "build/bench/snapshot.json"
+IO_BATCH = "build/bench/linux-batch.json"  # make bench-linux-batch
 FUZZ, FINDINGS = "build/fuzz/results.json", "tests/fuzz/FINDINGS"
 COSTS = "scripts/exit-costs.json"
 
@@ -340,6 +341,45 @@ def block_iopoll():
                    num(r["exits_per_io"], "{:.2f}"), num(r["cpu_us_per_io"])]
                   for r in d["results"]])
     return out + failures(d.get("failures"))
+
+
+BATCH_PATHS = ("hv-linux", "hv-linux-batch", "qemu-virtio")
+
+
+def block_io_batch():
+    """hv-linux without and with --io-batch, beside qemu-virtio, one run."""
+    d = load(IO_BATCH)
+    if not d or not any(r.get("path") == "hv-linux-batch" for r in d["results"]):
+        return not_measured(IO_BATCH, "run `make bench-linux-batch`")
+    by = {(r["path"], r["workload"]): r for r in d["results"] + d.get("net_results", [])}
+    get = lambda p, w, k: (by.get((p, w)) or {}).get(k)
+    out = ["From `%s` (%s; %s): `make bench-linux-batch`, %d runs per row, medians. The "
+           "Linux guest of `make bench-linux` (same kernel, initramfs, jobs, image and tap) "
+           "on hv as it is, on hv under `--io-batch`, and on QEMU's virtio, in one run; "
+           "each figure measured as in that table. Times are %s." % (
+               IO_BATCH, d["date"], where(d["machine"]), d["runs"],
+               "emulator times: compare within this table" if d["machine"].get("testvm")
+               else "this machine's"), ""]
+    rows = []
+    ws = sorted({r["workload"] for r in d["results"] if r["path"] in BATCH_PATHS}, key=order)
+    for w in ws:
+        for k, what, fmt in (("exits_per_io", "exits/I/O", "{:.2f}"), ("iops", "IOPS", "{:.0f}"),
+                             ("cpu_us_per_io", "cpu µs/I/O", "{:.1f}"),
+                             ("lat_us_mean", "mean µs", "{:.1f}")):
+            v = [get(p, w, k) for p in BATCH_PATHS]
+            rows.append([w, what] + [num(x, fmt) for x in v] + [ratio(v[1], v[0])])
+    for w, k, what, fmt in (("tcp-h2g", "mbit_s", "Mbit/s", "{:.0f}"),
+                            ("tcp-h2g", "exits_per_frame", "exits/frame", "{:.3f}"),
+                            ("tcp-g2h", "mbit_s", "Mbit/s", "{:.0f}"),
+                            ("tcp-g2h", "exits_per_frame", "exits/frame", "{:.3f}"),
+                            ("udp-rr", "p50_us", "p50 µs", "{:.0f}"),
+                            ("udp-rr", "exits_per_frame", "exits/frame", "{:.2f}")):
+        v = [get(p, w, k) for p in BATCH_PATHS]
+        if any(x is not None for x in v):
+            rows.append([w, what] + [num(x, fmt) for x in v] + [ratio(v[1], v[0])])
+    out += table(["workload", "measure", "hv-linux", "hv-linux --io-batch", "qemu-virtio",
+                  "--io-batch / as is"], rows)
+    return out + failures([x for x in d.get("failures", []) if (x.get("path") or "") in BATCH_PATHS])
 
 
 def findings():
@@ -708,14 +748,16 @@ BLOCKS = {"cli": block_cli, "testvm": block_testvm, "boot": block_boot, "bench":
           "net": block_net, "peers": block_peers, "exits": block_exits,
           "io-poll": block_iopoll, "fuzz": block_fuzz, "linux-boot": block_linux_boot,
           "linux-peers": block_linux_peers, "ratelimit": block_ratelimit,
-          "snapshot-linux": block_snapshot_linux, "snapshot": block_snapshot}
+          "snapshot-linux": block_snapshot_linux, "snapshot": block_snapshot,
+          "io-batch": block_io_batch}
 # The files a block is rendered from: when none exists, the block keeps what an
 # earlier run wrote into it (a fresh clone has no build/ results), unless it
 # is empty.  testvm: make test's own file, without which its row would be lost.
 SOURCES = {"cli": (HV_BIN,), "testvm": (TEST_TIMES,), "boot": (BOOT,), "bench": (RESULTS,),
            "net": (RESULTS,), "peers": (RESULTS,), "exits": (RESULTS,), "io-poll": (IOPOLL,),
            "fuzz": (FUZZ,), "linux-boot": (LINUX_BOOT,), "linux-peers": (LINUX_PEERS,),
-           "ratelimit": (RATELIMIT,), "snapshot-linux": (SNAP_LINUX,), "snapshot": (SNAP_BENCH,)}
+           "ratelimit": (RATELIMIT,), "snapshot-linux": (SNAP_LINUX,), "snapshot": (SNAP_BENCH,),
+           "io-batch": (IO_BATCH,)}
 # README's summaries: one small table per question, cut from a full block in
 # BENCHMARKS.md (the table after CAPTION, None: the block's first table, and
 # any line starting with EXTRA), with the full block's source and a link.

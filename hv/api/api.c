@@ -147,6 +147,7 @@ static cJSON *config(const struct api *a)
 	else
 		cJSON_AddNullToObject(o, "timeout_s");
 	cJSON_AddNumberToObject(o, "io_poll_us", (double)c->io_poll_us);
+	cJSON_AddBoolToObject(o, "io_batch", c->io_batch);
 	cJSON_AddBoolToObject(o, "stats", c->stats);
 	cJSON_AddBoolToObject(o, "verbose", c->verbose);
 	cJSON_AddItemToObject(o, "api_sock", string_or_null(a->sock_path));

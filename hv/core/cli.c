@@ -35,6 +35,9 @@ static const char usage_tail[] =
 	"  --io-poll USECS    the I/O thread busy-polls the rings and io_uring this long\n"
 	"                     before sleeping, taking requests without doorbells (CPU\n"
 	"                     for latency; default 0: see the README's measurements)\n"
+	"  --io-batch         the I/O thread runs as SCHED_BATCH: a doorbell no longer\n"
+	"                     preempts a vCPU on its CPU, so requests gather (fewer\n"
+	"                     exits at depth, more latency at depth 1: see README)\n"
 	"  --stats            print exit counts by reason, from hv and KVM, at exit\n"
 	"  --verbose          say what hv found and did (KVM backend, layout, devices;\n"
 	"                     where the vCPU was at --timeout)\n"
@@ -255,6 +258,7 @@ static const struct cli_opt {
 	{ "--cmdline", true, opt_cmdline, 0 },
 	{ "--timeout", true, opt_timeout, 0 },
 	{ "--io-poll", true, opt_io_poll, 0 },
+	{ "--io-batch", false, NULL, offsetof(struct hv_config, io_batch) },
 	{ "--stats", false, NULL, offsetof(struct hv_config, stats) },
 	{ "--verbose", false, NULL, offsetof(struct hv_config, verbose) },
 	{ "--no-sandbox", false, NULL, offsetof(struct hv_config, no_sandbox) },

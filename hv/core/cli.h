@@ -34,6 +34,7 @@ struct hv_config {
 	uint64_t mem;        /* bytes */
 	uint64_t timeout_ms; /* 0: none */
 	uint64_t io_poll_us; /* --io-poll: I/O thread busy-polls this long (0: never) */
+	bool io_batch;       /* --io-batch: the I/O thread is SCHED_BATCH */
 	bool stats;
 	bool verbose;
 	bool no_sandbox;        /* --no-sandbox: no seccomp filters, privileges kept */

@@ -4,7 +4,7 @@ make bench: every workload in turn over the serial handshake, KVM's exit
 counters and the VMM's CPU time snapshotted around each one, less what the
 window holds besides the workload.
 
-  drive.py --path hv-linux|qemu-virtio|qemu-emulated --rep N --raw DIR --image IMG
+  drive.py --path hv-linux|hv-linux-batch|qemu-virtio|qemu-emulated --rep N --raw DIR --image IMG
            --drive-opts OPTS --ns NETNS --secs S --net-secs S --net-rr N
            [--timeout S]
 
@@ -43,7 +43,7 @@ BLOCK = ["randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8", "randwrite-4
 BS_QD = {"randread-4k-qd1": (4096, 1), "randread-4k-qd32": (4096, 32),
          "seqread-128k-qd8": (131072, 8), "randwrite-4k-qd1": (4096, 1)}
 NET = ["tcp-h2g", "tcp-g2h", "udp-rr"]
-PATHS = ("hv-linux", "qemu-virtio", "qemu-emulated")
+PATHS = ("hv-linux", "hv-linux-batch", "qemu-virtio", "qemu-emulated")
 HV_DISK = "hvblk0"  # the Linux name of hv's first PV disk (pv-drivers/linux)
 # KVM's debugfs files (VM level: the sum over vCPUs) and their names here.
 KINDS = benchlib.KIND_STATS  # the same kinds as hv's guest reports
@@ -360,8 +360,10 @@ def qemu_cmd(a):
 def hv_cmd(a):
     """hv with the same kernel, initramfs and command line, its PV disk and
     NIC (the modules scripts/peers/init loads find them; the virtio ones find
-    nothing), on the same image and the same tap."""
-    return ["ip", "netns", "exec", a.ns, a.hv, "run", "--mem", "256M",
+    nothing), on the same image and the same tap.  hv-linux-batch: the same
+    with --io-batch (hv's I/O thread as SCHED_BATCH)."""
+    return ["ip", "netns", "exec", a.ns, a.hv, "run", "--mem", "256M"] + \
+        (["--io-batch"] if a.path == "hv-linux-batch" else []) + [
             "--initrd", a.initrd, "--disk", a.image + a.hv_disk_opts, "--net", "tap:tap0",
             a.kernel, "--", "console=ttyS0 panic=-1 quiet loglevel=0 rootfstype=ramfs "
             "peers.disk=" + HV_DISK]
@@ -390,7 +392,7 @@ def main():
         for ext in (".json", ".why", ".show"):
             if os.path.exists(base(w) + ext):
                 os.unlink(base(w) + ext)
-    hv = a.path == "hv-linux"
+    hv = a.path.startswith("hv-linux")
     a.system, a.vmm = ("hv-linux", "hv") if hv else ("qemu-linux", "QEMU")
     a.hv_disk_opts = ""
     a.disk_label = "hv PV disk (io_uring)" if hv else \

@@ -9,7 +9,8 @@
 # thread_status NAME HV-OPTIONS...: hv runs a spinning guest with a disk (so
 # both threads exist); once its I/O thread is up, the status lines of its own
 # threads (not io_uring's kernel workers) go to $TMP/NAME.status as
-# "<comm> <field>:<value>", and its root directory to $TMP/NAME.root.
+# "<comm> <field>:<value>" (with "policy", the scheduling policy: stat's
+# 41st field), and its root directory to $TMP/NAME.root.
 thread_status() {
 	local name=$1 i t comm
 	shift
@@ -26,6 +27,7 @@ thread_status() {
 		case $comm in hv | hv-io) ;; *) continue ;; esac
 		sed -n 's/^\(Seccomp\|Seccomp_filters\|NoNewPrivs\|CapEff\|CapPrm\|Uid\|Gid\|Groups\):[[:space:]]*/'"$comm"' \1:/p' \
 			"$t/status" | tr -s '\t ' '  ' >>"$TMP/$name.status"
+		echo "$comm policy:$(sed 's/.*) //' "$t/stat" | cut -d' ' -f39)" >>"$TMP/$name.status"
 	done
 	readlink "/proc/$pid/root" >"$TMP/$name.root" 2>/dev/null
 	kill "$pid" 2>/dev/null
@@ -35,7 +37,12 @@ thread_status() {
 thread_status sandbox-threads
 check sandbox-threads-filtered "$TMP/sandbox-threads.status" "^hv Seccomp:2$" "^hv-io Seccomp:2$" \
 	"^hv Seccomp_filters:1$" "^hv-io Seccomp_filters:1$" "^hv NoNewPrivs:1$" "^hv-io NoNewPrivs:1$" \
-	"^hv CapEff:0+$" "^hv-io CapEff:0+$" "^hv CapPrm:0+$"
+	"^hv CapEff:0+$" "^hv-io CapEff:0+$" "^hv CapPrm:0+$" "^hv policy:0$" "^hv-io policy:0$"
+
+# --io-batch: the I/O thread alone is SCHED_BATCH (3), set before its filter.
+thread_status sandbox-io-batch --io-batch
+check sandbox-io-batch-policy "$TMP/sandbox-io-batch.status" "^hv-io policy:3$" "^hv policy:0$" \
+	"^hv-io Seccomp:2$"
 
 thread_status sandbox-off --no-sandbox
 check sandbox-off-unfiltered "$TMP/sandbox-off.status" "^hv Seccomp:0$" "^hv-io Seccomp:0$" \

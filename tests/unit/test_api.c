@@ -109,6 +109,7 @@ static void test_get_vm(void)
 	CU_ASSERT_STRING_EQUAL(str(c, "api_sock"), "/tmp/sock");
 	CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(c, "mem_bytes")), 32 << 20);
 	CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(c, "io_poll_us")), 5);
+	CU_ASSERT(cJSON_IsFalse(cJSON_GetObjectItem(c, "io_batch")));
 	CU_ASSERT(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "sandbox"), "enabled")));
 	d = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "devices"), 1);
 	CU_ASSERT_STRING_EQUAL(str(d, "name"), "pvblk0");

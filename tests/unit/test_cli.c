@@ -133,6 +133,7 @@ static void test_io_poll_and_disks(void)
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "50", "--disk", "a.img,ro",
 			      "--trap-disk", "null:1M", "--disk=b.img", "k"), CLI_RUN);
 	CU_ASSERT_EQUAL(c.io_poll_us, 50);
+	CU_ASSERT_FALSE(c.io_batch);
 	/* Device options in command-line order, checked but not opened. */
 	CU_ASSERT_EQUAL(c.nr_dev, 3);
 	CU_ASSERT_PTR_EQUAL(c.dev[0].kind, &pvblk_back_kind);
@@ -141,6 +142,8 @@ static void test_io_poll_and_disks(void)
 	CU_ASSERT_STRING_EQUAL(c.dev[1].arg, "null:1M");
 	CU_ASSERT_PTR_EQUAL(c.dev[2].kind, &pvblk_back_kind);
 	CU_ASSERT_STRING_EQUAL(c.dev[2].arg, "b.img");
+	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-batch", "k"), CLI_RUN);
+	CU_ASSERT_TRUE(c.io_batch);
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "-1", "k"), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--io-poll: '-1'"));
 	CU_ASSERT_EQUAL(PARSE(&c, err, "run", "--io-poll", "2000000", "k"), -EINVAL);
