@@ -251,12 +251,13 @@ static int io_thread_sched(const struct hv_config *cfg)
 	if (syscall(SYS_sched_setscheduler, 0, SCHED_BATCH, &p) < 0) {
 		int e = errno;
 
-		fprintf(stderr, "hv: --io-batch: cannot make the I/O thread SCHED_BATCH: %s\n",
-			strerror(e));
+		/* Queued, as all of this thread's lines: it never blocks on stderr (log.h). */
+		log_printf(&log_stderr, "--io-batch: cannot make the I/O thread SCHED_BATCH: %s",
+			   strerror(e));
 		return -e;
 	}
 	if (cfg->verbose)
-		fprintf(stderr, "hv: the I/O thread runs as SCHED_BATCH (--io-batch)\n");
+		log_printf(&log_stderr, "the I/O thread runs as SCHED_BATCH (--io-batch)");
 	return 0;
 }
 
