@@ -98,10 +98,12 @@ if has net; then
 	. scripts/bench-net.sh
 	net_setup || exit 1
 fi
-if has hv-linux || has hv-linux-batch || has qemu-virtio || has qemu-emulated; then
+for p in $PEERS; do
+	has "$p" || continue
 	. scripts/bench-qemu.sh
 	peer_setup || exit 1
-fi
+	break
+done
 
 start=$(date +%s)
 for rep in $(seq "$reps"); do

@@ -86,6 +86,17 @@ def table(head, rows):
     return out
 
 
+def lookup(rows):
+    """get(path, workload, key) over rows keyed by path and workload: None where absent."""
+    by = {(r["path"], r["workload"]): r for r in rows}
+    return lambda p, w, k: (by.get((p, w)) or {}).get(k)
+
+
+def verdict(misses):
+    """An aim's verdict, from the workloads that missed it."""
+    return "**met**" if not misses else "**not met** (%s)" % ", ".join(misses)
+
+
 def not_measured(path, how):
     return ["Not measured: `%s` does not exist (%s, then `scripts/readme-figures.py`)." % (path, how)]
 
@@ -302,8 +313,7 @@ def block_net():
                    num(r.get("exits_per_frame"), "{:.3f}"), num(r.get("irqs_per_frame"), "{:.3f}"),
                    num(r.get("doorbells_per_frame"), "{:.3f}"),
                    num(r.get("cpu_us_per_frame"))] for r in rs])
-    by = {(r["path"], r["workload"]): r for r in rs}
-    val = lambda p, w, k: (by.get((p, w)) or {}).get(k)
+    val = lookup(rs)
     rows = []
     for w, k, what in (("tcp-h2g", "mbit_s", "TCP host to guest, Mbit/s"),
                        ("tcp-g2h", "mbit_s", "TCP guest to host, Mbit/s"),
@@ -351,8 +361,7 @@ def block_io_batch():
     d = load(IO_BATCH)
     if not d or not any(r.get("path") == "hv-linux-batch" for r in d["results"]):
         return not_measured(IO_BATCH, "run `make bench-linux-batch`")
-    by = {(r["path"], r["workload"]): r for r in d["results"] + d.get("net_results", [])}
-    get = lambda p, w, k: (by.get((p, w)) or {}).get(k)
+    get = lookup(d["results"] + d.get("net_results", []))
     out = ["From `%s` (%s; %s): `make bench-linux-batch`, %d runs per row, medians. The "
            "Linux guest of `make bench-linux` (same kernel, initramfs, jobs, image and tap) "
            "on hv as it is, on hv under `--io-batch`, and on QEMU's virtio, in one run; "
@@ -380,10 +389,9 @@ def block_io_batch():
     out += table(["workload", "measure", "hv-linux", "hv-linux --io-batch", "qemu-virtio",
                   "--io-batch / as is"], rows)
     # Verdicts: exits against virtio-blk at every depth, each way; what depth 1 pays.
-    def above_virtio(p):
+    def above_virtio(p):  # a missing figure misses too
         e = [(w, get(p, w, "exits_per_io"), get("qemu-virtio", w, "exits_per_io")) for w in ws]
-        m = [w for w, a, b in e if a is None or b is None or a >= b]
-        return "**met**" if not m else "**not met** (%s)" % ", ".join(m)
+        return verdict([w for w, a, b in e if a is None or b is None or a >= b])
     out += ["", "Verdicts, this run: fewer exits per I/O than virtio-blk at every depth, as is: "
             "%s; with `--io-batch`: %s. At depth 1 `--io-batch` takes %s the mean latency of a "
             "4 KiB read and %s the UDP round trip's p50 as hv does by default." % (
@@ -504,14 +512,12 @@ def block_peers():
             "the I/O (see the exit-by-exit table below).", ""]
     out += table(["workload", "mean µs native", "hv pv", "QEMU virtio", "hv trap", "QEMU emulated",
                   "cpu µs/I/O hv pv", "QEMU virtio", "hv trap", "QEMU emulated"], trows)
-    verdict = lambda ws: "**met**" if not ws else "**not met** (%s)" % ", ".join(ws)
     aims = ["", "Aims, on exits per I/O (all / I/O-driven): hv pv at or below QEMU virtio at every "
             "depth: %s / %s; hv trap within 2x of QEMU's emulated controller: %s / %s." % (
                 verdict(miss["all"][0]), verdict(miss["io"][0]), verdict(miss["all"][1]),
                 verdict(miss["io"][1]))]
     nr = [r for r in d.get("net_results", []) if r["path"] in ("pv", "trap", "qemu-virtio", "qemu-emulated", "native")]
-    nby = {(r["path"], r["workload"]): r for r in nr}
-    nget = lambda p, w, k: (nby.get((p, w)) or {}).get(k)
+    nget = lookup(nr)
     paths = ("native", "pv", "qemu-virtio", "trap", "qemu-emulated")
     nrows = []
     for w, k, what in (("tcp-h2g", "mbit_s", "TCP host to guest, Mbit/s"),
@@ -594,7 +600,6 @@ def block_linux_peers():
         if lost:
             out += ["", "UDP round trips lost (up to 1% are reported, not failed; the p50 is over "
                     "the answered ones): %s." % ", ".join(lost)]
-    verdict = lambda m: "**met**" if not m else "**not met** (%s)" % ", ".join(m)
     out += ["", "Aims: fewer exits per I/O than virtio-blk at every depth (all / I/O-driven): "
             "%s / %s; fewer exits per frame than virtio-net: %s." % (
                 verdict(miss), verdict(miss_io), verdict(nmiss))]
