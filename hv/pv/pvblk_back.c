@@ -20,6 +20,7 @@ struct pvblk_back_req {
 	uint64_t id;
 	uint64_t taken_ns; /* for the latency histogram */
 	uint32_t bytes;
+	bool slow;         /* counted in the queue's inflight_slow */
 	struct iovec iov[HV_BLK_MAX_SEG];
 	struct pvblk_back_req *next_free;
 	struct fault_verdict fv; /* with fault rules: what they made of it */
@@ -70,6 +71,8 @@ static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status
 {
 	const struct hv_blk_cpl c = { .id = r->id, .status = status, .bytes = bytes };
 
+	if (r->slow)
+		b->q.inflight_slow--;
 	r->next_free = b->free;
 	b->free = r;
 	lathist_add(&b->lat, mono_ns() - r->taken_ns);
@@ -111,6 +114,18 @@ static void fault_io_done(struct ioeng_op *op, int res)
 		io_done(op, res);
 }
 
+/*
+ * r may take long: while it is in flight hv asks for every doorbell, so no
+ * new request waits for it (pvq.h, quiet_at).
+ */
+static void mark_slow(struct pvblk_back *b, struct pvblk_back_req *r)
+{
+	if (!r->slow) {
+		r->slow = true;
+		b->q.inflight_slow++;
+	}
+}
+
 /* Cuts r's segments to bytes; how many are left. */
 static unsigned cut_iov(struct iovec *iov, unsigned n, uint32_t bytes)
 {
@@ -142,6 +157,8 @@ static bool fault_start(struct pvblk_back *b, struct pvblk_back_req *r,
 	r->op.cb = fault_io_done;
 	r->defer.e = e;
 	r->defer.ns = r->fv.delay_ns;
+	if (r->fv.delay_ns)
+		mark_slow(b, r);
 	if (r->fv.torn)
 		*nseg = cut_iov(r->iov, *nseg, fault_torn_len(r->bytes));
 	if (r->fv.error || (r->fv.torn && !*nseg)) {
@@ -170,6 +187,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	b->free = r->next_free;
 	b->st.reqs++;
 	r->id = req->id;
+	r->slow = false;
 	r->taken_ns = mono_ns();
 	trace_ev(TR_TAKE, q->name, req->id, req->op);
 	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
@@ -178,6 +196,8 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 		return;
 	}
 	r->op.cb = io_done;
+	if (req->op == HV_BLK_OP_FLUSH || req->op == HV_BLK_OP_WRITE_FUA)
+		mark_slow(b, r);
 	if (b->q.fault && fault_start(b, r, req, e, &nseg))
 		return;
 	if (req->op == HV_BLK_OP_FLUSH)
@@ -217,8 +237,10 @@ int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
 		      sizeof(struct hv_blk_cpl), start);
 	if (rc)
 		pthread_mutex_destroy(&b->ctl);
-	else
+	else {
 		b->q.cost = req_cost;
+		b->q.quiet_at = 2; /* pvq.h: depth 1 and 2 keep every doorbell */
+	}
 	return rc;
 }
 

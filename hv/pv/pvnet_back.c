@@ -403,7 +403,7 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	snprintf(name, sizeof(name), "pvnet%u rx", index);
 	rc = pvq_init(&n->rxq, name, rx_port, mem, sizeof(struct hv_net_rxb),
 		      sizeof(struct hv_net_rxc), rx_start);
-	n->rxq.doorbell_when_idle = true; /* a refill matters only once hv holds no buffer */
+	n->rxq.quiet_at = 1; /* a refill matters only once hv holds no buffer */
 	if (!rc) {
 		snprintf(name, sizeof(name), "pvnet%u tx", index);
 		rc = pvq_init(&n->txq, name, (uint16_t)(rx_port + 4), mem, sizeof(struct hv_net_tx),

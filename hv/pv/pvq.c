@@ -75,13 +75,13 @@ static bool want_doorbell(struct pvq *q)
 }
 
 /*
- * A queue that looks at its ring after each completion while anything is in
- * flight (doorbell_when_idle): it needs no doorbell meanwhile, so the event
- * index stays where it is, behind, and the guest rings nothing.
+ * A queue that looks at its ring after each completion with enough in flight
+ * (quiet_at): it needs no doorbell meanwhile, so the event index stays where
+ * it is, behind, and the guest rings nothing.
  */
 static bool looks_after_completions(const struct pvq *q)
 {
-	return q->doorbell_when_idle && q->inflight;
+	return q->quiet_at && q->inflight >= q->quiet_at && !q->inflight_slow;
 }
 
 static void limit_timer_done(struct ioeng_op *op, int res);
@@ -275,10 +275,16 @@ static bool detaching(struct pvq *q, struct ioeng *e)
 	return true;
 }
 
+/* A polling I/O thread (--io-poll) asks for doorbells only before it sleeps. */
+static bool asks_doorbells(const struct pvq *q)
+{
+	return q->src.it->io_poll_ns == 0;
+}
+
 void pvq_service(struct pvq *q, struct ioeng *e)
 {
 	if (!detaching(q, e) && pvq_state(q) == PVQ_ACTIVE)
-		service(q, e, q->src.it->io_poll_ns == 0);
+		service(q, e, asks_doorbells(q));
 }
 
 static void on_kick(struct io_source *s, struct ioeng *e)
@@ -350,9 +356,9 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 		return;
 	completed = q->cq_prod != q->cq_published;
 	publish(q, e);
-	/* doorbell_when_idle: the guest rang for nothing it published meanwhile. */
-	if (q->stalled || (q->doorbell_when_idle && completed))
-		service(q, e, true);
+	/* quiet_at: the guest may have rung for nothing it published meanwhile. */
+	if (q->stalled || (q->quiet_at && completed))
+		service(q, e, asks_doorbells(q));
 	else if (q->idle && q->inflight == 0)
 		q->idle(q, e); /* the last one completed: the ring may be empty */
 }
@@ -497,7 +503,7 @@ int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm
 	q->cq_prod = q->cq_published = __atomic_load_n(&q->cq->cons, __ATOMIC_RELAXED);
 	q->sq->cons = q->sq->event = q->sq_cons;
 	q->cq->prod = q->cq_prod;
-	q->inflight = 0;
+	q->inflight = q->inflight_slow = 0;
 	q->stalled = q->quiescing = false;
 	q->held = true;
 	/* The I/O thread sees the queue only from here on. */

@@ -62,14 +62,23 @@ struct pvq {
 	 */
 	pvq_cost_fn cost;
 	/*
-	 * hv asks for a doorbell only while nothing is in flight: with anything
-	 * in flight it looks at the ring again after each completion anyway.
-	 * A NIC's RX queue (a held buffer is "in flight" until a frame fills
-	 * it: more buffers help only once none is left, as virtio-net hosts
-	 * turn RX notifications off while they have buffers).  Not for a disk:
-	 * a new request would wait behind the ones in flight.
+	 * Doorbells hv does without: while at least quiet_at requests are in
+	 * flight and none of them is slow, hv asks for no doorbell, since it
+	 * looks at the ring again after each completion anyway (0: it asks
+	 * for every one).  A NIC's RX queue: 1 (a held buffer is "in flight"
+	 * until a frame fills it: more buffers help only once none is left,
+	 * as virtio-net hosts turn RX notifications off while they have
+	 * buffers).  A disk: 2 (PROTOCOL.md 7): a new request then waits at
+	 * most until the first of two or more in flight completes, and depth
+	 * 1 and 2 keep every doorbell.
 	 */
-	bool doorbell_when_idle;
+	uint32_t quiet_at;
+	/*
+	 * Of those in flight, how many may take long (a flush, an FUA write, a
+	 * request a fault rule delays): while any is, a new request must not
+	 * wait for it, so hv asks for every doorbell.  The device counts them.
+	 */
+	uint32_t inflight_slow;
 	uint16_t port;             /* notify port */
 	struct io_source src;      /* doorbell */
 	struct msix *msix;         /* the device's MSI-X table (set at setup), or NULL: none */

@@ -597,6 +597,71 @@ static void test_detach_pending(void)
 	pv_host_destroy(&h);
 }
 
+/* The guest submits one request and rings if its event-index test says so. */
+static void submit_one(struct pvblk_fe *fe, uint32_t op, void *buf, struct async *a)
+{
+	struct hv_blk_req r;
+
+	*a = (struct async){ 0, 0xdead, 0 };
+	pvblk_fe_prep(fe, &r, op, 0, buf, op == HV_BLK_OP_FLUSH ? 0 : 4096);
+	CU_ASSERT_EQUAL_FATAL(pvblk_fe_submit(fe, &r, async_done, a), 0);
+	pvblk_fe_kick(fe);
+}
+
+/* The I/O thread's pass after completions: they finish, it publishes (and looks at the ring). */
+static void io_thread_reap(struct pv_host *h, struct pvblk_back *b)
+{
+	CU_ASSERT(ioeng_run(&h->vm->io.eng, 0) >= 0);
+	b->q.src.publish(&b->q.src, &h->vm->io.eng);
+}
+
+/*
+ * At depth hv asks for no doorbell (quiet_at 2): it takes new requests
+ * after each completion.  Not while a flush or FUA write is in flight: a
+ * read must not wait for one, so it rings.  The test plays the I/O thread
+ * (stopped), the null disk completing at the next reap.
+ */
+static void test_quiet_beside_slow(void)
+{
+	struct pv_host h;
+	struct pvblk_fe fe;
+	struct pvblk_back *b = attached_io_stopped(&h, &fe);
+	uint8_t *buf = pv_host_alloc(&h, 4096);
+	struct async a[8];
+	unsigned i;
+
+	/* Two reads: the first rings; two in flight, a third rings nothing. */
+	submit_one(&fe, HV_BLK_OP_READ, buf, &a[0]);
+	submit_one(&fe, HV_BLK_OP_READ, buf, &a[1]);
+	CU_ASSERT_EQUAL(fe.st.notifies, 1);
+	io_thread_pass(&h, b);
+	CU_ASSERT_EQUAL(b->q.inflight, 2);
+	submit_one(&fe, HV_BLK_OP_READ, buf, &a[2]);
+	CU_ASSERT_EQUAL(fe.st.notifies, 1);
+	io_thread_reap(&h, b); /* the two complete; the third is taken without a doorbell */
+	CU_ASSERT_EQUAL(b->q.taken, 3);
+	CU_ASSERT_EQUAL(b->q.inflight, 1);
+	io_thread_reap(&h, b);
+	/* A flush and a FUA write in flight: every read rings. */
+	for (i = 3; i < 8; i++) {
+		submit_one(&fe, i == 3 ? HV_BLK_OP_FLUSH : i == 4 ? HV_BLK_OP_WRITE_FUA
+								   : HV_BLK_OP_READ, buf, &a[i]);
+		io_thread_pass(&h, b);
+	}
+	CU_ASSERT_EQUAL(b->q.inflight, 5);
+	CU_ASSERT_EQUAL(b->q.inflight_slow, 2);
+	CU_ASSERT_EQUAL(fe.st.notifies, 1 + 5);
+	io_thread_reap(&h, b);
+	CU_ASSERT_EQUAL(b->q.inflight + b->q.inflight_slow, 0);
+	for (i = 0; i < 8; i++) {
+		if (!a[i].done)
+			pvblk_fe_wait(&fe, &a[i].done);
+		CU_ASSERT(a[i].done && a[i].status == HV_BLK_S_OK);
+	}
+	CU_ASSERT_EQUAL(b->st.reqs, 8);
+	pv_host_destroy(&h);
+}
+
 /*
  * The detach handshake: the I/O thread owns the request's 1 -> 0 edge and
  * sends exactly one ack per request, so nothing it does after acking can
@@ -1181,6 +1246,7 @@ int suite_pvblk(void)
 		{ "hostile requests: statuses, images unchanged", test_hostile_requests },
 		{ "WRITE_FUA: a FUA write of the disk, on the image; null takes it", test_write_fua },
 		{ "hostile ring indices break only that queue", test_hostile_ring },
+		{ "no doorbell at depth, every one beside a flush or FUA write", test_quiet_beside_slow },
 		{ "detach (also a broken queue) and attach again", test_detach_reattach },
 		{ "a timed-out detach stays pending", test_detach_pending },
 		{ "detach: the I/O thread clears the request, one ack", test_detach_ack_owned },

@@ -167,17 +167,17 @@ static void complete_and_pass(struct fx *f, unsigned n)
 }
 
 /*
- * doorbell_when_idle (a NIC's RX queue): while hv holds any entry it asks
+ * quiet_at 1 (a NIC's RX queue): while hv holds any entry it asks
  * for no doorbell and takes the guest's refills after each completion;
  * once it holds none, the next refill rings.  Without it the same guest
  * rings for every refill.
  */
-static void test_doorbell_when_idle(void)
+static void test_quiet_when_held(void)
 {
 	struct fx *f = fx_init(NULL);
 
 	f->q.start = hold_start;
-	f->q.doorbell_when_idle = true;
+	f->q.quiet_at = 1;
 	CU_ASSERT_TRUE(guest_publish(f, 2)); /* nothing held: the first buffers ring */
 	pvq_service(&f->q, &f->eng);
 	CU_ASSERT_EQUAL(f->taken, 2);
@@ -197,13 +197,61 @@ static void test_doorbell_when_idle(void)
 	pvq_service(&f->q, &f->eng);
 	CU_ASSERT_EQUAL(f->taken, 5);
 
-	/* The default (a disk): every submission after a drain rings. */
-	f->q.doorbell_when_idle = false;
+	/* quiet_at 0: every submission after a drain rings. */
+	f->q.quiet_at = 0;
 	pvq_service(&f->q, &f->eng);
 	CU_ASSERT_TRUE(guest_publish(f, 1));
 	pvq_service(&f->q, &f->eng);
 	CU_ASSERT_TRUE(guest_publish(f, 1)); /* with two in flight */
 	CU_ASSERT_EQUAL(f->taken, 6);
+	fx_destroy(f);
+}
+
+/*
+ * quiet_at 2 (a disk): with one request in flight the next rings, with two
+ * it rings nothing and is taken after the next completion; while a slow one
+ * (a flush) is in flight every submission rings again, so none waits for
+ * it.  A guest that trusted the quiet and never rang still gets served:
+ * without the pass after each completion this test's requests stay in the
+ * ring.
+ */
+static void test_quiet_at_depth(void)
+{
+	struct fx *f = fx_init(NULL);
+
+	f->q.start = hold_start;
+	f->q.quiet_at = 2;
+	CU_ASSERT_TRUE(guest_publish(f, 1));  /* nothing in flight */
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_TRUE(guest_publish(f, 1));  /* one in flight: rings */
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, 2);
+	CU_ASSERT_FALSE(guest_publish(f, 2)); /* two in flight: quiet */
+	complete_and_pass(f, 1);              /* the completion's pass takes both */
+	CU_ASSERT_EQUAL(f->taken, 4);
+	CU_ASSERT_EQUAL(f->q.inflight, 3);
+	CU_ASSERT_FALSE(guest_publish(f, 1));
+	CU_ASSERT_FALSE(rang(f));
+	/* A slow request in flight: the pass that takes the waiting one re-arms. */
+	f->q.inflight_slow = 1;
+	complete_and_pass(f, 1);
+	CU_ASSERT_EQUAL(f->taken, 5);
+	CU_ASSERT_TRUE(guest_publish(f, 1));
+	pvq_service(&f->q, &f->eng);
+	CU_ASSERT_EQUAL(f->taken, 6);
+	CU_ASSERT_TRUE(guest_publish(f, 1));
+	/* It completes: quiet again once the pass after it has run. */
+	f->q.inflight_slow = 0;
+	complete_and_pass(f, 1);
+	CU_ASSERT_EQUAL(f->taken, 7);
+	CU_ASSERT_FALSE(guest_publish(f, 1));
+	/* Down to one in flight: that pass asks for the next doorbell. */
+	complete_and_pass(f, f->q.inflight - 1);
+	CU_ASSERT_EQUAL(f->taken, 8);
+	CU_ASSERT_EQUAL(f->q.inflight, 2);
+	complete_and_pass(f, 1);
+	CU_ASSERT_EQUAL(f->q.inflight, 1);
+	CU_ASSERT_TRUE(guest_publish(f, 1));
 	fx_destroy(f);
 }
 
@@ -773,7 +821,9 @@ int suite_pvq(void)
 {
 	static const CU_TestInfo tests[] = {
 		{ "one pass takes a ring's worth, then yields", test_drain_bounded },
-		{ "RX-style queue: no doorbell while it holds entries", test_doorbell_when_idle },
+		{ "RX-style queue: no doorbell while it holds entries", test_quiet_when_held },
+		{ "disk-style queue: no doorbell at depth, every one beside a slow request",
+		  test_quiet_at_depth },
 		{ "out of budget with requests in flight: no doorbell", test_stalled_in_flight },
 		{ "a guest breaking its queue cannot flood the log", test_log_flood },
 		{ "a queue signals the MSI-X entry it names", test_msix_entry },
