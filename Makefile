@@ -295,7 +295,7 @@ $(BUILD)/bench/native-cpubench: tests/bench/native-cpubench.c guest-kernel/sha25
 	$(Q)gcc $(CSTD) $(WARN) -O2 -Iguest-kernel/include -o $@ $< $(BUILD)/bench/sha256-guestflags.o
 
 # ---- top-level targets ----------------------------------------------------------
-.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-peers bench-linux bench-linux-batch peers clean
+.PHONY: all run test test-vm unit integration fuzz bench bench-boot bench-blk bench-2cpu bench-peers bench-linux bench-linux-batch peers clean
 .DEFAULT_GOAL := all
 all: $(BUILD)/hv $(BUILD)/guest-kernel.elf
 
@@ -353,6 +353,12 @@ trace-cost: all $(TESTVM)
 # make bench restricted to native and pv, into build/bench/blk.json (BENCH_TIME=S).
 bench-blk: all $(BENCH_TOOLS)
 	@QUICK=$(QUICK) scripts/bench.sh --paths "native pv" --name blk $(if $(BENCH_TIME),--time $(BENCH_TIME))
+
+# make bench-blk's rows and loopback-pv in a test host VM of two CPUs, where hv's vCPU
+# and I/O threads run at once (TESTVM_CPUS=2): build/bench/twocpu.json.
+bench-2cpu: all $(BENCH_TOOLS)
+	@TESTVM_CPUS=2 QUICK=$(QUICK) scripts/bench.sh --paths "native loopback-pv pv" --name twocpu \
+		$(if $(BENCH_TIME),--time $(BENCH_TIME)) $(if $(BENCH_REPS),--reps $(BENCH_REPS))
 
 # The peer guest's image alone (make bench builds it too).
 peers: $(PEERS_IMG)

@@ -30,7 +30,7 @@ def system(path):
 
 
 KEYS = ["iops", "mbps", "lat_us_mean", "lat_us_p99", "exits_per_io", "hv_exits_per_io",
-        "irqs_per_io", "cpu_us_per_io"]
+        "irqs_per_io", "cpu_us_per_io", "eoi_msr_per_io", "poll_us_per_io", "poll_window_us"]
 
 failures = [json.loads(l) for l in open(os.path.join(raw, "failures.jsonl")) if l.strip()]
 samples = {}  # (path, workload) -> list of dicts
@@ -57,6 +57,14 @@ for f in sorted(glob.glob(os.path.join(raw, "*.out"))):
                 r["kinds_per_io"] = benchlib.per_unit(r["kinds"], r["kvm_exits"], r["ios"])
                 if r["kvm_irqs"] >= 0:
                     r["irqs_per_io"] = r["kvm_irqs"] / r["ios"]
+            if r.get("ios"):
+                # hv's guest counts its own EOIs that went by MSR (an exit) and the
+                # time its PV disk driver spent polling before it halted.
+                if r.get("eoi_msr") is not None:
+                    r["eoi_msr_per_io"] = r["eoi_msr"] / r["ios"]
+                if (r.get("poll") or {}).get("ns") is not None:
+                    r["poll_us_per_io"] = r["poll"]["ns"] / 1000 / r["ios"]
+                    r["poll_window_us"] = r["poll"]["window_ns"] / 1000  # where it ended
             add(r)
 # Peers: one JSON object per run, figures per I/O already (scripts/bench-qemu.sh).
 # The longest name first: "hv-linux" would take hv-linux-batch's files.
