@@ -337,7 +337,7 @@ def block_two_cpus():
         return not_measured(TWO_CPUS, "run `make bench-2cpu`")
     m, rs = d["machine"], d["results"]
     get = lookup(rs)
-    out = ["From `%s` (%s; %s; %s CPU(s)): `make bench-2cpu%s`, %d runs of %g s per row, medians. "
+    out = ["From `%s` (%s; %s; the machine hv ran on had %s CPUs): `make bench-2cpu%s`, %d runs of %g s per row, medians. "
            "The rows of `make bench` for hv's guest, its driver at its defaults (interrupts, "
            "the adaptive poll window before each halt); each CPU of the test host VM is an "
            "emulator thread of its own, so hv's vCPU thread and I/O thread run at once. "
