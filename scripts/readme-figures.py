@@ -61,7 +61,7 @@ def num(v, fmt="{:.1f}", none="n/a"):
 
 
 def ratio(a, b):
-    return "n/a" if a is None or not b else "{:.2f}x".format(a / b)
+    return num(ratio_of(a, b), "{:.2f}x")
 
 
 WORKLOADS = ["null-4k-qd1", "randread-4k-qd1", "randread-4k-qd32", "seqread-128k-qd8",
@@ -305,6 +305,13 @@ NET_WORKLOADS = ("tcp-h2g", "tcp-g2h", "udp-rr", "loop")
 # function of get)], the bound, the figures' format).  --io-poll's is not here:
 # make bench does not run hv with it (scripts/bench-iopoll.sh does).
 DEPTH1 = ("randread-4k-qd1", "randwrite-4k-qd1")
+
+
+def lat_vs(base):
+    """An aim's cell: a row's mean latency over path BASE's on the same workload."""
+    return lambda g, p, w: ratio_of(g(p, w, "lat_us_mean"), g(base, w, "lat_us_mean"))
+
+
 EXIT_AIMS = [
     ("pv at depth 1: at most 2.05 exits per I/O", [("pv", w, "exits_per_io") for w in DEPTH1],
      2.05, "{:.2f}"),
@@ -319,13 +326,9 @@ EXIT_AIMS = [
     ("PV NIC under iperf: at most 0.10 exits per frame each way",
      [("pv", w, "exits_per_frame") for w in ("tcp-h2g", "tcp-g2h")], 0.10, "{:.3f}"),
     ("`loopback-pv` latency at depth 1: within 1.3x native",
-     [("loopback-pv", w, lambda g, p, w: ratio_of(g(p, w, "lat_us_mean"),
-                                                   g("native", w, "lat_us_mean"))) for w in DEPTH1],
-     1.3, "{:.2f}x"),
+     [("loopback-pv", w, lat_vs("native")) for w in DEPTH1], 1.3, "{:.2f}x"),
     ("pv latency at depth 1: within 1.2x `loopback-pv`",
-     [("pv", w, lambda g, p, w: ratio_of(g(p, w, "lat_us_mean"),
-                                          g("loopback-pv", w, "lat_us_mean")))
-      for w in ("null-4k-qd1",) + DEPTH1], 1.2, "{:.2f}x"),
+     [("pv", w, lat_vs("loopback-pv")) for w in ("null-4k-qd1",) + DEPTH1], 1.2, "{:.2f}x"),
 ]
 
 
@@ -337,8 +340,8 @@ def block_two_cpus():
         return not_measured(TWO_CPUS, "run `make bench-2cpu`")
     m, rs = d["machine"], d["results"]
     get = lookup(rs)
-    out = ["From `%s` (%s; %s; the machine hv ran on had %s CPUs): `make bench-2cpu%s`, %d runs of %g s per row, medians. "
-           "The rows of `make bench` for hv's guest, its driver at its defaults (interrupts, "
+    out = ["From `%s` (%s; %s; the machine hv ran on had %s CPUs): `make bench-2cpu%s`, "
+           "%d runs of %g s per row, medians. The rows of `make bench` for hv's guest, its driver at its defaults (interrupts, "
            "the adaptive poll window before each halt); each CPU of the test host VM is an "
            "emulator thread of its own, so hv's vCPU thread and I/O thread run at once. "
            "Times are %s." % (

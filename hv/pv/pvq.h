@@ -68,7 +68,7 @@ struct pvq {
 	 * for every one).  A NIC's RX queue: 1 (a held buffer is "in flight"
 	 * until a frame fills it: more buffers help only once none is left,
 	 * as virtio-net hosts turn RX notifications off while they have
-	 * buffers).  A disk: 2 (PROTOCOL.md 7): a new request then waits at
+	 * buffers).  A disk: 2 (PROTOCOL.md 9): a new request then waits at
 	 * most until the first of two or more in flight completes, and depth
 	 * 1 and 2 keep every doorbell.
 	 */
