@@ -35,6 +35,12 @@ static inline uint64_t dev_counter_load(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/*
+ * The same load for a --stats line (print_stats): it runs while the device
+ * does, for GET /metrics and at the exit, beside the I/O thread's writes.
+ */
+#define DEV_ULL(counter) ((unsigned long long)dev_counter_load(&(counter)))
+
 /* A counters hook's last step: the first cap of c[n] into out; how many. */
 static inline unsigned dev_counters_copy(struct dev_counter *out, unsigned cap,
 					 const struct dev_counter *c, unsigned n)

@@ -331,10 +331,10 @@ void pvblk_back_print_stats(FILE *f, const void *dev)
 		   "%llu I/O errors, %llu doorbells, %llu interrupts, %llu suppressed, "
 		   "%llu throttled, %llu throttled us\n",
 		b->index, b->disk.name, disk_mode(&b->disk), b->disk.ro ? ", ro" : "",
-		pvq_state_name(&b->q), (unsigned long long)b->st.reqs,
-		(unsigned long long)b->st.bytes, (unsigned long long)b->st.bad_reqs,
-		(unsigned long long)b->st.io_errors, (unsigned long long)b->q.src.kicks,
-		(unsigned long long)b->q.irqs, (unsigned long long)b->q.irqs_suppressed,
+		pvq_state_name(&b->q), DEV_ULL(b->st.reqs),
+		DEV_ULL(b->st.bytes), DEV_ULL(b->st.bad_reqs),
+		DEV_ULL(b->st.io_errors), DEV_ULL(b->q.src.kicks),
+		DEV_ULL(b->q.irqs), DEV_ULL(b->q.irqs_suppressed),
 		(unsigned long long)qlimit_throttled(&b->q.rl),
 		(unsigned long long)qlimit_throttled_ns(&b->q.rl) / 1000);
 }

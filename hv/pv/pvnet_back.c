@@ -562,22 +562,22 @@ static void print_stats(FILE *f, const void *dev)
 		   "%llu interrupts, %llu suppressed, %llu throttled, %llu throttled us; "
 		   "%llu link downs, %llu link ups\n",
 		n->index, n->net.name, link_up(n) ? "up" : "down", pvq_state_name(&n->rxq),
-		(unsigned long long)s->rx_frames, (unsigned long long)s->rx_bytes,
-		(unsigned long long)(s->rx_dropped + n->net.lost), (unsigned long long)s->rx_bad,
-		(unsigned long long)s->rx_link_down, (unsigned long long)s->rx_runts,
-		(unsigned long long)s->rx_errors, (unsigned long long)s->rx_engine_full,
-		(unsigned long long)n->rxq.src.kicks, (unsigned long long)n->rxq.irqs,
-		(unsigned long long)n->rxq.irqs_suppressed,
+		DEV_ULL(s->rx_frames), DEV_ULL(s->rx_bytes),
+		(DEV_ULL(s->rx_dropped) + DEV_ULL(n->net.lost)), DEV_ULL(s->rx_bad),
+		DEV_ULL(s->rx_link_down), DEV_ULL(s->rx_runts),
+		DEV_ULL(s->rx_errors), DEV_ULL(s->rx_engine_full),
+		DEV_ULL(n->rxq.src.kicks), DEV_ULL(n->rxq.irqs),
+		DEV_ULL(n->rxq.irqs_suppressed),
 		(unsigned long long)qlimit_throttled(&n->rxq.rl),
 		(unsigned long long)qlimit_throttled_ns(&n->rxq.rl) / 1000, pvq_state_name(&n->txq),
-		(unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
-		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_errors,
-		(unsigned long long)n->txq.src.kicks, (unsigned long long)n->txq.irqs,
-		(unsigned long long)n->txq.irqs_suppressed,
+		DEV_ULL(s->tx_frames), DEV_ULL(s->tx_bytes),
+		DEV_ULL(s->tx_bad), DEV_ULL(s->tx_errors),
+		DEV_ULL(n->txq.src.kicks), DEV_ULL(n->txq.irqs),
+		DEV_ULL(n->txq.irqs_suppressed),
 		(unsigned long long)qlimit_throttled(&n->txq.rl),
 		(unsigned long long)qlimit_throttled_ns(&n->txq.rl) / 1000,
-		(unsigned long long)n->net.link->downs,
-		(unsigned long long)n->net.link->ups);
+		DEV_ULL(n->net.link->downs),
+		DEV_ULL(n->net.link->ups));
 }
 
 /* The --stats counters for GET /metrics (device.h), each a relaxed load. */

@@ -62,7 +62,7 @@ static void raise_locked(struct trap_transport *tr, uint32_t bits)
 	/* Stamped before the signal, which may run the vCPU at once (as pvq's). */
 	trace_ev(TR_IRQ, irq_queue(tr, bits), 0, 0);
 	if (eventfd_write(tr->irq_fd, 1) == 0)
-		tr->st.irqs++;
+		stat_add(&tr->st.irqs, 1);
 }
 
 /*
@@ -102,7 +102,7 @@ static bool command(struct trap_transport *tr, const struct trap_reg *r, uint64_
 	if (r->arg != TRAP_CMD_ANY && v != r->arg)
 		return false;
 	if (tr->status[c] & TRAP_ST_BUSY) {
-		tr->st.busy_writes++; /* one at a time: ignored, as hardware would */
+		stat_add(&tr->st.busy_writes, 1); /* one at a time: ignored, as hardware would */
 		return true;
 	}
 	tr->st.cmds[c]++;
@@ -198,7 +198,7 @@ void trap_mmio(void *opaque, uint64_t off, bool is_write, uint64_t *val, unsigne
 			    : read_reg(tr, r, size, shift, val));
 	if (!ok) {
 		/* Reserved offsets, wrong directions, odd widths, unknown commands. */
-		tr->st.bad_accesses++;
+		stat_add(&tr->st.bad_accesses, 1);
 		if (!is_write)
 			*val = 0;
 	}
@@ -251,7 +251,7 @@ static void fault_raise(struct fault_irq *fi)
 
 	pthread_mutex_lock(&tr->lock);
 	if (tr->ier && eventfd_write(tr->irq_fd, 1) == 0)
-		tr->st.irqs++;
+		stat_add(&tr->st.irqs, 1);
 	pthread_mutex_unlock(&tr->lock);
 }
 
@@ -454,6 +454,6 @@ void trap_print_stats(FILE *f, const void *dev)
 	fprintf(f, "  %s%u (", tr->kind->name, tr->index);
 	tr->ops->print_stats(f, dev);
 	fprintf(f, "%llu while busy, %llu bad register accesses, %llu interrupts\n",
-		(unsigned long long)tr->st.busy_writes, (unsigned long long)tr->st.bad_accesses,
-		(unsigned long long)tr->st.irqs);
+		DEV_ULL(tr->st.busy_writes), DEV_ULL(tr->st.bad_accesses),
+		DEV_ULL(tr->st.irqs));
 }

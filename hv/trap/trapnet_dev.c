@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/device.h"
 #include "core/util.h"
 #include "snap/snap_dev.h"
 #include "core/vm.h"
@@ -40,12 +41,12 @@ static void finished(void *dev, unsigned chan, uint32_t status, uint32_t len)
 		t->lat_start[chan] = 0;
 	}
 	if (status == HV_NET_S_OK) {
-		s->frames++;
-		s->bytes += len;
+		stat_add(&s->frames, 1);
+		stat_add(&s->bytes, len);
 	} else if (status == HV_NET_S_BADREQ) {
-		s->bad++;
+		stat_add(&s->bad, 1);
 	} else {
-		s->errors++;
+		stat_add(&s->errors, 1);
 	}
 	if (chan == TRAPNET_RX)
 		t->rx_frame = len;
@@ -248,12 +249,12 @@ static void print_stats(FILE *f, const void *dev)
 	fprintf(f, "%s): link %s; rx %llu frames, %llu bytes, %llu dropped, %llu bad, %llu errors; "
 		   "tx %llu frames, %llu bytes, %llu bad, %llu errors; %llu link downs, "
 		   "%llu link ups; ",
-		t->net.name, link_up(t) ? "up" : "down", (unsigned long long)rx->frames,
-		(unsigned long long)rx->bytes, (unsigned long long)t->net.lost,
-		(unsigned long long)rx->bad, (unsigned long long)rx->errors,
-		(unsigned long long)tx->frames, (unsigned long long)tx->bytes,
-		(unsigned long long)tx->bad, (unsigned long long)tx->errors,
-		(unsigned long long)t->net.link->downs, (unsigned long long)t->net.link->ups);
+		t->net.name, link_up(t) ? "up" : "down", DEV_ULL(rx->frames),
+		DEV_ULL(rx->bytes), DEV_ULL(t->net.lost),
+		DEV_ULL(rx->bad), DEV_ULL(rx->errors),
+		DEV_ULL(tx->frames), DEV_ULL(tx->bytes),
+		DEV_ULL(tx->bad), DEV_ULL(tx->errors),
+		DEV_ULL(t->net.link->downs), DEV_ULL(t->net.link->ups));
 }
 
 static const struct trap_ops trapnet_ops = {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/device.h"
+#include "core/util.h"
 #include "core/vm.h"
 #include "kvm/kvm.h"
 #include "snap/snap_dev.h"
@@ -91,7 +92,7 @@ static void update_irq(struct uart *u)
 	bool level = pending(u) != IIR_NONE;
 
 	if (level && !u->irq_level) {
-		u->irqs++;
+		stat_add(&u->irqs, 1);
 		signal_fd(u->irq_fd);
 	}
 	u->irq_level = level;
@@ -145,7 +146,7 @@ static void uart_write(struct uart *u, unsigned reg, uint8_t v)
 		}
 		if (!(u->mcr & MCR_LOOP)) {
 			char c = (char)v;
-			u->tx_bytes++;
+			stat_add(&u->tx_bytes, 1);
 			u->sink(u->sink_opaque, &c, 1);
 		}
 		u->thre_pending = true; /* sent at once: THR is empty again */
@@ -207,7 +208,7 @@ unsigned uart_receive(struct uart *u, const char *buf, unsigned len)
 	if (listening(u)) {
 		while (n < len && u->rx_count < UART_FIFO) {
 			u->rx[(u->rx_head + u->rx_count++) % UART_FIFO] = (uint8_t)buf[n++];
-			u->rx_bytes++;
+			stat_add(&u->rx_bytes, 1);
 		}
 		update_irq(u);
 	}
@@ -262,8 +263,8 @@ static void uart_print_stats(FILE *f, const void *dev)
 {
 	const struct uart *u = dev;
 
-	fprintf(f, "uart0 tx %llu rx %llu interrupts %llu\n", (unsigned long long)u->tx_bytes,
-		(unsigned long long)u->rx_bytes, (unsigned long long)u->irqs);
+	fprintf(f, "uart0 tx %llu rx %llu interrupts %llu\n", DEV_ULL(u->tx_bytes),
+		DEV_ULL(u->rx_bytes), DEV_ULL(u->irqs));
 }
 
 static void uart_destroy(void *dev)

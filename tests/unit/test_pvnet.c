@@ -40,6 +40,21 @@ static void frame_fill(uint8_t *p, uint32_t n)
 		p[i] = (uint8_t)(n * 31 + i);
 }
 
+/*
+ * One frame from the wire end fd, waiting at most its SO_RCVTIMEO.  A socket
+ * with a timeout returns EINTR, not a restart, when anything interrupts the
+ * wait (under TSan, now and then): that is no lost frame, so wait again.
+ */
+static ssize_t wire_recv(int fd, uint8_t *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = recv(fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* What the receiving side saw. */
 struct rx_log {
 	uint32_t frames, bad, next; /* next: the frame number expected */
@@ -573,7 +588,7 @@ static void test_socketpair_as_tap(void)
 		 */
 		uint8_t seen = 0;
 		for (j = 0; j < 8; j++) {
-			ssize_t n = recv(sp[1], got, sizeof(got), 0);
+			ssize_t n = wire_recv(sp[1], got, sizeof(got));
 			uint32_t k;
 
 			if (n < 4)
@@ -868,7 +883,7 @@ static uint32_t send_one(struct pvnet_fe *fe, uint8_t *buf, uint32_t n)
 static bool wire_got(int fd, uint32_t n)
 {
 	uint8_t got[MAX_FRAME + 8], want[MAX_FRAME];
-	ssize_t len = recv(fd, got, sizeof(got), 0);
+	ssize_t len = wire_recv(fd, got, sizeof(got));
 
 	frame_fill(want, n);
 	return len == (ssize_t)frame_len(n) && !memcmp(got, want, (size_t)len);
