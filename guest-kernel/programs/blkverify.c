@@ -72,6 +72,8 @@ int cmd_blkverify(const struct hv_boot_info *bi, int argc, char **argv)
 		printf("blkverify: %s: initial read failed\n", d->name);
 		return 1;
 	}
+	/* For a test that must pause the VM mid-rounds: from here requests are in flight. */
+	printf("blkverify: %s: %lu KiB copied, rounds of %u begin\n", d->name, bytes / 1024, qd);
 	for (i = 0; i < qd; i++) {
 		v[i].round = &round;
 		if (!(v[i].buf = blkdev_buf_alloc(BLK))) {
