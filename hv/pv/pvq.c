@@ -191,7 +191,7 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 			q->start(q, e, entry);
 		}
 		hv_ring_store_release(&q->sq->cons, q->sq_cons);
-		if (!doorbell || looks_after_completions(q) || !want_doorbell(q))
+		if (!doorbell || (q->quiet = looks_after_completions(q)) || !want_doorbell(q))
 			return;
 	}
 }
@@ -320,8 +320,9 @@ static bool on_want_doorbell(struct io_source *s)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
-	return serving(q) && !q->stalled && !q->limit_wait && !looks_after_completions(q) &&
-	       want_doorbell(q);
+	if (!serving(q) || q->stalled || q->limit_wait)
+		return false;
+	return !(q->quiet = looks_after_completions(q)) && want_doorbell(q);
 }
 
 /* The wait a refusal asked for is over (or was cancelled for a new setting). */
@@ -356,8 +357,12 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 		return;
 	completed = q->cq_prod != q->cq_published;
 	publish(q, e);
-	/* quiet_at: the guest may have rung for nothing it published meanwhile. */
-	if (q->stalled || (q->quiet_at && completed))
+	/*
+	 * Quiet, the guest rang for nothing it published meanwhile; or quiet
+	 * from now on (a slow request completed with enough still in flight).
+	 * Otherwise new requests ring: no pass here at depth 1.
+	 */
+	if (q->stalled || (completed && (q->quiet || looks_after_completions(q))))
 		service(q, e, asks_doorbells(q));
 	else if (q->idle && q->inflight == 0)
 		q->idle(q, e); /* the last one completed: the ring may be empty */
@@ -504,7 +509,7 @@ int pvq_attach(struct pvq *q, const struct hv_queue_setup *s, struct kvm_vm *kvm
 	q->sq->cons = q->sq->event = q->sq_cons;
 	q->cq->prod = q->cq_prod;
 	q->inflight = q->inflight_slow = 0;
-	q->stalled = q->quiescing = false;
+	q->stalled = q->quiescing = q->quiet = false;
 	q->held = true;
 	/* The I/O thread sees the queue only from here on. */
 	__atomic_store_n(&q->state, PVQ_ACTIVE, __ATOMIC_RELEASE);
@@ -570,6 +575,8 @@ void pvq_restore_indices(struct pvq *q, const struct pvq_indices *x)
 	q->sq->cons = x->g_sq_cons;
 	q->sq->event = x->g_sq_event;
 	q->cq->prod = x->g_cq_prod;
+	/* The event index may have been left behind: look at the ring after the first completions. */
+	q->quiet = true;
 }
 
 void pvq_retake(struct pvq *q)

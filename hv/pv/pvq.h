@@ -104,6 +104,12 @@ struct pvq {
 	uint8_t *sqe, *cqe;
 	uint32_t sq_cons, cq_prod, cq_published, inflight;
 	bool stalled;              /* stopped taking: no completion room or budget */
+	/*
+	 * The event index left behind by quiet_at: only then must completions
+	 * bring hv back to the ring (on_publish); a queue that asked for its
+	 * doorbell hears of new requests by it.
+	 */
+	bool quiet;
 	bool quiescing;            /* quiesce() ran for the pending detach */
 	uint64_t taken, irqs, irqs_suppressed;
 	uint64_t yields;           /* passes cut at a ring's worth (a guest refilling as fast) */

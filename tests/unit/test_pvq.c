@@ -252,6 +252,15 @@ static void test_quiet_at_depth(void)
 	complete_and_pass(f, 1);
 	CU_ASSERT_EQUAL(f->q.inflight, 1);
 	CU_ASSERT_TRUE(guest_publish(f, 1));
+	/*
+	 * Below the quiet: a completion makes no pass over the ring (the new
+	 * request rang; its doorbell takes it), so depth 1 pays nothing for
+	 * the rule.
+	 */
+	complete_and_pass(f, 1);
+	CU_ASSERT_EQUAL(f->taken, 8);
+	pvq_service(&f->q, &f->eng); /* the doorbell */
+	CU_ASSERT_EQUAL(f->taken, 9);
 	fx_destroy(f);
 }
 
