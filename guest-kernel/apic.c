@@ -30,6 +30,8 @@ static uint64_t ticks_per_us;
 static volatile uint64_t timer_irqs;
 static volatile int timer_fired;
 static volatile int timer_counting; /* a one-shot was loaded and has not fired */
+static uint64_t timer_due_tsc;      /* while counting: about when it fires (TSC) */
+static bool lvt_oneshot;            /* LVT timer set one-shot and unmasked: no write needed */
 
 /*
  * PV EOI: KVM sets bit 0 of this word when it injects an interrupt that
@@ -95,6 +97,7 @@ uint64_t apic_ticks_per_us(void)
 {
 	if (!ticks_per_us) {
 		plat_wrmsr(X2APIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+		lvt_oneshot = false;
 		plat_wrmsr(X2APIC_TIMER_INIT, 0xffffffffu);
 		ticks_per_us = clock_rate_per_us(read_timer, 10000000, true);
 		plat_wrmsr(X2APIC_TIMER_INIT, 0);
@@ -125,10 +128,21 @@ uint64_t apic_timer_irqs(void)
 	return timer_irqs;
 }
 
+/*
+ * Each register write exits: the LVT is written only when its mode changed,
+ * so a load is one write (with interrupts off, as every caller has them).
+ */
 static void load_ticks(uint64_t ticks)
 {
-	plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+	/* First: the rates calibrate on first use, which masks the LVT for a while. */
+	uint64_t due = rdtsc() + ticks * tsc_ticks_per_us() / apic_ticks_per_us();
+
+	if (!lvt_oneshot) {
+		plat_wrmsr(X2APIC_LVT_TIMER, VEC_TIMER); /* one-shot, unmasked */
+		lvt_oneshot = true;
+	}
 	timer_counting = 1;
+	timer_due_tsc = due;
 	plat_wrmsr(X2APIC_TIMER_INIT, ticks);
 }
 
@@ -161,7 +175,9 @@ void sleep_ns(uint64_t ns)
 
 void apic_timer_within_ns(uint64_t ns)
 {
-	if (!timer_counting)
+	uint64_t by = rdtsc() + ns / 1000 * tsc_ticks_per_us();
+
+	if (!timer_counting || timer_due_tsc > by)
 		apic_timer_start_ns(ns);
 }
 

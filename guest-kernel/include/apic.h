@@ -37,8 +37,9 @@ void apic_timer_start_ns(uint64_t ns);
 uint64_t apic_timer_irqs(void);
 /*
  * Makes sure a timer interrupt comes within about ns, loading the one-shot
- * only when none is counting (a bound for a halt that waits for a device's
- * interrupt: at most one timer load per ns however often it is asked).
+ * only when none is counting or the one counting comes later (a bound for a
+ * halt that waits for a device's interrupt: a wait that asks again before
+ * the last one's timer fired costs no register write, so no exit).
  */
 void apic_timer_within_ns(uint64_t ns);
 

@@ -77,7 +77,7 @@ void net_wait(uint64_t deadline_ns)
 	if (ns > PV_OS_WAIT_TIMEOUT_NS)
 		ns = PV_OS_WAIT_TIMEOUT_NS;
 	if (ns) {
-		apic_timer_start_ns(ns);
+		apic_timer_within_ns(ns);
 		trap_wait(&wake);
 		for (d = netdev_next(NULL); d && !wake; d = netdev_next(d))
 			d->look = true;

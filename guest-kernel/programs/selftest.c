@@ -157,6 +157,50 @@ static void t_interrupts(void)
 	check(dt >= 10000000 && dt < 1000000000ull, what);
 }
 
+/* Nanoseconds from t0 until the next timer interrupt (others may come meanwhile). */
+static uint64_t until_timer_irq(uint64_t t0)
+{
+	static const volatile int never;
+	uint64_t n = apic_timer_irqs();
+
+	for (;;) {
+		plat_irq_disable();
+		if (apic_timer_irqs() != n)
+			break;
+		trap_wait(&never); /* returns after an interrupt, enabled */
+	}
+	plat_irq_enable();
+	return hv_time_ns() - t0;
+}
+
+/*
+ * The bound a wait for a device asks for (apic_timer_within_ns): a sooner
+ * one re-arms the timer, a later one keeps the one counting (no register
+ * write, no exit).  4 s against 20 ms: either mistake shows as seconds.
+ */
+static void t_timer_bound(void)
+{
+	uint64_t t0, dt;
+	char what[112];
+
+	t0 = hv_time_ns();
+	plat_irq_disable();
+	apic_timer_within_ns(4000000000ull);
+	apic_timer_within_ns(20000000);
+	dt = until_timer_irq(t0);
+	snprintf(what, sizeof(what), "timer: a bound of 20 ms after one of 4 s fired in %lu us",
+		 dt / 1000);
+	check(dt >= 20000000 && dt < 2000000000ull, what);
+	t0 = hv_time_ns();
+	plat_irq_disable();
+	apic_timer_within_ns(20000000);
+	apic_timer_within_ns(4000000000ull);
+	dt = until_timer_irq(t0);
+	snprintf(what, sizeof(what), "timer: a bound of 4 s after one of 20 ms kept it: %lu us",
+		 dt / 1000);
+	check(dt >= 20000000 && dt < 2000000000ull, what);
+}
+
 /*
  * PV EOI, where KVM offers it: negotiated, and the timer's interrupts
  * acknowledged by the memory write.  At most one of 20 by the x2APIC EOI
@@ -278,6 +322,7 @@ int cmd_selftest(const struct hv_boot_info *bi, int argc, char **argv)
 	t_tsc();
 	t_page_fault();
 	t_interrupts();
+	t_timer_bound();
 	t_pv_eoi();
 	t_allocators();
 	t_hypercall_errors(bi);
