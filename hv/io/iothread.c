@@ -4,6 +4,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +275,16 @@ static void *loop(void *arg)
 				break;
 			if (it->quiescing)
 				continue;
+			/*
+			 * Where the vCPU shares this CPU, the interrupts just
+			 * signalled made it runnable, and a poller that spun on
+			 * would hold it off until the scheduler's tick: the
+			 * guest's next request, submitted meanwhile without a
+			 * doorbell, would wait for it and then ring one.  So
+			 * give it the CPU first; with a CPU to itself (nothing
+			 * else runnable here) this returns at once.
+			 */
+			sched_yield();
 			if (poll_for_work(it) || want_doorbells(it))
 				continue;
 		}

@@ -96,6 +96,7 @@ static const struct sandbox_rule io_rules[] = {
 				     restricted to hv's opcodes: ioeng.c) */
 	COMMON,
 	ANY(__NR_exit),           /* the thread's own end */
+	ANY(__NR_sched_yield),    /* --io-poll: the CPU to a vCPU that shares it */
 	TTY_RESTORE,
 };
 
