@@ -341,7 +341,8 @@ def block_two_cpus():
     m, rs = d["machine"], d["results"]
     get = lookup(rs)
     out = ["From `%s` (%s; %s; the machine hv ran on had %s CPUs): `make bench-2cpu%s`, "
-           "%d runs of %g s per row, medians. The rows of `make bench` for hv's guest, its driver at its defaults (interrupts, "
+           "%d runs of %g s per row, medians. The rows of `make bench` for hv's guest, its "
+           "driver at its defaults (interrupts, "
            "the adaptive poll window before each halt); each CPU of the test host VM is an "
            "emulator thread of its own, so hv's vCPU thread and I/O thread run at once. "
            "Times are %s." % (
@@ -453,18 +454,17 @@ def block_iopoll():
                   for r in d["results"]])
     # Issue 20's aim for --io-poll, at each poll time measured: hv's poller takes
     # the request without a doorbell, so depth 1 leaves the guest about once.
-    polls = sorted({r["io_poll_us"] for r in d["results"] if r["io_poll_us"]})
-    aims = [("`--io-poll %d` at depth 1: at most 1.05 exits per I/O" % us,
-             [("pv", w, "exits_per_io") for w in IOPOLL_DEPTH1], 1.05, "{:.2f}")
-            for us in polls]
+    rows = []
+    for us in sorted({r["io_poll_us"] for r in d["results"] if r["io_poll_us"]}):
+        rows += aim_rows(lookup([r for r in d["results"] if r["io_poll_us"] == us]),
+                         [("`--io-poll %d` at depth 1: at most 1.05 exits per I/O" % us,
+                           [("pv", w, "exits_per_io") for w in ("null-4k-qd1", "randread-4k-qd1")],
+                           1.05, "{:.2f}")])
     out += ["", "Aim (hv's guest; all exit kinds count):", ""]
-    out += table(["aim", "measured", "verdict"],
-                 sum((aim_rows(lookup([r for r in d["results"] if r["io_poll_us"] == us]),
-                               [a]) for us, a in zip(polls, aims)), []))
+    out += table(["aim", "measured", "verdict"], rows)
     return out + failures(d.get("failures"))
 
 
-IOPOLL_DEPTH1 = ("null-4k-qd1", "randread-4k-qd1")
 BATCH_PATHS = ("hv-linux", "hv-linux-batch", "qemu-virtio")
 
 

@@ -84,6 +84,16 @@ static bool looks_after_completions(const struct pvq *q)
 	return q->quiet_at && q->inflight >= q->quiet_at && !q->inflight_slow;
 }
 
+/*
+ * Where hv decides whether to ask for a doorbell: true if it leaves the
+ * event index behind instead, which it records in q->quiet for on_publish.
+ */
+static bool stays_quiet(struct pvq *q)
+{
+	q->quiet = looks_after_completions(q);
+	return q->quiet;
+}
+
 static void limit_timer_done(struct ioeng_op *op, int res);
 
 /*
@@ -191,7 +201,7 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 			q->start(q, e, entry);
 		}
 		hv_ring_store_release(&q->sq->cons, q->sq_cons);
-		if (!doorbell || (q->quiet = looks_after_completions(q)) || !want_doorbell(q))
+		if (!doorbell || stays_quiet(q) || !want_doorbell(q))
 			return;
 	}
 }
@@ -322,7 +332,7 @@ static bool on_want_doorbell(struct io_source *s)
 
 	if (!serving(q) || q->stalled || q->limit_wait)
 		return false;
-	return !(q->quiet = looks_after_completions(q)) && want_doorbell(q);
+	return !stays_quiet(q) && want_doorbell(q);
 }
 
 /* The wait a refusal asked for is over (or was cancelled for a new setting). */

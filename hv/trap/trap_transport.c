@@ -105,7 +105,7 @@ static bool command(struct trap_transport *tr, const struct trap_reg *r, uint64_
 		stat_add(&tr->st.busy_writes, 1); /* one at a time: ignored, as hardware would */
 		return true;
 	}
-	tr->st.cmds[c]++;
+	stat_add(&tr->st.cmds[c], 1);
 	latch(tr, c, v);
 	tr->isr &= ~tr->ops->chan[c].int_bit;
 	tr->status[c] = TRAP_ST_BUSY;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "core/device.h"
 #include "core/util.h"
 #include "core/vm.h"
 #include "fault/fault.h"
@@ -34,11 +35,11 @@ static void finished(void *dev, unsigned chan, uint32_t result, uint32_t bytes)
 		lathist_add(&t->lat, mono_ns() - t->taken_ns);
 	t->taken_ns = 0;
 	if (result == HV_BLK_S_OK)
-		t->st.bytes += bytes;
+		stat_add(&t->st.bytes, bytes);
 	else if (result == HV_BLK_S_IOERR)
-		t->st.io_errors++;
+		stat_add(&t->st.io_errors, 1);
 	else
-		t->st.bad_cmds++;
+		stat_add(&t->st.bad_cmds, 1);
 	t->bytes = bytes;
 }
 
@@ -227,8 +228,8 @@ static void print_stats(FILE *f, const void *dev)
 
 	fprintf(f, "%s, %s%s): %llu commands, %llu bytes, %llu bad, %llu I/O errors, ",
 		t->disk.name, disk_mode(&t->disk), t->disk.ro ? ", ro" : "",
-		(unsigned long long)t->tr.st.cmds[0], (unsigned long long)t->st.bytes,
-		(unsigned long long)t->st.bad_cmds, (unsigned long long)t->st.io_errors);
+		DEV_ULL(t->tr.st.cmds[0]), DEV_ULL(t->st.bytes),
+		DEV_ULL(t->st.bad_cmds), DEV_ULL(t->st.io_errors));
 }
 
 static const struct trap_ops trapblk_ops = {

@@ -12,12 +12,12 @@ mkdir -p "$S"
 
 # snap_at NAME WHEN PATH THEN HV-RUN-ARGS...: runs hv run with a control
 # socket; when the socket is up and then WHEN has passed (MS milliseconds;
-# +N: the guest has printed N lines; /TEXT/MS: MS milliseconds after the guest
-# printed a line with TEXT, which a loaded machine may take long to reach), pauses the VM, snapshots it to PATH
-# (the VM stays paused), runs $SNAP_PAUSED (if set) and then THEN: resume
-# (the VM goes on in the same hv) or shutdown.  Sets RC, and SNAP_BYTES to
-# the guest's output in bytes while it was paused; the API's replies are in
-# $TMP/NAME.api.
+# +N: the guest has printed N lines; /TEXT/MS: MS milliseconds after the
+# guest printed a line with TEXT, which a loaded machine may take long to
+# reach), pauses the VM, snapshots it to PATH (the VM stays paused), runs
+# $SNAP_PAUSED (if set) and then THEN: resume (the VM goes on in the same hv)
+# or shutdown.  Sets RC, and SNAP_BYTES to the guest's output in bytes while
+# it was paused; the API's replies are in $TMP/NAME.api.
 snap_at() {
 	local name=$1 when=$2 path=$3 then=$4 sock=$TMP/$1.sock pid i
 	shift 4
@@ -28,16 +28,16 @@ snap_at() {
 	+*) for i in $(seq 1000); do
 		[ "$(wc -l <"$TMP/$name.out")" -ge "${when#+}" ] && break
 		sleep 0.02
-	    done ;;
+	    done
+	    when=0 ;;
 	/*) when=${when#/}
 	    for i in $(seq 3000); do
 		grep -qF "${when%/*}" "$TMP/$name.out" && break
 		sleep 0.02
 	    done
-	    when=${when##*/}
-	    sleep "$(printf '%d.%03d' $((when / 1000)) $((when % 1000)))" ;;
-	*) sleep "$(printf '%d.%03d' $((when / 1000)) $((when % 1000)))" ;;
+	    when=${when##*/} ;;
 	esac
+	sleep "$(printf '%d.%03d' $((when / 1000)) $((when % 1000)))"
 	{
 		api_act "$sock" pause
 		api_snap "$sock" "$path"
@@ -178,13 +178,14 @@ one_line snap-device-mismatch
 # blk_snap NAME SNAP IMG OPTION DEV ROUNDS DEPTH: blkverify DEV (OPTION IMG)
 # snapshotted to SNAP 300 ms into its rounds (not a time from the start: on a
 # loaded machine the guest may still be booting then, nothing in flight); the
-# VM resumes in the same hv and finishes with every byte right.  Copies of the image taken while it was
-# paused, IMG.1 and IMG.2, are the disks blk_restores gives the restores.
+# VM resumes in the same hv and finishes with every byte right.  Copies of
+# the image taken while it was paused, IMG.1 and IMG.2, are the disks
+# blk_restores gives the restores.
 blk_snap() {
 	local name=$1 snap=$2 img=$3 opt=$4 dev=$5 rounds=$6 depth=$7
 	SNAP_PAUSED="cp '$img' '$img.1'; cp '$img' '$img.2'"
-	snap_at "$name" "/blkverify: $dev: /300" "$snap" resume --timeout 180 --mem 128M "$opt" "$img" "$KERNEL" -- \
-		blkverify "$dev" "$rounds"
+	snap_at "$name" "/blkverify: $dev: /300" "$snap" resume --timeout 180 --mem 128M \
+		"$opt" "$img" "$KERNEL" -- blkverify "$dev" "$rounds"
 	SNAP_PAUSED=
 	expect "$name" 0 '"path":"'"$snap"'"' api '^\{"state":"running"\}$' api
 	check "$name-resumed" "$TMP/$name.out" \
