@@ -50,10 +50,13 @@ def hv_backend(files):
 def where(backend_files=()):
     """Where this process runs: what every results file records next to its figures."""
     testvm = os.environ.get("HV_TESTVM") == "1"  # scripts/testvm/run.sh exports it
+    qemu = os.environ.get("HV_TESTVM_QEMU_VERSION") or None if testvm else None
     return {
         "backend": hv_backend(backend_files),
         "testvm": testvm,
-        "label": "test host VM (QEMU TCG, emulated SVM)" if testvm else "this machine",
+        "qemu": qemu,
+        "label": ("test host VM (QEMU %sTCG, emulated SVM)" % (qemu + " " if qemu else ""))
+        if testvm else "this machine",
         "kernel": platform.release(),
         "cpu": cpu_model(),
         "cpus": os.cpu_count(),

@@ -50,6 +50,8 @@ payload=build/testvm/payload-$$.sh
 {
 	echo "export PATH='$PATH' HOME=/root TERM=dumb LANG=C.UTF-8 HV_TESTVM=1"
 	[ "$qemu_choice" = system ] || echo "export HV_TESTVM_QEMU=$qemu_choice"
+	# Which QEMU emulates the machine is part of every figure measured in it.
+	printf 'export HV_TESTVM_QEMU_VERSION=%q\n' "$("$QEMU" --version 2>/dev/null | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')"
 	for v in QUICK RUNS BENCH_TIME V HV_HOST_LOAD; do
 		[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 	done
