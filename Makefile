@@ -334,7 +334,7 @@ fuzz: $(FUZZ_BINS)
 		--json $(BUILD)/fuzz/results.json
 
 # Trap vs hypercall vs native, here on VMX/SVM or else in the test host VM
-# (about 30 minutes there, the peer rows included; QUICK=1, without them: about 2).
+# (the longest target there, the peer rows included; QUICK=1 leaves them out).
 # The peer rows (QEMU + Linux) need their guest image, except in the quick run.
 bench: all $(BENCH_TOOLS) $(if $(filter 1,$(QUICK)),,$(PEERS_IMG))
 	@QUICK=$(QUICK) scripts/bench.sh
