@@ -239,7 +239,8 @@ int pvblk_back_init(struct pvblk_back *b, unsigned index, uint16_t port,
 		pthread_mutex_destroy(&b->ctl);
 	else {
 		b->q.cost = req_cost;
-		b->q.quiet_at = 2; /* pvq.h: depth 1 and 2 keep every doorbell */
+		b->q.quiet_at = 2; /* pvq.h: depth 1 and 2 keep every doorbell ... */
+		b->q.then_look = &b->q; /* ... but the one rung from a completion's interrupt */
 	}
 	return rc;
 }

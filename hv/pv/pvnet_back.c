@@ -424,6 +424,7 @@ int pvnet_back_init(struct pvnet_back *n, unsigned index, uint16_t rx_port,
 	n->rxq.quiesce = rx_quiesce;
 	n->txq.pre = tx_pre;
 	n->txq.cost = tx_cost;
+	n->rxq.then_look = &n->txq; /* the ACKs for the frames an RX interrupt brings */
 	return 0;
 }
 

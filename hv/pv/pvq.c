@@ -206,9 +206,30 @@ static void drain(struct pvq *q, struct ioeng *e, bool doorbell)
 	}
 }
 
+/* A polling I/O thread (--io-poll) asks for doorbells only before it sleeps. */
+static bool asks_doorbells(const struct pvq *q)
+{
+	return q->src.it->io_poll_ns == 0;
+}
+
+/*
+ * Before q's interrupt: t's event index goes behind its consumer, so the
+ * guest rings nothing for what it publishes until t's look (then_look); false
+ * (nothing changed) where t did not ask for its doorbell anyway (quiet: its
+ * own completions bring hv back, on_publish).
+ */
+static bool leave_behind(struct pvq *t)
+{
+	if (!t || !serving(t) || t->stalled || t->limit_wait || t->quiet || !asks_doorbells(t))
+		return false;
+	__atomic_store_n(&t->sq->event, t->sq_cons - 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 /* Publishes new completions; interrupts only if the guest's event index asks. */
 static void publish(struct pvq *q, struct ioeng *e)
 {
+	bool look = false;
 	uint32_t event;
 
 	if (q->cq_prod == q->cq_published)
@@ -225,6 +246,7 @@ static void publish(struct pvq *q, struct ioeng *e)
 		q->fault_irq.e = e; /* a held interrupt's timer (--fault irq-late) runs here */
 		if (!q->fault || fault_irq(q->fault, &q->fault_irq)) {
 			trace_ev(TR_IRQ, q->name, 0, 0);
+			look = !q->looking && leave_behind(q->then_look);
 			if (msix_signal(q->msix, q->setup.msix) == 0)
 				q->irqs++;
 		}
@@ -232,6 +254,18 @@ static void publish(struct pvq *q, struct ioeng *e)
 		q->irqs_suppressed++;
 	}
 	q->cq_published = q->cq_prod;
+	/*
+	 * After the above: the look may come back here (a NIC's TX serves its
+	 * RX first), and a guest refilling as fast must not make that a loop.
+	 * The guest ran meanwhile and may have asked for a detach of either
+	 * queue, which the look (pvq_service) may complete: callers look at the
+	 * state again before they use a queue after publish().
+	 */
+	if (look) {
+		q->looking = true;
+		pvq_service(q->then_look, e);
+		q->looking = false;
+	}
 }
 
 /* I/O thread: a new setting from pvq_set_limit. */
@@ -247,8 +281,11 @@ static void service(struct pvq *q, struct ioeng *e, bool doorbell)
 {
 	if (qlimit_pending(&q->rl))
 		take_limit(q, e);
-	if (q->pre)
+	if (q->pre) {
 		q->pre(q, e);
+		if (pvq_state(q) != PVQ_ACTIVE)
+			return; /* detached there (a look, publish()) */
+	}
 	q->stalled = false;
 	drain(q, e, doorbell);
 	if (pvq_state(q) != PVQ_ACTIVE)
@@ -283,12 +320,6 @@ static bool detaching(struct pvq *q, struct ioeng *e)
 			ratelimit_log(&q->log, "%s: cannot acknowledge detach", q->name);
 	}
 	return true;
-}
-
-/* A polling I/O thread (--io-poll) asks for doorbells only before it sleeps. */
-static bool asks_doorbells(const struct pvq *q)
-{
-	return q->src.it->io_poll_ns == 0;
 }
 
 void pvq_service(struct pvq *q, struct ioeng *e)
@@ -367,6 +398,8 @@ static void on_publish(struct io_source *s, struct ioeng *e)
 		return;
 	completed = q->cq_prod != q->cq_published;
 	publish(q, e);
+	if (pvq_state(q) != PVQ_ACTIVE)
+		return; /* detached in publish()'s look */
 	/*
 	 * Quiet, the guest rang for nothing it published meanwhile; or quiet
 	 * from now on (a slow request completed with enough still in flight).

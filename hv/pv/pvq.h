@@ -57,6 +57,20 @@ struct pvq {
 	/* Optional: before taking (a NIC's TX looks at its RX ring first). */
 	void (*pre)(struct pvq *q, struct ioeng *e);
 	/*
+	 * Optional: a queue whose ring hv looks at right after this queue's
+	 * interrupt (a NIC's TX after its RX; a disk's own ring), whose event
+	 * index it leaves behind while it sends the interrupt.  Where the vCPU
+	 * shares the I/O thread's CPU, the vCPU the interrupt wakes usually
+	 * preempts the thread there: what the guest publishes meanwhile (the
+	 * ACKs for the frames it got, the next request at depth 1) needs no
+	 * doorbell, since the look finds it once the thread runs again.  A
+	 * doorbell then would be an exit for nothing: the thread is runnable,
+	 * not asleep, so it wakes no one.  The look ends asking for a doorbell
+	 * as always, so what the guest publishes later rings as before.
+	 */
+	struct pvq *then_look;
+	bool looking;              /* in then_look's look: a nested publish does not start another */
+	/*
 	 * A submission's bytes, paid to the limit when it is taken; NULL: the
 	 * device pays itself when it knows them (pvq_pay: a received frame).
 	 */

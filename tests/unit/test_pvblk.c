@@ -174,14 +174,16 @@ static void roundtrip_poll(uint32_t vector, uint32_t start, uint64_t io_poll_ns)
 	}
 	/*
 	 * Doorbells, one request at a time: hv asleep between requests asks for
-	 * one each (and hears each).  hv busy-polling for longer than any gap
-	 * between two requests sleeps only before the first: it needs one.
+	 * one each (and hears each), but for a request submitted while hv sent
+	 * the last one's interrupt, which its look after the interrupt takes
+	 * (pvq.h, then_look).  hv busy-polling for longer than any gap between
+	 * two requests sleeps only before the first: it needs one.
 	 */
 	CU_ASSERT_EQUAL(fe.st.submitted, 66);
 	if (io_poll_ns) {
 		CU_ASSERT(fe.st.notifies >= 1 && fe.st.notifies * 8 <= fe.st.submitted);
 	} else {
-		CU_ASSERT_EQUAL(fe.st.notifies, fe.st.submitted);
+		CU_ASSERT(fe.st.notifies >= 1 && fe.st.notifies <= fe.st.submitted);
 		CU_ASSERT_EQUAL(h.disk[0]->q.src.kicks, fe.st.notifies);
 	}
 	ut_iothread_stop(&h.vm->io); /* hv exits while its I/O thread busy-polls */
