@@ -213,6 +213,15 @@ static bool asks_doorbells(const struct pvq *q)
 }
 
 /*
+ * A queue whose next entry a doorbell would bring: served, and neither
+ * stalled (completions resume it) nor held back by its limit (the timer does).
+ */
+static bool doorbell_brings_work(const struct pvq *q)
+{
+	return serving(q) && !q->stalled && !q->limit_wait;
+}
+
+/*
  * Before q's interrupt: t's event index goes behind its consumer, so the
  * guest rings nothing for what it publishes until t's look (then_look); false
  * (nothing changed) where t did not ask for its doorbell anyway (quiet: its
@@ -220,7 +229,7 @@ static bool asks_doorbells(const struct pvq *q)
  */
 static bool leave_behind(struct pvq *t)
 {
-	if (!t || !serving(t) || t->stalled || t->limit_wait || t->quiet || !asks_doorbells(t))
+	if (!t || !doorbell_brings_work(t) || t->quiet || !asks_doorbells(t))
 		return false;
 	__atomic_store_n(&t->sq->event, t->sq_cons - 1, __ATOMIC_RELAXED);
 	return true;
@@ -361,9 +370,7 @@ static bool on_want_doorbell(struct io_source *s)
 {
 	struct pvq *q = container_of(s, struct pvq, src);
 
-	if (!serving(q) || q->stalled || q->limit_wait)
-		return false;
-	return !stays_quiet(q) && want_doorbell(q);
+	return doorbell_brings_work(q) && !stays_quiet(q) && want_doorbell(q);
 }
 
 /* The wait a refusal asked for is over (or was cancelled for a new setting). */
