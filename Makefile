@@ -144,7 +144,7 @@ $(TESTVM): scripts/testvm/build.sh scripts/testvm/init $(DEPS)
 
 # QEMU 10 from bookworm-backports, unpacked under build/ (never installed), for
 # a test host VM whose emulated SVM fires a nested guest's hardware breakpoints:
-# scripts/testvm/run.sh --qemu bpo (docs/GDB.md).
+# scripts/testvm/run.sh's default (docs/GDB.md).
 QEMU_BPO := $(BUILD)/qemu-bpo/qemu-system-x86_64
 $(QEMU_BPO): scripts/testvm/qemu-bpo.sh
 	$(Q)scripts/testvm/qemu-bpo.sh >/dev/null

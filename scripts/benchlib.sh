@@ -5,10 +5,11 @@
 # machine's /dev/kvm when it is VMX or SVM; otherwise the script re-executes
 # itself inside the test host VM (scripts/testvm/run.sh), saying so on its
 # first line, so that every row of one run (native, loopback and guest) is
-# measured on the same machine.  The test host VM runs under QEMU 10, as
-# make test's do (TESTVM_QEMU=system asks for the machine's QEMU 7.2); the
-# results record which.  Inside the test host
-# VM (HV_TESTVM=1) it never re-executes: there is no VM to go further into.
+# measured on the same machine.  The test host VM runs under the QEMU
+# scripts/testvm/run.sh chooses, as make test's do (TESTVM_QEMU=system asks
+# for the machine's QEMU 7.2); the results record which.  Inside the test
+# host VM (HV_TESTVM=1) it never re-executes: there is no VM to go further
+# into.
 #   bench_where NAME VM-TIMEOUT-SECONDS "$0" "$@"
 # The VM's payload sees only the variables scripts/testvm/run.sh passes
 # (QUICK, RUNS, BENCH_TIME, V): drivers take everything else as arguments.
@@ -19,20 +20,13 @@ bench_where() {
 	if [ "$KVM_WHERE" = local ] || [ "${HV_TESTVM:-0}" = 1 ]; then
 		return 0
 	fi
-	# The QEMU make test uses (scripts/run-tests.sh says why): figures measured
-	# under one QEMU compare only with figures measured under the same one.
-	local rc=0 sampler qemu=${TESTVM_QEMU:-}
-	if [ -z "$qemu" ]; then
-		qemu=bpo
-		scripts/testvm/qemu-bpo.sh >/dev/null ||
-			{ echo "$name: no QEMU 10 from bookworm-backports: the machine's QEMU runs the test host VM"; qemu=system; }
-	fi
-	echo "$name: $KVM_WHY: running $1 in the test host VM (QEMU $qemu, TCG, emulated SVM: emulator times)"
+	local rc=0 sampler
+	echo "$name: $KVM_WHY: running $1 in the test host VM (QEMU TCG, emulated SVM: emulator times)"
 	# The host's load beside the figures (scripts/host-load.sh, benchlib.where).
 	mkdir -p build/bench
 	scripts/host-load.sh build/bench/host-load.txt &
 	sampler=$!
-	HV_HOST_LOAD=build/bench/host-load.txt TESTVM_QEMU=$qemu scripts/testvm/run.sh --timeout "$limit" -- "$@" || rc=$?
+	HV_HOST_LOAD=build/bench/host-load.txt scripts/testvm/run.sh --timeout "$limit" -- "$@" || rc=$?
 	kill "$sampler" 2>/dev/null
 	exit "$rc"
 }

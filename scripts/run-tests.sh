@@ -20,9 +20,10 @@ trap 'rm -rf "$logs"' EXIT
 # froze (QEMU's emulated nested SVM) runs again from the feature it froze in
 # (scripts/testvm/integ.sh), and its log says so.
 #
-# Both VMs run under QEMU 10 from bookworm-backports (unpacked under build/
-# by scripts/testvm/qemu-bpo.sh).  Its emulated SVM arms a nested guest's
-# debug registers, so gdb's hardware breakpoint checks run; and Debian 12's
+# Both VMs run under QEMU 10 from bookworm-backports, scripts/testvm/run.sh's
+# default (unpacked under build/ by scripts/testvm/qemu-bpo.sh).  Its
+# emulated SVM arms a nested guest's debug registers, so gdb's hardware
+# breakpoint checks run; and Debian 12's
 # QEMU 7.2 now and then leaves the VM halted for good with an interrupt
 # pending (the linux feature alone, looped on 2026-12-06: 2 of 12 runs froze
 # under QEMU 7.2, 0 of 10 under QEMU 10, nor 6 linux-pv runs).  Without it
@@ -37,11 +38,8 @@ if [ "$groups" != "$(tests/integration/run.sh --list | tr ' ' '\n' | sort | tr '
 fi
 if [ "$KVM_WHERE" != local ]; then
 	echo "integration: in two test host VMs (QEMU TCG, emulated SVM, Debian kernel with kvm_amd): $KVM_WHY"
-	qemu=bpo
-	scripts/testvm/qemu-bpo.sh >/dev/null ||
-		{ echo "integration: no QEMU 10 from bookworm-backports: both VMs run under the machine's QEMU (gdb's hardware checks skip)"; qemu=system; }
-	echo "integration: VM A ($INTEG_A), QEMU $qemu, starts now, beside the unit tests; its log follows VM B's"
-	scripts/testvm/integ.sh "$logs/integ-a" "$qemu" $INTEG_A &
+	echo "integration: VM A ($INTEG_A) starts now, beside the unit tests; its log follows VM B's"
+	scripts/testvm/integ.sh "$logs/integ-a" $INTEG_A &
 	integ_a_pid=$!
 fi
 
@@ -131,8 +129,8 @@ if [ "$KVM_WHERE" = local ]; then
 	integ_rc=${PIPESTATUS[0]}
 	integ_count "$logs/integ" "$integ_rc"
 else
-	echo "integration: VM B ($INTEG_B), QEMU $qemu"
-	INTEG_TEE=1 scripts/testvm/integ.sh "$logs/integ-b" "$qemu" $INTEG_B
+	echo "integration: VM B ($INTEG_B)"
+	INTEG_TEE=1 scripts/testvm/integ.sh "$logs/integ-b" $INTEG_B
 	integ_rc=$?
 	integ_count "$logs/integ-b" "$integ_rc"
 	wait "$integ_a_pid"

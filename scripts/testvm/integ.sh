@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs integration features in a test host VM, once more if the VM froze:
-#   scripts/testvm/integ.sh LOG QEMU FEATURE...
-# QEMU is system or bpo (scripts/testvm/run.sh --qemu).  The output goes to
+#   scripts/testvm/integ.sh LOG FEATURE...
+# under the QEMU scripts/testvm/run.sh chooses.  The output goes to
 # LOG, and to standard output too when INTEG_TEE=1.  A VM that froze
 # (run.sh's "testvm: the VM froze": a lost wakeup in QEMU's emulated nested
 # SVM, not a verdict of any test) runs again once, in a new VM, from the
@@ -12,15 +12,15 @@
 # last VM's.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
-log=$1 qemu=$2
-shift 2
+log=$1
+shift
 
 # Shown too (INTEG_TEE=1) or not: where vm and say copy what goes to LOG.
 if [ "${INTEG_TEE:-0}" = 1 ]; then exec {show}>&1; else exec {show}>/dev/null; fi
 
 # vm FEATURE...: one VM, its output appended to LOG.
 vm() {
-	scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" --qemu "$qemu" -- \
+	scripts/testvm/run.sh --timeout "${TESTVM_TIMEOUT:-1500}" -- \
 		tests/integration/run.sh "$@" 2>&1 | tee -a "$log" >&"$show"
 	return "${PIPESTATUS[0]}"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches QEMU 10 from Debian's bookworm-backports into build/qemu-bpo/ for a
-# second test host VM (scripts/testvm/run.sh --qemu bpo), never installing it:
+# test host VM (scripts/testvm/run.sh's default), never installing it:
 # QEMU 10's emulated SVM loads DR7 at VMRUN with its breakpoints armed
 # (helper_vmrun calls cpu_x86_update_dr7), which QEMU 7.2's does not, so a
 # nested guest's hardware breakpoints and watchpoints fire there (docs/GDB.md).

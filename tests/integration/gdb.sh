@@ -18,7 +18,7 @@
 # INTn intercept, which KVM does not set), so the int3 check is a skip in
 # both.  QEMU 7.2 also loads DR7 at VMRUN without arming its breakpoints, so
 # there hardware breakpoints and watchpoints do not fire and those checks are
-# skips too; QEMU 10 (scripts/testvm/run.sh --qemu bpo, HV_TESTVM_QEMU=bpo)
+# skips too; QEMU 10 (scripts/testvm/run.sh's default, HV_TESTVM_QEMU=bpo)
 # arms them and they must pass, as on real VMX/SVM, where all must pass.
 # Single steps (TF, #DB) work everywhere.
 
