@@ -235,6 +235,13 @@ static int console_thread_begin(void *arg)
 	return enter_sandbox(arg, SANDBOX_VCPU);
 }
 
+/* The poweroff watch (vcpu_watch.h): polls, reads KVM's statistics, kicks: the vCPU's calls. */
+static int watch_thread_begin(void *arg)
+{
+	prctl(PR_SET_NAME, "hv-watch", 0, 0, 0);
+	return enter_sandbox(arg, SANDBOX_VCPU);
+}
+
 /*
  * --io-batch: a SCHED_BATCH thread does not preempt the running task when
  * it wakes, so on a CPU it shares with the vCPU a doorbell no longer stops
@@ -327,7 +334,7 @@ static int run(struct hv_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct kvm_vm kvm;
-	struct vcpu v;
+	struct vcpu v = { 0 };
 	struct guest_boot boot = { 0 };
 	struct snap_in snap = { .mem_fd = -1 };
 	struct phases ph = { 0 };
@@ -408,6 +415,8 @@ static int run(struct hv_config *cfg)
 	ci.on_start_arg = (void *)cfg;
 	ci.on_quit = console_quit;
 	ci.on_quit_arg = &v;
+	v.wd.on_start = watch_thread_begin;
+	v.wd.on_start_arg = (void *)cfg;
 	/* gdb connects before the sandbox: a unix socket's path can still be removed. */
 	if (cfg->gdb && gdb_stub_open(&gdb, cfg->gdb, err, sizeof(err))) {
 		fprintf(stderr, "hv: %s\n", err);
@@ -461,6 +470,12 @@ static int run(struct hv_config *cfg)
 		status = HV_EXIT_HOST;
 		goto out;
 	}
+	status = vcpu_watch_start(&v);
+	if (status) {
+		fprintf(stderr, "hv: cannot start the poweroff watch's thread: %s\n", strerror(-status));
+		status = HV_EXIT_HOST;
+		goto out;
+	}
 	if (vcpu_arm_timeout(&v, cfg->timeout_ms)) {
 		fprintf(stderr, "hv: cannot arm --timeout: %s\n", strerror(errno));
 		status = HV_EXIT_HOST;
@@ -468,7 +483,7 @@ static int run(struct hv_config *cfg)
 	}
 	phase_mark(&ph, "threads+sandbox");
 	if (enter_sandbox(cfg, SANDBOX_VCPU)) {
-		v.watch = false;
+		vcpu_watch_stop(&v);
 		vcpu_arm_timeout(&v, 0);
 		status = HV_EXIT_HOST;
 		goto out;
@@ -480,8 +495,10 @@ static int run(struct hv_config *cfg)
 	if (cfg->verbose)
 		phases_print(stderr, &ph, cfg->restore ? "restore" : "boot");
 	res = vcpu_run(&v);
-	v.watch = false;
+	vcpu_watch_stop(&v); /* no kick from now on: the teardown's calls are not interrupted */
 	vcpu_arm_timeout(&v, 0);
+	if (cfg->verbose)
+		vcpu_watch_report(&v, stderr);
 	api_server_stop(&api); /* after the reply it was writing, if any; the socket goes */
 	console_in_stop(&ci);
 	/* Writes in flight land in the images before hv reports and exits. */
@@ -539,6 +556,7 @@ static int run(struct hv_config *cfg)
 	if (cfg->stats)
 		stats_print(stderr, &v);
 out:
+	vcpu_watch_stop(&v); /* before KVM goes: its statistics fd with it */
 	gdb_stub_end(&gdb, status);
 	api_server_stop(&api);
 	console_in_stop(&ci);

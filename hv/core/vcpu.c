@@ -29,8 +29,7 @@ static void on_alarm(int sig)
 
 	(void)sig;
 	if (v) {
-		if (!v->watch || (v->deadline_ns && mono_ns() >= v->deadline_ns))
-			v->timed_out = 1;
+		v->timed_out = 1;
 		/* Makes the current or next KVM_RUN return -EINTR at once. */
 		v->kvm->run->immediate_exit = 1;
 	}
@@ -60,13 +59,9 @@ int vcpu_arm_timeout(struct vcpu *v, uint64_t ms)
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { .it_value = tv_ms(ms) };
 
-	if (!ms && !v->watch) { /* disarm */
+	if (!ms) { /* disarm */
 		alarm_target = NULL;
 		return setitimer(ITIMER_REAL, &it, NULL) < 0 ? -errno : 0;
-	}
-	if (v->watch) {
-		v->deadline_ns = ms ? mono_ns() + ms * 1000000ull : 0;
-		it.it_value = it.it_interval = tv_ms(VCPU_WATCH_MS);
 	}
 	alarm_target = v;
 	sigemptyset(&sa.sa_mask);
@@ -102,11 +97,7 @@ int vcpu_prepare_stop(struct vcpu *v)
 	return sigaction(VCPU_STOP_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
 }
 
-/*
- * hv's one vCPU kick: the run loop leaves KVM_RUN (or does not enter the
- * next one) and looks at its requests in watch().
- */
-static void kick(struct vcpu *v)
+void vcpu_kick(struct vcpu *v)
 {
 	/*
 	 * A vCPU between two KVM_RUNs leaves its next one at once.  Sequentially
@@ -125,7 +116,7 @@ void vcpu_request_stop(struct vcpu *v, enum run_result why)
 	/* The first reason wins (an I/O failure stays one if the quit keys follow). */
 	__atomic_compare_exchange_n(&v->stop_requested, &none, (int)why, false, __ATOMIC_SEQ_CST,
 				    __ATOMIC_SEQ_CST);
-	kick(v);
+	vcpu_kick(v);
 	/* A parked vCPU wakes to stop. */
 	pthread_mutex_lock(&v->park_lock);
 	pthread_cond_broadcast(&v->park_cond);
@@ -166,7 +157,7 @@ int vcpu_pause(struct vcpu *v, unsigned timeout_ms, enum vcpu_pauser by)
 	}
 	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
 	v->pauser = by;
-	kick(v);
+	vcpu_kick(v);
 	while (!v->parked && !v->ended && !stopping(v) && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&v->park_cond, &v->park_lock, &until);
 	if (!v->parked) { /* it ended, or is stuck in an exit handler: no pause */
@@ -183,7 +174,7 @@ void vcpu_hold(struct vcpu *v)
 {
 	v->pauser = VCPU_BY_GDB; /* no other thread runs yet */
 	__atomic_store_n(&v->pause_wanted, 1, __ATOMIC_SEQ_CST);
-	kick(v); /* the first KVM_RUN returns at once, to park */
+	vcpu_kick(v); /* the first KVM_RUN returns at once, to park */
 }
 
 int vcpu_call(struct vcpu *v, vcpu_fn fn, void *arg, unsigned timeout_ms)

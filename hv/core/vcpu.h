@@ -13,6 +13,7 @@
 
 #include "kvm/kvm.h"
 #include "core/vm.h"
+#include "core/vcpu_watch.h"
 
 enum run_result {
 	RUN_GUEST_EXIT = 0, /* the guest called HV_HC_EXIT */
@@ -86,12 +87,13 @@ struct vcpu {
 	uint64_t parked_since_ns; /* under park_lock, while parked */
 	/*
 	 * Linux ends in `cli; hlt` with no ACPI, and a halted vCPU never leaves
-	 * KVM_RUN: with watch set, SIGALRM interrupts it every VCPU_WATCH_MS to
-	 * look.  hv's own kernel exits by hypercall and is not watched: no extra
-	 * exits in its counts.
+	 * KVM_RUN: with watch set, a thread kicks it out to look every
+	 * VCPU_WATCH_MS while KVM says it is halted (vcpu_watch.h).  hv's own
+	 * kernel exits by hypercall and is not watched: no extra exits in its
+	 * counts.
 	 */
 	bool watch;
-	uint64_t deadline_ns; /* --timeout on CLOCK_MONOTONIC, 0: none */
+	struct vcpu_watch wd;
 	/*
 	 * The gdb stub (hv/debug, --gdb), NULL without: on_debug runs on the
 	 * vCPU thread at each KVM_EXIT_DEBUG (a breakpoint, a watchpoint, a
@@ -178,6 +180,13 @@ enum vcpu_state vcpu_state(struct vcpu *v);
 uint64_t vcpu_paused_ns(struct vcpu *v);
 
 /*
+ * hv's one vCPU kick, from any thread: the run loop leaves KVM_RUN (or
+ * does not enter the next one) and looks at its requests and, with watch,
+ * whether the guest halted for good.
+ */
+void vcpu_kick(struct vcpu *v);
+
+/*
  * Blocks on the calling thread the signals that are the vCPU thread's
  * (SIGALRM must interrupt its KVM_RUN; SIGTERM, SIGHUP and SIGQUIT restore
  * the terminal with a call only its filter allows), so that a thread it
@@ -185,11 +194,7 @@ uint64_t vcpu_paused_ns(struct vcpu *v);
  */
 void vcpu_signals_block(sigset_t *old);
 
-/*
- * Arms a timer that stops vcpu_run after ms (0: never) and, with v->watch,
- * ticks every VCPU_WATCH_MS; vcpu_arm_timeout(v, 0) with no watch disarms
- * it.  0 or -errno.
- */
+/* Arms a timer that stops vcpu_run after ms; 0 disarms it.  0 or -errno. */
 int vcpu_arm_timeout(struct vcpu *v, uint64_t ms);
 
 #endif
