@@ -1,11 +1,11 @@
 /* The poweroff watch of a Linux guest: kicks only a halted vCPU (vcpu_watch.h). */
 #include "core/vcpu_watch.h"
+#include "core/util.h"
 #include "core/vcpu.h"
 #include "kvm/kvm.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -69,7 +69,6 @@ static void *watch_main(void *arg)
 int vcpu_watch_start(struct vcpu *v)
 {
 	struct vcpu_watch *w = &v->wd;
-	sigset_t old;
 	int rc;
 
 	if (!v->watch)
@@ -85,9 +84,7 @@ int vcpu_watch_start(struct vcpu *v)
 		return rc;
 	}
 	/* The vCPU thread's signals stay its own (SIGALRM must interrupt its KVM_RUN). */
-	vcpu_signals_block(&old);
-	rc = -pthread_create(&w->tid, NULL, watch_main, v);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&w->tid, watch_main, v);
 	w->started = !rc;
 	return rc;
 }
