@@ -9,7 +9,7 @@
  *    the VMM sets it (as QEMU and Firecracker do).  Without it Linux
  *    calibrates its LAPIC timer against the PIT;
  *  - KVM's leaves at 0x40000000 kept, less the PV features hv cannot back
- *    (cpuid_hidden[], each with why);
+ *    or the backend does not (cpuid_hidden[], each with why);
  *  - hv's own signature leaf at CPUID_HV_BASE, which a driver tests before
  *    it touches hv's ports.
  * Pure: unit-tested without KVM.
@@ -35,16 +35,26 @@
 struct cpuid_hidden {
 	unsigned bit;
 	const char *name, *why;
+	bool pvm_only; /* hidden only on KVM's PVM backend */
 };
 extern const struct cpuid_hidden cpuid_hidden[];
 extern const unsigned cpuid_hidden_count;
 
+/* What the host's KVM brings beyond its supported CPUID. */
+struct cpuid_host {
+	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool pvm;          /* the PVM backend (kvm_detect_backend) */
+};
+
+/* True if h is hidden on host. */
+bool cpuid_hides(const struct cpuid_hidden *h, const struct cpuid_host *host);
+
 /*
  * Edits c (nent entries of room max) in place: the hypervisor bit, the
- * TSC-deadline bit if tsc_deadline (KVM_CAP_TSC_DEADLINE_TIMER), the hidden
- * KVM features, hv's leaves (added or replaced).  0 or -ENOSPC.
+ * TSC-deadline bit if host->tsc_deadline, the KVM features hidden on host,
+ * hv's leaves (added or replaced).  0 or -ENOSPC.
  */
-int cpuid_build(struct kvm_cpuid2 *c, uint32_t max, bool tsc_deadline);
+int cpuid_build(struct kvm_cpuid2 *c, uint32_t max, const struct cpuid_host *host);
 
 /* The entry for (function, index 0) in c, or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function);
@@ -53,6 +63,6 @@ struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function);
  * --verbose: the KVM PV features offered, and each hidden one with its
  * reason; feat is KVM's supported CPUID 0x40000001 EAX.
  */
-void cpuid_describe(FILE *f, uint32_t feat);
+void cpuid_describe(FILE *f, uint32_t feat, const struct cpuid_host *host);
 
 #endif

@@ -35,11 +35,11 @@ static void test_cpuid(void)
 	char sig[13] = { 0 };
 	unsigned i;
 
-	CU_ASSERT_EQUAL_FATAL(cpuid_build(c, MAX, false), 0);
+	CU_ASSERT_EQUAL_FATAL(cpuid_build(c, MAX, &(struct cpuid_host){ 0 }), 0);
 	e = cpuid_find(c, 1);
 	CU_ASSERT_EQUAL(e->ecx, 0x00202001 | CPUID_1_ECX_HYPERVISOR);
 	/* With KVM_CAP_TSC_DEADLINE_TIMER: the TSC-deadline bit too, nothing else. */
-	CU_ASSERT_EQUAL(cpuid_build(c, MAX, true), 0);
+	CU_ASSERT_EQUAL(cpuid_build(c, MAX, &(struct cpuid_host){ .tsc_deadline = true }), 0);
 	CU_ASSERT_EQUAL(cpuid_find(c, 1)->ecx,
 			0x00202001 | CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_TSC_DEADLINE);
 	cpuid_find(c, 1)->ecx = 0x00202001 | CPUID_1_ECX_HYPERVISOR;
@@ -50,7 +50,8 @@ static void test_cpuid(void)
 	CU_ASSERT(e->eax & (1u << 3));  /* clocksource2: kvmclock */
 	CU_ASSERT(e->eax & (1u << 6));  /* PV EOI */
 	for (i = 0; i < cpuid_hidden_count; i++)
-		CU_ASSERT_FALSE(e->eax & (1u << cpuid_hidden[i].bit));
+		if (!cpuid_hidden[i].pvm_only)
+			CU_ASSERT_FALSE(e->eax & (1u << cpuid_hidden[i].bit));
 	e = cpuid_find(c, CPUID_HV_BASE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(e->eax, CPUID_HV_INFO);
@@ -62,13 +63,48 @@ static void test_cpuid(void)
 	CU_ASSERT(e && e->eax == HV_ABI_VERSION && e->ebx == HV_HC_PORT);
 	CU_ASSERT_EQUAL(c->nent, 5);
 	/* Built twice (or from a list that already has hv's leaves): replaced, not added. */
-	CU_ASSERT_EQUAL(cpuid_build(c, MAX, false), 0);
+	CU_ASSERT_EQUAL(cpuid_build(c, MAX, &(struct cpuid_host){ 0 }), 0);
 	CU_ASSERT_EQUAL(c->nent, 5);
 	free(c);
 	/* No room for hv's leaves: refused, not overrun. */
 	c = supported(4);
-	CU_ASSERT_EQUAL(cpuid_build(c, 4, false), -ENOSPC);
+	CU_ASSERT_EQUAL(cpuid_build(c, 4, &(struct cpuid_host){ 0 }), -ENOSPC);
 	free(c);
+}
+
+/*
+ * On KVM's PVM backend PV EOI is hidden too (it never marks an interrupt
+ * for it), and --verbose says so; elsewhere it is offered and not named
+ * among the hidden.
+ */
+static void test_cpuid_pvm(void)
+{
+	const struct cpuid_host pvm = { .pvm = true }, svm = { 0 };
+	struct kvm_cpuid2 *c = supported(MAX);
+	char out[1024] = "";
+	FILE *f;
+
+	CU_ASSERT_EQUAL_FATAL(cpuid_build(c, MAX, &pvm), 0);
+	CU_ASSERT_FALSE(cpuid_find(c, CPUID_KVM_FEATURES)->eax & (1u << 6));
+	CU_ASSERT(cpuid_find(c, CPUID_KVM_FEATURES)->eax & (1u << 3)); /* kvmclock stays */
+	free(c);
+	f = fmemopen(out, sizeof(out), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	cpuid_describe(f, 0x01007fff, &pvm);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(strchr(out, '\n'));
+	*strchr(out, '\n') = '\0'; /* the offered line alone */
+	CU_ASSERT_PTR_NULL(strstr(out, " pv-eoi "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, " clocksource2 "));
+	out[strlen(out)] = '\n';
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "hv: CPUID: hidden pv-eoi (KVM supports it): the PVM backend"));
+	memset(out, 0, sizeof(out));
+	f = fmemopen(out, sizeof(out), "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	cpuid_describe(f, 0x01007fff, &svm);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, " pv-eoi "));
+	CU_ASSERT_PTR_NULL(strstr(out, "hidden pv-eoi"));
 }
 
 /* Every default route present: GSI i to IOAPIC pin i, GSI 0-15 also to the PICs. */
@@ -125,6 +161,7 @@ int suite_x86_platform(void)
 {
 	static const CU_TestInfo t[] = {
 		{ "CPUID: hypervisor bit, KVM leaves, hidden features, hv leaf", test_cpuid },
+		{ "CPUID: PV EOI hidden on the PVM backend, and said", test_cpuid_pvm },
 		{ "GSI routes: KVM's defaults beside every MSI", test_routes },
 		CU_TEST_INFO_NULL,
 	};
