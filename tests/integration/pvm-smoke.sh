@@ -6,7 +6,7 @@
 # accepted here and the guest's early code runs under the emulator, and that
 # hv hides PV EOI here (x86/cpuid.c: PVM never marks an interrupt for it).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 timeout -k 5 600 build/hv run --verbose --timeout 590 build/guest-kernel.elf -- hello >"$out" 2>"$err"
