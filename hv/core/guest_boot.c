@@ -126,6 +126,5 @@ void guest_boot_describe(FILE *f, const struct hv_config *cfg, const struct gues
 		e->kind != LINUX_NONE && cfg->mem > GM_HOLE_START ? " (3 GiB below the hole, "
 		"the rest from 4 GiB)" : "");
 	if (k)
-		cpuid_describe(f, k->cpu.kvm_features,
-			       &(struct cpuid_host){ .pvm = k->backend == KVM_BACKEND_PVM });
+		cpuid_describe(f, k->cpu.kvm_features, &k->cpu.host);
 }

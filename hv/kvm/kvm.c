@@ -140,10 +140,12 @@ static int set_cpuid(struct kvm_vm *k, char *err, size_t errlen)
 		rc = err_msg(-errno, err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	if (!rc) {
 		note_features(&k->cpu, c);
-		if (cpuid_build(c, MAX_ENT, &(struct cpuid_host){
-				.tsc_deadline = ioctl(k->sys_fd, KVM_CHECK_EXTENSION,
-						      KVM_CAP_TSC_DEADLINE_TIMER) > 0,
-				.pvm = k->backend == KVM_BACKEND_PVM }))
+		k->cpu.host = (struct cpuid_host){
+			.tsc_deadline = ioctl(k->sys_fd, KVM_CHECK_EXTENSION,
+					      KVM_CAP_TSC_DEADLINE_TIMER) > 0,
+			.pvm = k->backend == KVM_BACKEND_PVM,
+		};
+		if (cpuid_build(c, MAX_ENT, &k->cpu.host))
 			rc = err_msg(-ENOSPC, err, errlen, "CPUID: no room for hv's leaves");
 	}
 	if (!rc && ioctl(k->vcpu_fd, KVM_SET_CPUID2, c) < 0)

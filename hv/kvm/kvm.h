@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "kvm/guest_mem.h"
+#include "x86/cpuid.h"
 
 enum kvm_backend {
 	KVM_BACKEND_UNKNOWN = 0,
@@ -47,6 +48,7 @@ struct kvm_cpu_features {
 	uint32_t leaf1_ecx, leaf1_edx; /* CPUID 1 */
 	uint32_t ext1_edx;             /* CPUID 0x80000001 */
 	uint32_t kvm_features;         /* KVM's supported 0x40000001 EAX, before hv hides any */
+	struct cpuid_host host;        /* what the CPUID builder was told of the host */
 };
 
 struct kvm_vm {
