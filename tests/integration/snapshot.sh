@@ -185,13 +185,11 @@ expect snap-device-mismatch 2 "^hv: --restore .*: the snapshot has 1 devices, th
 one_line snap-device-mismatch
 
 # ---- blkverify: a snapshot with the disk's queue busy ---------------------------
-# in_flight SNAP: how many requests the guest was waiting on on pvblk0 in
-# SNAP (snap-read.py reads the file as docs/SNAPSHOT.md describes it); empty
-# if it cannot say.
-in_flight() {
-	python3 tests/integration/snap-read.py "$1" 2>/dev/null |
-		sed -n 's/^pvblk0 attached 1 waiting \([0-9]*\)$/\1/p'
-}
+# waiting [FILE]: from snap-read.py's report (the snapshot file as
+# docs/SNAPSHOT.md describes it), how many requests the guest was waiting on
+# on pvblk0; empty if it does not say.  in_flight SNAP: the same for SNAP.
+waiting() { sed -n 's/^pvblk0 attached 1 waiting \([0-9]*\)$/\1/p' "$@"; }
+in_flight() { python3 tests/integration/snap-read.py "$1" 2>/dev/null | waiting; }
 
 # blk_snap NAME SNAP IMG OPTION DEV ROUNDS DEPTH: blkverify DEV (OPTION IMG)
 # snapshotted to SNAP 300 ms into its rounds (not a time from the start: on a
@@ -239,7 +237,7 @@ blk_snap snap-blk-create "$S/blk" "$S/v.img" --disk pvblk0 $rounds 32
 # five in a row find nothing in flight, that case went untested this time,
 # a skip, not a pass.
 if python3 tests/integration/snap-read.py "$S/blk" >"$TMP/snap-blk-read.out" 2>&1 &&
-	w=$(sed -n 's/^pvblk0 attached 1 waiting \([0-9]*\)$/\1/p' "$TMP/snap-blk-read.out") &&
+	w=$(waiting "$TMP/snap-blk-read.out") &&
 	[ -n "$w" ] && [ "$w" -ge 0 ] && [ "$w" -le 32 ]; then
 	if [ "$w" -ge 1 ]; then
 		pass snap-blk-requests-in-flight
