@@ -280,6 +280,7 @@ static void park(struct vcpu *v)
 	v->paused_ns += mono_ns() - v->parked_since_ns;
 	pthread_cond_broadcast(&v->park_cond);
 	pthread_mutex_unlock(&v->park_lock);
+	vcpu_watch_forget(v); /* its registers may have been set meanwhile */
 }
 
 static const char *const exit_names[EXIT_REASONS] = {

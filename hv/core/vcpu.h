@@ -87,10 +87,10 @@ struct vcpu {
 	uint64_t parked_since_ns; /* under park_lock, while parked */
 	/*
 	 * Linux ends in `cli; hlt` with no ACPI, and a halted vCPU never leaves
-	 * KVM_RUN: with watch set, a thread kicks it out to look every
-	 * VCPU_WATCH_MS while KVM says it is halted (vcpu_watch.h).  hv's own
-	 * kernel exits by hypercall and is not watched: no extra exits in its
-	 * counts.
+	 * KVM_RUN: with watch set, a thread kicks it out to look, at most
+	 * every VCPU_WATCH_MS, once each time KVM says it halted
+	 * (vcpu_watch.h).  hv's own kernel exits by hypercall and is not
+	 * watched: no extra exits in its counts.
 	 */
 	bool watch;
 	struct vcpu_watch wd;

@@ -10,15 +10,30 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/* True if the vCPU is blocked in a halt, or KVM cannot say (under w->lock). */
-static bool halted(struct vcpu *v)
+enum look { RUNNING, KICK, SPARE };
+
+/* What this tick does with v (under w->lock). */
+static enum look look_at(struct vcpu *v)
 {
 	struct vcpu_watch *w = &v->wd;
-	uint64_t blocking = 1;
+	uint64_t blocking = 1, halts = 0;
 
 	if (!w->no_stat && kvm_stats_get(&v->kvm->vcpu_stats, "blocking", &blocking))
 		w->no_stat = true;
-	return w->no_stat || blocking;
+	if (w->no_stat)
+		return KICK;
+	if (!blocking)
+		return RUNNING;
+	if (!w->no_halts && kvm_stats_get(&v->kvm->vcpu_stats, "halt_exits", &halts))
+		w->no_halts = true;
+	if (w->no_halts)
+		return KICK;
+	/* Read before the kick, so the look sees this halt or a later one. */
+	if (w->looked && halts == w->halt_exits)
+		return SPARE;
+	w->looked = true;
+	w->halt_exits = halts;
+	return KICK;
 }
 
 /* The thread is done with v: vcpu_watch_stop may return. */
@@ -51,11 +66,17 @@ static void *watch_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		if (halted(v)) {
+		switch (look_at(v)) {
+		case KICK:
 			w->kicks++;
 			vcpu_kick(v);
-		} else {
+			break;
+		case SPARE:
+			w->spared++;
+			break;
+		case RUNNING:
 			w->let_run++;
+			break;
 		}
 		pthread_mutex_unlock(&w->lock);
 	}
@@ -106,20 +127,36 @@ void vcpu_watch_stop(struct vcpu *v)
 	pthread_mutex_unlock(&w->lock);
 }
 
+void vcpu_watch_forget(struct vcpu *v)
+{
+	struct vcpu_watch *w = &v->wd;
+
+	if (!w->started)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->looked = false;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void vcpu_watch_report(struct vcpu *v, FILE *out)
 {
 	struct vcpu_watch *w = &v->wd;
-	uint64_t kicks, let_run;
-	bool no_stat;
+	uint64_t kicks, spared, let_run;
+	const char *why = "";
 
 	if (!w->started)
 		return;
 	pthread_mutex_lock(&w->lock);
 	kicks = w->kicks;
+	spared = w->spared;
 	let_run = w->let_run;
-	no_stat = w->no_stat;
+	if (w->no_stat)
+		why = " (KVM has no \"blocking\" statistic: every tick looked)";
+	else if (w->no_halts)
+		why = " (KVM has no \"halt_exits\" statistic: every halted tick looked)";
 	pthread_mutex_unlock(&w->lock);
-	fprintf(out, "hv: poweroff watch: %llu ticks of %u ms looked at a halted vCPU, %llu left it running%s\n",
-		(unsigned long long)kicks, VCPU_WATCH_MS, (unsigned long long)let_run,
-		no_stat ? " (KVM has no \"blocking\" statistic: every tick looked)" : "");
+	fprintf(out, "hv: poweroff watch: %llu ticks of %u ms looked at a halted vCPU, %llu found it in a "
+		"halt already looked at, %llu left it running%s\n",
+		(unsigned long long)kicks, VCPU_WATCH_MS, (unsigned long long)spared,
+		(unsigned long long)let_run, why);
 }
