@@ -3,8 +3,8 @@
   bench-boot.py measure OUT RUNS RC ERR TIMES_US...
       one measurement into OUT: RUNS timed boots (their wall times in us),
       RC the first failure's exit status (0: none), ERR hv --stats' stderr of
-      the boot with --stats (peak RSS, guest RAM resident, hv's own; the KVM
-      backend).  Exit status 1 when a boot failed or no memory line.
+      the boot with --stats (RSS at the end and its peak, guest RAM resident,
+      hv's own = RSS less guest RAM; the KVM backend).  Exit status 1 when a boot failed or no memory line.
   bench-boot.py report OUT PART...
       the PART measurements into OUT ({"measurements": [...]}) and a table."""
 import json, os, re, statistics, sys
@@ -24,10 +24,11 @@ def measure(argv):
     else:
         o.update(wall_us_median=int(statistics.median(times)), wall_us_min=min(times),
                  wall_us_max=max(times), wall_us=times)
-        m = re.search(r"peak rss (\d+) KiB, guest RAM resident (\d+) KiB, hv.s own (-?\d+) KiB",
-                      open(err).read())
+        m = re.search(r"memory rss (\d+) KiB \(peak (\d+) KiB\), guest RAM resident (\d+) KiB, "
+                      r"hv.s own (-?\d+) KiB", open(err).read())
         if m:
-            o.update(peak_rss_kib=int(m[1]), guest_resident_kib=int(m[2]), hv_own_kib=int(m[3]))
+            o.update(rss_kib=int(m[1]), peak_rss_kib=int(m[2]), guest_resident_kib=int(m[3]),
+                     hv_own_kib=int(m[4]))
         else:
             o["error"] = "no memory line in hv --stats"
     json.dump(o, open(out, "w"), indent=1)
@@ -46,8 +47,8 @@ def report(argv):
             continue
         print("    wall time over %d runs: median %d us, min %d us, max %d us" % (
             m["runs"], m["wall_us_median"], m["wall_us_min"], m["wall_us_max"]))
-        print("    peak RSS %d KiB = guest RAM touched %d KiB + hv's own %d KiB" % (
-            m["peak_rss_kib"], m["guest_resident_kib"], m["hv_own_kib"]))
+        print("    RSS %d KiB = guest RAM touched %d KiB + hv's own %d KiB (peak %d KiB)" % (
+            m["rss_kib"], m["guest_resident_kib"], m["hv_own_kib"], m["peak_rss_kib"]))
     return 0
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make bench-boot: the wall time of
 #   hv run build/guest-kernel.elf -- hello
-# over RUNS boots (default 20: median, min, max), and hv's peak RSS split into
-# the guest RAM the guest touched and hv's own (one more boot with --stats).
+# over RUNS boots (default 20: median, min, max), and hv's RSS at the end split
+# into the guest RAM the guest touched and hv's own, with the peak (one more
+# boot with --stats).
 # Measured in the test host VM, and also on this machine's /dev/kvm when that
 # is VMX or SVM; each measurement says where it ran.  Writes
 # build/bench/boot.json ({"measurements": [...]}) and prints a table.

@@ -165,10 +165,13 @@ def block_boot():
             continue
         rows.append([where(w), w.get("date"), m["runs"], num(m["wall_us_median"] / 1e3, "{:.1f}"),
                      num(m["wall_us_min"] / 1e3), num(m["wall_us_max"] / 1e3),
-                     m["peak_rss_kib"], m["guest_resident_kib"], m["hv_own_kib"]])
+                     m.get("rss_kib", "not measured"), m["peak_rss_kib"],
+                     m["guest_resident_kib"], m["hv_own_kib"]])
     return ["From `%s`: wall time of `hv run build/guest-kernel.elf -- hello` and hv's "
-            "peak RSS (one more boot, `--stats`)." % BOOT, ""] + table(
-        ["where", "date", "runs", "median ms", "min ms", "max ms", "peak RSS KiB",
+            "memory at its end (one more boot, `--stats`): its RSS, the peak (the kernel's "
+            "file pages while they are copied in), the guest RAM the guest touched, and hv's "
+            "own (RSS less guest RAM)." % BOOT, ""] + table(
+        ["where", "date", "runs", "median ms", "min ms", "max ms", "RSS KiB", "peak RSS KiB",
          "guest RAM touched KiB", "hv's own KiB"], rows)
 
 
@@ -190,7 +193,8 @@ def block_linux_boot():
                 LINUX_BOOT, date, d.get("where"), d["runs"], "" if d["runs"] == 1 else "s",
                 d.get("mem"), d.get("cmdline")), ""] + table(
         ["VMM", "median ms to /init", "each run, ms"], rows) + [
-        "", "hv's own resident memory beyond guest RAM with Linux running (`--stats`): %s KiB." % (
+        "", "hv's own resident memory beyond guest RAM after Linux ran (`--stats`: its RSS "
+        "at the end less the guest RAM Linux touched): %s KiB." % (
             " / ".join(map(str, rss)) if rss else "not measured")]
 
 

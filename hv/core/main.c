@@ -344,7 +344,7 @@ static int run(struct hv_config *cfg)
 	struct gdb_stub gdb = { .listen_fd = -1, .conn_fd = -1, .event_fd = -1, .end_fd = -1 };
 	enum run_result res;
 	char err[256];
-	int status;
+	int status, rss_fd = -1;
 
 	if (!vm) {
 		fprintf(stderr, "hv: out of memory\n");
@@ -423,6 +423,8 @@ static int run(struct hv_config *cfg)
 		status = HV_EXIT_USAGE;
 		goto out;
 	}
+	if (cfg->stats)
+		rss_fd = stats_open_rss(); /* /proc: before the sandbox (and a --chroot) */
 	status = confine(cfg, vm);
 	if (status)
 		goto out;
@@ -554,8 +556,10 @@ static int run(struct hv_config *cfg)
 	}
 	gdb_stub_end(&gdb, status); /* gdb hears the guest's status */
 	if (cfg->stats)
-		stats_print(stderr, &v);
+		stats_print(stderr, &v, rss_fd);
 out:
+	if (rss_fd >= 0)
+		close(rss_fd);
 	vcpu_watch_stop(&v); /* before KVM goes: its statistics fd with it */
 	gdb_stub_end(&gdb, status);
 	api_server_stop(&api);

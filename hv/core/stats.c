@@ -1,6 +1,9 @@
 /* Prints hv's and KVM's exit counters side by side. */
 #include "core/stats.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -27,6 +30,83 @@ static uint64_t guest_resident(const struct guest_mem *gm)
 	return pages * page;
 }
 
+int stats_open_rss(void)
+{
+	return open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+}
+
+/* One line of smaps: a mapping's header (is it guest RAM?) or its Rss (KiB). */
+static void smaps_line(const char *line, uintptr_t lo, uintptr_t hi, bool *in_guest,
+		       uint64_t *all, uint64_t *guest)
+{
+	unsigned long start, end, kib;
+
+	if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+		*in_guest = start >= lo && end <= hi;
+	else if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
+		*all += kib;
+		if (*in_guest)
+			*guest += kib;
+	}
+}
+
+int stats_smaps_rss(int fd, const struct guest_mem *gm, uint64_t *all, uint64_t *guest)
+{
+	char buf[4096];
+	uintptr_t lo = (uintptr_t)gm->host, hi = lo + gm->size;
+	size_t have = 0;
+	off_t off = 0;
+	bool in_guest = false;
+
+	*all = *guest = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf + have, sizeof(buf) - 1 - have, off);
+		char *line = buf, *nl;
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return *all ? 0 : -ENODATA;
+		off += n;
+		have += (size_t)n;
+		buf[have] = 0;
+		while ((nl = memchr(line, '\n', (size_t)(buf + have - line)))) {
+			*nl = 0;
+			smaps_line(line, lo, hi, &in_guest, all, guest);
+			line = nl + 1;
+		}
+		have = (size_t)(buf + have - line);
+		if (have == sizeof(buf) - 1)
+			return -E2BIG; /* a line longer than the buffer: not smaps */
+		memmove(buf, line, have);
+	}
+}
+
+/*
+ * hv's own memory is its RSS at the end less the guest RAM's: the peak
+ * also counts the kernel and initrd files' pages, mapped only while they
+ * are copied into guest RAM (tens of MiB for Debian's vmlinux), which says
+ * nothing of what a running VM costs.
+ */
+static void print_memory(FILE *f, const struct vcpu *v, int rss_fd, long peak_kib)
+{
+	uint64_t all, guest;
+
+	if (rss_fd < 0 || stats_smaps_rss(rss_fd, &v->vm->mem, &all, &guest)) {
+		guest = guest_resident(&v->vm->mem) >> 10;
+		fprintf(f, "hv: stats: hv  memory rss unknown (peak %ld KiB), guest RAM resident %llu "
+			"KiB, hv's own at the peak %lld KiB\n", peak_kib, (unsigned long long)guest,
+			(long long)peak_kib - (long long)guest);
+		return;
+	}
+	/* The peak comes from the lagging counters: one below the exact count is late. */
+	if ((long)all > peak_kib)
+		peak_kib = (long)all;
+	fprintf(f, "hv: stats: hv  memory rss %llu KiB (peak %ld KiB), guest RAM resident %llu KiB, "
+		"hv's own %llu KiB\n", (unsigned long long)all, peak_kib,
+		(unsigned long long)guest, (unsigned long long)(all - guest));
+}
+
 /* Nonzero KVM counters, prefixed "kvm "; the vCPU's "exits" counts them all. */
 static void print_kvm(FILE *f, const char *scope, const struct kvm_stats *s)
 {
@@ -50,7 +130,7 @@ static void print_kvm(FILE *f, const char *scope, const struct kvm_stats *s)
 	free(val);
 }
 
-void stats_print(FILE *f, const struct vcpu *v)
+void stats_print(FILE *f, const struct vcpu *v, int rss_fd)
 {
 	const struct vm *vm = v->vm;
 	uint64_t total = 0;
@@ -89,15 +169,13 @@ void stats_print(FILE *f, const struct vcpu *v)
 	vm_print_stats(f, vm);
 	{
 		struct rusage ru;
-		uint64_t resident = guest_resident(&vm->mem) >> 10;
+
 		getrusage(RUSAGE_SELF, &ru);
 		/* All of hv's threads: the vCPU loop and the I/O thread. */
 		fprintf(f, "hv: stats: hv  cpu user %lld us sys %lld us\n",
 			(long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
 			(long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec);
-		fprintf(f, "hv: stats: hv  memory peak rss %ld KiB, guest RAM resident %llu KiB, "
-			"hv's own %lld KiB\n", ru.ru_maxrss, (unsigned long long)resident,
-			(long long)ru.ru_maxrss - (long long)resident);
+		print_memory(f, v, rss_fd, ru.ru_maxrss);
 	}
 	print_kvm(f, "vcpu", &v->kvm->vcpu_stats);
 	print_kvm(f, "vm", &v->kvm->vm_stats);

@@ -192,13 +192,26 @@ grep -a '^@@' "$TMP/linux-restore-vm.out" | tr -d '\r' >"$TMP/lx-answers-2"
 
 # bzImage with 4 GiB (RAM split around the hole below 4 GiB): reboot ends hv with 123.
 lx_script "reboot -f" >"$TMP/bz.in"
-lx_run linux-bzimage 300 "$TMP/bz.in" --verbose --mem 4G --initrd "$LX_INITRD" "$LX_BZIMAGE" -- $LX_ARGS
+lx_run linux-bzimage 300 "$TMP/bz.in" --verbose --stats --mem 4G --initrd "$LX_INITRD" "$LX_BZIMAGE" -- $LX_ARGS
 lx_time boot-bzimage
 expect linux-bzimage 123 '@@hv-linux-init' out '@@sum 42' out '64-bit boot protocol' err \
 	'reset the machine \(reboot\): status 123' err
 check linux-bzimage-platform "$TMP/linux-bzimage.out" '@@kvmclock y1' '@@ioapic y1' \
 	'@@ttyS0 y1' '@@clocksource kvm-clock' '@@clockevent lapic-deadline'
 lx_memcheck linux-bzimage $((4 * 1024 * 1024))
+# hv's own memory after Linux ran: its RSS at the end less the guest RAM
+# Linux touched (the peak also counts the bzImage and initrd while copied in).
+m=$(sed -n "s/^hv: stats: hv  memory rss \([0-9]*\) KiB (peak \([0-9]*\) KiB), guest RAM resident \([0-9]*\) KiB, hv's own \(-*[0-9]*\) KiB$/\1 \2 \3 \4/p" \
+	"$TMP/linux-bzimage.err")
+read -r m_rss m_peak m_guest m_own <<<"$m"
+if [ -z "$m" ]; then
+	fail linux-bzimage-hv-memory "no memory line with the RSS at the end in --stats"
+elif [ "$m_own" -ge 0 ] && [ "$m_own" -le 16384 ]; then
+	pass linux-bzimage-hv-memory
+	echo "     hv's own $m_own KiB (RSS $m_rss KiB, guest RAM $m_guest KiB, peak $m_peak KiB)"
+else
+	fail linux-bzimage-hv-memory "hv's own $m_own KiB (at most 16 MiB; RSS $m_rss, guest RAM $m_guest, peak $m_peak KiB)"
+fi
 
 # A panic with panic=-1 resets: status 123, at once rather than at --timeout.
 # (From the snapshot: the panic path, not the boot, is what this checks.)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """hv --stats agrees with itself (tests/integration/boot.sh): io exits =
-hypercalls + port accesses; hypercalls = their sum by name.  Exit status 1
-and the reason on stderr otherwise.
+hypercalls + port accesses; hypercalls = their sum by name; hv's own memory
+= its RSS at the end less the guest RAM touched, within the peak.  Exit
+status 1 and the reason on stderr otherwise.
 usage: stats-check.py STATS_STDERR"""
 import re, sys
 t = open(sys.argv[1]).read()
@@ -12,3 +13,9 @@ by_name = sum(num(r"hv  hypercall +[a-z_]+ +(\d+)$"))
 pio = sum(num(r"hv  pio +\S+ +(\d+)$")) + sum(num(r"unclaimed pio (\d+)"))
 assert hc == by_name, "hypercalls %d, by name %d" % (hc, by_name)
 assert io == hc + pio, "io exits %d, hypercalls %d + port accesses %d" % (io, hc, pio)
+mem = re.search(r"hv  memory rss (\d+) KiB \(peak (\d+) KiB\), guest RAM resident (\d+) KiB, "
+                r"hv's own (-?\d+) KiB$", t, re.M)
+assert mem, "no memory line with the RSS at the end"
+rss, peak, guest, own = map(int, mem.groups())
+assert 0 < guest <= rss <= peak, "guest RAM %d, RSS %d, peak %d KiB" % (guest, rss, peak)
+assert own == rss - guest, "hv's own %d KiB, RSS %d less guest RAM %d" % (own, rss, guest)

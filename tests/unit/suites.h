@@ -13,7 +13,7 @@
 	X(ring) X(pvblk) X(sha256) X(trapblk) X(disk) X(iothread) X(pvnet) \
 	X(trapnet) X(pvq) X(vcpus) X(sandbox) X(linux_boot) X(x86_platform) \
 	X(console_in) X(pci) X(http) X(api) X(snap) X(snap_quiesce) X(tbucket) X(lathist) \
-	X(trace) X(metrics) X(fault) X(gdb) X(vcpu_watch)
+	X(trace) X(metrics) X(fault) X(gdb) X(vcpu_watch) X(stats)
 
 #define UNIT_SUITE_DECLARE(name) int suite_##name(void);
 UNIT_SUITES(UNIT_SUITE_DECLARE)
