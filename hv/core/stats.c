@@ -35,19 +35,26 @@ int stats_open_rss(void)
 	return open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
 }
 
-/* One line of smaps: a mapping's header (is it guest RAM?) or its Rss (KiB). */
-static void smaps_line(const char *line, uintptr_t lo, uintptr_t hi, bool *in_guest,
+/*
+ * One line of smaps: a mapping's header (is it guest RAM?) or its Rss
+ * (KiB).  False for a mapping only partly in guest RAM (one merged with a
+ * neighbour of the same flags): its Rss cannot be split.
+ */
+static bool smaps_line(const char *line, uintptr_t lo, uintptr_t hi, bool *in_guest,
 		       uint64_t *all, uint64_t *guest)
 {
 	unsigned long start, end, kib;
 
-	if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+	if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
 		*in_guest = start >= lo && end <= hi;
-	else if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
+		return *in_guest || end <= lo || start >= hi;
+	}
+	if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
 		*all += kib;
 		if (*in_guest)
 			*guest += kib;
 	}
+	return true;
 }
 
 int stats_smaps_rss(int fd, const struct guest_mem *gm, uint64_t *all, uint64_t *guest)
@@ -72,7 +79,8 @@ int stats_smaps_rss(int fd, const struct guest_mem *gm, uint64_t *all, uint64_t 
 		buf[have] = 0;
 		while ((nl = memchr(line, '\n', (size_t)(buf + have - line)))) {
 			*nl = 0;
-			smaps_line(line, lo, hi, &in_guest, all, guest);
+			if (!smaps_line(line, lo, hi, &in_guest, all, guest))
+				return -ERANGE;
 			line = nl + 1;
 		}
 		have = (size_t)(buf + have - line);
@@ -99,7 +107,7 @@ static void print_memory(FILE *f, const struct vcpu *v, int rss_fd, long peak_ki
 			(long long)peak_kib - (long long)guest);
 		return;
 	}
-	/* The peak comes from the lagging counters: one below the exact count is late. */
+	/* The peak is getrusage's, from the lagging counters: one below the exact RSS is late. */
 	if ((long)all > peak_kib)
 		peak_kib = (long)all;
 	fprintf(f, "hv: stats: hv  memory rss %llu KiB (peak %ld KiB), guest RAM resident %llu KiB, "

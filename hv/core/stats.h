@@ -19,7 +19,8 @@ int stats_open_rss(void);
  * smaps fd (read from offset 0): its page-table walks are exact (the RSS
  * counters lag by up to 64 pages a thread) and leave out the shared zero
  * page (which a guest's read of never-written RAM maps, and mincore would
- * count).  0, or -errno (-ENODATA: no Rss line; -E2BIG: a line too long).
+ * count).  0, or -errno (-ENODATA: no Rss line; -E2BIG: a line too long;
+ * -ERANGE: a mapping only partly inside gm's, which cannot be split).
  */
 int stats_smaps_rss(int fd, const struct guest_mem *gm, uint64_t *all, uint64_t *guest);
 

@@ -2,12 +2,15 @@
  * --stats' memory line reads /proc/self/smaps (core/stats.c): here a file
  * of the test's own in smaps' format stands in, with mappings inside and
  * outside a guest RAM range, more than one read's worth of text (a line
- * cut between reads), and the refusals.
+ * cut between reads), and the refusals; then this process's own smaps, for
+ * a range of its own where some pages were written and some only read.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/stats.h"
@@ -87,13 +90,60 @@ static void test_refused(void)
 	CU_ASSERT_EQUAL(stats_smaps_rss(fd, &gm, &all, &guest), -E2BIG);
 	close(fd);
 	CU_ASSERT_EQUAL(stats_smaps_rss(-1, &gm, &all, &guest), -EBADF);
+	/* A mapping straddling guest RAM's end: its Rss cannot be split. */
+	text[0] = 0;
+	mapping(text, sizeof(text), 0x7f0000000000ul, 0x7f0000100000ul, 8, "");
+	mapping(text, sizeof(text), 0x7f003ff00000ul, 0x7f0040100000ul, 8, "");
+	fd = text_file(text);
+	CU_ASSERT_EQUAL(stats_smaps_rss(fd, &gm, &all, &guest), -ERANGE);
+	close(fd);
+}
+
+/*
+ * The real thing: 64 pages of this process's, 5 written and 3 only read
+ * (the shared zero page, which mincore would count): guest RAM is the 5.
+ */
+static void test_own_smaps(void)
+{
+	enum { PAGES = 64 };
+	long page = sysconf(_SC_PAGESIZE);
+	struct guest_mem gm = { .size = (uint64_t)PAGES * (uint64_t)page };
+	volatile uint8_t *p;
+	uint64_t all, guest;
+	unsigned i, sum = 0;
+	int fd;
+
+	gm.host = mmap(NULL, gm.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(gm.host != MAP_FAILED);
+	/* Its own mapping: no neighbour merges into it, no huge page rounds it up. */
+	madvise(gm.host, gm.size, MADV_NOHUGEPAGE);
+	p = gm.host;
+	for (i = 0; i < 5; i++)
+		p[(2 * i + 1) * page] = 1;
+	for (i = 0; i < 3; i++)
+		sum += p[(20 + i) * page];
+	CU_ASSERT_EQUAL(sum, 0);
+	fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		munmap(gm.host, gm.size);
+		CU_FAIL("no /proc/self/smaps");
+		return;
+	}
+	CU_ASSERT_EQUAL(stats_smaps_rss(fd, &gm, &all, &guest), 0);
+	CU_ASSERT_EQUAL(guest, 5 * (uint64_t)page / 1024);
+	CU_ASSERT(all > guest);
+	close(fd);
+	munmap(gm.host, gm.size);
 }
 
 int suite_stats(void)
 {
 	static const CU_TestInfo t[] = {
 		{ "smaps: hv's own and guest RAM's resident KiB", test_guest_and_own },
-		{ "smaps: empty, a line too long, no fd refused", test_refused },
+		{ "smaps: empty, a line too long, no fd, a mapping across guest RAM's end refused",
+		  test_refused },
+		{ "smaps: this process's own, written pages counted, zero-page reads not",
+		  test_own_smaps },
 		CU_TEST_INFO_NULL,
 	};
 	return add_suite("stats", t);
