@@ -4,7 +4,8 @@
       one measurement into OUT: RUNS timed boots (their wall times in us),
       RC the first failure's exit status (0: none), ERR hv --stats' stderr of
       the boot with --stats (RSS at the end and its peak, guest RAM resident,
-      hv's own = RSS less guest RAM; the KVM backend).  Exit status 1 when a boot failed or no memory line.
+      hv's own = RSS less guest RAM; the KVM backend).  Exit status 1 when a
+      boot failed or no memory line.
   bench-boot.py report OUT PART...
       the PART measurements into OUT ({"measurements": [...]}) and a table."""
 import json, os, re, statistics, sys

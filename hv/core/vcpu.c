@@ -495,14 +495,18 @@ static int exit_debug(struct vcpu *v)
 static bool halted_for_good(struct vcpu *v)
 {
 	struct kvm_mp_state ms;
-	struct kvm_regs r = { 0 };
+	struct kvm_regs r;
 
-	if (ioctl(v->kvm->vcpu_fd, KVM_GET_MP_STATE, &ms) < 0 ||
-	    (ms.mp_state == KVM_MP_STATE_HALTED && ioctl(v->kvm->vcpu_fd, KVM_GET_REGS, &r) < 0)) {
-		vcpu_watch_forget(v); /* not looked at: the next tick kicks again */
+	if (ioctl(v->kvm->vcpu_fd, KVM_GET_MP_STATE, &ms) < 0)
+		goto unseen;
+	if (ms.mp_state != KVM_MP_STATE_HALTED)
 		return false;
-	}
-	return ms.mp_state == KVM_MP_STATE_HALTED && !(r.rflags & (1u << 9));
+	if (ioctl(v->kvm->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		goto unseen;
+	return !(r.rflags & (1u << 9));
+unseen:
+	vcpu_watch_forget(v); /* not looked at: the next tick kicks again */
+	return false;
 }
 
 /* After a SIGALRM tick: a reason to stop, or RUN_GUEST_EXIT to go on. */

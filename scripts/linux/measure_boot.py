@@ -2,7 +2,8 @@
 """Time from start to Linux's /init: hv beside QEMU (-M microvm -accel kvm), same kernel and
 initramfs, in one run on this machine's /dev/kvm (meant for the test host VM:
 scripts/linux/measure-boot.sh).  Also hv's own memory beyond guest RAM (hv --stats: its RSS
-at the end less the guest RAM Linux touched) with Linux having run.  Writes a JSON file; every figure is measured here, labelled with where.
+at the end less the guest RAM Linux touched) with Linux having run.  Writes a JSON file;
+every figure is measured here, labelled with where.
 
 usage: measure_boot.py OUT.json [RUNS]
 """
@@ -25,11 +26,10 @@ LIMIT_S = 600
 
 def run(cmd, reboot):
     """Runs cmd; once /init is up, 'reboot -f' on stdin (reboot: hv, whose --stats comes at
-    its end) or a kill (QEMU: microvm has no keyboard controller, and Linux's reboot=k
-    did not end it within 100 s in the test host VM); seconds to
-    MARKER on stdout (None if never), output.  Not before: QEMU's UART drops what arrives
-    before Linux's driver listens (hv holds it), and a lost 'reboot' would leave the guest
-    running."""
+    its end) or a kill (QEMU: microvm has no keyboard controller, and Linux's reboot=k did
+    not end it within 100 s in the test host VM); seconds to MARKER on stdout (None if
+    never), output.  Not before: QEMU's UART drops what arrives before Linux's driver
+    listens (hv holds it), and a lost 'reboot' would leave the guest running."""
     start = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
