@@ -2,6 +2,7 @@
 #include "io/ioeng.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -14,7 +15,8 @@
  * or splice through it.
  */
 static const uint8_t ring_ops[] = {
-	IORING_OP_READ,         /* doorbell and wake-up eventfds (ioeng_wait_fd), a NIC's
+	IORING_OP_POLL_ADD,     /* doorbell and wake-up eventfds (ioeng_watch_fd) */
+	IORING_OP_READ,         /* the same on kernels without multishot poll, a NIC's
 				   netlink socket (ioeng_wait_read) */
 	IORING_OP_READV,        /* disk reads, tap receives */
 	IORING_OP_WRITEV,       /* disk writes, tap sends, a NIC's netlink link query */
@@ -106,6 +108,7 @@ void ioeng_queue(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op *op)
 {
 	io_uring_sqe_set_data(sqe, op);
 	op->is_wait = 0;
+	op->is_watch = 0;
 	e->inflight++;
 }
 
@@ -114,6 +117,8 @@ void ioeng_queue_wait(struct ioeng *e, struct io_uring_sqe *sqe, struct ioeng_op
 	(void)e; /* not counted: the point of a wait */
 	io_uring_sqe_set_data(sqe, op);
 	op->is_wait = 1;
+	op->is_watch = 0;
+	op->armed = false;
 }
 
 int ioeng_timeout(struct ioeng *e, struct __kernel_timespec *ts, struct ioeng_op *op)
@@ -142,6 +147,7 @@ void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res)
 {
 	op->res = res;
 	op->is_wait = 0;
+	op->armed = false;
 	op->next = NULL;
 	*e->done_tail = op;
 	e->done_tail = &op->next;
@@ -155,14 +161,34 @@ int ioeng_wait_read(struct ioeng *e, int fd, void *buf, unsigned len, struct ioe
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_read(sqe, fd, buf, len, 0);
-	/* Not counted in inflight: a doorbell read stays pending for ever. */
+	/* Not counted in inflight: a socket's or eventfd's read may stay pending for ever. */
 	ioeng_queue_wait(e, sqe, op);
 	return 0;
 }
 
-int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
+/*
+ * A multishot poll, armed once: each signal of the eventfd is one wake-up
+ * and so one completion, with no read of the counter and no new SQE, where
+ * a read would take both for every doorbell (and the I/O thread's CPU per
+ * request decides, where it shares a CPU with the vCPU, whether a doorbell's
+ * wake-up preempts the guest or waits for its HLT).  The counter is never
+ * read: it grows by one a signal and would take 2^64 of them to fill.  The
+ * poll is edge-triggered (no IORING_POLL_ADD_LEVEL), so the POLLIN an unread
+ * counter keeps brings no completion by itself.
+ */
+int ioeng_watch_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op)
 {
-	return ioeng_wait_read(e, fd, buf, sizeof(*buf), op);
+	struct io_uring_sqe *sqe;
+
+	if (e->watch_by_read)
+		return ioeng_wait_read(e, fd, buf, sizeof(*buf), op);
+	sqe = ioeng_sqe(e);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_multishot(sqe, fd, POLLIN);
+	ioeng_queue_wait(e, sqe, op);
+	op->is_watch = 1;
+	return 0;
 }
 
 bool ioeng_ready(struct ioeng *e)
@@ -197,7 +223,7 @@ static int run_inline(struct ioeng *e)
 int ioeng_run(struct ioeng *e, int wait)
 {
 	struct io_uring_cqe *cqe;
-	unsigned head, seen = 0;
+	unsigned head, seen = 0, ended = 0;
 	int rc, n;
 
 	n = run_inline(e);
@@ -215,8 +241,15 @@ int ioeng_run(struct ioeng *e, int wait)
 		int res = cqe->res;
 
 		seen++;
+		/* A watch's completions but its last leave its SQE in the kernel. */
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			ended++;
 		if (!op)
 			continue;
+		op->armed = cqe->flags & IORING_CQE_F_MORE;
+		/* Multishot poll is Linux 5.13's: before, the flag is refused. */
+		if (op->is_watch && res == -EINVAL && !op->armed)
+			e->watch_by_read = true;
 		if (!op->is_wait)
 			e->inflight--;
 		op->cb(op, res);
@@ -224,6 +257,6 @@ int ioeng_run(struct ioeng *e, int wait)
 	}
 	/* Only now are those CQEs' slots the kernel's again. */
 	io_uring_cq_advance(&e->ring, seen);
-	e->kernel_ops -= seen;
+	e->kernel_ops -= ended;
 	return n + run_inline(e);
 }

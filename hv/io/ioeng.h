@@ -1,7 +1,7 @@
 /*
  * The I/O engine: one io_uring owned by one thread, carrying the disk
  * backends' operations (disk.h) straight from guest memory (no bounce
- * buffers) and the eventfd reads that deliver doorbells.  Submissions queue
+ * buffers) and the eventfd watches that deliver doorbells.  Submissions queue
  * up and go to the kernel in one system call per batch, in ioeng_run(); an
  * operation a backend finishes itself completes inside the engine.
  */
@@ -22,7 +22,9 @@ typedef void (*ioeng_cb)(struct ioeng_op *op, int res);
 struct ioeng_op {
 	ioeng_cb cb;
 	int res;               /* for inline completions */
-	int is_wait;           /* an eventfd read, not a disk op (not in inflight) */
+	int is_wait;           /* an eventfd read or watch, not a disk op (not in inflight) */
+	bool is_watch;         /* an ioeng_watch_fd poll */
+	bool armed;            /* a watch that stays armed after this completion */
 	struct ioeng_op *next; /* the engine's inline-completion list */
 };
 
@@ -33,17 +35,20 @@ struct ioeng {
 	struct io_uring ring;
 	unsigned depth;
 	/*
-	 * Every SQE brings exactly one CQE, so SQEs whose CQE is not yet
-	 * reaped and passed back (kernel_ops) never exceed the completion
-	 * ring (cap): it cannot overflow, and no kernel ever refuses a
-	 * submission for an overflowed ring (-EBUSY on some).
+	 * SQEs whose last CQE is not yet reaped and passed back (kernel_ops)
+	 * never exceed the completion ring (cap): every SQE brings one CQE,
+	 * but a watch (ioeng_watch_fd) one per wake-up, and it may post a
+	 * few between two reaps.  Were the ring ever full, the kernel would
+	 * keep the other CQEs (IORING_FEAT_NODROP) and end the watch
+	 * (IORING_CQE_F_MORE clear), which is then asked again.
 	 */
 	unsigned cap, kernel_ops;
 	unsigned queued;        /* SQEs prepared, not yet submitted */
-	unsigned inflight;      /* ops whose callback has not run, eventfd reads excluded */
+	unsigned inflight;      /* ops whose callback has not run, eventfd waits excluded */
 	struct ioeng_op *done;  /* completed inline, callbacks pending */
 	struct ioeng_op **done_tail;
 	bool restricted;        /* the ring takes only hv's opcodes (ioeng.c) */
+	bool watch_by_read;     /* no multishot poll here: watches read (ioeng_watch_fd) */
 };
 
 int ioeng_init(struct ioeng *e, unsigned depth);
@@ -81,8 +86,15 @@ void ioeng_complete(struct ioeng *e, struct ioeng_op *op, int res);
  */
 bool ioeng_ready(struct ioeng *e);
 
-/* Reads the 8-byte counter of eventfd fd into *buf when it is signalled. */
-int ioeng_wait_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op);
+/*
+ * Watches eventfd fd: op's callback runs once for each signal (signals
+ * that come together count once), res > 0; an error ends the watch (res <
+ * 0).  After each callback op->armed says whether the watch is still
+ * armed; if not, it must be asked again.  By a multishot poll (Linux 5.13),
+ * which leaves the counter alone and stays armed; before, by a read of the
+ * counter into *buf, one signal at a time.
+ */
+int ioeng_watch_fd(struct ioeng *e, int fd, uint64_t *buf, struct ioeng_op *op);
 /* The same for any readable fd (a netlink socket's next message): up to len bytes. */
 int ioeng_wait_read(struct ioeng *e, int fd, void *buf, unsigned len, struct ioeng_op *op);
 

@@ -26,7 +26,7 @@ static void serve_signal(struct io_source *s, int res)
 		if (s->it->fail_probe)
 			s->it->eng.ring.enter_ring_fd = -1;
 	}
-	if (!s->ended)
+	if (!s->ended && !s->op.armed)
 		await_signal(s);
 }
 
@@ -46,10 +46,10 @@ static void on_signal(struct ioeng_op *op, int res)
 }
 
 /*
- * Queues the read that takes the source's next signal.  With the engine
- * full it is retried after the next batch (requeue_doorbell_reads), which
- * frees room: giving up would end the thread and with it the wait for I/O
- * in flight.
+ * Asks for the source's next signals (a watch, or a read of its next
+ * message).  With the engine full it is asked again after the next batch
+ * (requeue_doorbell_reads), which frees room: giving up would end the
+ * thread and with it the wait for I/O in flight.
  */
 static void await_signal(struct io_source *s)
 {
@@ -58,7 +58,7 @@ static void await_signal(struct io_source *s)
 	s->op.cb = on_signal;
 	s->doorbell_read_refused =
 		(s->buf ? ioeng_wait_read(e, s->fd, s->buf, s->buf_len, &s->op)
-			: ioeng_wait_fd(e, s->fd, &s->count, &s->op)) != 0;
+			: ioeng_watch_fd(e, s->fd, &s->count, &s->op)) != 0;
 }
 
 static void requeue_doorbell_reads(struct iothread *it)

@@ -38,10 +38,10 @@ struct io_source {
 	int res;
 	bool ended;
 	/* the thread's */
-	uint64_t count;
+	uint64_t count; /* an eventfd's counter, where its watch reads it (ioeng_watch_fd) */
 	struct ioeng_op op;
 	struct iothread *it;
-	bool doorbell_read_refused; /* its next signal's read is not queued yet (engine full) */
+	bool doorbell_read_refused; /* its watch or read is not queued yet (engine full) */
 	bool deferred; /* signalled while quiescing: served (res kept) on resume */
 	uint64_t kicks;
 };
@@ -112,7 +112,7 @@ int iothread_open(struct iothread *it);
 /*
  * One turn of the thread's loop, on the calling thread: submits what is
  * queued, runs completions (waiting for one if wait is set and none is
- * ready), re-queues the doorbell reads the full engine refused, and lets
+ * ready), asks again for the doorbell watches the full engine refused, and lets
  * every source publish.  The callbacks run, or -errno: an engine error that
  * ioeng_run could not retry.  The fuzz harness turns it by hand.
  */

@@ -1,7 +1,8 @@
 /*
  * The I/O thread on its own: a source's eventfd signal runs its kick on the
  * thread, and a stop returns at once whatever the thread is doing, asleep
- * in io_uring or busy-polling (--io-poll).
+ * in io_uring or busy-polling (--io-poll).  And the engine's eventfd watch
+ * beneath it (ioeng_watch_fd), by multishot poll and by reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +81,8 @@ static void fill_kick(struct io_source *s, struct ioeng *e)
 
 	while (!f->kicks && f->queued < 2048) {
 		f->ops[f->queued].cb = count_done;
-		if (ioeng_wait_fd(e, f->sem, &f->buf[f->queued], &f->ops[f->queued]))
+		if (ioeng_wait_read(e, f->sem, &f->buf[f->queued], sizeof(f->buf[0]),
+				    &f->ops[f->queued]))
 			break;
 		f->queued++;
 	}
@@ -98,10 +100,11 @@ static void count_done(struct ioeng_op *op, int res)
 /*
  * The engine never has more operations in the kernel than its completion
  * ring holds (so it cannot overflow, and no kernel refuses a submission for
- * it), and a doorbell re-arm that found it full is retried, not fatal: the
- * thread still hears the next kick, and stops cleanly.
+ * it), and the thread still hears the next kick, and stops cleanly: its
+ * watch stays armed (by_read 0), or its re-arm by a read found the engine
+ * full and is retried, not fatal (by_read 1, a kernel before 5.13).
  */
-static void test_engine_full(void)
+static void engine_full(bool by_read)
 {
 	struct filler *f = calloc(1, sizeof(*f));
 	struct iothread it;
@@ -115,15 +118,20 @@ static void test_engine_full(void)
 	CU_ASSERT_EQUAL_FATAL(io_source_open(&f->src, &f->irq_fd), 0);
 	f->src.kick = fill_kick;
 	CU_ASSERT_EQUAL_FATAL(iothread_add(&it, &f->src), 0);
+	CU_ASSERT_EQUAL_FATAL(iothread_open(&it), 0);
+	it.eng.watch_by_read = by_read;
 	CU_ASSERT_EQUAL_FATAL(iothread_start(&it), 0);
 	cap = it.eng.cap;
 	CU_ASSERT(cap >= IOTHREAD_DEPTH);
 	CU_ASSERT_EQUAL(eventfd_write(f->src.fd, 1), 0);
 	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&f->kicks, __ATOMIC_ACQUIRE) == 1));
 	usleep(50000);
-	/* Full: the stop source's read and this source's own (its CQE not yet passed back) in it too. */
+	/*
+	 * Full: the stop source's watch and this source's own in it too (a
+	 * watch stays armed; a read's CQE is not yet passed back).
+	 */
 	CU_ASSERT_EQUAL(f->queued, cap - 2);
-	/* Its re-arm found the engine full and was retried once that CQE was passed back. */
+	/* By reads, its re-arm found the engine full and was retried once that CQE was passed back. */
 	CU_ASSERT_EQUAL(eventfd_write(f->src.fd, 1), 0);
 	CU_ASSERT_TRUE(EVENTUALLY(__atomic_load_n(&f->kicks, __ATOMIC_ACQUIRE) == 2));
 	CU_ASSERT_EQUAL(it.error, 0);
@@ -136,6 +144,86 @@ static void test_engine_full(void)
 	close(f->sem);
 	free(f);
 }
+
+static void test_engine_full(void) { engine_full(false); }
+static void test_engine_full_by_read(void) { engine_full(true); }
+
+struct watcher {
+	struct ioeng_op op;
+	uint64_t count;
+	unsigned seen;
+	int res;
+};
+
+static void watch_seen(struct ioeng_op *op, int res)
+{
+	struct watcher *w = (struct watcher *)op;
+
+	w->seen++;
+	w->res = res;
+}
+
+/* Runs the engine without waiting (the test signals from this thread) until w saw n, or 2 s. */
+static bool seen_by(struct ioeng *e, struct watcher *w, unsigned n)
+{
+	for (int i = 0; w->seen < n && i < 2000; i++) {
+		ioeng_ready(e); /* runs the task work a signal left for this thread */
+		if (ioeng_run(e, 0) < 0)
+			return false;
+		if (w->seen < n)
+			usleep(1000);
+	}
+	return w->seen == n;
+}
+
+/*
+ * ioeng_watch_fd: one callback per signal, also for a counter already
+ * signalled when the watch is armed.  By multishot poll the watch stays
+ * armed through 100 signals holding one SQE (the engine's room unchanged:
+ * its CQEs but the last free nothing), and the counter is left unread; by
+ * reads each callback takes the counter and must be asked again.
+ */
+static void watch(bool by_read)
+{
+	struct ioeng e;
+	struct watcher w = { .op.cb = watch_seen };
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	unsigned room, i;
+	eventfd_t left;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(ioeng_init(&e, 16), 0);
+	e.watch_by_read = by_read;
+	room = ioeng_room(&e);
+	CU_ASSERT_EQUAL(eventfd_write(fd, 1), 0); /* before the watch */
+	CU_ASSERT_EQUAL_FATAL(ioeng_watch_fd(&e, fd, &w.count, &w.op), 0);
+	for (i = 1; i <= 101; i++) {
+		if (i > 1)
+			CU_ASSERT_EQUAL(eventfd_write(fd, 1), 0);
+		CU_ASSERT_TRUE_FATAL(seen_by(&e, &w, i));
+		CU_ASSERT(w.res > 0);
+		CU_ASSERT_EQUAL(w.op.armed, !by_read);
+		if (!w.op.armed)
+			CU_ASSERT_EQUAL_FATAL(ioeng_watch_fd(&e, fd, &w.count, &w.op), 0);
+		CU_ASSERT_EQUAL(ioeng_room(&e), room - 1);
+	}
+	/* No signal, no callback. */
+	usleep(20000);
+	CU_ASSERT_FALSE(seen_by(&e, &w, 102));
+	CU_ASSERT_EQUAL(w.seen, 101);
+	if (by_read) {
+		CU_ASSERT_EQUAL(w.count, 1);
+		CU_ASSERT_EQUAL(eventfd_read(fd, &left), -1); /* every signal was read */
+	} else {
+		CU_ASSERT_EQUAL(eventfd_read(fd, &left), 0);
+		CU_ASSERT_EQUAL(left, 101);
+	}
+	ioeng_exit(&e);
+	close(fd);
+}
+
+static void test_watch_poll(void) { watch(false); }
+static void test_watch_read(void) { watch(true); }
 
 static void note_fail(void *arg)
 {
@@ -183,7 +271,11 @@ int suite_iothread(void)
 	static const CU_TestInfo tests[] = {
 		{ "kicks, then a stop while asleep", test_stop_asleep },
 		{ "kicks, then a stop while busy-polling", test_stop_polling },
-		{ "an engine full to its completion ring: re-arm retried", test_engine_full },
+		{ "an engine full to its completion ring: the watch still heard", test_engine_full },
+		{ "an engine full to its completion ring, by reads: re-arm retried",
+		  test_engine_full_by_read },
+		{ "an eventfd watch by multishot poll: armed once, counter unread", test_watch_poll },
+		{ "an eventfd watch by reads (before Linux 5.13): one read a signal", test_watch_read },
 		{ "an io_uring error it cannot retry: the owner is told", test_engine_error },
 		CU_TEST_INFO_NULL,
 	};
