@@ -198,7 +198,11 @@ bool ioeng_ready(struct ioeng *e)
 	/* What the last callbacks queued must reach the kernel before its end is awaited. */
 	if (e->queued && io_uring_submit(&e->ring) >= 0)
 		e->queued = 0;
-	if (IO_URING_READ_ONCE(*e->ring.sq.kflags) & IORING_SQ_TASKRUN)
+	/*
+	 * Task work to run, or CQEs the kernel holds back because the ring was
+	 * full (an eventfd watch that ended there): both need a system call.
+	 */
+	if (IO_URING_READ_ONCE(*e->ring.sq.kflags) & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW))
 		io_uring_get_events(&e->ring);
 	return io_uring_cq_ready(&e->ring) > 0;
 }

@@ -37,10 +37,11 @@ struct ioeng {
 	/*
 	 * SQEs whose last CQE is not yet reaped and passed back (kernel_ops)
 	 * never exceed the completion ring (cap): every SQE brings one CQE,
-	 * but a watch (ioeng_watch_fd) one per wake-up, and it may post a
-	 * few between two reaps.  Were the ring ever full, the kernel would
-	 * keep the other CQEs (IORING_FEAT_NODROP) and end the watch
-	 * (IORING_CQE_F_MORE clear), which is then asked again.
+	 * but a watch (ioeng_watch_fd) one per signal, as many as come
+	 * between two reaps.  Were the ring ever full, the kernel would keep
+	 * the other CQEs (IORING_FEAT_NODROP) and end the watch
+	 * (IORING_CQE_F_MORE clear), which is then asked again (its counter
+	 * unread, the new watch fires at once: a spurious kick, no lost one).
 	 */
 	unsigned cap, kernel_ops;
 	unsigned queued;        /* SQEs prepared, not yet submitted */
