@@ -243,14 +243,14 @@ int ioeng_run(struct ioeng *e, int wait)
 	io_uring_for_each_cqe(&e->ring, head, cqe) {
 		struct ioeng_op *op = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
+		/* A watch's completions but its last leave its SQE in the kernel. */
+		bool more = cqe->flags & IORING_CQE_F_MORE;
 
 		seen++;
-		/* A watch's completions but its last leave its SQE in the kernel. */
-		if (!(cqe->flags & IORING_CQE_F_MORE))
-			ended++;
+		ended += !more;
 		if (!op)
 			continue;
-		op->armed = cqe->flags & IORING_CQE_F_MORE;
+		op->armed = more;
 		/* Multishot poll is Linux 5.13's: before, the flag is refused. */
 		if (op->is_watch && res == -EINVAL && !op->armed)
 			e->watch_by_read = true;

@@ -48,7 +48,7 @@ static void on_signal(struct ioeng_op *op, int res)
 /*
  * Asks for the source's next signals (a watch, or a read of its next
  * message).  With the engine full it is asked again after the next batch
- * (requeue_doorbell_reads), which frees room: giving up would end the
+ * (requeue_refused_waits), which frees room: giving up would end the
  * thread and with it the wait for I/O in flight.
  */
 static void await_signal(struct io_source *s)
@@ -56,17 +56,17 @@ static void await_signal(struct io_source *s)
 	struct ioeng *e = &s->it->eng;
 
 	s->op.cb = on_signal;
-	s->doorbell_read_refused =
+	s->wait_refused =
 		(s->buf ? ioeng_wait_read(e, s->fd, s->buf, s->buf_len, &s->op)
 			: ioeng_watch_fd(e, s->fd, &s->count, &s->op)) != 0;
 }
 
-static void requeue_doorbell_reads(struct iothread *it)
+static void requeue_refused_waits(struct iothread *it)
 {
 	unsigned i;
 
 	for (i = 0; i < it->nr_src; i++)
-		if (it->src[i]->doorbell_read_refused)
+		if (it->src[i]->wait_refused)
 			await_signal(it->src[i]);
 }
 
@@ -190,7 +190,7 @@ int iothread_step(struct iothread *it, int wait)
 
 	if (n < 0)
 		return n;
-	requeue_doorbell_reads(it);
+	requeue_refused_waits(it);
 	publish_all(it);
 	return n;
 }

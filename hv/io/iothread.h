@@ -41,7 +41,7 @@ struct io_source {
 	uint64_t count; /* an eventfd's counter, where its watch reads it (ioeng_watch_fd) */
 	struct ioeng_op op;
 	struct iothread *it;
-	bool doorbell_read_refused; /* its watch or read is not queued yet (engine full) */
+	bool wait_refused; /* its watch or read is not queued yet (engine full) */
 	bool deferred; /* signalled while quiescing: served (res kept) on resume */
 	uint64_t kicks;
 };
