@@ -218,7 +218,7 @@ static int device_counters(struct metrics *ms, const struct device_kind *k, cons
 static const char *const dir_name[LATHIST_DIRS] = { [LATHIST_RX] = "rx", [LATHIST_TX] = "tx" };
 
 /* A NIC's frame latency, one histogram a direction (labels device and direction). */
-static int frame_histograms(struct metrics *ms, const struct device_kind *k, const void *dev,
+static int frame_histograms(struct metrics *ms, const struct device_kind *k, void *dev,
 			    const char *name)
 {
 	unsigned d;

@@ -90,10 +90,13 @@ struct device_kind {
 	 * GET /metrics serves without parsing print_stats's line.
 	 */
 	unsigned (*counters)(const void *dev, struct dev_counter *out, unsigned cap);
-	/* Optional: its requests' latency in hv (GET /metrics), read from any thread. */
-	const struct lathist *(*latency)(const void *dev);
+	/*
+	 * Optional: its requests' latency in hv (GET /metrics), read from any
+	 * thread; kept (timed) only where a control API can read it (vm_add_device).
+	 */
+	struct lathist *(*latency)(void *dev);
 	/* Optional: a NIC's frames' latency in hv, dir an enum lathist_dir (lathist.h). */
-	const struct lathist *(*frame_latency)(const void *dev, unsigned dir);
+	struct lathist *(*frame_latency)(void *dev, unsigned dir);
 	/* Frees the device; the I/O thread has stopped by then. */
 	void (*destroy)(void *dev);
 	/* Optional: registers the hypercalls of the kind's family (idempotent). */

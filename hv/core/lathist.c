@@ -1,5 +1,6 @@
 /* Latency histograms (lathist.h). */
 #include "core/lathist.h"
+#include "core/util.h"
 
 
 unsigned lathist_bucket(uint64_t ns)
@@ -20,6 +21,17 @@ void lathist_add(struct lathist *h, uint64_t ns)
 	/* One writer: a plain read of its own value, a relaxed store for readers. */
 	__atomic_store_n(&h->n[k], h->n[k] + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->sum_ns, h->sum_ns + ns, __ATOMIC_RELAXED);
+}
+
+uint64_t lathist_start(const struct lathist *h)
+{
+	return h->kept ? mono_ns() : 0;
+}
+
+void lathist_end(struct lathist *h, uint64_t start)
+{
+	if (start)
+		lathist_add(h, mono_ns() - start);
 }
 
 uint64_t lathist_read(const struct lathist *h, struct lathist *out)

@@ -352,6 +352,7 @@ static int run(struct hv_config *cfg)
 	}
 	phase_mark(&ph, "start");
 	cfg->faults.any = cfg->api_sock != NULL; /* PUT /faults may give any device rules */
+	vm->keep_latency = cfg->api_sock != NULL; /* GET /metrics is the histograms' reader */
 	vm->faults = fault_begin(&cfg->faults, stderr);
 	/* The socket exists before the sandbox and --chroot: the API thread opens nothing. */
 	if (prepare(cfg, vm, &boot, &snap) || (phase_mark(&ph, "files+RAM+devices"), 0) ||

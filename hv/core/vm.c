@@ -4,6 +4,7 @@
  * kinds' operations (device.h); nothing here knows a kind by name.
  */
 #include "core/vm.h"
+#include "core/lathist.h"
 #include "core/vcpu.h"
 #include "core/util.h"
 #include "pci/pci.h"
@@ -14,6 +15,17 @@
 #include <stdio.h>
 #include <string.h>
 
+
+/* Its histograms are timed: GET /metrics can read them (lathist.h). */
+static void keep_latency(const struct device_kind *kind, void *dev)
+{
+	unsigned d;
+
+	if (kind->latency)
+		kind->latency(dev)->kept = true;
+	for (d = 0; kind->frame_latency && d < LATHIST_DIRS; d++)
+		kind->frame_latency(dev, d)->kept = true;
+}
 
 int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index, void *dev,
 		  const struct hv_dev_desc *d, struct io_source *const *src, unsigned nr_src)
@@ -41,6 +53,8 @@ int vm_add_device(struct vm *vm, const struct device_kind *kind, unsigned index,
 	}
 	for (i = 0; i < nr_src; i++)
 		iothread_add(&vm->io, src[i]); /* cannot fail: room checked above */
+	if (vm->keep_latency)
+		keep_latency(kind, dev);
 	vm->dev[vm->nr_dev] = (struct vm_device){ kind, dev, index };
 	vm->desc[vm->nr_dev++] = desc;
 	return 0;

@@ -47,6 +47,7 @@ struct vm {
 	uint64_t mmio_next;       /* the next free MMIO window, from HV_MMIO_BASE upward */
 
 	struct fault_plan *faults; /* --fault rules devices claim as they are created, or NULL */
+	bool keep_latency;         /* a control API (GET /metrics) reads the devices' latency */
 	struct kvm_vm *kvm; /* NULL until KVM is set up (and in unit tests) */
 	struct iothread io;
 

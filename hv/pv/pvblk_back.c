@@ -75,7 +75,7 @@ static void post(struct pvblk_back *b, struct pvblk_back_req *r, uint32_t status
 		b->q.inflight_slow--;
 	r->next_free = b->free;
 	b->free = r;
-	lathist_add(&b->lat, mono_ns() - r->taken_ns);
+	lathist_end(&b->lat, r->taken_ns);
 	trace_ev(TR_POST, b->q.name, r->id, status);
 	if (status == HV_BLK_S_OK)
 		b->st.bytes += bytes;
@@ -188,7 +188,7 @@ static void start(struct pvq *q, struct ioeng *e, const void *entry)
 	b->st.reqs++;
 	r->id = req->id;
 	r->slow = false;
-	r->taken_ns = mono_ns();
+	r->taken_ns = lathist_start(&b->lat);
 	trace_ev(TR_TAKE, q->name, req->id, req->op);
 	status = pvblk_back_check_req(b, req, r->iov, &r->bytes);
 	if (status != HV_BLK_S_OK) {
@@ -427,9 +427,9 @@ static struct pvq *limit_queue(void *dev, const char *dir)
 
 static const struct queue_ops queue = { pvblk_back_attach, pvblk_back_detach };
 
-static const struct lathist *latency(const void *dev)
+static struct lathist *latency(void *dev)
 {
-	return &((const struct pvblk_back *)dev)->lat;
+	return &((struct pvblk_back *)dev)->lat;
 }
 
 const struct device_kind pvblk_back_kind = {

@@ -27,7 +27,7 @@ struct pvnet_back_tx {
 	struct ioeng_op op;
 	struct pvnet_back *n;
 	uint64_t id;
-	uint64_t taken_ns; /* off the ring (mono_ns): its latency's start */
+	uint64_t taken_ns; /* off the ring (lathist_start): its latency's start */
 	uint32_t len;
 	struct iovec iov[HV_NET_MAX_SEG];
 	struct pvnet_back_tx *next_free;
@@ -92,14 +92,15 @@ static void rx_done(struct ioeng_op *op, int res)
 
 	trace_ev(TR_CQE, n->rxq.name, r->id, (uint32_t)res);
 	if (res >= HV_NET_MIN_FRAME) {
-		uint64_t read_ns = mono_ns(); /* the frame is read: hv's part of it starts */
+		/* The frame is read: hv's part of it starts. */
+		uint64_t read_ns = lathist_start(&n->lat[LATHIST_RX]);
 
 		trace_pcap(n, &r->iov, 1, (uint32_t)res);
 		stat_add(&n->st.rx_frames, 1);
 		stat_add(&n->st.rx_bytes, (uint32_t)res);
 		pvq_pay(&n->rxq, (uint32_t)res); /* the RX limit: paid as the frame lands */
 		rx_give_back(n, r, HV_NET_S_OK, (uint32_t)res);
-		lathist_add(&n->lat[LATHIST_RX], mono_ns() - read_ns);
+		lathist_end(&n->lat[LATHIST_RX], read_ns);
 		return;
 	}
 	if (res == -ECANCELED) {
@@ -304,7 +305,7 @@ static void tx_post(struct pvnet_back *n, struct pvnet_back_tx *t, uint32_t stat
 	} else {
 		stat_add(&n->st.tx_errors, 1);
 	}
-	lathist_add(&n->lat[LATHIST_TX], mono_ns() - t->taken_ns);
+	lathist_end(&n->lat[LATHIST_TX], t->taken_ns);
 	trace_ev(TR_POST, n->txq.name, t->id, status);
 	t->next_free = n->tx_free;
 	n->tx_free = t;
@@ -356,7 +357,7 @@ static void tx_start(struct pvq *q, struct ioeng *e, const void *entry)
 
 	n->tx_free = t->next_free;
 	t->id = req->id;
-	t->taken_ns = mono_ns();
+	t->taken_ns = lathist_start(&n->lat[LATHIST_TX]);
 	trace_ev(TR_TAKE, q->name, req->id, 0);
 	status = pvnet_back_check_tx(n, req, t->iov, &t->len);
 	if (status != HV_NET_S_OK) {
@@ -685,9 +686,9 @@ static struct pvq *limit_queue(void *dev, const char *dir)
 
 static const struct queue_ops queue = { pvnet_back_attach, pvnet_back_detach };
 
-static const struct lathist *frame_latency(const void *dev, unsigned dir)
+static struct lathist *frame_latency(void *dev, unsigned dir)
 {
-	return dir < LATHIST_DIRS ? &((const struct pvnet_back *)dev)->lat[dir] : NULL;
+	return dir < LATHIST_DIRS ? &((struct pvnet_back *)dev)->lat[dir] : NULL;
 }
 
 const struct device_kind pvnet_back_kind = {

@@ -29,10 +29,10 @@ static void finished(void *dev, unsigned chan, uint32_t result, uint32_t bytes)
 	(void)chan;
 	/*
 	 * 0: the I/O thread never took it (its doorbell failed: signal_err, on
-	 * the vCPU thread); taken_ns is then the last command's, no sample.
+	 * the vCPU thread), or the histogram is not kept (lathist.h): no sample.
 	 */
-	if (t->taken_ns && t->run_cmd != HV_TRAPBLK_CMD_IDENTIFY)
-		lathist_add(&t->lat, mono_ns() - t->taken_ns);
+	if (t->run_cmd != HV_TRAPBLK_CMD_IDENTIFY)
+		lathist_end(&t->lat, t->taken_ns);
 	t->taken_ns = 0;
 	if (result == HV_BLK_S_OK)
 		stat_add(&t->st.bytes, bytes);
@@ -135,7 +135,7 @@ static void run(void *dev, struct ioeng *e)
 	uint32_t st;
 	int rc;
 
-	t->taken_ns = mono_ns();
+	t->taken_ns = lathist_start(&t->lat);
 	t->op.cb = io_done;
 	switch (t->run_cmd) {
 	case HV_TRAPBLK_CMD_READ:
@@ -268,9 +268,9 @@ static int check_arg(const char *opt, const char *arg, char *err, size_t errlen)
 	return rc;
 }
 
-static const struct lathist *latency(const void *dev)
+static struct lathist *latency(void *dev)
 {
-	return &((const struct trapblk_dev *)dev)->lat;
+	return &((struct trapblk_dev *)dev)->lat;
 }
 
 const struct device_kind trapblk_dev_kind = {

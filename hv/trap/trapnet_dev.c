@@ -36,10 +36,9 @@ static void finished(void *dev, unsigned chan, uint32_t status, uint32_t len)
 	struct trapnet_dev *t = dev;
 	struct trapnet_dev_stats *s = &t->st[chan];
 
-	if (t->lat_start[chan]) { /* 0: no frame of the I/O thread's (a signal_err end) */
-		lathist_add(&t->lat[chan], mono_ns() - t->lat_start[chan]);
-		t->lat_start[chan] = 0;
-	}
+	/* 0: no frame of the I/O thread's (a signal_err end), or not timed */
+	lathist_end(&t->lat[chan], t->lat_start[chan]);
+	t->lat_start[chan] = 0;
 	if (status == HV_NET_S_OK) {
 		stat_add(&s->frames, 1);
 		stat_add(&s->bytes, len);
@@ -81,7 +80,8 @@ static void rx_done(struct ioeng_op *op, int res)
 
 	trap_trace(&t->tr, TRAPNET_RX, TR_CQE, (uint32_t)res);
 	if (res >= HV_NET_MIN_FRAME) {
-		t->lat_start[TRAPNET_RX] = mono_ns(); /* the frame is read: hv's part starts */
+		/* The frame is read: hv's part starts. */
+		t->lat_start[TRAPNET_RX] = lathist_start(&t->lat[TRAPNET_RX]);
 		trace_pcap(&t->tr, &t->rx_iov, 1, (uint32_t)res); /* --pcap trapnetN */
 		trap_finish(&t->tr, TRAPNET_RX, HV_NET_S_OK, (uint32_t)res);
 	} else {
@@ -95,7 +95,7 @@ static void start_tx(void *dev, struct ioeng *e)
 	struct trapnet_dev *t = dev;
 	void *p = NULL;
 
-	t->lat_start[TRAPNET_TX] = mono_ns();
+	t->lat_start[TRAPNET_TX] = lathist_start(&t->lat[TRAPNET_TX]);
 	if (t->tx_run_len >= HV_NET_MIN_FRAME &&
 	    t->tx_run_len <= (uint32_t)t->mtu + HV_NET_ETH_HLEN)
 		p = gm_range(t->tr.mem, t->tx_run_addr, t->tx_run_len);
@@ -303,9 +303,9 @@ static int add(struct vm *vm, unsigned index, const char *arg, char *err, size_t
 	return link ? iothread_add(&vm->io, link) : 0; /* room checked above */
 }
 
-static const struct lathist *frame_latency(const void *dev, unsigned dir)
+static struct lathist *frame_latency(void *dev, unsigned dir)
 {
-	return dir < LATHIST_DIRS ? &((const struct trapnet_dev *)dev)->lat[dir] : NULL;
+	return dir < LATHIST_DIRS ? &((struct trapnet_dev *)dev)->lat[dir] : NULL;
 }
 
 const struct device_kind trapnet_dev_kind = {

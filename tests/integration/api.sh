@@ -80,6 +80,7 @@ if "$DEB_PY" "$API_PY" metrics "$TMP/api-metrics.out" 'hv_device_requests_total{
 	'hv_device_rx_frames_total{device=pvnet0}' 'hv_device_tx_frames_total{device=pvnet0}' \
 	'hv_device_rx_throttled_total{device=pvnet0}' 'hv_device_tx_doorbells_total{device=pvnet0}' \
 	'hv_device_frame_seconds_count{device=pvnet0,direction=rx}' \
+	'hv_device_frame_seconds_count{device=pvnet0,direction=tx}' \
 	'hv_device_frame_seconds_bucket{device=pvnet0,direction=tx,le=+Inf}' \
 	'hv_metrics_read_seconds' >"$TMP/api-metrics.parsed" 2>&1 &&
 	! grep -q ' missing$' "$TMP/api-metrics.parsed"; then
@@ -89,6 +90,15 @@ elif grep -q "No module named 'prometheus_client'" "$TMP/api-metrics.parsed"; th
 	skip api-metrics-parse # "no python3-prometheus-client for $DEB_PY (scripts/install-deps.sh)"
 else
 	fail api-metrics-parse "$(grep " missing$" "$TMP/api-metrics.parsed" | head -3) $(tail -3 "$TMP/api-metrics.parsed")"
+fi
+# With a control API the histograms are timed (hv/core/lathist.h: without
+# one no request reads the clock): the ping's frames are in both directions'.
+if grep -q '^families ' "$TMP/api-metrics.parsed"; then
+	awk '$1 ~ /^hv_device_frame_seconds_count\{device=pvnet0,direction=(rx|tx)\}$/ && $2 > 0 { n++ }
+		END { exit n != 2 }' "$TMP/api-metrics.parsed" && pass api-metrics-latency-timed ||
+		fail api-metrics-latency-timed "$(grep frame_seconds_count "$TMP/api-metrics.parsed")"
+else
+	skip api-metrics-latency-timed # as api-metrics-parse
 fi
 read -r r1 k1 _ <<<"$(progress api-m1)"
 sleep 1
@@ -234,7 +244,7 @@ for mode in alone scraped; do
 	# The scraper first: it waits for the socket, so it scrapes from hv's first moment.
 	if [ $mode = scraped ]; then
 		"$API_PY" scrape "$TMP/bench.sock" 10 120 "$TMP/api-scraper-up" >"$TMP/api-scrapes" 2>&1 &
-		for j in $(seq 600); do [ -e "$TMP/api-scraper-up" ] && break; sleep 0.1; done
+		for _ in $(seq 600); do [ -e "$TMP/api-scraper-up" ] && break; sleep 0.1; done
 	fi
 	"$HV" run --timeout 100 --disk null:64M --api-sock "$TMP/bench.sock" "$KERNEL" -- \
 		blkbench pvblk0 --time 8 --json randread-4k-qd1 >"$TMP/api-bench-$mode.out" 2>&1

@@ -1,6 +1,7 @@
 /* Latency histograms (hv/core/lathist.c) and their Prometheus rendering (hv/api/metrics.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
@@ -36,6 +37,25 @@ static void test_add_read(void)
 	CU_ASSERT_EQUAL(c.n[1], 2);
 	CU_ASSERT_EQUAL(c.n[LATHIST_BOUNDS], 1);
 	CU_ASSERT_EQUAL(c.sum_ns, 500 + 3000 + 10ull * 1000000000ull);
+}
+
+/* A histogram nobody can read reads no clock and takes no sample; a kept one times. */
+static void test_start_end(void)
+{
+	struct lathist h = { 0 }, c;
+	uint64_t start;
+
+	CU_ASSERT_EQUAL(lathist_start(&h), 0);
+	lathist_end(&h, 0);
+	CU_ASSERT_EQUAL(lathist_read(&h, &c), 0);
+	h.kept = true;
+	start = lathist_start(&h);
+	CU_ASSERT_NOT_EQUAL_FATAL(start, 0);
+	usleep(2000);
+	lathist_end(&h, start);
+	lathist_end(&h, 0); /* no start (a request hv never took): no sample */
+	CU_ASSERT_EQUAL(lathist_read(&h, &c), 1);
+	CU_ASSERT(c.sum_ns >= 2000000 && c.sum_ns < 2000000000ull);
 }
 
 /* Cumulative buckets ending in +Inf = count, _sum in seconds, one TYPE line. */
@@ -108,6 +128,7 @@ static void test_two_labels(void)
 static const CU_TestInfo tests[] = {
 	{ "buckets: bounds and the one past", test_buckets },
 	{ "add and read", test_add_read },
+	{ "timed only when kept: start, end", test_start_end },
 	{ "Prometheus and JSON rendering", test_prometheus },
 	{ "a second label (a NIC's direction)", test_two_labels },
 	CU_TEST_INFO_NULL,

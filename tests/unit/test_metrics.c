@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "api/metrics.h"
 #include "core/device.h"
+#include "core/lathist.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "kvm/kvm.h"
@@ -147,6 +148,52 @@ static void test_pvnet_hook(void)
 	ut_vm_free(vm);
 }
 
+/* Whether each of the device's latency histograms has kept set as want. */
+static void check_kept(const struct device_kind *k, void *dev, bool want)
+{
+	unsigned d;
+
+	if (k->latency)
+		CU_ASSERT_EQUAL(k->latency(dev)->kept, want);
+	for (d = 0; k->frame_latency && d < LATHIST_DIRS; d++)
+		CU_ASSERT_EQUAL(k->frame_latency(dev, d)->kept, want);
+}
+
+/*
+ * Every kind's latency histograms are timed only in a VM whose control API
+ * can read them (vm_add_device): the rest of the time no clock is read per
+ * request.  Each kind with a histogram, a disk (null:1M) or a NIC (loop).
+ */
+static void test_kept_with_api(void)
+{
+	unsigned i, api, covered = 0;
+	char err[256];
+
+	for (i = 0; i < device_kinds_count; i++) {
+		const struct device_kind *k = device_kinds[i];
+		const char *arg;
+
+		if (!k->latency && !k->frame_latency)
+			continue;
+		CU_ASSERT_PTR_NOT_NULL_FATAL(k->option);
+		arg = k->check(k->option, "null:1M", err, sizeof(err)) == 0 ? "null:1M" : "loop";
+		for (api = 0; api < 2; api++) {
+			struct vm *vm = calloc(1, sizeof(*vm));
+
+			CU_ASSERT_FATAL(vm && gm_init(&vm->mem, 8ull << 20) == 0);
+			CU_ASSERT_FATAL(vm_init_devices(vm, 1) == 0);
+			vm->keep_latency = api;
+			CU_ASSERT_EQUAL_FATAL(vm_create_device(vm, k, 0, arg, err, sizeof(err)), 0);
+			check_kept(k, device_of(vm, k), api);
+			vm_destroy_devices(vm);
+			gm_destroy(&vm->mem);
+			free(vm);
+		}
+		covered++;
+	}
+	CU_ASSERT_EQUAL(covered, 4); /* pvblk, trapblk, pvnet, trapnet */
+}
+
 /* hv_metrics_read_seconds: a gauge in nanoseconds, shown as seconds. */
 static uint64_t clock_of(const struct metrics *ms)
 {
@@ -198,6 +245,7 @@ static const CU_TestInfo tests[] = {
 	{ "pvblk: counters hook = its --stats line", test_pvblk_hook },
 	{ "pvnet: counters hook = its --stats line", test_pvnet_hook },
 	{ "metrics_gather serves the hook's counters", test_gather },
+	{ "latency histograms timed only with a control API", test_kept_with_api },
 	CU_TEST_INFO_NULL,
 };
 

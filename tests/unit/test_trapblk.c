@@ -30,8 +30,11 @@ struct fx {
 	uint8_t data[1 << 20]; /* the image as created */
 };
 
-/* A VM with one trap disk over a fresh 1 MiB image; its I/O thread polls io_poll_ns for work. */
-static void fx_init(struct fx *f, const char *extra_spec, uint64_t io_poll_ns)
+/*
+ * A VM with one trap disk over a fresh 1 MiB image; its I/O thread polls
+ * io_poll_ns for work.  With api, as with hv's control API: latency timed.
+ */
+static void fx_init_api(struct fx *f, const char *extra_spec, uint64_t io_poll_ns, bool api)
 {
 	char err[256], s[96];
 
@@ -42,9 +45,15 @@ static void fx_init(struct fx *f, const char *extra_spec, uint64_t io_poll_ns)
 		f->data[i] = (uint8_t)(i * 7 + i / 512);
 	ut_image_make(f->path, f->data, sizeof(f->data));
 	snprintf(s, sizeof(s), "%s%s", f->path, extra_spec);
+	f->vm->keep_latency = api;
 	CU_ASSERT_FATAL(vm_create_device(f->vm, &trapblk_dev_kind, 0, s, err, sizeof(err)) == 0);
 	f->vm->io.io_poll_ns = io_poll_ns;
 	CU_ASSERT_FATAL(vm_start_io(f->vm) == 0);
+}
+
+static void fx_init(struct fx *f, const char *extra_spec, uint64_t io_poll_ns)
+{
+	fx_init_api(f, extra_spec, io_poll_ns, true);
 }
 
 static void fx_destroy(struct fx *f)
@@ -145,12 +154,13 @@ static void test_registers_identify(void)
 	free(f);
 }
 
-static void test_read_write(void)
+static void read_write(bool api)
 {
 	struct fx *f = malloc(sizeof(*f));
+	struct lathist h;
 	uint8_t *g;
 
-	fx_init(f, "", 0);
+	fx_init_api(f, "", 0, api);
 	g = f->vm->mem.host;
 	CU_ASSERT_EQUAL(rd(f, HV_TRAPBLK_R_FLAGS, 4), 0);
 	CU_ASSERT_EQUAL(desc(f).flags, 0);
@@ -163,8 +173,20 @@ static void test_read_write(void)
 	CU_ASSERT_EQUAL(command(f, HV_TRAPBLK_CMD_FLUSH, 0, 0, 0), HV_BLK_S_OK);
 	CU_ASSERT_TRUE(image_is(f, f->data));
 	CU_ASSERT_EQUAL(TRAP(f)->tr.st.irqs, 3);
+	/* Timed where GET /metrics can read it, else not even a clock read. */
+	CU_ASSERT_EQUAL(lathist_read(&TRAP(f)->lat, &h), api ? 3 : 0);
 	fx_destroy(f);
 	free(f);
+}
+
+static void test_read_write(void)
+{
+	read_write(true);
+}
+
+static void test_read_write_untimed(void)
+{
+	read_write(false);
 }
 
 /* Bad register values: an error status each, hv unharmed, image unchanged. */
@@ -351,6 +373,7 @@ int suite_trapblk(void)
 	static const CU_TestInfo tests[] = {
 		{ "registers, widths, IDENTIFY", test_registers_identify },
 		{ "read, write, flush through io_uring", test_read_write },
+		{ "the same without a control API: no latency samples", test_read_write_untimed },
 		{ "hostile register values: statuses, image unchanged", test_hostile_registers },
 		{ "write to a read-only image", test_read_only },
 		{ "one command at a time; IER gates the MSI", test_busy_and_ier },
