@@ -12,7 +12,7 @@
  * request are cheap through the vDSO, but a system call each where the
  * clock source is one it cannot read (the test host VM's HPET), and there
  * they were enough to cost hv's guest a halt on 6% of its null I/Os
- * (BENCHMARKS.md, "Where the missed exit aims stand").
+ * (BENCHMARKS.md, "How `null-4k-qd1` came to one exit per I/O").
  */
 #ifndef HV_LATHIST_H
 #define HV_LATHIST_H

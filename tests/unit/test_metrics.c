@@ -178,16 +178,10 @@ static void test_kept_with_api(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(k->option);
 		arg = k->check(k->option, "null:1M", err, sizeof(err)) == 0 ? "null:1M" : "loop";
 		for (api = 0; api < 2; api++) {
-			struct vm *vm = calloc(1, sizeof(*vm));
+			struct vm *vm = (api ? ut_vm_with_api : ut_vm_with)(8ull << 20, k, arg);
 
-			CU_ASSERT_FATAL(vm && gm_init(&vm->mem, 8ull << 20) == 0);
-			CU_ASSERT_FATAL(vm_init_devices(vm, 1) == 0);
-			vm->keep_latency = api;
-			CU_ASSERT_EQUAL_FATAL(vm_create_device(vm, k, 0, arg, err, sizeof(err)), 0);
 			check_kept(k, device_of(vm, k), api);
-			vm_destroy_devices(vm);
-			gm_destroy(&vm->mem);
-			free(vm);
+			ut_vm_free(vm);
 		}
 		covered++;
 	}

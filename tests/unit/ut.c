@@ -109,16 +109,28 @@ void ut_iothread_stop(struct iothread *it)
 		CU_FAIL("iothread_stop did not return within 5 s");
 }
 
-struct vm *ut_vm_with(uint64_t mem, const struct device_kind *kind, const char *arg)
+static struct vm *vm_with(uint64_t mem, const struct device_kind *kind, const char *arg,
+			  bool api)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	char err[256];
 
 	CU_ASSERT_FATAL(vm && gm_init(&vm->mem, mem) == 0);
 	CU_ASSERT_FATAL(vm_init_devices(vm, 1) == 0);
+	vm->keep_latency = api;
 	CU_ASSERT_FATAL(vm_create_device(vm, kind, 0, arg, err, sizeof(err)) == 0);
 	CU_ASSERT_FATAL(vm_start_io(vm) == 0);
 	return vm;
+}
+
+struct vm *ut_vm_with(uint64_t mem, const struct device_kind *kind, const char *arg)
+{
+	return vm_with(mem, kind, arg, false);
+}
+
+struct vm *ut_vm_with_api(uint64_t mem, const struct device_kind *kind, const char *arg)
+{
+	return vm_with(mem, kind, arg, true);
 }
 
 void ut_vm_free(struct vm *vm)

@@ -54,6 +54,8 @@ struct vm;
 struct device_kind;
 /* A VM of mem bytes with one device of kind (its option argument arg), I/O thread started. */
 struct vm *ut_vm_with(uint64_t mem, const struct device_kind *kind, const char *arg);
+/* The same as hv with a control API (--api-sock) makes it: latency histograms kept. */
+struct vm *ut_vm_with_api(uint64_t mem, const struct device_kind *kind, const char *arg);
 void ut_vm_free(struct vm *vm);
 
 /* One command register of a trap device, and the status and interrupt it drives. */
